@@ -1,0 +1,90 @@
+/* cgroup.h - one interface to the container's cgroup, whatever the host has:
+ * v1 (one hierarchy per controller), v2 (unified), hybrid (v1 controllers plus
+ * an empty cgroup2 at /sys/fs/cgroup/unified), or systemd (a transient scope
+ * through D-Bus). Backends: cgroup_v1.c, cgroup_v2.c, cgroup_systemd.c.
+ *
+ * Lifecycle as container.c drives it:
+ *   cgroup_create()          parent, before the init is cloned: make the cgroup,
+ *                            apply linux.resources, open the fds the child needs
+ *   clone3(CLONE_INTO_CGROUP, cgroup_clone_into_fd())   v2 only, when >= 0
+ *   cgroup_join_self()       child, first thing (async-signal-safe)
+ *   cgroup_attach_pid()      parent, after clone: whatever the child could not do
+ *                            itself (systemd scope, user namespace on v1)
+ *   cgroup_close_fds()       both sides, once joined: nothing leaks into the container
+ *   cgroup_to_string()       saved in the state dir; cgroup_from_string() later
+ *   cgroup_destroy()         on delete (also after the processes were kill -9ed) */
+#ifndef UOCI_CGROUP_H
+#define UOCI_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "ocispec.h"
+
+typedef struct uoci_cgroup uoci_cgroup;
+
+enum cgroup_mode {
+  CGROUP_MODE_V1,     /* legacy: only per-controller hierarchies */
+  CGROUP_MODE_HYBRID, /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
+  CGROUP_MODE_V2,     /* unified */
+};
+
+/* Detected once from statfs of /sys/fs/cgroup (and .../unified). */
+enum cgroup_mode cgroup_mode(void);
+
+struct cgroup_create_opts {
+  const char *id;                     /* container id */
+  const char *cgroups_path;           /* linux.cgroupsPath, NULL for the default */
+  const ocispec_resources *resources; /* linux.resources, may be NULL */
+  bool systemd;                       /* --systemd-cgroup: "slice:prefix:name" via systemd */
+  bool rootless;                      /* skip or use a delegated cgroup, never fail for EPERM */
+  bool self_join;                     /* the child will call cgroup_join_self() */
+};
+
+/* Create the cgroup and apply the resources. Fails cleanly (nothing left
+ * behind) on a bad resource value or a missing controller. */
+int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err);
+
+/* v2: an O_DIRECTORY fd of the container's cgroup for clone3's cgroup field; -1 otherwise. */
+int cgroup_clone_into_fd(const uoci_cgroup *cg);
+
+/* Child side, single-threaded, after fork and before anything else: move the
+ * calling thread in (v1: write "0" to each controller's `tasks`, the cheap path;
+ * v2: "0" to cgroup.procs unless clone3 already placed it). No allocation, no
+ * stdio. Returns 0 or -errno. */
+int cgroup_join_self(const uoci_cgroup *cg);
+
+/* Parent side, after the child exists: systemd scope creation, or writing the
+ * pid when the child could not join itself. A no-op when nothing is left to do. */
+int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err);
+
+/* Close every fd cgroup_create opened. */
+void cgroup_close_fds(uoci_cgroup *cg);
+
+/* Persist/restore the location (one line, opaque to callers). */
+char *cgroup_to_string(const uoci_cgroup *cg);
+int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err);
+
+/* Human-readable path of the cgroup (relative to the hierarchy root). */
+const char *cgroup_path(const uoci_cgroup *cg);
+
+/* Remove the cgroup(s); kills what is still inside with SIGKILL first and
+ * retries while the kernel reports EBUSY. Succeeds if already gone. */
+int cgroup_destroy(uoci_cgroup *cg, uoci_error **err);
+
+/* update, pause/resume, ps, kill --all, events */
+int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err);
+int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err);
+int cgroup_is_frozen(const uoci_cgroup *cg); /* 1 frozen, 0 not, -1 unknown */
+int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err);
+int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err);
+/* runc-style stats object ("cpu", "memory", "pids", "blkio", ...) as JSON text */
+int cgroup_stats_json(const uoci_cgroup *cg, char **json, uoci_error **err);
+/* fd (eventfd or inotify) that becomes readable on an OOM event, -1 if unsupported */
+int cgroup_oom_event_fd(const uoci_cgroup *cg, uoci_error **err);
+
+void cgroup_free(uoci_cgroup *cg);
+static inline void cgroup_freep(uoci_cgroup **cg) { cgroup_free(*cg); *cg = 0; }
+#define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
+
+#endif

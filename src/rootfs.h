@@ -1,0 +1,37 @@
+/* rootfs.h - the container's filesystem view: root.path, mounts, default and
+ * configured devices, masked and read-only paths, pivot_root.
+ *
+ * Runs in the init child, inside its new mount namespace. Every target is
+ * resolved inside the rootfs (openat2 RESOLVE_IN_ROOT, O_PATH fds, mounts
+ * done on /proc/self/fd/N), so a hostile rootfs cannot redirect a mount or a
+ * write outside it. Order, as container.c calls it:
+ *   rootfs_setup()     propagation, rootfs bind, config mounts, /dev, devices
+ *   (createContainer hooks run here: mounts done, not yet pivoted)
+ *   rootfs_pivot()     pivot_root (or MS_MOVE + chroot with no_pivot)
+ *   rootfs_finalize()  maskedPaths, readonlyPaths, root.readonly, rootfsPropagation */
+#ifndef UOCI_ROOTFS_H
+#define UOCI_ROOTFS_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "ocispec.h"
+
+struct rootfs_ctx {
+  const ocispec_config *config;
+  const char *bundle;   /* absolute bundle directory */
+  const char *rootfs;   /* absolute path of root.path (resolved against the bundle) */
+  bool no_pivot;        /* --no-pivot */
+  bool new_userns;      /* a new user namespace: device nodes are bind-mounted, not mknod-ed */
+  bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
+  bool new_cgroupns;
+};
+
+int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err);
+int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err);
+int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err);
+
+/* After pivot: bind the pty slave (path inside the container, /dev/pts/N) onto
+ * /dev/console, creating the target safely. */
+int rootfs_bind_console(const char *slave_path, uoci_error **err);
+
+#endif

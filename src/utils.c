@@ -1,0 +1,210 @@
+/* utils.c - see utils.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "utils.h"
+
+void uoci_strv_free(char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **p = v; *p; p++)
+    free(*p);
+  free(v);
+}
+
+static void out_of_memory(void)
+{
+  static const char msg[] = "ulysses-oci: out of memory\n";
+  (void) !write(2, msg, sizeof msg - 1);
+  abort();
+}
+
+void *xmalloc(size_t n)
+{
+  void *p = malloc(n ? n : 1);
+  if (p == NULL)
+    out_of_memory();
+  return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+  void *p = calloc(n ? n : 1, m ? m : 1);
+  if (p == NULL)
+    out_of_memory();
+  return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+  p = realloc(p, n ? n : 1);
+  if (p == NULL)
+    out_of_memory();
+  return p;
+}
+
+char *xstrdup(const char *s)
+{
+  char *p = strdup(s ? s : "");
+  if (p == NULL)
+    out_of_memory();
+  return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+  char *s;
+  va_list ap;
+  va_start(ap, fmt);
+  int r = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  if (r < 0)
+    out_of_memory();
+  return s;
+}
+
+ssize_t write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t r = write(fd, p + done, len - done);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    done += (size_t) r;
+  }
+  return (ssize_t) done;
+}
+
+ssize_t read_all(int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t r = read(fd, p + done, len - done);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (r == 0)
+      break;
+    done += (size_t) r;
+  }
+  return (ssize_t) done;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_error **err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  size_t cap = 4096, len = 0;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    cap = (size_t) st.st_size + 1;
+  _cleanup_free_ char *buf = xmalloc(cap);
+  for (;;) {
+    if (len + 1 >= cap) {
+      cap *= 2;
+      buf = xrealloc(buf, cap);
+    }
+    ssize_t r = read(fd, buf + len, cap - len - 1);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return uoci_fail(err, errno, "read %s", path);
+    }
+    if (r == 0)
+      break;
+    len += (size_t) r;
+  }
+  buf[len] = '\0';
+  if (lenp)
+    *lenp = len;
+  *out = steal_ptr(buf);
+  return 0;
+}
+
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | (trunc ? O_TRUNC : 0));
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  if (write_all(fd, data, len) < 0)
+    return uoci_fail(err, errno, "write %s", path);
+  return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, uoci_error **err)
+{
+  _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return uoci_fail(err, errno, "create %s", tmp);
+  if (write_all(fd, data, len) < 0)
+    return uoci_fail(err, errno, "write %s", tmp);
+  if (renameat(dirfd, tmp, dirfd, name) < 0)
+    return uoci_fail(err, errno, "rename %s", tmp);
+  return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, uoci_error **err)
+{
+  _cleanup_free_ char *p = xstrdup(path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = '\0';
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+      return uoci_fail(err, errno, "mkdir %s", p);
+    *s = '/';
+  }
+  if (mkdir(p, mode) < 0 && errno != EEXIST)
+    return uoci_fail(err, errno, "mkdir %s", p);
+  return 0;
+}
+
+int parse_uint64(const char *s, unsigned long long *out)
+{
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int parse_int64(const char *s, long long *out)
+{
+  if (s == NULL || *s == '\0')
+    return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+char *rfc3339_now(void)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                   tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}

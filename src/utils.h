@@ -1,0 +1,62 @@
+/* utils.h - cleanup attributes and small fd/file helpers shared by every module. */
+#ifndef UOCI_UTILS_H
+#define UOCI_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include "error.h"
+
+/* ---- cleanup helpers -------------------------------------------------- */
+static inline void uoci_freep(void *p) { free(*(void **) p); }
+static inline void uoci_closep(int *fd) { if (*fd >= 0) close(*fd); *fd = -1; }
+static inline void uoci_fclosep(FILE **f) { if (*f) fclose(*f); *f = NULL; }
+void uoci_strv_free(char **v);
+static inline void uoci_strv_freep(char ***v) { uoci_strv_free(*v); *v = NULL; }
+
+#define _cleanup_free_ __attribute__((cleanup(uoci_freep)))
+#define _cleanup_close_ __attribute__((cleanup(uoci_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(uoci_fclosep)))
+#define _cleanup_strv_ __attribute__((cleanup(uoci_strv_freep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define steal_ptr(p) ({ __typeof__(p) p_ = (p); (p) = NULL; p_; })
+#define steal_fd(fd) ({ int fd_ = (fd); (fd) = -1; fd_; })
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- allocation that never returns NULL (aborts on ENOMEM) -------------- */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- I/O --------------------------------------------------------------- */
+/* write()/read() the whole buffer, retrying on EINTR and short counts. */
+ssize_t write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+
+/* Read a whole file (relative to dirfd, AT_FDCWD for cwd) into a malloc'd,
+ * NUL-terminated buffer. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, uoci_error **err);
+/* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
+int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err);
+/* Write atomically: data to NAME.tmp in dirfd, then rename over NAME. No fsync:
+ * state lives on tmpfs and a torn write is detected by the reader. */
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, uoci_error **err);
+
+/* mkdir -p with mode (absolute or relative to cwd). */
+int mkdir_p(const char *path, mode_t mode, uoci_error **err);
+
+/* Parse a decimal/signal helpers */
+int parse_uint64(const char *s, unsigned long long *out);
+int parse_int64(const char *s, long long *out);
+
+/* Current time in RFC 3339 with nanoseconds, UTC ("2026-11-23T10:00:00.123456789Z"). */
+char *rfc3339_now(void);
+
+#endif
