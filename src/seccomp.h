@@ -2,12 +2,30 @@
  *
  * The filter is built with libseccomp before the child exists (so errors are
  * reported cleanly and the child does no allocation), exported as BPF, and
- * installed by the child as the very last step before execve, so the filter
- * need only allow execve itself. */
+ * installed by the child with the raw seccomp(2) syscall.
+ *
+ * Where the child must call seccomp_install (the order runc uses):
+ *  - process.noNewPrivileges true: prctl(PR_SET_NO_NEW_PRIVS, 1) first, then
+ *    caps_prepare_for_setuid, setgroups/setgid/setuid, caps_apply, and
+ *    seccomp_install as the very last step before execve, so the filter need
+ *    only allow execve (plus sendmsg when a listener fd is passed, below).
+ *  - noNewPrivileges false: without NO_NEW_PRIVS the kernel only lets a task
+ *    holding CAP_SYS_ADMIN install a filter (else EACCES), and the process
+ *    may be about to lose it, so install BEFORE caps_prepare_for_setuid while
+ *    the init still has every capability. The profile must then also allow
+ *    what the child does afterwards (prctl, setuid, capset, ...), as in runc.
+ * With seccomp_wants_notify(), seccomp_install returns the listener fd: the
+ * child sends it to the parent at once (SCM_RIGHTS over the sync socket,
+ * with sendmsg), closes its copy, and goes on; the parent calls
+ * seccomp_send_notify_fd. The parent must not wait for the child between
+ * receiving the fd and sending it on: a NOTIFY'd syscall in the child blocks
+ * until the listener answers. For the same reason a NOTIFY rule on "write" or
+ * "sendmsg" is refused at compile time. */
 #ifndef UOCI_SECCOMP_H
 #define UOCI_SECCOMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "error.h"
 #include "ocispec.h"
 
@@ -30,5 +48,15 @@ bool seccomp_wants_notify(const uoci_seccomp *s);
 int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, const char *state_json, uoci_error **err);
 
 void seccomp_free(uoci_seccomp *s);
+
+/* For `features` (linux.seccomp): the names this runtime accepts, each list
+ * NULL-terminated and static; *n (if not NULL) gets the count.
+ * Architectures are those this libseccomp knows; supported flags are the
+ * known flags the running kernel accepts. */
+const char *const *seccomp_known_actions(size_t *n);
+const char *const *seccomp_known_operators(size_t *n);
+const char *const *seccomp_known_archs(size_t *n);
+const char *const *seccomp_known_flags(size_t *n);
+const char *const *seccomp_supported_flags(size_t *n);
 
 #endif

@@ -1,0 +1,183 @@
+/* caps.c - see caps.h.
+ *
+ * Names are resolved with libcap in the parent, where an error can still be
+ * reported cleanly. The child works on plain 64-bit masks with prctl(2) and
+ * capset(2) only. */
+#include "config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include "caps.h"
+#include "utils.h"
+
+/* Enough for every capability a 64-bit mask can hold. */
+#define CAPS_MAX 64
+
+static uint64_t cap_bit(int cap) { return UINT64_C(1) << cap; }
+
+/* ---- names ------------------------------------------------------------- */
+
+/* "CAP_SYS_ADMIN" -> CAP_SYS_ADMIN. libcap also takes lower case, "all" and
+ * plain numbers; the spec names capabilities "CAP_" + upper case only. */
+static int cap_from_spec_name(const char *name, int *out)
+{
+  if (name == NULL || strncmp(name, "CAP_", 4) != 0 || name[4] == '\0')
+    return -1;
+  for (const char *c = name; *c; c++)
+    if (!(isupper((unsigned char) *c) || isdigit((unsigned char) *c) || *c == '_'))
+      return -1;
+  cap_value_t value;
+  if (cap_from_name(name, &value) < 0 || value < 0 || value >= CAPS_MAX)
+    return -1;
+  *out = value;
+  return 0;
+}
+
+static int mask_from_names(const char *set, char **names, size_t n, uint64_t *mask, uoci_error **err)
+{
+  *mask = 0;
+  for (size_t i = 0; i < n; i++) {
+    int cap;
+    if (cap_from_spec_name(names[i], &cap) < 0)
+      return uoci_fail(err, 0, "process.capabilities.%s: unknown capability \"%s\"", set,
+                       names[i] ? names[i] : "");
+    *mask |= cap_bit(cap);
+  }
+  return 0;
+}
+
+int caps_plan_from_spec(const ocispec_capabilities *c, struct caps_plan *plan, uoci_error **err)
+{
+  *plan = (struct caps_plan) { 0 };
+  if (c == NULL)
+    return 0;
+  if (mask_from_names("bounding", c->bounding, c->bounding_len, &plan->bounding, err) < 0 ||
+      mask_from_names("effective", c->effective, c->effective_len, &plan->effective, err) < 0 ||
+      mask_from_names("inheritable", c->inheritable, c->inheritable_len, &plan->inheritable, err) < 0 ||
+      mask_from_names("permitted", c->permitted, c->permitted_len, &plan->permitted, err) < 0 ||
+      mask_from_names("ambient", c->ambient, c->ambient_len, &plan->ambient, err) < 0)
+    return -1;
+  plan->present = true;
+  return 0;
+}
+
+/* ---- kernel ------------------------------------------------------------ */
+
+/* The highest capability the running kernel knows. /proc/sys may be gone
+ * (or be the container's) by the time the child asks, so fall back to
+ * probing the bounding set: PR_CAPBSET_READ fails with EINVAL past the end. */
+static int kernel_last_cap(void)
+{
+  FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+  if (f) {
+    int last = -1;
+    int ok = fscanf(f, "%d", &last) == 1;
+    fclose(f);
+    if (ok && last > 0 && last < CAPS_MAX)
+      return last;
+  }
+  int cap = 0;
+  while (cap + 1 < CAPS_MAX && prctl(PR_CAPBSET_READ, (unsigned long) cap + 1, 0, 0, 0) >= 0)
+    cap++;
+  return cap;
+}
+
+static uint64_t kernel_caps_mask(void)
+{
+  int last = kernel_last_cap();
+  return last >= CAPS_MAX - 1 ? ~UINT64_C(0) : cap_bit(last + 1) - 1;
+}
+
+int caps_prepare_for_setuid(const struct caps_plan *plan, uoci_error **err)
+{
+  if (!plan->present)
+    return 0;
+  /* Keep the permitted set when setuid() leaves uid 0; effective is still
+   * cleared by the kernel and restored by caps_apply. execve resets it. */
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return uoci_fail(err, errno, "prctl(PR_SET_KEEPCAPS)");
+  int last = kernel_last_cap();
+  for (int cap = 0; cap <= last; cap++) {
+    if (plan->bounding & cap_bit(cap))
+      continue;
+    if (prctl(PR_CAPBSET_DROP, (unsigned long) cap, 0, 0, 0) < 0 && errno != EINVAL)
+      return uoci_fail(err, errno, "drop capability %d from the bounding set", cap);
+  }
+  return 0;
+}
+
+static int set_process_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable)
+{
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2] = {
+    { .effective = (uint32_t) effective, .permitted = (uint32_t) permitted,
+      .inheritable = (uint32_t) inheritable },
+    { .effective = (uint32_t) (effective >> 32), .permitted = (uint32_t) (permitted >> 32),
+      .inheritable = (uint32_t) (inheritable >> 32) },
+  };
+  return capset(&header, data);
+}
+
+static int raise_ambient(const struct caps_plan *plan, uint64_t known)
+{
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    return errno == EINVAL ? 0 : -1; /* kernel without ambient capabilities */
+  /* The kernel only lets a capability into the ambient set when it is both
+   * permitted and inheritable; like runc, others are skipped, not fatal. */
+  uint64_t raisable = plan->ambient & plan->permitted & plan->inheritable & known;
+  for (int cap = 0; cap < CAPS_MAX; cap++) {
+    if (!(raisable & cap_bit(cap)))
+      continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) cap, 0, 0) < 0 && errno != EPERM)
+      return -1;
+  }
+  return 0;
+}
+
+int caps_apply(const struct caps_plan *plan, uoci_error **err)
+{
+  if (!plan->present)
+    return 0;
+  /* Capabilities this kernel does not have cannot be granted: capset would
+   * refuse the whole call, so leave them out. */
+  uint64_t known = kernel_caps_mask();
+  if (set_process_caps(plan->effective & known, plan->permitted & known, plan->inheritable & known) < 0) {
+    if (errno == EPERM && (plan->effective & ~plan->permitted))
+      return uoci_fail(err, errno, "capset: process.capabilities.effective is not a subset of permitted");
+    return uoci_fail(err, errno, "capset");
+  }
+  if (raise_ambient(plan, known) < 0)
+    return uoci_fail(err, errno, "raise ambient capabilities");
+  return 0;
+}
+
+/* ---- features ---------------------------------------------------------- */
+
+const char *const *caps_known_names(size_t *n)
+{
+  static char storage[CAPS_MAX][32];
+  static const char *names[CAPS_MAX + 1];
+  static size_t count;
+  if (names[0] == NULL) {
+    int last = kernel_last_cap();
+    for (int cap = 0; cap <= last && cap < (int) cap_max_bits(); cap++) {
+      char *name = cap_to_name(cap);
+      if (name == NULL)
+        continue;
+      /* libcap spells known ones "cap_chown" and unknown ones as a number. */
+      if (strncmp(name, "cap_", 4) == 0 && strlen(name) < sizeof storage[0]) {
+        for (size_t i = 0; name[i]; i++)
+          storage[count][i] = (char) toupper((unsigned char) name[i]);
+        names[count] = storage[count];
+        count++;
+      }
+      cap_free(name);
+    }
+  }
+  if (n)
+    *n = count;
+  return names;
+}
