@@ -385,6 +385,14 @@ typedef struct {
   ocispec_feature_enabled *idmap;
 } ocispec_features_mount_extensions;
 
+/* features.linux.intelRdt: spec 1.3 adds schemata and monitoring next to
+ * enabled (first member kept first, so ->enabled reads as before). */
+typedef struct {
+  bool enabled;    bool has_enabled;
+  bool schemata;   bool has_schemata;
+  bool monitoring; bool has_monitoring;
+} ocispec_features_intel_rdt;
+
 typedef struct {
   char **modes; size_t modes_len;
   char **flags; size_t flags_len;
@@ -397,7 +405,7 @@ typedef struct {
   ocispec_features_seccomp *seccomp;
   ocispec_feature_enabled *apparmor;
   ocispec_feature_enabled *selinux;
-  ocispec_feature_enabled *intel_rdt;
+  ocispec_features_intel_rdt *intel_rdt;
   ocispec_features_mount_extensions *mount_extensions;
   ocispec_feature_enabled *net_devices;
   ocispec_features_memory_policy *memory_policy;
