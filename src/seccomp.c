@@ -281,7 +281,12 @@ static int add_architectures(scmp_filter_ctx ctx, const ocispec_seccomp *cfg, uo
     if (arch == 0)
       return uoci_fail(err, 0, "seccomp: unknown architecture \"%s\"", name ? name : "");
     int r = seccomp_arch_add(ctx, arch);
-    if (r < 0 && r != -EEXIST) /* the native arch is always present */
+    if (r == -EEXIST) /* the native arch is always present */
+      continue;
+    /* One BPF program reads syscall arguments in one byte order. */
+    if (r == -EDOM)
+      return uoci_fail(err, 0, "seccomp: architecture \"%s\" cannot share a filter with the native one (different byte order)", name);
+    if (r < 0)
       return uoci_fail(err, -r, "seccomp: add architecture \"%s\"", name);
   }
   return 0;
