@@ -1,0 +1,837 @@
+/* mounts.c - config.mounts: option parsing and the fd-based mount primitives.
+ *
+ * Every mount is built detached (fsopen+fsmount for a new filesystem,
+ * open_tree(OPEN_TREE_CLONE) for a bind), gets its attributes while nobody
+ * can see it, and is attached with move_mount onto an O_PATH fd that was
+ * resolved inside the rootfs. No mount ever takes a path string that a
+ * symlink in the rootfs could redirect. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "mounts.h"
+#include "pathsafe.h"
+#include "utils.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* ---- option parsing ------------------------------------------------------ */
+
+enum opt_kind { OPT_SET, OPT_CLR, OPT_ATIME, OPT_PROPAGATION, OPT_BIND, OPT_RBIND,
+                OPT_IDMAP, OPT_RIDMAP, OPT_TMPCOPYUP, OPT_REMOUNT, OPT_IGNORE, OPT_SBFLAG };
+
+struct opt_def {
+  const char *name;
+  enum opt_kind kind;
+  uint64_t value;  /* MOUNT_ATTR_* or MS_* propagation */
+  bool recursive;  /* the r-prefixed forms of attributes and propagation */
+};
+
+static const struct opt_def option_table[] = {
+  { "ro", OPT_SET, MOUNT_ATTR_RDONLY, false },      { "rw", OPT_CLR, MOUNT_ATTR_RDONLY, false },
+  { "nosuid", OPT_SET, MOUNT_ATTR_NOSUID, false },  { "suid", OPT_CLR, MOUNT_ATTR_NOSUID, false },
+  { "nodev", OPT_SET, MOUNT_ATTR_NODEV, false },    { "dev", OPT_CLR, MOUNT_ATTR_NODEV, false },
+  { "noexec", OPT_SET, MOUNT_ATTR_NOEXEC, false },  { "exec", OPT_CLR, MOUNT_ATTR_NOEXEC, false },
+  { "nodiratime", OPT_SET, MOUNT_ATTR_NODIRATIME, false }, { "diratime", OPT_CLR, MOUNT_ATTR_NODIRATIME, false },
+  { "nosymfollow", OPT_SET, MOUNT_ATTR_NOSYMFOLLOW, false }, { "symfollow", OPT_CLR, MOUNT_ATTR_NOSYMFOLLOW, false },
+  { "relatime", OPT_ATIME, MOUNT_ATTR_RELATIME, false }, { "noatime", OPT_ATIME, MOUNT_ATTR_NOATIME, false },
+  { "strictatime", OPT_ATIME, MOUNT_ATTR_STRICTATIME, false },
+  /* "atime" undoes noatime: back to the kernel default, relatime */
+  { "atime", OPT_ATIME, MOUNT_ATTR_RELATIME, false },
+  { "norelatime", OPT_IGNORE, 0, false }, { "nostrictatime", OPT_IGNORE, 0, false },
+  { "rro", OPT_SET, MOUNT_ATTR_RDONLY, true },      { "rrw", OPT_CLR, MOUNT_ATTR_RDONLY, true },
+  { "rnosuid", OPT_SET, MOUNT_ATTR_NOSUID, true },  { "rsuid", OPT_CLR, MOUNT_ATTR_NOSUID, true },
+  { "rnodev", OPT_SET, MOUNT_ATTR_NODEV, true },    { "rdev", OPT_CLR, MOUNT_ATTR_NODEV, true },
+  { "rnoexec", OPT_SET, MOUNT_ATTR_NOEXEC, true },  { "rexec", OPT_CLR, MOUNT_ATTR_NOEXEC, true },
+  { "rnodiratime", OPT_SET, MOUNT_ATTR_NODIRATIME, true }, { "rdiratime", OPT_CLR, MOUNT_ATTR_NODIRATIME, true },
+  { "rnosymfollow", OPT_SET, MOUNT_ATTR_NOSYMFOLLOW, true }, { "rsymfollow", OPT_CLR, MOUNT_ATTR_NOSYMFOLLOW, true },
+  { "rrelatime", OPT_ATIME, MOUNT_ATTR_RELATIME, true }, { "rnoatime", OPT_ATIME, MOUNT_ATTR_NOATIME, true },
+  { "rstrictatime", OPT_ATIME, MOUNT_ATTR_STRICTATIME, true }, { "ratime", OPT_ATIME, MOUNT_ATTR_RELATIME, true },
+  { "private", OPT_PROPAGATION, MS_PRIVATE, false },  { "rprivate", OPT_PROPAGATION, MS_PRIVATE, true },
+  { "shared", OPT_PROPAGATION, MS_SHARED, false },    { "rshared", OPT_PROPAGATION, MS_SHARED, true },
+  { "slave", OPT_PROPAGATION, MS_SLAVE, false },      { "rslave", OPT_PROPAGATION, MS_SLAVE, true },
+  { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE, false }, { "runbindable", OPT_PROPAGATION, MS_UNBINDABLE, true },
+  { "bind", OPT_BIND, 0, false }, { "rbind", OPT_RBIND, 0, true },
+  { "idmap", OPT_IDMAP, 0, false }, { "ridmap", OPT_RIDMAP, 0, true },
+  { "tmpcopyup", OPT_TMPCOPYUP, 0, false },
+  { "remount", OPT_REMOUNT, 0, false },
+  { "defaults", OPT_IGNORE, 0, false },
+  /* Superblock flags: passed to the filesystem (fsconfig knows them). For a
+   * bind mount they mean nothing and are dropped, as MS_REMOUNT|MS_BIND does. */
+  { "sync", OPT_SBFLAG, 0, false }, { "async", OPT_SBFLAG, 0, false },
+  { "dirsync", OPT_SBFLAG, 0, false }, { "mand", OPT_SBFLAG, 0, false },
+  { "nomand", OPT_SBFLAG, 0, false }, { "lazytime", OPT_SBFLAG, 0, false },
+  { "nolazytime", OPT_SBFLAG, 0, false },
+};
+
+static void data_append(char **data, const char *item)
+{
+  if (*data == NULL) {
+    *data = xstrdup(item);
+    return;
+  }
+  char *joined = xasprintf("%s,%s", *data, item);
+  free(*data);
+  *data = joined;
+}
+
+static void attr_apply(struct attr_change *a, const struct opt_def *d)
+{
+  switch (d->kind) {
+  case OPT_SET: a->set |= d->value; a->clr &= ~d->value; break;
+  case OPT_CLR: a->clr |= d->value; a->set &= ~d->value; break;
+  case OPT_ATIME: a->atime = true; a->atime_mode = d->value; break;
+  default: break;
+  }
+}
+
+int mount_options_parse(char *const *opts, size_t n, struct mount_options *o, uoci_error **err)
+{
+  memset(o, 0, sizeof *o);
+  char *sbflags = NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *name = opts[i];
+    if (name == NULL || name[0] == '\0') {
+      free(sbflags);
+      mount_options_free(o);
+      return uoci_fail(err, 0, "mount option %zu is empty", i);
+    }
+    const struct opt_def *d = NULL;
+    for (size_t k = 0; k < ARRAY_SIZE(option_table); k++)
+      if (strcmp(option_table[k].name, name) == 0) {
+        d = &option_table[k];
+        break;
+      }
+    if (d == NULL) {
+      data_append(&o->data, name);
+      continue;
+    }
+    switch (d->kind) {
+    case OPT_SET: case OPT_CLR: case OPT_ATIME:
+      attr_apply(d->recursive ? &o->rattrs : &o->attrs, d);
+      break;
+    case OPT_PROPAGATION: o->propagation = d->value; o->propagation_rec = d->recursive; break;
+    case OPT_BIND: o->bind = true; break;
+    case OPT_RBIND: o->bind = true; o->rec = true; break;
+    case OPT_IDMAP: o->idmap = true; break;
+    case OPT_RIDMAP: o->idmap = true; o->idmap_rec = true; break;
+    case OPT_TMPCOPYUP: o->tmpcopyup = true; break;
+    case OPT_REMOUNT: o->remount = true; break;
+    case OPT_SBFLAG: data_append(&sbflags, name); break;
+    case OPT_IGNORE: break;
+    }
+  }
+  /* superblock flags only make sense for a new filesystem */
+  if (sbflags && !o->bind)
+    data_append(&o->data, sbflags);
+  free(sbflags);
+  return 0;
+}
+
+void mount_options_free(struct mount_options *o)
+{
+  free(o->data);
+  o->data = NULL;
+}
+
+unsigned long propagation_from_name(const char *name)
+{
+  for (size_t k = 0; k < ARRAY_SIZE(option_table); k++)
+    if (option_table[k].kind == OPT_PROPAGATION && strcmp(option_table[k].name, name) == 0)
+      return option_table[k].value | (option_table[k].recursive ? MS_REC : 0);
+  return 0;
+}
+
+/* ---- /proc/self/mountinfo -------------------------------------------------- */
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static char *unescape_octal(const char *s, size_t len)
+{
+  char *out = xmalloc(len + 1);
+  size_t j = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '7'
+        && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+      out[j++] = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out[j++] = s[i];
+    }
+  }
+  out[j] = '\0';
+  return out;
+}
+
+/* Split one line into whitespace-separated fields (at most max). */
+static size_t split_fields(const char *line, const char **f, size_t *flen, size_t max)
+{
+  size_t n = 0;
+  const char *p = line;
+  while (*p && n < max) {
+    while (*p == ' ')
+      p++;
+    if (*p == '\0')
+      break;
+    f[n] = p;
+    while (*p && *p != ' ')
+      p++;
+    flen[n] = (size_t) (p - f[n]);
+    n++;
+  }
+  return n;
+}
+
+static int mountinfo_parse_line(const char *line, struct mountinfo_entry *e)
+{
+  const char *f[64];
+  size_t fl[64];
+  size_t n = split_fields(line, f, fl, 64);
+  /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+  size_t dash = 0;
+  for (size_t i = 6; i < n; i++)
+    if (fl[i] == 1 && f[i][0] == '-') {
+      dash = i;
+      break;
+    }
+  if (n < 7 || dash == 0 || dash + 3 > n)
+    return -1;
+  memset(e, 0, sizeof *e);
+  e->id = atoi(f[0]);
+  e->parent = atoi(f[1]);
+  e->root = unescape_octal(f[3], fl[3]);
+  e->mount_point = unescape_octal(f[4], fl[4]);
+  e->optional = dash > 6 ? strndup(f[6], (size_t) (f[dash - 1] + fl[dash - 1] - f[6])) : xstrdup("");
+  e->fstype = unescape_octal(f[dash + 1], fl[dash + 1]);
+  e->source = unescape_octal(f[dash + 2], fl[dash + 2]);
+  e->super_opts = dash + 3 < n ? unescape_octal(f[dash + 3], fl[dash + 3]) : xstrdup("");
+  return 0;
+}
+
+int mountinfo_parse(const char *text, struct mountinfo *mi)
+{
+  memset(mi, 0, sizeof *mi);
+  const char *p = text;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t) (nl - p) : strlen(p);
+    _cleanup_free_ char *line = strndup(p, len);
+    struct mountinfo_entry e;
+    if (len > 0 && mountinfo_parse_line(line, &e) == 0) {
+      mi->e = xrealloc(mi->e, (mi->len + 1) * sizeof *mi->e);
+      mi->e[mi->len++] = e;
+    }
+    p += len;
+    if (*p == '\n')
+      p++;
+  }
+  return 0;
+}
+
+int mountinfo_read(struct mountinfo *mi, uoci_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, &len, err) < 0)
+    return -1;
+  return mountinfo_parse(text, mi);
+}
+
+void mountinfo_free(struct mountinfo *mi)
+{
+  for (size_t i = 0; i < mi->len; i++) {
+    struct mountinfo_entry *e = &mi->e[i];
+    free(e->root); free(e->mount_point); free(e->optional);
+    free(e->fstype); free(e->source); free(e->super_opts);
+  }
+  free(mi->e);
+  mi->e = NULL;
+  mi->len = 0;
+}
+
+/* ---- primitives ------------------------------------------------------------ */
+
+/* The kernel explains fsconfig failures in the fs context's log ("e msg"). */
+static void fs_context_message(int fsfd, char *buf, size_t size)
+{
+  buf[0] = '\0';
+  ssize_t r = read(fsfd, buf, size - 1);
+  if (r <= 2) {
+    buf[0] = '\0';
+    return;
+  }
+  buf[r] = '\0';
+  char *nl = strchr(buf, '\n');
+  if (nl)
+    *nl = '\0';
+  if (buf[1] == ' ')
+    memmove(buf, buf + 2, strlen(buf + 2) + 1);
+}
+
+static int fs_fail(int fsfd, int errnum, const char *what, const char *detail, uoci_error **err)
+{
+  char msg[256];
+  fs_context_message(fsfd, msg, sizeof msg);
+  if (msg[0]) {
+    uoci_fail(err, 0, "%s%s%s: %s (%s)", what, detail ? ": " : "", detail ? detail : "", strerror(errnum), msg);
+    if (err && *err)
+      (*err)->errnum = errnum; /* callers may branch on the cause */
+    return -1;
+  }
+  return uoci_fail(err, errnum, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+}
+
+static uint64_t attr_flags_for_new_mount(const struct attr_change *a)
+{
+  return a->set | (a->atime ? a->atime_mode : 0);
+}
+
+int fs_create_detached(const char *type, const char *source, const char *data,
+                       const struct attr_change *a, const char *what, uoci_error **err)
+{
+  _cleanup_close_ int fsfd = fsopen(type, FSOPEN_CLOEXEC);
+  if (fsfd < 0) {
+    if (errno == ENODEV)
+      return uoci_fail(err, 0, "%s: unknown filesystem type %s", what, type);
+    return uoci_fail(err, errno, "%s", what);
+  }
+  if (source && source[0] && fsconfig(fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+    return fs_fail(fsfd, errno, what, "source", err);
+  if (data) {
+    _cleanup_free_ char *copy = xstrdup(data);
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+      char *eq = strchr(item, '=');
+      int r;
+      if (eq) {
+        *eq = '\0';
+        r = fsconfig(fsfd, FSCONFIG_SET_STRING, item, eq + 1, 0);
+        *eq = '=';
+      } else {
+        r = fsconfig(fsfd, FSCONFIG_SET_FLAG, item, NULL, 0);
+      }
+      if (r < 0)
+        return fs_fail(fsfd, errno, what, item, err);
+    }
+  }
+  if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_fail(fsfd, errno, what, NULL, err);
+  int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int) attr_flags_for_new_mount(a));
+  if (mfd < 0)
+    return fs_fail(fsfd, errno, what, NULL, err);
+  return mfd;
+}
+
+int bind_create_detached(int dirfd, const char *path, bool recursive, const char *what, uoci_error **err)
+{
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  if (path[0] == '\0')
+    flags |= AT_EMPTY_PATH;
+  int fd = open_tree(dirfd, path, flags);
+  if (fd < 0)
+    return uoci_fail(err, errno, "%s", what);
+  return fd;
+}
+
+int apply_attrs(int fd, const struct attr_change *a, bool recursive, const char *what, uoci_error **err)
+{
+  struct mount_attr attr = { .attr_set = a->set, .attr_clr = a->clr };
+  if (a->atime) {
+    attr.attr_set |= a->atime_mode;
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+  }
+  if (attr.attr_set == 0 && attr.attr_clr == 0)
+    return 0;
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    return uoci_fail(err, errno, "%s: set mount flags", what);
+  return 0;
+}
+
+static int apply_propagation(int fd, uint64_t propagation, bool recursive, const char *what, uoci_error **err)
+{
+  if (propagation == 0)
+    return 0;
+  struct mount_attr attr = { .propagation = propagation };
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    return uoci_fail(err, errno, "%s: set propagation", what);
+  return 0;
+}
+
+int attach_tree(int treefd, int targetfd, int rootfd, const char *dest, const char *what, uoci_error **err)
+{
+  if (move_mount(treefd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return uoci_fail(err, errno, "%s", what);
+  /* Against swap races: the destination, resolved again inside the root,
+   * must now be the root of the mount we just attached. */
+  _cleanup_close_ int check = in_root_open(rootfd, dest, O_PATH, 0);
+  if (check < 0)
+    return uoci_fail(err, errno, "%s: destination vanished after mounting", what);
+  if (!fd_same_object(check, treefd))
+    return uoci_fail(err, 0, "%s: destination %s changed while mounting, refusing", what, dest);
+  return 0;
+}
+
+/* ---- idmapped mounts ------------------------------------------------------- */
+
+static int write_id_map(pid_t hostpid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err)
+{
+  _cleanup_free_ char *text = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    char *next = xasprintf("%s%u %u %u\n", text, m[i].container_id, m[i].host_id, m[i].size);
+    free(text);
+    text = next;
+  }
+  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) hostpid, file);
+  return write_file_at(AT_FDCWD, path, text, strlen(text), false, err);
+}
+
+/* A user namespace fd carrying the given mappings, for MOUNT_ATTR_IDMAP: a
+ * child enters a new userns, we write its maps, keep an fd, and let it go. */
+static int make_userns_fd(const ocispec_id_mapping *uids, size_t nu, const ocispec_id_mapping *gids, size_t ng,
+                          uoci_error **err)
+{
+  int to_child[2], to_parent[2];
+  if (pipe2(to_child, O_CLOEXEC) < 0)
+    return uoci_fail(err, errno, "idmap: pipe");
+  if (pipe2(to_parent, O_CLOEXEC) < 0) {
+    close(to_child[0]); close(to_child[1]);
+    return uoci_fail(err, errno, "idmap: pipe");
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(to_child[0]); close(to_child[1]); close(to_parent[0]); close(to_parent[1]);
+    return uoci_fail(err, errno, "idmap: fork");
+  }
+  if (pid == 0) {
+    /* Our pid as the mounted /proc sees it (we may be in a new pid ns while
+     * /proc is still the host's). */
+    char self[32] = "";
+    ssize_t l = readlink("/proc/self", self, sizeof self - 1);
+    if (l < 0 || unshare(CLONE_NEWUSER) < 0)
+      _exit(1);
+    self[l] = '\0';
+    (void) !write(to_parent[1], self, (size_t) l + 1);
+    char c;
+    (void) !read(to_child[0], &c, 1);
+    _exit(0);
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
+  char buf[32] = "";
+  ssize_t r = read_all(to_parent[0], buf, sizeof buf - 1);
+  close(to_parent[0]);
+  int fd = -1;
+  if (r <= 0) {
+    uoci_fail(err, 0, "idmap: cannot create a user namespace for the mapping");
+  } else {
+    pid_t hostpid = atoi(buf);
+    _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/user", (int) hostpid);
+    if (write_id_map(hostpid, "uid_map", uids, nu, err) == 0 && write_id_map(hostpid, "gid_map", gids, ng, err) == 0) {
+      fd = open(nspath, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        uoci_fail(err, errno, "idmap: open %s", nspath);
+    }
+  }
+  close(to_child[1]);
+  waitpid(pid, NULL, 0);
+  return fd;
+}
+
+static int apply_idmap(int treefd, const ocispec_mount *m, const struct mount_options *o, const ocispec_config *cfg,
+                       const char *what, uoci_error **err)
+{
+  const ocispec_id_mapping *u = m->uid_mappings, *g = m->gid_mappings;
+  size_t nu = m->uid_mappings_len, ng = m->gid_mappings_len;
+  /* "idmap" without mappings: use the container's own, as the spec says */
+  if (nu == 0 && cfg->linux) {
+    u = cfg->linux->uid_mappings;
+    nu = cfg->linux->uid_mappings_len;
+  }
+  if (ng == 0 && cfg->linux) {
+    g = cfg->linux->gid_mappings;
+    ng = cfg->linux->gid_mappings_len;
+  }
+  if (nu == 0 || ng == 0)
+    return uoci_fail(err, 0, "%s: idmapped mount needs uidMappings and gidMappings", what);
+  _cleanup_close_ int usernsfd = make_userns_fd(u, nu, g, ng, err);
+  if (usernsfd < 0)
+    return uoci_error_prefix(err, "%s", what);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) usernsfd };
+  if (mount_setattr(treefd, "", AT_EMPTY_PATH | (o->idmap_rec ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+    if (errno == EINVAL || errno == EPERM || errno == ENOSYS)
+      return uoci_fail(err, errno, "%s: idmapped mount not supported by this kernel or filesystem", what);
+    return uoci_fail(err, errno, "%s: idmap", what);
+  }
+  return 0;
+}
+
+/* ---- tmpcopyup ------------------------------------------------------------- */
+
+static int copy_tree(int srcdir, int dstdir, const char *what, uoci_error **err);
+
+static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st, const char *what,
+                      uoci_error **err)
+{
+  if (S_ISDIR(st->st_mode)) {
+    if (mkdirat(dstdir, name, st->st_mode & 07777) < 0 && errno != EEXIST)
+      return uoci_fail(err, errno, "%s: tmpcopyup mkdir %s", what, name);
+    _cleanup_close_ int s = openat(srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int d = openat(dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (s < 0 || d < 0)
+      return uoci_fail(err, errno, "%s: tmpcopyup open %s", what, name);
+    if (copy_tree(s, d, what, err) < 0)
+      return -1;
+  } else if (S_ISREG(st->st_mode)) {
+    _cleanup_close_ int s = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int d = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+    if (s < 0 || d < 0)
+      return uoci_fail(err, errno, "%s: tmpcopyup copy %s", what, name);
+    for (off_t left = st->st_size; left > 0;) {
+      ssize_t n = sendfile(d, s, NULL, (size_t) left);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR)
+          continue;
+        return uoci_fail(err, n < 0 ? errno : EIO, "%s: tmpcopyup copy %s", what, name);
+      }
+      left -= n;
+    }
+  } else if (S_ISLNK(st->st_mode)) {
+    char target[4096];
+    ssize_t n = readlinkat(srcdir, name, target, sizeof target - 1);
+    if (n < 0)
+      return uoci_fail(err, errno, "%s: tmpcopyup readlink %s", what, name);
+    target[n] = '\0';
+    if (symlinkat(target, dstdir, name) < 0)
+      return uoci_fail(err, errno, "%s: tmpcopyup symlink %s", what, name);
+  } else if (mknodat(dstdir, name, st->st_mode, st->st_rdev) < 0) {
+    return uoci_fail(err, errno, "%s: tmpcopyup mknod %s", what, name);
+  }
+  if (fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM && errno != EINVAL)
+    return uoci_fail(err, errno, "%s: tmpcopyup chown %s", what, name);
+  if (!S_ISLNK(st->st_mode) && fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
+    return uoci_fail(err, errno, "%s: tmpcopyup chmod %s", what, name);
+  return 0;
+}
+
+static int copy_tree(int srcdir, int dstdir, const char *what, uoci_error **err)
+{
+  int dupfd = openat(srcdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dupfd < 0)
+    return uoci_fail(err, errno, "%s: tmpcopyup", what);
+  DIR *d = fdopendir(dupfd);
+  if (d == NULL) {
+    close(dupfd);
+    return uoci_fail(err, errno, "%s: tmpcopyup", what);
+  }
+  int rc = 0;
+  for (struct dirent *de; rc == 0 && (de = readdir(d));) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    struct stat st;
+    if (fstatat(srcdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      rc = uoci_fail(err, errno, "%s: tmpcopyup stat %s", what, de->d_name);
+    else
+      rc = copy_entry(srcdir, dstdir, de->d_name, &st, what, err);
+  }
+  closedir(d);
+  return rc;
+}
+
+/* Copy what the rootfs has at the destination into the new (detached) tmpfs,
+ * owner and mode of the directory included. */
+static int tmpcopyup(int targetfd, int treefd, const char *what, uoci_error **err)
+{
+  _cleanup_close_ int src = openat(targetfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0)
+    return uoci_fail(err, errno, "%s: tmpcopyup needs a directory", what);
+  _cleanup_close_ int dst = openat(treefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dst < 0)
+    return uoci_fail(err, errno, "%s: tmpcopyup", what);
+  struct stat st;
+  if (fstat(src, &st) == 0) {
+    (void) !fchown(dst, st.st_uid, st.st_gid);
+    (void) !fchmod(dst, st.st_mode & 07777);
+  }
+  return copy_tree(src, dst, what, err);
+}
+
+/* ---- cgroup ---------------------------------------------------------------- */
+
+/* This process's cgroup path in the hierarchy whose /proc/self/cgroup
+ * controller field is `ctrls` ("" for cgroup2). */
+static char *own_cgroup_path(const char *ctrls)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  uoci_error *ignored = NULL;
+  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, &len, &ignored) < 0) {
+    uoci_error_free(ignored);
+    return NULL;
+  }
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 == NULL)
+      continue;
+    *c2 = '\0';
+    if (strcmp(c1 + 1, ctrls) == 0)
+      return xstrdup(c2 + 1);
+  }
+  return NULL;
+}
+
+/* Controllers of a v1 hierarchy from its super options, without rw/ro. */
+static char *v1_controllers(const char *super_opts)
+{
+  _cleanup_free_ char *copy = xstrdup(super_opts);
+  char *out = NULL, *save = NULL;
+  for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+    if (strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 || strncmp(o, "release_agent=", 14) == 0
+        || strcmp(o, "clone_children") == 0 || strcmp(o, "noprefix") == 0 || strncmp(o, "xattr", 5) == 0)
+      continue;
+    data_append(&out, o);
+  }
+  return out ? out : xstrdup("");
+}
+
+/* A detached mount showing our own cgroup of one host hierarchy: a new
+ * cgroup filesystem when we have a cgroup namespace, else a bind of the host
+ * directory of our cgroup (so siblings stay invisible). */
+static int cgroup_hierarchy_tree(const struct rootfs_ctx *ctx, const struct mountinfo_entry *e,
+                                 const struct attr_change *a, const char *what, uoci_error **err)
+{
+  bool v2 = strcmp(e->fstype, "cgroup2") == 0;
+  _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
+  int fd;
+  if (ctx->new_cgroupns)
+    return fs_create_detached(e->fstype, e->fstype, v2 ? NULL : ctrls, a, what, err);
+  _cleanup_free_ char *own = own_cgroup_path(ctrls);
+  const char *rel = own ? own : "/";
+  size_t rootlen = strlen(e->root);
+  if (strcmp(e->root, "/") != 0 && strncmp(rel, e->root, rootlen) == 0)
+    rel += rootlen;
+  _cleanup_free_ char *host = xasprintf("%s%s", e->mount_point, rel);
+  fd = bind_create_detached(AT_FDCWD, host, false, what, err);
+  if (fd >= 0 && apply_attrs(fd, a, false, what, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int targetfd, const char *dest,
+                                const struct mount_options *o, const char *what, uoci_error **err)
+{
+  struct attr_change none = { 0 };
+  _cleanup_close_ int tmpfs = fs_create_detached("tmpfs", "tmpfs", "mode=755", &none, what, err);
+  if (tmpfs < 0 || attach_tree(tmpfs, targetfd, rootfd, dest, what, err) < 0)
+    return -1;
+  struct mountinfo mi;
+  if (mountinfo_read(&mi, err) < 0)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < mi.len; i++) {
+    const struct mountinfo_entry *e = &mi.e[i];
+    if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+      continue;
+    if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
+      continue;
+    const char *name = e->mount_point + 15;
+    _cleanup_free_ char *subwhat = xasprintf("mount cgroup %s to %s/%s", name, dest, name);
+    if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST) {
+      rc = uoci_fail(err, errno, "%s", subwhat);
+      break;
+    }
+    _cleanup_close_ int sub = cgroup_hierarchy_tree(ctx, e, &o->attrs, subwhat, err);
+    _cleanup_close_ int subtarget = sub < 0 ? -1 : openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0 || subtarget < 0) {
+      rc = sub < 0 ? -1 : uoci_fail(err, errno, "%s", subwhat);
+      break;
+    }
+    _cleanup_free_ char *subdest = xasprintf("%s/%s", dest, name);
+    rc = attach_tree(sub, subtarget, rootfd, subdest, subwhat, err);
+    /* co-mounted controllers ("cpu,cpuacct") get a link per controller */
+    if (rc == 0 && strchr(name, ',')) {
+      _cleanup_free_ char *copy = xstrdup(name);
+      char *save = NULL;
+      for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+        if (symlinkat(name, tmpfs, c) < 0 && errno != EEXIST)
+          rc = uoci_fail(err, errno, "symlink %s/%s", dest, c);
+    }
+  }
+  mountinfo_free(&mi);
+  if (rc == 0)
+    rc = apply_attrs(tmpfs, &o->attrs, false, what, err);
+  return rc;
+}
+
+static int mount_cgroup(const struct rootfs_ctx *ctx, int rootfd, int targetfd, const char *dest,
+                        const struct mount_options *o, const char *what, uoci_error **err)
+{
+  struct statfs sfs;
+  if (statfs("/sys/fs/cgroup", &sfs) < 0)
+    return uoci_fail(err, errno, "%s: statfs /sys/fs/cgroup", what);
+  if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+    return mount_cgroup_v1_tree(ctx, rootfd, targetfd, dest, o, what, err);
+  struct mountinfo_entry unified = { .fstype = "cgroup2", .root = "/", .mount_point = "/sys/fs/cgroup", .super_opts = "" };
+  _cleanup_close_ int tree = cgroup_hierarchy_tree(ctx, &unified, &o->attrs, what, err);
+  if (tree < 0)
+    return -1;
+  return attach_tree(tree, targetfd, rootfd, dest, what, err);
+}
+
+/* ---- one config mount -------------------------------------------------------- */
+
+bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind)
+{
+  for (size_t i = 0; i < cfg->mounts_len; i++) {
+    const ocispec_mount *m = &cfg->mounts[i];
+    if (m->destination == NULL)
+      continue;
+    _cleanup_free_ char *clean = path_clean(m->destination);
+    if (strcmp(clean, dest) != 0)
+      continue;
+    if (!only_bind)
+      return true;
+    if (m->type && strcmp(m->type, "bind") == 0)
+      return true;
+    for (size_t k = 0; k < m->options_len; k++)
+      if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
+        return true;
+  }
+  return false;
+}
+
+/* Bind sources are host paths; a relative one is relative to the bundle. */
+static char *bind_source_path(const struct rootfs_ctx *ctx, const char *source)
+{
+  if (source[0] == '/')
+    return xstrdup(source);
+  return xasprintf("%s/%s", ctx->bundle, source);
+}
+
+/* Create the destination inside the rootfs (a file when the source is not a
+ * directory) and return an O_PATH fd on it. */
+static int prepare_destination(int rootfd, const char *dest, bool file, const char *type, uoci_error **err)
+{
+  if (type && (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)) {
+    /* procfs/sysfs must land on a real directory (runc's CVE-2019-19921 class). */
+    int fd = in_root_open(rootfd, dest, O_PATH | O_NOFOLLOW, 0);
+    if (fd >= 0) {
+      struct stat st;
+      bool link = fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+      close(fd);
+      if (link)
+        return uoci_fail(err, 0, "mount %s to %s: destination is a symlink, refusing", type, dest);
+    }
+  }
+  int fd = file ? in_root_create_file(rootfd, dest, 0644, err) : in_root_mkdir_p(rootfd, dest, 0755, err);
+  if (fd < 0)
+    return -1;
+  /* A destination may not resolve to the container root itself (a symlink
+   * to "/"): mounting there would replace the whole rootfs. */
+  _cleanup_free_ char *clean = path_clean(dest);
+  if (strcmp(clean, "/") != 0 && fd_same_object(fd, rootfd)) {
+    close(fd);
+    return uoci_fail(err, 0, "mount destination %s resolves to the container root, refusing", dest);
+  }
+  return fd;
+}
+
+static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, uoci_error **err)
+{
+  const char *dest = m->destination;
+  if (dest == NULL || dest[0] == '\0')
+    return uoci_fail(err, 0, "mount without a destination");
+  struct mount_options o;
+  if (mount_options_parse(m->options, m->options_len, &o, err) < 0)
+    return uoci_error_prefix(err, "mount %s", dest);
+  const char *type = m->type && m->type[0] ? m->type : (o.bind ? "bind" : "none");
+  bool bind = o.bind || strcmp(type, "bind") == 0;
+  bool sysfs_bind = strcmp(type, "sysfs") == 0 && !ctx->new_netns;
+  _cleanup_free_ char *what = bind ? xasprintf("bind mount %s to %s", m->source ? m->source : "", dest)
+                                   : xasprintf("mount %s to %s", type, dest);
+  _cleanup_free_ char *src = bind && m->source ? bind_source_path(ctx, m->source) : NULL;
+  int rc = -1;
+  _cleanup_close_ int target = -1, tree = -1;
+
+  if (bind && src == NULL) {
+    uoci_fail(err, 0, "%s: bind mount without a source", what);
+    goto out;
+  }
+  bool file = false;
+  if (bind) {
+    struct stat st;
+    if (stat(src, &st) < 0) {
+      uoci_fail(err, errno, "%s", what);
+      goto out;
+    }
+    file = !S_ISDIR(st.st_mode);
+  }
+  target = prepare_destination(rootfd, dest, file, type, err);
+  if (target < 0)
+    goto out;
+
+  if (o.remount) {
+    /* change the flags of what is already mounted there */
+    rc = apply_attrs(target, &o.attrs, false, what, err);
+    goto out;
+  }
+  if (strcmp(type, "cgroup") == 0 && !bind) {
+    rc = mount_cgroup(ctx, rootfd, target, dest, &o, what, err);
+    goto out;
+  }
+  if (bind || sysfs_bind) {
+    /* sysfs without a new network namespace: the kernel refuses a new one,
+     * so the host's /sys is bound (recursively, read-only flags to all). */
+    tree = bind_create_detached(AT_FDCWD, sysfs_bind ? "/sys" : src, sysfs_bind || o.rec, what, err);
+    if (tree < 0 || apply_attrs(tree, &o.attrs, sysfs_bind, what, err) < 0)
+      goto out;
+  } else {
+    tree = fs_create_detached(type, m->source, o.data, &o.attrs, what, err);
+    if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
+      /* no private IPC namespace to show: bind the host's, as runc does */
+      uoci_error_freep(err);
+      tree = bind_create_detached(AT_FDCWD, "/dev/mqueue", false, what, err);
+      if (tree >= 0 && apply_attrs(tree, &o.attrs, false, what, err) < 0)
+        goto out;
+    }
+    if (tree < 0)
+      goto out;
+    if (o.tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, what, err) < 0)
+      goto out;
+  }
+  if (apply_attrs(tree, &o.rattrs, true, what, err) < 0)
+    goto out;
+  if (o.idmap || m->uid_mappings_len || m->gid_mappings_len)
+    if (apply_idmap(tree, m, &o, ctx->config, what, err) < 0)
+      goto out;
+  if (attach_tree(tree, target, rootfd, dest, what, err) < 0)
+    goto out;
+  rc = apply_propagation(tree, o.propagation, o.propagation_rec, what, err);
+out:
+  mount_options_free(&o);
+  return rc;
+}
+
+int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
+{
+  const ocispec_config *cfg = ctx->config;
+  for (size_t i = 0; i < cfg->mounts_len; i++)
+    if (mount_one(ctx, rootfd, &cfg->mounts[i], err) < 0)
+      return -1;
+  return 0;
+}

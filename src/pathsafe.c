@@ -1,0 +1,175 @@
+/* pathsafe.c - see pathsafe.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "pathsafe.h"
+#include "utils.h"
+
+char *path_clean(const char *path)
+{
+  size_t n = strlen(path);
+  char *out = xmalloc(n + 2);
+  size_t len = 0;
+  const char *p = path;
+  out[len++] = '/';
+  while (*p) {
+    while (*p == '/')
+      p++;
+    const char *start = p;
+    while (*p && *p != '/')
+      p++;
+    size_t clen = (size_t) (p - start);
+    if (clen == 0 || (clen == 1 && start[0] == '.'))
+      continue;
+    if (clen == 2 && start[0] == '.' && start[1] == '.') {
+      /* drop the last component, never going above the root */
+      while (len > 1 && out[len - 1] != '/')
+        len--;
+      if (len > 1)
+        len--;
+      continue;
+    }
+    if (len > 1)
+      out[len++] = '/';
+    memcpy(out + len, start, clen);
+    len += clen;
+  }
+  out[len] = '\0';
+  return out;
+}
+
+void path_split(const char *clean, char **parent, char **base)
+{
+  const char *slash = strrchr(clean, '/');
+  if (slash == NULL) {
+    *parent = xstrdup("/");
+    *base = xstrdup(clean[0] ? clean : ".");
+    return;
+  }
+  *base = xstrdup(slash[1] ? slash + 1 : ".");
+  if (slash == clean)
+    *parent = xstrdup("/");
+  else
+    *parent = strndup(clean, (size_t) (slash - clean));
+}
+
+int in_root_open(int rootfd, const char *path, int flags, uint64_t extra_resolve)
+{
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve,
+  };
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    path = ".";
+  /* openat2 returns EAGAIN when a concurrent rename may have let ".." escape
+   * its check; the kernel asks us to retry. */
+  for (int attempt = 0; attempt < 32; attempt++) {
+    int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN)
+      return fd;
+  }
+  errno = EAGAIN;
+  return -1;
+}
+
+/* Open the directory at the first `len` bytes of `path`, inside the root. */
+static int open_prefix_dir(int rootfd, const char *path, size_t len)
+{
+  _cleanup_free_ char *prefix = strndup(path, len);
+  return in_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+}
+
+int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
+{
+  _cleanup_close_ int cur = in_root_open(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+  if (cur < 0)
+    return uoci_fail(err, errno, "open rootfs");
+  size_t i = 0, n = strlen(path);
+  while (i < n) {
+    while (i < n && path[i] == '/')
+      i++;
+    size_t start = i;
+    while (i < n && path[i] != '/')
+      i++;
+    if (i == start)
+      break;
+    /* Resolve the prefix as the kernel would (symlinks and ".." clamped at
+     * the root); create the component only if it does not exist. */
+    int next = open_prefix_dir(rootfd, path, i);
+    if (next < 0 && errno == ENOENT) {
+      _cleanup_free_ char *name = strndup(path + start, i - start);
+      if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
+        return uoci_fail(err, errno, "mkdir %.*s in rootfs", (int) i, path);
+      next = open_prefix_dir(rootfd, path, i);
+      if (next < 0 && errno == ENOENT)
+        return uoci_fail(err, 0, "mkdir %.*s in rootfs: a dangling symlink is in the way", (int) i, path);
+    }
+    if (next < 0)
+      return uoci_fail(err, errno, "open %.*s in rootfs", (int) i, path);
+    close(cur);
+    cur = next;
+  }
+  return steal_fd(cur);
+}
+
+int in_root_open_parent(int rootfd, const char *path, char **base, uoci_error **err)
+{
+  _cleanup_free_ char *clean = path_clean(path);
+  _cleanup_free_ char *parent = NULL;
+  path_split(clean, &parent, base);
+  /* path_clean removed "..", so the parent is a real ancestor of the base
+   * name; symlinks among the ancestors are still resolved inside the root. */
+  int fd = in_root_mkdir_p(rootfd, parent, 0755, err);
+  if (fd < 0) {
+    free(*base);
+    *base = NULL;
+  }
+  return fd;
+}
+
+int in_root_create_file(int rootfd, const char *path, mode_t mode, uoci_error **err)
+{
+  int fd = in_root_open(rootfd, path, O_PATH, 0);
+  if (fd >= 0 || errno != ENOENT) {
+    if (fd < 0)
+      return uoci_fail(err, errno, "open %s in rootfs", path);
+    return fd;
+  }
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int parent = in_root_open_parent(rootfd, path, &base, err);
+  if (parent < 0)
+    return -1;
+  /* O_NOFOLLOW|O_EXCL: never create through a symlink planted at the name. */
+  int created = openat(parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (created < 0 && errno != EEXIST)
+    return uoci_fail(err, errno, "create %s in rootfs", path);
+  if (created >= 0)
+    close(created);
+  fd = in_root_open(rootfd, path, O_PATH, 0);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s in rootfs", path);
+  return fd;
+}
+
+uint64_t fd_mount_id(int fd)
+{
+  struct statx stx;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return 0;
+  return stx.stx_mnt_id;
+}
+
+bool fd_same_object(int a, int b)
+{
+  struct stat sa, sb;
+  if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+    return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && fd_mount_id(a) == fd_mount_id(b);
+}

@@ -1,0 +1,252 @@
+/* rootfs.c - the container's filesystem: propagation, the rootfs bind, the
+ * config mounts and /dev (mounts.c, devices.c), pivot_root, then maskedPaths,
+ * readonlyPaths and root.readonly. See rootfs.h for the call order. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "mounts.h"
+#include "pathsafe.h"
+#include "rootfs.h"
+#include "utils.h"
+
+static int parse_rootfs_propagation(const struct rootfs_ctx *ctx, unsigned long *flags, uoci_error **err)
+{
+  const char *name = ctx->config->linux ? ctx->config->linux->rootfs_propagation : NULL;
+  *flags = 0;
+  if (name == NULL || name[0] == '\0')
+    return 0;
+  *flags = propagation_from_name(name);
+  if (*flags == 0)
+    return uoci_fail(err, 0, "linux.rootfsPropagation: unknown value \"%s\"", name);
+  return 0;
+}
+
+/* If the mount holding the rootfs is shared, make it private: the rootfs
+ * bind must not propagate back to the host, and pivot_root refuses a shared
+ * parent. */
+static int make_rootfs_parent_private(const char *rootfs, uoci_error **err)
+{
+  _cleanup_close_ int fd = open(rootfs, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "rootfs %s", rootfs);
+  uint64_t id = fd_mount_id(fd);
+  struct mountinfo mi;
+  if (mountinfo_read(&mi, err) < 0)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; i < mi.len; i++) {
+    if ((uint64_t) mi.e[i].id != id)
+      continue;
+    if (strstr(mi.e[i].optional, "shared:") && mount(NULL, mi.e[i].mount_point, NULL, MS_PRIVATE, NULL) < 0)
+      rc = uoci_fail(err, errno, "make %s private", mi.e[i].mount_point);
+    break;
+  }
+  mountinfo_free(&mi);
+  return rc;
+}
+
+int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
+{
+  unsigned long propagation;
+  if (parse_rootfs_propagation(ctx, &propagation, err) < 0)
+    return -1;
+  struct stat st;
+  if (stat(ctx->rootfs, &st) < 0)
+    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
+  if (!S_ISDIR(st.st_mode))
+    return uoci_fail(err, ENOTDIR, "rootfs %s", ctx->rootfs);
+  /* Nothing we mount may reach the host: rslave unless the config says
+   * otherwise (runc's default; crun uses rprivate). */
+  unsigned long root_flags = propagation ? propagation : MS_SLAVE | MS_REC;
+  if (mount(NULL, "/", NULL, root_flags, NULL) < 0)
+    return uoci_fail(err, errno, "set propagation of /");
+  if (make_rootfs_parent_private(ctx->rootfs, err) < 0)
+    return -1;
+  /* pivot_root needs the new root to be a mount point */
+  if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return uoci_fail(err, errno, "bind mount rootfs %s", ctx->rootfs);
+  _cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
+  if (mounts_setup_all(ctx, rootfd, err) < 0)
+    return -1;
+  /* A bind-mounted /dev is the host's (or the user's): leave it as it is. */
+  bool default_dev = !config_has_mount_at(ctx->config, "/dev", true);
+  return devices_setup(ctx, rootfd, default_dev, err);
+}
+
+static int pivot_root_syscall(const char *new_root, const char *put_old)
+{
+  return (int) syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err)
+{
+  _cleanup_close_ int newroot = open(ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0)
+    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
+  if (fchdir(newroot) < 0)
+    return uoci_fail(err, errno, "chdir to rootfs %s", ctx->rootfs);
+  if (ctx->no_pivot) {
+    /* Move the rootfs mount over "/" (covering the old root) and chroot. */
+    if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+      return uoci_fail(err, errno, "move rootfs %s to /", ctx->rootfs);
+    if (chroot(".") < 0)
+      return uoci_fail(err, errno, "chroot to rootfs %s", ctx->rootfs);
+    if (chdir("/") < 0)
+      return uoci_fail(err, errno, "chdir /");
+    return 0;
+  }
+  _cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0)
+    return uoci_fail(err, errno, "open /");
+  /* pivot_root(".", "."): the old root ends up stacked on the new one, from
+   * where it can be detached without a directory to keep it in. */
+  if (pivot_root_syscall(".", ".") < 0)
+    return uoci_fail(err, errno, "pivot_root to %s", ctx->rootfs);
+  if (fchdir(oldroot) < 0)
+    return uoci_fail(err, errno, "chdir to old root");
+  /* the detach must not propagate to the host's mounts */
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return uoci_fail(err, errno, "make old root rslave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return uoci_fail(err, errno, "unmount old root");
+  if (chdir("/") < 0)
+    return uoci_fail(err, errno, "chdir /");
+  return 0;
+}
+
+/* /dev/null of the container, checked to be the real null device: a rootfs
+ * could have made it a link to some file we would then bind everywhere. */
+static int open_verified_null(int rootfd, uoci_error **err)
+{
+  int fd = in_root_open(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0);
+  if (fd < 0)
+    return uoci_fail(err, errno, "maskedPaths: open /dev/null");
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    return uoci_fail(err, 0, "maskedPaths: /dev/null is not the null device, refusing");
+  }
+  return fd;
+}
+
+static int mask_path(int rootfd, const char *path, int *nullfd, uoci_error **err)
+{
+  _cleanup_free_ char *what = xasprintf("mask %s", path);
+  _cleanup_close_ int target = in_root_open(rootfd, path, O_PATH, 0);
+  if (target < 0)
+    return errno == ENOENT ? 0 : uoci_fail(err, errno, "%s", what);
+  _cleanup_free_ char *clean = path_clean(path);
+  if (strcmp(clean, "/") == 0 || fd_same_object(target, rootfd))
+    return uoci_fail(err, 0, "%s: resolves to the container root, refusing", what);
+  struct stat st;
+  if (fstat(target, &st) < 0)
+    return uoci_fail(err, errno, "%s", what);
+  _cleanup_close_ int tree = -1;
+  if (S_ISDIR(st.st_mode)) {
+    /* an empty read-only tmpfs hides a directory */
+    struct attr_change ro = { .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+    tree = fs_create_detached("tmpfs", "tmpfs", "size=0", &ro, what, err);
+  } else {
+    if (*nullfd < 0 && (*nullfd = open_verified_null(rootfd, err)) < 0)
+      return -1;
+    tree = bind_create_detached(*nullfd, "", false, what, err);
+  }
+  if (tree < 0)
+    return -1;
+  return attach_tree(tree, target, rootfd, path, what, err);
+}
+
+static int readonly_path(int rootfd, const char *path, uoci_error **err)
+{
+  _cleanup_free_ char *what = xasprintf("make %s read-only", path);
+  _cleanup_close_ int target = in_root_open(rootfd, path, O_PATH, 0);
+  if (target < 0)
+    return errno == ENOENT ? 0 : uoci_fail(err, errno, "%s", what);
+  /* Bind the path onto itself and set only RDONLY: nosuid/nodev/noexec that
+   * were already there stay (mount_setattr changes just what it is told). */
+  _cleanup_close_ int tree = bind_create_detached(target, "", true, what, err);
+  struct attr_change ro = { .set = MOUNT_ATTR_RDONLY };
+  if (tree < 0 || apply_attrs(tree, &ro, true, what, err) < 0)
+    return -1;
+  return attach_tree(tree, target, rootfd, path, what, err);
+}
+
+int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
+{
+  const ocispec_config *cfg = ctx->config;
+  const ocispec_linux *lx = cfg->linux;
+  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return uoci_fail(err, errno, "open /");
+  _cleanup_close_ int nullfd = -1;
+  for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
+    if (mask_path(rootfd, lx->masked_paths[i], &nullfd, err) < 0)
+      return -1;
+  for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
+    if (readonly_path(rootfd, lx->readonly_paths[i], err) < 0)
+      return -1;
+  if (cfg->root && cfg->root->readonly) {
+    struct attr_change ro = { .set = MOUNT_ATTR_RDONLY };
+    if (apply_attrs(rootfd, &ro, false, "remount / read-only", err) < 0)
+      return -1;
+  }
+  unsigned long propagation;
+  if (parse_rootfs_propagation(ctx, &propagation, err) < 0)
+    return -1;
+  if (propagation && mount(NULL, "/", NULL, propagation, NULL) < 0)
+    return uoci_fail(err, errno, "set propagation of / to %s", lx->rootfs_propagation);
+  return 0;
+}
+
+/* Unix98 pty slaves have majors 136..143. */
+static bool is_pty_slave(const struct stat *st)
+{
+  return S_ISCHR(st->st_mode) && major(st->st_rdev) >= 136 && major(st->st_rdev) <= 143;
+}
+
+int rootfs_bind_console(const char *slave_path, uoci_error **err)
+{
+  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return uoci_fail(err, errno, "open /");
+  _cleanup_close_ int slave = in_root_open(rootfd, slave_path, O_PATH, 0);
+  if (slave < 0)
+    return uoci_fail(err, errno, "console %s", slave_path);
+  struct stat st;
+  if (fstat(slave, &st) < 0 || !is_pty_slave(&st))
+    return uoci_fail(err, 0, "console %s: not a pty slave", slave_path);
+  /* /dev/console must be a plain file (or node) that we own the choice of:
+   * a symlink planted there is removed rather than followed. */
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int dev = in_root_open_parent(rootfd, "/dev/console", &base, err);
+  if (dev < 0)
+    return -1;
+  if (fstatat(dev, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return uoci_fail(err, EISDIR, "console /dev/console");
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && unlinkat(dev, base, 0) < 0)
+      return uoci_fail(err, errno, "console /dev/console: remove what is there");
+  }
+  /* create only when missing: never open an existing node (side effects) */
+  int created = openat(dev, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+  if (created < 0 && errno != EEXIST)
+    return uoci_fail(err, errno, "create /dev/console");
+  if (created >= 0)
+    close(created);
+  _cleanup_close_ int target = openat(dev, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0)
+    return uoci_fail(err, errno, "open /dev/console");
+  _cleanup_free_ char *what = xasprintf("bind mount %s to /dev/console", slave_path);
+  _cleanup_close_ int tree = bind_create_detached(slave, "", false, what, err);
+  if (tree < 0)
+    return -1;
+  return attach_tree(tree, target, rootfd, "/dev/console", what, err);
+}
