@@ -1,0 +1,663 @@
+/* cgroup_v1.c - cgroup v1 (one hierarchy per controller) and the v1 half of
+ * hybrid hosts: discovery from /proc/self/mountinfo, directory setup
+ * (cpuset must be filled before a task may join), linux.resources, freezer,
+ * stats and the memory.oom_control eventfd. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "cgroup_internal.h"
+#include "utils.h"
+
+/* ---- discovery --------------------------------------------------------- */
+
+/* Strip the mount's root from a /proc/self/cgroup path (cgroup namespaces,
+ * bind mounts of a sub-tree). */
+static char *own_below_mount(const char *own, const char *mroot)
+{
+  size_t n = strlen(mroot);
+  if (strcmp(mroot, "/") != 0 && strncmp(own, mroot, n) == 0 && (own[n] == '/' || own[n] == '\0'))
+    return xstrdup(own[n] ? own + n : "/");
+  return xstrdup(own);
+}
+
+int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return uoci_fail(err, errno, "cgroup: open /proc/self/mountinfo");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  bool relative = cgroups_path && cgroups_path[0] && cgroups_path[0] != '/';
+  while (getline(&line, &cap, f) > 0) {
+    /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+    char *fields[6] = { 0 };
+    char *save = NULL, *t = strtok_r(line, " \n", &save);
+    for (int i = 0; i < 6 && t; i++, t = strtok_r(NULL, " \n", &save))
+      fields[i] = t;
+    while (t && strcmp(t, "-") != 0)
+      t = strtok_r(NULL, " \n", &save);
+    char *fstype = t ? strtok_r(NULL, " \n", &save) : NULL;
+    char *source = fstype ? strtok_r(NULL, " \n", &save) : NULL;
+    char *super = source ? strtok_r(NULL, " \n", &save) : NULL;
+    if (!fields[4] || !fstype || !super)
+      continue;
+    bool v2 = strcmp(fstype, "cgroup2") == 0;
+    if (!v2 && strcmp(fstype, "cgroup") != 0)
+      continue;
+    if (v2 && cg->mode != CGROUP_MODE_HYBRID)
+      continue;
+    unsigned ctrls = 0;
+    const char *first = NULL;
+    char *s2 = NULL;
+    for (char *o = strtok_r(super, ",", &s2); o; o = strtok_r(NULL, ",", &s2)) {
+      int c = cg_ctrl_from_name(o);
+      if (c >= 0 && strcmp(o, "io") != 0) {
+        ctrls |= CG_BIT(c);
+        if (!first)
+          first = cg_ctrl_names[c];
+      }
+    }
+    if (!v2 && ctrls == 0)
+      continue; /* named hierarchies (name=systemd) are not ours to manage */
+    bool dup = false;
+    for (size_t i = 0; i < cg->nhier; i++)
+      dup |= (cg->hier[i].ctrls & ctrls) != 0 || (v2 && cg->hier[i].unified);
+    if (dup)
+      continue; /* the same hierarchy mounted twice */
+    _cleanup_free_ char *own = NULL;
+    if (relative) {
+      _cleanup_free_ char *raw = cg_own_path(v2 ? NULL : first);
+      own = own_below_mount(raw, fields[3]);
+    }
+    _cleanup_free_ char *rel = cg_resolve_path(cgroups_path, id, own);
+    if (strcmp(rel, "/") == 0)
+      return uoci_fail(err, 0, "cgroup: refusing to use the root cgroup as the container's cgroup");
+    if (cg->path == NULL)
+      cg->path = xstrdup(rel);
+    if (cg_add_hier(cg, fields[4], rel, v2 ? 0 : ctrls, v2) == NULL)
+      return uoci_fail(err, 0, "cgroup: too many cgroup hierarchies");
+  }
+  if (cg->nhier == 0)
+    return uoci_fail(err, 0, "cgroup: no cgroup hierarchy is mounted");
+  return 0;
+}
+
+/* A new cpuset cgroup starts with no cpus and no mems, and nothing may join
+ * it like that: copy the parent's for each level we made. */
+int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
+{
+  if (!(h->ctrls & CG_BIT(CG_CPUSET)) || h->created == 0)
+    return 0;
+  _cleanup_free_ char *p = xstrdup(h->dir);
+  /* The first created level: strip created-1 components. */
+  char *ends[64];
+  int n = 0;
+  for (int i = 0; i < h->created && n < 64; i++) {
+    char *slash = strrchr(p, '/');
+    if (slash == NULL)
+      break;
+    ends[n++] = slash;
+    *slash = '\0';
+  }
+  /* p is now the parent of the first level we created; walk down. */
+  for (int i = n - 1; i >= 0; i--) {
+    struct cg_hier parent = { .dir = p };
+    _cleanup_free_ char *cpus = cg_read(&parent, "cpuset.cpus");
+    _cleanup_free_ char *mems = cg_read(&parent, "cpuset.mems");
+    *ends[i] = '/';
+    struct cg_hier child = { .dir = p };
+    if (cpus == NULL || mems == NULL)
+      return uoci_fail(err, errno, "cgroup: read cpuset of %s", p);
+    if (cpus[0] != '\n' && cpus[0] && cg_write(&child, "cpuset.cpus", cpus, err) < 0)
+      return -1;
+    if (mems[0] != '\n' && mems[0] && cg_write(&child, "cpuset.mems", mems, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* ---- resources --------------------------------------------------------- */
+
+static const struct cg_hier *need(const uoci_cgroup *cg, enum cg_ctrl c, uoci_error **err)
+{
+  const struct cg_hier *h = cg_hier_for(cg, c);
+  if (h == NULL && !cg->rootless)
+    uoci_fail(err, 0, "cgroup: the %s controller is not available on this host (not mounted)", cg_ctrl_names[c]);
+  return h;
+}
+#define NEED(var, ctrl)                                 \
+  const struct cg_hier *var = need(cg, ctrl, err);      \
+  if (var == NULL)                                      \
+    return cg->rootless ? 0 : -1
+
+static int write_i64(const struct cg_hier *h, const char *file, int64_t v, uoci_error **err)
+{
+  return cg_writef(h, file, err, "%" PRId64, v);
+}
+
+static int v1_memory_and_swap(const struct cg_hier *h, const ocispec_memory *m, uoci_error **err)
+{
+  int64_t limit = m->has_limit ? m->limit : 0;
+  int64_t swap = m->has_swap ? m->swap : 0;
+  if (limit == -1 && swap == 0)
+    swap = -1; /* unlimited memory implies unlimited swap, as runc */
+  bool have_memsw = cg_has_file(h, "memory.memsw.limit_in_bytes");
+  if (swap != 0 && !have_memsw) {
+    if (swap == -1)
+      swap = 0;
+    else
+      return uoci_fail(err, 0, "cgroup: memory.swap: swap accounting is not enabled on this host");
+  }
+  /* The kernel wants memory <= memory+swap at every step: order the writes. */
+  if (limit != 0 && swap != 0) {
+    uint64_t cur = 0;
+    cg_read_u64(h, "memory.limit_in_bytes", &cur);
+    if (swap == -1 || cur < (uint64_t) swap) {
+      if (write_i64(h, "memory.memsw.limit_in_bytes", swap, err) < 0)
+        return -1;
+      return write_i64(h, "memory.limit_in_bytes", limit, err);
+    }
+  }
+  if (limit != 0 && write_i64(h, "memory.limit_in_bytes", limit, err) < 0)
+    return -1;
+  if (swap != 0 && write_i64(h, "memory.memsw.limit_in_bytes", swap, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int check_before_update(const struct cg_hier *h, const char *usage_file, const char *peak_file,
+                               int64_t limit, uoci_error **err)
+{
+  uint64_t usage = 0, peak = 0;
+  if (limit <= 0 || cg_read_u64(h, usage_file, &usage) < 0)
+    return 0;
+  cg_read_u64(h, peak_file, &peak);
+  if ((uint64_t) limit < usage)
+    return uoci_fail(err, 0, "cgroup: unable to set memory limit to %" PRId64 " (current usage: %" PRIu64
+                     ", peak usage: %" PRIu64 ")", limit, usage, peak);
+  return 0;
+}
+
+static int v1_memory(uoci_cgroup *cg, const ocispec_memory *m, bool update, uoci_error **err)
+{
+  NEED(h, CG_MEMORY);
+  if (update && m->has_check_before_update && m->check_before_update && m->has_limit &&
+      check_before_update(h, "memory.usage_in_bytes", "memory.max_usage_in_bytes", m->limit, err) < 0)
+    return -1;
+  if ((m->has_limit || m->has_swap) && v1_memory_and_swap(h, m, err) < 0)
+    return -1;
+  if (m->has_reservation && m->reservation != 0 &&
+      write_i64(h, "memory.soft_limit_in_bytes", m->reservation, err) < 0)
+    return -1;
+  /* memory.kernel: deprecated by the kernel and ignored, as runc does. */
+  if (m->has_kernel_tcp && m->kernel_tcp != 0 &&
+      write_i64(h, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, err) < 0)
+    return -1;
+  if (m->has_swappiness && cg_writef(h, "memory.swappiness", err, "%" PRIu64, m->swappiness) < 0)
+    return -1;
+  if (m->has_disable_oom_killer && m->disable_oom_killer && cg_write(h, "memory.oom_control", "1", err) < 0)
+    return -1;
+  if (m->has_use_hierarchy) {
+    uint64_t cur = 0;
+    if (cg_read_u64(h, "memory.use_hierarchy", &cur) == 0 && cur != (uint64_t) m->use_hierarchy &&
+        cg_write(h, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int write_list_checked(const struct cg_hier *h, const char *file, const char *eff_file,
+                              const char *value, uoci_error **err)
+{
+  /* Check against what the parent offers, to say "out of range" clearly
+   * instead of the kernel's EINVAL. */
+  _cleanup_free_ char *pdir = xstrdup(h->dir);
+  char *slash = strrchr(pdir, '/');
+  if (slash)
+    *slash = '\0';
+  struct cg_hier parent = { .dir = pdir };
+  _cleanup_free_ char *avail = cg_read(&parent, eff_file);
+  const char *why = NULL;
+  if (avail && cg_validate_list(value, cg_list_max(avail), &why) < 0) {
+    avail[strcspn(avail, "\n")] = '\0';
+    return uoci_fail(err, 0, "cgroup: %s \"%s\": %s (available: %s)", file, value, why, avail);
+  }
+  return cg_write(h, file, value, err);
+}
+
+int cg_set_cpuset(const struct cg_hier *h, const char *cpus, const char *mems, bool v2, uoci_error **err)
+{
+  if (cpus && *cpus &&
+      write_list_checked(h, "cpuset.cpus", v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus", cpus, err) < 0)
+    return -1;
+  if (mems && *mems &&
+      write_list_checked(h, "cpuset.mems", v2 ? "cpuset.mems.effective" : "cpuset.effective_mems", mems, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int v1_cpu(uoci_cgroup *cg, const ocispec_cpu *c, uoci_error **err)
+{
+  bool want_cpu = (c->has_shares && c->shares) || c->has_quota || (c->has_period && c->period) ||
+                  (c->has_burst) || c->has_realtime_runtime || (c->has_realtime_period && c->realtime_period) ||
+                  c->has_idle;
+  if (want_cpu) {
+    NEED(h, CG_CPU);
+    if (c->has_shares && c->shares) {
+      if (cg_writef(h, "cpu.shares", err, "%" PRIu64, c->shares) < 0)
+        return -1;
+      uint64_t got = 0;
+      if (cg_read_u64(h, "cpu.shares", &got) == 0 && got != c->shares)
+        return uoci_fail(err, 0, "cgroup: cpu.shares %" PRIu64 " out of range: the kernel set %" PRIu64
+                         " (allowed 2-262144)", c->shares, got);
+    }
+    if (c->has_period && c->period && cg_writef(h, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0)
+      return -1;
+    if (c->has_quota && c->quota != 0 && write_i64(h, "cpu.cfs_quota_us", c->quota, err) < 0)
+      return -1;
+    if (c->has_burst && cg_writef(h, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
+      return -1;
+    if (c->has_realtime_period && c->realtime_period &&
+        cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
+      return -1;
+    if (c->has_realtime_runtime && c->realtime_runtime != 0 &&
+        write_i64(h, "cpu.rt_runtime_us", c->realtime_runtime, err) < 0)
+      return -1;
+    if (c->has_idle && write_i64(h, "cpu.idle", c->idle, err) < 0)
+      return -1;
+  }
+  if ((c->cpus && *c->cpus) || (c->mems && *c->mems)) {
+    NEED(h, CG_CPUSET);
+    if (cg_set_cpuset(h, c->cpus, c->mems, false, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int write_devs(const struct cg_hier *h, const char *file, const ocispec_throttle_device *d, size_t n,
+                      uoci_error **err)
+{
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *line = cg_blkio_line(d[i].major, d[i].minor, d[i].rate);
+    if (cg_write(h, file, line, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static const char *first_file(const struct cg_hier *h, const char *a, const char *b)
+{
+  if (cg_has_file(h, a))
+    return a;
+  if (b && cg_has_file(h, b))
+    return b;
+  return NULL;
+}
+
+static int v1_blkio(uoci_cgroup *cg, const ocispec_block_io *b, uoci_error **err)
+{
+  NEED(h, CG_BLKIO);
+  const char *wf = first_file(h, "blkio.weight", "blkio.bfq.weight");
+  const char *wdf = first_file(h, "blkio.weight_device", "blkio.bfq.weight_device");
+  bool weights = (b->has_weight && b->weight) || b->weight_device_len > 0;
+  if (weights && (wf == NULL || (b->weight_device_len && wdf == NULL)))
+    return uoci_fail(err, 0, "cgroup: blockIO weights need the CFQ or BFQ I/O scheduler "
+                     "(no blkio.weight or blkio.bfq.weight on this host)");
+  if (b->has_weight && b->weight && cg_writef(h, wf, err, "%u", b->weight) < 0)
+    return -1;
+  if (b->has_leaf_weight && b->leaf_weight) {
+    if (!cg_has_file(h, "blkio.leaf_weight"))
+      return uoci_fail(err, 0, "cgroup: blockIO.leafWeight is not supported on this host (no blkio.leaf_weight)");
+    if (cg_writef(h, "blkio.leaf_weight", err, "%u", b->leaf_weight) < 0)
+      return -1;
+  }
+  for (size_t i = 0; i < b->weight_device_len; i++) {
+    const ocispec_weight_device *w = &b->weight_device[i];
+    if (w->has_weight && cg_writef(h, wdf, err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight) < 0)
+      return -1;
+    if (w->has_leaf_weight) {
+      if (!cg_has_file(h, "blkio.leaf_weight_device"))
+        return uoci_fail(err, 0, "cgroup: blockIO.weightDevice leafWeight is not supported on this host");
+      if (cg_writef(h, "blkio.leaf_weight_device", err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
+                    w->leaf_weight) < 0)
+        return -1;
+    }
+  }
+  return write_devs(h, "blkio.throttle.read_bps_device", b->throttle_read_bps_device,
+                    b->throttle_read_bps_device_len, err) < 0 ||
+         write_devs(h, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
+                    b->throttle_write_bps_device_len, err) < 0 ||
+         write_devs(h, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
+                    b->throttle_read_iops_device_len, err) < 0 ||
+         write_devs(h, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
+                    b->throttle_write_iops_device_len, err) < 0
+             ? -1
+             : 0;
+}
+
+static int v1_devices(uoci_cgroup *cg, const ocispec_device_cgroup *d, size_t n, uoci_error **err)
+{
+  NEED(h, CG_DEVICES);
+  /* Applied in order, as the spec says: a later rule overrides an earlier. */
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *rule = cg_device_rule(&d[i]);
+    bool allow = d[i].has_allow && d[i].allow;
+    if (cg_write(h, allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int cg_v1_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_error **err)
+{
+  if (r->memory && v1_memory(cg, r->memory, update, err) < 0)
+    return -1;
+  if (r->cpu && v1_cpu(cg, r->cpu, err) < 0)
+    return -1;
+  if (r->pids && r->pids->has_limit && r->pids->limit != 0) {
+    NEED(h, CG_PIDS);
+    if (r->pids->limit > 0 ? write_i64(h, "pids.max", r->pids->limit, err) < 0 : cg_write(h, "pids.max", "max", err) < 0)
+      return -1;
+  }
+  if (r->block_io && v1_blkio(cg, r->block_io, err) < 0)
+    return -1;
+  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+    NEED(h, CG_HUGETLB);
+    _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size);
+    if (!cg_has_file(h, file))
+      return uoci_fail(err, 0, "cgroup: hugepage size %s is not supported on this host", r->hugepage_limits[i].page_size);
+    if (cg_writef(h, file, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
+      return -1;
+  }
+  if (r->network && r->network->has_class_id) {
+    NEED(h, CG_NET_CLS);
+    if (cg_writef(h, "net_cls.classid", err, "%u", r->network->class_id) < 0)
+      return -1;
+  }
+  if (r->network && r->network->priorities_len) {
+    NEED(h, CG_NET_PRIO);
+    for (size_t i = 0; i < r->network->priorities_len; i++)
+      if (cg_writef(h, "net_prio.ifpriomap", err, "%s %u", r->network->priorities[i].name,
+                    r->network->priorities[i].priority) < 0)
+        return -1;
+  }
+  for (size_t i = 0; i < r->rdma.len; i++) {
+    NEED(h, CG_RDMA);
+    const ocispec_rdma *x = &r->rdma.values[i];
+    _cleanup_free_ char *line = xasprintf("%s", r->rdma.keys[i]);
+    if (x->has_hca_handles) {
+      char *t = xasprintf("%s hca_handle=%u", line, x->hca_handles);
+      free(line);
+      line = t;
+    }
+    if (x->has_hca_objects) {
+      char *t = xasprintf("%s hca_object=%u", line, x->hca_objects);
+      free(line);
+      line = t;
+    }
+    if (cg_write(h, "rdma.max", line, err) < 0)
+      return -1;
+  }
+  if (!update && r->devices_len && v1_devices(cg, r->devices, r->devices_len, err) < 0)
+    return -1;
+  if (r->unified.len)
+    return uoci_fail(err, 0, "linux.resources.unified requires cgroup v2");
+  return 0;
+}
+
+/* ---- freezer ----------------------------------------------------------- */
+
+int cg_v1_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)
+{
+  const struct cg_hier *h = cg_hier_for(cg, CG_FREEZER);
+  if (h == NULL)
+    return uoci_fail(err, 0, "cgroup: the freezer controller is not available on this host");
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  for (int i = 0; i < 2000; i++) {
+    /* Writing again now and then helps when a task was in vfork or a new
+     * one raced in while FREEZING. */
+    if (i % 50 == 0 && cg_write(h, "freezer.state", want, err) < 0)
+      return -1;
+    _cleanup_free_ char *st = cg_read(h, "freezer.state");
+    if (st == NULL)
+      return uoci_fail(err, errno, "cgroup: read %s/freezer.state", h->dir);
+    if (strncmp(st, want, strlen(want)) == 0)
+      return 0;
+    struct timespec ts = { 0, 1000000 };
+    nanosleep(&ts, NULL);
+  }
+  if (frozen)
+    cg_write(h, "freezer.state", "THAWED", NULL);
+  return uoci_fail(err, 0, "cgroup: timed out waiting for %s to become %s", h->dir, want);
+}
+
+int cg_v1_is_frozen(const uoci_cgroup *cg)
+{
+  const struct cg_hier *h = cg_hier_for(cg, CG_FREEZER);
+  if (h == NULL)
+    return -1;
+  _cleanup_free_ char *st = cg_read(h, "freezer.state");
+  if (st == NULL)
+    return -1;
+  return strncmp(st, "FROZEN", 6) == 0;
+}
+
+/* ---- stats (runc's `events --stats` shape) ----------------------------- */
+
+static uint64_t u64_or0(const struct cg_hier *h, const char *file)
+{
+  uint64_t v = 0;
+  if (h)
+    cg_read_u64(h, file, &v);
+  return v;
+}
+
+static void print_u64_array(FILE *out, const char *text)
+{
+  fputc('[', out);
+  bool first = true;
+  for (const char *s = text; s && *s;) {
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s) {
+      s++;
+      continue;
+    }
+    fprintf(out, "%s%llu", first ? "" : ",", v);
+    first = false;
+    s = end;
+  }
+  fputc(']', out);
+}
+
+void cg_print_raw(FILE *out, const char *text)
+{
+  fputc('{', out);
+  bool first = true;
+  for (const char *l = text; l && *l;) {
+    const char *sp = strchr(l, ' ');
+    const char *nl = strchr(l, '\n');
+    if (sp && (!nl || sp < nl)) {
+      fprintf(out, "%s\"%.*s\":%llu", first ? "" : ",", (int) (sp - l), l, strtoull(sp + 1, NULL, 10));
+      first = false;
+    }
+    l = nl ? nl + 1 : NULL;
+  }
+  fputc('}', out);
+}
+
+static void mem_entry(FILE *out, const struct cg_hier *h, const char *name, const char *prefix)
+{
+  char f[128];
+  snprintf(f, sizeof f, "%s.limit_in_bytes", prefix);
+  uint64_t limit = u64_or0(h, f);
+  snprintf(f, sizeof f, "%s.usage_in_bytes", prefix);
+  uint64_t usage = u64_or0(h, f);
+  snprintf(f, sizeof f, "%s.max_usage_in_bytes", prefix);
+  uint64_t max = u64_or0(h, f);
+  snprintf(f, sizeof f, "%s.failcnt", prefix);
+  uint64_t failcnt = u64_or0(h, f);
+  fprintf(out, "\"%s\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}",
+          name, limit, usage, max, failcnt);
+}
+
+/* blkio.throttle.io_service_bytes_recursive: "8:0 Read 123" lines. */
+static void blkio_entries(FILE *out, const char *name, const char *text, bool *first_obj)
+{
+  if (text == NULL)
+    return;
+  fprintf(out, "%s\"%s\":[", *first_obj ? "" : ",", name);
+  *first_obj = false;
+  bool first = true;
+  for (const char *l = text; l && *l;) {
+    unsigned maj, min;
+    char op[32];
+    unsigned long long v;
+    if (sscanf(l, "%u:%u %31s %llu", &maj, &min, op, &v) == 4) {
+      fprintf(out, "%s{\"major\":%u,\"minor\":%u,\"op\":\"%s\",\"value\":%llu}", first ? "" : ",", maj, min, op, v);
+      first = false;
+    }
+    const char *nl = strchr(l, '\n');
+    l = nl ? nl + 1 : NULL;
+  }
+  fputc(']', out);
+}
+
+static void hugetlb_stats(FILE *out, const struct cg_hier *h, bool v2)
+{
+  fputs("\"hugetlb\":{", out);
+  bool first = true;
+  if (h) {
+    /* The page sizes Linux knows, named as the cgroup files name them. */
+    static const struct { const char *dir, *name; } sz[] = {
+      { "hugepages-64kB", "64KB" }, { "hugepages-2048kB", "2MB" }, { "hugepages-32768kB", "32MB" },
+      { "hugepages-1048576kB", "1GB" }, { "hugepages-524288kB", "512MB" }, { "hugepages-16384kB", "16MB" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(sz); i++) {
+      char f[96];
+      snprintf(f, sizeof f, "hugetlb.%s.%s", sz[i].name, v2 ? "current" : "usage_in_bytes");
+      if (!cg_has_file(h, f))
+        continue;
+      uint64_t usage = u64_or0(h, f), max = 0, failcnt = 0;
+      if (v2) {
+        snprintf(f, sizeof f, "hugetlb.%s.events", sz[i].name);
+        _cleanup_free_ char *ev = cg_read(h, f);
+        if (ev)
+          cg_keyed_u64(ev, "max", &failcnt);
+      } else {
+        snprintf(f, sizeof f, "hugetlb.%s.max_usage_in_bytes", sz[i].name);
+        max = u64_or0(h, f);
+        snprintf(f, sizeof f, "hugetlb.%s.failcnt", sz[i].name);
+        failcnt = u64_or0(h, f);
+      }
+      fprintf(out, "%s\"%s\":{\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}", first ? "" : ",",
+              sz[i].name, usage, max, failcnt);
+      first = false;
+    }
+  }
+  fputc('}', out);
+}
+
+void cg_hugetlb_stats(FILE *out, const struct cg_hier *h, bool v2)
+{
+  hugetlb_stats(out, h, v2);
+}
+
+int cg_v1_stats(const uoci_cgroup *cg, FILE *out)
+{
+  const struct cg_hier *acct = cg_hier_for(cg, CG_CPUACCT);
+  const struct cg_hier *cpu = cg_hier_for(cg, CG_CPU);
+  const struct cg_hier *mem = cg_hier_for(cg, CG_MEMORY);
+  const struct cg_hier *pids = cg_hier_for(cg, CG_PIDS);
+  const struct cg_hier *blk = cg_hier_for(cg, CG_BLKIO);
+  if (mem && access(mem->dir, F_OK) < 0)
+    return -1;
+  /* cpu */
+  _cleanup_free_ char *percpu = acct ? cg_read(acct, "cpuacct.usage_percpu") : NULL;
+  _cleanup_free_ char *percpu_sys = acct ? cg_read(acct, "cpuacct.usage_percpu_sys") : NULL;
+  _cleanup_free_ char *percpu_user = acct ? cg_read(acct, "cpuacct.usage_percpu_user") : NULL;
+  _cleanup_free_ char *acct_stat = acct ? cg_read(acct, "cpuacct.stat") : NULL;
+  uint64_t user = 0, sys = 0;
+  long hz = sysconf(_SC_CLK_TCK);
+  if (acct_stat) {
+    cg_keyed_u64(acct_stat, "user", &user);
+    cg_keyed_u64(acct_stat, "system", &sys);
+    user = user * 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
+    sys = sys * 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
+  }
+  fprintf(out, "{\"cpu\":{\"usage\":{\"total\":%" PRIu64 ",\"percpu\":", u64_or0(acct, "cpuacct.usage"));
+  print_u64_array(out, percpu);
+  fputs(",\"percpu_kernel\":", out);
+  print_u64_array(out, percpu_sys);
+  fputs(",\"percpu_user\":", out);
+  print_u64_array(out, percpu_user);
+  fprintf(out, ",\"kernel\":%" PRIu64 ",\"user\":%" PRIu64 "}", sys, user);
+  _cleanup_free_ char *cstat = cpu ? cg_read(cpu, "cpu.stat") : NULL;
+  uint64_t periods = 0, throttled = 0, ttime = 0;
+  if (cstat) {
+    cg_keyed_u64(cstat, "nr_periods", &periods);
+    cg_keyed_u64(cstat, "nr_throttled", &throttled);
+    cg_keyed_u64(cstat, "throttled_time", &ttime);
+  }
+  fprintf(out, ",\"throttling\":{\"periods\":%" PRIu64 ",\"throttledPeriods\":%" PRIu64 ",\"throttledTime\":%" PRIu64 "}}",
+          periods, throttled, ttime);
+  /* memory */
+  _cleanup_free_ char *mstat = mem ? cg_read(mem, "memory.stat") : NULL;
+  uint64_t cache = 0;
+  if (mstat)
+    cg_keyed_u64(mstat, "cache", &cache);
+  fprintf(out, ",\"memory\":{\"cache\":%" PRIu64 ",", cache);
+  mem_entry(out, mem, "usage", "memory");
+  fputc(',', out);
+  mem_entry(out, mem, "swap", "memory.memsw");
+  fputc(',', out);
+  mem_entry(out, mem, "kernel", "memory.kmem");
+  fputc(',', out);
+  mem_entry(out, mem, "kernelTCP", "memory.kmem.tcp");
+  fputs(",\"raw\":", out);
+  cg_print_raw(out, mstat);
+  fputc('}', out);
+  /* pids */
+  uint64_t limit = u64_or0(pids, "pids.max");
+  fprintf(out, ",\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "}", u64_or0(pids, "pids.current"),
+          limit == UINT64_MAX ? 0 : limit);
+  /* blkio: prefer the CFQ/BFQ files when present, else the throttle ones */
+  fputs(",\"blkio\":{", out);
+  bool first = true;
+  if (blk) {
+    const char *bytes = first_file(blk, "blkio.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive");
+    const char *ios = first_file(blk, "blkio.io_serviced_recursive", "blkio.throttle.io_serviced_recursive");
+    _cleanup_free_ char *b = bytes ? cg_read(blk, bytes) : NULL;
+    _cleanup_free_ char *s = ios ? cg_read(blk, ios) : NULL;
+    blkio_entries(out, "ioServiceBytesRecursive", b, &first);
+    blkio_entries(out, "ioServicedRecursive", s, &first);
+  }
+  fputs("},", out);
+  hugetlb_stats(out, cg_hier_for(cg, CG_HUGETLB), false);
+  fputc('}', out);
+  return 0;
+}
+
+/* ---- OOM notification ------------------------------------------------- */
+
+int cg_v1_oom_fd(const uoci_cgroup *cg, uoci_error **err)
+{
+  const struct cg_hier *h = cg_hier_for(cg, CG_MEMORY);
+  if (h == NULL)
+    return -1;
+  _cleanup_close_ int efd = eventfd(0, EFD_CLOEXEC);
+  if (efd < 0)
+    return uoci_fail(err, errno, "eventfd");
+  _cleanup_free_ char *p = xasprintf("%s/memory.oom_control", h->dir);
+  _cleanup_close_ int ofd = open(p, O_RDONLY | O_CLOEXEC);
+  if (ofd < 0)
+    return uoci_fail(err, errno, "cgroup: open %s", p);
+  if (cg_writef(h, "cgroup.event_control", err, "%d %d", efd, ofd) < 0)
+    return -1;
+  return steal_fd(efd);
+}
