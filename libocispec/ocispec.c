@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 /* OCISPEC_MAP(T) and ocispec_strmap share one layout; the walkers use this view. */
 typedef struct {
@@ -188,34 +188,117 @@ void ocispec_free(const ocispec_type *t, void *obj)
   free(obj);
 }
 
-/* ---- decode -------------------------------------------------------------- */
+/* ---- decode ----------------------------------------------------------------
+ * Driven by yajl's event callbacks, straight into the structs: no document
+ * tree is built. A stack of frames says where each event belongs: the struct
+ * being filled (and which member the next value is for), the array or map
+ * being filled, or an unknown member being skipped. Every allocation is
+ * linked into the result as soon as it is made (arrays and maps count their
+ * elements as they go), so on any error one ocispec_free releases it all. */
+
+typedef enum { FR_TOP, FR_OBJECT, FR_ARRAY, FR_MAP, FR_SKIP } frame_kind;
+
+typedef struct {
+  frame_kind kind;
+  const ocispec_type *type; /* FR_OBJECT: the struct's descriptor                    */
+  void *base;               /* FR_OBJECT: the struct; FR_ARRAY/FR_MAP: their owner   */
+  const field_desc *field;  /* FR_OBJECT: member being read (NULL: unknown, skipped);
+                               FR_ARRAY/FR_MAP: the array or map member             */
+  size_t index;             /* FR_ARRAY: element being read; FR_MAP: entry being read */
+  size_t cap;               /* FR_ARRAY/FR_MAP: elements allocated (plus one spare)  */
+  size_t depth;             /* FR_SKIP: nesting left to skip                        */
+} frame;
+
+/* config > linux > seccomp > syscalls > [i] > args > [j] is the deepest path
+ * of the spec; unknown subtrees take one frame whatever their depth. */
+#define MAX_FRAMES 32
 
 typedef struct {
   const char *doc;
   char **err;
+  bool failed;
+  frame stack[MAX_FRAMES];
+  size_t depth;
 } decoder;
 
-static bool number_is_integer(const char *raw) { return strpbrk(raw, ".eE") == NULL; }
+typedef enum { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_OBJECT, V_ARRAY } value_type;
 
-static const char *json_type_name(yajl_val v)
+typedef struct {
+  value_type type;
+  bool boolean;
+  const char *text; /* V_STRING, V_NUMBER: not NUL-terminated */
+  size_t len;
+} json_value;
+
+static bool number_is_integer(const char *raw, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (raw[i] == '.' || raw[i] == 'e' || raw[i] == 'E')
+      return false;
+  return true;
+}
+
+static const char *value_type_name(const json_value *v)
 {
   switch (v->type) {
-  case yajl_t_string: return "string";
-  case yajl_t_number: return number_is_integer(v->u.number.r) ? "integer" : "number";
-  case yajl_t_object: return "object";
-  case yajl_t_array: return "array";
-  case yajl_t_true: case yajl_t_false: return "boolean";
-  case yajl_t_null: return "null";
-  default: return "unknown";
+  case V_NULL: return "null";
+  case V_BOOL: return "boolean";
+  case V_NUMBER: return number_is_integer(v->text, v->len) ? "integer" : "number";
+  case V_STRING: return "string";
+  case V_OBJECT: return "object";
+  case V_ARRAY: return "array";
   }
+  return "unknown";
 }
 
-static int type_error(decoder *d, const path_seg *at, const char *expected, yajl_val got)
+/* Report an error at the current position; the JSON path is rebuilt from the
+ * frames only now, so a successful parse never formats anything. */
+static int decode_fail(decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int decode_fail(decoder *d, const char *fmt, ...)
 {
-  return fail(d->err, d->doc, at, "expected %s, got %s", expected, json_type_name(got));
+  path_seg segs[MAX_FRAMES + 1];
+  const path_seg *at = NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < d->depth; i++) {
+    const frame *fr = &d->stack[i];
+    path_seg *s = &segs[n];
+    *s = (path_seg) { at, SEG_ROOT, NULL, 0 };
+    if (fr->kind == FR_OBJECT && fr->field) {
+      s->kind = SEG_FIELD;
+      s->key = fr->field->json_name;
+    } else if (fr->kind == FR_ARRAY) {
+      s->kind = SEG_INDEX;
+      s->index = fr->index;
+    } else if (fr->kind == FR_MAP) {
+      s->kind = SEG_MAP_KEY;
+      s->key = AT(fr->base, fr->field->offset, generic_map)->keys[fr->index];
+    } else {
+      continue;
+    }
+    at = s;
+    n++;
+  }
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  d->failed = true;
+  fail(d->err, d->doc, at, "%s", msg);
+  return 0; /* tells yajl to stop */
 }
 
-static int out_of_memory(decoder *d) { return fail(d->err, d->doc, NULL, "out of memory"); }
+static int type_error(decoder *d, const char *expected, const json_value *v)
+{
+  return decode_fail(d, "expected %s, got %s", expected, value_type_name(v));
+}
+
+static int out_of_memory(decoder *d)
+{
+  d->failed = true;
+  fail(d->err, d->doc, NULL, "out of memory");
+  return 0;
+}
 
 static const char *int_kind_name(field_kind k)
 {
@@ -228,242 +311,312 @@ static const char *int_kind_name(field_kind k)
   }
 }
 
-/* Decode an integer from the number's raw text (yajl keeps it), so that
- * uint64 values above INT64_MAX stay exact and every range is checked. */
-static int decode_integer(decoder *d, const path_seg *at, yajl_val v, field_kind kind, void *dst)
+/* Integers come from the number's text, so uint64 values above INT64_MAX
+ * stay exact and every range is checked against the C type. */
+static int decode_integer(decoder *d, const json_value *v, field_kind kind, void *dst)
 {
-  if (v->type != yajl_t_number)
-    return type_error(d, at, "integer", v);
-  const char *raw = v->u.number.r;
-  if (!number_is_integer(raw))
-    return fail(d->err, d->doc, at, "expected integer, got %s", raw);
+  if (v->type != V_NUMBER)
+    return type_error(d, "integer", v);
+  if (!number_is_integer(v->text, v->len))
+    return decode_fail(d, "expected integer, got %.*s", (int) v->len, v->text);
+  /* 21 characters hold any 64-bit integer; longer ones are out of range. */
+  char raw[24];
+  if (v->len >= sizeof raw)
+    return decode_fail(d, "expected %s, got %.*s", int_kind_name(kind), (int) v->len, v->text);
+  memcpy(raw, v->text, v->len);
+  raw[v->len] = '\0';
 
   char *end;
   errno = 0;
   if (kind == KIND_I32 || kind == KIND_I64) {
     long long n = strtoll(raw, &end, 10);
     if (errno != 0 || *end != '\0' || (kind == KIND_I32 && (n < INT32_MIN || n > INT32_MAX)))
-      return fail(d->err, d->doc, at, "expected %s, got %s", int_kind_name(kind), raw);
+      return decode_fail(d, "expected %s, got %s", int_kind_name(kind), raw);
     if (kind == KIND_I32)
       *(int32_t *) dst = (int32_t) n;
     else
       *(int64_t *) dst = n;
-    return 0;
+    return 1;
   }
-
   /* strtoull would silently negate "-1"; only "-0" is a non-negative value. */
   if (raw[0] == '-' && strspn(raw + 1, "0") != strlen(raw + 1))
-    return fail(d->err, d->doc, at, "expected %s, got %s", int_kind_name(kind), raw);
+    return decode_fail(d, "expected %s, got %s", int_kind_name(kind), raw);
   unsigned long long n = strtoull(raw[0] == '-' ? raw + 1 : raw, &end, 10);
   uint64_t max = kind == KIND_U16 ? UINT16_MAX : kind == KIND_U32 ? UINT32_MAX : UINT64_MAX;
   if (errno != 0 || *end != '\0' || n > max)
-    return fail(d->err, d->doc, at, "expected %s, got %s", int_kind_name(kind), raw);
+    return decode_fail(d, "expected %s, got %s", int_kind_name(kind), raw);
   if (kind == KIND_U16)
     *(uint16_t *) dst = (uint16_t) n;
   else if (kind == KIND_U32)
     *(uint32_t *) dst = (uint32_t) n;
   else
     *(uint64_t *) dst = n;
-  return 0;
+  return 1;
 }
 
-/* Take the string out of the tree instead of copying it: yajl_tree
- * allocates it with malloc and frees it with free, and skips NULL. */
-static char *steal_string(yajl_val v)
+static int decode_string(decoder *d, const json_value *v, char **dst)
 {
-  char *s = v->u.string;
-  v->u.string = NULL;
-  return s;
-}
-
-static int decode_object(decoder *d, const ocispec_type *t, void *base, yajl_val obj, const path_seg *at);
-
-static int decode_object_value(decoder *d, const ocispec_type *t, void *base, yajl_val v, const path_seg *at)
-{
-  if (v->type != yajl_t_object)
-    return type_error(d, at, "object", v);
-  return decode_object(d, t, base, v, at);
-}
-
-/* Elements are decoded straight into the array; *len is set before the
- * first element so that a failure half-way frees what was filled. */
-static int decode_array(decoder *d, const field_desc *f, void *base, yajl_val v, const path_seg *at)
-{
-  if (v->type != yajl_t_array)
-    return type_error(d, at, "array", v);
-  size_t n = v->u.array.len;
-  size_t elem = f->kind == KIND_STRING_ARRAY ? sizeof(char *)
-              : f->kind == KIND_U32_ARRAY  ? sizeof(uint32_t)
-              : f->sub->size;
-  /* One spare slot: string arrays stay NULL-terminated (ready for execve),
-   * and an empty array is a non-NULL pointer, distinct from absent. */
-  char *arr = calloc(n + 1, elem);
-  if (arr == NULL)
+  if (v->type != V_STRING)
+    return type_error(d, "string", v);
+  if ((*dst = strndup(v->text, v->len)) == NULL)
     return out_of_memory(d);
-  *AT(base, f->offset, char *) = arr;
-  *AT(base, f->companion, size_t) = n;
-
-  for (size_t i = 0; i < n; i++) {
-    yajl_val item = v->u.array.values[i];
-    path_seg here = { at, SEG_INDEX, NULL, i };
-    switch (f->kind) {
-    case KIND_STRING_ARRAY:
-      if (item->type != yajl_t_string)
-        return type_error(d, &here, "string", item);
-      ((char **) arr)[i] = steal_string(item);
-      break;
-    case KIND_U32_ARRAY:
-      if (decode_integer(d, &here, item, KIND_U32, arr + i * elem) < 0)
-        return -1;
-      break;
-    default:
-      if (decode_object_value(d, f->sub, arr + i * elem, item, &here) < 0)
-        return -1;
-    }
-  }
-  return 0;
+  return 1;
 }
 
-static int decode_map(decoder *d, const field_desc *f, void *base, yajl_val v, const path_seg *at)
+static int push(decoder *d, frame fr)
 {
-  if (v->type != yajl_t_object)
-    return type_error(d, at, "object", v);
-  size_t n = v->u.object.len;
-  size_t elem = f->kind == KIND_STRMAP ? sizeof(char *) : f->sub->size;
-  generic_map *m = AT(base, f->offset, generic_map);
-  m->keys = calloc(n + 1, sizeof(char *));
-  m->values = calloc(n + 1, elem);
-  if (m->keys == NULL || m->values == NULL)
-    return out_of_memory(d);
-
-  for (size_t i = 0; i < n; i++) {
-    const char *key = v->u.object.keys[i];
-    yajl_val item = v->u.object.values[i];
-    path_seg here = { at, SEG_MAP_KEY, key, 0 };
-
-    /* A repeated key replaces the earlier value, as in most JSON readers. */
-    size_t slot = 0;
-    while (slot < m->len && strcmp(m->keys[slot], key) != 0)
-      slot++;
-    void *dst = (char *) m->values + slot * elem;
-    if (slot < m->len) {
-      if (f->kind == KIND_STRMAP)
-        free(*(char **) dst);
-      else
-        free_fields(f->sub, dst);
-      memset(dst, 0, elem);
-    } else {
-      m->keys[slot] = (char *) key;
-      v->u.object.keys[i] = NULL; /* now ours */
-      m->len++;
-    }
-
-    if (f->kind == KIND_STRMAP) {
-      if (item->type != yajl_t_string)
-        return type_error(d, &here, "string", item);
-      *(char **) dst = steal_string(item);
-    } else if (decode_object_value(d, f->sub, dst, item, &here) < 0) {
-      return -1;
-    }
-  }
-  return 0;
+  if (d->depth == MAX_FRAMES)
+    return decode_fail(d, "nested too deeply");
+  d->stack[d->depth++] = fr;
+  return 1;
 }
 
-static int decode_field(decoder *d, const field_desc *f, void *base, yajl_val v, const path_seg *at)
+static size_t element_size(const field_desc *f)
+{
+  switch (f->kind) {
+  case KIND_STRING_ARRAY: case KIND_STRMAP: return sizeof(char *);
+  case KIND_U32_ARRAY: return sizeof(uint32_t);
+  default: return f->sub->size;
+  }
+}
+
+/* Grow *arr from cap to a larger capacity, zeroing the new part. Arrays keep
+ * one spare zeroed slot, so string arrays stay NULL-terminated (ready for
+ * execve) and an empty array is a non-NULL pointer, distinct from absent. */
+static bool grow(void **arr, size_t *cap, size_t elem)
+{
+  size_t old = *arr ? *cap + 1 : 0, new_cap = *arr ? *cap * 2 : 4;
+  char *p = realloc(*arr, (new_cap + 1) * elem);
+  if (p == NULL)
+    return false;
+  memset(p + old * elem, 0, (new_cap + 1 - old) * elem);
+  *arr = p;
+  *cap = new_cap;
+  return true;
+}
+
+/* A value for member f of the struct at base. */
+static int decode_member(decoder *d, const field_desc *f, void *base, const json_value *v)
 {
   /* A repeated member replaces the earlier one; null means absent. */
   free_field(f, base);
-  if (v->type == yajl_t_null)
-    return 0;
+  if (v->type == V_NULL)
+    return 1;
 
   switch (f->kind) {
   case KIND_STRING:
-    if (v->type != yajl_t_string)
-      return type_error(d, at, "string", v);
-    *AT(base, f->offset, char *) = steal_string(v);
-    return 0;
+    return decode_string(d, v, AT(base, f->offset, char *));
   case KIND_BOOL:
-    if (v->type != yajl_t_true && v->type != yajl_t_false)
-      return type_error(d, at, "boolean", v);
-    *AT(base, f->offset, bool) = v->type == yajl_t_true;
+    if (v->type != V_BOOL)
+      return type_error(d, "boolean", v);
+    *AT(base, f->offset, bool) = v->boolean;
     *AT(base, f->companion, bool) = true;
-    return 0;
+    return 1;
   case KIND_I32: case KIND_U32: case KIND_U16: case KIND_I64: case KIND_U64:
-    if (decode_integer(d, at, v, f->kind, AT(base, f->offset, void)) < 0)
-      return -1;
+    if (!decode_integer(d, v, f->kind, AT(base, f->offset, void)))
+      return 0;
     *AT(base, f->companion, bool) = true;
-    return 0;
-  case KIND_STRING_ARRAY: case KIND_U32_ARRAY: case KIND_OBJECT_ARRAY:
-    return decode_array(d, f, base, v, at);
+    return 1;
+  case KIND_STRING_ARRAY: case KIND_U32_ARRAY: case KIND_OBJECT_ARRAY: {
+    if (v->type != V_ARRAY)
+      return type_error(d, "array", v);
+    frame fr = { .kind = FR_ARRAY, .base = base, .field = f };
+    if (!grow(AT(base, f->offset, void *), &fr.cap, element_size(f)))
+      return out_of_memory(d);
+    return push(d, fr);
+  }
   case KIND_OBJECT: {
-    if (v->type != yajl_t_object)
-      return type_error(d, at, "object", v);
+    if (v->type != V_OBJECT)
+      return type_error(d, "object", v);
     void *obj = calloc(1, f->sub->size);
     if (obj == NULL)
       return out_of_memory(d);
     *AT(base, f->offset, void *) = obj;
-    return decode_object(d, f->sub, obj, v, at);
+    return push(d, (frame) { .kind = FR_OBJECT, .type = f->sub, .base = obj });
   }
-  case KIND_STRMAP: case KIND_OBJECT_MAP:
-    return decode_map(d, f, base, v, at);
+  case KIND_STRMAP: case KIND_OBJECT_MAP: {
+    if (v->type != V_OBJECT)
+      return type_error(d, "object", v);
+    frame fr = { .kind = FR_MAP, .base = base, .field = f };
+    generic_map *m = AT(base, f->offset, generic_map);
+    size_t key_cap = 0;
+    if (!grow((void **) &m->keys, &key_cap, sizeof(char *)) || !grow(&m->values, &fr.cap, element_size(f)))
+      return out_of_memory(d);
+    return push(d, fr);
   }
-  return 0;
+  }
+  return 1;
 }
 
-static const field_desc *find_field(const ocispec_type *t, const char *name)
+/* The next element of the array being read. */
+static int decode_element(decoder *d, frame *fr, const json_value *v)
 {
-  for (size_t i = 0; i < t->n_fields; i++)
-    if (strcmp(t->fields[i].json_name, name) == 0)
+  const field_desc *f = fr->field;
+  void **arr = AT(fr->base, f->offset, void *);
+  size_t *len = AT(fr->base, f->companion, size_t);
+  size_t elem = element_size(f);
+  fr->index = *len;
+
+  uint32_t number = 0;
+  if (f->kind == KIND_STRING_ARRAY && v->type != V_STRING)
+    return type_error(d, "string", v);
+  if (f->kind == KIND_U32_ARRAY && !decode_integer(d, v, KIND_U32, &number))
+    return 0;
+  if (f->kind == KIND_OBJECT_ARRAY && v->type != V_OBJECT)
+    return type_error(d, "object", v);
+  if (*len == fr->cap && !grow(arr, &fr->cap, elem))
+    return out_of_memory(d);
+
+  char *slot = (char *) *arr + *len * elem;
+  (*len)++;
+  switch (f->kind) {
+  case KIND_STRING_ARRAY:
+    return decode_string(d, v, (char **) slot);
+  case KIND_U32_ARRAY:
+    *(uint32_t *) slot = number;
+    return 1;
+  default:
+    return push(d, (frame) { .kind = FR_OBJECT, .type = f->sub, .base = slot });
+  }
+}
+
+/* The value of the map entry whose key was just read. */
+static int decode_map_value(decoder *d, frame *fr, const json_value *v)
+{
+  const field_desc *f = fr->field;
+  generic_map *m = AT(fr->base, f->offset, generic_map);
+  char *slot = (char *) m->values + fr->index * element_size(f);
+  if (f->kind == KIND_STRMAP)
+    return decode_string(d, v, (char **) slot);
+  if (v->type != V_OBJECT)
+    return type_error(d, "object", v);
+  return push(d, (frame) { .kind = FR_OBJECT, .type = f->sub, .base = slot });
+}
+
+static int on_value(decoder *d, const json_value *v)
+{
+  frame *top = &d->stack[d->depth - 1];
+  bool opens = v->type == V_OBJECT || v->type == V_ARRAY;
+  switch (top->kind) {
+  case FR_TOP:
+    if (v->type != V_OBJECT) {
+      d->depth = 0; /* no path at top level */
+      return decode_fail(d, "expected a JSON object at top level, got %s", value_type_name(v));
+    }
+    return push(d, (frame) { .kind = FR_OBJECT, .type = top->type, .base = top->base });
+  case FR_OBJECT:
+    if (top->field == NULL) /* unknown properties are ignored, as the spec requires */
+      return opens ? push(d, (frame) { .kind = FR_SKIP, .depth = 1 }) : 1;
+    return decode_member(d, top->field, top->base, v);
+  case FR_ARRAY:
+    return decode_element(d, top, v);
+  case FR_MAP:
+    return decode_map_value(d, top, v);
+  case FR_SKIP:
+    top->depth += opens;
+    return 1;
+  }
+  return 1;
+}
+
+static const field_desc *find_field(const ocispec_type *t, const char *name, size_t len)
+{
+  for (size_t i = 0; i < t->n_fields; i++) {
+    const char *candidate = t->fields[i].json_name;
+    if (strncmp(candidate, name, len) == 0 && candidate[len] == '\0')
       return &t->fields[i];
+  }
   return NULL;
 }
 
-static int decode_object(decoder *d, const ocispec_type *t, void *base, yajl_val obj, const path_seg *at)
+/* A map entry: a repeated key replaces the earlier value, as in most JSON
+ * readers; a new one gets a slot, filled by the value that follows. */
+static int on_map_entry(decoder *d, frame *fr, const char *key, size_t len)
 {
-  for (size_t i = 0; i < obj->u.object.len; i++) {
-    const field_desc *f = find_field(t, obj->u.object.keys[i]);
-    if (f == NULL)
-      continue; /* unknown properties are ignored, as the spec requires */
-    path_seg here = { at, SEG_FIELD, f->json_name, 0 };
-    if (decode_field(d, f, base, obj->u.object.values[i], &here) < 0)
-      return -1;
+  const field_desc *f = fr->field;
+  generic_map *m = AT(fr->base, f->offset, generic_map);
+  size_t elem = element_size(f);
+  for (size_t i = 0; i < m->len; i++) {
+    if (strncmp(m->keys[i], key, len) == 0 && m->keys[i][len] == '\0') {
+      char *value = (char *) m->values + i * elem;
+      if (f->kind == KIND_STRMAP)
+        free(*(char **) value);
+      else
+        free_fields(f->sub, value);
+      memset(value, 0, elem);
+      fr->index = i;
+      return 1;
+    }
   }
-  return 0;
+  if (m->len == fr->cap) {
+    size_t key_cap = fr->cap;
+    if (!grow((void **) &m->keys, &key_cap, sizeof(char *)) || !grow(&m->values, &fr->cap, elem))
+      return out_of_memory(d);
+  }
+  if ((m->keys[m->len] = strndup(key, len)) == NULL)
+    return out_of_memory(d);
+  fr->index = m->len++;
+  return 1;
 }
 
-/* yajl's message spans several lines (text excerpt and a caret); keep the
- * first, which says what is wrong. */
-static void first_line(char *s)
+static int cb_map_key(void *ctx, const unsigned char *key, size_t len)
 {
-  s[strcspn(s, "\n")] = '\0';
-  size_t n = strlen(s);
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-    s[--n] = '\0';
+  decoder *d = ctx;
+  frame *top = &d->stack[d->depth - 1];
+  if (top->kind == FR_OBJECT)
+    top->field = find_field(top->type, (const char *) key, len);
+  else if (top->kind == FR_MAP)
+    return on_map_entry(d, top, (const char *) key, len);
+  return 1;
 }
 
-/* Decode NUL-terminated text. */
-static void *parse_text(const ocispec_type *t, const char *text, const char *doc, char **err)
+static int cb_end(void *ctx)
 {
-  char errbuf[1024];
-  yajl_val tree = yajl_tree_parse(text, errbuf, sizeof errbuf);
-  if (tree == NULL) {
-    first_line(errbuf);
-    fail(err, doc, NULL, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
-    return NULL;
-  }
-  decoder d = { doc, err };
-  path_seg root = { NULL, SEG_ROOT, NULL, 0 };
-  void *obj = NULL;
-  if (tree->type != yajl_t_object) {
-    fail(err, doc, NULL, "expected a JSON object at top level, got %s", json_type_name(tree));
-  } else if ((obj = calloc(1, t->size)) == NULL) {
-    out_of_memory(&d);
-  } else if (decode_object(&d, t, obj, tree, &root) < 0) {
-    ocispec_free(t, obj);
-    obj = NULL;
-  }
-  yajl_tree_free(tree);
-  return obj;
+  decoder *d = ctx;
+  frame *top = &d->stack[d->depth - 1];
+  if (top->kind == FR_SKIP && --top->depth > 0)
+    return 1;
+  d->depth--;
+  return 1;
+}
+
+static int cb_null(void *ctx) { return on_value(ctx, &(json_value) { .type = V_NULL }); }
+static int cb_boolean(void *ctx, int b) { return on_value(ctx, &(json_value) { .type = V_BOOL, .boolean = b }); }
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+  return on_value(ctx, &(json_value) { .type = V_NUMBER, .text = s, .len = len });
+}
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+  return on_value(ctx, &(json_value) { .type = V_STRING, .text = (const char *) s, .len = len });
+}
+static int cb_start_map(void *ctx) { return on_value(ctx, &(json_value) { .type = V_OBJECT }); }
+static int cb_start_array(void *ctx) { return on_value(ctx, &(json_value) { .type = V_ARRAY }); }
+
+static const yajl_callbacks decode_callbacks = {
+  .yajl_null = cb_null,
+  .yajl_boolean = cb_boolean,
+  .yajl_number = cb_number,
+  .yajl_string = cb_string,
+  .yajl_start_map = cb_start_map,
+  .yajl_map_key = cb_map_key,
+  .yajl_end_map = cb_end,
+  .yajl_start_array = cb_start_array,
+  .yajl_end_array = cb_end,
+};
+
+/* yajl's message ends with a newline; keep one clean line. The offset counts
+ * from 1 and points at the offending byte (or the end, for truncated text). */
+static void report_syntax_error(yajl_handle h, size_t offset, const char *doc, char **err)
+{
+  unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
+  char *text = (char *) msg;
+  text[strcspn(text, "\n")] = '\0';
+  size_t n = strlen(text);
+  while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+    text[--n] = '\0';
+  fail(err, doc, NULL, "invalid JSON at byte %zu: %s", offset, text);
+  yajl_free_error(h, msg);
 }
 
 void *ocispec_parse(const ocispec_type *t, const char *json, size_t len, const char *docname, char **err)
@@ -471,20 +624,38 @@ void *ocispec_parse(const ocispec_type *t, const char *json, size_t len, const c
   const char *doc = docname ? docname : t->name;
   if (err)
     *err = NULL;
-  const char *nul = memchr(json, '\0', len);
-  if (nul != NULL) {
-    fail(err, doc, NULL, "invalid JSON: NUL byte at offset %zu", (size_t) (nul - json));
-    return NULL;
-  }
-  cleanup_free char *text = strndup(json, len);
-  if (text == NULL) {
+  void *obj = calloc(1, t->size);
+  decoder *d = malloc(sizeof *d);
+  yajl_handle h = d ? yajl_alloc(&decode_callbacks, NULL, d) : NULL;
+  if (obj == NULL || h == NULL) {
     fail(err, doc, NULL, "out of memory");
+    free(obj);
+    free(d);
     return NULL;
   }
-  return parse_text(t, text, doc, err);
+  d->doc = doc;
+  d->err = err;
+  d->failed = false;
+  d->depth = 1;
+  d->stack[0] = (frame) { .kind = FR_TOP, .type = t, .base = obj };
+
+  yajl_status st = yajl_parse(h, (const unsigned char *) json, len);
+  size_t offset = yajl_get_bytes_consumed(h);
+  if (st == yajl_status_ok) {
+    st = yajl_complete_parse(h);
+    offset = len;
+  }
+  if (st != yajl_status_ok && !d->failed)
+    report_syntax_error(h, offset, doc, err);
+  if (st != yajl_status_ok || d->failed) {
+    ocispec_free(t, obj);
+    obj = NULL;
+  }
+  yajl_free(h);
+  free(d);
+  return obj;
 }
 
-/* Read the whole file with a terminating NUL, so yajl can parse it in place. */
 static char *read_file(const char *path, size_t *len)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -495,7 +666,7 @@ static char *read_file(const char *path, size_t *len)
   char *buf = malloc(cap);
   size_t n = 0;
   while (buf != NULL) {
-    if (n + 1 >= cap) {
+    if (n == cap) {
       char *bigger = realloc(buf, cap *= 2);
       if (bigger == NULL) {
         free(buf);
@@ -505,7 +676,7 @@ static char *read_file(const char *path, size_t *len)
       }
       buf = bigger;
     }
-    ssize_t r = read(fd, buf + n, cap - n - 1);
+    ssize_t r = read(fd, buf + n, cap - n);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0) {
@@ -516,7 +687,6 @@ static char *read_file(const char *path, size_t *len)
       break;
     }
     if (r == 0) {
-      buf[n] = '\0';
       *len = n;
       break;
     }
@@ -538,11 +708,7 @@ void *ocispec_parse_file(const ocispec_type *t, const char *path, char **err)
     fail(err, path, NULL, "%s", strerror(errno));
     return NULL;
   }
-  if (strlen(text) != len) {
-    fail(err, path, NULL, "invalid JSON: NUL byte at offset %zu", strlen(text));
-    return NULL;
-  }
-  return parse_text(t, text, path, err);
+  return ocispec_parse(t, text, len, path, err);
 }
 
 /* ---- encode -------------------------------------------------------------- */

@@ -36,7 +36,7 @@
 
 /* The descriptor of struct S, named S_type; its name drops "ocispec_". */
 #define DEFINE_TYPE(linkage, S) \
-  linkage const ocispec_type S##_type = { #S + 8, sizeof(S), S##_fields, sizeof S##_fields / sizeof S##_fields[0] }
+  linkage const ocispec_type S##_type = { &(#S)[sizeof "ocispec_" - 1], sizeof(S), S##_fields, sizeof S##_fields / sizeof S##_fields[0] }
 
 /* ---- process ------------------------------------------------------------- */
 

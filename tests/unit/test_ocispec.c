@@ -234,6 +234,70 @@ static void test_null_and_unknown(void)
   ocispec_config_free(c);
 }
 
+/* Arrays and maps grow while they are read; unknown subtrees of any depth
+ * are skipped without disturbing what follows. */
+static void test_growth_and_skipping(void)
+{
+  char *json = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&json, &size);
+  fputs("{\"process\":{\"args\":[", out);
+  for (int i = 0; i < 100; i++)
+    fprintf(out, "%s\"arg%d\"", i ? "," : "", i);
+  fputs("],\"user\":{\"additionalGids\":[", out);
+  for (int i = 0; i < 33; i++)
+    fprintf(out, "%s%d", i ? "," : "", i * 1000);
+  fputs("]}},\"mounts\":[", out);
+  for (int i = 0; i < 20; i++)
+    fprintf(out, "%s{\"destination\":\"/m%d\",\"x-unknown\":{\"a\":[[{\"b\":[1,{},[]]}]]},\"options\":[\"o%d\"]}",
+            i ? "," : "", i, i);
+  fputs("],\"annotations\":{", out);
+  for (int i = 0; i < 50; i++)
+    fprintf(out, "%s\"k%d\":\"v%d\"", i ? "," : "", i, i);
+  fputs("},\"linux\":{\"timeOffsets\":{\"a\":{\"secs\":1},\"a\":{\"nanosecs\":2}},\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"
+       "\"cgroupsPath\":\"/after-skip\"}}", out);
+  fclose(out);
+
+  ocispec_config *c = parse_config(json);
+  ok(c != NULL, "large document: parsed");
+  if (c) {
+    ok(c->process->args_len == 100 && strcmp(c->process->args[99], "arg99") == 0 && c->process->args[100] == NULL,
+       "100 strings: all kept, NULL-terminated");
+    ok(c->process->user->additional_gids_len == 33 && c->process->user->additional_gids[32] == 32000,
+       "33 u32 values: all kept");
+    ok(c->mounts_len == 20 && strcmp(c->mounts[19].destination, "/m19") == 0
+       && strcmp(c->mounts[19].options[0], "o19") == 0, "20 objects with unknown subtrees: all kept");
+    ok(c->annotations.len == 50 && strcmp(ocispec_strmap_get(&c->annotations, "k49"), "v49") == 0
+       && c->annotations.keys[50] == NULL, "50 map entries: all kept, keys NULL-terminated");
+    ok(c->linux->time_offsets.len == 1 && !c->linux->time_offsets.values[0].has_secs
+       && c->linux->time_offsets.values[0].nanosecs == 2, "object map: a repeated key replaces the whole value");
+    is_str(c->linux->cgroups_path, "/after-skip", "member after a 40-deep unknown array is read");
+  }
+  ocispec_config_free(c);
+  free(json);
+
+  c = parse_config("{\"annotations\":{\"ab\":\"1\",\"a\":\"2\",\"abc\":\"3\"},\"hostnam\":\"no\",\"hostnamex\":\"no\"}");
+  ok(c && c->annotations.len == 3 && strcmp(ocispec_strmap_get(&c->annotations, "a"), "2") == 0,
+     "map keys that are prefixes of each other stay distinct");
+  ok(c && c->hostname == NULL, "member names match exactly, not by prefix");
+  ocispec_config_free(c);
+
+  config_error_is("{\"process\":{\"args\":[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",{}]}}",
+                  "config.json: .process.args[9]: expected string, got object", "error after the array grew");
+  config_error_is("{\"linux\":{\"sysctl\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\",\"f\":[]}}}",
+                  "config.json: .linux.sysctl[\"f\"]: expected string, got array", "error after the map grew");
+  config_error_is("{\"process\":{\"rlimits\":[{\"hard\":1000000000000000000000000000000}]}}",
+                  "config.json: .process.rlimits[0].hard: expected uint64, got 1000000000000000000000000000000",
+                  "very long integer");
+  config_error_is("{\"x-unknown\":{\"deep\":[1,2]},\"hostname\":[]}",
+                  "config.json: .hostname: expected string, got array", "path is right after a skipped member");
+
+  char *err = NULL;
+  void *obj = parse(&ocispec_config_type, "{/* comment */\"hostname\":\"x\"}", &err);
+  ok(obj == NULL && err && strstr(err, "invalid JSON"), "comments are not JSON (%s)", err ? err : "");
+  free(err);
+}
+
 /* ---- errors ---------------------------------------------------------------- */
 
 static void test_type_errors(void)
@@ -315,13 +379,14 @@ static void test_document_errors(void)
   char *err = NULL;
   void *obj = parse(&ocispec_config_type, "{\"a\": [1, 2}", &err);
   ok(obj == NULL, "invalid JSON: rejected");
-  ok(err && strncmp(err, "config.json: invalid JSON: ", 27) == 0, "invalid JSON: names the document");
+  ok(err && strncmp(err, "config.json: invalid JSON at byte ", 34) == 0, "invalid JSON: names the document and offset");
   ok(err && strchr(err, '\n') == NULL && err[strlen(err) - 1] != ' ', "invalid JSON: one line (%s)", err ? err : "");
   free(err);
 
   err = NULL;
   obj = parse(&ocispec_config_type, "{\"a\":", &err);
-  ok(obj == NULL && err && strstr(err, "invalid JSON: ") && !strchr(err, '\n'), "truncated JSON: one-line error (%s)",
+  is_str(err, "config.json: invalid JSON at byte 5: parse error: premature EOF", "truncated JSON: error at the end");
+  ok(obj == NULL, "truncated JSON: rejected (%s)",
      err ? err : "");
   free(err);
 
@@ -337,8 +402,13 @@ static void test_document_errors(void)
   free(err);
 
   err = NULL;
+  obj = ocispec_parse(&ocispec_config_type, "{\"hostname\":\"a\0b\"}", 17, "config.json", &err);
+  ok(obj == NULL && err && strstr(err, "invalid JSON"), "NUL byte inside a string rejected (%s)", err ? err : "");
+  free(err);
+
+  err = NULL;
   obj = ocispec_parse(&ocispec_config_type, "{}\0{}", 5, "config.json", &err);
-  is_str(err, "config.json: invalid JSON: NUL byte at offset 2", "NUL byte inside the text");
+  ok(obj == NULL && err && strstr(err, "invalid JSON"), "NUL byte after the object rejected (%s)", err ? err : "");
   free(err);
 
   err = NULL;
@@ -680,6 +750,7 @@ int main(void)
   test_arrays();
   test_maps();
   test_null_and_unknown();
+  test_growth_and_skipping();
   test_type_errors();
   test_range_errors();
   test_document_errors();
