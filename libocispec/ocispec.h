@@ -7,7 +7,8 @@
  *   - JSON name fooBar   -> C member foo_bar
  *   - string             -> char *           (NULL when absent)
  *   - bool / integer     -> value + `bool has_<name>` (false when absent)
- *   - array of strings   -> char **name; size_t name_len;   (name NULL when absent)
+ *   - array of strings   -> char **name; size_t name_len;   (name NULL when absent;
+ *                           as parsed, also NULL-terminated: name[name_len] == NULL)
  *   - array of u32       -> uint32_t *name; size_t name_len;
  *   - array of objects   -> T *name; size_t name_len;   (elements stored inline)
  *   - object             -> T *name             (NULL when absent)
@@ -434,7 +435,9 @@ extern const ocispec_type ocispec_features_type;
 
 /* Decode JSON text into a newly allocated object of type T. `docname` prefixes
  * error messages ("config.json"). On failure returns NULL and sets *err to a
- * malloc'd one-line message "DOCNAME: .json.path: what is wrong". */
+ * malloc'd one-line message "DOCNAME: .json.path: what is wrong". Paths use
+ * .member, [index] and ["map key"]: `.linux.resources.rdma["mlx5_1"].hcaHandles`.
+ * Syntax errors read "DOCNAME: invalid JSON at byte N: <yajl's message>". */
 void *ocispec_parse(const ocispec_type *t, const char *json, size_t len, const char *docname, char **err);
 
 /* Read and decode a file; errors name the file ("/b/config.json: ..."). */
