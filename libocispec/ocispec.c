@@ -625,19 +625,14 @@ void *ocispec_parse(const ocispec_type *t, const char *json, size_t len, const c
   if (err)
     *err = NULL;
   void *obj = calloc(1, t->size);
-  decoder *d = malloc(sizeof *d);
-  yajl_handle h = d ? yajl_alloc(&decode_callbacks, NULL, d) : NULL;
-  if (obj == NULL || h == NULL) {
+  decoder dec = { .doc = doc, .err = err, .depth = 1 }, *d = &dec;
+  d->stack[0] = (frame) { .kind = FR_TOP, .type = t, .base = obj };
+  yajl_handle h = obj ? yajl_alloc(&decode_callbacks, NULL, d) : NULL;
+  if (h == NULL) {
     fail(err, doc, NULL, "out of memory");
     free(obj);
-    free(d);
     return NULL;
   }
-  d->doc = doc;
-  d->err = err;
-  d->failed = false;
-  d->depth = 1;
-  d->stack[0] = (frame) { .kind = FR_TOP, .type = t, .base = obj };
 
   yajl_status st = yajl_parse(h, (const unsigned char *) json, len);
   size_t offset = yajl_get_bytes_consumed(h);
@@ -652,7 +647,6 @@ void *ocispec_parse(const ocispec_type *t, const char *json, size_t len, const c
     obj = NULL;
   }
   yajl_free(h);
-  free(d);
   return obj;
 }
 
