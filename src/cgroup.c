@@ -724,9 +724,7 @@ int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci
 
 int cgroup_clone_into_fd(const uoci_cgroup *cg)
 {
-  /* The unified tree on v2, and on hybrid hosts too: clone3 places the child
-   * there for free, and the child only has to join the v1 hierarchies. */
-  const struct cg_hier *h = cg ? cg_unified(cg) : NULL;
+  const struct cg_hier *h = cg && cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : NULL;
   return h ? h->dir_fd : -1;
 }
 
@@ -784,7 +782,10 @@ int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   int n = snprintf(buf, sizeof buf, "%d", (int) pid);
   for (size_t i = 0; i < cg->nhier; i++) {
     struct cg_hier *h = &cg->hier[i];
-    _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", h->dir);
+    /* v1: the init is still single-threaded (it waits for us), so moving its
+     * one thread through `tasks` is the same as cgroup.procs without the
+     * ~10 ms threadgroup lock. */
+    _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, h->unified ? "cgroup.procs" : "tasks");
     _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, buf, (size_t) n) != n) {
       if (cg->rootless && (errno == EPERM || errno == EACCES))

@@ -1,0 +1,205 @@
+/* cmd_update.c - `update [--resources FILE|-] [flags] ID`: change a running
+ * container's cgroup limits, as runc does (containerd pipes the resources
+ * JSON on stdin with `--resources -`; flags override the file's values). */
+#include "config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "cgroup.h"
+#include "commands.h"
+#include "state.h"
+#include "utils.h"
+
+/* "512m", "1G", "100kb", "-1", "4096" -> bytes (docker's RAMInBytes units:
+ * binary multiples). */
+static int parse_bytes(const char *s, int64_t *out)
+{
+  if (strcmp(s, "-1") == 0) {
+    *out = -1;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || v < 0)
+    return -1;
+  int64_t mult = 1;
+  switch (tolower((unsigned char) *end)) {
+  case '\0': break;
+  case 'b': mult = 1; end++; break;
+  case 'k': mult = 1LL << 10; end++; break;
+  case 'm': mult = 1LL << 20; end++; break;
+  case 'g': mult = 1LL << 30; end++; break;
+  case 't': mult = 1LL << 40; end++; break;
+  case 'p': mult = 1LL << 50; end++; break;
+  default: return -1;
+  }
+  if (mult > 1 && (tolower((unsigned char) *end) == 'b' || strcasecmp(end, "ib") == 0))
+    end += tolower((unsigned char) *end) == 'b' ? 1 : 2;
+  if (*end != '\0')
+    return -1;
+  *out = (int64_t) (v * (double) mult);
+  return 0;
+}
+
+static int read_resources(const char *path, ocispec_resources **out, uoci_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &text, &len, err) < 0)
+    return uoci_error_prefix(err, "update --resources");
+  char *perr = NULL;
+  *out = ocispec_parse(&ocispec_resources_type, text, len, strcmp(path, "-") == 0 ? "resources (stdin)" : path, &perr);
+  if (*out == NULL) {
+    uoci_fail(err, 0, "%s", perr ? perr : "invalid resources");
+    free(perr);
+    return -1;
+  }
+  return 0;
+}
+
+enum {
+  O_RESOURCES = 'r', O_MEMORY = 256, O_MEMORY_SWAP, O_MEMORY_RES, O_KMEM, O_KMEM_TCP, O_CPU_SHARES, O_CPU_QUOTA,
+  O_CPU_PERIOD, O_CPU_RT_PERIOD, O_CPU_RT_RUNTIME, O_CPUSET_CPUS, O_CPUSET_MEMS, O_PIDS, O_BLKIO_WEIGHT,
+};
+
+static int num_arg(const char *name, const char *v, int64_t *out, uoci_error **err)
+{
+  long long x;
+  if (parse_int64(v, &x) < 0)
+    return uoci_fail(err, 0, "update: --%s: invalid number \"%s\"", name, v);
+  *out = x;
+  return 0;
+}
+
+int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
+{
+  static const struct option opts[] = {
+    { "resources", required_argument, 0, O_RESOURCES },
+    { "r", required_argument, 0, O_RESOURCES },
+    { "memory", required_argument, 0, O_MEMORY },
+    { "memory-swap", required_argument, 0, O_MEMORY_SWAP },
+    { "memory-reservation", required_argument, 0, O_MEMORY_RES },
+    { "kernel-memory", required_argument, 0, O_KMEM },
+    { "kernel-memory-tcp", required_argument, 0, O_KMEM_TCP },
+    { "cpu-share", required_argument, 0, O_CPU_SHARES },
+    { "cpu-shares", required_argument, 0, O_CPU_SHARES },
+    { "cpu-quota", required_argument, 0, O_CPU_QUOTA },
+    { "cpu-period", required_argument, 0, O_CPU_PERIOD },
+    { "cpu-rt-period", required_argument, 0, O_CPU_RT_PERIOD },
+    { "cpu-rt-runtime", required_argument, 0, O_CPU_RT_RUNTIME },
+    { "cpuset-cpus", required_argument, 0, O_CPUSET_CPUS },
+    { "cpuset-mems", required_argument, 0, O_CPUSET_MEMS },
+    { "pids-limit", required_argument, 0, O_PIDS },
+    { "blkio-weight", required_argument, 0, O_BLKIO_WEIGHT },
+    { 0, 0, 0, 0 },
+  };
+  /* Flags are applied after the file: remember them first. */
+  struct { int opt; const char *name, *val; } flags[32];
+  size_t nflags = 0;
+  const char *resources_path = NULL;
+  int c, idx = 0;
+  while ((c = getopt_long(argc, argv, "r:", opts, &idx)) != -1) {
+    if (c == '?' || c == ':')
+      return uoci_fail(err, 0, "update: unknown option or missing value \"%s\"", argv[optind - 1]);
+    if (c == O_RESOURCES) {
+      resources_path = optarg;
+      continue;
+    }
+    if (nflags < ARRAY_SIZE(flags))
+      flags[nflags++] = (typeof(flags[0])) { c, opts[idx].name, optarg };
+  }
+  const char *id;
+  if (expect_id(argc, argv, optind, "update", &id, err) < 0)
+    return -1;
+
+  ocispec_resources *r = NULL;
+  if (resources_path) {
+    if (read_resources(resources_path, &r, err) < 0)
+      return -1;
+  } else
+    r = xcalloc(1, sizeof *r);
+  int ret = -1;
+  for (size_t i = 0; i < nflags; i++) {
+    const char *v = flags[i].val, *name = flags[i].name;
+    int64_t n = 0;
+    int o = flags[i].opt;
+    if (o == O_MEMORY || o == O_MEMORY_SWAP || o == O_MEMORY_RES || o == O_KMEM || o == O_KMEM_TCP) {
+      if (parse_bytes(v, &n) < 0) {
+        uoci_fail(err, 0, "update: --%s: invalid size \"%s\"", name, v);
+        goto out;
+      }
+      if (r->memory == NULL)
+        r->memory = xcalloc(1, sizeof *r->memory);
+      ocispec_memory *m = r->memory;
+      if (o == O_MEMORY) m->limit = n, m->has_limit = true;
+      if (o == O_MEMORY_SWAP) m->swap = n, m->has_swap = true;
+      if (o == O_MEMORY_RES) m->reservation = n, m->has_reservation = true;
+      if (o == O_KMEM) m->kernel = n, m->has_kernel = true;
+      if (o == O_KMEM_TCP) m->kernel_tcp = n, m->has_kernel_tcp = true;
+      continue;
+    }
+    if (o == O_PIDS) {
+      if (num_arg(name, v, &n, err) < 0)
+        goto out;
+      if (r->pids == NULL)
+        r->pids = xcalloc(1, sizeof *r->pids);
+      r->pids->limit = n, r->pids->has_limit = true;
+      continue;
+    }
+    if (o == O_BLKIO_WEIGHT) {
+      if (num_arg(name, v, &n, err) < 0)
+        goto out;
+      if (n < 0 || n > 1000) {
+        uoci_fail(err, 0, "update: --blkio-weight: %s out of range (10-1000)", v);
+        goto out;
+      }
+      if (r->block_io == NULL)
+        r->block_io = xcalloc(1, sizeof *r->block_io);
+      r->block_io->weight = (uint16_t) n, r->block_io->has_weight = true;
+      continue;
+    }
+    if (r->cpu == NULL)
+      r->cpu = xcalloc(1, sizeof *r->cpu);
+    ocispec_cpu *cp = r->cpu;
+    if (o == O_CPUSET_CPUS || o == O_CPUSET_MEMS) {
+      char **dst = o == O_CPUSET_CPUS ? &cp->cpus : &cp->mems;
+      free(*dst);
+      *dst = xstrdup(v);
+      continue;
+    }
+    if (num_arg(name, v, &n, err) < 0)
+      goto out;
+    bool unsigned_only = o == O_CPU_SHARES || o == O_CPU_PERIOD || o == O_CPU_RT_PERIOD;
+    if (unsigned_only && n < 0) {
+      uoci_fail(err, 0, "update: --%s: must not be negative", name);
+      goto out;
+    }
+    if (o == O_CPU_SHARES) cp->shares = (uint64_t) n, cp->has_shares = true;
+    if (o == O_CPU_QUOTA) cp->quota = n, cp->has_quota = true;
+    if (o == O_CPU_PERIOD) cp->period = (uint64_t) n, cp->has_period = true;
+    if (o == O_CPU_RT_PERIOD) cp->realtime_period = (uint64_t) n, cp->has_realtime_period = true;
+    if (o == O_CPU_RT_RUNTIME) cp->realtime_runtime = n, cp->has_realtime_runtime = true;
+  }
+
+  struct uoci_state st;
+  if (state_load(g->root, id, &st, err) < 0)
+    goto out;
+  enum container_status s = state_status(&st);
+  uoci_cgroup *cg = NULL;
+  if (s == STATUS_STOPPED)
+    uoci_fail(err, 0, "container \"%s\" is stopped: cannot update its resources", id);
+  else if (st.cgroup == NULL)
+    uoci_fail(err, 0, "container \"%s\" has no cgroup", id);
+  else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && cgroup_update(cg, r, err) == 0)
+    ret = 0;
+  cgroup_free(cg);
+  state_release(&st);
+out:
+  ocispec_resources_free(r);
+  return ret;
+}

@@ -1,0 +1,191 @@
+/* test_cgroup.c - the pure logic of the cgroup module: path resolution,
+ * runc's v1->v2 conversions, list validation, device and blkio lines, systemd
+ * names, resource validation, the state string round trip and the device
+ * eBPF program's shape. Nothing here touches /sys/fs/cgroup. */
+#include "config.h"
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include "cgroup_internal.h"
+#include "tap.h"
+#include "utils.h"
+
+static void test_paths(void)
+{
+  char *p;
+  is_str(p = cg_clean_path("/a//b/./c/"), "/a/b/c", "clean: duplicate slashes and dots"); free(p);
+  is_str(p = cg_clean_path("/a/../../.."), "/", "clean: never above the root"); free(p);
+  is_str(p = cg_resolve_path(NULL, "ctr", "/x"), "/ulysses-oci/ctr", "default path /ulysses-oci/ID"); free(p);
+  is_str(p = cg_resolve_path("", "ctr", "/x"), "/ulysses-oci/ctr", "empty cgroupsPath uses the default"); free(p);
+  is_str(p = cg_resolve_path("/machine/c1", "ctr", "/x"), "/machine/c1", "absolute path kept"); free(p);
+  is_str(p = cg_resolve_path("/a/../b", "ctr", "/x"), "/b", "absolute path cleaned"); free(p);
+  is_str(p = cg_resolve_path("foo/bar", "ctr", "/own/cg"), "/own/cg/foo/bar", "relative joined to own cgroup"); free(p);
+  is_str(p = cg_resolve_path("../../../../etc", "ctr", "/own"), "/own/etc", "relative cannot climb out"); free(p);
+}
+
+static void test_conversions(void)
+{
+  is_int(cg_shares_to_weight(0), 0, "shares 0 -> unset");
+  is_int(cg_shares_to_weight(2), 1, "shares 2 -> weight 1");
+  is_int(cg_shares_to_weight(1024), 39, "shares 1024 -> weight 39 (runc)");
+  is_int(cg_shares_to_weight(262144), 10000, "shares max -> weight 10000");
+  is_int(cg_shares_to_weight(1000000), 10000, "shares above max clamp");
+  is_int(cg_blkio_weight_to_io_weight(10), 1, "blkio weight 10 -> io 1");
+  is_int(cg_blkio_weight_to_io_weight(500), 4950, "blkio weight 500 -> io 4950");
+  is_int(cg_blkio_weight_to_io_weight(1000), 10000, "blkio weight 1000 -> io 10000");
+  const char *why = NULL;
+  is_int(cg_swap_to_v2(0, -1, &why), -1, "memory unlimited, swap unset -> swap max");
+  is_int(cg_swap_to_v2(-1, 100, &why), -1, "swap -1 -> max");
+  is_int(cg_swap_to_v2(0, 100, &why), 0, "swap unset stays unset");
+  is_int(cg_swap_to_v2(300, 100, &why), 200, "memory+swap 300, memory 100 -> swap.max 200");
+  is_int(cg_swap_to_v2(50, 100, &why), -2, "swap below limit rejected");
+  is_int(cg_swap_to_v2(50, 0, &why), -2, "swap without memory limit rejected");
+}
+
+static void test_lists(void)
+{
+  const char *why = NULL;
+  is_int(cg_validate_list("0-1", 1, &why), 0, "cpuset 0-1 within 0-1");
+  is_int(cg_validate_list("0,1", 3, &why), 0, "cpuset 0,1 within 0-3");
+  is_int(cg_validate_list("0-3,7", 7, &why), 0, "cpuset 0-3,7 within 0-7");
+  is_int(cg_validate_list("5", 1, &why), -1, "cpuset 5 out of range 0-1");
+  is_str(why, "out of range", "reason says out of range");
+  is_int(cg_validate_list("3-1", -1, &why), -1, "backwards range rejected");
+  is_int(cg_validate_list("a", -1, &why), -1, "garbage rejected");
+  is_int(cg_validate_list("1,", -1, &why), 0, "trailing comma tolerated");
+  is_int(cg_validate_list("1-", -1, &why), -1, "open range rejected");
+  is_int(cg_list_max("0-1\n"), 1, "max of 0-1 is 1");
+  is_int(cg_list_max("0,4-7"), 7, "max of 0,4-7 is 7");
+  is_int(cg_list_max("\n"), -1, "empty list has no max");
+}
+
+static void test_lines(void)
+{
+  char *s;
+  ocispec_device_cgroup all = { .allow = false, .has_allow = true, .access = "rwm" };
+  is_str(s = cg_device_rule(&all), "a *:* rwm", "deny-all rule"); free(s);
+  ocispec_device_cgroup null = { .allow = true, .has_allow = true, .type = "c", .major = 1, .has_major = true,
+                                 .minor = 3, .has_minor = true, .access = "rw" };
+  is_str(s = cg_device_rule(&null), "c 1:3 rw", "char 1:3 rw"); free(s);
+  ocispec_device_cgroup wild = { .type = "b", .major = 8, .has_major = true, .minor = -1, .has_minor = true };
+  is_str(s = cg_device_rule(&wild), "b 8:* rwm", "minor -1 is a wildcard, access defaults to rwm"); free(s);
+  is_str(s = cg_blkio_line(8, 0, 1048576), "8:0 1048576", "blkio throttle line"); free(s);
+}
+
+static void test_systemd(void)
+{
+  char *slice = NULL, *unit = NULL, *path = NULL;
+  const char *why = NULL;
+  is_int(cg_systemd_parse("system.slice:docker:abc", "id", &slice, &unit, &path, &why), 0, "slice:prefix:name parses");
+  is_str(unit, "docker-abc.scope", "unit name prefix-name.scope");
+  is_str(path, "/system.slice/docker-abc.scope", "path under the slice");
+  free(slice), free(unit), free(path);
+  is_int(cg_systemd_parse("a-b-c.slice:p:n", "id", &slice, &unit, &path, &why), 0, "nested slice parses");
+  is_str(path, "/a.slice/a-b.slice/a-b-c.slice/p-n.scope", "nested slice expands like systemd");
+  free(slice), free(unit), free(path);
+  is_int(cg_systemd_parse(NULL, "ctr", &slice, &unit, &path, &why), 0, "absent path uses defaults");
+  is_str(unit, "ulysses-oci-ctr.scope", "default unit from the id");
+  is_str(slice, "system.slice", "default slice");
+  free(slice), free(unit), free(path);
+  is_int(cg_systemd_parse("/not/systemd", "id", &slice, &unit, &path, &why), -1, "a plain path is rejected");
+  is_int(cg_systemd_parse("bad:p:n", "id", &slice, &unit, &path, &why), -1, "a slice without .slice is rejected");
+}
+
+static void test_validation(void)
+{
+  uoci_error *err = NULL;
+  ocispec_memory mem = { .limit = -5, .has_limit = true };
+  ocispec_resources r = { .memory = &mem };
+  is_int(cg_validate_resources(&r, CGROUP_MODE_V1, &err), -1, "negative memory limit rejected");
+  ok(err && strstr(err->msg, "memory.limit"), "error names memory.limit: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  mem.limit = -1;
+  is_int(cg_validate_resources(&r, CGROUP_MODE_V1, &err), 0, "memory limit -1 (unlimited) accepted");
+  mem.limit = 100, mem.swap = 50, mem.has_swap = true;
+  is_int(cg_validate_resources(&r, CGROUP_MODE_V2, &err), -1, "swap < limit rejected");
+  uoci_error_free(err), err = NULL;
+  ocispec_pids pids = { .limit = -2, .has_limit = true };
+  ocispec_resources rp = { .pids = &pids };
+  is_int(cg_validate_resources(&rp, CGROUP_MODE_V2, &err), -1, "negative pids limit rejected");
+  uoci_error_free(err), err = NULL;
+  ocispec_cpu cpu = { .cpus = "0-x" };
+  ocispec_resources rc = { .cpu = &cpu };
+  is_int(cg_validate_resources(&rc, CGROUP_MODE_V1, &err), -1, "bad cpuset syntax rejected");
+  uoci_error_free(err), err = NULL;
+  char *keys[] = { "memory.high" }, *vals[] = { "1000000" };
+  ocispec_resources ru = { .unified = { keys, vals, 1 } };
+  is_int(cg_validate_resources(&ru, CGROUP_MODE_HYBRID, &err), -1, "unified on hybrid rejected");
+  ok(err && strstr(err->msg, "requires cgroup v2"), "error says unified requires v2: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  is_int(cg_validate_resources(&ru, CGROUP_MODE_V2, &err), 0, "unified on v2 accepted");
+  char *bad[] = { "../etc/passwd" };
+  ocispec_resources rb = { .unified = { bad, vals, 1 } };
+  is_int(cg_validate_resources(&rb, CGROUP_MODE_V2, &err), -1, "unified key with a slash rejected");
+  uoci_error_free(err), err = NULL;
+  ocispec_device_cgroup d = { .type = "x" };
+  ocispec_resources rd = { .devices = &d, .devices_len = 1 };
+  is_int(cg_validate_resources(&rd, CGROUP_MODE_V1, &err), -1, "device type x rejected");
+  uoci_error_free(err), err = NULL;
+}
+
+static void test_roundtrip(void)
+{
+  uoci_cgroup *cg = xcalloc(1, sizeof *cg);
+  cg->mode = CGROUP_MODE_HYBRID;
+  cg->path = xstrdup("/a b/c%d|e");
+  struct cg_hier *h = cg_add_hier(cg, "/sys/fs/cgroup/memory", "/a b/c%d|e", CG_BIT(CG_MEMORY), false);
+  h->created = 2;
+  h = cg_add_hier(cg, "/sys/fs/cgroup/cpu,cpuacct", "/x", CG_BIT(CG_CPU) | CG_BIT(CG_CPUACCT), false);
+  h->created = 0;
+  char *s = cgroup_to_string(cg);
+  ok(s && !strchr(s, '\n'), "state string is one line");
+  uoci_cgroup *back = NULL;
+  uoci_error *err = NULL;
+  is_int(cgroup_from_string(s, &back, &err), 0, "state string parses back");
+  if (back) {
+    char *s2 = cgroup_to_string(back);
+    is_str(s2, s, "round trip is identical");
+    is_str(back->hier[0].rel, "/a b/c%d|e", "escaped characters restored");
+    is_int(back->hier[0].created, 2, "created count restored");
+    is_int(back->hier[1].ctrls, CG_BIT(CG_CPU) | CG_BIT(CG_CPUACCT), "co-mounted controllers restored");
+    is_str(cgroup_path(back), "/a b/c%d|e", "path restored");
+    free(s2);
+  }
+  cgroup_free(back);
+  free(s);
+  cgroup_free(cg);
+  is_int(cgroup_from_string("v9 junk", &back, &err), -1, "garbage state rejected");
+  uoci_error_free(err);
+}
+
+static void test_bpf(void)
+{
+  struct bpf_insn *p = NULL;
+  size_t n = 0;
+  uoci_error *err = NULL;
+  ocispec_device_cgroup rules[] = {
+    { .allow = false, .has_allow = true, .access = "rwm" },
+    { .allow = true, .has_allow = true, .type = "c", .major = 1, .has_major = true, .minor = 3, .has_minor = true, .access = "rwm" },
+  };
+  is_int(cg_bpf_build_devices(rules, 2, &p, &n, &err), 0, "device program builds");
+  /* prologue 6; rule 2 (c 1:3 rwm): 3 tests + mov + exit; rule 1 unconditional: mov + exit; no default. */
+  is_int(n, 6 + 5 + 2, "program length");
+  ok(p[n - 1].code == (BPF_JMP | BPF_EXIT) && p[n - 2].imm == 0, "ends with the deny-all verdict");
+  is_int(p[6].off, 4, "type test jumps past the rule");
+  free(p);
+  is_int(cg_bpf_build_devices(rules + 1, 1, &p, &n, &err), 0, "allow-only program builds");
+  ok(p[n - 2].imm == 1, "falls through to allow when nothing matched");
+  free(p);
+}
+
+int main(void)
+{
+  test_paths();
+  test_conversions();
+  test_lists();
+  test_lines();
+  test_systemd();
+  test_validation();
+  test_roundtrip();
+  test_bpf();
+  return done_testing();
+}
