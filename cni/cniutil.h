@@ -1,0 +1,90 @@
+/* cniutil.h - small helpers shared by the CNI binaries: growing strings,
+ * JSON output, yajl tree lookups, CNI error objects, versions, validation. */
+#ifndef ULYSSES_CNIUTIL_H
+#define ULYSSES_CNIUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+/* Well-known CNI error codes (spec section "Error"). */
+enum {
+  CNI_ERR_INCOMPATIBLE_VERSION = 1,
+  CNI_ERR_UNSUPPORTED_FIELD = 2,
+  CNI_ERR_UNKNOWN_CONTAINER = 3,
+  CNI_ERR_INVALID_ENV = 4,
+  CNI_ERR_IO = 5,
+  CNI_ERR_DECODE = 6,
+  CNI_ERR_INVALID_CONFIG = 7,
+  CNI_ERR_TRY_AGAIN = 11,
+  CNI_ERR_NOT_AVAILABLE = 50,
+  CNI_ERR_PLUGIN = 100, /* plugin-specific failures (netlink, nftables, ...) */
+  CNI_ERR_EXHAUSTED = 101,
+};
+
+struct cni_error {
+  int code;
+  char msg[512];
+  char details[512];
+};
+
+/* Record an error; always returns -1 so callers can `return cni_fail(...)`. */
+int cni_fail(struct cni_error *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print the error as CNI error JSON on stdout (where libcni reads it). */
+void cni_print_error(const struct cni_error *e, const char *version);
+
+/* Growing string buffer. */
+struct sbuf {
+  char *s;
+  size_t len, cap;
+};
+void sb_add(struct sbuf *b, const char *s);
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_json_str(struct sbuf *b, const char *s);   /* quoted, escaped */
+void sb_json_value(struct sbuf *b, yajl_val v);    /* re-serialise a parsed value */
+char *sb_steal(struct sbuf *b);
+
+/* yajl tree lookups on objects (NULL when absent or of another type). */
+yajl_val json_get(yajl_val obj, const char *key);
+const char *json_get_str(yajl_val obj, const char *key);
+yajl_val json_get_obj(yajl_val obj, const char *key);
+yajl_val json_get_arr(yajl_val obj, const char *key);
+/* -1: absent, 0/1: value; -2: present but not a boolean. */
+int json_get_bool(yajl_val obj, const char *key);
+yajl_val json_parse(const char *text, struct cni_error *e);
+
+/* Whole file / stdin into a NUL-terminated buffer. */
+char *read_all_fd(int fd, size_t *len);
+
+/* Versions this code speaks, oldest first; the last is the newest. */
+extern const char *const cni_versions[];
+bool cni_version_supported(const char *v);
+/* strcmp-like comparison of dotted versions. */
+int cni_version_cmp(const char *a, const char *b);
+
+/* The spec's container id / interface name / network name rules. */
+bool cni_valid_container_id(const char *s);
+bool cni_valid_ifname(const char *s);
+bool cni_valid_network_name(const char *s);
+
+/* IPv4 parsing and printing ("a.b.c.d" and "a.b.c.d/len"), host byte order. */
+bool ip4_parse(const char *s, uint32_t *ip);
+bool cidr4_parse(const char *s, uint32_t *ip, int *prefix);
+void ip4_fmt(uint32_t ip, char buf[16]);
+static inline uint32_t prefix_mask(int prefix) { return prefix ? 0xffffffffu << (32 - prefix) : 0; }
+
+/* 64-bit FNV-1a over NUL-separated parts; names derived from it stay stable
+ * across crashes so a later DEL can find what a killed ADD created. */
+uint64_t attachment_hash(const char *network, const char *container_id, const char *ifname);
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void yajl_freep(yajl_val *v) { if (*v) yajl_tree_free(*v); }
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_json_ __attribute__((cleanup(yajl_freep)))
+
+#endif

@@ -1,0 +1,70 @@
+/* ipam_main.c - ulysses-ipam, the standalone IPAM plugin (host-local
+ * compatible configuration, see ipam.h for the store). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "cniexec.h"
+#include "ipam.h"
+
+static int run(const struct cni_env *env, yajl_val root, const char *version, struct cni_error *e)
+{
+  const char *cmd = env->command;
+  struct ipam_config c;
+  _cleanup_free_ struct ipam_addr *addrs = NULL;
+  int r = ipam_config_parse(json_get(root, "ipam"), json_get_str(root, "name"), &c, e);
+  if (r < 0)
+    goto out;
+  bool v110 = cni_version_cmp(version, "1.1.0") >= 0;
+  if ((!strcmp(cmd, "STATUS") || !strcmp(cmd, "GC")) && !v110) {
+    r = cni_fail(e, CNI_ERR_INCOMPATIBLE_VERSION, "%s needs cniVersion 1.1.0, config has %s", cmd, version);
+    goto out;
+  }
+  addrs = calloc(c.nsets + 1, sizeof *addrs);
+  if (!strcmp(cmd, "ADD")) {
+    r = ipam_cmd_add(&c, env->container_id, env->ifname, addrs, e);
+    if (r == 0) {
+      struct sbuf b = {0};
+      ipam_result_json(&b, version, &c, addrs, c.nsets);
+      printf("%s\n", b.s);
+      free(b.s);
+    }
+  } else if (!strcmp(cmd, "DEL")) {
+    r = ipam_cmd_del(&c, env->container_id, env->ifname, e);
+  } else if (!strcmp(cmd, "CHECK")) {
+    r = ipam_cmd_check(&c, env->container_id, env->ifname, addrs, e);
+  } else if (!strcmp(cmd, "STATUS")) {
+    r = ipam_cmd_status(&c, e);
+  } else { /* GC */
+    _cleanup_free_ struct ipam_attachment *valid = NULL;
+    size_t n;
+    r = ipam_valid_attachments(root, &valid, &n, e);
+    if (r == 0)
+      r = ipam_cmd_gc(&c, valid, n, NULL, NULL, e);
+  }
+out:
+  ipam_config_free(&c);
+  return r;
+}
+
+int main(void)
+{
+  struct cni_env env;
+  struct cni_error e = {0};
+  const char *version = NULL;
+  cni_env_load(&env);
+  if (env.command && !strcmp(env.command, "VERSION")) {
+    cni_print_version_info();
+    return 0;
+  }
+  if (cni_env_check(&env, &e) < 0) {
+    cni_print_error(&e, NULL);
+    return 1;
+  }
+  _cleanup_json_ yajl_val root = cni_read_config(&version, &e);
+  if (!root || run(&env, root, version, &e) < 0) {
+    cni_print_error(&e, version);
+    return 1;
+  }
+  return 0;
+}
