@@ -1,0 +1,357 @@
+#!/usr/bin/env bats
+# Cgroups through the CLI, on whatever this host has (v1/hybrid here, pure v2
+# in the VM guest of tests/vm): every resource checked in the files the kernel
+# shows, behaviour where cheap (OOM kill, pids limit, freezing), the verbs
+# update/pause/resume/ps/events/kill --all, and cleanup in every case.
+load helpers
+
+setup() {
+  setup_bundle sleep 100
+  CID=cg$$x$BATS_TEST_NUMBER
+}
+
+teardown() {
+  cleanup_all
+  # Whatever happened, no cgroup of the test container may stay behind.
+  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q .
+}
+
+is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+
+# cgf CTRL FILE: the file of the container's cgroup (default path /ulysses-oci/ID).
+cgf() {
+  if is_v2; then echo "/sys/fs/cgroup/ulysses-oci/$CID/$2"; else echo "/sys/fs/cgroup/$1/ulysses-oci/$CID/$2"; fi
+}
+
+no_cgroup_left() {
+  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q .
+}
+
+# The first real block device's MAJ:MIN (not loop/ram/zram).
+block_dev() {
+  local d
+  for d in /sys/block/*; do
+    case ${d##*/} in loop*|ram*|zram*) continue ;; esac
+    cat "$d/dev"
+    return 0
+  done
+  return 1
+}
+
+run_detached() {
+  uoci run -d --bundle "$BUNDLE" "$CID"
+}
+
+@test "memory: limit, swap and reservation in the cgroup files" {
+  cfg '.linux.resources.memory = {"limit": 33554432, "swap": 67108864, "reservation": 16777216}'
+  run_detached
+  if is_v2; then
+    [ "$(cat "$(cgf memory memory.max)")" = 33554432 ]
+    [ "$(cat "$(cgf memory memory.low)")" = 16777216 ]
+    [ ! -e "$(cgf memory memory.swap.max)" ] || [ "$(cat "$(cgf memory memory.swap.max)")" = 33554432 ]
+  else
+    [ "$(cat "$(cgf memory memory.limit_in_bytes)")" = 33554432 ]
+    [ "$(cat "$(cgf memory memory.memsw.limit_in_bytes)")" = 67108864 ]
+    [ "$(cat "$(cgf memory memory.soft_limit_in_bytes)")" = 16777216 ]
+  fi
+}
+
+@test "cpu: shares (v2: runc's weight conversion), quota and period" {
+  cfg '.linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}'
+  run_detached
+  if is_v2; then
+    [ "$(cat "$(cgf cpu cpu.weight)")" = 20 ]
+    [ "$(cat "$(cgf cpu cpu.max)")" = "50000 100000" ]
+  else
+    [ "$(cat "$(cgf cpu cpu.shares)")" = 512 ]
+    [ "$(cat "$(cgf cpu cpu.cfs_quota_us)")" = 50000 ]
+    [ "$(cat "$(cgf cpu cpu.cfs_period_us)")" = 100000 ]
+  fi
+}
+
+@test "cpuset: cpus and mems" {
+  cfg '.linux.resources.cpu = {"cpus": "0", "mems": "0"}'
+  run_detached
+  [ "$(cat "$(cgf cpuset cpuset.cpus)")" = 0 ]
+  [ "$(cat "$(cgf cpuset cpuset.mems)")" = 0 ]
+  # and the container really runs there
+  pid=$(uoci state "$CID" | jq -r .pid)
+  grep -q '^Cpus_allowed_list:[[:space:]]*0$' "/proc/$pid/status"
+}
+
+@test "pids: the limit is set and a fork loop stops at it" {
+  cfg '.linux.resources.pids.limit = 10 | .process.args = ["sh", "-c", "for i in $(seq 30); do sleep 30 & done; echo spawned; sleep 1"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [[ "$output" == *"can't fork"* || "$output" == *"Resource temporarily unavailable"* ]]
+  no_cgroup_left
+  setup_bundle sleep 100
+  cfg '.linux.resources.pids.limit = 10'
+  run_detached
+  [ "$(cat "$(cgf pids pids.max)")" = 10 ]
+}
+
+@test "memory: a hog is OOM-killed under its limit" {
+  # swap == limit: no swap to escape to.
+  cfg '.linux.resources.memory = {"limit": 16777216, "swap": 16777216} | .process.args = ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 137 ]
+  no_cgroup_left
+}
+
+@test "blockIO: throttle limits per device" {
+  dev=$(block_dev) || skip "no block device"
+  maj=${dev%%:*} min=${dev##*:}
+  cfg ".linux.resources.blockIO = {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}],
+        \"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 100}]}"
+  run_detached
+  if is_v2; then
+    grep -q "^$dev rbps=1048576 wbps=max riops=max wiops=100" "$(cgf blkio io.max)"
+  else
+    grep -qx "$dev 1048576" "$(cgf blkio blkio.throttle.read_bps_device)"
+    grep -qx "$dev 100" "$(cgf blkio blkio.throttle.write_iops_device)"
+  fi
+}
+
+@test "blockIO weight: set where the I/O scheduler supports it, else a clear error" {
+  cfg '.linux.resources.blockIO = {"weight": 500}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  if [ "$status" -eq 0 ]; then
+    if is_v2; then
+      f=$(cgf blkio io.bfq.weight); [ -e "$f" ] && grep -q 500 "$f" || grep -q 4950 "$(cgf blkio io.weight)"
+    else
+      grep -q 500 "$(cgf blkio blkio.weight)" 2>/dev/null || grep -q 500 "$(cgf blkio blkio.bfq.weight)"
+    fi
+  else
+    [[ "$output" == *"weight"* ]]
+    no_cgroup_left
+  fi
+}
+
+@test "devices: a denied device cannot be opened, allowed ones can" {
+  cfg '.process.args = ["sh", "-c", "head -c1 /dev/zero >/dev/null && echo zero-ok; mknod /dev/blk0 b 7 0 && head -c1 /dev/blk0; echo rc=$?"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"zero-ok"* ]]
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" == *"rc=1"* ]]
+}
+
+@test "devices (v1): the rules are in devices.list" {
+  is_v2 && skip "v2 uses an eBPF program"
+  run_detached
+  list=$(cat "$(cgf devices devices.list)")
+  [[ "$list" == *"c 1:3 rwm"* ]]
+  [[ "$list" != *"a *:* rwm"* ]]
+}
+
+@test "hugepageLimits: set, or a clear error when the controller is missing" {
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  if [ "$status" -eq 0 ]; then
+    if is_v2; then f=$(cgf hugetlb hugetlb.2MB.max); else f=$(cgf hugetlb hugetlb.2MB.limit_in_bytes); fi
+    [ "$(cat "$f")" = 4194304 ]
+  else
+    [[ "$output" == *"hugetlb"* ]]
+    no_cgroup_left
+  fi
+}
+
+@test "network classID and priorities: v1 files or a clear error" {
+  cfg '.linux.resources.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  if [ "$status" -eq 0 ]; then
+    [ "$(cat "$(cgf net_cls net_cls.classid)")" = 1048577 ]
+    grep -qx "lo 5" "$(cgf net_prio net_prio.ifpriomap)"
+  else
+    [[ "$output" == *"net_cls"* ]]
+    no_cgroup_left
+  fi
+}
+
+@test "unified: written on v2, a clear error on v1 that leaves nothing" {
+  cfg '.linux.resources.unified = {"memory.high": "50000000"}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  if is_v2; then
+    [ "$status" -eq 0 ]
+    [ "$(cat "$(cgf memory memory.high)")" = 49999872 ] || [ "$(cat "$(cgf memory memory.high)")" = 50000000 ]
+  else
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"unified"*"requires cgroup v2"* ]]
+    no_cgroup_left
+  fi
+}
+
+@test "bad input: cpuset out of range, negative limit, unknown unified key, leave no cgroup" {
+  cfg '.linux.resources.cpu = {"cpus": "0-4095"}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cpuset.cpus"*"out of range"* ]]
+  no_cgroup_left
+  cfg 'del(.linux.resources.cpu) | .linux.resources.memory = {"limit": -5}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"memory.limit"*"-5"* ]]
+  no_cgroup_left
+  cfg 'del(.linux.resources.memory) | .linux.resources.pids = {"limit": -3}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"pids.limit"* ]]
+  no_cgroup_left
+  cfg 'del(.linux.resources.pids) | .linux.resources.unified = {"nosuch.knob": "1"}'
+  run uoci run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"nosuch.knob"* || "$output" == *"requires cgroup v2"* ]]
+  no_cgroup_left
+}
+
+@test "the container joins every hierarchy before its process runs" {
+  cfg '.process.args = ["sleep", "100"] | .linux.namespaces |= map(select(.type != "cgroup"))'
+  run_detached
+  pid=$(uoci state "$CID" | jq -r .pid)
+  if is_v2; then
+    grep -qx "0::/ulysses-oci/$CID" "/proc/$pid/cgroup"
+  else
+    for c in memory pids cpu cpuacct cpuset devices freezer blkio; do
+      grep -q "^[0-9]*:\([^:]*,\)\?$c\(,[^:]*\)\?:/ulysses-oci/$CID\$" "/proc/$pid/cgroup"
+    done
+  fi
+}
+
+@test "a relative cgroupsPath lands below the runtime's own cgroup" {
+  cfg ".linux.cgroupsPath = \"rel-$CID/$CID\""
+  run_detached
+  pid=$(uoci state "$CID" | jq -r .pid)
+  path=$(cgroup_of_pid "$pid")
+  [[ "$path" == */"rel-$CID/$CID" ]]
+  [ "$path" != "/rel-$CID/$CID" ] || [ "$(cgroup_of_pid $$)" = / ] || is_v2
+  uoci delete -f "$CID"
+  ! find /sys/fs/cgroup -maxdepth 8 -type d -name "rel-$CID" | grep -q .
+}
+
+@test "an absolute cgroupsPath is used as is and removed on delete" {
+  cfg ".linux.cgroupsPath = \"/uoci-abs-$CID/$CID\""
+  run_detached
+  pid=$(uoci state "$CID" | jq -r .pid)
+  [ "$(cgroup_of_pid "$pid")" = "/uoci-abs-$CID/$CID" ]
+  uoci delete -f "$CID"
+  ! find /sys/fs/cgroup -maxdepth 3 -type d -name "uoci-abs-$CID" | grep -q .
+}
+
+@test "the cgroup is removed on delete after kill -9 of the container's processes" {
+  cfg '.process.args = ["sh", "-c", "sleep 100 & sleep 100 & wait"]'
+  run_detached
+  pid=$(uoci state "$CID" | jq -r .pid)
+  kill -9 "$pid"
+  wait_status "$CID" stopped
+  uoci delete "$CID"
+  no_cgroup_left
+}
+
+@test "pause and resume freeze the processes; state shows paused" {
+  cfg '.process.args = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i >/tmp/count; done"]'
+  run_detached
+  uoci pause "$CID"
+  [ "$(uoci state "$CID" | jq -r .status)" = paused ]
+  if is_v2; then grep -qx "frozen 1" "$(cgf freezer cgroup.events)"; else [ "$(cat "$(cgf freezer freezer.state)")" = FROZEN ]; fi
+  pid=$(uoci state "$CID" | jq -r .pid)
+  a=$(awk '{print $14+$15}' "/proc/$pid/stat"); sleep 0.3; b=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  [ "$a" = "$b" ]   # no CPU time while frozen
+  run uoci pause "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not running"* ]]
+  uoci resume "$CID"
+  [ "$(uoci state "$CID" | jq -r .status)" = running ]
+  run uoci resume "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not paused"* ]]
+  # a paused container can still be deleted with --force
+  uoci pause "$CID"
+  uoci delete -f "$CID"
+  no_cgroup_left
+}
+
+@test "ps: json is a plain array of host pids, table filters ps -ef" {
+  cfg '.process.args = ["sh", "-c", "sleep 100 & wait"]'
+  run_detached
+  pid=$(uoci state "$CID" | jq -r .pid)
+  sleep 0.2
+  run uoci ps --format json "$CID"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e "type == \"array\" and length == 2 and (index($pid) != null)"
+  run uoci ps "$CID"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *PID* ]]
+  [ "${#lines[@]}" -eq 3 ]
+  run uoci ps "$CID" -o pid=
+  [ "$status" -ne 0 ]   # no header with a PID column: a clear error
+  [[ "$output" == *"PID column"* ]]
+}
+
+@test "kill --all signals every process of the container" {
+  cfg '.process.args = ["sh", "-c", "trap \"\" TERM; sleep 100 & sleep 100 & wait; sleep 100"]'
+  run_detached
+  sleep 0.2
+  [ "$(uoci ps --format json "$CID" | jq length)" -eq 3 ]
+  uoci kill --all "$CID" KILL
+  wait_status "$CID" stopped
+  [ "$(uoci ps --format json "$CID" | jq length)" -eq 0 ]
+}
+
+@test "update: flags and --resources - change the files; checkBeforeUpdate refuses below usage" {
+  cfg '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids.limit = 10'
+  run_detached
+  uoci update --memory 64m --pids-limit 20 --cpu-shares 256 "$CID"
+  if is_v2; then
+    [ "$(cat "$(cgf memory memory.max)")" = 67108864 ]
+    [ "$(cat "$(cgf cpu cpu.weight)")" = 10 ]
+  else
+    [ "$(cat "$(cgf memory memory.limit_in_bytes)")" = 67108864 ]
+    [ "$(cat "$(cgf cpu cpu.shares)")" = 256 ]
+  fi
+  [ "$(cat "$(cgf pids pids.max)")" = 20 ]
+  echo '{"pids": {"limit": 30}, "cpu": {"quota": 20000, "period": 100000}}' | uoci update --resources - "$CID"
+  [ "$(cat "$(cgf pids pids.max)")" = 30 ]
+  if is_v2; then [ "$(cat "$(cgf cpu cpu.max)")" = "20000 100000" ]; else [ "$(cat "$(cgf cpu cpu.cfs_quota_us)")" = 20000 ]; fi
+  run uoci update --resources - "$CID" <<<'{"memory": {"limit": 4096, "checkBeforeUpdate": true}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unable to set memory limit to 4096 (current usage:"* ]]
+  run uoci update --cpuset-cpus 4095 "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"out of range"* ]]
+  run uoci update --memory lots "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"invalid size"* ]]
+}
+
+@test "events --stats prints runc's stats shape" {
+  cfg '.linux.resources.memory.limit = 33554432 | .linux.resources.pids.limit = 50'
+  run_detached
+  run uoci events --stats "$CID"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e --arg id "$CID" '.type == "stats" and .id == $id
+    and (.data.cpu.usage.total | type) == "number"
+    and (.data.cpu.throttling | has("periods"))
+    and .data.memory.usage.limit == 33554432 and .data.memory.usage.usage > 0
+    and (.data.memory | has("swap") and has("raw"))
+    and .data.pids.current == 1 and .data.pids.limit == 50
+    and (.data | has("blkio") and has("hugetlb"))'
+}
+
+@test "events reports an OOM kill and ends when the container stops" {
+  cfg '.linux.resources.memory = {"limit": 16777216, "swap": 16777216} |
+       .process.args = ["sh", "-c", "sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1"]'
+  run_detached
+  run timeout 10 "$UOCI" --root "$STATE" events --interval 30s "$CID"
+  [ "$status" -eq 0 ]   # ended by itself when the container stopped
+  echo "$output" | grep -q "{\"type\":\"oom\",\"id\":\"$CID\"}"
+}
+
+@test "--systemd-cgroup fails clearly without systemd and leaves nothing" {
+  [ -d /run/systemd/system ] && skip "systemd is running here"
+  cfg ".linux.cgroupsPath = \"system.slice:uoci:$CID\""
+  run "$UOCI" --root "$STATE" --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"systemd cgroup manager: systemd is not running"* ]]
+  [ ! -e "$STATE/$CID" ]
+  no_cgroup_left
+}
