@@ -1,0 +1,558 @@
+/* bridge.c - ulysses-cni-bridge: a CNI plugin (spec 0.3.0 - 1.1.0) that puts
+ * a container on a Linux bridge through a veth pair, with addresses from
+ * ulysses-ipam (built in) or any delegated IPAM plugin, masquerade and port
+ * mappings in nftables. Config keys follow the reference bridge plugin. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cniexec.h"
+#include "firewall.h"
+#include "ipam.h"
+#include "netlink.h"
+
+#define BUILTIN_IPAM "ulysses-ipam"
+#define MAX_IPS 8
+#define MAX_ROUTES 64
+
+struct conf {
+  const char *version, *name, *bridge, *ipam_type;
+  bool is_gw, is_default_gw, ip_masq, hairpin, promisc;
+  int mtu, vlan;
+  yajl_val root, ipam, prev_result;
+  struct ipam_config ic; /* parsed when the IPAM is built in */
+  bool builtin_ipam;
+  struct fw_portmap *pm;
+  size_t npm;
+};
+
+/* Addresses and routes to apply (from IPAM), in host byte order. */
+struct addrs {
+  struct ipam_addr ips[MAX_IPS];
+  size_t nips;
+  struct ipam_route routes[MAX_ROUTES];
+  size_t nroutes;
+  char *dns; /* JSON object text or NULL */
+};
+
+static int get_bool(yajl_val root, const char *key, bool *out, struct cni_error *e)
+{
+  int v = json_get_bool(root, key);
+  if (v == -2)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"%s\" must be a boolean", key);
+  *out = v == 1;
+  return 0;
+}
+
+static int get_int(yajl_val root, const char *key, int max, int *out, struct cni_error *e)
+{
+  yajl_val v = json_get(root, key);
+  *out = 0;
+  if (!v || YAJL_IS_NULL(v))
+    return 0;
+  if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 || YAJL_GET_INTEGER(v) > max)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"%s\" must be an integer from 0 to %d", key, max);
+  *out = (int)YAJL_GET_INTEGER(v);
+  return 0;
+}
+
+static int parse_conf(yajl_val root, const char *version, struct conf *c, struct cni_error *e)
+{
+  memset(c, 0, sizeof *c);
+  c->root = root;
+  c->version = version;
+  c->name = json_get_str(root, "name");
+  if (!c->name || !cni_valid_network_name(c->name))
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "invalid or missing network \"name\"");
+  c->bridge = json_get_str(root, "bridge");
+  if (!c->bridge)
+    c->bridge = "cni0";
+  if (!cni_valid_ifname(c->bridge))
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "invalid bridge name \"%s\"", c->bridge);
+  if (get_bool(root, "isGateway", &c->is_gw, e) < 0 || get_bool(root, "isDefaultGateway", &c->is_default_gw, e) < 0 ||
+      get_bool(root, "ipMasq", &c->ip_masq, e) < 0 || get_bool(root, "hairpinMode", &c->hairpin, e) < 0 ||
+      get_bool(root, "promiscMode", &c->promisc, e) < 0 || get_int(root, "mtu", 65535, &c->mtu, e) < 0 ||
+      get_int(root, "vlan", 4094, &c->vlan, e) < 0)
+    return -1;
+  if (c->mtu && c->mtu < 68)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"mtu\" %d is below the IPv4 minimum of 68", c->mtu);
+  if (c->is_default_gw)
+    c->is_gw = true; /* as the reference plugin: a default gateway must be a gateway */
+  c->ipam = json_get_obj(root, "ipam");
+  c->ipam_type = json_get_str(c->ipam, "type");
+  if (!c->ipam_type)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "missing \"ipam\" object with a \"type\"");
+  c->builtin_ipam = strcmp(c->ipam_type, BUILTIN_IPAM) == 0;
+  if (c->builtin_ipam && ipam_config_parse(c->ipam, c->name, &c->ic, e) < 0)
+    return -1;
+  c->prev_result = json_get_obj(root, "prevResult");
+  return fw_parse_portmaps(json_get(json_get_obj(root, "runtimeConfig"), "portMappings"), &c->pm, &c->npm, e);
+}
+
+static void conf_free(struct conf *c)
+{
+  ipam_config_free(&c->ic);
+  free(c->pm);
+}
+
+static void host_veth_name(const struct cni_env *env, const struct conf *c, char name[16])
+{
+  uint64_t h = attachment_hash(c->name, env->container_id, env->ifname);
+  snprintf(name, 16, "vu%012" PRIx64, (uint64_t)(h & 0xffffffffffffull));
+}
+
+/* ------------------------------------------------------------- IPAM */
+
+/* ips/routes/dns of a result JSON (delegated IPAM output or prevResult). */
+static int addrs_from_result(yajl_val res, struct addrs *a, struct cni_error *e)
+{
+  yajl_val ips = json_get_arr(res, "ips"), routes = json_get_arr(res, "routes"), dns = json_get_obj(res, "dns");
+  for (size_t i = 0; ips && i < ips->u.array.len && a->nips < MAX_IPS; i++) {
+    const char *addr = json_get_str(ips->u.array.values[i], "address");
+    const char *gw = json_get_str(ips->u.array.values[i], "gateway");
+    struct ipam_addr *x = &a->ips[a->nips];
+    if (addr && strchr(addr, ':'))
+      continue; /* IPv6 is not handled by this plugin */
+    if (!addr || !cidr4_parse(addr, &x->ip, &x->prefix))
+      return cni_fail(e, CNI_ERR_DECODE, "IPAM result: invalid address %s", addr ? addr : "(none)");
+    x->gw = 0;
+    if (gw && !ip4_parse(gw, &x->gw))
+      return cni_fail(e, CNI_ERR_DECODE, "IPAM result: invalid gateway %s", gw);
+    a->nips++;
+  }
+  for (size_t i = 0; routes && i < routes->u.array.len && a->nroutes < MAX_ROUTES; i++) {
+    const char *dst = json_get_str(routes->u.array.values[i], "dst");
+    const char *gw = json_get_str(routes->u.array.values[i], "gw");
+    struct ipam_route *r = &a->routes[a->nroutes];
+    if (dst && strchr(dst, ':'))
+      continue;
+    if (!dst || !cidr4_parse(dst, &r->dst, &r->prefix))
+      return cni_fail(e, CNI_ERR_DECODE, "IPAM result: invalid route %s", dst ? dst : "(none)");
+    r->gw = 0;
+    if (gw && !ip4_parse(gw, &r->gw))
+      return cni_fail(e, CNI_ERR_DECODE, "IPAM result: invalid route gw %s", gw);
+    a->nroutes++;
+  }
+  if (dns) {
+    struct sbuf b = {0};
+    sb_json_value(&b, dns);
+    a->dns = sb_steal(&b);
+  }
+  return 0;
+}
+
+/* Run the delegated IPAM plugin with our own stdin. */
+static int ipam_exec(const struct conf *c, const struct cni_env *env, const char *cmd, char **out,
+                     struct cni_error *e)
+{
+  _cleanup_free_ char *bin = cni_find_plugin(c->ipam_type, env->path);
+  if (!bin)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "IPAM plugin %s not found in CNI_PATH %s", c->ipam_type,
+                    env->path ? env->path : "(unset)");
+  struct sbuf in = {0};
+  sb_json_value(&in, c->root);
+  int r = cni_exec_plugin(bin, cmd, env, in.s, out, e);
+  free(in.s);
+  return r;
+}
+
+static int ipam_add(const struct conf *c, const struct cni_env *env, struct addrs *a, struct cni_error *e)
+{
+  if (c->builtin_ipam) {
+    if (c->ic.nsets > MAX_IPS)
+      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: more than %d range sets", MAX_IPS);
+    if (ipam_cmd_add(&c->ic, env->container_id, env->ifname, a->ips, e) < 0)
+      return -1;
+    a->nips = c->ic.nsets;
+    for (size_t i = 0; i < c->ic.nroutes && a->nroutes < MAX_ROUTES; i++)
+      a->routes[a->nroutes++] = c->ic.routes[i];
+    if (c->ic.dns) {
+      struct sbuf b = {0};
+      sb_json_value(&b, c->ic.dns);
+      a->dns = sb_steal(&b);
+    }
+    return 0;
+  }
+  _cleanup_free_ char *out = NULL;
+  if (ipam_exec(c, env, "ADD", &out, e) < 0)
+    return -1;
+  _cleanup_json_ yajl_val res = json_parse(out, e);
+  if (!res || addrs_from_result(res, a, e) < 0)
+    return -1;
+  if (a->nips == 0)
+    return cni_fail(e, CNI_ERR_PLUGIN, "IPAM plugin %s returned no IPv4 address", c->ipam_type);
+  return 0;
+}
+
+static int ipam_del(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  if (c->builtin_ipam)
+    return ipam_cmd_del(&c->ic, env->container_id, env->ifname, e);
+  _cleanup_free_ char *out = NULL;
+  return ipam_exec(c, env, "DEL", &out, e);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static int write_sysctl(const char *path, const char *value, struct cni_error *e)
+{
+  char cur[16] = "";
+  _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return cni_fail(e, CNI_ERR_PLUGIN, "%s: %s", path, strerror(errno));
+  if (read(fd, cur, sizeof cur - 1) > 0 && strncmp(cur, value, strlen(value)) == 0)
+    return 0;
+  if (pwrite(fd, value, strlen(value), 0) < 0)
+    return cni_fail(e, CNI_ERR_PLUGIN, "%s: %s", path, strerror(errno));
+  return 0;
+}
+
+static bool has_default_route(const struct addrs *a)
+{
+  for (size_t i = 0; i < a->nroutes; i++)
+    if (a->routes[i].prefix == 0)
+      return true;
+  return false;
+}
+
+static uint32_t first_gw(const struct addrs *a)
+{
+  for (size_t i = 0; i < a->nips; i++)
+    if (a->ips[i].gw)
+      return a->ips[i].gw;
+  return 0;
+}
+
+static void print_result(const struct conf *c, const struct cni_env *env, const char *host_veth,
+                         struct nl_sock *host, struct nl_sock *ns, const struct addrs *a)
+{
+  char mac[32], ip[16], gw[16];
+  bool old = cni_version_cmp(c->version, "1.0.0") < 0;
+  struct sbuf b = {0};
+  sb_add(&b, "{\"cniVersion\":");
+  sb_json_str(&b, c->version);
+  sb_add(&b, ",\"interfaces\":[{\"name\":");
+  sb_json_str(&b, c->bridge);
+  nlx_link_mac(host, c->bridge, mac);
+  sb_printf(&b, ",\"mac\":\"%s\"},{\"name\":\"%s\"", mac, host_veth);
+  nlx_link_mac(host, host_veth, mac);
+  sb_printf(&b, ",\"mac\":\"%s\"},{\"name\":", mac);
+  sb_json_str(&b, env->ifname);
+  nlx_link_mac(ns, env->ifname, mac);
+  sb_printf(&b, ",\"mac\":\"%s\",\"sandbox\":", mac);
+  sb_json_str(&b, env->netns);
+  sb_add(&b, "}],\"ips\":[");
+  for (size_t i = 0; i < a->nips; i++) {
+    ip4_fmt(a->ips[i].ip, ip);
+    sb_printf(&b, "%s{%s\"address\":\"%s/%d\",\"interface\":2", i ? "," : "", old ? "\"version\":\"4\"," : "", ip,
+              a->ips[i].prefix);
+    if (a->ips[i].gw) {
+      ip4_fmt(a->ips[i].gw, gw);
+      sb_printf(&b, ",\"gateway\":\"%s\"", gw);
+    }
+    sb_add(&b, "}");
+  }
+  sb_add(&b, "],\"routes\":[");
+  for (size_t i = 0; i < a->nroutes; i++) {
+    ip4_fmt(a->routes[i].dst, ip);
+    sb_printf(&b, "%s{\"dst\":\"%s/%d\"", i ? "," : "", ip, a->routes[i].prefix);
+    if (a->routes[i].gw) {
+      ip4_fmt(a->routes[i].gw, gw);
+      sb_printf(&b, ",\"gw\":\"%s\"", gw);
+    }
+    sb_add(&b, "}");
+  }
+  sb_printf(&b, "],\"dns\":%s}\n", a->dns ? a->dns : "{}");
+  fputs(b.s, stdout);
+  free(b.s);
+}
+
+static struct fw_attachment fw_of(const struct conf *c, const struct cni_env *env, const struct addrs *a)
+{
+  struct fw_attachment f = {c->name, env->container_id, env->ifname, 0, 0, 0, c->ip_masq, c->pm, c->npm};
+  if (a->nips) {
+    f.ip = a->ips[0].ip;
+    f.prefix = a->ips[0].prefix;
+    f.subnet = f.ip & prefix_mask(f.prefix);
+  } else {
+    f.masq = false;
+    f.npm = 0;
+  }
+  return f;
+}
+
+/* ------------------------------------------------------------- ADD */
+
+/* Everything after IPAM; on failure the caller undoes links, rules, lease. */
+static int attach(const struct conf *c, const struct cni_env *env, int nsfd, struct nl_sock *host,
+                  struct nl_sock *ns, const char *host_veth, struct addrs *a, struct cni_error *e)
+{
+  struct bridge_opts bo = {c->bridge, c->mtu, c->promisc, c->vlan > 0};
+  int br, idx;
+  bool created;
+  if (nlx_bridge_ensure(host, &bo, &br, &created, e) < 0)
+    return -1;
+  if (c->is_gw) {
+    for (size_t i = 0; i < a->nips; i++)
+      if (a->ips[i].gw && nlx_addr_add(host, br, a->ips[i].gw, a->ips[i].prefix, true, e) < 0)
+        return -1;
+    if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", e) < 0)
+      return -1;
+  }
+  if (nlx_link_del(host, host_veth, e) < 0) /* left by a killed ADD of this attachment */
+    return -1;
+  if (nlx_veth_create(host, host_veth, br, env->ifname, nsfd, c->mtu, e) < 0)
+    return -1;
+  idx = nlx_ifindex(host, host_veth);
+  if (c->hairpin && nlx_port_hairpin(host, idx, true, e) < 0)
+    return -1;
+  if (c->vlan && nlx_port_vlan(host, idx, c->vlan, e) < 0)
+    return -1;
+  idx = nlx_ifindex(ns, env->ifname);
+  if (idx <= 0)
+    return cni_fail(e, CNI_ERR_PLUGIN, "%s did not appear in the container netns", env->ifname);
+  if (nlx_link_up(ns, idx, e) < 0)
+    return -1;
+  for (size_t i = 0; i < a->nips; i++)
+    if (nlx_addr_add(ns, idx, a->ips[i].ip, a->ips[i].prefix, false, e) < 0)
+      return -1;
+  uint32_t gw = first_gw(a);
+  if (c->is_default_gw && gw && !has_default_route(a) && a->nroutes < MAX_ROUTES)
+    a->routes[a->nroutes++] = (struct ipam_route){0, 0, gw};
+  for (size_t i = 0; i < a->nroutes; i++) {
+    uint32_t via = a->routes[i].gw ? a->routes[i].gw : gw;
+    if (nlx_route_add(ns, idx, a->routes[i].dst, a->routes[i].prefix, via, e) < 0)
+      return -1;
+  }
+  if (c->npm) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/route_localnet", c->bridge);
+    if (write_sysctl(path, "1", e) < 0) /* lets 127.0.0.1:hostPort be DNATed to the bridge */
+      return -1;
+  }
+  struct fw_attachment f = fw_of(c, env, a);
+  return fw_add(&f, e);
+}
+
+static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  _cleanup_close_ int nsfd = open(env->netns, O_RDONLY | O_CLOEXEC);
+  char host_veth[16];
+  struct addrs a = {0};
+  int r = -1;
+  if (nsfd < 0)
+    return cni_fail(e, CNI_ERR_INVALID_ENV, "CNI_NETNS %s: %s", env->netns, strerror(errno));
+  struct nl_sock *ns = nlx_open(nsfd, e), *host = ns ? nlx_open(-1, e) : NULL;
+  if (!host)
+    goto out;
+  /* refuse before allocating anything: the netns already has this name */
+  if (nlx_ifindex(ns, env->ifname) > 0) {
+    cni_fail(e, CNI_ERR_PLUGIN, "interface %s already exists in %s", env->ifname, env->netns);
+    goto out;
+  }
+  host_veth_name(env, c, host_veth);
+  if (ipam_add(c, env, &a, e) < 0)
+    goto out;
+  r = attach(c, env, nsfd, host, ns, host_veth, &a, e);
+  if (r == 0) {
+    print_result(c, env, host_veth, host, ns, &a);
+  } else {
+    /* a failed ADD leaves nothing: rules, the veth (its peer goes with it), the lease */
+    struct cni_error ignored;
+    fw_del(c->name, env->container_id, env->ifname, &ignored);
+    nlx_link_del(host, host_veth, &ignored);
+    nlx_link_del(ns, env->ifname, &ignored);
+    ipam_del(c, env, &ignored);
+  }
+out:
+  free(a.dns);
+  nlx_close(ns);
+  nlx_close(host);
+  return r;
+}
+
+/* ------------------------------------------------------------- DEL */
+
+static int cmd_del(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  char host_veth[16];
+  host_veth_name(env, c, host_veth);
+  /* rules first, lease last: a DEL killed half-way can simply be repeated */
+  if (fw_del(c->name, env->container_id, env->ifname, e) < 0)
+    return -1;
+  struct nl_sock *host = nlx_open(-1, e);
+  if (!host)
+    return -1;
+  int r = nlx_link_del(host, host_veth, e);
+  nlx_close(host);
+  if (r < 0)
+    return -1;
+  if (env->netns && *env->netns) {
+    /* the sandbox may be gone already: that is not an error for DEL */
+    _cleanup_close_ int nsfd = open(env->netns, O_RDONLY | O_CLOEXEC);
+    struct cni_error ignored;
+    struct nl_sock *ns = nsfd >= 0 ? nlx_open(nsfd, &ignored) : NULL;
+    if (ns && nlx_link_del(ns, env->ifname, e) < 0)
+      r = -1;
+    nlx_close(ns);
+  }
+  return r < 0 ? -1 : ipam_del(c, env, e);
+}
+
+/* ------------------------------------------------------------- CHECK */
+
+static int cmd_check(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  struct addrs a = {0};
+  char host_veth[16];
+  int r = -1;
+  if (!c->prev_result)
+    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "CHECK needs \"prevResult\"");
+  if (addrs_from_result(c->prev_result, &a, e) < 0)
+    return -1;
+  _cleanup_close_ int nsfd = open(env->netns, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) {
+    free(a.dns);
+    return cni_fail(e, CNI_ERR_INVALID_ENV, "CNI_NETNS %s: %s", env->netns, strerror(errno));
+  }
+  struct nl_sock *ns = nlx_open(nsfd, e), *host = ns ? nlx_open(-1, e) : NULL;
+  if (!host)
+    goto out;
+  host_veth_name(env, c, host_veth);
+  int idx = nlx_ifindex(ns, env->ifname), br = nlx_ifindex(host, c->bridge);
+  if (idx <= 0) {
+    cni_fail(e, CNI_ERR_PLUGIN, "%s does not exist in %s", env->ifname, env->netns);
+    goto out;
+  }
+  if (br <= 0 || nlx_link_master(host, host_veth) != br) {
+    cni_fail(e, CNI_ERR_PLUGIN, "host veth %s is not a port of bridge %s", host_veth, c->bridge);
+    goto out;
+  }
+  char s[16];
+  for (size_t i = 0; i < a.nips; i++)
+    if (!nlx_addr_has(ns, idx, a.ips[i].ip, a.ips[i].prefix)) {
+      ip4_fmt(a.ips[i].ip, s);
+      cni_fail(e, CNI_ERR_PLUGIN, "%s lacks address %s/%d", env->ifname, s, a.ips[i].prefix);
+      goto out;
+    }
+  uint32_t gw = first_gw(&a);
+  for (size_t i = 0; i < a.nroutes; i++)
+    if (!nlx_route_has(ns, idx, a.routes[i].dst, a.routes[i].prefix, a.routes[i].gw ? a.routes[i].gw : gw)) {
+      ip4_fmt(a.routes[i].dst, s);
+      cni_fail(e, CNI_ERR_PLUGIN, "route to %s/%d is missing in %s", s, a.routes[i].prefix, env->netns);
+      goto out;
+    }
+  if (c->builtin_ipam) {
+    struct ipam_addr held[c->ic.nsets + 1];
+    if (ipam_cmd_check(&c->ic, env->container_id, env->ifname, held, e) < 0)
+      goto out;
+  } else {
+    _cleanup_free_ char *o = NULL;
+    if (ipam_exec(c, env, "CHECK", &o, e) < 0)
+      goto out;
+  }
+  struct fw_attachment f = fw_of(c, env, &a);
+  r = fw_check(&f, e);
+out:
+  free(a.dns);
+  nlx_close(ns);
+  nlx_close(host);
+  return r;
+}
+
+/* ------------------------------------------------------------- STATUS, GC */
+
+static int cmd_status(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  if (c->builtin_ipam)
+    return ipam_cmd_status(&c->ic, e);
+  _cleanup_free_ char *out = NULL;
+  return ipam_exec(c, env, "STATUS", &out, e);
+}
+
+static int cmd_gc(const struct conf *c, const struct cni_env *env, struct cni_error *e)
+{
+  _cleanup_free_ struct ipam_attachment *valid = NULL;
+  size_t n = 0;
+  if (ipam_valid_attachments(c->root, &valid, &n, e) < 0)
+    return -1;
+  _cleanup_free_ uint64_t *keep = calloc(n + 1, sizeof *keep);
+  for (size_t i = 0; i < n; i++)
+    keep[i] = attachment_hash(c->name, valid[i].cid, valid[i].ifname);
+  if (c->builtin_ipam) {
+    struct ipam_lease *dropped = NULL;
+    size_t nd = 0;
+    if (ipam_cmd_gc(&c->ic, valid, n, &dropped, &nd, e) < 0) {
+      ipam_leases_free(dropped, nd);
+      return -1;
+    }
+    struct nl_sock *host = nlx_open(-1, e);
+    for (size_t i = 0; host && i < nd; i++) {
+      /* the stale attachment's host veth (its sandbox may still exist) */
+      struct cni_env de = {.container_id = dropped[i].cid, .ifname = dropped[i].ifname};
+      char hv[16];
+      struct cni_error ignored;
+      host_veth_name(&de, c, hv);
+      nlx_link_del(host, hv, &ignored);
+    }
+    nlx_close(host);
+    ipam_leases_free(dropped, nd);
+  } else {
+    _cleanup_free_ char *out = NULL;
+    if (ipam_exec(c, env, "GC", &out, e) < 0)
+      return -1;
+  }
+  return fw_gc(c->name, keep, n, e);
+}
+
+/* ------------------------------------------------------------- main */
+
+static int run(const struct cni_env *env, yajl_val root, const char *version, struct cni_error *e)
+{
+  struct conf c;
+  const char *cmd = env->command;
+  int r = parse_conf(root, version, &c, e);
+  if (r == 0 && !strcmp(cmd, "CHECK") && cni_version_cmp(version, "0.4.0") < 0)
+    r = cni_fail(e, CNI_ERR_INCOMPATIBLE_VERSION, "CHECK needs cniVersion 0.4.0 or later, config has %s", version);
+  if (r == 0 && (!strcmp(cmd, "STATUS") || !strcmp(cmd, "GC")) && cni_version_cmp(version, "1.1.0") < 0)
+    r = cni_fail(e, CNI_ERR_INCOMPATIBLE_VERSION, "%s needs cniVersion 1.1.0, config has %s", cmd, version);
+  if (r == 0) {
+    if (!strcmp(cmd, "ADD"))
+      r = cmd_add(&c, env, e);
+    else if (!strcmp(cmd, "DEL"))
+      r = cmd_del(&c, env, e);
+    else if (!strcmp(cmd, "CHECK"))
+      r = cmd_check(&c, env, e);
+    else if (!strcmp(cmd, "STATUS"))
+      r = cmd_status(&c, env, e);
+    else
+      r = cmd_gc(&c, env, e);
+  }
+  conf_free(&c);
+  return r;
+}
+
+int main(void)
+{
+  struct cni_env env;
+  struct cni_error e = {0};
+  const char *version = NULL;
+  cni_env_load(&env);
+  if (env.command && !strcmp(env.command, "VERSION")) {
+    cni_print_version_info();
+    return 0;
+  }
+  if (cni_env_check(&env, &e) < 0) {
+    cni_print_error(&e, NULL);
+    return 1;
+  }
+  _cleanup_json_ yajl_val root = cni_read_config(&version, &e);
+  if (!root || run(&env, root, version, &e) < 0) {
+    cni_print_error(&e, version);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+/* firewall.h - masquerade and port mappings in an nftables table of our own,
+ * `ip ulysses-cni`, through libnftables.
+ *
+ * Layout: base chains prerouting/output (nat, dstnat) and postrouting (nat,
+ * srcnat); every rule added for an attachment carries the comment
+ * "<hash> <network> <containerID>/<ifname>" where <hash> is attachment_hash()
+ * in hex, so DEL/GC delete exactly those rules (by handle) and nothing else. */
+#ifndef ULYSSES_CNI_FIREWALL_H
+#define ULYSSES_CNI_FIREWALL_H
+
+#include "cniutil.h"
+
+#define FW_TABLE "ulysses-cni"
+
+struct fw_portmap {
+  int host_port, container_port;
+  char proto[8];     /* tcp, udp, sctp */
+  uint32_t host_ip;  /* 0: every local address */
+};
+
+struct fw_attachment {
+  const char *network, *cid, *ifname;
+  uint32_t ip, subnet;
+  int prefix;
+  bool masq;
+  const struct fw_portmap *pm;
+  size_t npm;
+};
+
+/* Parse runtimeConfig.portMappings (NULL/absent: none). */
+int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct cni_error *e);
+
+int fw_add(const struct fw_attachment *a, struct cni_error *e);
+/* Remove every rule of the attachment; nothing there is fine. */
+int fw_del(const char *network, const char *cid, const char *ifname, struct cni_error *e);
+/* Fails unless all rules fw_add would install are present. */
+int fw_check(const struct fw_attachment *a, struct cni_error *e);
+/* Remove rules of `network` whose attachment hash is not in `keep`. */
+int fw_gc(const char *network, const uint64_t *keep, size_t nkeep, struct cni_error *e);
+
+#endif
