@@ -118,7 +118,7 @@ static int action_from_name(const char *name, const struct named_action **out, u
 static int action_value(const char *name, bool has_errno, uint32_t errno_ret, const char *what,
                         uint32_t *value, uoci_error **err)
 {
-  const struct named_action *a;
+  const struct named_action *a = NULL;
   if (action_from_name(name, &a, err) < 0)
     return -1;
   if (!a->takes_data) {
@@ -191,7 +191,7 @@ static int flags_from_spec(const ocispec_seccomp *cfg, unsigned int *out, uoci_e
 
 static int condition_from_spec(const ocispec_seccomp_arg *a, struct scmp_arg_cmp *out, uoci_error **err)
 {
-  enum scmp_compare op;
+  enum scmp_compare op = SCMP_CMP_EQ;
   if (op_from_name(a->op, &op, err) < 0)
     return -1;
   if (a->index >= SECCOMP_MAX_ARGS)
@@ -343,7 +343,7 @@ int seccomp_compile(const ocispec_seccomp *cfg, uoci_seccomp **out, uoci_error *
   if (default_action == SCMP_ACT_NOTIFY)
     return uoci_fail(err, 0, "seccomp: SCMP_ACT_NOTIFY cannot be the default action");
 
-  unsigned int flags;
+  unsigned int flags = 0;
   if (flags_from_spec(cfg, &flags, err) < 0)
     return -1;
 
