@@ -1,0 +1,95 @@
+/* hook.c - ulysses-cni-hook: an OCI hook that attaches a container to a CNI
+ * network, for runc/crun users.
+ *
+ *   ulysses-cni-hook add   (createRuntime or prestart hook)
+ *   ulysses-cni-hook del   (poststop hook)
+ *
+ * Reads the OCI state on stdin and uses its annotations:
+ *   org.ulysses.network=<name>           network to join (none: do nothing)
+ *   org.ulysses.ports=8080:80/tcp,...    host:container[/proto] port mappings
+ *   org.ulysses.ifname=<name>            interface in the container (eth0)
+ * Environment: CNI_CONF_DIR (/etc/cni/net.d), CNI_PATH, ULYSSES_CNI_CACHE_DIR. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "cnirun.h"
+#include "cniutil.h"
+
+/* "8080:80/tcp,53:53/udp" -> JSON array; NULL on a malformed entry. */
+static char *ports_json(const char *spec)
+{
+  struct sbuf b = {0};
+  _cleanup_free_ char *copy = strdup(spec);
+  char *save = NULL;
+  int n = 0;
+  sb_add(&b, "[");
+  for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    unsigned hp, cp;
+    char proto[8] = "tcp";
+    int used = 0;
+    while (*item == ' ')
+      item++;
+    if (sscanf(item, "%u:%u%n", &hp, &cp, &used) != 2 || hp < 1 || hp > 65535 || cp < 1 || cp > 65535 ||
+        (item[used] && (item[used] != '/' || sscanf(item + used + 1, "%7[a-z]", proto) != 1))) {
+      free(b.s);
+      return NULL;
+    }
+    sb_printf(&b, "%s{\"hostPort\":%u,\"containerPort\":%u,\"protocol\":\"%s\"}", n++ ? "," : "", hp, cp, proto);
+  }
+  sb_add(&b, "]");
+  return sb_steal(&b);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc != 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
+    fprintf(stderr, "usage: %s add|del  (OCI state JSON on stdin)\n", argv[0]);
+    return 2;
+  }
+  bool add = !strcmp(argv[1], "add");
+  _cleanup_free_ char *text = read_all_fd(0, NULL);
+  char err[256] = "";
+  _cleanup_json_ yajl_val state = text ? yajl_tree_parse(text, err, sizeof err) : NULL;
+  if (!state) {
+    fprintf(stderr, "ulysses-cni-hook: cannot parse the OCI state on stdin: %s\n", err);
+    return 1;
+  }
+  const char *id = json_get_str(state, "id");
+  yajl_val ann = json_get_obj(state, "annotations"), pidv = json_get(state, "pid");
+  const char *network = json_get_str(ann, "org.ulysses.network");
+  const char *ports = json_get_str(ann, "org.ulysses.ports");
+  const char *ifname = json_get_str(ann, "org.ulysses.ifname");
+  if (!network || !*network)
+    return 0; /* the container asked for no network */
+  if (!id) {
+    fprintf(stderr, "ulysses-cni-hook: the OCI state has no \"id\"\n");
+    return 1;
+  }
+  _cleanup_free_ char *pm = NULL;
+  if (ports && *ports && !(pm = ports_json(ports))) {
+    fprintf(stderr, "ulysses-cni-hook: bad org.ulysses.ports \"%s\" (want HOST:CONTAINER[/PROTO],...)\n", ports);
+    return 1;
+  }
+  long long pid = pidv && YAJL_IS_INTEGER(pidv) ? YAJL_GET_INTEGER(pidv) : 0;
+  char netns[64] = "";
+  if (pid > 0)
+    snprintf(netns, sizeof netns, "/proc/%lld/ns/net", pid);
+  const char *confdir = getenv("CNI_CONF_DIR"), *path = getenv("CNI_PATH");
+  _cleanup_free_ char *msg = NULL;
+  int r;
+  if (add) {
+    if (!*netns) {
+      fprintf(stderr, "ulysses-cni-hook add: the OCI state has no pid\n");
+      return 1;
+    }
+    r = cnirun_add(confdir, network, path, id, netns, ifname, pm, NULL, &msg);
+  } else {
+    r = cnirun_del(confdir, network, path, id, netns, ifname, pm, &msg);
+  }
+  if (r < 0) {
+    fprintf(stderr, "ulysses-cni-hook %s: %s\n", argv[1], msg ? msg : "failed");
+    return 1;
+  }
+  return 0;
+}
