@@ -1,0 +1,88 @@
+#!/bin/bash
+# Stage 2 of the test guest, PID 1, running on the overlay of the host's
+# root filesystem (see initramfs-init.sh). The host copies this file into
+# the run's exchange directory, mounted here at /vm-results, together with:
+#   cmd     the command to run (a bash script written by run-cgroupv2.sh)
+#   mode    "run" or "shell"
+# and expects back:
+#   stdout, stderr   the command's output (written as it runs)
+#   status           its exit status
+#   guest-error      one line per setup step that failed
+#
+# bash as PID 1 reaps every child it is sent SIGCHLD for, orphans included,
+# so processes a container runtime leaves behind do not linger as zombies.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+R=/vm-results
+
+note_error() { echo "guest: $*" >&2; echo "guest: $*" >>"$R/guest-error"; }
+
+power_off() {
+  sync
+  echo o >/proc/sysrq-trigger
+  sleep 10
+}
+
+mount_api_filesystems() {
+  mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
+    mount -t cgroup2 cgroup2 /sys/fs/cgroup || note_error "mount cgroup2 failed"
+  mkdir -p /dev/pts /dev/shm /dev/mqueue
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts ||
+    note_error "mount devpts failed"
+  ln -sf pts/ptmx /dev/ptmx
+  mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm || note_error "mount /dev/shm failed"
+  mount -t mqueue mqueue /dev/mqueue 2>/dev/null || true
+  mount -t tmpfs -o mode=0755,nosuid,nodev run /run || note_error "mount /run failed"
+  mount -t tmpfs -o mode=1777,nosuid,nodev tmp /tmp || note_error "mount /tmp failed"
+  ln -sf /proc/self/fd /dev/fd 2>/dev/null
+  ln -sf /proc/self/fd/0 /dev/stdin 2>/dev/null
+  ln -sf /proc/self/fd/1 /dev/stdout 2>/dev/null
+  ln -sf /proc/self/fd/2 /dev/stderr 2>/dev/null
+  mount -t securityfs securityfs /sys/kernel/security 2>/dev/null || true
+  mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+}
+
+# Delegate every available controller from the root, as systemd would on a
+# pure cgroup v2 host, so child cgroups get cpu.*, memory.*, io.*, pids.* ...
+enable_controllers() {
+  local available wanted c
+  available=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)
+  for c in cpu cpuset io memory pids hugetlb rdma misc; do
+    case " $available " in
+      *" $c "*) echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control ||
+                  note_error "enable cgroup controller $c failed" ;;
+    esac
+  done
+}
+
+setup_network() {
+  if command -v ip >/dev/null; then
+    ip link set lo up || note_error "ip link set lo up failed"
+  else
+    busybox ip link set lo up || note_error "busybox ip link set lo up failed"
+  fi
+  hostname cgroupv2-vm 2>/dev/null || echo cgroupv2-vm >/proc/sys/kernel/hostname
+}
+
+# Tell the host the guest is up (it watches for this to detect a hung boot).
+cut -d' ' -f1 /proc/uptime >"$R/booted"
+mount_api_filesystems
+enable_controllers
+setup_network
+# Modules the kernel loads on demand (veth, bridge, nf_tables ...) come from
+# the host tree: it has /lib/modules of the guest kernel's package.
+echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
+
+mode=$(cat "$R/mode" 2>/dev/null || echo run)
+if [ "$mode" = shell ]; then
+  echo "guest: pure cgroup v2 shell; exit to power off" >/dev/ttyS0
+  setsid -c -w bash -c 'cd "${SRCDIR:-/}"; . "$1/env"; exec bash -i' bash "$R" \
+    </dev/ttyS0 >/dev/ttyS0 2>&1
+  power_off
+fi
+
+bash "$R/cmd" >"$R/stdout" 2>"$R/stderr" </dev/null &
+wait $!
+echo $? >"$R/status"
+power_off

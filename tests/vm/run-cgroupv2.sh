@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# run-cgroupv2.sh - run a command (by default the cgroup integration tests)
+# inside a qemu guest whose only cgroup hierarchy is cgroup v2.
+#
+# Usage: tests/vm/run-cgroupv2.sh [--shell] [CMD [ARG...]]
+#   no CMD     $SRCDIR/tests/vm/guest-default.sh: a TAP check that the guest
+#              is pure cgroup2, then `tests/run.sh integration` with
+#              TESTS_FILTER (default: cgroup), as one renumbered TAP stream
+#   CMD...     run it in the guest; its stdout/stderr are printed here and
+#              its exit status is this script's exit status
+#   --shell    interactive shell on the guest console instead (no timeout)
+#
+# Environment:
+#   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR  passed to the guest
+#   VM_TIMEOUT  seconds before the guest is killed (default 600)
+#   VM_MEM      guest memory in MiB (default 2048)    VM_CPUS (default 2)
+#   VM_ACCEL    kvm or tcg (default: kvm when /dev/kvm is usable)
+#   VM_KERNEL   kernel image (default: newest packaged /boot/vmlinuz-*)
+#   VM_KEEP     set to keep the exchange directory (console log) afterwards
+#
+# The guest boots the Debian kernel with a small busybox initramfs (built
+# here, cached in tests/vm/cache/), mounts the host's root filesystem
+# read-only over 9p with a tmpfs overlay, and the build tree read-write at
+# its own path. See docs/TESTING-VM.md.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+PROG=run-cgroupv2.sh
+export SRCDIR=${SRCDIR:-$(cd "$HERE/../.." && pwd -P)}
+export BUILDDIR=${BUILDDIR:-$SRCDIR}
+export UOCI=${UOCI:-$BUILDDIR/src/ulysses-oci}
+CACHE=$HERE/cache
+VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_MEM=${VM_MEM:-2048}
+VM_CPUS=${VM_CPUS:-2}
+# Modules needed to mount the root before the host's own kmod is reachable.
+INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+
+die() { echo "$PROG: $*" >&2; exit 2; }
+
+mode=run
+if [ "${1:-}" = --shell ]; then mode=shell; shift; fi
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+
+# --- prerequisites --------------------------------------------------------
+
+pkg_installed() {
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+# find_kernel: newest /boot/vmlinuz-VER that a package owns and whose
+# modules are installed (never the host's running kernel, which has neither).
+find_kernel() {
+  local k best=
+  for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
+    [ -f "/lib/modules/${k#/boot/vmlinuz-}/modules.dep" ] && best=$k
+  done
+  echo "$best"
+}
+
+check_prerequisites() {
+  local missing=()
+  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+  KERNEL=${VM_KERNEL:-$(find_kernel)}
+  [ -n "$KERNEL" ] && [ -r "$KERNEL" ] || missing+=(linux-image-amd64)
+  pkg_installed busybox-static || missing+=(busybox-static)
+  command -v cpio >/dev/null || missing+=(cpio)
+  command -v modprobe >/dev/null || missing+=(kmod)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "$PROG: missing Debian packages: ${missing[*]}" >&2
+    echo "$PROG: install them with: apt-get install --no-install-recommends ${missing[*]}" >&2
+    exit 2
+  fi
+  KVER=${KERNEL##*/vmlinuz-}
+  MODDIR=/lib/modules/$KVER
+  [ -f "$MODDIR/modules.dep" ] || die "$MODDIR/modules.dep: No such file or directory"
+}
+
+# --- initramfs ------------------------------------------------------------
+
+# module_closure NAME...: module paths (relative to $MODDIR) in load order,
+# dependencies before the modules that need them, each once.
+module_closure() {
+  local -A seen=()
+  local order=()
+  visit() {
+    local path=$1 line dep
+    [ -n "${seen[$path]:-}" ] && return 0
+    seen[$path]=1
+    line=$(grep -m1 -E "^$path:" "$MODDIR/modules.dep") || return 1
+    for dep in ${line#*:}; do visit "$dep" || return 1; done
+    order+=("$path")
+  }
+  local name path
+  for name in "$@"; do
+    path=$(grep -m1 -oE "^[^:]*/${name}\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep") ||
+      { grep -qE "/${name}\.ko" "$MODDIR/modules.builtin" 2>/dev/null && continue; \
+        die "module $name: not in $MODDIR/modules.dep"; }
+    visit "${path%:}" || die "module $name: broken dependency in modules.dep"
+  done
+  printf '%s\n' "${order[@]}"
+}
+
+# initramfs_key: changes whenever anything that goes into the image changes.
+initramfs_key() {
+  {
+    echo "$KVER $INITRAMFS_MODULES"
+    sha256sum "$HERE/initramfs-init.sh" /bin/busybox
+    stat -c '%n %s %Y' "$MODDIR/modules.dep"
+  } | sha256sum | cut -d' ' -f1
+}
+
+build_initramfs() {
+  INITRAMFS=$CACHE/initramfs-$KVER.cpio.gz
+  local key stamp=$CACHE/initramfs-$KVER.key
+  key=$(initramfs_key)
+  if [ -f "$INITRAMFS" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
+    return 0
+  fi
+  mkdir -p "$CACHE" || die "mkdir $CACHE failed"
+  local tree m order=()
+  tree=$(mktemp -d "$CACHE/initramfs.XXXXXX") || die "mktemp in $CACHE failed"
+  mkdir -p "$tree"/{bin,proc,sys,dev,modules}
+  cp /bin/busybox "$tree/bin/busybox" || die "copy /bin/busybox failed"
+  for m in $(/bin/busybox --list); do
+    [ "$m" = busybox ] || ln -s busybox "$tree/bin/$m"
+  done
+  mapfile -t order < <(module_closure $INITRAMFS_MODULES) || exit 2
+  [ ${#order[@]} -gt 0 ] || die "no kernel modules resolved from $MODDIR"
+  for m in "${order[@]}"; do
+    case "$m" in
+      *.ko) cp "$MODDIR/$m" "$tree/modules/" ;;
+      *.ko.xz) xz -dc "$MODDIR/$m" >"$tree/modules/$(basename "${m%.xz}")" ;;
+      *.ko.zst) zstd -qdc "$MODDIR/$m" >"$tree/modules/$(basename "${m%.zst}")" ;;
+      *.ko.gz) gzip -dc "$MODDIR/$m" >"$tree/modules/$(basename "${m%.gz}")" ;;
+      *) die "module $m: unknown format" ;;
+    esac || die "copy module $m failed"
+    m=$(basename "$m"); echo "${m%.ko*}.ko"
+  done >"$tree/modules.order"
+  install -m 0755 "$HERE/initramfs-init.sh" "$tree/init" || die "copy init failed"
+  (cd "$tree" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) \
+    >"$tree.cpio.gz" || die "cpio of the initramfs failed"
+  # Rename into place so a concurrent run never sees half an image.
+  mv -f "$tree.cpio.gz" "$INITRAMFS" && echo "$key" >"$stamp"
+  rm -rf "$tree"
+}
+
+# --- the run ----------------------------------------------------------------
+
+# write_exchange DIR CMD...: files the guest reads (see guest-stage2.sh).
+write_exchange() {
+  local dir=$1; shift
+  local v
+  cp "$HERE/guest-stage2.sh" "$dir/stage2" || die "copy stage2 failed"
+  echo "$mode" >"$dir/mode"
+  {
+    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR TERM LANG; do
+      [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+    done
+  } >"$dir/env"
+  {
+    printf '. %q\n' "$dir_in_guest/env"
+    printf 'cd %q 2>/dev/null || cd /\n' "$SRCDIR"
+    printf 'exec'; printf ' %q' "$@"; printf '\n'
+  } >"$dir/cmd"
+  # Trees shared read-write at their host paths (sources, when apart).
+  {
+    echo "buildtree $BUILDDIR"
+    case "$SRCDIR/" in
+      "$BUILDDIR"/*) ;;
+      *) echo "srctree $SRCDIR" ;;
+    esac
+  } >"$dir/shares"
+}
+
+# choose_accel: kvm when /dev/kvm opens and the CPU has hardware
+# virtualization (vmx/svm); a /dev/kvm without it (e.g. a software PVM
+# hypervisor inside a VM) cannot boot a stock Debian kernel, so use TCG.
+choose_accel() {
+  if [ -n "${VM_ACCEL:-}" ]; then echo "$VM_ACCEL"; return; fi
+  if ! [ -c /dev/kvm ] || ! { exec 3<>/dev/kvm; } 2>/dev/null; then
+    echo "$PROG: /dev/kvm not usable, using TCG emulation (slower)" >&2
+    echo tcg; return
+  fi
+  exec 3>&-
+  if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+    echo "$PROG: /dev/kvm has no hardware virtualization (no vmx/svm), using TCG emulation (slower)" >&2
+    echo tcg; return
+  fi
+  echo kvm
+}
+
+accel_options() {
+  case "$1" in
+    # -arch-capabilities: some nested KVM hosts refuse to set that MSR.
+    kvm) echo "-enable-kvm -cpu ${VM_CPU:-host,-arch-capabilities}" ;;
+    tcg) echo "-accel tcg,thread=multi -cpu ${VM_CPU:-max}" ;;
+  esac
+}
+
+ninep() { # TAG PATH [readonly]
+  echo "-fsdev local,id=fs_$1,path=$2,security_model=none,multidevs=remap${3:+,readonly=on}"
+  echo "-device virtio-9p-pci,fsdev=fs_$1,mount_tag=$1"
+}
+
+qemu_base_args() { # ACCEL
+  local args=(
+    -nographic -nodefaults -no-user-config -no-reboot
+    -machine pc $(accel_options "$1") -m "$VM_MEM" -smp "$VM_CPUS"
+    -nic none
+    -kernel "$KERNEL" -initrd "$INITRAMFS"
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all random.trust_cpu=on rdinit=/init"
+    $(ninep hostroot / readonly) $(ninep results "$xdir")
+    $(ninep buildtree "$BUILDDIR")
+  )
+  case "$SRCDIR/" in "$BUILDDIR"/*) ;; *) args+=($(ninep srctree "$SRCDIR")) ;; esac
+  printf '%s\n' "${args[@]}"
+}
+
+console_tail() {
+  echo "$PROG: last lines of the guest console and qemu:" >&2
+  tail -n 30 "$xdir/console.log" "$xdir/qemu.log" 2>/dev/null | sed 's/^/#   /' >&2
+}
+
+# boot_watchdog QEMU_PID: kill qemu if the guest has not come up in time.
+boot_watchdog() {
+  local qpid=$1 waited=0
+  while [ "$waited" -lt "$VM_BOOT_TIMEOUT" ]; do
+    [ -e "$xdir/booted" ] && return 0
+    kill -0 "$qpid" 2>/dev/null || return 0
+    sleep 1; waited=$((waited + 1))
+  done
+  [ -e "$xdir/booted" ] && return 0
+  : >"$xdir/boot-timeout"
+  kill "$qpid" 2>/dev/null
+}
+
+# run_guest ACCEL: boot, stream the command's output, wait. Sets $qrc.
+run_guest() {
+  local accel=$1 qpid wpid tail_out tail_err
+  rm -f "$xdir/booted" "$xdir/boot-timeout" "$xdir/status"
+  : >"$xdir/stdout"; : >"$xdir/stderr"; : >"$xdir/console.log"
+  mapfile -t qemu_args < <(qemu_base_args "$accel")
+  start=$(date +%s.%N)
+  timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 "${qemu_args[@]}" \
+    -serial "file:$xdir/console.log" -monitor none </dev/null >"$xdir/qemu.log" 2>&1 &
+  qpid=$!
+  # The guest writes both files through an uncached 9p mount, so every line
+  # arrives here as it is written.
+  tail -q -c +1 -s 0.2 --pid=$qpid -f "$xdir/stdout" & tail_out=$!
+  tail -q -c +1 -s 0.2 --pid=$qpid -f "$xdir/stderr" >&2 & tail_err=$!
+  tail_pids="$tail_out $tail_err"
+  boot_watchdog "$qpid" & wpid=$!
+  wait "$qpid"; qrc=$?
+  kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
+  wait $tail_pids; tail_pids=
+}
+
+case "${VM_ACCEL:-}" in ''|kvm|tcg) ;; *) die "VM_ACCEL=$VM_ACCEL: expected kvm or tcg" ;; esac
+check_prerequisites
+[ -d "$BUILDDIR" ] || die "BUILDDIR $BUILDDIR: No such file or directory"
+[ -d "$SRCDIR" ] || die "SRCDIR $SRCDIR: No such file or directory"
+if [ $# -eq 0 ]; then
+  [ -f "$SRCDIR/tests/run.sh" ] || die "no command given and $SRCDIR/tests/run.sh: No such file or directory"
+  export TESTS_FILTER=${TESTS_FILTER:-cgroup}
+  set -- bash "$HERE/guest-default.sh"
+fi
+build_initramfs
+
+xdir=$(mktemp -d "${TMPDIR:-/tmp}/cgroupv2-vm.XXXXXX") || die "mktemp failed"
+dir_in_guest=/vm-results
+cleanup() {
+  [ -n "${tail_pids:-}" ] && kill $tail_pids 2>/dev/null
+  if [ -n "${VM_KEEP:-}" ]; then echo "$PROG: kept $xdir" >&2; else rm -rf "$xdir"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+write_exchange "$xdir" "$@"
+: >"$xdir/stdout"; : >"$xdir/stderr"
+
+if [ "$mode" = shell ]; then
+  mapfile -t qemu_args < <(qemu_base_args "$(choose_accel)")
+  qemu-system-x86_64 "${qemu_args[@]}" -serial mon:stdio
+  exit $?
+fi
+
+accel=$(choose_accel)
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-$([ "$accel" = kvm ] && echo 30 || echo 120)}
+run_guest "$accel"
+if [ -e "$xdir/boot-timeout" ] && [ "$accel" = kvm ] && [ -z "${VM_ACCEL:-}" ]; then
+  echo "$PROG: guest did not boot under KVM within ${VM_BOOT_TIMEOUT}s, retrying with TCG" >&2
+  accel=tcg VM_BOOT_TIMEOUT=120
+  run_guest tcg
+fi
+elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+
+if [ -s "$xdir/init-error" ] || [ -s "$xdir/guest-error" ]; then
+  sed "s/^/$PROG: /" "$xdir/init-error" "$xdir/guest-error" 2>/dev/null >&2
+fi
+if [ -e "$xdir/boot-timeout" ]; then
+  echo "$PROG: guest did not boot within ${VM_BOOT_TIMEOUT}s (VM_BOOT_TIMEOUT, $accel) and was killed" >&2
+  console_tail
+  exit 124
+fi
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+  echo "$PROG: guest timed out after ${VM_TIMEOUT}s (VM_TIMEOUT) and was killed" >&2
+  console_tail
+  exit 124
+fi
+if [ ! -s "$xdir/status" ]; then
+  echo "$PROG: guest ended (qemu status $qrc) without reporting the command's exit status" >&2
+  console_tail
+  exit 125
+fi
+status=$(cat "$xdir/status")
+if [ -n "${VM_VERBOSE:-}" ]; then
+  echo "$PROG: $accel guest booted in $(cat "$xdir/booted")s (guest uptime at stage 2), whole run ${elapsed}s, exit status $status" >&2
+fi
+exit "$status"
