@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# ulysses-cni-bridge: the CNI verbs, results, errors and cleanup.
+
+load helpers
+
+setup() { cni_setup; }
+teardown() { cni_teardown; }
+
+@test "VERSION lists 1.0.0 and 1.1.0 for the plugin and the IPAM" {
+  for b in ulysses-cni-bridge ulysses-ipam; do
+    out=$(echo '{"cniVersion":"1.0.0"}' | env -i CNI_COMMAND=VERSION "$CNI_BIN_DIR/$b")
+    echo "$out" | jq -e '.supportedVersions | index("1.0.0") and index("1.1.0")'
+  done
+}
+
+@test "ADD wires the container; result matches the kernel; DEL removes veth and lease" {
+  mkns c1
+  netconf 10.99.1.0/24 >"$TMP/net.json"
+  add ctr1 c1 "$TMP/net.json"
+  r="$TMP/res-ctr1.json"
+  [ "$(jq -r .cniVersion "$r")" = 1.1.0 ]
+  [ "$(ns_ip4 c1)" = "$(jq -r '.ips[0].address' "$r")" ]
+  [ "$(jq -r '.ips[0].gateway' "$r")" = 10.99.1.1 ]
+  [ "$(jq -r '.interfaces[2].mac' "$r")" = "$(ip -n "$T-c1" -j link show eth0 | jq -r '.[0].address')" ]
+  [ "$(jq -r '.interfaces[2].sandbox' "$r")" = "$(nspath c1)" ]
+  hv=$(jq -r '.interfaces[1].name' "$r")
+  [ "$(host_ports)" = "$hv" ]
+  [ "$(ip -n "$T-c1" -j route show default | jq -r '.[0].gateway')" = 10.99.1.1 ]
+  ip -n "$HOSTNS" -o addr show dev uocibr0 | grep -q ' 10.99.1.1/24'
+  [ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+  pingns c1 10.99.1.1
+  [ "$(leases)" = "$(res_ip ctr1) ctr1 eth0" ]
+  del ctr1 c1 "$TMP/net.json"
+  ! ip -n "$T-c1" link show eth0
+  [ -z "$(host_ports)" ]
+  [ ! -e "$TMP/ipam/uocitest" ]
+  [ -z "$(nft_rules)" ]
+}
+
+@test "two containers ping each other; spec 0.4.0 results carry ips[].version" {
+  mkns a; mkns b
+  netconf 10.99.2.0/24 '{"cniVersion":"0.4.0"}' >"$TMP/net.json"
+  add a a "$TMP/net.json"
+  add b b "$TMP/net.json"
+  [ "$(jq -r '.ips[0].version' "$TMP/res-a.json")" = 4 ]
+  pingns a "$(res_ip b)"
+  del a a "$TMP/net.json"; del b b "$TMP/net.json"
+}
+
+@test "CHECK passes on a good attachment and fails when the address is gone" {
+  mkns c1
+  netconf 10.99.3.0/24 >"$TMP/net.json"
+  add c c1 "$TMP/net.json"
+  jq --slurpfile p "$TMP/res-c.json" '. + {prevResult: $p[0]}' "$TMP/net.json" >"$TMP/check.json"
+  run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=c CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
+  [ "$status" = 0 ] && [ -z "$output" ]
+  ip -n "$T-c1" addr flush dev eth0
+  run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=c CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
+  [ "$status" = 1 ]
+  echo "$output" | jq -e '.code > 0 and (.msg | test("lacks address"))'
+  run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=c CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/net.json"
+  [ "$status" = 1 ]   # no prevResult
+}
+
+@test "DEL is idempotent: twice, without CNI_NETNS, and after the netns is gone" {
+  mkns c1; mkns c2
+  netconf 10.99.4.0/24 >"$TMP/net.json"
+  add x c1 "$TMP/net.json"
+  add y c2 "$TMP/net.json"
+  del x c1 "$TMP/net.json"
+  del x c1 "$TMP/net.json"
+  del x "" "$TMP/net.json"
+  ip netns del "$T-c2"
+  del y c2 "$TMP/net.json"
+  del y "" "$TMP/net.json"
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+}
+
+@test "STATUS succeeds; fails with code 50 when dataDir is not writable" {
+  netconf 10.99.5.0/24 >"$TMP/net.json"
+  run plugin CNI_COMMAND=STATUS ulysses-cni-bridge "$TMP/net.json"
+  [ "$status" = 0 ]
+  netconf 10.99.5.0/24 '{}' '{"dataDir":"/proc/uoci-no-such-dir"}' >"$TMP/bad.json"
+  run plugin CNI_COMMAND=STATUS ulysses-cni-bridge "$TMP/bad.json"
+  [ "$status" = 1 ] && [ "$(echo "$output" | jq .code)" = 50 ]
+}
+
+@test "GC frees stale attachments (lease, veth, rules) and keeps valid ones" {
+  mkns k; mkns s
+  netconf 10.99.6.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":19090,"containerPort":80,"protocol":"tcp"}]}}' >"$TMP/net.json"
+  add keep k "$TMP/net.json"
+  add stale s "$TMP/net.json"
+  sip=$(res_ip stale)
+  nft_rules | grep -q "$sip"
+  jq '. + {"cni.dev/valid-attachments":[{containerID:"keep",ifname:"eth0"}]}' "$TMP/net.json" >"$TMP/gc.json"
+  run plugin CNI_COMMAND=GC ulysses-cni-bridge "$TMP/gc.json"
+  [ "$status" = 0 ]
+  [ "$(leases)" = "$(res_ip keep) keep eth0" ]
+  [ "$(host_ports | wc -l)" = 1 ]
+  ! nft_rules | grep -q "$sip"
+  nft_rules | grep -q "$(res_ip keep)"
+  del keep k "$TMP/net.json"
+  [ -z "$(nft_rules)" ]
+}
+
+@test "errors are CNI error JSON with the spec's codes and leave nothing behind" {
+  mkns c1
+  netconf 10.99.7.0/24 >"$TMP/net.json"
+  printf '{"cniVersion":"1.1.0","name":"x","type":"ulysses-cni-bridge","ipam":' >"$TMP/malformed.json"
+  netconf 10.99.7.0/33 >"$TMP/badcidr.json"
+  jq '.cniVersion = "9.9.9"' "$TMP/net.json" >"$TMP/badver.json"
+  jq '.mtu = "big"' "$TMP/net.json" >"$TMP/badmtu.json"
+  check() { # WANT_CODE ARGS...
+    local want=$1; shift
+    run plugin "$@"
+    echo "$output"
+    [ "$status" = 1 ]
+    [ "$(echo "$output" | jq .code)" = "$want" ]
+    echo "$output" | jq -e '(.msg | length > 0) and has("cniVersion")'
+  }
+  common=(CNI_COMMAND=ADD CNI_CONTAINERID=e1 CNI_IFNAME=eth0 CNI_NETNS="$(nspath c1)")
+  check 6 "${common[@]}" ulysses-cni-bridge "$TMP/malformed.json"
+  check 7 "${common[@]}" ulysses-cni-bridge "$TMP/badcidr.json"
+  check 1 "${common[@]}" ulysses-cni-bridge "$TMP/badver.json"
+  check 7 "${common[@]}" ulysses-cni-bridge "$TMP/badmtu.json"
+  check 4 CNI_COMMAND=ADD CNI_CONTAINERID=e1 CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/net.json"
+  check 4 CNI_COMMAND=ADD CNI_CONTAINERID=e1 CNI_IFNAME=eth0-name-too-long CNI_NETNS="$(nspath c1)" ulysses-cni-bridge "$TMP/net.json"
+  check 4 CNI_COMMAND=ADD CNI_CONTAINERID=../../x CNI_IFNAME=eth0 CNI_NETNS="$(nspath c1)" ulysses-cni-bridge "$TMP/net.json"
+  check 4 CNI_COMMAND=FROB CNI_CONTAINERID=e1 CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/net.json"
+  check 4 CNI_COMMAND=ADD CNI_CONTAINERID=e1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/uoci-test-none ulysses-cni-bridge "$TMP/net.json"
+  ! ip -n "$HOSTNS" link show uocibr0
+  [ "$(ip -n "$T-c1" -o link show | wc -l)" = 1 ]
+  [ -z "$(leases)" ]
+}
+
+@test "ADD into a netns that already has the ifname fails and changes nothing" {
+  mkns c1
+  netconf 10.99.8.0/24 >"$TMP/net.json"
+  add first c1 "$TMP/net.json"
+  before=$(leases; host_ports; nft_rules; ns_ip4 c1)
+  run add second c1 "$TMP/net.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 100' "$TMP/res-second.json"
+  [ "$(leases; host_ports; nft_rules; ns_ip4 c1)" = "$before" ]
+  del first c1 "$TMP/net.json"
+}
+
+@test "exhaustion: a /29 gives 5 addresses; the 6th ADD fails with nothing left behind" {
+  netconf 10.99.9.0/29 >"$TMP/net.json"
+  for i in 1 2 3 4 5; do mkns "e$i"; add "e$i" "e$i" "$TMP/net.json"; done
+  [ "$(for i in 1 2 3 4 5; do res_ip "e$i"; done | sort -u | wc -l)" = 5 ]
+  mkns e6
+  before=$(leases; host_ports; nft_rules; ip -n "$T-e6" -o link show)
+  run add e6 e6 "$TMP/net.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 101' "$TMP/res-e6.json"
+  [ "$(leases; host_ports; nft_rules; ip -n "$T-e6" -o link show)" = "$before" ]
+  freed=$(res_ip e3)
+  del e3 e3 "$TMP/net.json"
+  add e6 e6 "$TMP/net.json"
+  [ "$(res_ip e6)" = "$freed" ]
+  for i in 1 2 4 5 6; do del "e$i" "e$i" "$TMP/net.json"; done
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+}
+
+@test "50 parallel ADDs get distinct addresses; parallel DELs release everything" {
+  netconf 10.99.10.0/24 >"$TMP/net.json"
+  for i in $(seq 1 50); do mkns "p$i"; done
+  for i in $(seq 1 50); do add "p$i" "p$i" "$TMP/net.json" & done
+  wait
+  for i in $(seq 1 50); do
+    ip=$(res_ip "p$i")
+    [ -n "$ip" ] && [ "$(ns_ip4 "p$i")" = "$ip/24" ]
+  done
+  [ "$(for i in $(seq 1 50); do res_ip "p$i"; done | sort -u | wc -l)" = 50 ]
+  [ "$(leases | wc -l)" = 50 ]
+  [ "$(host_ports | wc -l)" = 50 ]
+  for i in $(seq 1 50); do del "p$i" "p$i" "$TMP/net.json" & done
+  wait
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ "$(ls "$TMP/ipam")" = lock ]
+}
+
+@test "kill -9 mid-ADD, then DEL: no lease, veth or rule leaks; no address is handed out twice" {
+  netconf 10.99.11.0/29 '{"runtimeConfig":{"portMappings":[{"hostPort":19191,"containerPort":80}]}}' >"$TMP/net.json"
+  killed=0
+  for r in $(seq 1 16); do
+    mkns "k$r"
+    delay=$(printf '0.%03d' $(( (r * 4) % 60 + 1 )))
+    ( timeout -s KILL "$delay" ip netns exec "$HOSTNS" env -i PATH="$SAFE_PATH" CNI_COMMAND=ADD \
+        CNI_CONTAINERID="k$r" CNI_NETNS="$(nspath "k$r")" CNI_IFNAME=eth0 CNI_PATH="$CNI_BIN_DIR" \
+        "$CNI_BIN_DIR/ulysses-cni-bridge" <"$TMP/net.json" >/dev/null 2>&1; exit $? ) 2>/dev/null && rc=0 || rc=$?
+    [ "$rc" = 137 ] && killed=$((killed + 1))
+    del "k$r" "k$r" "$TMP/net.json"
+    ! ip -n "$T-k$r" link show eth0
+    ip netns del "$T-k$r"
+  done
+  echo "killed $killed of 16"
+  [ "$killed" -ge 1 ]
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(ip -n "$HOSTNS" -o link show | grep ' vu')" ]
+  for i in 1 2 3 4 5; do mkns "f$i"; add "f$i" "f$i" "$TMP/net.json"; done
+  [ "$(for i in 1 2 3 4 5; do res_ip "f$i"; done | sort -u | wc -l)" = 5 ]
+}
+
+@test "masquerade and a port mapping work, and DEL removes exactly their rules" {
+  command -v busybox >/dev/null || skip "needs busybox httpd"
+  mkns c1; mkns ext
+  ip -n "$HOSTNS" link add uociext0 type veth peer name eth0 netns "$T-ext"
+  ip -n "$HOSTNS" addr add 10.99.250.1/24 dev uociext0
+  ip -n "$HOSTNS" link set uociext0 up
+  ip -n "$T-ext" addr add 10.99.250.2/24 dev eth0
+  ip -n "$T-ext" link set eth0 up
+  netconf 10.99.12.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18181,"containerPort":8080,"protocol":"tcp"}]}}' >"$TMP/net.json"
+  add c c1 "$TMP/net.json"
+  ip=$(res_ip c)
+  pingns c1 10.99.250.2   # ext has no route back: only works masqueraded
+  mkdir -p "$TMP/www" && echo "hello-$T" >"$TMP/www/t"
+  ip netns exec "$T-c1" busybox httpd -f -p 8080 -h "$TMP/www" &
+  srv=$!
+  sleep 0.3
+  body=$(timeout 5 ip netns exec "$T-ext" bash -c 'exec 3<>/dev/tcp/10.99.250.1/18181; printf "GET /t HTTP/1.0\r\n\r\n" >&3; cat <&3' | tail -1)
+  kill "$srv"; wait "$srv" || true
+  [ "$body" = "hello-$T" ]
+  nft_rules | grep -q "dnat to $ip:8080"
+  nft_rules | grep -q "ip saddr $ip .* masquerade"
+  del c c1 "$TMP/net.json"
+  [ -z "$(nft_rules)" ]
+}
+
+@test "ulysses-ipam standalone and a delegated IPAM binary from CNI_PATH" {
+  mkns c1
+  jq -n --arg dd "$TMP/ipam" '{cniVersion:"1.0.0",name:"uocitest",ipam:{type:"ulysses-ipam",dataDir:$dd,subnet:"10.99.13.0/24",gateway:"10.99.13.254"}}' >"$TMP/ipam.json"
+  run plugin CNI_COMMAND=ADD CNI_CONTAINERID=i1 CNI_NETNS=/x CNI_IFNAME=eth0 ulysses-ipam "$TMP/ipam.json"
+  [ "$status" = 0 ]
+  [ "$(echo "$output" | jq -r '.ips[0].address')" = 10.99.13.1/24 ]
+  run plugin CNI_COMMAND=DEL CNI_CONTAINERID=i1 CNI_IFNAME=eth0 ulysses-ipam "$TMP/ipam.json"
+  [ "$status" = 0 ] && [ -z "$(leases)" ]
+  # the bridge plugin execs any other ipam.type from CNI_PATH
+  mkdir "$TMP/bin" && ln -s "$CNI_BIN_DIR/ulysses-ipam" "$TMP/bin/otheripam"
+  netconf 10.99.14.0/24 '{"ipam":{"type":"otheripam","dataDir":"'"$TMP/ipam"'","subnet":"10.99.14.0/24"}}' >"$TMP/net.json"
+  CNI_PATH_OVERRIDE="$TMP/bin" add d c1 "$TMP/net.json"
+  [ "$(ns_ip4 c1)" = 10.99.14.2/24 ]
+  [ "$(leases)" = "10.99.14.2 d eth0" ]
+  CNI_PATH_OVERRIDE="$TMP/bin" del d c1 "$TMP/net.json"
+  [ -z "$(leases)" ]
+}
+
+@test "keys: mtu, hairpinMode, isDefaultGateway without routes, promiscMode, isGateway=false" {
+  mkns a; mkns b
+  netconf 10.99.15.0/24 '{"mtu":1400,"hairpinMode":true,"isDefaultGateway":true,"ipMasq":false}' '{"routes":[]}' >"$TMP/a.json"
+  add a a "$TMP/a.json"
+  [ "$(ip -n "$T-a" -j link show eth0 | jq .[0].mtu)" = 1400 ]
+  hv=$(host_ports)
+  [ "$(ip -n "$HOSTNS" -d -j link show "$hv" | jq .[0].linkinfo.info_slave_data.hairpin)" = true ]
+  [ "$(ip -n "$T-a" -j route show default | jq -r .[0].gateway)" = 10.99.15.1 ]
+  jq -e '.routes[0].dst == "0.0.0.0/0"' "$TMP/res-a.json"
+  del a a "$TMP/a.json"
+  netconf 10.99.16.0/24 '{"bridge":"uocibr1","promiscMode":true,"isGateway":false,"ipMasq":false}' '{"routes":[]}' >"$TMP/b.json"
+  add b b "$TMP/b.json"
+  ip -n "$HOSTNS" link show uocibr1 | grep -q PROMISC
+  ! ip -n "$HOSTNS" -4 addr show dev uocibr1 | grep -q inet
+  [ -z "$(ip -n "$T-b" route show default)" ]
+  del b b "$TMP/b.json"
+}
