@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# process.capabilities through the CLI: the five sets the container process
+# ends up with (/proc/self/status), what they allow, and name errors.
+load helpers
+
+setup() { setup_bundle true; cfg '.root.readonly = false'; }
+teardown() { cleanup_all; }
+
+# caps SET... : process.capabilities with bounding/effective/permitted set to
+# the given names and inheritable/ambient empty.
+caps() {
+  local list
+  list=$(jq -cn '$ARGS.positional' --args -- "$@")
+  cfg ".process.capabilities = {bounding: $list, effective: $list, permitted: $list, inheritable: [], ambient: []}"
+}
+
+status_line() { # NAME: the hex value of NAME: in the container's /proc/self/status output
+  printf '%s\n' "$output" | awk -v k="$1:" '$1 == k {print $2}'
+}
+
+@test "root in the container gets exactly the configured sets" {
+  caps CAP_CHOWN CAP_KILL CAP_NET_BIND_SERVICE   # bits 0, 5, 10
+  cfg '.process.args = ["grep", "^Cap", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapBnd)" = 0000000000000421 ]
+  [ "$(status_line CapEff)" = 0000000000000421 ]
+  [ "$(status_line CapPrm)" = 0000000000000421 ]
+  [ "$(status_line CapInh)" = 0000000000000000 ]
+  [ "$(status_line CapAmb)" = 0000000000000000 ]
+}
+
+@test "a dropped capability is really gone: chown needs CAP_CHOWN" {
+  cfg '.process.args = ["sh", "-c", "touch /tmp/f && chown 1:1 /tmp/f && echo chown-ok"]'
+  caps CAP_KILL
+  run uoci run --bundle "$BUNDLE" c1
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" != *"chown-ok"* ]]
+  caps CAP_CHOWN
+  run uoci run --bundle "$BUNDLE" c2
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"chown-ok"* ]]
+}
+
+@test "a non-root user keeps the ambient set across exec" {
+  cfg '.process.user = {"uid": 65534, "gid": 65534}'
+  cfg '.process.capabilities = {
+    bounding: ["CAP_NET_BIND_SERVICE", "CAP_KILL", "CAP_NET_RAW"],
+    effective: ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+    permitted: ["CAP_NET_BIND_SERVICE", "CAP_KILL"],
+    inheritable: ["CAP_NET_BIND_SERVICE"],
+    ambient: ["CAP_NET_BIND_SERVICE"]}'
+  cfg '.process.args = ["grep", "^Cap", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapBnd)" = 0000000000002420 ]   # NET_RAW 13, NET_BIND_SERVICE 10, KILL 5
+  [ "$(status_line CapAmb)" = 0000000000000400 ]
+  [ "$(status_line CapEff)" = 0000000000000400 ]
+  [ "$(status_line CapPrm)" = 0000000000000400 ]
+  [ "$(status_line CapInh)" = 0000000000000400 ]
+}
+
+@test "an ambient capability that is not inheritable is skipped, not fatal" {
+  cfg '.process.user = {"uid": 65534, "gid": 65534}'
+  cfg '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: [], ambient: ["CAP_KILL"]}'
+  cfg '.process.args = ["grep", "^Cap", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapAmb)" = 0000000000000000 ]
+  [ "$(status_line CapEff)" = 0000000000000000 ]
+}
+
+@test "without process.capabilities a non-root process has no capabilities" {
+  cfg 'del(.process.capabilities) | .process.user = {"uid": 65534, "gid": 65534}'
+  cfg '.process.args = ["grep", "^CapEff", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapEff)" = 0000000000000000 ]
+}
+
+@test "noNewPrivileges sets NoNewPrivs" {
+  cfg '.process.noNewPrivileges = true | .process.args = ["grep", "^NoNewPrivs", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -eq 0 ]
+  [ "$(status_line NoNewPrivs)" = 1 ]
+  cfg '.process.noNewPrivileges = false'
+  run uoci run --bundle "$BUNDLE" c2
+  [ "$(status_line NoNewPrivs)" = 0 ]
+}
+
+@test "an unknown capability name is a one-line error naming it, and leaves nothing" {
+  cfg '.process.capabilities.effective += ["CAP_FOO"]'
+  run uoci run --bundle "$BUNDLE" c1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'process.capabilities.effective: unknown capability "CAP_FOO"'* ]]
+  [ ! -e "$STATE/c1" ]
+  cfg '.process.capabilities.effective = ["cap_kill"]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown capability "cap_kill"'* ]]
+}
+
+@test "features lists every capability the kernel has" {
+  run uoci features
+  [ "$status" -eq 0 ]
+  local n
+  n=$(echo "$output" | jq '.linux.capabilities | length')
+  [ "$n" -eq $(( $(cat /proc/sys/kernel/cap_last_cap) + 1 )) ]
+  echo "$output" | jq -e '.linux.capabilities | index("CAP_CHOWN") == 0 and index("CAP_SYS_ADMIN") == 21'
+}
