@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# ulysses-cni-hook (and through it libcnirun): conflist ADD/DEL from OCI state.
+
+load helpers
+
+setup() {
+  cni_setup
+  [ -x "$CNI_BIN_DIR/ulysses-cni-hook" ] || skip "hook not built"
+  mkdir -p "$TMP/conf"
+  conflist '[{"type":"ulysses-cni-bridge","bridge":"uocibr0","isGateway":true,"ipMasq":true,
+             "capabilities":{"portMappings":true},
+             "ipam":{"type":"ulysses-ipam","dataDir":"'"$TMP/ipam"'","ranges":[[{"subnet":"10.99.20.0/24"}]],
+                     "routes":[{"dst":"0.0.0.0/0"}]}}]' >"$TMP/conf/10-uocitest.conflist"
+}
+teardown() {
+  [ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
+  cni_teardown
+}
+
+conflist() { jq -n --argjson p "$1" '{cniVersion:"1.0.0", name:"uocitest", plugins:$p}'; }
+
+# hook ACTION STATE_JSON: run the hook inside the private host netns
+hook() {
+  echo "$2" | ip netns exec "$HOSTNS" env -i PATH="$SAFE_PATH" CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
+    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$CNI_BIN_DIR/ulysses-cni-hook" "$1"
+}
+
+start_container() { # NS: a process in that netns stands in for the container
+  mkns "$1"
+  ip netns exec "$T-$1" sleep 300 &
+  SLEEPER=$!
+}
+
+@test "hook add attaches /proc/PID/ns/net with port mappings; del after the process died frees everything" {
+  start_container c1
+  state=$(jq -n --argjson pid "$SLEEPER" '{ociVersion:"1.0.2", id:"hook1", pid:$pid, status:"creating",
+          annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18282:80/tcp,5353:53/udp"}}')
+  hook add "$state"
+  ip=$(ns_ip4 c1)
+  [[ $ip == 10.99.20.* ]]
+  [ "$(leases)" = "${ip%/*} hook1 eth0" ]
+  nft_rules | grep -q "tcp dport 18282 dnat to ${ip%/*}:80"
+  nft_rules | grep -q "udp dport 5353 dnat to ${ip%/*}:53"
+  jq -e '.result.ips[0].address and (.portMappings | length == 2)' "$TMP/cache/uocitest-hook1-eth0.json"
+  kill "$SLEEPER"; wait "$SLEEPER" || true
+  ip netns del "$T-c1"
+  hook del "$state"
+  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports)" ]
+  [ ! -e "$TMP/cache/uocitest-hook1-eth0.json" ]
+  hook del "$state"   # idempotent
+}
+
+@test "hook without the network annotation does nothing; bad ports are refused" {
+  start_container c1
+  hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{}}')"
+  [ -z "$(ns_ip4 c1)" ] && [ -z "$(leases)" ]
+  run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"80:x"}}')"
+  [ "$status" = 1 ] && [[ $output == *"bad org.ulysses.ports"* ]]
+  run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{"org.ulysses.network":"nosuchnet"}}')"
+  [ "$status" = 1 ] && [[ $output == *"not found"* ]]
+}
+
+@test "a failing plugin later in the conflist rolls back the ones before it" {
+  start_container c1
+  jq '.plugins += [{"type":"uoci-no-such-plugin"}]' "$TMP/conf/10-uocitest.conflist" >"$TMP/conf/20.tmp"
+  mv "$TMP/conf/20.tmp" "$TMP/conf/10-uocitest.conflist"
+  run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"rb1", pid:$pid, annotations:{"org.ulysses.network":"uocitest"}}')"
+  [ "$status" = 1 ] && [[ $output == *"uoci-no-such-plugin"* ]]
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(ns_ip4 c1)" ]
+}
