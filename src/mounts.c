@@ -417,12 +417,15 @@ static int make_userns_fd(const ocispec_id_mapping *uids, size_t nu, const ocisp
   if (pid == 0) {
     /* Our pid as the mounted /proc sees it (we may be in a new pid ns while
      * /proc is still the host's). */
+    close(to_child[1]);  /* so that the parent's close reaches us as EOF */
+    close(to_parent[0]);
     char self[32] = "";
     ssize_t l = readlink("/proc/self", self, sizeof self - 1);
     if (l < 0 || unshare(CLONE_NEWUSER) < 0)
       _exit(1);
     self[l] = '\0';
     (void) !write(to_parent[1], self, (size_t) l + 1);
+    close(to_parent[1]); /* EOF: the parent's read ends */
     char c;
     (void) !read(to_child[0], &c, 1);
     _exit(0);

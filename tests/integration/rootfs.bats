@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# rootfs.bats - the container's filesystem as the kernel shows it: config
+# mounts and their options, default devices and links, linux.devices,
+# root.readonly, maskedPaths, readonlyPaths, tmpcopyup, idmapped mounts,
+# rootfsPropagation, --no-pivot, and one-line errors naming path and operation.
+
+load helpers
+
+setup() { setup_bundle; }
+teardown() { cleanup_all; }
+
+# run_in CMD... : run the container with CMD (through sh -c), output in $output
+run_in() {
+  cfg ".process.args = [\"sh\", \"-c\", $(jq -cn --arg s "$1" '$s')]"
+  run uoci run --bundle "$BUNDLE" "c$BATS_TEST_NUMBER"
+}
+
+# mount_line MOUNTPOINT: that line of the container's mountinfo (from $output)
+mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
+
+@test "default config mounts are there with their options" {
+  run_in 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ $(mount_line /proc) == *" - proc "* ]]
+  [[ $(mount_line /dev) == *"nosuid"*" - tmpfs "*"mode=755"* ]]
+  [[ $(mount_line /dev/pts) == *"nosuid,noexec"*" - devpts "*"ptmxmode=666"* ]]
+  [[ $(mount_line /dev/shm) == *"nosuid,nodev,noexec"*" - tmpfs "* ]]
+  [[ $(mount_line /dev/mqueue) == *" - mqueue "* ]]
+  [[ $(mount_line /sys) == *"ro,nosuid,nodev,noexec"*" - sysfs "* ]]
+  [[ $(mount_line /sys/fs/cgroup) == *"ro,nosuid,nodev,noexec"* ]]
+}
+
+@test "cgroup mount shows the host's hierarchies read-only" {
+  run_in 'cat /proc/self/mountinfo; ls /sys/fs/cgroup'
+  [ "$status" -eq 0 ]
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    [[ $(mount_line /sys/fs/cgroup) == *" - cgroup2 "* ]]
+  else
+    [[ $(mount_line /sys/fs/cgroup/memory) == "ro,"* || $(mount_line /sys/fs/cgroup/memory) == *" ro,"* ]]
+    [[ $(mount_line /sys/fs/cgroup/memory) == *" - cgroup "*"memory"* ]]
+    [[ $(mount_line /sys/fs/cgroup/pids) == *" - cgroup "* ]]
+  fi
+}
+
+@test "default devices are the right nodes, links point where they should" {
+  run_in 'for d in null zero full random urandom tty; do echo "$d $(stat -c "%F %t:%T %a" /dev/$d)"; done
+          for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done
+          echo hello > /dev/null && head -c 4 /dev/zero | wc -c'
+  [ "$status" -eq 0 ]
+  [[ $output == *"null character special file 1:3 666"* ]]
+  [[ $output == *"zero character special file 1:5 666"* ]]
+  [[ $output == *"full character special file 1:7 666"* ]]
+  [[ $output == *"random character special file 1:8 666"* ]]
+  [[ $output == *"urandom character special file 1:9 666"* ]]
+  [[ $output == *"tty character special file 5:0 666"* ]]
+  [[ $output == *"fd -> /proc/self/fd"* ]] || { echo "$output"; false; }
+  [[ $output == *"stdin -> /proc/self/fd/0"* ]]
+  [[ $output == *"stderr -> /proc/self/fd/2"* ]]
+  [[ $output == *"ptmx -> pts/ptmx"* ]]
+  [[ ${lines[-1]} == 4 ]] || { echo "$output"; false; }
+}
+
+@test "/dev/pts and /dev/shm are mounted even when the config has none" {
+  cfg '.mounts |= map(select(.destination != "/dev/pts" and .destination != "/dev/shm"))'
+  run_in 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ $(mount_line /dev/pts) == *" - devpts "* ]]
+  [[ $(mount_line /dev/shm) == *" - tmpfs "* ]]
+}
+
+@test "linux.devices: type, numbers, mode and owner" {
+  cfg '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 384, "uid": 12, "gid": 34},
+                         {"path": "/dev/sub/dir/fifo", "type": "p", "fileMode": 420}]'
+  run_in 'stat -c "%F %t:%T %a %u %g" /dev/mynull; stat -c "%F %a" /dev/sub/dir/fifo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file 1:3 600 12 34" ]
+  [ "${lines[1]}" = "fifo 644" ]
+}
+
+@test "root.readonly makes / read-only, and writable without it" {
+  cfg '.root.readonly = true'
+  run_in 'touch /newfile'
+  [ "$status" -ne 0 ]
+  [[ $output == *"Read-only file system"* ]]
+  cfg '.root.readonly = false'
+  run_in 'touch /newfile && echo wrote'
+  [ "$status" -eq 0 ]
+  [[ $output == *wrote* ]]
+  [ -f "$BUNDLE/rootfs/newfile" ]
+}
+
+@test "maskedPaths hide files (as /dev/null) and directories (empty read-only tmpfs)" {
+  echo secret >"$BUNDLE/rootfs/etc/secret"
+  mkdir -p "$BUNDLE/rootfs/etc/secretdir" && echo x >"$BUNDLE/rootfs/etc/secretdir/f"
+  cfg '.linux.maskedPaths = ["/etc/secret", "/etc/secretdir", "/does/not/exist"]'
+  run_in 'echo "[$(cat /etc/secret)]"; ls -A /etc/secretdir | wc -l; touch /etc/secretdir/n 2>&1; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "[]" ]
+  [ "${lines[1]}" = 0 ]
+  [[ ${lines[2]} == *"Read-only file system"* ]]
+  [[ $(mount_line /etc/secretdir) == *"ro,"*" - tmpfs "* ]]
+  [ "$(cat "$BUNDLE/rootfs/etc/secret")" = secret ]
+}
+
+@test "readonlyPaths are read-only and keep nosuid/nodev/noexec" {
+  mkdir -p "$BUNDLE/rootfs/data"
+  cfg '.root.readonly = false | .linux.readonlyPaths = ["/data", "/proc/sys", "/dev/shm", "/missing/path"]'
+  run_in 'touch /data/f 2>&1; echo 1 > /proc/sys/kernel/ns_last_pid 2>&1; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == *"Read-only file system"* ]]
+  [[ ${lines[1]} == *"Read-only file system"* ]]
+  [[ $(mount_line /data) == *" ro,"* ]]
+  [[ $(mount_line /dev/shm) == *" ro,nosuid,nodev,noexec"* ]]
+}
+
+@test "bind mounts: directory and file, destinations created inside the rootfs, ro honoured" {
+  mkdir -p "$TEST_TMP/hostdir" && echo from-host >"$TEST_TMP/hostdir/f"
+  echo file-content >"$TEST_TMP/hostfile"
+  cfg ".mounts += [{\"destination\": \"/mnt/a/b\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hostdir\", \"options\": [\"rbind\", \"ro\", \"nosuid\"]},
+                   {\"destination\": \"/etc/injected\", \"type\": \"none\", \"source\": \"$TEST_TMP/hostfile\", \"options\": [\"bind\"]}]"
+  run_in 'cat /mnt/a/b/f /etc/injected; touch /mnt/a/b/new 2>&1; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = from-host ]
+  [ "${lines[1]}" = file-content ]
+  [[ ${lines[2]} == *"Read-only file system"* ]]
+  [[ $(mount_line /mnt/a/b) == *" ro,nosuid"* ]]
+  [ -f "$BUNDLE/rootfs/etc/injected" ]
+  [ ! -e "$TEST_TMP/hostdir/new" ]
+}
+
+@test "tmpfs options reach the filesystem; unknown filesystem is a clear error" {
+  cfg '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1750", "noexec"]}]'
+  run_in 'stat -c %a /scratch; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1750 ]
+  [[ $(mount_line /scratch) == *"noexec"*" - tmpfs "*"size=1024k"* ]]
+  cfg '.mounts += [{"destination": "/x", "type": "nosuchfs", "source": "none"}]'
+  run_in 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"mount nosuchfs to /x: unknown filesystem type nosuchfs"* ]]
+  cfg '.mounts |= map(select(.destination != "/x")) | .mounts += [{"destination": "/y", "type": "tmpfs", "source": "tmpfs", "options": ["size=bogus"]}]'
+  run_in 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"mount tmpfs to /y: size=bogus: Invalid argument"* ]]
+}
+
+@test "tmpcopyup copies the rootfs content into the new tmpfs" {
+  mkdir -p "$BUNDLE/rootfs/seed/sub" && echo seeded >"$BUNDLE/rootfs/seed/sub/file" && ln -s sub/file "$BUNDLE/rootfs/seed/link"
+  chmod 0710 "$BUNDLE/rootfs/seed"
+  cfg '.mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+  run_in 'cat /seed/sub/file; readlink /seed/link; stat -c %a /seed; echo new > /seed/sub/file; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = seeded ]
+  [ "${lines[1]}" = sub/file ]
+  [ "${lines[2]}" = 710 ]
+  [[ $(mount_line /seed) == *" - tmpfs "* ]]
+  [ "$(cat "$BUNDLE/rootfs/seed/sub/file")" = seeded ]
+}
+
+@test "sysfs without a network namespace is the host's, bound read-only" {
+  cfg '.linux.namespaces |= map(select(.type != "network"))'
+  run_in 'cat /proc/self/mountinfo; touch /sys/kernel/x 2>&1; true'
+  [ "$status" -eq 0 ]
+  [[ $(mount_line /sys) == *" ro,nosuid,nodev,noexec"*" - sysfs "* ]]
+  [[ $output == *"Read-only file system"* ]]
+}
+
+@test "rootfsPropagation rshared is applied to /; an unknown value is an error" {
+  cfg '.linux.rootfsPropagation = "rshared"'
+  run_in 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ $(mount_line /) == *"shared:"* ]]
+  cfg '.linux.rootfsPropagation = "sideways"'
+  run_in 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *'rootfsPropagation: unknown value "sideways"'* ]]
+}
+
+@test "--no-pivot runs in the rootfs too" {
+  cfg '.process.args = ["sh", "-c", "cat /etc/hostname; ls /"]'
+  run uoci run --no-pivot --bundle "$BUNDLE" np
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = ulysses ]
+}
+
+@test "idmapped bind mount: on-disk uid 0 shows as the mapping's host id (or a clear error)" {
+  # As in runc and crun, mount uidMappings are written to the idmap user
+  # namespace as given: on-disk (container) id 0 is seen as host id 1000.
+  mkdir -p "$TEST_TMP/idm" && echo x >"$TEST_TMP/idm/f" && chown 0:0 "$TEST_TMP/idm/f"
+  cfg ".mounts += [{\"destination\": \"/idm\", \"type\": \"bind\", \"source\": \"$TEST_TMP/idm\", \"options\": [\"bind\", \"idmap\"],
+                    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}],
+                    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 2000, \"size\": 1}]}]"
+  run_in 'stat -c "%u %g" /idm/f; cat /proc/self/mountinfo'
+  if [[ $output == *"idmapped mount not supported"* ]]; then
+    skip "kernel or filesystem of $TEST_TMP cannot idmap"
+  fi
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1000 2000" ] || { echo "$output"; false; }
+  [[ $(mount_line /idm) == *"idmapped"* ]]
+  [ "$(stat -c %u "$TEST_TMP/idm/f")" = 0 ]
+}
+
+@test "missing rootfs: one line naming it" {
+  rm -rf "$BUNDLE/rootfs"
+  run uoci run --bundle "$BUNDLE" norootfs
+  [ "$status" -ne 0 ]
+  [[ $output == *"rootfs $BUNDLE/rootfs: No such file or directory"* ]]
+  [ "$(grep -c . <<<"$output")" -eq 1 ]
+}
+
+@test "bind mount of a missing source names source and destination" {
+  cfg '.mounts += [{"destination": "/m", "type": "bind", "source": "/nonexistent/src", "options": ["bind"]}]'
+  run_in 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"bind mount /nonexistent/src to /m: No such file or directory"* ]]
+}
