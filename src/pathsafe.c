@@ -86,8 +86,40 @@ static int open_prefix_dir(int rootfd, const char *path, size_t len)
   return in_root_open(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
 }
 
-int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
+static int mkdir_p_depth(int rootfd, const char *path, mode_t mode, int depth, uoci_error **err);
+
+/* The component at cur/name exists but does not resolve: a dangling symlink.
+ * Create its target, resolved inside the root like any path, so that a rootfs
+ * with /var/run -> /run (and no /run yet) still gets its mount point. */
+static int mkdir_link_target(int rootfd, int cur, const char *path, size_t prefix_len, const char *name,
+                             mode_t mode, int depth, uoci_error **err)
 {
+  char target[4096];
+  ssize_t n = readlinkat(cur, name, target, sizeof target - 1);
+  if (n < 0)
+    return uoci_fail(err, errno, "mkdir %.*s in rootfs", (int) prefix_len, path);
+  target[n] = '\0';
+  _cleanup_free_ char *dir = NULL;
+  if (target[0] == '/') {
+    dir = xstrdup(target);
+  } else {
+    /* relative to the directory holding the link: the prefix minus its last component */
+    size_t start = prefix_len;
+    while (start > 0 && path[start - 1] != '/')
+      start--;
+    dir = xasprintf("%.*s/%s", (int) start, path, target);
+  }
+  int fd = mkdir_p_depth(rootfd, dir, mode, depth + 1, err);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
+static int mkdir_p_depth(int rootfd, const char *path, mode_t mode, int depth, uoci_error **err)
+{
+  if (depth > 40)
+    return uoci_fail(err, ELOOP, "mkdir %s in rootfs", path);
   _cleanup_close_ int cur = in_root_open(rootfd, "/", O_PATH | O_DIRECTORY, 0);
   if (cur < 0)
     return uoci_fail(err, errno, "open rootfs");
@@ -105,11 +137,13 @@ int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
     int next = open_prefix_dir(rootfd, path, i);
     if (next < 0 && errno == ENOENT) {
       _cleanup_free_ char *name = strndup(path + start, i - start);
-      if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
-        return uoci_fail(err, errno, "mkdir %.*s in rootfs", (int) i, path);
+      if (mkdirat(cur, name, mode) < 0) {
+        if (errno != EEXIST)
+          return uoci_fail(err, errno, "mkdir %.*s in rootfs", (int) i, path);
+        if (mkdir_link_target(rootfd, cur, path, i, name, mode, depth, err) < 0)
+          return -1;
+      }
       next = open_prefix_dir(rootfd, path, i);
-      if (next < 0 && errno == ENOENT)
-        return uoci_fail(err, 0, "mkdir %.*s in rootfs: a dangling symlink is in the way", (int) i, path);
     }
     if (next < 0)
       return uoci_fail(err, errno, "open %.*s in rootfs", (int) i, path);
@@ -117,6 +151,11 @@ int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
     cur = next;
   }
   return steal_fd(cur);
+}
+
+int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
+{
+  return mkdir_p_depth(rootfd, path, mode, 0, err);
 }
 
 int in_root_open_parent(int rootfd, const char *path, char **base, uoci_error **err)
