@@ -68,6 +68,14 @@ char *xasprintf(const char *fmt, ...)
   return s;
 }
 
+char **strv_terminated(char **v, size_t n)
+{
+  char **out = xcalloc(n + 1, sizeof *out);
+  for (size_t i = 0; i < n; i++)
+    out[i] = v[i];
+  return out;
+}
+
 ssize_t write_all(int fd, const void *buf, size_t len)
 {
   const char *p = buf;

@@ -35,6 +35,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A NULL-terminated shallow copy of v[0..n) (for execve). */
+char **strv_terminated(char **v, size_t n);
+
 /* ---- I/O --------------------------------------------------------------- */
 /* write()/read() the whole buffer, retrying on EINTR and short counts. */
 ssize_t write_all(int fd, const void *buf, size_t len);

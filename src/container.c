@@ -1,0 +1,961 @@
+/* container.c - create, start, run and delete; see docs/ARCHITECTURE.md.
+ *
+ * create, as two processes talking over a SOCK_SEQPACKET socketpair (sync.h):
+ *
+ *   runtime (parent)                         init (child of clone3)
+ *   parse config, make state dir, cgroup
+ *   clone3(new namespaces[, INTO_CGROUP]) -> join cgroup ("0" > tasks)
+ *   [write id maps / attach pid]          -> (waits for USERMAP_DONE if needed)
+ *                                            join namespaces, hostname, mounts
+ *   run prestart/createRuntime hooks     <-  CREATE_HOOKS (only if there are hooks)
+ *   HOOKS_DONE (state JSON)              ->  createContainer hooks
+ *                                            pivot_root, masks, terminal, sysctl,
+ *                                            rlimits..., resolve the executable
+ *   save state, pid file, exit           <-  CREATED
+ *                                            block opening exec.fifo (create)
+ *                                            or wait for START (run)
+ *   `start`: open exec.fifo, read a byte ->  startContainer hooks, drop
+ *   poststart hooks                          privileges, seccomp, execve
+ *
+ * The init is a fork of the runtime, never a re-exec of /proc/self/exe, and it
+ * is made non-dumpable before it enters the container's namespaces, so the
+ * container can't reach the runtime binary (CVE-2019-5736 class). Every fd the
+ * runtime opens is O_CLOEXEC and everything above the preserved fds is closed
+ * on exec (CVE-2024-21626 class). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "container.h"
+#include "hooks.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct container {
+  const struct uoci_globals *g;
+  const struct create_opts *o;
+  enum create_mode mode;
+  char *bundle;
+  char *rootfs;
+  char *config_text;
+  size_t config_len;
+  ocispec_config *cfg;
+  int state_dirfd;
+  char *created;
+  struct ns_plan ns;
+  uoci_cgroup *cg;
+  bool child_joins_cgroup;
+  bool parent_step;         /* the child waits for USERMAP_DONE */
+  bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
+  struct process_plan proc;
+  int sync_parent, sync_child;
+  int console_fd;           /* connected --console-socket, or our socketpair's child end */
+  int console_master_end;   /* run in the foreground with a tty: where the master arrives */
+  int fifo_fd;              /* O_PATH of exec.fifo (create) */
+  pid_t pid;
+};
+
+static void container_init(struct container *c)
+{
+  memset(c, 0, sizeof *c);
+  c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = -1;
+  for (int k = 0; k < NS_COUNT; k++)
+    c->ns.join_fd[k] = -1;
+}
+
+static void close_fd(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+static void container_release(struct container *c)
+{
+  free(c->bundle);
+  free(c->rootfs);
+  free(c->config_text);
+  free(c->created);
+  ocispec_config_free(c->cfg);
+  ns_plan_close(&c->ns);
+  if (c->cg)
+    cgroup_free(c->cg);
+  process_plan_release(&c->proc);
+  close_fd(&c->state_dirfd);
+  close_fd(&c->sync_parent);
+  close_fd(&c->sync_child);
+  close_fd(&c->console_fd);
+  close_fd(&c->console_master_end);
+  close_fd(&c->fifo_fd);
+}
+
+int write_pid_file(const char *path, pid_t pid, uoci_error **err)
+{
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%d", (int) pid);
+  _cleanup_free_ char *tmp = xasprintf("%s.tmp%d", path, (int) getpid());
+  _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return uoci_fail(err, errno, "pid file %s", path);
+  if (write_all(fd, buf, (size_t) n) < 0 || rename(tmp, path) < 0) {
+    int e = errno;
+    unlink(tmp);
+    return uoci_fail(err, e, "pid file %s", path);
+  }
+  return 0;
+}
+
+/* ---- loading the bundle --------------------------------------------------- */
+
+static int load_bundle(struct container *c, uoci_error **err)
+{
+  const char *b = c->o->bundle && *c->o->bundle ? c->o->bundle : ".";
+  char real[PATH_MAX];
+  if (realpath(b, real) == NULL)
+    return uoci_fail(err, errno, "bundle %s", b);
+  c->bundle = xstrdup(real);
+  _cleanup_free_ char *cfgpath = xasprintf("%s/config.json", c->bundle);
+  if (read_file_at(AT_FDCWD, cfgpath, &c->config_text, &c->config_len, err) < 0)
+    return -1;
+  char *perr = NULL;
+  c->cfg = ocispec_parse(&ocispec_config_type, c->config_text, c->config_len, "config.json", &perr);
+  if (c->cfg == NULL) {
+    uoci_fail(err, 0, "%s", perr);
+    free(perr);
+    return -1;
+  }
+  if (c->cfg->root == NULL || c->cfg->root->path == NULL || *c->cfg->root->path == '\0')
+    return uoci_fail(err, 0, "config.json: .root.path: required");
+  _cleanup_free_ char *rootfs = c->cfg->root->path[0] == '/' ? xstrdup(c->cfg->root->path)
+                                                             : xasprintf("%s/%s", c->bundle, c->cfg->root->path);
+  if (realpath(rootfs, real) == NULL)
+    return uoci_fail(err, errno, "rootfs %s", rootfs);
+  struct stat st;
+  if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+    return uoci_fail(err, ENOTDIR, "rootfs %s", rootfs);
+  c->rootfs = xstrdup(real);
+  return 0;
+}
+
+static bool has_hooks(const ocispec_hooks *h, bool create_side)
+{
+  if (h == NULL)
+    return false;
+  if (create_side)
+    return h->prestart_len || h->create_runtime_len || h->create_container_len || h->start_container_len;
+  return false;
+}
+
+/* Everything that can be checked before anything is created. */
+static int validate(struct container *c, uoci_error **err)
+{
+  const ocispec_config *cfg = c->cfg;
+  if (ns_plan_from_spec(cfg->linux, &c->ns, err) < 0)
+    return -1;
+  if ((cfg->hostname && *cfg->hostname) && !(c->ns.new_flags & CLONE_NEWUTS) && c->ns.join_fd[NS_UTS] < 0)
+    return uoci_fail(err, 0, "config.json: .hostname: needs a private UTS namespace");
+  if (!c->ns.present[NS_MNT])
+    return uoci_fail(err, 0, "config.json: .linux.namespaces: a mount namespace is required");
+  if (cfg->linux && cfg->linux->time_offsets.len && !(c->ns.new_flags & CLONE_NEWTIME))
+    return uoci_fail(err, 0, "config.json: .linux.timeOffsets: needs a new time namespace");
+  if (c->ns.new_flags & CLONE_NEWUSER) {
+    if (!cfg->linux->uid_mappings_len || !cfg->linux->gid_mappings_len)
+      return uoci_fail(err, 0, "config.json: .linux: a new user namespace needs uidMappings and gidMappings");
+  }
+  if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds, &c->proc,
+                        err) < 0)
+    return -1;
+  bool terminal = cfg->process->has_terminal && cfg->process->terminal;
+  if (terminal && c->mode != MODE_RUN && c->o->console_socket == NULL)
+    return uoci_fail(err, 0, "process.terminal is true: --console-socket is required when detaching");
+  if (!terminal && c->o->console_socket)
+    return uoci_fail(err, 0, "--console-socket given but process.terminal is false");
+  return 0;
+}
+
+/* ---- user namespace ----------------------------------------------------- */
+
+static int write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  fclose(f);
+  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) pid, file);
+  int r = write_file_at(AT_FDCWD, path, buf, len, false, err);
+  free(buf);
+  return r < 0 ? uoci_error_prefix(err, "user namespace") : 0;
+}
+
+/* ---- the init child ------------------------------------------------------ */
+
+static void __attribute__((noreturn)) child_fail(struct container *c, uoci_error *e)
+{
+  const char *msg = e && e->msg ? e->msg : "container init failed";
+  if (sync_send(c->sync_child, SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg)) < 0)
+    fprintf(stderr, "ulysses-oci: %s\n", msg); /* after create returned: our stderr is all we have */
+  _exit(1);
+}
+
+static int child_wait_for(struct container *c, enum sync_type want, char **payload, uoci_error **err)
+{
+  static char buf[SYNC_MAX_PAYLOAD];
+  struct sync_hdr h;
+  ssize_t n = sync_recv(c->sync_child, &h, buf, sizeof buf);
+  if (n < 0)
+    return uoci_fail(err, (int) -n, "init: read from runtime");
+  if (h.type != want)
+    return uoci_fail(err, 0, "init: runtime went away");
+  if (payload)
+    *payload = buf;
+  return 0;
+}
+
+static int write_sysctls(const ocispec_linux *linux, uoci_error **err)
+{
+  if (linux == NULL)
+    return 0;
+  for (size_t i = 0; i < linux->sysctl.len; i++) {
+    const char *key = linux->sysctl.keys[i], *val = linux->sysctl.values[i];
+    if (strstr(key, "..") || key[0] == '/' || key[0] == '.')
+      return uoci_fail(err, 0, "sysctl \"%s\": invalid name", key);
+    _cleanup_free_ char *path = xasprintf("/proc/sys/%s", key);
+    for (char *p = path + 10; *p; p++)
+      if (*p == '.')
+        *p = '/';
+    if (write_file_at(AT_FDCWD, path, val, strlen(val), false, err) < 0)
+      return uoci_error_prefix(err, "sysctl %s=%s", key, val);
+  }
+  return 0;
+}
+
+/* cwd may not exist in the image: create it (we are inside the new root). */
+static void ensure_cwd(const char *cwd)
+{
+  struct stat st;
+  if (stat(cwd, &st) == 0)
+    return;
+  uoci_error *e = NULL;
+  mkdir_p(cwd, 0755, &e);
+  uoci_error_free(e);
+}
+
+static int wait_exec_fifo(int fifo_opath, uoci_error **err)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
+  /* Blocks until `start` opens the read side. */
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open exec fifo");
+  if (write_all(fd, "0", 1) < 0) {
+    close(fd);
+    return uoci_fail(err, errno, "write exec fifo");
+  }
+  close(fd);
+  return 0;
+}
+
+static void __attribute__((noreturn)) child_main(struct container *c)
+{
+  uoci_error *err = NULL;
+  const ocispec_config *cfg = c->cfg;
+
+  close_fd(&c->sync_parent);
+  close_fd(&c->console_master_end);
+  /* The state directory's flock belongs to the runtime: a copy held here
+   * would block every later command on this container. */
+  close_fd(&c->state_dirfd);
+  /* Until `create` has returned, the init dies with the runtime. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* Not dumpable: no process in the container may open our /proc/PID/exe,
+   * mem or fds while we still run runtime code. */
+  prctl(PR_SET_DUMPABLE, 0);
+
+  if (c->child_joins_cgroup) {
+    int r = cgroup_join_self(c->cg);
+    if (r < 0) {
+      uoci_fail(&err, -r, "join cgroup %s", cgroup_path(c->cg));
+      child_fail(c, err);
+    }
+  }
+  if (c->cg)
+    cgroup_close_fds(c->cg);
+
+  if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, &err) < 0)
+    child_fail(c, err);
+  if (c->ns.new_flags & CLONE_NEWUSER) {
+    /* Become root of the new user namespace (the maps are written now). */
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+      uoci_fail(&err, errno, "become root in the user namespace");
+      child_fail(c, err);
+    }
+  }
+  if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, &err) < 0)
+    child_fail(c, err);
+  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+    uoci_fail(&err, errno, "create cgroup namespace");
+    child_fail(c, err);
+  }
+  if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+    uoci_fail(&err, errno, "set hostname %s", cfg->hostname);
+    child_fail(c, err);
+  }
+  if (cfg->domainname && *cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0) {
+    uoci_fail(&err, errno, "set domainname %s", cfg->domainname);
+    child_fail(c, err);
+  }
+  if (!c->o->no_new_keyring) {
+    /* A fresh session keyring, so the container can't see the host's keys.
+     * Best effort: the kernel may have no keyring support or a full quota. */
+    syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+  }
+
+  struct rootfs_ctx rctx = {
+    .config = cfg,
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .no_pivot = c->o->no_pivot,
+    .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0,
+    .new_netns = c->ns.present[NS_NET],
+    .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+  };
+  if (rootfs_setup(&rctx, &err) < 0)
+    child_fail(c, err);
+
+  char *state_create = NULL, *state_start = NULL;
+  if (c->hooks_round_trip) {
+    if (sync_send(c->sync_child, SYNC_CREATE_HOOKS, 0, NULL, 0) < 0)
+      _exit(1);
+    char *payload;
+    if (child_wait_for(c, SYNC_HOOKS_DONE, &payload, &err) < 0)
+      child_fail(c, err);
+    state_create = xstrdup(payload);
+    state_start = xstrdup(payload + strlen(payload) + 1);
+    if (cfg->hooks && hooks_run(cfg->hooks->create_container, cfg->hooks->create_container_len,
+                                "createContainer", state_create, &err) < 0)
+      child_fail(c, err);
+  }
+
+  if (rootfs_pivot(&rctx, &err) < 0)
+    child_fail(c, err);
+  bool terminal = cfg->process->has_terminal && cfg->process->terminal;
+  if (terminal) {
+    if (terminal_setup_child(c->console_fd, cfg->process->console_size, true, &err) < 0)
+      child_fail(c, err);
+    close_fd(&c->console_fd);
+  }
+  if (rootfs_finalize(&rctx, &err) < 0)
+    child_fail(c, err);
+  if (write_sysctls(cfg->linux, &err) < 0)
+    child_fail(c, err);
+  if (process_apply_privileged(&c->proc, &err) < 0)
+    child_fail(c, err);
+  ensure_cwd(cfg->process->cwd);
+  if (process_chdir(&c->proc, &err) < 0)
+    child_fail(c, err);
+  if (process_resolve(&c->proc, &err) < 0)
+    child_fail(c, err);
+
+  prctl(PR_SET_PDEATHSIG, 0);
+  if (sync_send(c->sync_child, SYNC_CREATED, 0, NULL, 0) < 0)
+    _exit(1);
+
+  if (c->mode == MODE_CREATE) {
+    close_fd(&c->sync_child);
+    if (wait_exec_fifo(c->fifo_fd, &err) < 0) {
+      fprintf(stderr, "ulysses-oci: %s\n", err->msg);
+      _exit(1);
+    }
+    close_fd(&c->fifo_fd);
+  } else {
+    if (child_wait_for(c, SYNC_START, NULL, &err) < 0)
+      _exit(1);
+    close_fd(&c->sync_child);
+  }
+  if (state_start && cfg->hooks &&
+      hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len, "startContainer", state_start,
+                &err) < 0) {
+    fprintf(stderr, "ulysses-oci: %s\n", err->msg);
+    _exit(1);
+  }
+  process_exec(&c->proc, &err);
+  fprintf(stderr, "ulysses-oci: %s\n", err ? err->msg : "exec failed");
+  _exit(127);
+}
+
+/* ---- the runtime side ----------------------------------------------------- */
+
+static pid_t clone_init(struct container *c, uoci_error **err)
+{
+  struct clone_args args = { .exit_signal = SIGCHLD };
+  args.flags = (unsigned) (c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME));
+  int cgfd = c->cg ? cgroup_clone_into_fd(c->cg) : -1;
+  if (cgfd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (unsigned) cgfd;
+  }
+  pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && cgfd >= 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+    /* Older kernels: no CLONE_INTO_CGROUP; the child joins by itself. */
+    args.flags &= ~CLONE_INTO_CGROUP;
+    args.cgroup = 0;
+    c->child_joins_cgroup = true;
+    pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+  } else if (cgfd >= 0) {
+    c->child_joins_cgroup = false;
+  }
+  if (pid < 0 && errno == ENOSYS)
+    pid = (pid_t) syscall(SYS_clone, (unsigned long) args.flags | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid < 0)
+    return uoci_fail(err, errno, "clone the container init");
+  return pid;
+}
+
+/* Enter the pid namespace to join (for our children only) and the new time
+ * namespace with its offsets, around the clone; restore afterwards so hooks
+ * the runtime runs later stay in the host's namespaces. */
+static int enter_for_children(struct container *c, int *saved_pid, int *saved_time, uoci_error **err)
+{
+  *saved_pid = *saved_time = -1;
+  if (c->ns.join_fd[NS_PID] >= 0) {
+    *saved_pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (setns(c->ns.join_fd[NS_PID], CLONE_NEWPID) < 0)
+      return uoci_fail(err, errno, "join pid namespace");
+  }
+  if (c->ns.join_fd[NS_TIME] >= 0) {
+    *saved_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (setns(c->ns.join_fd[NS_TIME], CLONE_NEWTIME) < 0)
+      return uoci_fail(err, errno, "join time namespace");
+  } else if (c->ns.new_flags & CLONE_NEWTIME) {
+    *saved_time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+    if (unshare(CLONE_NEWTIME) < 0)
+      return uoci_fail(err, errno, "create time namespace");
+    const ocispec_linux *l = c->cfg->linux;
+    for (size_t i = 0; i < l->time_offsets.len; i++) {
+      const char *clock = l->time_offsets.keys[i];
+      if (strcmp(clock, "monotonic") && strcmp(clock, "boottime"))
+        return uoci_fail(err, 0, "config.json: .linux.timeOffsets: unknown clock \"%s\"", clock);
+      _cleanup_free_ char *line = xasprintf("%s %lld %u\n", clock, (long long) l->time_offsets.values[i].secs,
+                                            l->time_offsets.values[i].nanosecs);
+      if (write_file_at(AT_FDCWD, "/proc/self/timens_offsets", line, strlen(line), false, err) < 0)
+        return uoci_error_prefix(err, "time namespace offsets");
+    }
+  }
+  return 0;
+}
+
+static void leave_for_children(int saved_pid, int saved_time)
+{
+  if (saved_pid >= 0) {
+    setns(saved_pid, CLONE_NEWPID);
+    close(saved_pid);
+  }
+  if (saved_time >= 0) {
+    setns(saved_time, CLONE_NEWTIME);
+    close(saved_time);
+  }
+}
+
+static char *make_state_json(struct container *c, enum container_status s)
+{
+  struct uoci_state st = { .id = (char *) c->o->id, .pid = c->pid, .bundle = c->bundle, .rootfs = c->rootfs,
+                           .created = c->created, .owner = geteuid(), .dirfd = -1 };
+  return state_json(&st, s, &c->cfg->annotations, false);
+}
+
+/* Run prestart + createRuntime hooks and answer with the states the init's
+ * own hooks need (createContainer, then startContainer), NUL separated. */
+static int parent_run_create_hooks(struct container *c, uoci_error **err)
+{
+  const ocispec_hooks *h = c->cfg->hooks;
+  _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATING);
+  if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, err) < 0)
+    return -1;
+  if (h && hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", creating, err) < 0)
+    return -1;
+  _cleanup_free_ char *created = make_state_json(c, STATUS_CREATED);
+  size_t l1 = strlen(creating), l2 = strlen(created);
+  _cleanup_free_ char *payload = xmalloc(l1 + l2 + 2);
+  memcpy(payload, creating, l1 + 1);
+  memcpy(payload + l1 + 1, created, l2 + 1);
+  int r = sync_send(c->sync_parent, SYNC_HOOKS_DONE, 0, payload, l1 + l2 + 2);
+  if (r < 0)
+    return uoci_fail(err, -r, "send to container init");
+  return 0;
+}
+
+/* Read the init's messages until it reports CREATED. */
+static int parent_wait_created(struct container *c, uoci_error **err)
+{
+  static char buf[SYNC_MAX_PAYLOAD];
+  for (;;) {
+    struct sync_hdr h;
+    ssize_t n = sync_recv(c->sync_parent, &h, buf, sizeof buf);
+    if (n < 0)
+      return uoci_fail(err, (int) -n, "read from container init");
+    switch (h.type) {
+    case SYNC_CREATE_HOOKS:
+      if (parent_run_create_hooks(c, err) < 0)
+        return -1;
+      break;
+    case SYNC_CREATED:
+      return 0;
+    case SYNC_ERROR:
+      return uoci_fail(err, 0, "%s", buf);
+    default: {
+      int status = 0;
+      if (waitpid(c->pid, &status, WNOHANG) == c->pid && WIFSIGNALED(status))
+        return uoci_fail(err, 0, "container init killed by signal %d during create", WTERMSIG(status));
+      return uoci_fail(err, 0, "container init exited during create");
+    }
+    }
+  }
+}
+
+static int setup_terminal_sockets(struct container *c, uoci_error **err)
+{
+  bool terminal = c->cfg->process->has_terminal && c->cfg->process->terminal;
+  if (!terminal)
+    return 0;
+  if (c->o->console_socket) {
+    c->console_fd = terminal_connect(c->o->console_socket, err);
+    return c->console_fd < 0 ? -1 : 0;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return uoci_fail(err, errno, "console socketpair");
+  c->console_master_end = sv[0];
+  c->console_fd = sv[1];
+  return 0;
+}
+
+static int make_exec_fifo(struct container *c, uoci_error **err)
+{
+  if (mkfifoat(c->state_dirfd, "exec.fifo", 0600) < 0)
+    return uoci_fail(err, errno, "create exec.fifo");
+  /* 0622: the init may have dropped to a non-root uid when it opens it. */
+  if (fchmodat(c->state_dirfd, "exec.fifo", 0622, 0) < 0)
+    return uoci_fail(err, errno, "chmod exec.fifo");
+  c->fifo_fd = openat(c->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return uoci_fail(err, errno, "open exec.fifo");
+  return 0;
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void forward_signal(int sig)
+{
+  if (forward_pid > 0)
+    kill(forward_pid, sig);
+}
+
+static void install_forwarding(pid_t pid)
+{
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  forward_pid = pid;
+  struct sigaction sa = { .sa_handler = forward_signal };
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+static int wait_exit_status(pid_t pid)
+{
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return 255;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 255;
+}
+
+/* Undo a create that failed half-way. */
+static void abort_create(struct container *c, bool state_dir)
+{
+  if (c->pid > 0) {
+    kill(c->pid, SIGKILL);
+    while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  if (c->cg) {
+    uoci_error *e = NULL;
+    if (cgroup_destroy(c->cg, &e) < 0)
+      log_warn("cleanup: %s", e->msg);
+    uoci_error_free(e);
+  }
+  if (state_dir && c->state_dirfd >= 0) {
+    uoci_error *e = NULL;
+    if (state_remove(c->g->root, c->o->id, c->state_dirfd, &e) < 0)
+      log_warn("cleanup: %s", e->msg);
+    uoci_error_free(e);
+  }
+}
+
+static int create_state_dir(struct container *c, uoci_error **err)
+{
+  c->state_dirfd = state_dir_create(c->g->root, c->o->id, err);
+  if (c->state_dirfd < 0)
+    return -1;
+  return write_file_atomic_at(c->state_dirfd, "config.json", c->config_text, c->config_len, err);
+}
+
+/* Device rules every container gets after its own (as runc does): mknod of
+ * anything (the node still needs r/w to be used), the default /dev nodes,
+ * ptys, and each node listed in linux.devices. */
+static void add_default_device_rules(ocispec_config *cfg)
+{
+  static const struct { char type; int64_t major, minor; const char *access; } rules[] = {
+    { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },   { 'c', 1, 3, "rwm" },   { 'c', 1, 5, "rwm" },
+    { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },   { 'c', 1, 9, "rwm" },   { 'c', 5, 0, "rwm" },
+    { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" },   { 'c', 136, -1, "rwm" }, { 'c', 10, 200, "rwm" },
+  };
+  ocispec_linux *l = cfg->linux;
+  if (l == NULL || l->resources == NULL || l->resources->devices_len == 0)
+    return; /* no device rules asked for: the cgroup stays as it is */
+  ocispec_resources *r = l->resources;
+  size_t extra = ARRAY_SIZE(rules) + l->devices_len;
+  r->devices = xrealloc(r->devices, (r->devices_len + extra) * sizeof *r->devices);
+  for (size_t i = 0; i < extra; i++) {
+    ocispec_device_cgroup *d = &r->devices[r->devices_len++];
+    memset(d, 0, sizeof *d);
+    d->allow = d->has_allow = true;
+    char type[2] = { 0 };
+    if (i < ARRAY_SIZE(rules)) {
+      type[0] = rules[i].type;
+      d->major = rules[i].major;
+      d->minor = rules[i].minor;
+      d->access = xstrdup(rules[i].access);
+    } else {
+      const ocispec_device *dev = &l->devices[i - ARRAY_SIZE(rules)];
+      type[0] = dev->type && dev->type[0] == 'b' ? 'b' : 'c';
+      d->major = dev->major;
+      d->minor = dev->minor;
+      d->access = xstrdup("rwm");
+    }
+    d->type = xstrdup(type);
+    d->has_major = d->major >= 0;
+    d->has_minor = d->minor >= 0;
+  }
+}
+
+static int create_cgroup(struct container *c, uoci_error **err)
+{
+  add_default_device_rules(c->cfg);
+  bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0;
+  struct cgroup_create_opts co = {
+    .id = c->o->id,
+    .cgroups_path = c->cfg->linux ? c->cfg->linux->cgroups_path : NULL,
+    .resources = c->cfg->linux ? c->cfg->linux->resources : NULL,
+    .systemd = c->g->systemd_cgroup,
+    .rootless = c->g->rootless,
+    /* A thread in a new user namespace has no rights on the host's cgroup
+     * files; the parent moves it instead. */
+    .self_join = !new_userns && !c->g->systemd_cgroup,
+  };
+  if (cgroup_create(&co, &c->cg, err) < 0)
+    return -1;
+  c->child_joins_cgroup = co.self_join;
+  c->parent_step = new_userns || !co.self_join;
+  return 0;
+}
+
+static int parent_after_clone(struct container *c, uoci_error **err)
+{
+  if (c->ns.new_flags & CLONE_NEWUSER) {
+    const ocispec_linux *l = c->cfg->linux;
+    if (write_id_map(c->pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0 ||
+        write_id_map(c->pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
+      return -1;
+  }
+  if (c->cg && !c->child_joins_cgroup && cgroup_clone_into_fd(c->cg) < 0 &&
+      cgroup_attach_pid(c->cg, c->pid, err) < 0)
+    return -1;
+  if (c->parent_step) {
+    int r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
+    if (r < 0)
+      return uoci_fail(err, -r, "send to container init");
+  }
+  return 0;
+}
+
+static int save_state(struct container *c, uoci_error **err)
+{
+  _cleanup_free_ char *cg = c->cg ? cgroup_to_string(c->cg) : NULL;
+  struct uoci_state st = {
+    .id = (char *) c->o->id,
+    .pid = c->pid,
+    .start_time = proc_start_time(c->pid),
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .created = c->created,
+    .cgroup = cg,
+    .owner = geteuid(),
+    .dirfd = c->state_dirfd,
+  };
+  return state_save(&st, err);
+}
+
+int container_create(const struct uoci_globals *g, const struct create_opts *o, enum create_mode mode,
+                     uoci_error **err)
+{
+  struct container c;
+  container_init(&c);
+  c.g = g;
+  c.o = o;
+  c.mode = mode;
+  int ret = -1;
+  bool made_state = false;
+
+  if (state_validate_id(o->id, err) < 0 || load_bundle(&c, err) < 0 || validate(&c, err) < 0)
+    goto out;
+  c.hooks_round_trip = has_hooks(c.cfg->hooks, true);
+  if (setup_terminal_sockets(&c, err) < 0)
+    goto out;
+  if (create_state_dir(&c, err) < 0) {
+    /* "already exists" must leave the other container's directory alone */
+    made_state = c.state_dirfd >= 0;
+    goto fail;
+  }
+  made_state = true;
+  c.created = rfc3339_now();
+  if (mode == MODE_CREATE && make_exec_fifo(&c, err) < 0)
+    goto fail;
+  if (create_cgroup(&c, err) < 0)
+    goto fail;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    uoci_fail(err, errno, "socketpair");
+    goto fail;
+  }
+  c.sync_parent = sv[0];
+  c.sync_child = sv[1];
+
+  int saved_pid, saved_time;
+  if (enter_for_children(&c, &saved_pid, &saved_time, err) < 0) {
+    leave_for_children(saved_pid, saved_time);
+    goto fail;
+  }
+  fflush(NULL);
+  c.pid = clone_init(&c, err);
+  if (c.pid == 0)
+    child_main(&c);
+  leave_for_children(saved_pid, saved_time);
+  if (c.pid < 0) {
+    c.pid = 0;
+    goto fail;
+  }
+  close_fd(&c.sync_child);
+  close_fd(&c.console_fd);
+  if (c.cg)
+    cgroup_close_fds(c.cg);
+  if (parent_after_clone(&c, err) < 0 || parent_wait_created(&c, err) < 0)
+    goto fail;
+  if (save_state(&c, err) < 0)
+    goto fail;
+  if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
+    goto fail;
+
+  if (mode == MODE_CREATE) {
+    ret = 0;
+    goto out;
+  }
+
+  /* run: let the init go on, then poststart hooks. */
+  int r = sync_send(c.sync_parent, SYNC_START, 0, NULL, 0);
+  if (r < 0) {
+    uoci_fail(err, -r, "start container init");
+    goto fail;
+  }
+  close_fd(&c.sync_parent);
+  if (c.cfg->hooks && c.cfg->hooks->poststart_len) {
+    _cleanup_free_ char *st = make_state_json(&c, STATUS_RUNNING);
+    hooks_run_warn(c.cfg->hooks->poststart, c.cfg->hooks->poststart_len, "poststart", st);
+  }
+  if (mode == MODE_RUN_DETACH) {
+    ret = 0;
+    goto out;
+  }
+  /* Unlock while the container runs, so `state`, `kill`, `exec` work. */
+  close_fd(&c.state_dirfd);
+
+  install_forwarding(c.pid);
+  if (c.console_master_end >= 0) {
+    int master = terminal_recv_fd(c.console_master_end);
+    if (master >= 0) {
+      terminal_proxy(master);
+      close(master);
+    }
+  }
+  int status = wait_exit_status(c.pid);
+  forward_pid = 0;
+  if (!o->keep) {
+    struct uoci_state st = { 0 };
+    uoci_error *e = NULL;
+    if (state_load(g->root, o->id, &st, &e) == 0)
+      container_cleanup(g, &st, &e);
+    if (e)
+      log_warn("%s", e->msg);
+    uoci_error_free(e);
+    state_release(&st);
+  }
+  ret = status;
+  goto out;
+
+fail:
+  abort_create(&c, made_state);
+out:
+  container_release(&c);
+  return ret;
+}
+
+/* ---- start ------------------------------------------------------------------ */
+
+static int open_fifo_and_release(struct uoci_state *st, uoci_error **err)
+{
+  _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open exec.fifo");
+  for (;;) {
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int r = poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR)
+      return uoci_fail(err, errno, "wait for container init");
+    if (r > 0 && (p.revents & POLLIN)) {
+      char b;
+      if (read(fd, &b, 1) == 1)
+        break;
+    }
+    if (state_status(st) == STATUS_STOPPED)
+      return uoci_fail(err, 0, "container \"%s\" init exited before start", st->id);
+  }
+  unlinkat(st->dirfd, "exec.fifo", 0);
+  return 0;
+}
+
+int container_start(const struct uoci_globals *g, const char *id, uoci_error **err)
+{
+  struct uoci_state st;
+  if (state_load(g->root, id, &st, err) < 0)
+    return -1;
+  int ret = -1;
+  enum container_status s = state_status(&st);
+  if (s != STATUS_CREATED) {
+    uoci_fail(err, 0, "cannot start container \"%s\": it is %s, not created", id, status_name(s));
+    goto out;
+  }
+  ocispec_config *cfg = state_config(&st, err);
+  if (cfg == NULL)
+    goto out;
+  if (open_fifo_and_release(&st, err) == 0) {
+    ret = 0;
+    if (cfg->hooks && cfg->hooks->poststart_len) {
+      _cleanup_free_ char *json = state_json(&st, STATUS_RUNNING, &cfg->annotations, false);
+      hooks_run_warn(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json);
+    }
+  }
+  ocispec_config_free(cfg);
+out:
+  state_release(&st);
+  return ret;
+}
+
+/* ---- delete ------------------------------------------------------------------ */
+
+static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg)
+{
+  if (cg) {
+    uoci_error *e = NULL;
+    cgroup_kill_all(cg, SIGKILL, &e);
+    uoci_error_free(e);
+  }
+  if (st->pid > 0 && state_status(st) != STATUS_STOPPED)
+    kill(st->pid, SIGKILL);
+  /* The init may be our child (run) or someone else's: poll /proc. */
+  for (int i = 0; i < 2000 && st->pid > 0; i++) {
+    if (waitpid(st->pid, NULL, WNOHANG) == st->pid)
+      break;
+    unsigned long long t = proc_start_time(st->pid);
+    if (t == 0 || (st->start_time && t != st->start_time))
+      break;
+    poll(NULL, 0, 5);
+  }
+}
+
+int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err)
+{
+  uoci_error *cfgerr = NULL;
+  ocispec_config *cfg = state_config(st, &cfgerr);
+  uoci_error_free(cfgerr);
+  int ret = 0;
+  if (st->cgroup) {
+    uoci_cgroup *cg = NULL;
+    if (cgroup_from_string(st->cgroup, &cg, err) < 0 || cgroup_destroy(cg, err) < 0)
+      ret = -1;
+    cgroup_free(cg);
+  }
+  if (cfg && cfg->hooks && cfg->hooks->poststop_len) {
+    _cleanup_free_ char *json = state_json(st, STATUS_STOPPED, &cfg->annotations, false);
+    hooks_run_warn(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop", json);
+  }
+  ocispec_config_free(cfg);
+  if (ret < 0)
+    return -1;
+  return state_remove(g->root, st->id, st->dirfd, err);
+}
+
+int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
+{
+  struct uoci_state st;
+  if (state_load(g->root, id, &st, err) < 0)
+    return -1;
+  int ret = -1;
+  enum container_status s = state_status(&st);
+  if (s != STATUS_STOPPED) {
+    if (!force) {
+      uoci_fail(err, 0, "cannot delete container \"%s\" that is not stopped: %s", id, status_name(s));
+      goto out;
+    }
+    uoci_cgroup *cg = NULL;
+    uoci_error *e = NULL;
+    if (st.cgroup && cgroup_from_string(st.cgroup, &cg, &e) == 0 && s == STATUS_PAUSED)
+      cgroup_freeze(cg, false, &e);
+    kill_and_wait(&st, cg);
+    cgroup_free(cg);
+    uoci_error_free(e);
+  }
+  ret = container_cleanup(g, &st, err);
+out:
+  state_release(&st);
+  return ret;
+}

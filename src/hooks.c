@@ -1,0 +1,101 @@
+/* hooks.c - see hooks.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hooks.h"
+#include "log.h"
+#include "utils.h"
+
+static long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Child side: stdin from the pipe, argv/env from the hook, exec. */
+static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd)
+{
+  if (dup2(in_fd, 0) < 0)
+    _exit(127);
+  /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
+  syscall(SYS_close_range, 3, ~0U, 0);
+  char *default_argv[] = { h->path, NULL };
+  char **argv = h->args_len ? strv_terminated(h->args, h->args_len) : default_argv;
+  char **envp = strv_terminated(h->env, h->env_len);
+  execve(h->path, argv, envp);
+  _exit(127);
+}
+
+static int run_one(const ocispec_hook *h, const char *stage, const char *state, uoci_error **err)
+{
+  if (h->path == NULL || h->path[0] != '/')
+    return uoci_fail(err, 0, "%s hook: path \"%s\" must be absolute", stage, h->path ? h->path : "");
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return uoci_fail(err, errno, "%s hook %s: pipe", stage, h->path);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return uoci_fail(err, errno, "%s hook %s: fork", stage, h->path);
+  }
+  if (pid == 0) {
+    close(p[1]);
+    exec_hook(h, p[0]);
+  }
+  close(p[0]);
+  /* The hook may not read stdin at all: ignore EPIPE. */
+  signal(SIGPIPE, SIG_IGN);
+  (void) write_all(p[1], state, strlen(state));
+  close(p[1]);
+
+  long deadline = h->has_timeout && h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
+  int status;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, deadline < 0 ? 0 : WNOHANG);
+    if (r == pid)
+      break;
+    if (r < 0 && errno != EINTR)
+      return uoci_fail(err, errno, "%s hook %s: wait", stage, h->path);
+    if (deadline >= 0 && now_ms() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return uoci_fail(err, 0, "%s hook %s: timed out after %d seconds", stage, h->path, h->timeout);
+    }
+    if (r == 0)
+      poll(NULL, 0, 5);
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && access(h->path, X_OK) < 0)
+    return uoci_fail(err, errno, "%s hook %s", stage, h->path);
+  if (WIFEXITED(status))
+    return uoci_fail(err, 0, "%s hook %s: exited with status %d", stage, h->path, WEXITSTATUS(status));
+  return uoci_fail(err, 0, "%s hook %s: killed by signal %d", stage, h->path, WTERMSIG(status));
+}
+
+int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, uoci_error **err)
+{
+  for (size_t i = 0; i < n; i++)
+    if (run_one(&hooks[i], stage, state_json, err) < 0)
+      return -1;
+  return 0;
+}
+
+void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json)
+{
+  for (size_t i = 0; i < n; i++) {
+    uoci_error *e = NULL;
+    if (run_one(&hooks[i], stage, state_json, &e) < 0)
+      log_warn("%s", e->msg);
+    uoci_error_free(e);
+  }
+}

@@ -1,0 +1,219 @@
+/* main.c - global options and verb dispatch, runc-compatible. */
+#include "config.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "log.h"
+#include "utils.h"
+
+static const struct command commands[] = {
+  { "create", cmd_create, "create a container (its init waits for start)",
+    "Usage: ulysses-oci [global options] create [options] CONTAINER_ID\n\n"
+    "Create a container from the bundle; its init waits for `start`.\n\n"
+    "Options:\n"
+    "  -b, --bundle DIR          bundle directory (default: current directory)\n"
+    "      --pid-file FILE       write the init's pid (bare number) to FILE\n"
+    "      --console-socket PATH unix socket to receive the pty master (process.terminal)\n"
+    "      --no-pivot            use MS_MOVE+chroot instead of pivot_root\n"
+    "      --no-new-keyring      keep the caller's session keyring\n"
+    "      --preserve-fds N      pass N extra fds (3..3+N-1) to the container\n" },
+  { "start", cmd_start, "start a created container", "Usage: ulysses-oci [global options] start CONTAINER_ID\n" },
+  { "state", cmd_state, "print the state of a container as JSON",
+    "Usage: ulysses-oci [global options] state CONTAINER_ID\n" },
+  { "kill", cmd_kill, "send a signal to the container's init (or all its processes)",
+    "Usage: ulysses-oci [global options] kill [--all] CONTAINER_ID [SIGNAL]\n\n"
+    "SIGNAL: a name (TERM, SIGTERM) or a number (15); default SIGTERM.\n"
+    "  -a, --all   signal every process of the container\n" },
+  { "delete", cmd_delete, "delete a stopped container (with --force, any container)",
+    "Usage: ulysses-oci [global options] delete [--force] CONTAINER_ID\n\n"
+    "  -f, --force   kill the container first if it is not stopped\n" },
+  { "run", cmd_run, "create and start a container, by default waiting for it",
+    "Usage: ulysses-oci [global options] run [options] CONTAINER_ID\n\n"
+    "Options: those of create, and\n"
+    "  -d, --detach   return after starting (default: wait, delete, and exit with its status)\n"
+    "      --keep     do not delete the container after it exits\n" },
+  { "exec", cmd_exec, "run a new process in a running container",
+    "Usage: ulysses-oci [global options] exec [options] CONTAINER_ID [COMMAND [ARG...]]\n\n"
+    "  -p, --process FILE        process.json to run (instead of COMMAND)\n"
+    "  -t, --tty                 allocate a pseudo-terminal\n"
+    "      --console-socket PATH unix socket to receive the pty master\n"
+    "      --pid-file FILE       write the new process's pid to FILE\n"
+    "  -d, --detach              do not wait for the process\n"
+    "      --cwd DIR             working directory\n"
+    "  -e, --env KEY=VALUE       add an environment variable (repeatable)\n"
+    "  -u, --user UID[:GID]      user to run as\n"
+    "  -c, --cap CAP             add a capability (repeatable)\n"
+    "      --no-new-privs        set no_new_privileges\n"
+    "      --preserve-fds N      pass N extra fds\n"
+    "      --process-label L     SELinux process label\n"
+    "      --apparmor PROFILE    AppArmor profile\n" },
+  { "list", cmd_list, "list containers",
+    "Usage: ulysses-oci [global options] list [--format table|json] [-q]\n\n"
+    "  -f, --format FMT   table (default) or json\n"
+    "  -q, --quiet        print only the ids\n" },
+  { "spec", cmd_spec, "write a default config.json",
+    "Usage: ulysses-oci spec [--bundle DIR] [--rootless]\n\n"
+    "  -b, --bundle DIR   where to write config.json (default: current directory)\n"
+    "      --rootless     a config for an unprivileged user (user namespace, no cgroup limits)\n" },
+  { "features", cmd_features, "print the runtime's features as JSON",
+    "Usage: ulysses-oci features\n" },
+  { "update", cmd_update, "update a container's resource limits",
+    "Usage: ulysses-oci [global options] update [options] CONTAINER_ID\n\n"
+    "  -r, --resources FILE      linux.resources JSON (\"-\" for stdin); the flags below override it\n"
+    "      --memory N            memory limit (bytes, or 512m, 1g; -1 unlimited)\n"
+    "      --memory-swap N       memory+swap limit\n"
+    "      --memory-reservation N  soft limit\n"
+    "      --kernel-memory N, --kernel-memory-tcp N\n"
+    "      --cpu-shares N        relative weight (also --cpu-share)\n"
+    "      --cpu-quota N, --cpu-period N   CFS quota/period in microseconds\n"
+    "      --cpu-rt-period N, --cpu-rt-runtime N\n"
+    "      --cpuset-cpus LIST, --cpuset-mems LIST\n"
+    "      --pids-limit N        maximum number of tasks (-1 unlimited)\n"
+    "      --blkio-weight N      block I/O weight (10-1000)\n" },
+  { "pause", cmd_pause, "freeze every process of a running container",
+    "Usage: ulysses-oci [global options] pause CONTAINER_ID\n" },
+  { "resume", cmd_resume, "thaw a paused container", "Usage: ulysses-oci [global options] resume CONTAINER_ID\n" },
+  { "ps", cmd_ps, "list the processes of a container",
+    "Usage: ulysses-oci [global options] ps [--format table|json] CONTAINER_ID [PS_ARGS...]\n\n"
+    "  -f, --format FMT   table (default: the host's `ps -ef`, or PS_ARGS, filtered) or json (array of pids)\n" },
+  { "events", cmd_events, "print a container's resource usage and OOM events as JSON lines",
+    "Usage: ulysses-oci [global options] events [--stats] [--interval D] CONTAINER_ID\n\n"
+    "      --stats        print the statistics once and exit\n"
+    "      --interval D   time between statistics (default 5s)\n" },
+};
+
+static void usage(FILE *f)
+{
+  fprintf(f, "Usage: ulysses-oci [global options] COMMAND [options] [arguments]\n\n"
+             "An OCI runtime: runs containers from OCI bundles.\n\nCommands:\n");
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nGlobal options:\n"
+             "  --root DIR             state directory (default /run/ulysses-oci)\n"
+             "  --log FILE             also write errors and debug output to FILE\n"
+             "  --log-format text|json format of --log (json: runc-style lines)\n"
+             "  --debug                debug output\n"
+             "  --systemd-cgroup       place the container's cgroup through systemd\n"
+             "  --version, -v          print the version\n"
+             "  --help, -h             this help\n");
+}
+
+void command_help(const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    if (strcmp(commands[i].name, name) == 0)
+      fputs(commands[i].usage, stdout);
+}
+
+int expect_id(int argc, char **argv, int optind_, const char *verb, const char **id, uoci_error **err)
+{
+  if (optind_ >= argc)
+    return uoci_fail(err, 0, "%s: missing container id (see `ulysses-oci %s --help`)", verb, verb);
+  if (argc - optind_ > 1)
+    return uoci_fail(err, 0, "%s: unexpected argument \"%s\"", verb, argv[optind_ + 1]);
+  *id = argv[optind_];
+  return 0;
+}
+
+static void print_version(void)
+{
+  /* runc's shape: containerd and podman parse the first line and "spec:". */
+  printf("ulysses-oci version %s\nspec: %s\n", PACKAGE_VERSION, "1.3.0");
+}
+
+static const char *default_root(bool *rootless)
+{
+  *rootless = geteuid() != 0;
+  if (!*rootless)
+    return "/run/ulysses-oci";
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  static char buf[4096];
+  if (xdg && *xdg)
+    snprintf(buf, sizeof buf, "%s/ulysses-oci", xdg);
+  else
+    snprintf(buf, sizeof buf, "/tmp/ulysses-oci-%u", (unsigned) geteuid());
+  return buf;
+}
+
+int main(int argc, char **argv)
+{
+  struct uoci_globals g = { 0 };
+  g.root = default_root(&g.rootless);
+  const char *log_format = "text";
+  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL };
+  static const struct option opts[] = {
+    { "root", required_argument, 0, OPT_ROOT },
+    { "log", required_argument, 0, OPT_LOG },
+    { "log-format", required_argument, 0, OPT_LOG_FORMAT },
+    { "log-level", required_argument, 0, OPT_LOG_LEVEL },
+    { "debug", no_argument, 0, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, 0, OPT_SYSTEMD },
+    { "rootless", required_argument, 0, OPT_ROOTLESS },
+    { "criu", required_argument, 0, OPT_CRIU },
+    { "version", no_argument, 0, 'v' },
+    { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 },
+  };
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_ROOT: g.root = optarg; break;
+    case OPT_LOG: g.log = optarg; break;
+    case OPT_LOG_FORMAT: log_format = optarg; break;
+    case OPT_LOG_LEVEL: if (strcmp(optarg, "debug") == 0) g.debug = true; break;
+    case OPT_DEBUG: g.debug = true; break;
+    case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+    case OPT_ROOTLESS: if (strcmp(optarg, "true") == 0) g.rootless = true; else if (strcmp(optarg, "false") == 0) g.rootless = false; break;
+    case OPT_CRIU: break;
+    case 'v': print_version(); return 0;
+    case 'h': usage(stdout); return 0;
+    default:
+      fprintf(stderr, "ulysses-oci: unknown global option \"%s\" (see ulysses-oci --help)\n", argv[optind - 1]);
+      return 1;
+    }
+  }
+  if (strcmp(log_format, "json") != 0 && strcmp(log_format, "text") != 0) {
+    fprintf(stderr, "ulysses-oci: --log-format: expected text or json, got \"%s\"\n", log_format);
+    return 1;
+  }
+  g.log_json = strcmp(log_format, "json") == 0;
+  log_init(g.log, g.log_json, g.debug);
+  if (optind >= argc) {
+    usage(stderr);
+    return 1;
+  }
+  const char *verb = argv[optind];
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+    if (strcmp(commands[i].name, verb) != 0)
+      continue;
+    int vargc = argc - optind;
+    char **vargv = argv + optind;
+    for (int k = 1; k < vargc; k++) {
+      if (strcmp(vargv[k], "--") == 0)
+        break;
+      if (strcmp(vargv[k], "--help") == 0 || strcmp(vargv[k], "-h") == 0) {
+        fputs(commands[i].usage, stdout);
+        return 0;
+      }
+      if (vargv[k][0] != '-' && strcmp(verb, "exec") == 0)
+        break; /* exec's COMMAND may have its own --help */
+    }
+    uoci_error *err = NULL;
+    optind = 0; /* GNU getopt: start over for the verb's own options */
+    opterr = 0;
+    int r = commands[i].fn(&g, vargc, vargv, &err);
+    if (r < 0) {
+      log_error("%s", err && err->msg ? err->msg : "failed");
+      uoci_error_free(err);
+      return 1;
+    }
+    return r;
+  }
+  fprintf(stderr, "ulysses-oci: unknown command \"%s\" (see ulysses-oci --help)\n", verb);
+  return 1;
+}

@@ -1,0 +1,132 @@
+/* namespaces.c - see namespaces.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "namespaces.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct {
+  const char *spec_name; /* linux.namespaces[].type */
+  const char *proc_name; /* /proc/PID/ns/<name> */
+  int flag;
+} kinds[NS_COUNT] = {
+  [NS_USER] = { "user", "user", CLONE_NEWUSER },     [NS_MNT] = { "mount", "mnt", CLONE_NEWNS },
+  [NS_PID] = { "pid", "pid", CLONE_NEWPID },         [NS_NET] = { "network", "net", CLONE_NEWNET },
+  [NS_IPC] = { "ipc", "ipc", CLONE_NEWIPC },         [NS_UTS] = { "uts", "uts", CLONE_NEWUTS },
+  [NS_CGROUP] = { "cgroup", "cgroup", CLONE_NEWCGROUP }, [NS_TIME] = { "time", "time", CLONE_NEWTIME },
+};
+
+int ns_kind_from_name(const char *name)
+{
+  for (int k = 0; k < NS_COUNT; k++)
+    if (name && strcmp(kinds[k].spec_name, name) == 0)
+      return k;
+  return -1;
+}
+
+int ns_clone_flag(enum ns_kind k) { return kinds[k].flag; }
+const char *ns_proc_name(enum ns_kind k) { return kinds[k].proc_name; }
+
+static void plan_init(struct ns_plan *plan)
+{
+  memset(plan, 0, sizeof *plan);
+  for (int k = 0; k < NS_COUNT; k++)
+    plan->join_fd[k] = -1;
+}
+
+int ns_plan_from_spec(const ocispec_linux *linux, struct ns_plan *plan, uoci_error **err)
+{
+  plan_init(plan);
+  if (linux == NULL)
+    return 0;
+  for (size_t i = 0; i < linux->namespaces_len; i++) {
+    const ocispec_namespace *ns = &linux->namespaces[i];
+    int k = ns_kind_from_name(ns->type);
+    if (k < 0) {
+      ns_plan_close(plan);
+      return uoci_fail(err, 0, "config.json: .linux.namespaces[%zu].type: unknown namespace type \"%s\"", i,
+                       ns->type ? ns->type : "");
+    }
+    if (plan->present[k]) {
+      ns_plan_close(plan);
+      return uoci_fail(err, 0, "config.json: .linux.namespaces[%zu]: duplicate namespace \"%s\"", i, ns->type);
+    }
+    plan->present[k] = true;
+    if (ns->path && *ns->path) {
+      int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        int e = errno;
+        ns_plan_close(plan);
+        return uoci_fail(err, e, "%s namespace path %s", ns->type, ns->path);
+      }
+      plan->join_fd[k] = fd;
+    } else {
+      plan->new_flags |= kinds[k].flag;
+    }
+  }
+  return 0;
+}
+
+int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err)
+{
+  plan_init(plan);
+  for (int k = 0; k < NS_COUNT; k++) {
+    char path[64], self[64];
+    struct stat theirs, ours;
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) pid, kinds[k].proc_name);
+    snprintf(self, sizeof self, "/proc/self/ns/%s", kinds[k].proc_name);
+    if (stat(path, &theirs) < 0) {
+      if (errno == ENOENT)
+        continue; /* namespace kind not supported by this kernel */
+      int e = errno;
+      ns_plan_close(plan);
+      return uoci_fail(err, e, "container process %d: %s", (int) pid, path);
+    }
+    if (stat(self, &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev)
+      continue; /* shared with the host: nothing to join */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      ns_plan_close(plan);
+      return uoci_fail(err, e, "open %s", path);
+    }
+    plan->join_fd[k] = fd;
+    plan->present[k] = true;
+  }
+  return 0;
+}
+
+int ns_join_all(struct ns_plan *plan, int skip, uoci_error **err)
+{
+  /* The user namespace first: it owns the others, and joining it gives the
+   * capabilities needed to join them. */
+  static const enum ns_kind order[] = { NS_USER, NS_MNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_PID, NS_TIME };
+  for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+    enum ns_kind k = order[i];
+    if (plan->join_fd[k] < 0 || (kinds[k].flag & skip))
+      continue;
+    if (setns(plan->join_fd[k], kinds[k].flag) < 0)
+      return uoci_fail(err, errno, "join %s namespace", kinds[k].spec_name);
+    close(plan->join_fd[k]);
+    plan->join_fd[k] = -1;
+  }
+  return 0;
+}
+
+void ns_plan_close(struct ns_plan *plan)
+{
+  for (int k = 0; k < NS_COUNT; k++) {
+    if (plan->join_fd[k] >= 0)
+      close(plan->join_fd[k]);
+    plan->join_fd[k] = -1;
+  }
+}

@@ -1,0 +1,38 @@
+/* namespaces.h - linux.namespaces: which to create (clone/unshare flags) and
+ * which to join (fds opened in the parent from `path`, setns in the child). */
+#ifndef UOCI_NAMESPACES_H
+#define UOCI_NAMESPACES_H
+
+#include <stdbool.h>
+#include "error.h"
+#include "ocispec.h"
+
+enum ns_kind { NS_USER, NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_TIME, NS_COUNT };
+
+struct ns_plan {
+  int new_flags;        /* CLONE_NEW* of the namespaces to create */
+  int join_fd[NS_COUNT]; /* fd of a namespace to join (-1: none) */
+  bool present[NS_COUNT]; /* listed in the config at all */
+};
+
+/* Kind for a spec type name ("pid", "network", "mount", ...), -1 if unknown. */
+int ns_kind_from_name(const char *name);
+int ns_clone_flag(enum ns_kind k);
+const char *ns_proc_name(enum ns_kind k); /* name under /proc/PID/ns/ */
+
+/* Validate linux.namespaces (unknown or duplicate types, bad paths) and open
+ * the namespaces to join. */
+int ns_plan_from_spec(const ocispec_linux *linux, struct ns_plan *plan, uoci_error **err);
+
+/* Open the /proc/PID/ns files of a running container for exec (all kinds that differ
+ * from ours). */
+int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err);
+
+/* Child: setns() into every namespace to join, the user namespace first;
+ * `skip` (a CLONE_NEW* mask) is left out (pid is joined by the parent for its
+ * children, time likewise). */
+int ns_join_all(struct ns_plan *plan, int skip, uoci_error **err);
+
+void ns_plan_close(struct ns_plan *plan);
+
+#endif

@@ -1,0 +1,343 @@
+/* process.c - see process.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "process.h"
+#include "utils.h"
+
+static const struct { const char *name; int resource; } rlimit_names[] = {
+  { "RLIMIT_AS", RLIMIT_AS },           { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },         { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },   { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int rlimit_resource(const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+    if (name && strcmp(rlimit_names[i].name, name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds,
+                      struct process_plan *plan, uoci_error **err)
+{
+  memset(plan, 0, sizeof *plan);
+  plan->proc = p;
+  plan->preserve_fds = preserve_fds;
+  if (p == NULL)
+    return uoci_fail(err, 0, "config.json: .process: required to run a container");
+  if (p->args_len == 0 || p->args[0] == NULL || p->args[0][0] == '\0')
+    return uoci_fail(err, 0, "config.json: .process.args: must contain at least one element");
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return uoci_fail(err, 0, "config.json: .process.cwd: must be an absolute path, got \"%s\"",
+                     p->cwd ? p->cwd : "");
+  for (size_t i = 0; i < p->rlimits_len; i++) {
+    const ocispec_rlimit *r = &p->rlimits[i];
+    if (rlimit_resource(r->type) < 0)
+      return uoci_fail(err, 0, "config.json: .process.rlimits[%zu].type: unknown rlimit \"%s\"", i,
+                       r->type ? r->type : "");
+    if (r->soft > r->hard)
+      return uoci_fail(err, 0, "config.json: .process.rlimits[%zu]: soft limit %llu exceeds hard limit %llu", i,
+                       (unsigned long long) r->soft, (unsigned long long) r->hard);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(p->rlimits[j].type, r->type) == 0)
+        return uoci_fail(err, 0, "config.json: .process.rlimits[%zu].type: duplicate rlimit \"%s\"", i, r->type);
+  }
+  if (p->capabilities && caps_plan_from_spec(p->capabilities, &plan->caps, err) < 0)
+    return -1;
+  if (sc && seccomp_compile(sc, &plan->seccomp, err) < 0)
+    return -1;
+  const char *lf = getenv("LISTEN_FDS");
+  unsigned long long n;
+  if (lf && parse_uint64(lf, &n) == 0 && n > 0 && n < 1024) {
+    plan->listen_fds = (int) n;
+    if (plan->preserve_fds < plan->listen_fds)
+      plan->preserve_fds = plan->listen_fds;
+  }
+  return 0;
+}
+
+void process_plan_release(struct process_plan *plan)
+{
+  if (plan->seccomp)
+    seccomp_free(plan->seccomp);
+  plan->seccomp = NULL;
+}
+
+static int apply_scheduler(const ocispec_scheduler *s, uoci_error **err)
+{
+  static const struct { const char *name; int policy; } policies[] = {
+    { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+    { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_IDLE", SCHED_IDLE },
+#ifdef SCHED_DEADLINE
+    { "SCHED_DEADLINE", SCHED_DEADLINE },
+#endif
+  };
+  int policy = -1;
+  for (size_t i = 0; i < ARRAY_SIZE(policies); i++)
+    if (s->policy && strcmp(s->policy, policies[i].name) == 0)
+      policy = policies[i].policy;
+  if (policy < 0)
+    return uoci_fail(err, 0, "process.scheduler.policy: unknown policy \"%s\"", s->policy ? s->policy : "");
+  struct sched_param sp = { .sched_priority = s->has_priority ? s->priority : 0 };
+  if (s->has_nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
+    return uoci_fail(err, errno, "process.scheduler: set nice %d", s->nice);
+  if (sched_setscheduler(0, policy, &sp) < 0)
+    return uoci_fail(err, errno, "process.scheduler: set policy %s", s->policy);
+  return 0;
+}
+
+static int apply_io_priority(const ocispec_io_priority *io, uoci_error **err)
+{
+  static const char *const classes[] = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+                                         "IOPRIO_CLASS_IDLE" };
+  int cls = -1;
+  for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+    if (io->class && strcmp(io->class, classes[i]) == 0)
+      cls = (int) i;
+  if (cls < 0)
+    return uoci_fail(err, 0, "process.ioPriority.class: unknown class \"%s\"", io->class ? io->class : "");
+  int prio = io->has_priority ? io->priority : 0;
+  if (prio < 0 || prio > 7)
+    return uoci_fail(err, 0, "process.ioPriority.priority: %d out of range 0-7", prio);
+  if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (cls << 13) | prio) < 0)
+    return uoci_fail(err, errno, "set io priority");
+  return 0;
+}
+
+int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_process *p = plan->proc;
+  for (size_t i = 0; i < p->rlimits_len; i++) {
+    struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+    if (setrlimit(rlimit_resource(p->rlimits[i].type), &rl) < 0)
+      return uoci_fail(err, errno, "set %s to %llu/%llu", p->rlimits[i].type, (unsigned long long) rl.rlim_cur,
+                       (unsigned long long) rl.rlim_max);
+  }
+  if (p->has_oom_score_adj) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+    if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) n, false, err) < 0)
+      return uoci_error_prefix(err, "process.oomScoreAdj");
+  }
+  if (p->scheduler && apply_scheduler(p->scheduler, err) < 0)
+    return -1;
+  if (p->io_priority && apply_io_priority(p->io_priority, err) < 0)
+    return -1;
+  if (p->user && p->user->has_umask)
+    umask(p->user->umask);
+  return 0;
+}
+
+int process_chdir(const struct process_plan *plan, uoci_error **err)
+{
+  if (chdir(plan->proc->cwd) < 0)
+    return uoci_fail(err, errno, "process.cwd %s", plan->proc->cwd);
+  return 0;
+}
+
+/* HOME from the container's /etc/passwd when the config does not set it. */
+static char *home_for_uid(uid_t uid)
+{
+  _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+  if (f == NULL)
+    return NULL;
+  char line[1024];
+  while (fgets(line, sizeof line, f)) {
+    char *fields[7] = { 0 };
+    char *save = NULL, *s = line;
+    int i = 0;
+    /* strsep keeps empty fields, strtok would not */
+    while (i < 7 && (fields[i] = strsep(&s, ":")) != NULL)
+      i++;
+    if (i < 6)
+      continue;
+    unsigned long long u;
+    if (parse_uint64(fields[2], &u) == 0 && u == uid) {
+      (void) save;
+      return xstrdup(fields[5]);
+    }
+  }
+  return NULL;
+}
+
+static char **build_env(const struct process_plan *plan, uid_t uid)
+{
+  const ocispec_process *p = plan->proc;
+  size_t n = p->env_len;
+  char **env = xcalloc(n + 4, sizeof *env);
+  bool has_home = false;
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (strncmp(p->env[i], "HOME=", 5) == 0)
+      has_home = true;
+    env[k++] = p->env[i];
+  }
+  if (!has_home) {
+    char *home = home_for_uid(uid);
+    env[k++] = xasprintf("HOME=%s", home ? home : "/");
+    free(home);
+  }
+  if (plan->listen_fds > 0) {
+    env[k++] = xasprintf("LISTEN_FDS=%d", plan->listen_fds);
+    env[k++] = xstrdup("LISTEN_PID=1");
+  }
+  return env;
+}
+
+static const char *env_get(char **env, const char *name)
+{
+  size_t len = strlen(name);
+  for (; *env; env++)
+    if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+      return *env + len + 1;
+  return NULL;
+}
+
+/* Resolve args[0] against the container's PATH, as execvp would, but
+ * reporting the real reason when nothing is found. */
+static char *find_executable(const char *name, char **env, int *why)
+{
+  if (strchr(name, '/')) {
+    *why = access(name, X_OK) == 0 ? 0 : errno;
+    return xstrdup(name);
+  }
+  const char *path = env_get(env, "PATH");
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  _cleanup_free_ char *copy = xstrdup(path);
+  char *save = NULL;
+  *why = ENOENT;
+  for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
+    struct stat st;
+    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+      if (access(cand, X_OK) == 0) {
+        *why = 0;
+        return cand;
+      }
+      *why = EACCES;
+    }
+    free(cand);
+  }
+  return NULL;
+}
+
+static int set_user(const ocispec_user *u, uoci_error **err)
+{
+  uid_t uid = u && u->has_uid ? u->uid : 0;
+  gid_t gid = u && u->has_gid ? u->gid : 0;
+  size_t ngroups = u ? u->additional_gids_len : 0;
+  gid_t *groups = ngroups ? (gid_t *) u->additional_gids : NULL;
+  /* setgroups is denied in a user namespace whose /proc/PID/setgroups is
+   * "deny" (rootless): then only an empty request may fail quietly. */
+  if (setgroups(ngroups, groups) < 0 && !(errno == EPERM && ngroups == 0))
+    return uoci_fail(err, errno, "setgroups");
+  if (setresgid(gid, gid, gid) < 0)
+    return uoci_fail(err, errno, "setgid %u", (unsigned) gid);
+  if (setresuid(uid, uid, uid) < 0)
+    return uoci_fail(err, errno, "setuid %u", (unsigned) uid);
+  return 0;
+}
+
+int process_resolve(struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_process *p = plan->proc;
+  uid_t uid = p->user && p->user->has_uid ? p->user->uid : 0;
+  plan->envp = build_env(plan, uid);
+  int why = 0;
+  plan->exe = find_executable(p->args[0], plan->envp, &why);
+  if (plan->exe == NULL || why != 0)
+    return uoci_fail(err, why, "exec %s", p->args[0]);
+  plan->argv = strv_terminated(p->args, p->args_len);
+  return 0;
+}
+
+int process_exec(struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_process *p = plan->proc;
+  if (plan->exe == NULL && process_resolve(plan, err) < 0)
+    return -1;
+  /* Without no_new_privs the filter needs CAP_SYS_ADMIN to load: install it
+   * before the capabilities go, as runc does. With no_new_privs, as late as
+   * possible so the filter need only allow what follows: execve. */
+  bool nnp = p->has_no_new_privileges && p->no_new_privileges;
+  int notify_fd = -1;
+  if (plan->seccomp && !plan->seccomp_installed && !nnp) {
+    int r = seccomp_install(plan->seccomp, &notify_fd);
+    if (r < 0)
+      return uoci_fail(err, -r, "install seccomp filter");
+    plan->seccomp_installed = true;
+  }
+  if (plan->caps.present && caps_prepare_for_setuid(&plan->caps, err) < 0)
+    return -1;
+  if (set_user(p->user, err) < 0)
+    return -1;
+  if (plan->caps.present && caps_apply(&plan->caps, err) < 0)
+    return -1;
+  if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return uoci_fail(err, errno, "set no_new_privs");
+  /* Nothing of the runtime survives exec: everything above stdio and the
+   * preserved fds is closed on exec (CVE-2024-21626 class). */
+  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0)
+      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  if (syscall(SYS_close_range, 3 + plan->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+    return uoci_fail(err, errno, "close_range");
+  if (plan->seccomp && !plan->seccomp_installed) {
+    int r = seccomp_install(plan->seccomp, &notify_fd);
+    if (r < 0)
+      return uoci_fail(err, -r, "install seccomp filter");
+  }
+  execve(plan->exe, plan->argv, plan->envp);
+  return uoci_fail(err, errno, "exec %s", p->args[0]);
+}
+
+int signal_from_name(const char *s)
+{
+  static const struct { const char *name; int sig; } names[] = {
+    { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },   { "TRAP", SIGTRAP },
+    { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },     { "FPE", SIGFPE },   { "KILL", SIGKILL },
+    { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+    { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+    { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },   { "XCPU", SIGXCPU },
+    { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH }, { "IO", SIGIO },
+    { "POLL", SIGPOLL }, { "PWR", SIGPWR },       { "SYS", SIGSYS },
+  };
+  if (s == NULL || *s == '\0')
+    return -1;
+  unsigned long long n;
+  if (parse_uint64(s, &n) == 0)
+    return n >= 1 && n <= (unsigned long long) SIGRTMAX ? (int) n : -1;
+  const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+    if (strcasecmp(name, names[i].name) == 0)
+      return names[i].sig;
+  if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
+    long long off = 0;
+    if (name[5] && parse_int64(name + 5, &off) < 0)
+      return -1;
+    int sig = (strncasecmp(name, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX) + (int) off;
+    return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : -1;
+  }
+  return -1;
+}

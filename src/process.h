@@ -1,0 +1,50 @@
+/* process.h - the container process: everything in config.process applied by
+ * the init (or by exec's child) just before execve, in the order the kernel
+ * needs: rlimits/oom/scheduler while still privileged, then groups, gid, uid
+ * (capabilities kept across it), capability sets, no_new_privs, seccomp,
+ * fds closed, execve. */
+#ifndef UOCI_PROCESS_H
+#define UOCI_PROCESS_H
+
+#include <stdbool.h>
+#include "caps.h"
+#include "error.h"
+#include "ocispec.h"
+#include "seccomp.h"
+
+struct process_plan {
+  const ocispec_process *proc;
+  struct caps_plan caps;
+  uoci_seccomp *seccomp;   /* compiled linux.seccomp, NULL when none */
+  bool seccomp_installed;  /* installed earlier (notify profiles) */
+  int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
+  int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
+  char *exe;               /* args[0] resolved in the container (process_resolve) */
+  char **argv, **envp;
+};
+
+/* Parent: validate and precompute (capability names, rlimit names, user). */
+int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds,
+                      struct process_plan *plan, uoci_error **err);
+void process_plan_release(struct process_plan *plan);
+
+/* Child, still privileged: rlimits, oomScoreAdj, scheduler, ioPriority,
+ * personality, umask. */
+int process_apply_privileged(const struct process_plan *plan, uoci_error **err);
+
+/* Child: chdir to process.cwd (inside the container, after pivot). */
+int process_chdir(const struct process_plan *plan, uoci_error **err);
+
+/* Child, inside the new root: build the environment (HOME from /etc/passwd
+ * when unset, LISTEN_FDS) and resolve args[0] against PATH, so a missing
+ * executable fails `create`, not the later `start`. */
+int process_resolve(struct process_plan *plan, uoci_error **err);
+
+/* Child: drop privileges, apply caps/nnp/seccomp, close fds, execve. Returns
+ * only on failure. */
+int process_exec(struct process_plan *plan, uoci_error **err);
+
+/* Signal numbers by name ("TERM", "SIGTERM", "15"); -1 if unknown. */
+int signal_from_name(const char *s);
+
+#endif

@@ -1,0 +1,290 @@
+/* state.c - see state.h */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include "cgroup.h"
+#include "state.h"
+#include "utils.h"
+
+static const char *const status_names[] = {
+  [STATUS_CREATING] = "creating", [STATUS_CREATED] = "created", [STATUS_RUNNING] = "running",
+  [STATUS_PAUSED] = "paused",     [STATUS_STOPPED] = "stopped",
+};
+
+const char *status_name(enum container_status s) { return status_names[s]; }
+
+int state_validate_id(const char *id, uoci_error **err)
+{
+  if (id == NULL || *id == '\0')
+    return uoci_fail(err, 0, "container id cannot be empty");
+  if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
+    return uoci_fail(err, 0, "invalid container id \"%s\"", id);
+  for (const char *p = id; *p; p++) {
+    char c = *p;
+    bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '+' || c == '-' || c == '.';
+    if (!okc)
+      return uoci_fail(err, 0, "invalid container id \"%s\": only [A-Za-z0-9_+.-] are allowed", id);
+  }
+  return 0;
+}
+
+static int lock_dir(int dirfd, const char *id, uoci_error **err)
+{
+  while (flock(dirfd, LOCK_EX) < 0) {
+    if (errno != EINTR)
+      return uoci_fail(err, errno, "lock container \"%s\"", id);
+  }
+  return 0;
+}
+
+int state_dir_create(const char *root, const char *id, uoci_error **err)
+{
+  if (mkdir(root, 0700) < 0 && errno != EEXIST && mkdir_p(root, 0700, err) < 0)
+    return -1;
+  _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return uoci_fail(err, errno, "state root %s", root);
+  if (mkdirat(rootfd, id, 0700) < 0) {
+    if (errno == EEXIST)
+      return uoci_fail(err, 0, "container \"%s\" already exists", id);
+    return uoci_fail(err, errno, "create state directory %s/%s", root, id);
+  }
+  int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open state directory %s/%s", root, id);
+  if (lock_dir(fd, id, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void set_field(struct uoci_state *st, const char *key, const char *val)
+{
+  unsigned long long u;
+  if (strcmp(key, "pid") == 0 && parse_uint64(val, &u) == 0)
+    st->pid = (pid_t) u;
+  else if (strcmp(key, "start") == 0 && parse_uint64(val, &u) == 0)
+    st->start_time = u;
+  else if (strcmp(key, "owner") == 0 && parse_uint64(val, &u) == 0)
+    st->owner = (uid_t) u;
+  else if (strcmp(key, "bundle") == 0)
+    st->bundle = xstrdup(val);
+  else if (strcmp(key, "rootfs") == 0)
+    st->rootfs = xstrdup(val);
+  else if (strcmp(key, "created") == 0)
+    st->created = xstrdup(val);
+  else if (strcmp(key, "cgroup") == 0)
+    st->cgroup = xstrdup(val);
+  else if (strcmp(key, "network") == 0)
+    st->network = xstrdup(val);
+}
+
+int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err)
+{
+  memset(st, 0, sizeof *st);
+  st->dirfd = -1;
+  if (state_validate_id(id, err) < 0)
+    return -1;
+  _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return uoci_fail(err, 0, "container \"%s\" does not exist", id);
+    return uoci_fail(err, errno, "open state directory %s", dir);
+  }
+  if (lock_dir(fd, id, err) < 0)
+    return -1;
+  _cleanup_free_ char *text = NULL;
+  if (read_file_at(fd, "state", &text, NULL, err) < 0) {
+    /* A state dir without a state file is a create that died half-way. */
+    if ((*err)->errnum == ENOENT) {
+      uoci_error_free(*err);
+      *err = NULL;
+      st->id = xstrdup(id);
+      st->dirfd = steal_fd(fd);
+      return 0;
+    }
+    return uoci_error_prefix(err, "container \"%s\"", id);
+  }
+  st->id = xstrdup(id);
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(line, '=');
+    if (eq == NULL)
+      continue;
+    *eq = '\0';
+    set_field(st, line, eq + 1);
+  }
+  st->dirfd = steal_fd(fd);
+  return 0;
+}
+
+int state_save(const struct uoci_state *st, uoci_error **err)
+{
+  _cleanup_free_ char *text = xasprintf("pid=%d\nstart=%llu\nowner=%u\nbundle=%s\nrootfs=%s\ncreated=%s\n%s%s%s%s%s%s",
+                                        (int) st->pid, st->start_time, (unsigned) st->owner,
+                                        st->bundle ? st->bundle : "", st->rootfs ? st->rootfs : "",
+                                        st->created ? st->created : "", st->cgroup ? "cgroup=" : "",
+                                        st->cgroup ? st->cgroup : "", st->cgroup ? "\n" : "",
+                                        st->network ? "network=" : "", st->network ? st->network : "",
+                                        st->network ? "\n" : "");
+  return write_file_atomic_at(st->dirfd, "state", text, strlen(text), err);
+}
+
+int state_remove(const char *root, const char *id, int dirfd, uoci_error **err)
+{
+  static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo", "notify.sock" };
+  for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+    unlinkat(dirfd, files[i], 0);
+  _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
+  if (rmdir(dir) < 0 && errno != ENOENT) {
+    /* Unknown leftovers: remove them too, the directory is ours. */
+    _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(steal_fd(fd)) : NULL;
+    if (d) {
+      struct dirent *de;
+      while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+          unlinkat(dirfd, de->d_name, 0);
+      closedir(d);
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT)
+      return uoci_fail(err, errno, "remove state directory %s", dir);
+  }
+  return 0;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');
+  if (p == NULL || p[1] == '\0')
+    return 0;
+  p += 2; /* field 3: state */
+  if (*p == 'Z' || *p == 'X')
+    return 0;
+  /* skip to field 22 (starttime): 19 more fields after the state */
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (p == NULL)
+      return 0;
+    p++;
+  }
+  return strtoull(p, NULL, 10);
+}
+
+enum container_status state_status(const struct uoci_state *st)
+{
+  if (st->pid <= 0)
+    return STATUS_STOPPED;
+  unsigned long long start = proc_start_time(st->pid);
+  if (start == 0 || (st->start_time && start != st->start_time))
+    return STATUS_STOPPED;
+  if (faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return STATUS_CREATED;
+  if (st->cgroup) {
+    uoci_error *e = NULL;
+    uoci_cgroup *cg = NULL;
+    if (cgroup_from_string(st->cgroup, &cg, &e) == 0) {
+      int frozen = cgroup_is_frozen(cg);
+      cgroup_free(cg);
+      if (frozen == 1)
+        return STATUS_PAUSED;
+    }
+    uoci_error_free(e);
+  }
+  return STATUS_RUNNING;
+}
+
+ocispec_config *state_config(const struct uoci_state *st, uoci_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (read_file_at(st->dirfd, "config.json", &text, &len, err) < 0)
+    return NULL;
+  char *perr = NULL;
+  ocispec_config *c = ocispec_parse(&ocispec_config_type, text, len, "config.json", &perr);
+  if (c == NULL) {
+    uoci_fail(err, 0, "container \"%s\": %s", st->id, perr);
+    free(perr);
+  }
+  return c;
+}
+
+#define GEN_STR(g, s) yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+char *state_json(const struct uoci_state *st, enum container_status status, const ocispec_strmap *annotations,
+                 bool pretty)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  if (g == NULL)
+    return NULL;
+  yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
+  yajl_gen_config(g, yajl_gen_indent_string, "  ");
+  yajl_gen_map_open(g);
+  GEN_STR(g, "ociVersion");
+  GEN_STR(g, OCISPEC_VERSION);
+  GEN_STR(g, "id");
+  GEN_STR(g, st->id);
+  GEN_STR(g, "pid");
+  yajl_gen_integer(g, status == STATUS_STOPPED ? 0 : st->pid);
+  GEN_STR(g, "status");
+  GEN_STR(g, status_name(status));
+  GEN_STR(g, "bundle");
+  GEN_STR(g, st->bundle ? st->bundle : "");
+  GEN_STR(g, "rootfs");
+  GEN_STR(g, st->rootfs ? st->rootfs : "");
+  GEN_STR(g, "created");
+  GEN_STR(g, st->created ? st->created : "");
+  GEN_STR(g, "owner");
+  GEN_STR(g, st->owner == 0 ? "root" : "");
+  if (annotations && annotations->len) {
+    GEN_STR(g, "annotations");
+    yajl_gen_map_open(g);
+    for (size_t i = 0; i < annotations->len; i++) {
+      GEN_STR(g, annotations->keys[i]);
+      GEN_STR(g, annotations->values[i]);
+    }
+    yajl_gen_map_close(g);
+  }
+  yajl_gen_map_close(g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf(g, &buf, &len);
+  char *out = xmalloc(len + 1);
+  memcpy(out, buf, len);
+  out[len] = '\0';
+  yajl_gen_free(g);
+  return out;
+}
+
+void state_release(struct uoci_state *st)
+{
+  free(st->id);
+  free(st->bundle);
+  free(st->rootfs);
+  free(st->created);
+  free(st->cgroup);
+  free(st->network);
+  if (st->dirfd >= 0)
+    close(st->dirfd);
+  memset(st, 0, sizeof *st);
+  st->dirfd = -1;
+}

@@ -1,0 +1,76 @@
+/* state.h - where a container's state lives between CLI invocations.
+ *
+ * <root>/<id>/            the state directory (mode 0700), flock-ed by every
+ *                         command that reads or changes the container
+ *   state                 key=value lines: pid, start time, bundle, rootfs,
+ *                         created, cgroup location (written atomically)
+ *   config.json           the config the container was created from (hooks,
+ *                         annotations and networking need it at delete)
+ *   exec.fifo             exists while the container is "created": the init
+ *                         blocks opening it until `start` opens the other end
+ * Status is derived, never stored: the init's pid and start time (pid reuse
+ * safe) say whether it lives; exec.fifo says created vs running; the cgroup
+ * freezer says paused. */
+#ifndef UOCI_STATE_H
+#define UOCI_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "ocispec.h"
+
+enum container_status {
+  STATUS_CREATING,
+  STATUS_CREATED,
+  STATUS_RUNNING,
+  STATUS_PAUSED,
+  STATUS_STOPPED,
+};
+const char *status_name(enum container_status s);
+
+struct uoci_state {
+  char *id;
+  pid_t pid;
+  unsigned long long start_time; /* /proc/<pid>/stat field 22 */
+  char *bundle;
+  char *rootfs;
+  char *created;
+  char *cgroup;                  /* cgroup_to_string(), may be NULL */
+  uid_t owner;
+  char *network;                 /* CNI network wired at create, may be NULL */
+  int dirfd;                     /* the locked state directory */
+};
+
+/* Check an id the way runc does: [A-Za-z0-9_+.-]+, not "." or "..". */
+int state_validate_id(const char *id, uoci_error **err);
+
+/* Create <root>/<id> exclusively and lock it. Fails with
+ * `container "ID" already exists`. Returns the directory fd. */
+int state_dir_create(const char *root, const char *id, uoci_error **err);
+
+/* Open and lock an existing container. Fails with `container "ID" does not exist`. */
+int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err);
+
+/* Write the state file (atomic replace). */
+int state_save(const struct uoci_state *st, uoci_error **err);
+
+/* Remove the state directory and its files. */
+int state_remove(const char *root, const char *id, int dirfd, uoci_error **err);
+
+/* Current status, derived from the kernel (see the header comment). */
+enum container_status state_status(const struct uoci_state *st);
+
+/* The stored config.json of the container (NULL with *err on failure). */
+ocispec_config *state_config(const struct uoci_state *st, uoci_error **err);
+
+/* Spec state JSON (ociVersion, id, status, pid, bundle, annotations; plus the
+ * rootfs/created/owner runc also prints). pretty for the CLI. */
+char *state_json(const struct uoci_state *st, enum container_status status,
+                 const ocispec_strmap *annotations, bool pretty);
+
+/* /proc/<pid>/stat start time; 0 when the process is gone or a zombie. */
+unsigned long long proc_start_time(pid_t pid);
+
+void state_release(struct uoci_state *st);
+
+#endif

@@ -1,0 +1,28 @@
+/* terminal.h - process.terminal: the init opens a pty inside the container's
+ * devpts, makes the slave its controlling terminal and stdio, and sends the
+ * master over the --console-socket (SCM_RIGHTS) to whoever drives the
+ * container (conmon, containerd's shim, or `run` itself in the foreground). */
+#ifndef UOCI_TERMINAL_H
+#define UOCI_TERMINAL_H
+
+#include "error.h"
+#include "ocispec.h"
+
+/* Parent: connect to the console socket path (AF_UNIX stream). */
+int terminal_connect(const char *path, uoci_error **err);
+
+/* Child, after pivot_root: create the pty, send the master on console_fd,
+ * bind the slave onto /dev/console (when bind_console), and make it the
+ * controlling terminal and stdio. */
+int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err);
+
+/* Send/receive one fd over a unix socket. */
+int terminal_send_fd(int sock, int fd, const char *name);
+int terminal_recv_fd(int sock);
+
+/* Foreground `run`/`exec` with a terminal and no console socket: copy between
+ * our stdio and the master until the master hangs up (our stdin in raw mode
+ * while a tty). */
+void terminal_proxy(int master);
+
+#endif

@@ -1,0 +1,408 @@
+#!/usr/bin/env bats
+# The container lifecycle through the CLI: create/start/state/kill/delete/run,
+# what the kernel shows inside, and bad input leaving nothing behind.
+load helpers
+
+setup() { setup_bundle true; c1=c1-$$-$BATS_TEST_NUMBER; }
+teardown() { cleanup_all; }
+
+# Nothing of container $1 is left: no state dir, no cgroup directory.
+# (Container ids in this file are suffixed with $$ to be unique per run.)
+assert_nothing_left() {
+  [ ! -e "$STATE/$1" ]
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null | grep -q .
+}
+
+@test "spec writes a config that parses, and refuses to overwrite it" {
+  jq -e '.process.args and .root.path == "rootfs" and (.linux.namespaces | length) >= 5' "$BUNDLE/config.json"
+  run "$UOCI" spec --bundle "$BUNDLE"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"already exists"* ]]
+}
+
+@test "run returns the exit status of the container" {
+  cfg '.process.args = ["sh", "-c", "exit 3"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 3 ]
+  assert_nothing_left $c1
+}
+
+@test "the process is PID 1 in a new pid namespace with the configured hostname" {
+  cfg '.process.args = ["sh", "-c", "echo pid=$$ host=$(hostname)"] | .hostname = "box1"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$output" = "pid=1 host=box1" ]
+}
+
+@test "create, state, start, kill, delete: state transitions and the pid file" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  [[ "$pid" =~ ^[0-9]+$ ]]
+  [ "$(wc -l <"$TEST_TMP/pid")" -eq 0 ]   # bare number, no newline
+  run uoci state $c1
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .status)" = created ]
+  [ "$(echo "$output" | jq -r .pid)" = "$pid" ]
+  [ "$(echo "$output" | jq -r .id)" = $c1 ]
+  [ "$(echo "$output" | jq -r .bundle)" = "$(cd "$BUNDLE" && pwd -P)" ]
+  [ "$(echo "$output" | jq -r .ociVersion)" != null ]
+  uoci start $c1
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  for i in $(seq 100); do [ "$(readlink /proc/$pid/exe)" != "$(readlink -f "$UOCI")" ] && break; sleep 0.01; done
+  [ "$(readlink /proc/$pid/exe)" = /bin/busybox ]
+  uoci kill $c1 KILL
+  wait_status $c1 stopped
+  [ "$(uoci state $c1 | jq -r .pid)" = 0 ]
+  uoci delete $c1
+  run uoci state $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container \"$c1\" does not exist"* ]]
+  assert_nothing_left $c1
+}
+
+@test "a container whose process exits shows stopped" {
+  cfg '.process.args = ["true"]'
+  uoci create --bundle "$BUNDLE" $c1
+  uoci start $c1
+  wait_status $c1 stopped
+  uoci delete $c1
+  assert_nothing_left $c1
+}
+
+@test "delete without --force refuses a created or running container and leaves it alone" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" $c1
+  run uoci delete $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not stopped: created"* ]]
+  [ "$(uoci state $c1 | jq -r .status)" = created ]
+  uoci start $c1
+  run uoci delete $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not stopped: running"* ]]
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  uoci delete --force $c1
+  assert_nothing_left $c1
+}
+
+@test "delete --force of a created container kills its init" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  uoci delete -f $c1
+  [ ! -e /proc/$pid ] || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  assert_nothing_left $c1
+}
+
+@test "a second create with the same id fails and leaves the first alone" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" $c1
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"container \"$c1\" already exists"* ]]
+  [ "$(uoci state $c1 | jq -r .status)" = created ]
+}
+
+@test "commands on an unknown container fail clearly" {
+  for verb in state start delete kill; do
+    run uoci $verb nosuch
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'container "nosuch" does not exist'* ]]
+  done
+}
+
+@test "invalid ids, bad flags and unknown commands are refused" {
+  run uoci create --bundle "$BUNDLE" "../x"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"invalid container id"* ]]
+  run uoci create --bogus $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown option "--bogus"'* ]]
+  run uoci frobnicate
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown command "frobnicate"'* ]]
+  run uoci kill $c1 NOTASIGNAL
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unknown signal"* ]]
+  [ -z "$(ls -A "$STATE" 2>/dev/null)" ]
+}
+
+@test "a missing rootfs fails with its path and leaves nothing" {
+  rm -rf "$BUNDLE/rootfs"
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"rootfs $BUNDLE/rootfs: No such file or directory"* ]]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  assert_nothing_left $c1
+}
+
+@test "a malformed config names the JSON path and leaves nothing" {
+  cfg '.linux.resources.memory.limit = "lots"'
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *".linux.resources.memory.limit: expected integer, got string"* ]]
+  assert_nothing_left $c1
+  echo '{ not json' >"$BUNDLE/config.json"
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"config.json"* ]]
+  assert_nothing_left $c1
+}
+
+@test "a missing executable fails create, not start, and leaves nothing" {
+  cfg '.process.args = ["/no/such/binary"]'
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec /no/such/binary: No such file or directory"* ]]
+  assert_nothing_left $c1
+}
+
+@test "user, groups and umask are applied" {
+  cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [2000, 2001], "umask": 63} |
+       .process.args = ["sh", "-c", "id -u; id -g; id -G; umask"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1000 ]
+  [ "${lines[1]}" = 1001 ]
+  [ "${lines[2]}" = "1001 2000 2001" ]
+  [ "${lines[3]}" = 0077 ]
+}
+
+@test "capabilities: the five sets show in /proc/self/status" {
+  cfg '.process.args = ["sh", "-c", "grep ^Cap /proc/self/status"] | .process.noNewPrivileges = false |
+       .process.capabilities = {"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL"],
+        "permitted": ["CAP_KILL", "CAP_CHOWN"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  # CAP_CHOWN = bit 0, CAP_KILL = bit 5
+  [[ "$output" == *"CapInh:	0000000000000020"* ]]
+  [[ "$output" == *"CapPrm:	0000000000000021"* ]]
+  [[ "$output" == *"CapEff:	0000000000000021"* ]]   # ambient raised into effective after exec
+  [[ "$output" == *"CapBnd:	0000000000000021"* ]]
+  [[ "$output" == *"CapAmb:	0000000000000020"* ]]
+}
+
+@test "an unknown capability name is an error" {
+  cfg '.process.capabilities.bounding += ["CAP_NOT_A_THING"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *CAP_NOT_A_THING* ]]
+  assert_nothing_left $c1
+}
+
+@test "rlimits and noNewPrivileges" {
+  cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}, {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}] |
+       .process.noNewPrivileges = true |
+       .process.args = ["sh", "-c", "ulimit -n; ulimit -Hn; ulimit -c; grep NoNewPrivs /proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 123 ]
+  [ "${lines[1]}" = 456 ]
+  [ "${lines[2]}" = 0 ]
+  [[ "${lines[3]}" == *"NoNewPrivs:	1"* ]]
+}
+
+@test "a read-only root, masked and read-only paths" {
+  cfg '.process.args = ["sh", "-c", "touch /x 2>/dev/null && echo root-writable; wc -c </proc/timer_list; (echo 1 >/proc/sys/kernel/ns_last_pid) 2>/dev/null && echo sys-writable; ls /sys/firmware | wc -l; touch /tmp/ok && echo tmp-ok"] |
+       .linux.maskedPaths += ["/proc/timer_list"] |
+       .root.readonly = true | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]   # /proc/timer_list masked by /dev/null
+  [ "${lines[1]}" = 0 ]   # /sys/firmware masked by an empty tmpfs
+  [ "${lines[2]}" = tmp-ok ]
+}
+
+@test "default devices and linux.devices" {
+  cfg '.linux.devices = [{"path": "/dev/mydev", "type": "c", "major": 1, "minor": 7, "fileMode": 432, "uid": 0, "gid": 0}] |
+       .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 7, "access": "rwm"}] |
+       .process.args = ["sh", "-c", "for d in null zero full random urandom tty mydev; do stat -c \"%n %t:%T %A\" /dev/$d; done; readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdin; head -c 3 /dev/zero | wc -c"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/null 1:3 crw-rw-rw-"* ]]
+  [[ "$output" == *"/dev/zero 1:5"* ]]
+  [[ "$output" == *"/dev/full 1:7"* ]]
+  [[ "$output" == *"/dev/urandom 1:9"* ]]
+  [[ "$output" == *"/dev/tty 5:0"* ]]
+  [[ "$output" == *"/dev/mydev 1:7 crw-rw----"* ]]
+  [[ "$output" == *"pts/ptmx"* ]]
+  [[ "$output" == *"/proc/self/fd"* ]]
+  [ "${lines[-1]}" = 3 ]
+}
+
+@test "mounts: proc, a tmpfs with options, and a read-only bind" {
+  mkdir -p "$TEST_TMP/data" && echo hello >"$TEST_TMP/data/f"
+  jq --arg d "$TEST_TMP/data" '.mounts += [{"destination": "/data", "type": "bind", "source": $d, "options": ["rbind", "ro"]},
+        {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=700", "noexec"]}] |
+       .process.args = ["sh", "-c", "cat /data/f; touch /data/g 2>/dev/null && echo bind-writable; grep -E \" /(scratch|data|proc) \" /proc/self/mounts; stat -c %a /scratch"]' \
+    "$BUNDLE/config.json" >"$BUNDLE/c.new" && mv "$BUNDLE/c.new" "$BUNDLE/config.json"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = hello ]
+  [[ "$output" != *bind-writable* ]]
+  [[ "$output" == *"proc /proc proc"* ]]
+  [[ "$output" =~ /scratch\ tmpfs\ rw,.*noexec.*size=1024k ]]
+  [[ "$output" =~ /data\ [a-z0-9]+\ ro, ]]
+  [ "${lines[-1]}" = 700 ]
+  [ ! -e "$TEST_TMP/data/g" ]
+}
+
+@test "hooks run in order with the state on stdin; poststop at delete" {
+  mkdir -p "$TEST_TMP/hooklog"
+  log=$TEST_TMP/hooklog/log
+  cat >"$TEST_TMP/hook.sh" <<HOOK
+#!/bin/sh
+state=\$(cat)
+echo "\$1 \$(echo "\$state" | jq -r '.status + " " + .id + " " + (.pid|tostring)')" >>$log
+HOOK
+  chmod +x "$TEST_TMP/hook.sh"
+  h() { echo "[{\"path\": \"$TEST_TMP/hook.sh\", \"args\": [\"hook.sh\", \"$1\"], \"env\": [\"PATH=/usr/bin:/bin\"]}]"; }
+  # startContainer runs in the container: its path resolves in the rootfs
+  sc='[{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo startContainer >>/hooklog/log"]}]'
+  cfg ".process.args = [\"sleep\", \"100\"] | .hooks = {\"prestart\": $(h prestart), \"createRuntime\": $(h createRuntime),
+       \"createContainer\": $(h createContainer), \"startContainer\": $sc,
+       \"poststart\": $(h poststart), \"poststop\": $(h poststop)} |
+       .mounts += [{\"destination\": \"/hooklog\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hooklog\", \"options\": [\"bind\"]}]"
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  uoci start $c1
+  uoci kill $c1 KILL
+  wait_status $c1 stopped
+  uoci delete $c1
+  run cut -d' ' -f1 "$log"
+  [ "$(echo $output)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
+  grep -q "^prestart creating $c1 $pid$" "$log"
+  grep -q "^createContainer creating $c1 $pid$" "$log"
+  grep -q "^poststart running $c1 $pid$" "$log"
+  grep -q "^poststop stopped $c1 " "$log"
+}
+
+@test "a failing createRuntime hook fails create and cleans up" {
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/false"}]} | .process.args = ["sleep", "100"]'
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"createRuntime hook /bin/false: exited with status 1"* ]]
+  assert_nothing_left $c1
+}
+
+@test "a hook that exceeds its timeout is killed and fails create" {
+  cfg '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+  run timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"timed out after 1 seconds"* ]]
+  assert_nothing_left $c1
+}
+
+@test "kill: signal names and numbers reach the init" {
+  cfg '.process.args = ["sh", "-c", "trap \"echo got-usr1 >/tmp/sig\" USR1; trap \"exit 7\" TERM; while :; do sleep 0.05; done"] |
+       .root.readonly = false'
+  uoci run -d --bundle "$BUNDLE" $c1
+  sleep 0.2
+  uoci kill $c1 USR1
+  for i in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/sig" ] && break; sleep 0.05; done
+  [ "$(cat "$BUNDLE/rootfs/tmp/sig")" = got-usr1 ]
+  uoci kill $c1 SIGTERM
+  wait_status $c1 stopped
+  uoci delete $c1
+  run uoci kill $c1 15
+  [ "$status" -ne 0 ]
+}
+
+@test "run in the foreground forwards SIGTERM to the container" {
+  cfg '.process.args = ["sh", "-c", "trap \"exit 42\" TERM; while :; do sleep 0.05; done"]'
+  "$UOCI" --root "$STATE" run --bundle "$BUNDLE" $c1 &
+  bgpid=$!
+  wait_status $c1 running
+  sleep 0.2
+  kill -TERM $bgpid
+  rc=0
+  wait $bgpid || rc=$?
+  echo "rc=$rc"
+  [ "$rc" -eq 42 ]
+  assert_nothing_left $c1
+}
+
+@test "a terminal: the pty master goes over --console-socket" {
+  cfg '.process.terminal = true | .process.consoleSize = {"height": 25, "width": 99} |
+       .process.args = ["sh", "-c", "tty; stty size; readlink /proc/self/fd/0"]'
+  "$BUILDDIR/tests/helpers/recvtty" "$TEST_TMP/tty.sock" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+  rpid=$!
+  for i in $(seq 100); do [ -S "$TEST_TMP/tty.sock" ] && break; sleep 0.02; done
+  uoci run -d --console-socket "$TEST_TMP/tty.sock" --bundle "$BUNDLE" $c1
+  wait $rpid
+  grep -q "^/dev/pts/0" "$TEST_TMP/tty.out"
+  grep -q "^25 99" "$TEST_TMP/tty.out"
+  grep -q "winsize 25x99" "$TEST_TMP/tty.err"
+}
+
+@test "terminal without a console socket when detaching is refused" {
+  cfg '.process.terminal = true'
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket is required"* ]]
+  assert_nothing_left $c1
+}
+
+@test "--preserve-fds passes extra fds, and nothing else leaks in" {
+  echo secret-of-fd3 >"$TEST_TMP/fd3"
+  cfg '.process.args = ["sh", "-c", "cat <&3; ls /proc/self/fd | tr \"\\n\" \" \""]'
+  run uoci run --preserve-fds 1 --bundle "$BUNDLE" $c1 3<"$TEST_TMP/fd3" 4<"$TEST_TMP/fd3"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = secret-of-fd3 ]
+  # 0 1 2 3 and the fd ls opens for the directory; fd 4 of the caller is closed
+  [ "${lines[1]}" = "0 1 2 3 4 " ] || [ "${lines[1]}" = "0 1 2 3 " ]
+  run uoci run --bundle "$BUNDLE" c2 4<"$TEST_TMP/fd3"
+  [ "$status" -eq 0 ]
+  [[ "${lines[1]}" != *"4 5"* ]]
+}
+
+@test "no runtime fd or cwd leaks into the container" {
+  cfg '.process.args = ["sh", "-c", "for f in /proc/self/fd/*; do readlink $f; done; pwd"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"state"* ]]
+  [[ "$output" != *"exec.fifo"* ]]
+  [[ "$output" != *"socket:"* ]]
+  [[ "$output" != *"/sys/fs/cgroup"* ]]
+  [ "${lines[-1]}" = / ]
+}
+
+@test "list shows containers as a table, as JSON, and quietly" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" a1
+  uoci run -d --bundle "$BUNDLE" b2
+  run uoci list -q
+  [ "$output" = "$(printf 'a1\nb2')" ]
+  run uoci list --format json
+  [ "$(echo "$output" | jq -r '[.[] | .id + ":" + .status] | join(",")')" = "a1:created,b2:running" ]
+  run uoci list
+  [[ "${lines[0]}" == ID* ]]
+  [[ "${lines[1]}" == a1*created* ]]
+}
+
+@test "--log with --log-format json writes runc-style error lines" {
+  run "$UOCI" --root "$STATE" --log "$TEST_TMP/log.json" --log-format json state nosuch
+  [ "$status" -ne 0 ]
+  jq -e 'select(.level == "error") | .msg | test("does not exist")' "$TEST_TMP/log.json"
+  jq -e '.time | test("^[0-9]{4}-")' "$TEST_TMP/log.json"
+}
+
+@test "environment: HOME from /etc/passwd, env and cwd from the config" {
+  cfg '.process.env = ["PATH=/bin", "FOO=bar"] | .process.cwd = "/root" |
+       .process.args = ["sh", "-c", "echo $HOME $FOO; pwd"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "/root bar" ]
+  [ "${lines[1]}" = /root ]
+}
+
+@test "--version and --help" {
+  run "$UOCI" --version
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "ulysses-oci version "* ]]
+  [[ "$output" == *"spec: 1."* ]]
+  run "$UOCI" create --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--console-socket"* ]]
+}
