@@ -559,7 +559,30 @@ char *cg_own_path(const char *ctrl)
 }
 
 /* mkdir every missing component of h->dir below h->mount; remember how many. */
+static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err);
+
 int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err)
+{
+  /* Another container's delete may rmdir a shared parent (/ulysses-oci)
+   * between our mkdirs: start over a few times on ENOENT. */
+  for (int attempt = 0;; attempt++) {
+    uoci_error *e = NULL;
+    int r = mkdir_hier_once(h, rootless, &e);
+    if (r < 0 && e && e->errnum == ENOENT && attempt < 5) {
+      uoci_error_free(e);
+      continue;
+    }
+    if (e) {
+      if (err && *err == NULL)
+        *err = e;
+      else
+        uoci_error_free(e);
+    }
+    return r;
+  }
+}
+
+static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
 {
   _cleanup_free_ char *p = xstrdup(h->dir);
   size_t mlen = strlen(h->mount);

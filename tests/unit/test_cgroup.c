@@ -3,6 +3,13 @@
  * names, resource validation, the state string round trip and the device
  * eBPF program's shape. Nothing here touches /sys/fs/cgroup. */
 #include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include "cgroup_internal.h"
@@ -177,6 +184,73 @@ static void test_bpf(void)
   free(p);
 }
 
+/* The v2 mechanisms against the real kernel, on whatever cgroup2 tree the
+ * host has (/sys/fs/cgroup on v2, /sys/fs/cgroup/unified on hybrid): the
+ * device eBPF program denies and allows as the rules say, cgroup.freeze
+ * freezes, destroy kills and removes. */
+static void test_v2_kernel(void)
+{
+  const char *mount = NULL;
+  struct statfs sfs;
+  if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == 0x63677270)
+    mount = "/sys/fs/cgroup";
+  else if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 && sfs.f_type == 0x63677270)
+    mount = "/sys/fs/cgroup/unified";
+  if (mount == NULL || geteuid() != 0) {
+    for (int i = 0; i < 7; i++)
+      ok(1, "# SKIP no cgroup2 tree or not root");
+    return;
+  }
+  uoci_cgroup *cg = xcalloc(1, sizeof *cg);
+  cg->mode = CGROUP_MODE_V2;
+  char rel[64];
+  snprintf(rel, sizeof rel, "/ulysses-oci-unit-%d", (int) getpid());
+  struct cg_hier *h = cg_add_hier(cg, mount, rel, 0, true);
+  uoci_error *err = NULL;
+  is_int(cg_mkdir_hier(h, false, &err), 0, "mkdir a cgroup2 directory");
+  ocispec_device_cgroup rules[] = {
+    { .allow = false, .has_allow = true, .access = "rwm" },
+    { .allow = true, .has_allow = true, .type = "c", .major = 1, .has_major = true, .minor = 3, .has_minor = true,
+      .access = "rw" },
+  };
+  ocispec_resources r = { .devices = rules, .devices_len = 2 };
+  int rc = cg_v2_apply(cg, &r, false, &err);
+  is_int(rc, 0, "device eBPF program loads and attaches%s%s", err ? ": " : "", err ? err->msg : "");
+  pid_t child = fork();
+  if (child == 0) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", (int) getpid());
+    if (write_file_at(AT_FDCWD, xasprintf("%s/cgroup.procs", h->dir), buf, (size_t) n, false, NULL) < 0)
+      _exit(10);
+    int null_ok = open("/dev/null", O_RDWR) >= 0;
+    int zero_denied = open("/dev/zero", O_RDONLY) < 0 && errno == EPERM;
+    _exit((null_ok ? 0 : 1) | (zero_denied ? 0 : 2));
+  }
+  int st = 0;
+  waitpid(child, &st, 0);
+  is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0, "/dev/null allowed, /dev/zero denied (EPERM) in the cgroup");
+  child = fork();
+  if (child == 0) {
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%d", (int) getpid());
+    write_file_at(AT_FDCWD, xasprintf("%s/cgroup.procs", h->dir), buf, (size_t) n, false, NULL);
+    for (;;)
+      pause();
+  }
+  for (int i = 0; i < 200 && !strstr(cg_read(h, "cgroup.procs") ?: "", "\n"); i++)
+    usleep(5000);
+  rc = cg_v2_freeze(cg, true, &err);
+  is_int(rc == 0 ? cg_v2_is_frozen(cg) : -2, 1, "cgroup.freeze freezes (cgroup.events frozen 1)");
+  h->created = 1;
+  rc = cgroup_destroy(cg, &err);
+  is_int(rc, 0, "destroy kills a frozen cgroup's tasks and removes it%s%s", err ? ": " : "", err ? err->msg : "");
+  waitpid(child, &st, 0);
+  ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the task was SIGKILLed");
+  ok(access(h->dir, F_OK) < 0, "directory removed");
+  uoci_error_free(err);
+  cgroup_free(cg);
+}
+
 int main(void)
 {
   test_paths();
@@ -187,5 +261,6 @@ int main(void)
   test_validation();
   test_roundtrip();
   test_bpf();
+  test_v2_kernel();
   return done_testing();
 }
