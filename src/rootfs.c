@@ -86,6 +86,44 @@ static int pivot_root_syscall(const char *new_root, const char *put_old)
   return (int) syscall(SYS_pivot_root, new_root, put_old);
 }
 
+static bool path_is_under(const char *path, const char *dir)
+{
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Without pivot_root the old root stays below the chroot. Detach every host
+ * mount that is neither an ancestor of the rootfs nor inside it, so the
+ * container cannot reach them (e.g. by escaping the chroot) nor see them in
+ * mountinfo. Skipped when / was made shared on request: an unmount would
+ * then propagate to the host's peers. Errors on single mounts are ignored:
+ * busy or already gone is fine, the rest is still hidden by the chroot. */
+static int detach_host_mounts(const struct rootfs_ctx *ctx)
+{
+  unsigned long propagation = 0;
+  uoci_error *e = NULL;
+  if (parse_rootfs_propagation(ctx, &propagation, &e) < 0 || (propagation & MS_SHARED)) {
+    uoci_error_free(e);
+    return 0;
+  }
+  struct mountinfo mi;
+  if (mountinfo_read(&mi, &e) < 0) {
+    errno = e && e->errnum ? e->errnum : EIO;
+    uoci_error_free(e);
+    return -1;
+  }
+  _cleanup_free_ char *rootfs = path_clean(ctx->rootfs);
+  /* children come after their parents in mountinfo: walk backwards */
+  for (size_t i = mi.len; i-- > 0;) {
+    const char *mp = mi.e[i].mount_point;
+    if (strcmp(mp, "/") == 0 || path_is_under(rootfs, mp) || path_is_under(mp, rootfs))
+      continue;
+    (void) umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW);
+  }
+  mountinfo_free(&mi);
+  return 0;
+}
+
 int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err)
 {
   _cleanup_close_ int newroot = open(ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -94,6 +132,8 @@ int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err)
   if (fchdir(newroot) < 0)
     return uoci_fail(err, errno, "chdir to rootfs %s", ctx->rootfs);
   if (ctx->no_pivot) {
+    if (detach_host_mounts(ctx) < 0)
+      return uoci_fail(err, errno, "no-pivot: read mounts");
     /* Move the rootfs mount over "/" (covering the old root) and chroot. */
     if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
       return uoci_fail(err, errno, "move rootfs %s to /", ctx->rootfs);
