@@ -282,6 +282,27 @@ static int wait_exec_fifo(int fifo_opath, uoci_error **err)
   return 0;
 }
 
+/* SCMP_ACT_NOTIFY: the listener fd exists only once the filter is loaded,
+ * and the runtime must hand it to listenerPath before `create` returns. So
+ * such a filter is loaded here, before CREATED, rather than just before
+ * execve (the seccomp module refuses notify rules on the syscalls this
+ * hand-off itself needs). */
+static int send_seccomp_listener(struct container *c, uoci_error **err)
+{
+  int fd = -1;
+  int r = seccomp_install(c->proc.seccomp, &fd);
+  if (r < 0)
+    return uoci_fail(err, -r, "install seccomp filter");
+  c->proc.seccomp_installed = true;
+  if (fd < 0)
+    return 0;
+  if ((r = sync_send(c->sync_child, SYNC_SECCOMP_FD, 0, NULL, 0)) < 0 ||
+      (r = terminal_send_fd(c->sync_child, fd, "seccomp")) < 0)
+    return uoci_fail(err, -r, "send the seccomp listener fd to the runtime");
+  close(fd);
+  return 0;
+}
+
 static void __attribute__((noreturn)) child_main(struct container *c)
 {
   uoci_error *err = NULL;
@@ -381,6 +402,8 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   if (process_chdir(&c->proc, &err) < 0)
     child_fail(c, err);
   if (process_resolve(&c->proc, &err) < 0)
+    child_fail(c, err);
+  if (c->proc.seccomp && seccomp_wants_notify(c->proc.seccomp) && send_seccomp_listener(c, &err) < 0)
     child_fail(c, err);
 
   prctl(PR_SET_PDEATHSIG, 0);
@@ -527,6 +550,17 @@ static int parent_wait_created(struct container *c, uoci_error **err)
       break;
     case SYNC_CREATED:
       return 0;
+    case SYNC_SECCOMP_FD: {
+      int fd = terminal_recv_fd(c->sync_parent);
+      if (fd < 0)
+        return uoci_fail(err, -fd, "receive the seccomp listener fd");
+      _cleanup_free_ char *st = make_state_json(c, STATUS_CREATING);
+      int r = seccomp_send_notify_fd(c->cfg->linux->seccomp, fd, st, err);
+      close(fd);
+      if (r < 0)
+        return -1;
+      break;
+    }
     case SYNC_ERROR:
       return uoci_fail(err, 0, "%s", buf);
     default: {

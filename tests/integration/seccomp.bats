@@ -197,7 +197,6 @@ podman_profile() {
 
 @test "NOTIFY: the listener gets the containerProcessState and the seccomp fd" {
   # Remove once the child hands the listener fd to the parent (see seccomp.h).
-  skip "pending: process.c does not pass the seccomp listener fd to the parent yet"
   command -v python3 >/dev/null || skip "python3 not installed"
   local sock=$TEST_TMP/listener.sock out=$TEST_TMP/received.json
   # Accept one connection, record the message and whether an fd came with
