@@ -78,26 +78,13 @@ int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct c
   return 0;
 }
 
-/* Base chains; `add` is idempotent for tables and chains. The localhost rule
- * is only added together with a table this call creates. */
+/* Base chains, created on first use; `add` is idempotent for tables and
+ * chains, so every ADD sends them in the same transaction as its rules. */
 static const char BASE[] =
     "add table ip " FW_TABLE "\n"
     "add chain ip " FW_TABLE " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
     "add chain ip " FW_TABLE " output { type nat hook output priority -100; policy accept; }\n"
     "add chain ip " FW_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n";
-
-static void ensure_table(struct nft *n)
-{
-  struct cni_error ignored;
-  /* `create` fails when the table exists: then it is already complete */
-  nft_run(n,
-          "create table ip " FW_TABLE "\n"
-          "add chain ip " FW_TABLE " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
-          "add chain ip " FW_TABLE " output { type nat hook output priority -100; policy accept; }\n"
-          "add chain ip " FW_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
-          "add rule ip " FW_TABLE " postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n",
-          &ignored);
-}
 
 static void rules_for(struct sbuf *b, const struct fw_attachment *a)
 {
@@ -111,8 +98,11 @@ static void rules_for(struct sbuf *b, const struct fw_attachment *a)
               "comment \"%s\"\n",
               ip, net, a->prefix, tag);
   if (a->npm)
-    /* hairpin: a container (or a neighbour) reaching itself through a host port */
-    sb_printf(b, "add rule ip " FW_TABLE " postrouting ip saddr %s/%d ip daddr %s ct status dnat masquerade comment \"%s\"\n",
+    /* hairpin (a container or a neighbour reaching it through a host port)
+     * and localhost: 127.0.0.1:hostPort must not leave with a loopback source */
+    sb_printf(b,
+              "add rule ip " FW_TABLE " postrouting ip saddr { %s/%d, 127.0.0.0/8 } ip daddr %s ct status dnat "
+              "masquerade comment \"%s\"\n",
               net, a->prefix, ip, tag);
   for (size_t i = 0; i < a->npm; i++) {
     const struct fw_portmap *p = &a->pm[i];
@@ -137,7 +127,6 @@ int fw_add(const struct fw_attachment *a, struct cni_error *e)
     return 0;
   if (nft_open(&n, false, e) < 0)
     return -1;
-  ensure_table(&n);
   sb_add(&b, BASE);
   rules_for(&b, a);
   int r = nft_run(&n, b.s, e);

@@ -203,7 +203,7 @@ teardown() { cni_teardown; }
   [ "$(for i in 1 2 3 4 5; do res_ip "f$i"; done | sort -u | wc -l)" = 5 ]
 }
 
-@test "masquerade and a port mapping work, and DEL removes exactly their rules" {
+@test "masquerade and a port mapping (from outside, localhost and hairpin) work, and DEL removes exactly their rules" {
   command -v busybox >/dev/null || skip "needs busybox httpd"
   mkns c1; mkns ext
   ip -n "$HOSTNS" link add uociext0 type veth peer name eth0 netns "$T-ext"
@@ -211,7 +211,7 @@ teardown() { cni_teardown; }
   ip -n "$HOSTNS" link set uociext0 up
   ip -n "$T-ext" addr add 10.99.250.2/24 dev eth0
   ip -n "$T-ext" link set eth0 up
-  netconf 10.99.12.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18181,"containerPort":8080,"protocol":"tcp"}]}}' >"$TMP/net.json"
+  netconf 10.99.12.0/24 '{"hairpinMode":true,"runtimeConfig":{"portMappings":[{"hostPort":18181,"containerPort":8080,"protocol":"tcp"}]}}' >"$TMP/net.json"
   add c c1 "$TMP/net.json"
   ip=$(res_ip c)
   pingns c1 10.99.250.2   # ext has no route back: only works masqueraded
@@ -219,9 +219,14 @@ teardown() { cni_teardown; }
   ip netns exec "$T-c1" busybox httpd -f -p 8080 -h "$TMP/www" &
   srv=$!
   sleep 0.3
-  body=$(timeout 5 ip netns exec "$T-ext" bash -c 'exec 3<>/dev/tcp/10.99.250.1/18181; printf "GET /t HTTP/1.0\r\n\r\n" >&3; cat <&3' | tail -1)
+  get() { timeout 5 ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/18181"; printf "GET /t HTTP/1.0\r\n\r\n" >&3; cat <&3' "$2" | tail -1; }
+  from_ext=$(get "$T-ext" 10.99.250.1)
+  from_localhost=$(get "$HOSTNS" 127.0.0.1)
+  hairpin=$(get "$T-c1" 10.99.12.1)
   kill "$srv"; wait "$srv" || true
-  [ "$body" = "hello-$T" ]
+  [ "$from_ext" = "hello-$T" ]
+  [ "$from_localhost" = "hello-$T" ]
+  [ "$hairpin" = "hello-$T" ]
   nft_rules | grep -q "dnat to $ip:8080"
   nft_rules | grep -q "ip saddr $ip .* masquerade"
   del c c1 "$TMP/net.json"
