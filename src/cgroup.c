@@ -775,6 +775,16 @@ static bool already_in_unified(const char *rel)
   return false;
 }
 
+/* exec: a cgroup restored by cgroup_from_string has no fds open. The new
+ * process joins the directories themselves, also for a systemd scope (as
+ * runc exec does: the scope only exists to own them). */
+int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err)
+{
+  cg->systemd = false;
+  cg->self_join = true;
+  return open_join_fds(cg, err);
+}
+
 int cgroup_join_self(const uoci_cgroup *cg)
 {
   if (cg == NULL || cg->systemd)

@@ -54,6 +54,10 @@ int cgroup_clone_into_fd(const uoci_cgroup *cg);
  * stdio. Returns 0 or -errno. */
 int cgroup_join_self(const uoci_cgroup *cg);
 
+/* For exec: open the join fds of a cgroup from cgroup_from_string, so a new
+ * child can cgroup_join_self() into it (a systemd scope's directories too). */
+int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err);
+
 /* Parent side, after the child exists: systemd scope creation, or writing the
  * pid when the child could not join itself. A no-op when nothing is left to do. */
 int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err);
