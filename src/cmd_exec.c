@@ -341,7 +341,7 @@ int cmd_exec(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
     goto out;
   if (ns_plan_from_pid(st.pid, &x.ns, err) < 0)
     goto out;
-  if (st.cgroup && cgroup_from_string(st.cgroup, &x.cg, err) < 0)
+  if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;
   /* The namespaces are pinned by our fds: the lock is not needed while the
    * process runs, and holding it would block `state` and `kill`. */
