@@ -67,8 +67,8 @@ static int parse_rangeset(yajl_val arr, struct ipam_rangeset *set, struct cni_er
 
 static int parse_routes(yajl_val arr, struct ipam_config *c, struct cni_error *e)
 {
-  if (!arr)
-    return 0;
+  if (!arr || YAJL_IS_NULL(arr))
+    return 0; /* libcni sends null for "no attachment is valid any more" */
   if (!YAJL_IS_ARRAY(arr))
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: \"routes\" must be an array");
   c->routes = calloc(arr->u.array.len + 1, sizeof *c->routes);
@@ -275,8 +275,8 @@ int ipam_valid_attachments(yajl_val root, struct ipam_attachment **out, size_t *
   yajl_val arr = json_get(root, "cni.dev/valid-attachments");
   *out = NULL;
   *n = 0;
-  if (!arr)
-    return 0;
+  if (!arr || YAJL_IS_NULL(arr))
+    return 0; /* libcni sends null for "no attachment is valid any more" */
   if (!YAJL_IS_ARRAY(arr))
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"cni.dev/valid-attachments\" must be an array");
   *out = calloc(arr->u.array.len + 1, sizeof **out);

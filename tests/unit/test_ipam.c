@@ -120,6 +120,18 @@ static void test_allocation(void)
   ipam_store_close(&s2);
 
   struct ipam_attachment keep[] = {{"c0", "eth0"}, {"c7", "eth1"}};
+  yajl_val gcreq = yajl_tree_parse("{\"cni.dev/valid-attachments\":[{\"containerID\":\"c0\",\"ifname\":\"eth0\"}]}", NULL, 0);
+  struct ipam_attachment *va = NULL;
+  size_t nva = 0;
+  ok(ipam_valid_attachments(gcreq, &va, &nva, &e) == 0 && nva == 1 && !strcmp(va[0].cid, "c0"),
+     "valid-attachments parse");
+  free(va);
+  yajl_tree_free(gcreq);
+  gcreq = yajl_tree_parse("{\"cni.dev/valid-attachments\":[{\"ifname\":\"eth0\"}]}", NULL, 0);
+  ok(ipam_valid_attachments(gcreq, &va, &nva, &e) < 0 && e.code == CNI_ERR_INVALID_CONFIG,
+     "a valid-attachments entry without containerID is refused");
+  free(va);
+  yajl_tree_free(gcreq);
   is_int(ipam_gc(&s, keep, 2), 3, "GC drops the 3 attachments not listed");
   is_int(s.n, 2, "and keeps the 2 valid ones");
   ipam_store_close(&s);
