@@ -1,5 +1,6 @@
 /* process.c - see process.h */
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -257,6 +258,29 @@ static int set_user(const ocispec_user *u, uoci_error **err)
   return 0;
 }
 
+/* Mark every fd >= first close-on-exec: close_range(CLOEXEC), or one by one
+ * through /proc/self/fd on kernels without it. */
+static int mark_cloexec_from(int first, uoci_error **err)
+{
+  if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0)
+    return 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL)
+    return uoci_fail(err, errno, "list open fds");
+  int self = dirfd(d);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    unsigned long long fd;
+    if (parse_uint64(de->d_name, &fd) < 0 || (int) fd < first || (int) fd == self)
+      continue;
+    int fl = fcntl((int) fd, F_GETFD);
+    if (fl >= 0)
+      fcntl((int) fd, F_SETFD, fl | FD_CLOEXEC);
+  }
+  closedir(d);
+  return 0;
+}
+
 int process_resolve(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -274,6 +298,16 @@ int process_exec(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
   if (plan->exe == NULL && process_resolve(plan, err) < 0)
+    return -1;
+  /* Nothing of the runtime survives exec (done first: a seccomp profile may
+   * refuse close_range): everything above stdio and the
+   * preserved fds is closed on exec (CVE-2024-21626 class). */
+  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0)
+      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  if (mark_cloexec_from(3 + plan->preserve_fds, err) < 0)
     return -1;
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN to load: install it
    * before the capabilities go, as runc does. With no_new_privs, as late as
@@ -294,15 +328,6 @@ int process_exec(struct process_plan *plan, uoci_error **err)
     return -1;
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return uoci_fail(err, errno, "set no_new_privs");
-  /* Nothing of the runtime survives exec: everything above stdio and the
-   * preserved fds is closed on exec (CVE-2024-21626 class). */
-  for (int fd = 3; fd < 3 + plan->preserve_fds; fd++) {
-    int fl = fcntl(fd, F_GETFD);
-    if (fl >= 0)
-      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-  }
-  if (syscall(SYS_close_range, 3 + plan->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
-    return uoci_fail(err, errno, "close_range");
   if (plan->seccomp && !plan->seccomp_installed) {
     int r = seccomp_install(plan->seccomp, &notify_fd);
     if (r < 0)
