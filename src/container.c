@@ -392,9 +392,10 @@ static void __attribute__((noreturn)) child_main(struct container *c)
       child_fail(c, err);
     close_fd(&c->console_fd);
   }
-  if (rootfs_finalize(&rctx, &err) < 0)
-    child_fail(c, err);
+  /* Before the read-only paths: /proc/sys is usually one of them. */
   if (write_sysctls(cfg->linux, &err) < 0)
+    child_fail(c, err);
+  if (rootfs_finalize(&rctx, &err) < 0)
     child_fail(c, err);
   if (process_apply_privileged(&c->proc, &err) < 0)
     child_fail(c, err);
