@@ -270,8 +270,11 @@ static int decode_fail(decoder *d, const char *fmt, ...)
       s->kind = SEG_INDEX;
       s->index = fr->index;
     } else if (fr->kind == FR_MAP) {
+      const generic_map *m = AT(fr->base, fr->field->offset, generic_map);
+      if (fr->index >= m->len)
+        continue; /* failed on the key itself: the path ends at the map */
       s->kind = SEG_MAP_KEY;
-      s->key = AT(fr->base, fr->field->offset, generic_map)->keys[fr->index];
+      s->key = m->keys[fr->index];
     } else {
       continue;
     }
@@ -358,6 +361,9 @@ static int decode_string(decoder *d, const json_value *v, char **dst)
 {
   if (v->type != V_STRING)
     return type_error(d, "string", v);
+  /* A C string would silently end at an escaped \u0000: refuse it instead. */
+  if (memchr(v->text, '\0', v->len) != NULL)
+    return decode_fail(d, "string contains a NUL character");
   if ((*dst = strndup(v->text, v->len)) == NULL)
     return out_of_memory(d);
   return 1;
@@ -519,11 +525,17 @@ static int on_value(decoder *d, const json_value *v)
   return 1;
 }
 
+/* Keys are not NUL-terminated and may contain escaped NULs: compare lengths
+ * first, never read past either string. */
+static bool key_equals(const char *s, const char *key, size_t len)
+{
+  return strlen(s) == len && memcmp(s, key, len) == 0;
+}
+
 static const field_desc *find_field(const ocispec_type *t, const char *name, size_t len)
 {
   for (size_t i = 0; i < t->n_fields; i++) {
-    const char *candidate = t->fields[i].json_name;
-    if (strncmp(candidate, name, len) == 0 && candidate[len] == '\0')
+    if (key_equals(t->fields[i].json_name, name, len))
       return &t->fields[i];
   }
   return NULL;
@@ -536,8 +548,12 @@ static int on_map_entry(decoder *d, frame *fr, const char *key, size_t len)
   const field_desc *f = fr->field;
   generic_map *m = AT(fr->base, f->offset, generic_map);
   size_t elem = element_size(f);
+  if (memchr(key, '\0', len) != NULL) {
+    fr->index = m->len; /* no current entry: the error path names the map */
+    return decode_fail(d, "map key contains a NUL character");
+  }
   for (size_t i = 0; i < m->len; i++) {
-    if (strncmp(m->keys[i], key, len) == 0 && m->keys[i][len] == '\0') {
+    if (key_equals(m->keys[i], key, len)) {
       char *value = (char *) m->values + i * elem;
       if (f->kind == KIND_STRMAP)
         free(*(char **) value);
