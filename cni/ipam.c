@@ -105,9 +105,9 @@ int ipam_config_parse(yajl_val ipam, const char *network, struct ipam_config *c,
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: \"ranges\" must be a non-empty array of arrays");
     c->sets = calloc(ranges->u.array.len, sizeof *c->sets);
     for (size_t i = 0; i < ranges->u.array.len; i++) {
+      c->nsets++; /* counted first: ipam_config_free also frees a set that failed half-way */
       if (parse_rangeset(ranges->u.array.values[i], &c->sets[i], e) < 0)
         return -1;
-      c->nsets++;
     }
   } else if (json_get(ipam, "subnet")) {
     c->sets = calloc(1, sizeof *c->sets);
