@@ -166,7 +166,11 @@ static uint32_t arch_token(const char *name)
  * with EINVAL when a flag is unknown. Nothing is installed either way. */
 static bool kernel_has_filter_flag(unsigned int flag)
 {
-  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+  /* WAIT_KILLABLE_RECV alone is EINVAL: it only qualifies a listener. */
+  unsigned int probe = flag;
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    probe |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, probe, NULL) < 0 && errno == EFAULT;
 }
 
 static int flags_from_spec(const ocispec_seccomp *cfg, unsigned int *out, uoci_error **err)
