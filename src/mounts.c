@@ -77,6 +77,15 @@ static const struct opt_def option_table[] = {
   { "nolazytime", OPT_SBFLAG, 0, false },
 };
 
+const char *const *mount_known_options(size_t *n)
+{
+  static const char *names[ARRAY_SIZE(option_table) + 1];
+  for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
+    names[i] = option_table[i].name;
+  *n = ARRAY_SIZE(option_table);
+  return names;
+}
+
 static void data_append(char **data, const char *item)
 {
   if (*data == NULL) {

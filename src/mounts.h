@@ -35,6 +35,10 @@ struct mount_options {
 int mount_options_parse(char *const *opts, size_t n, struct mount_options *out, uoci_error **err);
 void mount_options_free(struct mount_options *o);
 
+/* For `features`: every option name mount_options_parse knows (static,
+ * NULL-terminated); *n gets the count. */
+const char *const *mount_known_options(size_t *n);
+
 /* Propagation name ("rslave", "private", ...) to MS_* flags (with MS_REC for
  * the r-forms). Returns 0 for an unknown name. */
 unsigned long propagation_from_name(const char *name);
