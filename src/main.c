@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <getopt.h>
+#include <seccomp_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,10 +120,19 @@ int expect_id(int argc, char **argv, int optind_, const char *verb, const char *
   return 0;
 }
 
+/* The build may pass -DUOCI_COMMIT='"<git describe>"'; a release tarball
+ * has no git, and then the version stands for the commit. */
+#ifndef UOCI_COMMIT
+#define UOCI_COMMIT PACKAGE_VERSION
+#endif
+
 static void print_version(void)
 {
-  /* runc's shape: containerd and podman parse the first line and "spec:". */
-  printf("ulysses-oci version %s\nspec: %s\n", PACKAGE_VERSION, "1.3.0");
+  /* runc's shape: "NAME version X" first (docker and nerdctl split that line
+   * at "version"), then "commit:" and "spec:" lines; podman shows it all. */
+  const struct scmp_version *lib = seccomp_version();
+  printf("ulysses-oci version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", PACKAGE_VERSION, UOCI_COMMIT,
+         OCISPEC_VERSION, lib->major, lib->minor, lib->micro);
 }
 
 static const char *default_root(bool *rootless)
