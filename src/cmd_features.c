@@ -1,11 +1,17 @@
 /* cmd_features.c - `features`: what this runtime supports, as the spec's
- * features.md document (containerd reads it). */
+ * features.md document (containerd reads it). Every list comes from the
+ * module that implements it, so it cannot claim more than the code does. */
 #include "config.h"
+#include <seccomp_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "caps.h"
 #include "commands.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "seccomp.h"
 #include "utils.h"
 
 static char **strv_of(const char *const *names, size_t n, size_t *len)
@@ -18,6 +24,7 @@ static char **strv_of(const char *const *names, size_t n, size_t *len)
 }
 
 #define STRV(field, arr) (field = strv_of(arr, ARRAY_SIZE(arr), &field##_len))
+#define STRV_FROM(field, fn) do { size_t n_; const char *const *v_ = fn(&n_); field = strv_of(v_, n_, &field##_len); } while (0)
 
 static ocispec_feature_enabled *enabled(bool on)
 {
@@ -27,41 +34,52 @@ static ocispec_feature_enabled *enabled(bool on)
   return e;
 }
 
+/* The LSMs the kernel has active (the securityfs/selinuxfs files exist only then). */
+static bool host_has_apparmor(void)
+{
+  char c = 0;
+  FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+  if (f == NULL)
+    return false;
+  bool on = fread(&c, 1, 1, f) == 1 && c == 'Y';
+  fclose(f);
+  return on;
+}
+
+static bool host_has_selinux(void)
+{
+  return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* The spec's type names this runtime creates and joins. */
+static char **namespace_names(size_t *len)
+{
+  static const char *const spec_names[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
+  char **v = xcalloc(ARRAY_SIZE(spec_names) + 1, sizeof *v);
+  size_t k = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(spec_names); i++)
+    if (ns_kind_from_name(spec_names[i]) >= 0)
+      v[k++] = xstrdup(spec_names[i]);
+  *len = k;
+  return v;
+}
+
 int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
 {
+  (void) g;
   if (argc > 1)
     return uoci_fail(err, 0, "features: unexpected argument \"%s\"", argv[1]);
   static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer",
                                        "poststart", "poststop" };
-  static const char *const mount_options[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "lazytime", "mand",
-    "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-    "nosymfollow", "private", "rbind", "relatime", "remount", "ridmap", "ro", "rprivate", "rshared", "rslave",
-    "runbindable", "rw", "shared", "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable",
-  };
-  static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
-  static const char *const actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-                                         "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-                                         "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP" };
-  static const char *const operators[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
-                                           "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE" };
-  static const char *const archs[] = { "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64",
-                                       "SCMP_ARCH_ARM", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390X",
-                                       "SCMP_ARCH_RISCV64" };
-  static const char *const flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                                       "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                                       "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
 
   ocispec_features f = { 0 };
   f.oci_version_min = xstrdup("1.0.0");
   f.oci_version_max = xstrdup(OCISPEC_VERSION);
   STRV(f.hooks, hooks);
-  STRV(f.mount_options, mount_options);
+  STRV_FROM(f.mount_options, mount_known_options);
   ocispec_features_linux *l = f.linux = xcalloc(1, sizeof *l);
-  STRV(l->namespaces, namespaces);
-  size_t ncaps;
-  const char *const *caps = caps_known_names(&ncaps);
-  l->capabilities = strv_of(caps, ncaps, &l->capabilities_len);
+  l->namespaces = namespace_names(&l->namespaces_len);
+  STRV_FROM(l->capabilities, caps_known_names);
   l->cgroup = xcalloc(1, sizeof *l->cgroup);
   l->cgroup->v1 = l->cgroup->v2 = l->cgroup->systemd = true;
   l->cgroup->has_v1 = l->cgroup->has_v2 = l->cgroup->has_systemd = true;
@@ -71,19 +89,22 @@ int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error
   l->cgroup->has_rdma = true;
   ocispec_features_seccomp *s = l->seccomp = xcalloc(1, sizeof *s);
   s->enabled = s->has_enabled = true;
-  STRV(s->actions, actions);
-  STRV(s->operators, operators);
-  STRV(s->archs, archs);
-  STRV(s->known_flags, flags);
-  STRV(s->supported_flags, flags);
-  l->apparmor = enabled(false);
-  l->selinux = enabled(false);
+  STRV_FROM(s->actions, seccomp_known_actions);
+  STRV_FROM(s->operators, seccomp_known_operators);
+  STRV_FROM(s->archs, seccomp_known_archs);
+  STRV_FROM(s->known_flags, seccomp_known_flags);
+  STRV_FROM(s->supported_flags, seccomp_supported_flags);
+  l->apparmor = enabled(host_has_apparmor());
+  l->selinux = enabled(host_has_selinux());
   l->intel_rdt = xcalloc(1, sizeof *l->intel_rdt);
   l->intel_rdt->has_enabled = true; /* no resctrl support: enabled=false */
   l->mount_extensions = xcalloc(1, sizeof *l->mount_extensions);
   l->mount_extensions->idmap = enabled(true);
+  l->net_devices = enabled(false);
   ocispec_strmap_set(&f.annotations, "org.ulysses.version", PACKAGE_VERSION);
-  ocispec_strmap_set(&f.annotations, "io.github.seccomp.libseccomp.version", "2.5");
+  const struct scmp_version *lib = seccomp_version();
+  _cleanup_free_ char *libver = xasprintf("%u.%u.%u", lib->major, lib->minor, lib->micro);
+  ocispec_strmap_set(&f.annotations, "io.github.seccomp.libseccomp.version", libver);
 
   char *perr = NULL;
   _cleanup_free_ char *json = ocispec_generate(&ocispec_features_type, &f, true, &perr);
