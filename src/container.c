@@ -178,8 +178,6 @@ static int validate(struct container *c, uoci_error **err)
     return -1;
   if ((cfg->hostname && *cfg->hostname) && !(c->ns.new_flags & CLONE_NEWUTS) && c->ns.join_fd[NS_UTS] < 0)
     return uoci_fail(err, 0, "config.json: .hostname: needs a private UTS namespace");
-  if (!c->ns.present[NS_MNT])
-    return uoci_fail(err, 0, "config.json: .linux.namespaces: a mount namespace is required");
   if (cfg->linux && cfg->linux->time_offsets.len && !(c->ns.new_flags & CLONE_NEWTIME))
     return uoci_fail(err, 0, "config.json: .linux.timeOffsets: needs a new time namespace");
   if (c->ns.new_flags & CLONE_NEWUSER) {
@@ -266,11 +264,14 @@ static void ensure_cwd(const char *cwd)
   uoci_error_free(e);
 }
 
+/* Block until `start` opens the read side, then tell it we go on. The write
+ * end stays open, close-on-exec: `start` reads EOF exactly when the user
+ * process has been exec'd (or the init died), and only then runs the
+ * poststart hooks. Returns the fd. */
 static int wait_exec_fifo(int fifo_opath, uoci_error **err)
 {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
-  /* Blocks until `start` opens the read side. */
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec fifo");
@@ -278,8 +279,7 @@ static int wait_exec_fifo(int fifo_opath, uoci_error **err)
     close(fd);
     return uoci_fail(err, errno, "write exec fifo");
   }
-  close(fd);
-  return 0;
+  return fd;
 }
 
 /* SCMP_ACT_NOTIFY: the listener fd exists only once the filter is loaded,
@@ -367,7 +367,10 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
   };
-  if (rootfs_setup(&rctx, &err) < 0)
+  /* Without a mount namespace every mount would land in the host's: the
+   * process only gets the rootfs as its root (chroot), no mounts at all. */
+  bool own_mounts = c->ns.present[NS_MNT];
+  if (own_mounts && rootfs_setup(&rctx, &err) < 0)
     child_fail(c, err);
 
   char *state_create = NULL, *state_start = NULL;
@@ -384,18 +387,21 @@ static void __attribute__((noreturn)) child_main(struct container *c)
       child_fail(c, err);
   }
 
-  if (rootfs_pivot(&rctx, &err) < 0)
+  if (own_mounts ? rootfs_pivot(&rctx, &err) < 0 : (chroot(c->rootfs) < 0 || chdir("/") < 0)) {
+    if (err == NULL)
+      uoci_fail(&err, errno, "chroot %s", c->rootfs);
     child_fail(c, err);
+  }
   bool terminal = cfg->process->has_terminal && cfg->process->terminal;
   if (terminal) {
-    if (terminal_setup_child(c->console_fd, cfg->process->console_size, true, &err) < 0)
+    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, &err) < 0)
       child_fail(c, err);
     close_fd(&c->console_fd);
   }
   /* Before the read-only paths: /proc/sys is usually one of them. */
   if (write_sysctls(cfg->linux, &err) < 0)
     child_fail(c, err);
-  if (rootfs_finalize(&rctx, &err) < 0)
+  if (own_mounts && rootfs_finalize(&rctx, &err) < 0)
     child_fail(c, err);
   if (process_apply_privileged(&c->proc, &err) < 0)
     child_fail(c, err);
@@ -412,26 +418,22 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     _exit(1);
 
   if (c->mode == MODE_CREATE) {
+    /* `create` has returned: from here on stderr is the only channel. */
     close_fd(&c->sync_child);
-    if (wait_exec_fifo(c->fifo_fd, &err) < 0) {
-      fprintf(stderr, "ulysses-oci: %s\n", err->msg);
-      _exit(1);
-    }
+    if (wait_exec_fifo(c->fifo_fd, &err) < 0)
+      child_fail(c, err);
     close_fd(&c->fifo_fd);
-  } else {
-    if (child_wait_for(c, SYNC_START, NULL, &err) < 0)
-      _exit(1);
-    close_fd(&c->sync_child);
-  }
-  if (state_start && cfg->hooks &&
-      hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len, "startContainer", state_start,
-                &err) < 0) {
-    fprintf(stderr, "ulysses-oci: %s\n", err->msg);
+  } else if (child_wait_for(c, SYNC_START, NULL, &err) < 0) {
     _exit(1);
   }
+  /* In run mode the sync socket stays open until execve closes it: the
+   * runtime reads EOF then, or the error below. */
+  if (state_start && cfg->hooks &&
+      hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len, "startContainer", state_start,
+                &err) < 0)
+    child_fail(c, err);
   process_exec(&c->proc, &err);
-  fprintf(stderr, "ulysses-oci: %s\n", err ? err->msg : "exec failed");
-  _exit(127);
+  child_fail(c, err);
 }
 
 /* ---- the runtime side ----------------------------------------------------- */
@@ -519,7 +521,9 @@ static char *make_state_json(struct container *c, enum container_status s)
 static int parent_run_create_hooks(struct container *c, uoci_error **err)
 {
   const ocispec_hooks *h = c->cfg->hooks;
-  _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATING);
+  /* runc and crun pass "created" to the create-time hooks, and runtime-tools
+   * checks for it, although the spec's lifecycle calls the phase "creating". */
+  _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATED);
   if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, err) < 0)
     return -1;
   if (h && hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", creating, err) < 0)
@@ -633,6 +637,22 @@ static int wait_exit_status(pid_t pid)
   if (WIFSIGNALED(status))
     return 128 + WTERMSIG(status);
   return 255;
+}
+
+/* run: let the init exec the user process; returns once it has (EOF on the
+ * close-on-exec sync socket), or with the error it reported. */
+static int release_init(struct container *c, uoci_error **err)
+{
+  static char buf[4096];
+  int r = sync_send(c->sync_parent, SYNC_START, 0, NULL, 0);
+  if (r < 0)
+    return uoci_fail(err, -r, "start container init");
+  struct sync_hdr h;
+  ssize_t n = sync_recv(c->sync_parent, &h, buf, sizeof buf);
+  close_fd(&c->sync_parent);
+  if (n > 0 && h.type == SYNC_ERROR)
+    return uoci_fail(err, 0, "%s", buf);
+  return 0;
 }
 
 /* Undo a create that failed half-way. */
@@ -827,12 +847,8 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   }
 
   /* run: let the init go on, then poststart hooks. */
-  int r = sync_send(c.sync_parent, SYNC_START, 0, NULL, 0);
-  if (r < 0) {
-    uoci_fail(err, -r, "start container init");
+  if (release_init(&c, err) < 0)
     goto fail;
-  }
-  close_fd(&c.sync_parent);
   if (c.cfg->hooks && c.cfg->hooks->poststart_len) {
     _cleanup_free_ char *st = make_state_json(&c, STATUS_RUNNING);
     hooks_run_warn(c.cfg->hooks->poststart, c.cfg->hooks->poststart_len, "poststart", st);
@@ -881,21 +897,32 @@ static int open_fifo_and_release(struct uoci_state *st, uoci_error **err)
   _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec.fifo");
+  bool released = false;
   for (;;) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
     int r = poll(&p, 1, 100);
     if (r < 0 && errno != EINTR)
       return uoci_fail(err, errno, "wait for container init");
-    if (r > 0 && (p.revents & POLLIN)) {
+    if (r > 0 && (p.revents & (POLLIN | POLLHUP))) {
       char b;
-      if (read(fd, &b, 1) == 1)
-        break;
+      ssize_t n = read(fd, &b, 1);
+      if (n == 1 && !released) {
+        released = true;
+        /* The init is on its way: running from now on, whatever happens. */
+        unlinkat(st->dirfd, "exec.fifo", 0);
+        continue;
+      }
+      if (n == 0 && released)
+        return 0; /* the init exec'd the user process (or died trying) */
+      if (n == 0)
+        poll(NULL, 0, 1); /* no writer yet: don't spin on the hang-up */
     }
-    if (state_status(st) == STATUS_STOPPED)
+    if (state_status(st) == STATUS_STOPPED) {
+      if (released)
+        return 0;
       return uoci_fail(err, 0, "container \"%s\" init exited before start", st->id);
+    }
   }
-  unlinkat(st->dirfd, "exec.fifo", 0);
-  return 0;
 }
 
 int container_start(const struct uoci_globals *g, const char *id, uoci_error **err)

@@ -64,6 +64,10 @@ int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
   /* Nothing we mount may reach the host: rslave unless the config says
    * otherwise (runc's default; crun uses rprivate). */
   unsigned long root_flags = propagation ? propagation : MS_SLAVE | MS_REC;
+  /* An unbindable / could not be bound onto itself: private until
+   * rootfs_finalize applies the requested propagation. */
+  if (propagation & MS_UNBINDABLE)
+    root_flags = MS_PRIVATE | MS_REC;
   if (mount(NULL, "/", NULL, root_flags, NULL) < 0)
     return uoci_fail(err, errno, "set propagation of /");
   if (make_rootfs_parent_private(ctx->rootfs, err) < 0)

@@ -244,7 +244,9 @@ char *state_json(const struct uoci_state *st, enum container_status status, cons
   GEN_STR(g, "id");
   GEN_STR(g, st->id);
   GEN_STR(g, "pid");
-  yajl_gen_integer(g, status == STATUS_STOPPED ? 0 : st->pid);
+  /* The init's pid stays visible after it exits (as crun): tools that
+   * inspect a short-lived container still find which process it was. */
+  yajl_gen_integer(g, st->pid);
   GEN_STR(g, "status");
   GEN_STR(g, status_name(status));
   GEN_STR(g, "bundle");

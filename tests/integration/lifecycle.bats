@@ -53,7 +53,7 @@ assert_nothing_left() {
   [ "$(readlink /proc/$pid/exe)" = /bin/busybox ]
   uoci kill $c1 KILL
   wait_status $c1 stopped
-  [ "$(uoci state $c1 | jq -r .pid)" = 0 ]
+  [ "$(uoci state $c1 | jq -r .pid)" = "$pid" ]
   uoci delete $c1
   run uoci state $c1
   [ "$status" -ne 0 ]
@@ -272,8 +272,8 @@ HOOK
   uoci delete $c1
   run cut -d' ' -f1 "$log"
   [ "$(echo $output)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
-  grep -q "^prestart creating $c1 $pid$" "$log"
-  grep -q "^createContainer creating $c1 $pid$" "$log"
+  grep -q "^prestart created $c1 $pid$" "$log"
+  grep -q "^createContainer created $c1 $pid$" "$log"
   grep -q "^poststart running $c1 $pid$" "$log"
   grep -q "^poststop stopped $c1 " "$log"
 }
