@@ -354,6 +354,9 @@ static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_e
     goto out;
   }
   host_veth_name(env, c, host_veth);
+  struct fw_attachment ports = {c->name, env->container_id, env->ifname, .pm = c->pm, .npm = c->npm};
+  if (fw_port_conflicts(&ports, e) < 0)
+    goto out;
   if (ipam_add(c, env, &a, e) < 0)
     goto out;
   r = attach(c, env, nsfd, host, ns, host_veth, &a, e);

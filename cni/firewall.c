@@ -119,6 +119,9 @@ static void rules_for(struct sbuf *b, const struct fw_attachment *a)
   }
 }
 
+struct fw_rule;
+static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct cni_error *e);
+
 int fw_add(const struct fw_attachment *a, struct cni_error *e)
 {
   struct nft n = {0};
@@ -140,6 +143,7 @@ struct fw_rule {
   char chain[64];
   unsigned long handle;
   char comment[128];
+  char match[192]; /* the rule text before its comment */
 };
 
 static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct cni_error *e)
@@ -170,6 +174,7 @@ static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct
     struct fw_rule *r = &(*out)[(*count)++];
     snprintf(r->chain, sizeof r->chain, "%s", chain);
     r->handle = strtoul(h + 9, NULL, 10);
+    snprintf(r->match, sizeof r->match, "%.*s", (int)(c - l), l);
     c += 9;
     snprintf(r->comment, sizeof r->comment, "%.*s", (int)strcspn(c, "\""), c);
   }
@@ -259,4 +264,45 @@ int fw_gc(const char *network, const uint64_t *keep, size_t nkeep, struct cni_er
 {
   struct gc_arg g = {network, keep, nkeep};
   return delete_selected(stale_in_network, &g, e);
+}
+
+/* Would mapping p collide with the DNAT rule text `match` of another attachment? */
+static bool same_host_port(const struct fw_portmap *p, const char *match)
+{
+  char needle[32], hip[16], other[16];
+  snprintf(needle, sizeof needle, " %s dport %d ", p->proto, p->host_port);
+  if (!strstr(match, needle))
+    return false;
+  const char *d = strstr(match, "ip daddr ");
+  if (!p->host_ip || !d || sscanf(d + 9, "%15s", other) != 1)
+    return true; /* one of them takes every local address */
+  ip4_fmt(p->host_ip, hip);
+  return strcmp(hip, other) == 0;
+}
+
+/* Refuse a host port another attachment already maps (its DNAT would win). */
+int fw_port_conflicts(const struct fw_attachment *a, struct cni_error *e)
+{
+  struct nft n = {0};
+  _cleanup_free_ struct fw_rule *rules = NULL;
+  size_t count = 0;
+  char own[32];
+  if (!a->npm)
+    return 0;
+  snprintf(own, sizeof own, "%016" PRIx64 " ", attachment_hash(a->network, a->cid, a->ifname));
+  if (nft_open(&n, true, e) < 0)
+    return -1;
+  int r = list_rules(&n, &rules, &count, e);
+  nft_close(&n);
+  for (size_t i = 0; r == 0 && i < count; i++) {
+    if (strcmp(rules[i].chain, "prerouting") || strncmp(rules[i].comment, own, 17) == 0)
+      continue;
+    for (size_t j = 0; j < a->npm; j++)
+      if (same_host_port(&a->pm[j], rules[i].match)) {
+        const char *who = strchr(rules[i].comment, ' ');
+        return cni_fail(e, CNI_ERR_PLUGIN, "host port %s/%d is already mapped by %s", a->pm[j].proto,
+                        a->pm[j].host_port, who ? who + 1 : rules[i].comment);
+      }
+  }
+  return r;
 }

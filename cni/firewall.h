@@ -30,6 +30,9 @@ struct fw_attachment {
 /* Parse runtimeConfig.portMappings (NULL/absent: none). */
 int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct cni_error *e);
 
+/* Fails if another attachment already maps one of a's host ports (only the
+ * port mappings and ids of `a` are used, so it can run before IPAM). */
+int fw_port_conflicts(const struct fw_attachment *a, struct cni_error *e);
 int fw_add(const struct fw_attachment *a, struct cni_error *e);
 /* Remove every rule of the attachment; nothing there is fine. */
 int fw_del(const char *network, const char *cid, const char *ifname, struct cni_error *e);

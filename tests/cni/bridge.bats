@@ -88,7 +88,8 @@ teardown() { cni_teardown; }
 @test "GC frees stale attachments (lease, veth, rules) and keeps valid ones" {
   mkns k; mkns s
   netconf 10.99.6.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":19090,"containerPort":80,"protocol":"tcp"}]}}' >"$TMP/net.json"
-  add keep k "$TMP/net.json"
+  netconf 10.99.6.0/24 >"$TMP/plain.json"
+  add keep k "$TMP/plain.json"
   add stale s "$TMP/net.json"
   sip=$(res_ip stale)
   nft_rules | grep -q "$sip"
@@ -199,7 +200,8 @@ teardown() { cni_teardown; }
   [ "$killed" -ge 1 ]
   [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
   [ -z "$(ip -n "$HOSTNS" -o link show | grep ' vu')" ]
-  for i in 1 2 3 4 5; do mkns "f$i"; add "f$i" "f$i" "$TMP/net.json"; done
+  netconf 10.99.11.0/29 >"$TMP/plain.json"   # one host port cannot go to 5 containers
+  for i in 1 2 3 4 5; do mkns "f$i"; add "f$i" "f$i" "$TMP/plain.json"; done
   [ "$(for i in 1 2 3 4 5; do res_ip "f$i"; done | sort -u | wc -l)" = 5 ]
 }
 
@@ -267,4 +269,22 @@ teardown() { cni_teardown; }
   ! ip -n "$HOSTNS" -4 addr show dev uocibr1 | grep -q inet
   [ -z "$(ip -n "$T-b" route show default)" ]
   del b b "$TMP/b.json"
+}
+
+@test "a host port already mapped by another container is refused, leaving nothing behind" {
+  mkns a; mkns b
+  netconf 10.99.17.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18585,"containerPort":80,"protocol":"tcp"}]}}' >"$TMP/a.json"
+  netconf 10.99.17.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18686,"containerPort":80},{"hostPort":18585,"containerPort":81}]}}' >"$TMP/b.json"
+  add a a "$TMP/a.json"
+  before=$(leases; host_ports; nft_rules)
+  run add b b "$TMP/b.json"
+  [ "$status" = 1 ]
+  jq -e '.msg | test("18585 is already mapped by uocitest a/eth0")' "$TMP/res-b.json"
+  [ "$(leases; host_ports; nft_rules)" = "$before" ]
+  [ -z "$(ns_ip4 b)" ]
+  netconf 10.99.17.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18585,"containerPort":80,"protocol":"udp"}]}}' >"$TMP/c.json"
+  add b b "$TMP/c.json"   # same number, other protocol: fine
+  del a a "$TMP/a.json"
+  del b b "$TMP/c.json"
+  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
 }
