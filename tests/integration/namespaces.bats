@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# linux.namespaces: new ones, joined ones (path), user namespaces with id
+# mappings, the time namespace with offsets. Checked through /proc.
+load helpers
+
+setup() { setup_bundle true; c1=ns1-$$-$BATS_TEST_NUMBER; c2=ns2-$$-$BATS_TEST_NUMBER; }
+teardown() {
+  cleanup_all
+  [ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || true
+}
+
+@test "each listed namespace is new: the container's ns links differ from ours" {
+  cfg '.process.args = ["sleep", "100"] | .linux.namespaces += [{"type": "cgroup"}] | .linux.namespaces |= unique_by(.type)'
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  for ns in pid net ipc uts mnt cgroup; do
+    [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ]
+  done
+  # not listed: shared with the host
+  [ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]
+  [ "$(readlink /proc/$pid/ns/time)" = "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "a user namespace with uid/gid mappings: root inside, a high uid outside" {
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  chmod 755 "$TEST_TMP" "$BUNDLE"   # the namespace's root (uid 100000) must reach the rootfs
+  cfg '.root.readonly = false | .linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.args = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/made-inside"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | tr -s ' ' | sed 's/^ //')" = "0 100000 65536" ]
+  [ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "0 100000 65536" ]
+  [ "${lines[2]}" = 0 ]
+  [ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/made-inside")" = "100000:100000" ]
+}
+
+@test "a user namespace without mappings is refused and leaves nothing" {
+  cfg '.linux.namespaces += [{"type": "user"}] | del(.linux.uidMappings, .linux.gidMappings)'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"uidMappings and gidMappings"* ]]
+  [ ! -e "$STATE/$c1" ]
+}
+
+@test "a time namespace with monotonic and boottime offsets" {
+  cfg '.linux.namespaces += [{"type": "time"}] |
+       .linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}, "boottime": {"secs": 7200, "nanosecs": 5}} |
+       .process.args = ["cat", "/proc/self/timens_offsets"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$(echo "$output" | tr -s ' ')" == *"monotonic 86400 0"* ]]
+  [[ "$(echo "$output" | tr -s ' ')" == *"boottime 7200 5"* ]]
+  # the host's clocks are untouched
+  [ "$(awk '{print int($1)}' /proc/uptime)" -lt 86400 ] || [ -n "${SKIP_UPTIME_CHECK:-}" ]
+}
+
+@test "timeOffsets without a time namespace is refused" {
+  cfg '.linux.timeOffsets = {"monotonic": {"secs": 1, "nanosecs": 0}}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"needs a new time namespace"* ]]
+}
+
+@test "joining a network namespace by path" {
+  NETNS=uoci-test-$$
+  ip netns add "$NETNS"
+  ip -n "$NETNS" link add uoci-dummy0 type veth peer name uoci-dummy1
+  cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/$NETNS\" else . end) |
+       .process.args = [\"ls\", \"/sys/class/net\"]"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *uoci-dummy0* ]]
+}
+
+@test "sharing the ipc, uts and pid namespaces of another container" {
+  cfg '.process.args = ["sleep", "100"] | .hostname = "first"'
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid1" $c1
+  p1=$(cat "$TEST_TMP/pid1")
+  cfg ".hostname = null | .process.args = [\"sh\", \"-c\", \"hostname; ps -o args | grep -c '^sleep'\"] |
+       .linux.namespaces |= map(if (.type == \"ipc\" or .type == \"uts\" or .type == \"pid\") then .path = \"/proc/$p1/ns/\" + (if .type == \"uts\" then \"uts\" elif .type == \"ipc\" then \"ipc\" else \"pid\" end) else . end)"
+  run uoci run --bundle "$BUNDLE" $c2
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = first ]
+  [ "${lines[1]}" = 1 ]
+}
+
+@test "an unknown namespace type or a bad path is a clear error" {
+  cfg '.linux.namespaces += [{"type": "bogus"}]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown namespace type "bogus"'* ]]
+  cfg '.linux.namespaces |= map(select(.type != "bogus")) | .linux.namespaces |= map(if .type == "network" then .path = "/no/such/ns" else . end)'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"network namespace path /no/such/ns: No such file or directory"* ]]
+  [ ! -e "$STATE/$c1" ]
+}
+
+@test "hostname without a UTS namespace is refused" {
+  cfg '.linux.namespaces |= map(select(.type != "uts")) | .hostname = "x"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"needs a private UTS namespace"* ]]
+}
+
+@test "--no-pivot runs the container with MS_MOVE and chroot" {
+  cfg '.process.args = ["sh", "-c", "ls / | wc -l; cat /proc/self/mountinfo | wc -l"]'
+  run uoci run --no-pivot --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" -gt 5 ]
+}
