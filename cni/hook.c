@@ -85,7 +85,9 @@ int main(int argc, char **argv)
     }
     r = cnirun_add(confdir, network, path, id, netns, ifname, pm, NULL, &msg);
   } else {
-    r = cnirun_del(confdir, network, path, id, netns, ifname, pm, &msg);
+    /* poststop: the pid is dead and may already belong to someone else, so
+     * never enter its netns; deleting the host veth removes the peer anyway */
+    r = cnirun_del(confdir, network, path, id, NULL, ifname, pm, &msg);
   }
   if (r < 0) {
     fprintf(stderr, "ulysses-cni-hook %s: %s\n", argv[1], msg ? msg : "failed");

@@ -68,3 +68,15 @@ start_container() { # NS: a process in that netns stands in for the container
   [ "$status" = 1 ] && [[ $output == *"uoci-no-such-plugin"* ]]
   [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(ns_ip4 c1)" ]
 }
+
+@test "hook del never enters the (possibly reused) pid's netns, yet the container loses its interface" {
+  start_container c1
+  state=$(jq -n --argjson pid "$SLEEPER" '{id:"live1", pid:$pid, annotations:{"org.ulysses.network":"uocitest"}}')
+  hook add "$state"
+  [ -n "$(ns_ip4 c1)" ]
+  ip -n "$T-c1" link add eth1 type veth peer name eth2   # not ours: must survive
+  hook del "$state"
+  ! ip -n "$T-c1" link show eth0
+  ip -n "$T-c1" link show eth1
+  [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+}
