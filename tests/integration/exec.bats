@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# exec: a new process in a running container joins every namespace and the
+# cgroup of its init, gets the process settings it asks for, and its exit
+# status comes back; bad requests fail with one clear line.
+load helpers
+
+setup() {
+  setup_bundle sleep 1000
+  c1=exec-$$-$BATS_TEST_NUMBER
+}
+teardown() { cleanup_all; }
+
+# Start the container detached; $INIT is the init's host pid.
+start_container() {
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/init.pid" $c1 </dev/null >/dev/null 2>&1
+  uoci start $c1
+  INIT=$(cat "$TEST_TMP/init.pid")
+}
+
+# A detached exec of `sleep 1000`; $EXEC is its host pid.
+exec_detached() {
+  uoci exec --detach --pid-file "$TEST_TMP/exec.pid" "$@" $c1 sleep 1000 </dev/null >/dev/null 2>&1
+  EXEC=$(cat "$TEST_TMP/exec.pid")
+  [[ "$EXEC" =~ ^[0-9]+$ ]]
+  kill -0 "$EXEC"
+}
+
+@test "the exit status of the process comes back (and 128+N for a signal)" {
+  start_container
+  run uoci exec $c1 sh -c 'echo out; exit 4'
+  [ "$status" -eq 4 ]
+  [ "$output" = out ]
+  run uoci exec $c1 sh -c 'kill -9 $$'
+  [ "$status" -eq 137 ]
+  run uoci exec $c1 true
+  [ "$status" -eq 0 ]
+}
+
+@test "the process joins every namespace of the init" {
+  start_container
+  exec_detached
+  for ns in pid net mnt ipc uts cgroup user time; do
+    [ -e /proc/$INIT/ns/$ns ] || continue
+    echo "$ns: init $(readlink /proc/$INIT/ns/$ns) exec $(readlink /proc/$EXEC/ns/$ns)"
+    [ "$(readlink /proc/$INIT/ns/$ns)" = "$(readlink /proc/$EXEC/ns/$ns)" ]
+  done
+  # and it is really in the new ones, not ours
+  [ "$(readlink /proc/$EXEC/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
+  [ "$(readlink /proc/$EXEC/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]
+  # pid namespace: PID 1 is the init, the exec'd process sees itself as a small pid
+  run uoci exec $c1 sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; echo $$'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "sleep 1000 " ]
+  [ "${lines[1]}" -gt 1 ]
+  [ "${lines[1]}" -lt 100 ]
+}
+
+@test "the process joins the container's cgroup" {
+  start_container
+  exec_detached
+  diff /proc/$INIT/cgroup /proc/$EXEC/cgroup
+  cg=$(cgroup_of_pid $INIT)
+  [ -n "$cg" ] && [ "$cg" != / ]
+  [ "$(cgroup_of_pid $EXEC)" = "$cg" ]
+  run uoci ps --format json $c1
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e --argjson p "$EXEC" 'index($p) != null'
+}
+
+@test "--user, --env and --cwd; the container's env is inherited" {
+  cfg '.process.env += ["FROM_CONFIG=cfg"]'
+  start_container
+  run uoci exec --user 1000:1000 --env EXTRA=x1 --env FROM_CONFIG=over --cwd /tmp $c1 \
+    sh -c 'echo "$(id -u):$(id -g) $EXTRA $FROM_CONFIG $(pwd)"'
+  [ "$status" -eq 0 ]
+  [ "$output" = "1000:1000 x1 over /tmp" ]
+  run uoci exec $c1 sh -c 'echo "$(id -u) $FROM_CONFIG $(pwd)"'
+  [ "$output" = "0 cfg /" ]
+}
+
+@test "--cap adds a capability; a non-root --user drops the effective set" {
+  start_container
+  sys_admin=$((1 << 21))
+  run uoci exec $c1 awk '/^CapEff/ {print $2}' /proc/self/status
+  [ "$status" -eq 0 ]
+  [ $((16#$output & sys_admin)) -eq 0 ]
+  run uoci exec --cap CAP_SYS_ADMIN $c1 awk '/^CapEff/ {print $2}' /proc/self/status
+  [ "$status" -eq 0 ]
+  [ $((16#$output & sys_admin)) -ne 0 ]
+  run uoci exec --user 1000 $c1 awk '/^CapEff/ {print $2}' /proc/self/status
+  [ "$output" = 0000000000000000 ]
+  run uoci exec --cap CAP_NO_SUCH $c1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *CAP_NO_SUCH* ]]
+}
+
+@test "--no-new-privs, and the config's seccomp and rlimits apply to the exec'd process" {
+  cfg '.process.noNewPrivileges = false | .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 321, "hard": 654}] |
+       .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+                         "syscalls": [{"names": ["mkdirat", "mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+  start_container
+  run uoci exec $c1 grep NoNewPrivs /proc/self/status
+  [[ "$output" == *"0" ]]
+  run uoci exec --no-new-privs $c1 grep NoNewPrivs /proc/self/status
+  [[ "$output" == *"1" ]]
+  run uoci exec $c1 sh -c 'ulimit -n; ulimit -Hn; grep ^Seccomp: /proc/self/status; mkdir /tmp/d && echo made'
+  echo "$output"
+  [ "${lines[0]}" = 321 ]
+  [ "${lines[1]}" = 654 ]
+  [[ "${lines[2]}" == *2 ]]
+  [[ "$output" != *made* ]]
+}
+
+@test "--process FILE runs that process (its args, env, cwd, user)" {
+  start_container
+  cat >"$TEST_TMP/process.json" <<'EOF'
+{"args": ["sh", "-c", "echo \"$A $(id -u) $(pwd)\"; exit 6"], "env": ["A=from-file", "PATH=/bin"],
+ "cwd": "/etc", "user": {"uid": 65534, "gid": 65534}}
+EOF
+  run uoci exec --process "$TEST_TMP/process.json" $c1
+  [ "$status" -eq 6 ]
+  [ "$output" = "from-file 65534 /etc" ]
+  echo '{"args": ' >"$TEST_TMP/bad.json"
+  run uoci exec --process "$TEST_TMP/bad.json" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *bad.json* ]]
+}
+
+@test "--preserve-fds passes fds 3.. and closes the rest" {
+  start_container
+  echo preserved >"$TEST_TMP/f3"
+  run uoci exec --preserve-fds 1 $c1 sh -c 'cat <&3; ls /proc/self/fd | tr "\n" " "' 3<"$TEST_TMP/f3" 5<"$TEST_TMP/f3"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = preserved ]
+  # 0-2, the preserved 3, and ls's own directory fd (4); never 5
+  [ "${lines[1]}" = "0 1 2 3 4 " ]
+  run uoci exec $c1 ls /proc/self/fd 3<"$TEST_TMP/f3"
+  [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+}
+
+@test "--tty with --console-socket: the pty master goes to the socket" {
+  start_container
+  "$BUILDDIR/tests/helpers/recvtty" "$TEST_TMP/tty.sock" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+  rpid=$!
+  for i in $(seq 100); do [ -S "$TEST_TMP/tty.sock" ] && break; sleep 0.02; done
+  run uoci exec --tty --console-socket "$TEST_TMP/tty.sock" $c1 sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; exit 3'
+  [ "$status" -eq 3 ]
+  wait $rpid
+  tr -d '\r' <"$TEST_TMP/tty.out" >"$TEST_TMP/tty.clean"
+  grep -qE '^/dev/pts/[0-9]+$' "$TEST_TMP/tty.clean"
+  grep -qx stdio-is-tty "$TEST_TMP/tty.clean"
+}
+
+@test "--tty without a console socket proxies the terminal; --detach needs the socket" {
+  start_container
+  run script -qec "$UOCI --root $STATE exec --tty $c1 tty" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  run uoci exec --tty --detach $c1 tty
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket"* ]]
+}
+
+@test "--detach returns at once and --pid-file names the process" {
+  start_container
+  start=$(date +%s%N)
+  exec_detached
+  [ $((($(date +%s%N) - start) / 1000000)) -lt 2000 ]
+  [ "$(cat /proc/$EXEC/comm)" = sleep ]
+  [ "$(wc -l <"$TEST_TMP/exec.pid")" -eq 0 ]   # bare number
+  kill -9 "$EXEC"
+}
+
+@test "errors: unknown, stopped and paused containers, missing command and executable" {
+  run uoci exec nosuch-$$ true
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'container "nosuch-'*'" does not exist'* ]]
+
+  start_container
+  run uoci exec $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"missing command"* ]]
+  run uoci exec $c1 /no/such/binary
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"/no/such/binary"*"No such file or directory"* ]]
+  run uoci exec --user notanumber $c1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--user"* ]]
+
+  uoci pause $c1
+  run uoci exec $c1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"it is paused"* ]]
+  uoci resume $c1
+
+  uoci kill $c1 KILL
+  wait_status $c1 stopped
+  run uoci exec $c1 true
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"it is stopped"* ]]
+}
+
+@test "--apparmor and --process-label: refused when the host lacks the LSM" {
+  start_container
+  if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+    run uoci exec --apparmor some-profile $c1 true
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"AppArmor is not enabled"* ]]
+    [ "$(uoci features | jq .linux.apparmor.enabled)" = false ]
+  else
+    [ "$(uoci features | jq .linux.apparmor.enabled)" = true ]
+    run uoci exec --apparmor unconfined $c1 cat /proc/self/attr/current
+    [ "$status" -eq 0 ]
+  fi
+  if [ ! -e /sys/fs/selinux/enforce ]; then
+    run uoci exec --process-label system_u:system_r:container_t:s0 $c1 true
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"SELinux is not enabled"* ]]
+    [ "$(uoci features | jq .linux.selinux.enabled)" = false ]
+  fi
+}
+
+@test "features lists what the modules support; --version has runc's shape" {
+  run uoci features
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -e '.ociVersionMin == "1.0.0" and (.hooks | index("createRuntime")) and
+    (.mountOptions | index("rro") and index("idmap")) and (.linux.namespaces | index("mount")) and
+    (.linux.capabilities | index("CAP_SYS_ADMIN")) and
+    (.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")) and (.linux.seccomp.archs | index("SCMP_ARCH_X86_64")) and
+    (.linux.seccomp.operators | length == 7) and
+    ((.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == [])'
+  run "$UOCI" --version
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^ulysses-oci\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+  [[ "${lines[1]}" =~ ^commit:\ . ]]
+  [[ "${lines[2]}" =~ ^spec:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
