@@ -41,6 +41,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "rootfs.h"
@@ -184,6 +185,8 @@ static int validate(struct container *c, uoci_error **err)
     if (!cfg->linux->uid_mappings_len || !cfg->linux->gid_mappings_len)
       return uoci_fail(err, 0, "config.json: .linux: a new user namespace needs uidMappings and gidMappings");
   }
+  if (lsm_check(NULL, cfg->linux, err) < 0)
+    return -1;
   if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds, &c->proc,
                         err) < 0)
     return -1;
@@ -404,6 +407,8 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   if (own_mounts && rootfs_finalize(&rctx, &err) < 0)
     child_fail(c, err);
   if (process_apply_privileged(&c->proc, &err) < 0)
+    child_fail(c, err);
+  if (cfg->linux && process_apply_personality(cfg->linux->personality, &err) < 0)
     child_fail(c, err);
   ensure_cwd(cfg->process->cwd);
   if (process_chdir(&c->proc, &err) < 0)

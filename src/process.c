@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "lsm.h"
 #include "process.h"
 #include "utils.h"
 
@@ -36,61 +37,6 @@ static int rlimit_resource(const char *name)
   return -1;
 }
 
-/* ---- LSM labels ---------------------------------------------------------
- * process.apparmorProfile / process.selinuxLabel take effect at execve: the
- * child writes them to its own attr/exec file (in the container's /proc).
- * A label the host cannot apply is an error, never silently unconfined. */
-
-static bool lsm_apparmor_enabled(void)
-{
-  char c = 0;
-  int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  bool on = read(fd, &c, 1) == 1 && c == 'Y';
-  close(fd);
-  return on;
-}
-
-static int lsm_check(const ocispec_process *p, uoci_error **err)
-{
-  if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
-    return uoci_fail(err, 0, "process.apparmorProfile \"%s\": AppArmor is not enabled on this host",
-                     p->apparmor_profile);
-  if (p->selinux_label && *p->selinux_label && access("/sys/fs/selinux/enforce", F_OK) < 0)
-    return uoci_fail(err, 0, "process.selinuxLabel \"%s\": SELinux is not enabled on this host", p->selinux_label);
-  return 0;
-}
-
-/* Child: no allocation. */
-static int write_attr(const char *path, const char *prefix, const char *value)
-{
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -errno;
-  char buf[4096];
-  int n = snprintf(buf, sizeof buf, "%s%s", prefix, value);
-  int r = n > 0 && (size_t) n < sizeof buf && write(fd, buf, (size_t) n) == n ? 0 : -(errno ? errno : EINVAL);
-  close(fd);
-  return r;
-}
-
-static int lsm_apply_on_exec(const ocispec_process *p, uoci_error **err)
-{
-  if (p->apparmor_profile && *p->apparmor_profile) {
-    int r = write_attr("/proc/thread-self/attr/apparmor/exec", "exec ", p->apparmor_profile);
-    if (r == -ENOENT)
-      r = write_attr("/proc/thread-self/attr/exec", "exec ", p->apparmor_profile);
-    if (r < 0)
-      return uoci_fail(err, -r, "apply AppArmor profile \"%s\"", p->apparmor_profile);
-  }
-  if (p->selinux_label && *p->selinux_label) {
-    int r = write_attr("/proc/thread-self/attr/exec", "", p->selinux_label);
-    if (r < 0)
-      return uoci_fail(err, -r, "apply SELinux label \"%s\"", p->selinux_label);
-  }
-  return 0;
-}
 
 int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds,
                       struct process_plan *plan, uoci_error **err)
@@ -119,7 +65,7 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
   }
   if (p->capabilities && caps_plan_from_spec(p->capabilities, &plan->caps, err) < 0)
     return -1;
-  if (lsm_check(p, err) < 0)
+  if (lsm_check(p, NULL, err) < 0)
     return -1;
   if (sc && seccomp_compile(sc, &plan->seccomp, err) < 0)
     return -1;
@@ -178,6 +124,25 @@ static int apply_io_priority(const ocispec_io_priority *io, uoci_error **err)
     return uoci_fail(err, 0, "process.ioPriority.priority: %d out of range 0-7", prio);
   if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (cls << 13) | prio) < 0)
     return uoci_fail(err, errno, "set io priority");
+  return 0;
+}
+
+int process_apply_personality(const ocispec_personality *pers, uoci_error **err)
+{
+  if (pers == NULL)
+    return 0;
+  unsigned long persona;
+  if (pers->domain && strcmp(pers->domain, "LINUX") == 0)
+    persona = PER_LINUX;
+  else if (pers->domain && strcmp(pers->domain, "LINUX32") == 0)
+    persona = PER_LINUX32;
+  else
+    return uoci_fail(err, 0, "linux.personality.domain: unknown domain \"%s\"", pers->domain ? pers->domain : "");
+  /* The spec defines no flags yet: refuse any rather than ignore them. */
+  if (pers->flags_len)
+    return uoci_fail(err, 0, "linux.personality.flags: unsupported flag \"%s\"", pers->flags[0]);
+  if (personality(persona) < 0)
+    return uoci_fail(err, errno, "set personality %s", pers->domain);
   return 0;
 }
 
@@ -367,7 +332,8 @@ int process_exec(struct process_plan *plan, uoci_error **err)
   }
   if (mark_cloexec_from(3 + plan->preserve_fds, err) < 0)
     return -1;
-  if (lsm_apply_on_exec(p, err) < 0)
+  /* Labels are written while /proc/self/attr is still writable by us. */
+  if (lsm_apply_exec_labels(p, err) < 0)
     return -1;
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN to load: install it
    * before the capabilities go, as runc does. With no_new_privs, as late as

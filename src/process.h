@@ -32,6 +32,9 @@ void process_plan_release(struct process_plan *plan);
  * personality, umask. */
 int process_apply_privileged(const struct process_plan *plan, uoci_error **err);
 
+/* Child: linux.personality (domain LINUX or LINUX32). */
+int process_apply_personality(const ocispec_personality *pers, uoci_error **err);
+
 /* Child: chdir to process.cwd (inside the container, after pivot). */
 int process_chdir(const struct process_plan *plan, uoci_error **err);
 

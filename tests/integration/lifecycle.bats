@@ -406,3 +406,29 @@ HOOK
   [ "$status" -eq 0 ]
   [[ "$output" == *"--console-socket"* ]]
 }
+
+@test "linux.personality LINUX32 changes what uname reports; unknown domains are refused" {
+  cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["uname", "-m"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == i?86 ]]
+  cfg '.linux.personality = {"domain": "WINDOWS"}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown domain "WINDOWS"'* ]]
+  assert_nothing_left $c1
+}
+
+@test "an AppArmor profile or SELinux label the host cannot apply is an error" {
+  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor"
+  cfg '.process.apparmorProfile = "some-profile"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"AppArmor is not enabled on this host"* ]]
+  assert_nothing_left $c1
+  [ ! -e /sys/fs/selinux/enforce ] || skip "this host has SELinux"
+  cfg 'del(.process.apparmorProfile) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"SELinux is not enabled on this host"* ]]
+}

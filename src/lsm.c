@@ -1,0 +1,61 @@
+/* lsm.c - see lsm.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include "lsm.h"
+#include "utils.h"
+
+#define SELINUX_MAGIC 0xf97cff8c
+
+bool lsm_apparmor_enabled(void)
+{
+  char buf[4] = { 0 };
+  _cleanup_close_ int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read(fd, buf, 1) == 1 && buf[0] == 'Y' && access("/proc/self/attr/apparmor/exec", W_OK) == 0;
+}
+
+bool lsm_selinux_enabled(void)
+{
+  struct statfs sfs;
+  return statfs("/sys/fs/selinux", &sfs) == 0 && (unsigned long) sfs.f_type == SELINUX_MAGIC;
+}
+
+int lsm_check(const ocispec_process *p, const ocispec_linux *linux, uoci_error **err)
+{
+  if (p && p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
+    return uoci_fail(err, 0, "process.apparmorProfile \"%s\": AppArmor is not enabled on this host",
+                     p->apparmor_profile);
+  if (p && p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
+    return uoci_fail(err, 0, "process.selinuxLabel \"%s\": SELinux is not enabled on this host", p->selinux_label);
+  if (linux && linux->mount_label && *linux->mount_label && !lsm_selinux_enabled())
+    return uoci_fail(err, 0, "linux.mountLabel \"%s\": SELinux is not enabled on this host", linux->mount_label);
+  return 0;
+}
+
+static int write_attr(const char *path, const char *value, uoci_error **err)
+{
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  if (write(fd, value, strlen(value)) < 0)
+    return uoci_fail(err, errno, "set %s to \"%s\"", path, value);
+  return 0;
+}
+
+int lsm_apply_exec_labels(const ocispec_process *p, uoci_error **err)
+{
+  if (p->apparmor_profile && *p->apparmor_profile) {
+    _cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
+    if (write_attr("/proc/self/attr/apparmor/exec", cmd, err) < 0)
+      return uoci_error_prefix(err, "apparmor profile");
+  }
+  if (p->selinux_label && *p->selinux_label) {
+    if (write_attr("/proc/self/attr/keycreate", p->selinux_label, err) < 0 ||
+        write_attr("/proc/self/attr/exec", p->selinux_label, err) < 0)
+      return uoci_error_prefix(err, "selinux label");
+  }
+  return 0;
+}
