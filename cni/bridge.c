@@ -363,11 +363,11 @@ static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_e
   if (r == 0) {
     print_result(c, env, host_veth, host, ns, &a);
   } else {
-    /* a failed ADD leaves nothing: rules, the veth (its peer goes with it), the lease */
+    /* a failed ADD leaves nothing: rules, the veth (its peer in the netns goes
+     * with it; a same-named interface someone else made there is not ours), the lease */
     struct cni_error ignored;
     fw_del(c->name, env->container_id, env->ifname, &ignored);
     nlx_link_del(host, host_veth, &ignored);
-    nlx_link_del(ns, env->ifname, &ignored);
     ipam_del(c, env, &ignored);
   }
 out:
