@@ -27,24 +27,40 @@ check_pure_cgroup2() {
 
 sanity_rc=0
 if reason=$(check_pure_cgroup2); then
-  echo "ok 1 - guest is pure cgroup v2 # $reason"
+  echo "ok 1 - guest is pure cgroup v2"
+  echo "# $reason"
 else
   echo "not ok 1 - guest is pure cgroup v2"
   echo "# $reason"
   sanity_rc=1
 fi
 
+# fold_tap: renumber test points, turn plans and summaries into comments,
+# end with one plan. A read loop rather than awk: mawk buffers its input, and
+# the host should see each result as soon as it exists.
+fold_tap() {
+  local line n=1 prefix rest
+  while IFS= read -r line; do
+    case "$line" in
+      1..[0-9]*) echo "# plan $line" ;;
+      "not ok"|"not ok "*|ok|"ok "*)
+        if [[ $line == not* ]]; then prefix="not ok"; else prefix=ok; fi
+        rest=${line#"$prefix"}
+        [[ $rest =~ ^\ +[0-9]+(.*)$ ]] && rest=${BASH_REMATCH[1]}
+        n=$((n + 1))
+        echo "$prefix $n$rest" ;;
+      *)
+        if [[ $line =~ ^[0-9]+\ passed,\ [0-9]+\ failed ]]; then
+          echo "# guest tests/run.sh: $line"
+        else
+          printf '%s\n' "$line"
+        fi ;;
+    esac
+  done
+  echo "1..$n"
+}
+
 set -o pipefail
-"$SRCDIR/tests/run.sh" integration 2>&1 | awk -v n=1 '
-  /^1\.\.[0-9]+/                         { print "# plan " $0; fflush(); next }
-  /^[0-9]+ passed, [0-9]+ failed/        { print "# guest tests/run.sh: " $0; fflush(); next }
-  /^(not )?ok( |$)/ {
-    prefix = ($1 == "not") ? "not ok" : "ok"
-    rest = substr($0, length(prefix) + 1)
-    sub(/^ +[0-9]+/, "", rest)        # drop the suite-local number
-    n++; print prefix " " n rest; fflush(); next
-  }
-  { print; fflush() }
-  END { print "1.." n }'
+"$SRCDIR/tests/run.sh" integration 2>&1 | fold_tap
 run_rc=$?
 [ "$sanity_rc" = 0 ] && [ "$run_rc" = 0 ]

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 5 times,
+# about a minute under TCG). Usage: tests/vm/selftest.sh
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+RUN=$HERE/run-cgroupv2.sh
+n=0 failed=0
+tmp=$(mktemp -d /tmp/vm-selftest-host.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+result() { # NAME STATUS [DETAILS FILE...]
+  local name=$1 st=$2; shift 2
+  n=$((n + 1))
+  if [ "$st" = 0 ]; then echo "ok $n - $name"; return; fi
+  echo "not ok $n - $name"; failed=$((failed + 1))
+  local f; for f in "$@"; do sed 's/^/#   /' "$f" | tail -n 20; done
+}
+
+# 1. cgroup2 in the guest, TAP reaches the host unchanged.
+"$RUN" sh -c 'cat /sys/fs/cgroup/cgroup.controllers; stat -f -c %T /sys/fs/cgroup; echo "1..1"; echo "ok 1 - cgroup2 in guest"' \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && grep -qx cgroup2fs "$tmp/out" && grep -qw memory "$tmp/out" && grep -qx 'ok 1 - cgroup2 in guest' "$tmp/out"
+result "guest has cgroup2 at /sys/fs/cgroup with controllers (rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+# 2. exact output and exit status propagate; stderr stays on stderr.
+printf '1..2\nok 1 - first\nnot ok 2 - second # TODO later\n' >"$tmp/expected"
+"$RUN" sh -c 'printf "1..2\nok 1 - first\nnot ok 2 - second # TODO later\n"; echo to-stderr >&2; exit 7' \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 7 ] && cmp -s "$tmp/expected" "$tmp/out" && grep -qx to-stderr "$tmp/err"
+result "TAP output identical on the host, stderr separate, exit status 7 propagated (rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+# 3. what a container runtime needs works in the guest.
+"$RUN" bash "$HERE/guest-selftest.sh" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+sed 's/^/# guest: /' "$tmp/out"
+[ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out" && grep -q '^1\.\.' "$tmp/out"
+result "guest supports namespaces, pivot_root, child cgroups, bats (rc=$rc)" $? "$tmp/err"
+
+# 4. the watchdog kills a guest that runs too long and says so.
+VM_TIMEOUT=40 "$RUN" sleep 1000 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 124 ] && grep -q 'timed out after 40s' "$tmp/err"
+result "VM_TIMEOUT watchdog kills the guest (rc=$rc)" $? "$tmp/err"
+
+# 5. the default command emits valid TAP: a plan matching its test points.
+"$RUN" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+plan=$(grep -E '^1\.\.[0-9]+$' "$tmp/out" | tail -n1); plan=${plan#1..}
+points=$(grep -cE '^(not )?ok ' "$tmp/out")
+grep -q '^ok 1 - guest is pure cgroup v2' "$tmp/out" && [ -n "$plan" ] && [ "$plan" = "$points" ] &&
+  [ "$(grep -cE '^1\.\.' "$tmp/out")" = 1 ]
+result "default run is one valid TAP stream ($points test points, plan ${plan:-none}, rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+echo "1..$n"
+[ "$failed" = 0 ]
