@@ -682,6 +682,17 @@ static int apply_resources(uoci_cgroup *cg, const ocispec_resources *r, bool upd
   return cg_v1_apply(cg, r, update, err);
 }
 
+/* Forget hierarchy i (nothing of it was created). */
+static void drop_hier(uoci_cgroup *cg, size_t i)
+{
+  struct cg_hier *h = &cg->hier[i];
+  free(h->mount);
+  free(h->rel);
+  free(h->dir);
+  memmove(h, h + 1, (cg->nhier - i - 1) * sizeof *h);
+  cg->nhier--;
+}
+
 static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
 {
   if (cg->mode == CGROUP_MODE_V2) {
@@ -699,22 +710,26 @@ static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoc
     cg->path = xstrdup(rel);
     struct cg_hier *h = cg_add_hier(cg, "/sys/fs/cgroup", rel, 0, true);
     int r = cg_mkdir_hier(h, opts->rootless, err);
+    if (r > 0) /* rootless without a delegated cgroup: run without one */
+      drop_hier(cg, 0);
     if (r != 0)
       return r < 0 ? -1 : 0;
     return cg_v2_setup_dir(cg, h, opts->resources, err);
   }
   if (cg_v1_discover(cg, opts->cgroups_path, opts->id, err) < 0)
     return -1;
-  for (size_t i = 0; i < cg->nhier; i++) {
+  for (size_t i = 0; i < cg->nhier;) {
     struct cg_hier *h = &cg->hier[i];
     int r = cg_mkdir_hier(h, opts->rootless, err);
     if (r < 0)
       return -1;
     if (r > 0) { /* rootless without permission: forget this hierarchy */
+      drop_hier(cg, i);
       continue;
     }
     if (!h->unified && cg_v1_setup_dir(cg, h, err) < 0)
       return -1;
+    i++;
   }
   return 0;
 }
@@ -998,7 +1013,10 @@ static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
     return 0;
   if (sig == SIGKILL && cg->mode == CGROUP_MODE_V2 && cg_has_file(ph, "cgroup.kill"))
     return cg_write(ph, "cgroup.kill", "1", err);
-  bool froze = cgroup_freeze(cg, true, NULL) == 0;
+  /* A paused container stays paused unless it is being killed: frozen tasks
+   * only die once thawed. */
+  bool was_frozen = cgroup_is_frozen(cg) == 1;
+  bool froze = (!was_frozen && cgroup_freeze(cg, true, NULL) == 0) || (was_frozen && sig == SIGKILL);
   pid_t *pids = NULL;
   size_t n = 0, cap = 0;
   cg_collect_pids(ph->dir, &pids, &n, &cap);
