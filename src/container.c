@@ -200,8 +200,53 @@ static int validate(struct container *c, uoci_error **err)
 
 /* ---- user namespace ----------------------------------------------------- */
 
+/* An unprivileged runtime may only map its own id, once, and (for the gids)
+ * after writing "deny" to setgroups; anything wider goes through the
+ * setuid helpers newuidmap/newgidmap and /etc/subuid, /etc/subgid. */
+static bool is_self_map(const ocispec_id_mapping *m, size_t n, unsigned own)
+{
+  return n == 1 && m[0].size == 1 && m[0].host_id == own;
+}
+
+static int run_id_helper(const char *helper, pid_t pid, const ocispec_id_mapping *m, size_t n, uoci_error **err)
+{
+  char **argv = xcalloc(3 * n + 3, sizeof *argv);
+  size_t k = 0;
+  argv[k++] = xstrdup(helper);
+  argv[k++] = xasprintf("%d", (int) pid);
+  for (size_t i = 0; i < n; i++) {
+    argv[k++] = xasprintf("%u", m[i].container_id);
+    argv[k++] = xasprintf("%u", m[i].host_id);
+    argv[k++] = xasprintf("%u", m[i].size);
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    execvp(helper, argv);
+    _exit(127);
+  }
+  int status = -1;
+  if (child > 0)
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+      ;
+  uoci_strv_free(argv);
+  if (child < 0)
+    return uoci_fail(err, errno, "user namespace: fork %s", helper);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return uoci_fail(err, 0, "user namespace: %s failed (status %d): are the ids in /etc/sub%cid?", helper,
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, helper[3]);
+  return 0;
+}
+
 static int write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err)
 {
+  bool gid = strcmp(file, "gid_map") == 0;
+  if (geteuid() != 0 && !is_self_map(m, n, gid ? getegid() : geteuid()))
+    return run_id_helper(gid ? "newgidmap" : "newuidmap", pid, m, n, err);
+  if (geteuid() != 0 && gid) {
+    _cleanup_free_ char *sg = xasprintf("/proc/%d/setgroups", (int) pid);
+    if (write_file_at(AT_FDCWD, sg, "deny", 4, false, err) < 0)
+      return uoci_error_prefix(err, "user namespace");
+  }
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
