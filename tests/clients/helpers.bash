@@ -1,0 +1,110 @@
+# helpers.bash - shared by the client suites (podman.bats, containerd.bats).
+#
+# Everything the clients do happens in a private sandbox started by
+# setup_file: `unshare --mount --net --pid --fork --kill-child` with tmpfs on
+# /run, /tmp and /var/lib, so containerd's shim sockets, the runtime's state,
+# conmon's sockets, podman's caches and CNI state never reach the host, and
+# killing the sandbox's PID 1 kills whatever is left. Client commands enter it
+# with `in_sandbox CMD...` (nsenter). Storage, config and sockets live in
+# $CWORK (under /var/tmp: the sandbox's /tmp is a tmpfs of its own).
+#
+#   clients_setup_file NAME TOOL...   skip the file unless TOOLs exist; sandbox, image
+#   clients_teardown_file             stop the sandbox, remove cgroups and $CWORK
+#   in_sandbox CMD...                 run CMD inside the sandbox
+#   cg_file PID CTRL V1FILE V2FILE    host path of a cgroup file of PID
+
+UOCI=${UOCI:?UOCI must point to the ulysses-oci binary}
+SRCDIR=${SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+UOCI=$(readlink -f "$UOCI")
+
+clients_setup_file() {
+  local name=$1
+  shift
+  export CLIENTS_MISSING=""
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || CLIENTS_MISSING="$CLIENTS_MISSING $t"
+  done
+  [ -z "$CLIENTS_MISSING" ] || return 0
+  export CWORK
+  CWORK=$(mktemp -d "/var/tmp/uoci-$name.XXXXXX")
+  # Unique per run: the cgroup parent (podman) or containerd namespace.
+  export CGNAME="uoci-test-$name-$$"
+  "$BATS_TEST_DIRNAME/mkimage.sh" "$CWORK/image" >"$CWORK/mkimage.log" 2>&1
+  export IMAGE_TAR=$CWORK/image/busybox-oci.tar IMAGE=localhost/ulysses-tests/busybox:latest
+  # The sandbox: PID 1 is bash, which reaps what the clients orphan (shims,
+  # conmon) until it is killed; --kill-child then takes the namespace down.
+  unshare --mount --net --pid --fork --kill-child --mount-proc --propagation private \
+    bash -c 'mount -t tmpfs -o mode=0755 uoci-clients /run &&
+             mount -t tmpfs -o mode=1777 uoci-clients /tmp &&
+             mount -t tmpfs -o mode=0755 uoci-clients /var/lib &&
+             ip link set lo up && echo ready >"$1/ready" || exit 1
+             exec 0</dev/null 1>/dev/null 2>&1
+             while :; do sleep 3600 & wait $!; done' _ "$CWORK" &
+  export SANDBOX_UNSHARE=$!
+  local i
+  for i in $(seq 200); do [ -e "$CWORK/ready" ] && break; sleep 0.02; done
+  [ -e "$CWORK/ready" ] || { echo "the sandbox did not start" >&2; return 1; }
+  export SANDBOX_PID
+  SANDBOX_PID=$(pgrep -P "$SANDBOX_UNSHARE" | head -1)
+  [ -n "$SANDBOX_PID" ]
+}
+
+in_sandbox() {
+  nsenter -t "$SANDBOX_PID" -m -n -p -- "$@"
+}
+
+# Kill by pid what is left in our cgroups (a failed test may leave a frozen
+# or running container), then remove them, leaf first.
+remove_our_cgroups() {
+  local top d pid
+  [ -n "${CGNAME:-}" ] || return 0
+  for top in /sys/fs/cgroup/*/"$CGNAME" /sys/fs/cgroup/"$CGNAME"; do
+    [ -f "$top/cgroup.procs" ] || continue
+    for d in $(find "$top" -depth -type d); do
+      [ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null
+      [ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
+      for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    done
+  done
+  sleep 0.1
+  for top in /sys/fs/cgroup/*/"$CGNAME" /sys/fs/cgroup/"$CGNAME"; do
+    [ -f "$top/cgroup.procs" ] || continue
+    find "$top" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}
+
+clients_teardown_file() {
+  [ -n "${CWORK:-}" ] || return 0
+  if [ -n "${SANDBOX_UNSHARE:-}" ]; then
+    kill -9 "$SANDBOX_PID" 2>/dev/null
+    wait "$SANDBOX_UNSHARE" 2>/dev/null
+  fi
+  remove_our_cgroups
+  # overlay/vfs layers may hold read-only dirs; the mounts died with the sandbox
+  rm -rf "$CWORK"
+}
+
+# The path of a cgroup file of process PID (a pid in the sandbox, as the
+# clients report it; /sys/fs/cgroup is the host's), v1 controller dir or v2.
+cg_file() {
+  local pid=$1 ctrl=$2 f1=$3 f2=$4 line cg
+  cg=$(in_sandbox cat "/proc/$pid/cgroup") || return 1
+  if line=$(echo "$cg" | grep -E "^[0-9]+:([^:]*,)?$ctrl(,[^:]*)?:"); then
+    echo "/sys/fs/cgroup/$ctrl${line#*:*:}/$f1"
+  else
+    line=$(echo "$cg" | grep -E '^0::')
+    echo "/sys/fs/cgroup${line#0::}/$f2"
+  fi
+}
+
+# retry SECONDS CMD...: until CMD succeeds, every 0.1 s
+retry() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.1
+  done
+}

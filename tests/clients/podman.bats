@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# podman (conmon) driving ulysses-oci, registered as the named runtime
+# "ulysses-oci" in a private containers.conf, with private storage (vfs) and
+# a locally built image; everything inside the sandbox of helpers.bash.
+load helpers
+
+setup_file() {
+  clients_setup_file podman podman conmon nsenter unshare jq || return 1
+  [ -z "$CLIENTS_MISSING" ] || return 0
+  local P=$CWORK/podman
+  mkdir -p "$P/net" "$P/tmp"
+  # What a user of the runtime writes: a named runtime, and the JSON log
+  # format conmon only asks of runtimes listed in runtime_supports_json.
+  cat >"$P/containers.conf" <<EOF
+[containers]
+netns = "none"
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+
+[engine]
+runtime = "ulysses-oci"
+runtime_supports_json = ["ulysses-oci"]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$P/events.log"
+tmp_dir = "$P/tmp"
+volume_path = "$P/volumes"
+
+[engine.runtimes]
+ulysses-oci = ["$UOCI"]
+
+[network]
+network_config_dir = "$P/net"
+EOF
+  cat >"$P/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$P/root"
+runroot = "$P/runroot"
+EOF
+  export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
+  export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
+  : >"$P/registries.conf"
+  local id
+  id=$(pod pull -q "oci-archive:$IMAGE_TAR") && pod tag "$id" "$IMAGE"
+}
+
+teardown_file() {
+  [ -z "${CWORK:-}" ] || [ -n "${CLIENTS_MISSING:-}" ] || pod rm -a -f -t 0 >/dev/null 2>&1
+  clients_teardown_file
+}
+
+setup() {
+  [ -z "$CLIENTS_MISSING" ] || skip "not installed:$CLIENTS_MISSING"
+}
+
+pod() {
+  in_sandbox podman --root "$CWORK/podman/root" --runroot "$CWORK/podman/runroot" --storage-driver vfs "$@"
+}
+
+# Containers of this file go under one cgroup parent, removed at the end.
+CR=(--cgroup-parent "/$CGNAME")
+MAIN=uoci-main
+
+@test "podman uses ulysses-oci and the private storage" {
+  run pod info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}} {{.Store.GraphRoot}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "ulysses-oci $UOCI $CWORK/podman/root" ]
+  run pod info --format '{{.Host.OCIRuntime.Version}}'
+  [[ "$output" == *"ulysses-oci version"* ]]
+  pod image exists "$IMAGE"
+}
+
+@test "run: output, and the exit status comes back" {
+  run pod run --rm "${CR[@]}" "$IMAGE" echo hello-podman
+  [ "$status" -eq 0 ]
+  [ "$output" = hello-podman ]
+  run pod run --rm "${CR[@]}" "$IMAGE" sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+}
+
+@test "run -t: the process gets a terminal" {
+  run pod run --rm -t "${CR[@]}" "$IMAGE" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty'
+  [ "$status" -eq 0 ]
+  [[ "$output" == */dev/pts/* ]]
+  [[ "$output" == *stdio-is-tty* ]]
+}
+
+@test "limits, a read-only rootfs, a user, env and workdir" {
+  run pod run --rm "${CR[@]}" --memory 64m --pids-limit 32 --read-only --user 1000:1000 -e FOO=bar -w /tmp \
+    "$IMAGE" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max
+                    cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max
+                    touch /probe 2>/dev/null && echo rootfs-rw || echo rootfs-ro
+                    echo "$(id -u):$(id -g) $FOO $(pwd)"; grep CapEff /proc/self/status'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 67108864 ]
+  [ "${lines[1]}" = 32 ]
+  [ "${lines[2]}" = rootfs-ro ]
+  [ "${lines[3]}" = "1000:1000 bar /tmp" ]
+  [[ "${lines[4]}" =~ CapEff:[[:space:]]+0+$ ]]
+}
+
+@test "a detached container runs, with its limit in its cgroup" {
+  pod run -d --name $MAIN "${CR[@]}" --memory 64m "$IMAGE" sh -c \
+    'trap "exit 143" TERM; echo started; while :; do sleep 0.2; done'
+  [ "$(pod inspect -f '{{.State.Status}}' $MAIN)" = running ]
+  pid=$(pod inspect -f '{{.State.Pid}}' $MAIN)
+  [ "$(cat "$(cg_file "$pid" memory memory.limit_in_bytes memory.max)")" = 67108864 ]
+  # --sync asks the runtime (`state`) rather than podman's database
+  run pod ps --sync --filter name=$MAIN --format '{{.Names}} {{.Status}}'
+  [[ "$output" == "$MAIN Up"* ]]
+}
+
+@test "exec: output, exit status, terminal, user/env/workdir, no leaked fds" {
+  run pod exec $MAIN sh -c 'echo exec-ok'
+  [ "$status" -eq 0 ]
+  [ "$output" = exec-ok ]
+  run pod exec $MAIN sh -c 'exit 5'
+  [ "$status" -eq 5 ]
+  run pod exec -t $MAIN tty
+  [ "$status" -eq 0 ]
+  [[ "$output" == /dev/pts/* ]]
+  run pod exec --user 1000:1000 -e EXECVAR=xv -w /tmp $MAIN sh -c 'echo "$(id -u):$(id -g) $EXECVAR $(pwd)"'
+  [ "$output" = "1000:1000 xv /tmp" ]
+  run pod exec $MAIN ls /proc/self/fd
+  [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+}
+
+@test "top lists the container's processes" {
+  run pod top $MAIN
+  [ "$status" -eq 0 ]
+  echo "$output" | awk '$2 == 1' | grep -q 'sh -c'
+}
+
+@test "pause and unpause freeze and thaw the container" {
+  pod pause $MAIN
+  [ "$(pod inspect -f '{{.State.Status}}' $MAIN)" = paused ]
+  id=$(pod inspect -f '{{.Id}}' $MAIN)
+  run pod exec $MAIN true
+  [ "$status" -ne 0 ]
+  pod unpause $MAIN
+  [ "$(pod inspect -f '{{.State.Status}}' $MAIN)" = running ]
+  run pod exec $MAIN echo thawed
+  [ "$output" = thawed ]
+}
+
+@test "stop delivers SIGTERM; rm leaves no runtime state and no cgroup" {
+  pid=$(pod inspect -f '{{.State.Pid}}' $MAIN)
+  cgdir=$(dirname "$(cg_file "$pid" memory memory.limit_in_bytes memory.max)")
+  [ -d "$cgdir" ]
+  start=$SECONDS
+  pod stop -t 10 $MAIN
+  [ $((SECONDS - start)) -lt 8 ]
+  [ "$(pod inspect -f '{{.State.ExitCode}} {{.State.Status}}' $MAIN)" = "143 exited" ]
+  id=$(pod inspect -f '{{.Id}}' $MAIN)
+  pod rm $MAIN
+  ! pod container exists $MAIN
+  [ ! -e "$cgdir" ]
+  run in_sandbox find /run -name "$id" -path '*ulysses*'
+  [ -z "$output" ]
+}
