@@ -248,7 +248,7 @@ run_detached() {
 }
 
 @test "pause and resume freeze the processes; state shows paused" {
-  cfg '.process.args = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i >/tmp/count; done"]'
+  cfg '.process.args = ["sh", "-c", "trap \"exit 7\" TERM; while :; do :; done"]'
   run_detached
   uoci pause "$CID"
   [ "$(uoci state "$CID" | jq -r .status)" = paused ]
@@ -264,7 +264,16 @@ run_detached() {
   run uoci resume "$CID"
   [ "$status" -ne 0 ]
   [[ "$output" == *"not paused"* ]]
-  # a paused container can still be deleted with --force
+  # kill --all of a paused container leaves it paused; the signal lands on resume
+  uoci pause "$CID"
+  uoci kill --all "$CID" TERM
+  [ "$(uoci state "$CID" | jq -r .status)" = paused ]
+  uoci resume "$CID"
+  wait_status "$CID" stopped
+}
+
+@test "a paused container can be deleted with --force" {
+  run_detached
   uoci pause "$CID"
   uoci delete -f "$CID"
   no_cgroup_left
