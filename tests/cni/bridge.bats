@@ -288,3 +288,23 @@ teardown() { cni_teardown; }
   del b b "$TMP/c.json"
   [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
 }
+
+@test "vlan: ports are untagged PVID members (or, without kernel support, ADD fails cleanly)" {
+  mkns a; mkns b
+  netconf 10.99.18.0/24 '{"bridge":"uocibr2","vlan":100,"isGateway":false,"ipMasq":false}' '{"routes":[]}' >"$TMP/v.json"
+  if ! ip -n "$HOSTNS" link add uocivlprobe type bridge vlan_filtering 1 2>/dev/null; then
+    run add a a "$TMP/v.json"
+    [ "$status" = 1 ]
+    jq -e '.code == 100 and (.msg | test("not supported"))' "$TMP/res-a.json"
+    [ -z "$(leases)" ] && ! ip -n "$HOSTNS" link show uocibr2 && [ -z "$(ns_ip4 a)" ]
+    return 0
+  fi
+  ip -n "$HOSTNS" link del uocivlprobe
+  add a a "$TMP/v.json"; add b b "$TMP/v.json"
+  [ "$(ip -n "$HOSTNS" -d -j link show uocibr2 | jq .[0].linkinfo.info_data.vlan_filtering)" = 1 ]
+  for hv in $(host_ports uocibr2); do
+    bridge -n "$HOSTNS" -j vlan show dev "$hv" | jq -e '[.[0].vlans[] | select(.vlan == 100 and (.flags | index("PVID")) and (.flags | index("Egress Untagged")))] | length == 1'
+  done
+  pingns a "$(res_ip b)"
+  del a a "$TMP/v.json"; del b b "$TMP/v.json"
+}
