@@ -139,8 +139,10 @@ int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why)
   /* As runc: memory unlimited and swap not given means both unlimited. */
   if (limit == -1 && swap == 0)
     return -1;
-  if (swap == -1 || swap == 0)
-    return swap;
+  if (swap == 0)
+    return -3; /* leave memory.swap.max alone */
+  if (swap == -1)
+    return -1;
   if (limit == 0 || limit == -1) {
     *why = "unable to set swap limit without memory limit";
     return -2;

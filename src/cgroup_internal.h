@@ -56,8 +56,8 @@ char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own)
 /* runc's cgroup v2 conversions. */
 uint64_t cg_shares_to_weight(uint64_t shares);
 uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
-/* v2 memory.swap.max from spec swap (memory+swap) and limit; -1 "max", 0 unset,
- * -2 on error (message in *why). */
+/* v2 memory.swap.max from spec swap (memory+swap) and limit: the value, -1
+ * for "max", -3 to leave it unset, -2 on error (message in *why). */
 int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why);
 /* Validate a cpuset list ("0-3,7") against the highest allowed id; returns 0
  * or -1 with a reason in *why. max_id < 0 skips the range check. */

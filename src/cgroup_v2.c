@@ -138,7 +138,7 @@ static int v2_memory(const struct cg_hier *h, const ocispec_memory *m, bool upda
     int64_t swap = cg_swap_to_v2(m->has_swap ? m->swap : 0, limit, &why);
     if (swap == -2)
       return uoci_fail(err, 0, "cgroup: memory.swap: %s", why);
-    if (swap != 0) {
+    if (swap != -3) {
       if (cg_has_file(h, "memory.swap.max")) {
         if (write_max(h, "memory.swap.max", swap, err) < 0)
           return -1;

@@ -27,13 +27,17 @@ no_cgroup_left() {
   ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q .
 }
 
-# The first real block device's MAJ:MIN (not loop/ram/zram).
+# A block device's MAJ:MIN: a disk if there is one, else any (loop).
 block_dev() {
   local d
   for d in /sys/block/*; do
+    [ -e "$d/dev" ] || continue
     case ${d##*/} in loop*|ram*|zram*) continue ;; esac
     cat "$d/dev"
     return 0
+  done
+  for d in /sys/block/*; do
+    [ -e "$d/dev" ] && { cat "$d/dev"; return 0; }
   done
   return 1
 }
@@ -53,6 +57,16 @@ run_detached() {
     [ "$(cat "$(cgf memory memory.limit_in_bytes)")" = 33554432 ]
     [ "$(cat "$(cgf memory memory.memsw.limit_in_bytes)")" = 67108864 ]
     [ "$(cat "$(cgf memory memory.soft_limit_in_bytes)")" = 16777216 ]
+  fi
+}
+
+@test "memory: memory+swap equal to memory means no swap" {
+  cfg '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+  run_detached
+  if is_v2; then
+    [ ! -e "$(cgf memory memory.swap.max)" ] || [ "$(cat "$(cgf memory memory.swap.max)")" = 0 ]
+  else
+    [ "$(cat "$(cgf memory memory.memsw.limit_in_bytes)")" = 33554432 ]
   fi
 }
 

@@ -42,7 +42,8 @@ static void test_conversions(void)
   const char *why = NULL;
   is_int(cg_swap_to_v2(0, -1, &why), -1, "memory unlimited, swap unset -> swap max");
   is_int(cg_swap_to_v2(-1, 100, &why), -1, "swap -1 -> max");
-  is_int(cg_swap_to_v2(0, 100, &why), 0, "swap unset stays unset");
+  is_int(cg_swap_to_v2(0, 100, &why), -3, "swap unset stays unset");
+  is_int(cg_swap_to_v2(100, 100, &why), 0, "memory+swap == memory -> swap.max 0 (no swap)");
   is_int(cg_swap_to_v2(300, 100, &why), 200, "memory+swap 300, memory 100 -> swap.max 200");
   is_int(cg_swap_to_v2(50, 100, &why), -2, "swap below limit rejected");
   is_int(cg_swap_to_v2(50, 0, &why), -2, "swap without memory limit rejected");
