@@ -270,3 +270,28 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
   free(pm.s);
   return rc;
 }
+
+/* "8080:80/tcp,53:53/udp" -> JSON array; NULL on a malformed entry. */
+char *cnirun_ports_json(const char *spec)
+{
+  struct sbuf b = {0};
+  _cleanup_free_ char *copy = strdup(spec);
+  char *save = NULL;
+  int n = 0;
+  sb_add(&b, "[");
+  for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    unsigned hp, cp;
+    char proto[8] = "tcp";
+    int used = 0;
+    while (*item == ' ')
+      item++;
+    if (sscanf(item, "%u:%u%n", &hp, &cp, &used) != 2 || hp < 1 || hp > 65535 || cp < 1 || cp > 65535 ||
+        (item[used] && (item[used] != '/' || sscanf(item + used + 1, "%7[a-z]", proto) != 1))) {
+      free(b.s);
+      return NULL;
+    }
+    sb_printf(&b, "%s{\"hostPort\":%u,\"containerPort\":%u,\"protocol\":\"%s\"}", n++ ? "," : "", hp, cp, proto);
+  }
+  sb_add(&b, "]");
+  return sb_steal(&b);
+}

@@ -29,4 +29,9 @@ int cnirun_add(const char *confdir, const char *network, const char *cni_path, c
 int cnirun_del(const char *confdir, const char *network, const char *cni_path, const char *container_id,
                const char *netns_path, const char *ifname, const char *portmappings_json, char **errmsg);
 
+/* The org.ulysses.ports annotation ("8080:80/tcp,53:53/udp", protocol tcp
+ * when omitted) as a portMappings JSON array (malloc'ed); NULL when an entry
+ * is malformed. */
+char *cnirun_ports_json(const char *spec);
+
 #endif

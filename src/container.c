@@ -43,11 +43,13 @@
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
+#include "network.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
+#include "fault.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -73,6 +75,8 @@ struct container {
   bool parent_step;         /* the child waits for USERMAP_DONE */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
   struct process_plan proc;
+  struct network_plan net;
+  bool net_attached;
   int sync_parent, sync_child;
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
@@ -106,6 +110,7 @@ static void container_release(struct container *c)
   if (c->cg)
     cgroup_free(c->cg);
   process_plan_release(&c->proc);
+  network_plan_release(&c->net);
   close_fd(&c->state_dirfd);
   close_fd(&c->sync_parent);
   close_fd(&c->sync_child);
@@ -186,6 +191,8 @@ static int validate(struct container *c, uoci_error **err)
       return uoci_fail(err, 0, "config.json: .linux: a new user namespace needs uidMappings and gidMappings");
   }
   if (lsm_check(NULL, cfg->linux, err) < 0)
+    return -1;
+  if (network_plan_from_config(cfg, (c->ns.new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
     return -1;
   if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds, &c->proc,
                         err) < 0)
@@ -420,6 +427,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   bool own_mounts = c->ns.present[NS_MNT];
   if (own_mounts && rootfs_setup(&rctx, &err) < 0)
     child_fail(c, err);
+  FAULT_POINT("init-rootfs");
 
   char *state_create = NULL, *state_start = NULL;
   if (c->hooks_round_trip) {
@@ -708,6 +716,12 @@ static int release_init(struct container *c, uoci_error **err)
 /* Undo a create that failed half-way. */
 static void abort_create(struct container *c, bool state_dir)
 {
+  if (c->net.name) {
+    uoci_error *e = NULL;
+    if (network_detach(c->cfg, c->o->id, &e) < 0)
+      log_warn("cleanup: %s", e->msg);
+    uoci_error_free(e);
+  }
   if (c->pid > 0) {
     kill(c->pid, SIGKILL);
     while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
@@ -853,11 +867,15 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
     goto fail;
   }
   made_state = true;
+  FAULT_POINT("create-state-dir");
   c.created = rfc3339_now();
   if (mode == MODE_CREATE && make_exec_fifo(&c, err) < 0)
     goto fail;
-  if (create_cgroup(&c, err) < 0)
+  /* The state records the cgroup (and below, the init's pid) as soon as they
+   * exist, so a `delete` after a runtime killed mid-create finds them. */
+  if (create_cgroup(&c, err) < 0 || save_state(&c, err) < 0)
     goto fail;
+  FAULT_POINT("create-cgroup");
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     uoci_fail(err, errno, "socketpair");
@@ -884,10 +902,21 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   close_fd(&c.console_fd);
   if (c.cg)
     cgroup_close_fds(c.cg);
-  if (parent_after_clone(&c, err) < 0 || parent_wait_created(&c, err) < 0)
-    goto fail;
   if (save_state(&c, err) < 0)
     goto fail;
+  FAULT_POINT("create-cloned");
+  if (parent_after_clone(&c, err) < 0)
+    goto fail;
+  /* The init sets up its mounts while the network is wired; a crash in
+   * between is cleaned by delete (the stored config names the network). */
+  if (network_attach(&c.net, o->id, c.pid, err) < 0)
+    goto fail;
+  if (parent_wait_created(&c, err) < 0)
+    goto fail;
+  FAULT_POINT("create-init-ready");
+  if (save_state(&c, err) < 0)
+    goto fail;
+  FAULT_POINT("create-saved");
   if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
     goto fail;
 
@@ -989,7 +1018,9 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   ocispec_config *cfg = state_config(&st, err);
   if (cfg == NULL)
     goto out;
+  FAULT_POINT("start-loaded");
   if (open_fifo_and_release(&st, err) == 0) {
+    FAULT_POINT("start-released");
     ret = 0;
     if (cfg->hooks && cfg->hooks->poststart_len) {
       _cleanup_free_ char *json = state_json(&st, STATUS_RUNNING, &cfg->annotations, false);
@@ -1036,6 +1067,8 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
       ret = -1;
     cgroup_free(cg);
   }
+  if (cfg && network_detach(cfg, st->id, err) < 0)
+    ret = -1;
   if (cfg && cfg->hooks && cfg->hooks->poststop_len) {
     _cleanup_free_ char *json = state_json(st, STATUS_STOPPED, &cfg->annotations, false);
     hooks_run_warn(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop", json);
@@ -1043,6 +1076,7 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
   ocispec_config_free(cfg);
   if (ret < 0)
     return -1;
+  FAULT_POINT("delete-cgroup-removed");
   return state_remove(g->root, st->id, st->dirfd, err);
 }
 
@@ -1066,6 +1100,7 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
     cgroup_free(cg);
     uoci_error_free(e);
   }
+  FAULT_POINT("delete-killed");
   ret = container_cleanup(g, &st, err);
 out:
   state_release(&st);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# The runtime wires CNI itself: annotations org.ulysses.network / .ports make
+# `create` run ADD on the container's netns and `delete` run DEL. Everything
+# runs inside a private "host" netns (nsenter, so /sys and the cgroups stay
+# visible), on a test subnet that exists only there.
+load helpers
+load ../integration/helpers
+
+setup() {
+  cni_setup
+  setup_bundle true
+  mkdir -p "$TMP/conf"
+  jq -n --arg dd "$TMP/ipam" '{cniVersion: "1.0.0", name: "uocinet", plugins: [
+      {type: "ulysses-cni-bridge", bridge: "uocibr1", isGateway: true, ipMasq: true,
+       capabilities: {portMappings: true},
+       ipam: {type: "ulysses-ipam", dataDir: $dd, ranges: [[{subnet: "10.99.31.0/24"}]], routes: [{dst: "0.0.0.0/0"}]}}]}' \
+    >"$TMP/conf/10-uocinet.conflist"
+  cfg '.annotations["org.ulysses.network"] = "uocinet" |
+       .process.capabilities.bounding += ["CAP_NET_RAW"] | .process.capabilities.effective += ["CAP_NET_RAW"] |
+       .process.capabilities.permitted += ["CAP_NET_RAW"]'
+  c1=net1-$$-$BATS_TEST_NUMBER; c2=net2-$$-$BATS_TEST_NUMBER
+}
+teardown() {
+  for id in $(ls "$STATE" 2>/dev/null); do in_host "$UOCI" --root "$STATE" delete -f "$id" >/dev/null 2>&1 || true; done
+  rm -rf "$TEST_TMP"
+  cni_teardown
+}
+
+in_host() {
+  nsenter --net="/run/netns/$HOSTNS" env CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
+    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$@"
+}
+huoci() { in_host "$UOCI" --root "$STATE" "$@"; }
+leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
+host_links() { ip -n "$HOSTNS" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vu' || true; }
+host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null | grep -c comment || true; }
+
+@test "create attaches the container: an address on eth0, a default route, a lease; delete frees it all" {
+  cfg '.process.args = ["sleep", "100"]'
+  huoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  addr=$(nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | awk '{print $4}')
+  [[ $addr == 10.99.31.*/24 ]]
+  nsenter --net=/proc/$pid/ns/net ip route | grep -q "^default via 10.99.31.1"
+  [ "$(leases | wc -l)" -eq 1 ]
+  [ -n "$(host_links)" ]
+  huoci delete -f $c1
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+}
+
+@test "two containers on the network ping each other" {
+  cfg '.process.args = ["sleep", "100"]'
+  huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid1" $c1
+  p1=$(cat "$TEST_TMP/pid1")
+  ip1=$(nsenter --net=/proc/$p1/ns/net ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
+  cfg ".process.args = [\"ping\", \"-c\", \"2\", \"-W\", \"2\", \"$ip1\"]"
+  run huoci run --bundle "$BUNDLE" $c2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"2 packets received"* ]]
+}
+
+@test "a port mapping reaches a server in a container from the host side" {
+  mkdir -p "$BUNDLE/rootfs/www" && echo hello-from-ulysses >"$BUNDLE/rootfs/www/index.html"
+  cfg '.annotations["org.ulysses.ports"] = "18080:80/tcp" | .process.args = ["httpd", "-f", "-p", "80", "-h", "/www"] |
+       .process.capabilities.bounding += ["CAP_NET_BIND_SERVICE"]'
+  huoci run -d --bundle "$BUNDLE" $c1
+  mkns client
+  ip link add "ucv$$" netns "$HOSTNS" type veth peer name eth0 netns "$T-client"
+  ip -n "$HOSTNS" addr add 10.99.32.1/24 dev "ucv$$" && ip -n "$HOSTNS" link set "ucv$$" up
+  ip -n "$T-client" addr add 10.99.32.2/24 dev eth0 && ip -n "$T-client" link set eth0 up
+  got=""
+  for i in $(seq 50); do
+    got=$(ip netns exec "$T-client" timeout 2 bash -c 'exec 3<>/dev/tcp/10.99.32.1/18080; printf "GET / HTTP/1.0\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
+    [[ "$got" == *hello-from-ulysses* ]] && break
+    sleep 0.1
+  done
+  [[ "$got" == *hello-from-ulysses* ]]
+  huoci delete -f $c1
+  [ "$(host_rules)" = 0 ]
+}
+
+@test "an unknown network fails create and leaves nothing behind" {
+  cfg '.annotations["org.ulysses.network"] = "nosuchnet"'
+  run huoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"network nosuchnet"* ]]
+  [ ! -e "$STATE/$c1" ]
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+}
+
+@test "a network without a network namespace, or bad ports, is refused" {
+  cfg '.linux.namespaces |= map(select(.type != "network"))'
+  run huoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"needs a new network namespace"* ]]
+  cfg '.linux.namespaces += [{"type": "network"}] | .annotations["org.ulysses.ports"] = "80:x"'
+  run huoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"org.ulysses.ports"* ]]
+  [ ! -e "$STATE/$c1" ]
+}
+
+@test "after kill -9 of the container's processes, delete still frees the address" {
+  cfg '.process.args = ["sleep", "100"]'
+  huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  [ "$(leases | wc -l)" -eq 1 ]
+  kill -9 "$(cat "$TEST_TMP/pid")"
+  for i in $(seq 100); do [ "$(huoci state $c1 | jq -r .status)" = stopped ] && break; sleep 0.02; done
+  huoci delete $c1
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+}
