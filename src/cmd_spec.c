@@ -1,9 +1,18 @@
-/* cmd_spec.c - `spec [--bundle DIR] [--rootless]`: write a default config.json. */
+/* cmd_spec.c - `spec [options]`: write a config.json, the default one or,
+ * with docker-like options (--rootfs, --args, -v, --memory, --cpus, -p, ...),
+ * one ready to run. Options are parsed and checked first, then applied to the
+ * libocispec structs of the default config; nothing is written unless every
+ * option is valid. */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
 #include "utils.h"
@@ -103,37 +112,561 @@ static void make_rootless(ocispec_config *cfg)
   cfg->mounts_len = m;
 }
 
-int cmd_spec(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
+/* ---- option values, parsed and checked before anything is built --------- */
+
+/* A growable string vector kept NULL-terminated, the layout libocispec uses. */
+struct strv {
+  char **v;
+  size_t len;
+};
+
+static void strv_push(struct strv *s, char *owned)
 {
-  static const struct option opts[] = {
-    { "bundle", required_argument, 0, 'b' },
-    { "rootless", no_argument, 0, 'r' },
-    { 0, 0, 0, 0 },
-  };
-  const char *bundle = ".";
-  bool rootless = false;
-  int c;
-  while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
-    switch (c) {
-    case 'b': bundle = optarg; break;
-    case 'r': rootless = true; break;
-    default: return uoci_fail(err, 0, "spec: unknown option \"%s\"", argv[optind - 1]);
+  s->v = xrealloc(s->v, (s->len + 2) * sizeof *s->v);
+  s->v[s->len++] = owned;
+  s->v[s->len] = NULL;
+}
+
+static void strv_clear(struct strv *s)
+{
+  for (size_t i = 0; i < s->len; i++)
+    free(s->v[i]);
+  free(s->v);
+  *s = (struct strv){ 0 };
+}
+
+struct volume {
+  char *source;      /* absolute host path (realpath) */
+  char *destination; /* absolute path in the container */
+  bool readonly;
+};
+
+struct spec_opts {
+  const char *bundle;
+  bool rootless;
+  const char *rootfs;
+  struct strv args;
+  bool has_args;
+  struct strv env;
+  struct volume *volumes;
+  size_t volumes_len;
+  int64_t memory;
+  bool has_memory;
+  int64_t cpu_quota; /* microseconds per CPU_PERIOD */
+  bool has_cpus;
+  int64_t pids_limit;
+  bool has_pids_limit;
+  const char *hostname;
+  const char *network;
+  struct strv ports; /* normalised "HOST:CTR/PROTO" */
+  int terminal;      /* -1: keep the default */
+  int readonly;      /* -1: keep the default */
+};
+
+/* docker's --cpus: a fixed 100 ms period, quota = cpus * period. */
+#define CPU_PERIOD 100000
+/* The kernel refuses a CFS quota below 1 ms. */
+#define CPU_QUOTA_MIN 1000
+
+static void spec_opts_free(struct spec_opts *o)
+{
+  strv_clear(&o->args);
+  strv_clear(&o->env);
+  strv_clear(&o->ports);
+  for (size_t i = 0; i < o->volumes_len; i++) {
+    free(o->volumes[i].source);
+    free(o->volumes[i].destination);
+  }
+  free(o->volumes);
+}
+
+/* Split a command line into words like a shell without expansions: blanks
+ * separate words, '...' is literal, "..." and a backslash escape. */
+static int split_words(const char *s, struct strv *out, uoci_error **err)
+{
+  size_t n = strlen(s);
+  _cleanup_free_ char *word = xmalloc(n + 1);
+  size_t w = 0;
+  bool in_word = false;
+  char quote = 0;
+  for (const char *p = s; *p; p++) {
+    if (quote == '\'') {
+      if (*p == '\'')
+        quote = 0;
+      else
+        word[w++] = *p;
+      continue;
+    }
+    if (*p == '\\' && p[1] && (quote == 0 || p[1] == '"' || p[1] == '\\')) {
+      word[w++] = *++p;
+      in_word = true;
+      continue;
+    }
+    if (quote == '"') {
+      if (*p == '"')
+        quote = 0;
+      else
+        word[w++] = *p;
+      continue;
+    }
+    if (*p == '\'' || *p == '"') {
+      quote = *p;
+      in_word = true;
+    } else if (isspace((unsigned char) *p)) {
+      if (in_word) {
+        word[w] = '\0';
+        strv_push(out, xstrdup(word));
+        w = 0;
+        in_word = false;
+      }
+    } else {
+      word[w++] = *p;
+      in_word = true;
     }
   }
-  if (optind < argc)
-    return uoci_fail(err, 0, "spec: unexpected argument \"%s\"", argv[optind]);
-  char *perr = NULL;
-  ocispec_config *cfg = ocispec_parse(&ocispec_config_type, default_config, sizeof default_config - 1,
-                                      "default config", &perr);
-  if (cfg == NULL) {
-    uoci_fail(err, 0, "%s", perr);
-    free(perr);
-    return -1;
+  if (quote)
+    return uoci_fail(err, 0, "spec: --args \"%s\": unterminated %c quote", s, quote);
+  if (in_word) {
+    word[w] = '\0';
+    strv_push(out, xstrdup(word));
   }
-  if (rootless)
+  return 0;
+}
+
+/* "512m" -> 536870912: decimal bytes with an optional binary k/m/g/t suffix
+ * (also "kb", "KiB", ...). Zero and overflow are refused. */
+static int parse_size(const char *s, int64_t *out)
+{
+  if (!isdigit((unsigned char) s[0]))
+    return -1;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno)
+    return -1;
+  static const char units[] = "bkmgt";
+  unsigned shift = 0;
+  if (*end) {
+    const char *u = strchr(units, tolower((unsigned char) *end));
+    if (u == NULL)
+      return -1;
+    shift = 10 * (unsigned) (u - units);
+    end++;
+    if (shift > 0 && (strcasecmp(end, "b") == 0 || strcasecmp(end, "ib") == 0))
+      end += strlen(end);
+    if (*end)
+      return -1;
+  }
+  if (v == 0 || v > (unsigned long long) INT64_MAX >> shift)
+    return -1;
+  *out = (int64_t) (v << shift);
+  return 0;
+}
+
+/* "1.5" -> 150000 (microseconds of CPU time per CPU_PERIOD). Digits after the
+ * fifth decimal would be fractions of a microsecond and are dropped. */
+static int parse_cpus(const char *s, int64_t *quota)
+{
+  const char *p = s;
+  int64_t whole = 0, frac = 0, scale = CPU_PERIOD;
+  if (!isdigit((unsigned char) *p) && !(*p == '.' && isdigit((unsigned char) p[1])))
+    return -1;
+  for (; isdigit((unsigned char) *p); p++) {
+    whole = whole * 10 + (*p - '0');
+    if (whole > INT64_MAX / CPU_PERIOD / 10)
+      return -1;
+  }
+  if (*p == '.') {
+    for (p++; isdigit((unsigned char) *p); p++) {
+      if (scale > 1) {
+        scale /= 10;
+        frac += (*p - '0') * scale;
+      }
+    }
+  }
+  if (*p)
+    return -1;
+  *quota = whole * CPU_PERIOD + frac;
+  return 0;
+}
+
+/* HOST:CTR[:ro|rw]; the host path must exist and is made absolute. */
+static int parse_volume(const char *s, struct volume *v, uoci_error **err)
+{
+  _cleanup_free_ char *copy = xstrdup(s);
+  char *host = copy, *ctr = strchr(copy, ':');
+  if (ctr == NULL || ctr == host || ctr[1] == '\0')
+    return uoci_fail(err, 0, "spec: --volume \"%s\": expected HOST:CONTAINER[:ro|rw]", s);
+  *ctr++ = '\0';
+  char *mode = strchr(ctr, ':');
+  if (mode)
+    *mode++ = '\0';
+  if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
+    return uoci_fail(err, 0, "spec: --volume \"%s\": mode \"%s\" is neither ro nor rw", s, mode);
+  if (ctr[0] != '/' || strcmp(ctr, "/") == 0)
+    return uoci_fail(err, 0, "spec: --volume \"%s\": container path must be absolute and not /", s);
+  char *real = realpath(host, NULL);
+  if (real == NULL)
+    return uoci_fail(err, errno, "spec: --volume \"%s\": %s", s, host);
+  v->source = real;
+  v->destination = xstrdup(ctr);
+  v->readonly = mode && strcmp(mode, "ro") == 0;
+  return 0;
+}
+
+static bool parse_port_number(const char *s, size_t n, unsigned *port)
+{
+  if (n == 0 || n > 5)
+    return false;
+  unsigned v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isdigit((unsigned char) s[i]))
+      return false;
+    v = v * 10 + (unsigned) (s[i] - '0');
+  }
+  *port = v;
+  return v >= 1 && v <= 65535;
+}
+
+/* HOST:CTR[/tcp|udp|sctp] -> "HOST:CTR/PROTO" (the form ulysses-cni-hook reads). */
+static int parse_publish(const char *s, char **out, uoci_error **err)
+{
+  const char *colon = strchr(s, ':');
+  const char *slash = strchr(s, '/');
+  const char *proto = slash ? slash + 1 : "tcp";
+  unsigned host, ctr;
+  if (colon == NULL || (slash && slash < colon) || !parse_port_number(s, (size_t) (colon - s), &host) ||
+      !parse_port_number(colon + 1, slash ? (size_t) (slash - colon - 1) : strlen(colon + 1), &ctr))
+    return uoci_fail(err, 0, "spec: --publish \"%s\": expected HOST_PORT:CONTAINER_PORT[/PROTO], ports 1-65535", s);
+  if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
+    return uoci_fail(err, 0, "spec: --publish \"%s\": protocol \"%s\" is not tcp, udp or sctp", s, proto);
+  *out = xasprintf("%u:%u/%s", host, ctr, proto);
+  return 0;
+}
+
+/* RFC 1123 labels, and the kernel's 64-byte nodename. */
+static bool valid_hostname(const char *h)
+{
+  size_t n = strlen(h);
+  if (n == 0 || n > 64)
+    return false;
+  size_t label = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = h[i];
+    if (c == '.') {
+      if (label == 0 || h[i - 1] == '-')
+        return false;
+      label = 0;
+      continue;
+    }
+    if (!isalnum((unsigned char) c) && c != '-')
+      return false;
+    if (c == '-' && label == 0)
+      return false;
+    if (++label > 63)
+      return false;
+  }
+  return h[n - 1] != '-' && h[n - 1] != '.';
+}
+
+/* A CNI network name (libcni's rule), or "host"/"none". */
+static bool valid_network(const char *s)
+{
+  if (!isalnum((unsigned char) s[0]))
+    return false;
+  for (const char *p = s; *p; p++)
+    if (!isalnum((unsigned char) *p) && !strchr("_.-", *p))
+      return false;
+  return true;
+}
+
+static bool is_named_network(const char *n)
+{
+  return n && strcmp(n, "host") != 0 && strcmp(n, "none") != 0;
+}
+
+enum {
+  OPT_ROOTLESS = 256,
+  OPT_ROOTFS,
+  OPT_ARGS,
+  OPT_ARG,
+  OPT_MEMORY,
+  OPT_CPUS,
+  OPT_PIDS,
+  OPT_HOSTNAME,
+  OPT_NETWORK,
+  OPT_NO_TTY,
+  OPT_READ_ONLY,
+  OPT_NO_READ_ONLY,
+};
+
+static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **err)
+{
+  switch (c) {
+  case 'b': o->bundle = arg; return 0;
+  case OPT_ROOTLESS: o->rootless = true; return 0;
+  case OPT_ROOTFS:
+    if (*arg == '\0')
+      return uoci_fail(err, 0, "spec: --rootfs: empty path");
+    o->rootfs = arg;
+    return 0;
+  case OPT_ARGS:
+    o->has_args = true;
+    return split_words(arg, &o->args, err);
+  case OPT_ARG:
+    o->has_args = true;
+    strv_push(&o->args, xstrdup(arg));
+    return 0;
+  case 'e':
+    if (arg[0] == '=' || strchr(arg, '=') == NULL)
+      return uoci_fail(err, 0, "spec: --env \"%s\": expected KEY=VALUE", arg);
+    strv_push(&o->env, xstrdup(arg));
+    return 0;
+  case 'v': {
+    struct volume v = { 0 };
+    if (parse_volume(arg, &v, err) < 0)
+      return -1;
+    o->volumes = xrealloc(o->volumes, (o->volumes_len + 1) * sizeof *o->volumes);
+    o->volumes[o->volumes_len++] = v;
+    return 0;
+  }
+  case OPT_MEMORY:
+    if (parse_size(arg, &o->memory) < 0)
+      return uoci_fail(err, 0, "spec: --memory \"%s\": expected a size in bytes, optionally with a k, m, g or t suffix",
+                       arg);
+    o->has_memory = true;
+    return 0;
+  case OPT_CPUS:
+    if (parse_cpus(arg, &o->cpu_quota) < 0)
+      return uoci_fail(err, 0, "spec: --cpus \"%s\": expected a number of CPUs such as 1 or 0.5", arg);
+    if (o->cpu_quota < CPU_QUOTA_MIN)
+      return uoci_fail(err, 0, "spec: --cpus \"%s\": at least 0.01", arg);
+    o->has_cpus = true;
+    return 0;
+  case OPT_PIDS: {
+    long long v;
+    if (parse_int64(arg, &v) < 0 || v < 1)
+      return uoci_fail(err, 0, "spec: --pids-limit \"%s\": expected a positive integer", arg);
+    o->pids_limit = v;
+    o->has_pids_limit = true;
+    return 0;
+  }
+  case OPT_HOSTNAME:
+    if (!valid_hostname(arg))
+      return uoci_fail(err, 0, "spec: --hostname \"%s\": not a valid host name (letters, digits, '-', '.'; at most 64)",
+                       arg);
+    o->hostname = arg;
+    return 0;
+  case OPT_NETWORK:
+    if (!valid_network(arg))
+      return uoci_fail(err, 0, "spec: --network \"%s\": not a valid network name (letters, digits, '_', '.', '-')", arg);
+    o->network = arg;
+    return 0;
+  case 'p': {
+    char *port = NULL;
+    if (parse_publish(arg, &port, err) < 0)
+      return -1;
+    strv_push(&o->ports, port);
+    return 0;
+  }
+  case 't': o->terminal = 1; return 0;
+  case OPT_NO_TTY: o->terminal = 0; return 0;
+  case OPT_READ_ONLY: o->readonly = 1; return 0;
+  case OPT_NO_READ_ONLY: o->readonly = 0; return 0;
+  }
+  return -1;
+}
+
+/* Checks that need every option (or the bundle) at once. */
+static int check_combination(const struct spec_opts *o, uoci_error **err)
+{
+  if (o->has_args && o->args.len == 0)
+    return uoci_fail(err, 0, "spec: --args: no command given");
+  if (o->ports.len > 0 && !is_named_network(o->network))
+    return uoci_fail(err, 0, "spec: --publish needs --network NAME (a CNI network to map the ports from)");
+  if (o->rootless && is_named_network(o->network))
+    return uoci_fail(err, 0, "spec: --network %s: a CNI network needs root on the host, not --rootless", o->network);
+  if (o->rootfs) {
+    _cleanup_free_ char *path = o->rootfs[0] == '/' ? xstrdup(o->rootfs) : xasprintf("%s/%s", o->bundle, o->rootfs);
+    struct stat st;
+    if (stat(path, &st) < 0)
+      return uoci_fail(err, errno, "spec: --rootfs %s", path);
+    if (!S_ISDIR(st.st_mode))
+      return uoci_fail(err, ENOTDIR, "spec: --rootfs %s", path);
+  }
+  return 0;
+}
+
+/* ---- applying the options to the config -------------------------------- */
+
+static void replace_string(char **field, const char *value)
+{
+  free(*field);
+  *field = xstrdup(value);
+}
+
+static bool has_namespace(const ocispec_linux *l, const char *type)
+{
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    if (strcmp(l->namespaces[i].type, type) == 0)
+      return true;
+  return false;
+}
+
+static void add_namespace(ocispec_linux *l, const char *type)
+{
+  if (has_namespace(l, type))
+    return;
+  l->namespaces = xrealloc(l->namespaces, (l->namespaces_len + 1) * sizeof *l->namespaces);
+  memset(&l->namespaces[l->namespaces_len], 0, sizeof *l->namespaces);
+  l->namespaces[l->namespaces_len++].type = xstrdup(type);
+}
+
+static void remove_namespace(ocispec_linux *l, const char *type)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < l->namespaces_len; i++) {
+    if (strcmp(l->namespaces[i].type, type) == 0) {
+      free(l->namespaces[i].type);
+      free(l->namespaces[i].path);
+      continue;
+    }
+    l->namespaces[k++] = l->namespaces[i];
+  }
+  l->namespaces_len = k;
+}
+
+/* KEY=VALUE replaces an existing KEY, or is appended. */
+static void set_env(ocispec_process *p, const char *kv)
+{
+  size_t keylen = (size_t) (strchr(kv, '=') - kv) + 1;
+  for (size_t i = 0; i < p->env_len; i++) {
+    if (strncmp(p->env[i], kv, keylen) == 0) {
+      replace_string(&p->env[i], kv);
+      return;
+    }
+  }
+  p->env = xrealloc(p->env, (p->env_len + 2) * sizeof *p->env);
+  p->env[p->env_len++] = xstrdup(kv);
+  p->env[p->env_len] = NULL;
+}
+
+static void add_bind_mount(ocispec_config *cfg, const struct volume *v)
+{
+  cfg->mounts = xrealloc(cfg->mounts, (cfg->mounts_len + 1) * sizeof *cfg->mounts);
+  ocispec_mount *m = &cfg->mounts[cfg->mounts_len++];
+  memset(m, 0, sizeof *m);
+  m->destination = xstrdup(v->destination);
+  m->type = xstrdup("bind");
+  m->source = xstrdup(v->source);
+  m->options_len = v->readonly ? 3 : 2;
+  m->options = xcalloc(m->options_len + 1, sizeof(char *));
+  m->options[0] = xstrdup("rbind");
+  m->options[1] = xstrdup("rprivate");
+  if (v->readonly)
+    m->options[2] = xstrdup("ro");
+}
+
+static ocispec_resources *resources_of(ocispec_config *cfg)
+{
+  if (cfg->linux->resources == NULL)
+    cfg->linux->resources = xcalloc(1, sizeof *cfg->linux->resources);
+  return cfg->linux->resources;
+}
+
+static void apply_resources(ocispec_config *cfg, const struct spec_opts *o)
+{
+  if (o->has_memory) {
+    ocispec_resources *r = resources_of(cfg);
+    if (r->memory == NULL)
+      r->memory = xcalloc(1, sizeof *r->memory);
+    r->memory->limit = o->memory;
+    r->memory->has_limit = true;
+  }
+  if (o->has_cpus) {
+    ocispec_resources *r = resources_of(cfg);
+    if (r->cpu == NULL)
+      r->cpu = xcalloc(1, sizeof *r->cpu);
+    r->cpu->period = CPU_PERIOD;
+    r->cpu->has_period = true;
+    r->cpu->quota = o->cpu_quota;
+    r->cpu->has_quota = true;
+  }
+  if (o->has_pids_limit) {
+    ocispec_resources *r = resources_of(cfg);
+    if (r->pids == NULL)
+      r->pids = xcalloc(1, sizeof *r->pids);
+    r->pids->limit = o->pids_limit;
+    r->pids->has_limit = true;
+  }
+}
+
+/* host: the host's network namespace; none: a private one with only lo;
+ * NAME: a private one that the runtime (or ulysses-cni-hook) attaches to the
+ * CNI network NAME, as the annotations say. */
+static void apply_network(ocispec_config *cfg, const struct spec_opts *o)
+{
+  if (o->network == NULL)
+    return;
+  if (strcmp(o->network, "host") == 0) {
+    remove_namespace(cfg->linux, "network");
+    return;
+  }
+  add_namespace(cfg->linux, "network");
+  if (!is_named_network(o->network))
+    return;
+  ocispec_strmap_set(&cfg->annotations, "org.ulysses.network", o->network);
+  if (o->ports.len > 0) {
+    size_t n = 1;
+    for (size_t i = 0; i < o->ports.len; i++)
+      n += strlen(o->ports.v[i]) + 1;
+    _cleanup_free_ char *joined = xcalloc(1, n);
+    for (size_t i = 0; i < o->ports.len; i++) {
+      if (i)
+        strcat(joined, ",");
+      strcat(joined, o->ports.v[i]);
+    }
+    ocispec_strmap_set(&cfg->annotations, "org.ulysses.ports", joined);
+  }
+}
+
+static void apply_options(ocispec_config *cfg, struct spec_opts *o)
+{
+  if (o->rootless)
     make_rootless(cfg);
+  if (o->rootfs)
+    replace_string(&cfg->root->path, o->rootfs);
+  if (o->readonly >= 0) {
+    cfg->root->readonly = o->readonly;
+    cfg->root->has_readonly = true;
+  }
+  ocispec_process *p = cfg->process;
+  if (o->has_args) {
+    uoci_strv_free(p->args);
+    p->args = steal_ptr(o->args.v);
+    p->args_len = o->args.len;
+    o->args.len = 0;
+  }
+  if (o->terminal >= 0) {
+    p->terminal = o->terminal;
+    p->has_terminal = true;
+  }
+  for (size_t i = 0; i < o->env.len; i++)
+    set_env(p, o->env.v[i]);
+  for (size_t i = 0; i < o->volumes_len; i++)
+    add_bind_mount(cfg, &o->volumes[i]);
+  apply_resources(cfg, o);
+  if (o->hostname) {
+    replace_string(&cfg->hostname, o->hostname);
+    add_namespace(cfg->linux, "uts");
+  }
+  apply_network(cfg, o);
+}
+
+static int write_config(const char *bundle, const ocispec_config *cfg, uoci_error **err)
+{
+  char *perr = NULL;
   _cleanup_free_ char *json = ocispec_generate(&ocispec_config_type, cfg, true, &perr);
-  ocispec_config_free(cfg);
   if (json == NULL) {
     uoci_fail(err, 0, "%s", perr);
     free(perr);
@@ -146,7 +679,61 @@ int cmd_spec(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
       return uoci_fail(err, 0, "spec: %s already exists: remove it first", path);
     return uoci_fail(err, errno, "spec: create %s", path);
   }
-  if (write_all(fd, json, strlen(json)) < 0)
-    return uoci_fail(err, errno, "spec: write %s", path);
+  if (write_all(fd, json, strlen(json)) < 0) {
+    int saved = errno;
+    unlink(path); /* no half-written config left behind */
+    return uoci_fail(err, saved, "spec: write %s", path);
+  }
   return 0;
+}
+
+int cmd_spec(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
+{
+  static const struct option opts[] = {
+    { "bundle", required_argument, 0, 'b' },
+    { "rootless", no_argument, 0, OPT_ROOTLESS },
+    { "rootfs", required_argument, 0, OPT_ROOTFS },
+    { "args", required_argument, 0, OPT_ARGS },
+    { "arg", required_argument, 0, OPT_ARG },
+    { "env", required_argument, 0, 'e' },
+    { "volume", required_argument, 0, 'v' },
+    { "memory", required_argument, 0, OPT_MEMORY },
+    { "cpus", required_argument, 0, OPT_CPUS },
+    { "pids-limit", required_argument, 0, OPT_PIDS },
+    { "hostname", required_argument, 0, OPT_HOSTNAME },
+    { "network", required_argument, 0, OPT_NETWORK },
+    { "publish", required_argument, 0, 'p' },
+    { "tty", no_argument, 0, 't' },
+    { "no-tty", no_argument, 0, OPT_NO_TTY },
+    { "read-only", no_argument, 0, OPT_READ_ONLY },
+    { "no-read-only", no_argument, 0, OPT_NO_READ_ONLY },
+    { 0, 0, 0, 0 },
+  };
+  __attribute__((cleanup(spec_opts_free))) struct spec_opts o = { .bundle = ".", .terminal = -1, .readonly = -1 };
+  int c;
+  while ((c = getopt_long(argc, argv, ":b:e:v:p:t", opts, NULL)) != -1) {
+    if (c == ':')
+      return uoci_fail(err, 0, "spec: option \"%s\" needs a value", argv[optind - 1]);
+    if (c == '?')
+      return uoci_fail(err, 0, "spec: unknown option \"%s\" (see ulysses-oci spec --help)", argv[optind - 1]);
+    if (parse_one(&o, c, optarg, err) < 0)
+      return -1;
+  }
+  if (optind < argc)
+    return uoci_fail(err, 0, "spec: unexpected argument \"%s\"", argv[optind]);
+  if (check_combination(&o, err) < 0)
+    return -1;
+
+  char *perr = NULL;
+  ocispec_config *cfg = ocispec_parse(&ocispec_config_type, default_config, sizeof default_config - 1,
+                                      "default config", &perr);
+  if (cfg == NULL) {
+    uoci_fail(err, 0, "%s", perr);
+    free(perr);
+    return -1;
+  }
+  apply_options(cfg, &o);
+  int r = write_config(o.bundle, cfg, err);
+  ocispec_config_free(cfg);
+  return r;
 }

@@ -56,10 +56,26 @@ static const struct command commands[] = {
     "Usage: ulysses-oci [global options] list [--format table|json] [-q]\n\n"
     "  -f, --format FMT   table (default) or json\n"
     "  -q, --quiet        print only the ids\n" },
-  { "spec", cmd_spec, "write a default config.json",
-    "Usage: ulysses-oci spec [--bundle DIR] [--rootless]\n\n"
-    "  -b, --bundle DIR   where to write config.json (default: current directory)\n"
-    "      --rootless     a config for an unprivileged user (user namespace, no cgroup limits)\n" },
+  { "spec", cmd_spec, "write a config.json (the default, or one shaped by options)",
+    "Usage: ulysses-oci spec [options]\n\n"
+    "Write DIR/config.json: the default config (busybox-friendly `sh` on a terminal),\n"
+    "changed by the options below. Nothing is written if any option is invalid.\n\n"
+    "  -b, --bundle DIR          where to write config.json (default: current directory)\n"
+    "      --rootless            a config for an unprivileged user (user namespace, no cgroup limits)\n"
+    "      --rootfs DIR          root.path (relative to the bundle, or absolute; must exist)\n"
+    "      --args \"CMD ARGS\"     process.args, split at blanks ('...' and \"...\" quote)\n"
+    "      --arg ARG             append one word to process.args (repeatable)\n"
+    "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+    "  -v, --volume HOST:CTR[:ro|rw]  bind mount HOST at CTR (repeatable)\n"
+    "      --memory SIZE         memory limit: bytes or a k, m, g, t suffix (512m)\n"
+    "      --cpus N.N            CPU quota: N.N * 100000 us per 100000 us period\n"
+    "      --pids-limit N        maximum number of tasks\n"
+    "      --hostname NAME       the container's host name\n"
+    "      --network NAME        own network namespace joined to CNI network NAME\n"
+    "                            (annotation org.ulysses.network); host: the host's; none: only lo\n"
+    "  -p, --publish HOST:CTR[/PROTO]  map a host port (annotation org.ulysses.ports; repeatable)\n"
+    "  -t, --tty, --no-tty       process.terminal on (default) or off\n"
+    "      --read-only, --no-read-only  root.readonly on (default) or off\n" },
   { "features", cmd_features, "print the runtime's features as JSON",
     "Usage: ulysses-oci features\n" },
   { "update", cmd_update, "update a container's resource limits",
