@@ -928,9 +928,11 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   /* run: let the init go on, then poststart hooks. */
   if (release_init(&c, err) < 0)
     goto fail;
+  /* Spec 1.3: a failing poststart hook is an error and stops the container. */
   if (c.cfg->hooks && c.cfg->hooks->poststart_len) {
     _cleanup_free_ char *st = make_state_json(&c, STATUS_RUNNING);
-    hooks_run_warn(c.cfg->hooks->poststart, c.cfg->hooks->poststart_len, "poststart", st);
+    if (hooks_run(c.cfg->hooks->poststart, c.cfg->hooks->poststart_len, "poststart", st, err) < 0)
+      goto fail;
   }
   if (mode == MODE_RUN_DETACH) {
     ret = 0;
@@ -970,6 +972,8 @@ out:
 }
 
 /* ---- start ------------------------------------------------------------------ */
+
+static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg);
 
 static int open_fifo_and_release(struct uoci_state *st, uoci_error **err)
 {
@@ -1022,9 +1026,14 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   if (open_fifo_and_release(&st, err) == 0) {
     FAULT_POINT("start-released");
     ret = 0;
+    /* Spec 1.3: a failing poststart hook is an error and stops the container
+     * (delete then cleans up as usual). */
     if (cfg->hooks && cfg->hooks->poststart_len) {
       _cleanup_free_ char *json = state_json(&st, STATUS_RUNNING, &cfg->annotations, false);
-      hooks_run_warn(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json);
+      if (hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json, err) < 0) {
+        kill_and_wait(&st, NULL);
+        ret = -1;
+      }
     }
   }
   ocispec_config_free(cfg);

@@ -432,3 +432,23 @@ HOOK
   [ "$status" -ne 0 ]
   [[ "$output" == *"SELinux is not enabled on this host"* ]]
 }
+
+@test "a failing poststart hook fails start and stops the container (spec 1.3)" {
+  cfg '.process.args = ["sleep", "100"] | .hooks = {"poststart": [{"path": "/bin/false"}]}'
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  run uoci start $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"poststart hook /bin/false: exited with status 1"* ]]
+  [ "$(uoci state $c1 | jq -r .status)" = stopped ]
+  uoci delete $c1
+  assert_nothing_left $c1
+}
+
+@test "a failing poststop hook only warns: delete still succeeds" {
+  cfg '.hooks = {"poststop": [{"path": "/bin/false"}]}'
+  uoci create --bundle "$BUNDLE" $c1
+  run uoci delete -f $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"poststop hook /bin/false"* ]]
+  assert_nothing_left $c1
+}
