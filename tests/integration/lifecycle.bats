@@ -452,3 +452,20 @@ HOOK
   [[ "$output" == *"poststop hook /bin/false"* ]]
   assert_nothing_left $c1
 }
+
+@test "LISTEN_FDS: socket-activation fds pass through with LISTEN_FDS/LISTEN_PID set" {
+  echo activated >"$TEST_TMP/fd3"
+  cfg '.process.args = ["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"]'
+  LISTEN_FDS=1 run uoci run --bundle "$BUNDLE" $c1 3<"$TEST_TMP/fd3"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1 1" ]
+  [ "${lines[1]}" = activated ]
+}
+
+@test "run in the foreground with a terminal proxies the pty and returns the exit status" {
+  cfg '.process.terminal = true | .process.args = ["sh"]'
+  run bash -c "printf 'tty; exit 5\n' | timeout 20 \"$UOCI\" --root \"$STATE\" run --bundle \"$BUNDLE\" $c1"
+  [ "$status" -eq 5 ]
+  [[ "$output" == */dev/pts/0* ]]
+  assert_nothing_left $c1
+}
