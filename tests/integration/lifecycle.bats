@@ -469,3 +469,31 @@ HOOK
   [[ "$output" == */dev/pts/0* ]]
   assert_nothing_left $c1
 }
+
+@test "sysctl, domainname, oomScoreAdj, scheduler and ioPriority are applied" {
+  cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "4242"} | .domainname = "example.test" |
+       .process.oomScoreAdj = 123 | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 5} |
+       .process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} |
+       .process.args = ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax /proc/sys/kernel/domainname /proc/self/oom_score_adj; cut -d\" \" -f19,41 /proc/self/stat"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 4242 ]
+  [ "${lines[2]}" = example.test ]
+  [ "${lines[3]}" = 123 ]
+  [ "${lines[4]}" = "5 3" ]   # nice 5, policy 3 = SCHED_BATCH
+  # the host's values are untouched
+  [ "$(cat /proc/sys/kernel/msgmax)" != 4242 ]
+}
+
+@test "an invalid sysctl name or unknown scheduler policy is refused" {
+  cfg '.linux.sysctl = {"../../etc/x": "1"}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'sysctl "../../etc/x": invalid name'* ]]
+  cfg 'del(.linux.sysctl) | .process.scheduler = {"policy": "SCHED_FANCY"}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown policy "SCHED_FANCY"'* ]]
+  assert_nothing_left $c1
+}
