@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# make install (into a DESTDIR), the man pages against every verb's --help,
+# and the bash completion.
+load helpers
+
+setup() {
+  TEST_TMP=$(mktemp -d /tmp/uoci-test.XXXXXX)
+  BUILDDIR=${BUILDDIR:-$SRCDIR}
+}
+
+teardown() {
+  rm -rf "$TEST_TMP"
+}
+
+verbs() { "$UOCI" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on {print $1}'; }
+
+# A man page as plain text for matching: roff's \- as -, fonts dropped.
+man_text() { sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\e/\\/g' "$1"; }
+
+# The options a --help text names: -x and --long (both of "--tty, --no-tty").
+help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | sort -u; }
+
+@test "install: make install DESTDIR puts binaries, CNI plugin and hook, man pages, completion in place" {
+  [ -f "$BUILDDIR/Makefile" ] || skip "no configured build tree at $BUILDDIR"
+  dest=$TEST_TMP/dest
+  make -s -C "$BUILDDIR" install DESTDIR="$dest" prefix=/usr >"$TEST_TMP/log" 2>&1 || { cat "$TEST_TMP/log"; false; }
+  for b in ulysses-oci ulysses-bundle ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
+    [ -x "$dest/usr/bin/$b" ] || { echo "missing bin/$b"; false; }
+  done
+  "$dest/usr/bin/ulysses-oci" --version | grep -q '^ulysses-oci version '
+  for v in $(verbs); do
+    [ -f "$dest/usr/share/man/man8/ulysses-oci-$v.8" ] || { echo "missing man page of $v"; false; }
+  done
+  for p in ulysses-oci ulysses-bundle ulysses-cni-bridge; do [ -f "$dest/usr/share/man/man8/$p.8" ]; done
+  [ -f "$dest/usr/share/bash-completion/completions/ulysses-oci" ]
+  [ "$(readlink "$dest/usr/share/bash-completion/completions/ulysses-bundle")" = ulysses-oci ]
+  # the installed bundle tool finds the installed runtime next to it
+  UOCI= "$dest/usr/bin/ulysses-bundle" --help | grep -q '^Usage: ulysses-bundle'
+  make -s -C "$BUILDDIR" uninstall DESTDIR="$dest" prefix=/usr >"$TEST_TMP/log" 2>&1 || { cat "$TEST_TMP/log"; false; }
+  [ -z "$(find "$dest" ! -type d)" ]
+}
+
+@test "man: every verb has a page, listed in ulysses-oci(8)" {
+  for v in $(verbs); do
+    [ -f "$SRCDIR/man/ulysses-oci-$v.8" ] || { echo "no man/ulysses-oci-$v.8"; false; }
+    man_text "$SRCDIR/man/ulysses-oci.8" | grep -q "ulysses-oci-$v" || { echo "$v not in ulysses-oci.8"; false; }
+  done
+}
+
+@test "man: every option of every verb's --help is in its man page" {
+  for v in $(verbs); do
+    page=$(man_text "$SRCDIR/man/ulysses-oci-$v.8")
+    for o in $("$UOCI" "$v" --help | help_options); do
+      grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|$)" <<<"$page" || { echo "$v: $o not in man/ulysses-oci-$v.8"; false; }
+    done
+  done
+}
+
+@test "man: global options and ulysses-bundle's commands are in their pages" {
+  page=$(man_text "$SRCDIR/man/ulysses-oci.8")
+  for o in $("$UOCI" --help | sed -n '/^Global options:/,$p' | help_options); do
+    grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|$)" <<<"$page" || { echo "global $o not in ulysses-oci.8"; false; }
+  done
+  page=$(man_text "$SRCDIR/man/ulysses-bundle.8")
+  for c in create export mount rm prune; do
+    "$SRCDIR/bundles/ulysses-bundle" --help | grep -q "^  $c"
+    grep -qE "^$c[ :]" <<<"$page" || { echo "$c not in ulysses-bundle.8"; false; }
+  done
+}
+
+@test "man: every page renders without groff warnings" {
+  command -v groff >/dev/null || skip "groff not installed"
+  for f in "$SRCDIR"/man/*.8; do
+    out=$(LC_ALL=C groff -man -ww -z "$f" 2>&1)
+    [ -z "$out" ] || { echo "$f: $out"; false; }
+  done
+}
+
+@test "completion: verbs, a verb's options and option values" {
+  [ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+  cat >"$TEST_TMP/t.sh" <<'SH'
+source /usr/share/bash-completion/bash_completion
+source "$SRCDIR/completion/ulysses-oci"
+comp() {
+  COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+  COMPREPLY=(); _ulysses_oci; echo "${COMPREPLY[*]}"
+}
+comp ulysses-oci ""
+comp ulysses-oci spec --pid
+comp ulysses-oci --root /x exec --no-new
+comp ulysses-oci list --format ""
+SH
+  run env PATH="$(dirname "$UOCI"):$PATH" SRCDIR="$SRCDIR" bash "$TEST_TMP/t.sh"
+  [ "$status" = 0 ]
+  for v in $(verbs); do [[ " ${lines[0]} " == *" $v "* ]]; done
+  [ "${lines[1]}" = --pids-limit ]
+  [ "${lines[2]}" = --no-new-privs ]
+  [ "${lines[3]}" = "table json" ]
+}
