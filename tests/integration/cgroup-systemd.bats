@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# --systemd-cgroup: the D-Bus calls to systemd's Manager (StartTransientUnit of
+# a scope with PIDs, Delegate and resource properties; StopUnit on delete).
+# systemd is not PID 1 on the test machines, so the calls go to a stand-in
+# manager (cgroup_systemd_stub.c) on a private bus, in a private mount
+# namespace where /run/systemd/system exists.
+load helpers
+
+setup() {
+  setup_bundle sleep 100
+  CID=sd$$x$BATS_TEST_NUMBER
+  command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
+  pkg-config --exists libsystemd 2>/dev/null || skip "libsystemd-dev not installed"
+  STUB=$TEST_TMP/systemd-stub
+  gcc -o "$STUB" "$SRCDIR/tests/integration/cgroup_systemd_stub.c" $(pkg-config --cflags --libs libsystemd)
+  cat >"$TEST_TMP/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$TEST_TMP/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/><allow send_type="method_call"/>
+    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+CONF
+}
+
+teardown() {
+  cleanup_all
+  ! find /sys/fs/cgroup -maxdepth 5 -type d -name "uoci-$CID.scope" 2>/dev/null | grep -q .
+}
+
+# in_fake_systemd SCRIPT: run SCRIPT (bash) where systemd seems to run.
+in_fake_systemd() {
+  unshare -m bash -euc '
+    mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system
+    dbus-daemon --config-file="$TEST_TMP/bus.conf" --fork --print-pid >"$TEST_TMP/dbus.pid"
+    export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
+    "$STUB" "$TEST_TMP/log" & stub=$!
+    trap "kill $stub \$(cat $TEST_TMP/dbus.pid) 2>/dev/null" EXIT
+    for i in $(seq 100); do grep -q ready "$TEST_TMP/log" 2>/dev/null && break; sleep 0.02; done
+    '"$1"
+}
+
+@test "systemd: a transient scope with the pid, Delegate and resource properties; StopUnit on delete" {
+  cfg ".linux.cgroupsPath = \"uoci-test.slice:uoci:$CID\" | .linux.resources.memory.limit = 33554432 |
+       .linux.resources.pids.limit = 11 | .linux.resources.cpu.shares = 512"
+  export TEST_TMP STUB CID STATE BUNDLE UOCI
+  run in_fake_systemd '
+    "$UOCI" --root "$STATE" --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+    pid=$("$UOCI" --root "$STATE" state "$CID" | jq -r .pid)
+    echo "pid=$pid"
+    echo "cgroup=$(grep -E "^[0-9]+:(memory|):" /proc/$pid/cgroup | cut -d: -f3 | head -1)"
+    echo "ps=$("$UOCI" --root "$STATE" ps --format json "$CID")"
+    "$UOCI" --root "$STATE" delete -f "$CID"
+    echo deleted'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  pid=$(echo "$output" | sed -n 's/^pid=//p')
+  [[ "$output" == *"cgroup=/uoci.slice/uoci-test.slice/uoci-$CID.scope"* ]]
+  [[ "$output" == *"ps=[$pid]"* ]]
+  [[ "$output" == *deleted* ]]
+  log=$(cat "$TEST_TMP/log")
+  [[ "$log" == *"StartTransientUnit uoci-$CID.scope fail"* ]]
+  [[ "$log" == *"Slice=uoci-test.slice"* ]]
+  [[ "$log" == *"PIDs=1 pid(s)"* ]]
+  [[ "$log" == *"Delegate=yes"* ]]
+  [[ "$log" == *"MemoryMax=33554432"* ]]
+  [[ "$log" == *"TasksMax=11"* ]]
+  [[ "$log" == *"CPUShares=512"* || "$log" == *"CPUWeight=20"* ]]
+  [[ "$log" == *"StopUnit uoci-$CID.scope replace"* ]]
+  [[ "$log" != *unexpected* ]]
+}
+
+@test "systemd: the resources systemd has no property for are written to the scope's files" {
+  cfg ".linux.cgroupsPath = \"uoci-test.slice:uoci:$CID\" | .linux.resources.cpu.quota = 30000 |
+       .linux.resources.cpu.period = 100000"
+  export TEST_TMP STUB CID STATE BUNDLE UOCI
+  run in_fake_systemd '
+    "$UOCI" --root "$STATE" --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+    d=/sys/fs/cgroup/cpu/uoci.slice/uoci-test.slice/uoci-$CID.scope
+    [ -d "$d" ] && cat "$d/cpu.cfs_quota_us" || cat "/sys/fs/cgroup/uoci.slice/uoci-test.slice/uoci-$CID.scope/cpu.max"
+    "$UOCI" --root "$STATE" delete -f "$CID"'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == 30000* ]]
+}
+
+@test "systemd: a malformed cgroupsPath is refused before anything is created" {
+  cfg '.linux.cgroupsPath = "/not/a/slice"'
+  run "$UOCI" --root "$STATE" --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'systemd cgroup manager: linux.cgroupsPath "/not/a/slice"'* ]]
+  [ ! -e "$STATE/$CID" ]
+}
