@@ -268,8 +268,9 @@ run_detached() {
   [ "$(uoci state "$CID" | jq -r .status)" = paused ]
   if is_v2; then grep -qx "frozen 1" "$(cgf freezer cgroup.events)"; else [ "$(cat "$(cgf freezer freezer.state)")" = FROZEN ]; fi
   pid=$(uoci state "$CID" | jq -r .pid)
-  a=$(awk '{print $14+$15}' "/proc/$pid/stat"); sleep 0.3; b=$(awk '{print $14+$15}' "/proc/$pid/stat")
-  [ "$a" = "$b" ]   # no CPU time while frozen
+  # no CPU time while frozen (schedstat: nanoseconds on a CPU)
+  a=$(cut -d' ' -f1 "/proc/$pid/schedstat"); sleep 0.3; b=$(cut -d' ' -f1 "/proc/$pid/schedstat")
+  [ "$a" = "$b" ]
   run uoci pause "$CID"
   [ "$status" -ne 0 ]
   [[ "$output" == *"not running"* ]]
