@@ -17,11 +17,15 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: recvtty PATH [INPUT]\n");
     return 2;
   }
+  /* Bind under a temporary name and rename once listening: callers wait
+   * for PATH to appear, and must never find a socket that refuses them. */
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s.tmp", argv[1]);
   int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+  unlink(addr.sun_path);
   unlink(argv[1]);
-  if (ls < 0 || bind(ls, (struct sockaddr *) &addr, sizeof addr) < 0 || listen(ls, 1) < 0) {
+  if (ls < 0 || bind(ls, (struct sockaddr *) &addr, sizeof addr) < 0 || listen(ls, 1) < 0 ||
+      rename(addr.sun_path, argv[1]) < 0) {
     perror("recvtty: listen");
     return 1;
   }
