@@ -24,6 +24,7 @@
 #include "process.h"
 #include "state.h"
 #include "sync.h"
+#include "fault.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -271,6 +272,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   close(sv[1]);
   if (x->console_fd >= 0)
     close(x->console_fd);
+  FAULT_POINT("exec-forked");
   exec_pid = pid;
   struct sigaction sa = { .sa_handler = forward };
   sigemptyset(&sa.sa_mask);
@@ -287,6 +289,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
     waitpid(pid, NULL, 0);
     return uoci_fail(err, 0, "exec in container \"%s\": %s", o->id, buf);
   }
+  FAULT_POINT("exec-started");
   if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
     return -1;
   if (o->detach)
