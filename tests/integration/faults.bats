@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# Fault injection: the runtime is SIGKILLed at each named phase of create,
+# start, exec and delete (ULYSSES_FAULT=PHASE, src/fault.h), then `list` and
+# `delete --force` must recover: no state dir, no cgroup, no process of the
+# container, no mount of its rootfs left on the host, and the id is usable
+# again. The first test checks this file knows every fault point in src/.
+load helpers
+
+setup() {
+  grep -q ULYSSES_FAULT "$UOCI" || skip "$UOCI has no fault points (src/fault.h)"
+  setup_bundle sleep 100
+  id=f-$$-$BATS_TEST_NUMBER
+}
+teardown() { cleanup_all; }
+
+# Every phase, in lifecycle order. init-* phases kill the container's init
+# (not the runtime) at that point.
+PHASES="create-state-dir create-cgroup create-cloned init-rootfs create-init-ready create-saved
+        start-loaded start-released exec-forked exec-started delete-killed delete-cgroup-removed"
+
+# Processes whose cgroup path ends in the container id.
+procs_of() {
+  grep -l -E "/$1\$" /proc/[0-9]*/cgroup 2>/dev/null | sed 's|/proc/\([0-9]*\)/cgroup|\1|' || true
+}
+
+assert_recovered() {
+  local id=$1
+  run uoci list
+  [ "$status" -eq 0 ]
+  run uoci delete --force "$id"
+  # delete --force of a container that is already gone is the only acceptable error
+  [ "$status" -eq 0 ] || [[ "$output" == *"does not exist"* ]]
+  run uoci list
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"$id"* ]]
+  [ ! -e "$STATE/$id" ]
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  [ -z "$(procs_of "$id")" ]
+  ! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+  # the id works again, end to end
+  cfg '.process.args = ["true"]'
+  uoci run --bundle "$BUNDLE" "$id"
+  [ ! -e "$STATE/$id" ]
+}
+
+# with_fault PHASE CMD...: run CMD with the fault armed; sets $status and
+# $output. Output goes through a file, not bats' pipe: a container process
+# that outlives the killed runtime keeps its stdio, and would hold the pipe.
+with_fault() {
+  local phase=$1; shift
+  status=0
+  ULYSSES_FAULT=$phase "$@" >"$TEST_TMP/fault.out" 2>&1 </dev/null || status=$?
+  output=$(cat "$TEST_TMP/fault.out")
+  echo "# $phase: status $status: $output"
+}
+
+# fault PHASE: bring the container to the phase's verb, run it with the fault.
+fault() {
+  local phase=$1
+  case "$phase" in
+    create-*|init-*)
+      with_fault "$phase" uoci create --bundle "$BUNDLE" "$id"
+      [ "$status" -ne 0 ]
+      [[ $phase == init-* ]] || [ "$status" -eq 137 ] ;;
+    start-*)
+      uoci create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+      with_fault "$phase" uoci start "$id"
+      [ "$status" -eq 137 ] ;;
+    exec-*)
+      uoci run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+      with_fault "$phase" uoci exec "$id" sleep 77
+      [ "$status" -eq 137 ] ;;
+    delete-*)
+      uoci run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+      with_fault "$phase" uoci delete --force "$id"
+      [ "$status" -eq 137 ] ;;
+  esac
+}
+
+@test "faults: the phase list matches the FAULT_POINTs in src/" {
+  in_src=$(grep -ho 'FAULT_POINT("[a-z-]*")' "$SRCDIR"/src/*.c | sed 's/.*("\(.*\)")/\1/' | sort -u)
+  in_test=$(printf '%s\n' $PHASES | sort -u)
+  echo "src: $in_src"; echo "test: $in_test"
+  [ "$in_src" = "$in_test" ]
+}
+
+@test "faults: an unknown ULYSSES_FAULT value changes nothing" {
+  cfg '.process.args = ["sh", "-c", "exit 7"]'
+  with_fault no-such-phase uoci run --bundle "$BUNDLE" "$id"
+  [ "$status" -eq 7 ]
+  [ ! -e "$STATE/$id" ]
+}
+
+@test "fault create-state-dir: killed after the state dir, recovered" { fault create-state-dir; assert_recovered "$id"; }
+@test "fault create-cgroup: killed after the cgroup, recovered" { fault create-cgroup; assert_recovered "$id"; }
+@test "fault create-cloned: killed after the clone, recovered" { fault create-cloned; assert_recovered "$id"; }
+@test "fault init-rootfs: the init dies after its mounts, create fails and cleans up" {
+  fault init-rootfs
+  [[ "$output" == *"container init"* ]]
+  [ ! -e "$STATE/$id" ]
+  assert_recovered "$id"
+}
+@test "fault create-init-ready: killed when the init is ready, recovered" {
+  fault create-init-ready
+  run uoci state "$id"
+  [ "$status" -eq 0 ]
+  assert_recovered "$id"
+}
+@test "fault create-saved: killed after the state is saved, recovered" {
+  fault create-saved
+  [ "$(uoci state "$id" | jq -r .status)" = created ]
+  assert_recovered "$id"
+}
+@test "fault start-loaded: killed before releasing the init, recovered" {
+  fault start-loaded
+  [ "$(uoci state "$id" | jq -r .status)" = created ]
+  assert_recovered "$id"
+}
+@test "fault start-released: killed after releasing the init, recovered" {
+  fault start-released
+  [ "$(uoci state "$id" | jq -r .status)" = running ]
+  assert_recovered "$id"
+}
+@test "fault exec-forked: killed while the exec'd process starts, recovered" { fault exec-forked; assert_recovered "$id"; }
+@test "fault exec-started: killed after exec, the process stays in the container, recovered" {
+  fault exec-started
+  [ -n "$(procs_of "$id")" ]
+  assert_recovered "$id"
+}
+@test "fault delete-killed: killed after killing the processes, recovered" { fault delete-killed; assert_recovered "$id"; }
+@test "fault delete-cgroup-removed: killed before removing the state dir, recovered" {
+  fault delete-cgroup-removed
+  [ "$(uoci state "$id" | jq -r .status)" = stopped ]
+  assert_recovered "$id"
+}
