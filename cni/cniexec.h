@@ -19,6 +19,12 @@ yajl_val cni_read_config(const char **version, struct cni_error *e);
 /* {"cniVersion":..,"supportedVersions":[..]} */
 void cni_print_version_info(void);
 
+/* The whole life of a plugin process: VERSION, environment and config
+ * checks, then `run` for the other commands; errors printed as CNI error
+ * JSON. Returns the exit status. */
+typedef int (*cni_run_fn)(const struct cni_env *env, yajl_val root, const char *version, struct cni_error *e);
+int cni_plugin_main(cni_run_fn run);
+
 /* Path of plugin TYPE in the colon-separated CNI_PATH (malloc'ed), NULL if none. */
 char *cni_find_plugin(const char *type, const char *cni_path);
 

@@ -47,24 +47,4 @@ out:
   return r;
 }
 
-int main(void)
-{
-  struct cni_env env;
-  struct cni_error e = {0};
-  const char *version = NULL;
-  cni_env_load(&env);
-  if (env.command && !strcmp(env.command, "VERSION")) {
-    cni_print_version_info();
-    return 0;
-  }
-  if (cni_env_check(&env, &e) < 0) {
-    cni_print_error(&e, NULL);
-    return 1;
-  }
-  _cleanup_json_ yajl_val root = cni_read_config(&version, &e);
-  if (!root || run(&env, root, version, &e) < 0) {
-    cni_print_error(&e, version);
-    return 1;
-  }
-  return 0;
-}
+int main(void) { return cni_plugin_main(run); }
