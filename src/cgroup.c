@@ -1112,7 +1112,8 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
     return 0;
   if (cg_collect_pids(h->dir, pids, n, &cap) < 0)
     return uoci_fail(err, errno, "cgroup: read %s/cgroup.procs", h->dir);
-  qsort(*pids, *n, sizeof **pids, cmp_pid);
+  if (*n > 1) /* an empty cgroup leaves *pids NULL, which qsort must not get */
+    qsort(*pids, *n, sizeof **pids, cmp_pid);
   return 0;
 }
 
