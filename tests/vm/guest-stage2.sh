@@ -77,7 +77,7 @@ echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
 mode=$(cat "$R/mode" 2>/dev/null || echo run)
 if [ "$mode" = shell ]; then
   echo "guest: pure cgroup v2 shell; exit to power off" >/dev/ttyS0
-  setsid -c -w bash -c 'cd "${SRCDIR:-/}"; . "$1/env"; exec bash -i' bash "$R" \
+  setsid -c -w bash -c '. "$1/env"; cd "${SRCDIR:-/}"; exec bash -i' bash "$R" \
     </dev/ttyS0 >/dev/ttyS0 2>&1
   power_off
 fi

@@ -12,11 +12,16 @@
 #
 # Environment:
 #   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR  passed to the guest
-#   VM_TIMEOUT  seconds before the guest is killed (default 600)
+#   VM_TIMEOUT  seconds before the guest is killed (default 600 with KVM,
+#               1800 under TCG emulation, where tests run ~10x slower)
+#   VM_BOOT_TIMEOUT  seconds to reach the guest's stage 2 (30 KVM, 120 TCG)
 #   VM_MEM      guest memory in MiB (default 2048)    VM_CPUS (default 2)
-#   VM_ACCEL    kvm or tcg (default: kvm when /dev/kvm is usable)
-#   VM_KERNEL   kernel image (default: newest packaged /boot/vmlinuz-*)
+#   VM_ACCEL    kvm or tcg (default: kvm when /dev/kvm has vmx/svm behind it)
+#   VM_CPU      qemu -cpu model     VM_APPEND  extra kernel command line
+#   VM_KERNEL   kernel image (default: newest /boot/vmlinuz-* with modules)
+#   VM_PVH      0: boot the bzImage, not the vmlinux extracted from it
 #   VM_KEEP     set to keep the exchange directory (console log) afterwards
+#   VM_VERBOSE  set to print the boot time and the run time
 #
 # The guest boots the Debian kernel with a small busybox initramfs (built
 # here, cached in tests/vm/cache/), mounts the host's root filesystem
@@ -30,11 +35,11 @@ export SRCDIR=${SRCDIR:-$(cd "$HERE/../.." && pwd -P)}
 export BUILDDIR=${BUILDDIR:-$SRCDIR}
 export UOCI=${UOCI:-$BUILDDIR/src/ulysses-oci}
 CACHE=$HERE/cache
-VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_MEM=${VM_MEM:-2048}
 VM_CPUS=${VM_CPUS:-2}
 # Modules needed to mount the root before the host's own kmod is reachable.
-INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+# virtio_blk: the scratch disk below (no udev in the guest to load it later).
+INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_blk"
 
 # No huge page zeroing, no page init on alloc, no speculation mitigations:
 # each costs a lot under TCG and nothing here needs them.
@@ -54,8 +59,8 @@ pkg_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-# find_kernel: newest /boot/vmlinuz-VER that a package owns and whose
-# modules are installed (never the host's running kernel, which has neither).
+# find_kernel: newest /boot/vmlinuz-VER whose modules are installed: the
+# linux-image package's, never the host's running kernel (not in /boot).
 find_kernel() {
   local k best=
   for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
@@ -72,6 +77,7 @@ check_prerequisites() {
   pkg_installed busybox-static || missing+=(busybox-static)
   command -v cpio >/dev/null || missing+=(cpio)
   command -v modprobe >/dev/null || missing+=(kmod)
+  command -v xz >/dev/null || missing+=(xz-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "$PROG: missing Debian packages: ${missing[*]}" >&2
     echo "$PROG: install them with: apt-get install --no-install-recommends ${missing[*]}" >&2
@@ -168,9 +174,10 @@ prepare_boot_kernel() {
   off=$(grep -abo -m1 $'\xfd7zXZ\x00' "$KERNEL" 2>/dev/null | head -n1 | cut -d: -f1)
   [ -n "$off" ] || return 0
   tail -c +$((off + 1)) "$KERNEL" | xz -dc --single-stream >"$out.tmp" 2>/dev/null
-  # Only an ELF with the PVH entry note (Xen note type 18) boots this way.
+  # Only an ELF with the PVH entry note boots this way: an ELF note with
+  # name "Xen", an 8-byte descriptor and type 18 (XEN_ELFNOTE_PHYS32_ENTRY).
   if [ "$(head -c 4 "$out.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = 177ELF ] &&
-     readelf -n "$out.tmp" 2>/dev/null | grep -q 'Unknown note type: (0x00000012)'; then
+     LC_ALL=C grep -qaP '\x04\x00\x00\x00\x08\x00\x00\x00\x12\x00\x00\x00Xen\x00' "$out.tmp"; then
     mv -f "$out.tmp" "$out" && echo "$key" >"$out.key" && BOOT_KERNEL=$out
   else
     rm -f "$out.tmp"
@@ -245,6 +252,10 @@ qemu_base_args() { # ACCEL
     -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all random.trust_cpu=on $KERNEL_SPEED_ARGS rdinit=/init ${VM_APPEND:-}"
     $(ninep hostroot / readonly) $(ninep results "$xdir")
     $(ninep buildtree "$BUILDDIR")
+    # A 64 MiB disk (/dev/vda) that reads zeros and discards writes, so block
+    # I/O cgroup settings have a real device to apply to.
+    -blockdev driver=null-co,node-name=scratch,size=67108864,read-zeroes=on
+    -device virtio-blk-pci,drive=scratch
   )
   case "$SRCDIR/" in "$BUILDDIR"/*) ;; *) args+=($(ninep srctree "$SRCDIR")) ;; esac
   printf '%s\n' "${args[@]}"
@@ -319,11 +330,13 @@ if [ "$mode" = shell ]; then
 fi
 
 accel=$(choose_accel)
+user_timeout=${VM_TIMEOUT:-}
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$accel" = kvm ] && echo 600 || echo 1800)}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-$([ "$accel" = kvm ] && echo 30 || echo 120)}
 run_guest "$accel"
 if [ -e "$xdir/boot-timeout" ] && [ "$accel" = kvm ] && [ -z "${VM_ACCEL:-}" ]; then
   echo "$PROG: guest did not boot under KVM within ${VM_BOOT_TIMEOUT}s, retrying with TCG" >&2
-  accel=tcg VM_BOOT_TIMEOUT=120
+  accel=tcg VM_BOOT_TIMEOUT=120 VM_TIMEOUT=${user_timeout:-1800}
   run_guest tcg
 fi
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

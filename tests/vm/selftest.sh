@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 5 times,
-# about a minute under TCG). Usage: tests/vm/selftest.sh
+# about 1.5 minutes under TCG). Usage: tests/vm/selftest.sh
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 RUN=$HERE/run-cgroupv2.sh
@@ -44,8 +44,10 @@ rc=$?
 [ "$rc" = 124 ] && grep -q 'timed out after 40s' "$tmp/err"
 result "VM_TIMEOUT watchdog kills the guest (rc=$rc)" $? "$tmp/err"
 
-# 5. the default command emits valid TAP: a plan matching its test points.
-"$RUN" >"$tmp/out" 2>"$tmp/err"
+# 5. the default command emits valid TAP (a plan matching its test points)
+# even when no integration test matches (TESTS_FILTER selects none here, to
+# keep this fast; `tests/run.sh vm` runs the real cgroup tests).
+TESTS_FILTER=no-such-test-file "$RUN" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 plan=$(grep -E '^1\.\.[0-9]+$' "$tmp/out" | tail -n1); plan=${plan#1..}
 points=$(grep -cE '^(not )?ok ' "$tmp/out")
