@@ -202,14 +202,15 @@ write_exchange() {
     printf 'cd %q 2>/dev/null || cd /\n' "$SRCDIR"
     printf 'exec'; printf ' %q' "$@"; printf '\n'
   } >"$dir/cmd"
-  # Trees shared read-write at their host paths (sources, when apart).
+  # Trees shared read-write at their host paths (sources, when apart),
+  # shortest path first so a build dir inside the sources stays visible.
   {
     echo "buildtree $BUILDDIR"
     case "$SRCDIR/" in
       "$BUILDDIR"/*) ;;
       *) echo "srctree $SRCDIR" ;;
     esac
-  } >"$dir/shares"
+  } | awk '{ print length($0), $0 }' | sort -n | cut -d' ' -f2- >"$dir/shares"
 }
 
 # choose_accel: kvm when /dev/kvm opens and the CPU has hardware
