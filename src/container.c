@@ -74,6 +74,7 @@ struct container {
   bool child_joins_cgroup;
   bool parent_step;         /* the child waits for USERMAP_DONE */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
+  bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
   struct process_plan proc;
   struct network_plan net;
   bool net_attached;
@@ -82,12 +83,14 @@ struct container {
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
   int fifo_fd;              /* O_PATH of exec.fifo (create) */
   pid_t pid;
+  pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
 };
 
 static void container_init(struct container *c)
 {
   memset(c, 0, sizeof *c);
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = -1;
+  c->saved_pid = -1;
   for (int k = 0; k < NS_COUNT; k++)
     c->ns.join_fd[k] = -1;
 }
@@ -165,6 +168,15 @@ static int load_bundle(struct container *c, uoci_error **err)
     return uoci_fail(err, ENOTDIR, "rootfs %s", rootfs);
   c->rootfs = xstrdup(real);
   return 0;
+}
+
+/* run without any hooks: nothing has to happen between CREATED and the
+ * user process (the state already holds the pid), so the init goes on at
+ * once instead of waiting for SYNC_START, a round trip less. */
+static bool any_hooks(const ocispec_hooks *h)
+{
+  return h && (h->prestart_len || h->create_runtime_len || h->create_container_len || h->start_container_len ||
+               h->poststart_len || h->poststop_len);
 }
 
 static bool has_hooks(const ocispec_hooks *h, bool create_side)
@@ -371,8 +383,12 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   /* Until `create` has returned, the init dies with the runtime. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* Not dumpable: no process in the container may open our /proc/PID/exe,
-   * mem or fds while we still run runtime code. */
-  prctl(PR_SET_DUMPABLE, 0);
+   * mem or fds while we still run runtime code. An unprivileged runtime must
+   * first write our id maps, which needs /proc/PID owned by it: then this
+   * waits until the maps are done (no container process exists before). */
+  bool late_undumpable = (c->ns.new_flags & CLONE_NEWUSER) && geteuid() != 0;
+  if (!late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0);
 
   if (c->child_joins_cgroup) {
     int r = cgroup_join_self(c->cg);
@@ -386,6 +402,8 @@ static void __attribute__((noreturn)) child_main(struct container *c)
 
   if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, &err) < 0)
     child_fail(c, err);
+  if (late_undumpable)
+    prctl(PR_SET_DUMPABLE, 0);
   if (c->ns.new_flags & CLONE_NEWUSER) {
     /* Become root of the new user namespace (the maps are written now). */
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
@@ -481,7 +499,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     if (wait_exec_fifo(c->fifo_fd, &err) < 0)
       child_fail(c, err);
     close_fd(&c->fifo_fd);
-  } else if (child_wait_for(c, SYNC_START, NULL, &err) < 0) {
+  } else if (c->child_waits_start && child_wait_for(c, SYNC_START, NULL, &err) < 0) {
     _exit(1);
   }
   /* In run mode the sync socket stays open until execve closes it: the
@@ -655,11 +673,15 @@ static int setup_terminal_sockets(struct container *c, uoci_error **err)
 
 static int make_exec_fifo(struct container *c, uoci_error **err)
 {
-  if (mkfifoat(c->state_dirfd, "exec.fifo", 0600) < 0)
-    return uoci_fail(err, errno, "create exec.fifo");
-  /* 0622: the init may have dropped to a non-root uid when it opens it. */
-  if (fchmodat(c->state_dirfd, "exec.fifo", 0622, 0) < 0)
-    return uoci_fail(err, errno, "chmod exec.fifo");
+  /* 0622: the init may have dropped to a non-root uid when it opens it.
+   * Made with that mode at once (umask cleared around it) rather than
+   * chmod'ed afterwards: one inode update less. */
+  mode_t old_umask = umask(0);
+  int r = mkfifoat(c->state_dirfd, "exec.fifo", 0622);
+  int e = errno;
+  umask(old_umask);
+  if (r < 0)
+    return uoci_fail(err, e, "create exec.fifo");
   c->fifo_fd = openat(c->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return uoci_fail(err, errno, "open exec.fifo");
@@ -702,7 +724,7 @@ static int wait_exit_status(pid_t pid)
 static int release_init(struct container *c, uoci_error **err)
 {
   static char buf[4096];
-  int r = sync_send(c->sync_parent, SYNC_START, 0, NULL, 0);
+  int r = c->child_waits_start ? sync_send(c->sync_parent, SYNC_START, 0, NULL, 0) : 0;
   if (r < 0)
     return uoci_fail(err, -r, "start container init");
   struct sync_hdr h;
@@ -711,6 +733,24 @@ static int release_init(struct container *c, uoci_error **err)
   if (n > 0 && h.type == SYNC_ERROR)
     return uoci_fail(err, 0, "%s", buf);
   return 0;
+}
+
+/* After the init exited (run, released early): did it fail before execve?
+ * Its error message is then queued on the sync socket. */
+static bool init_failed_before_exec(struct container *c, uoci_error **err)
+{
+  static char buf[4096];
+  struct iovec iov[2];
+  struct sync_hdr h = { 0 };
+  iov[0] = (struct iovec) { &h, sizeof h };
+  iov[1] = (struct iovec) { buf, sizeof buf - 1 };
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+  ssize_t n = recvmsg(c->sync_parent, &msg, MSG_DONTWAIT);
+  if (n < (ssize_t) sizeof h || h.type != SYNC_ERROR)
+    return false;
+  buf[n - (ssize_t) sizeof h] = '\0';
+  uoci_fail(err, 0, "%s", buf);
+  return true;
 }
 
 /* Undo a create that failed half-way. */
@@ -746,7 +786,13 @@ static int create_state_dir(struct container *c, uoci_error **err)
   c->state_dirfd = state_dir_create(c->g->root, c->o->id, err);
   if (c->state_dirfd < 0)
     return -1;
-  return write_file_atomic_at(c->state_dirfd, "config.json", c->config_text, c->config_len, err);
+  /* No temporary file + rename: the directory is new and locked, nobody reads
+   * it before we are done, and a copy cut short by a crash only matters to a
+   * delete that then finds nothing else made yet (the state file comes later). */
+  _cleanup_close_ int fd = openat(c->state_dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all(fd, c->config_text, c->config_len) < 0)
+    return uoci_fail(err, errno, "write %s/%s/config.json", c->g->root, c->o->id);
+  return 0;
 }
 
 /* Device rules every container gets after its own (as runc does): mknod of
@@ -830,6 +876,10 @@ static int parent_after_clone(struct container *c, uoci_error **err)
 
 static int save_state(struct container *c, uoci_error **err)
 {
+  /* The record changes only when the pid does (the cgroup is there from the
+   * first save on): rewriting the same bytes would be a rename for nothing. */
+  if (c->saved_pid == c->pid)
+    return 0;
   _cleanup_free_ char *cg = c->cg ? cgroup_to_string(c->cg) : NULL;
   struct uoci_state st = {
     .id = (char *) c->o->id,
@@ -842,7 +892,10 @@ static int save_state(struct container *c, uoci_error **err)
     .owner = geteuid(),
     .dirfd = c->state_dirfd,
   };
-  return state_save(&st, err);
+  if (state_save(&st, err) < 0)
+    return -1;
+  c->saved_pid = c->pid;
+  return 0;
 }
 
 int container_create(const struct uoci_globals *g, const struct create_opts *o, enum create_mode mode,
@@ -859,6 +912,7 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   if (state_validate_id(o->id, err) < 0 || load_bundle(&c, err) < 0 || validate(&c, err) < 0)
     goto out;
   c.hooks_round_trip = has_hooks(c.cfg->hooks, true);
+  c.child_waits_start = mode != MODE_CREATE && any_hooks(c.cfg->hooks);
   if (setup_terminal_sockets(&c, err) < 0)
     goto out;
   if (create_state_dir(&c, err) < 0) {
@@ -925,8 +979,12 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
     goto out;
   }
 
-  /* run: let the init go on, then poststart hooks. */
-  if (release_init(&c, err) < 0)
+  /* run: let the init go on, then poststart hooks. In the foreground with
+   * nothing to run after start, the init is already on its way: waiting for
+   * its exit is enough (an exec failure is read after it, below), which
+   * spares waking up once more in between. */
+  bool released_early = mode == MODE_RUN && !c.child_waits_start;
+  if (!released_early && release_init(&c, err) < 0)
     goto fail;
   /* Spec 1.3: a failing poststart hook is an error and stops the container. */
   if (c.cfg->hooks && c.cfg->hooks->poststart_len) {
@@ -951,6 +1009,10 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   }
   int status = wait_exit_status(c.pid);
   forward_pid = 0;
+  if (released_early && init_failed_before_exec(&c, err)) {
+    c.pid = 0; /* reaped: its pid may already be someone else's */
+    goto fail;
+  }
   if (!o->keep) {
     struct uoci_state st = { 0 };
     uoci_error *e = NULL;
