@@ -95,14 +95,23 @@ int state_load(const char *root, const char *id, struct uoci_state *st, uoci_err
   if (state_validate_id(id, err) < 0)
     return -1;
   _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
-  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return uoci_fail(err, 0, "container \"%s\" does not exist", id);
-    return uoci_fail(err, errno, "open state directory %s", dir);
+  _cleanup_close_ int fd = -1;
+  for (;;) {
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      if (errno == ENOENT)
+        return uoci_fail(err, 0, "container \"%s\" does not exist", id);
+      return uoci_fail(err, errno, "open state directory %s", dir);
+    }
+    if (lock_dir(fd, id, err) < 0)
+      return -1;
+    /* A delete that held the lock before us may have removed the directory
+     * (and a create made a new one): only a linked directory is the container. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && sb.st_nlink > 0)
+      break;
+    close(fd);
   }
-  if (lock_dir(fd, id, err) < 0)
-    return -1;
   _cleanup_free_ char *text = NULL;
   if (read_file_at(fd, "state", &text, NULL, err) < 0) {
     /* A state dir without a state file is a create that died half-way. */
