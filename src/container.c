@@ -1154,7 +1154,7 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
 int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
 {
   struct uoci_state st;
-  if (state_load(g->root, id, &st, err) < 0)
+  if ((force ? state_load_any : state_load)(g->root, id, &st, err) < 0)
     return -1;
   int ret = -1;
   enum container_status s = state_status(&st);

@@ -67,6 +67,13 @@ int state_dir_create(const char *root, const char *id, uoci_error **err)
   return fd;
 }
 
+/* A key repeated in a damaged file replaces the earlier value. */
+static void replace(char **field, const char *val)
+{
+  free(*field);
+  *field = xstrdup(val);
+}
+
 static void set_field(struct uoci_state *st, const char *key, const char *val)
 {
   unsigned long long u;
@@ -77,18 +84,20 @@ static void set_field(struct uoci_state *st, const char *key, const char *val)
   else if (strcmp(key, "owner") == 0 && parse_uint64(val, &u) == 0)
     st->owner = (uid_t) u;
   else if (strcmp(key, "bundle") == 0)
-    st->bundle = xstrdup(val);
+    replace(&st->bundle, val);
   else if (strcmp(key, "rootfs") == 0)
-    st->rootfs = xstrdup(val);
+    replace(&st->rootfs, val);
   else if (strcmp(key, "created") == 0)
-    st->created = xstrdup(val);
+    replace(&st->created, val);
   else if (strcmp(key, "cgroup") == 0)
-    st->cgroup = xstrdup(val);
+    replace(&st->cgroup, val);
   else if (strcmp(key, "network") == 0)
-    st->network = xstrdup(val);
+    replace(&st->network, val);
 }
 
-int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err)
+/* tolerate_corrupt: load a state file without valid pid= and start= lines
+ * as a stopped container instead of failing (delete --force). */
+static int load(const char *root, const char *id, struct uoci_state *st, bool tolerate_corrupt, uoci_error **err)
 {
   memset(st, 0, sizeof *st);
   st->dirfd = -1;
@@ -126,15 +135,38 @@ int state_load(const char *root, const char *id, struct uoci_state *st, uoci_err
   }
   st->id = xstrdup(id);
   char *save = NULL;
+  bool have_pid = false, have_start = false;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char *eq = strchr(line, '=');
     if (eq == NULL)
       continue;
     *eq = '\0';
+    unsigned long long u;
+    have_pid |= strcmp(line, "pid") == 0 && parse_uint64(eq + 1, &u) == 0;
+    have_start |= strcmp(line, "start") == 0 && parse_uint64(eq + 1, &u) == 0;
     set_field(st, line, eq + 1);
+  }
+  /* state_save always writes both: without them the file is damaged, and
+   * its pid (if any) must never be signalled. */
+  if (!have_pid || !have_start) {
+    if (!tolerate_corrupt) {
+      state_release(st);
+      return uoci_fail(err, 0, "container \"%s\": corrupt state file (delete --force removes it)", id);
+    }
+    st->pid = 0;
   }
   st->dirfd = steal_fd(fd);
   return 0;
+}
+
+int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err)
+{
+  return load(root, id, st, false, err);
+}
+
+int state_load_any(const char *root, const char *id, struct uoci_state *st, uoci_error **err)
+{
+  return load(root, id, st, true, err);
 }
 
 int state_save(const struct uoci_state *st, uoci_error **err)
@@ -204,7 +236,8 @@ enum container_status state_status(const struct uoci_state *st)
   if (st->pid <= 0)
     return STATUS_STOPPED;
   unsigned long long start = proc_start_time(st->pid);
-  if (start == 0 || (st->start_time && start != st->start_time))
+  /* No recorded start time: the pid can't be told from a reused one. */
+  if (start == 0 || start != st->start_time)
     return STATUS_STOPPED;
   if (faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;

@@ -50,6 +50,9 @@ int state_dir_create(const char *root, const char *id, uoci_error **err);
 
 /* Open and lock an existing container. Fails with `container "ID" does not exist`. */
 int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err);
+/* The same, but a corrupt state file (`container "ID": corrupt state file`
+ * for state_load) loads as a stopped container: delete --force uses it. */
+int state_load_any(const char *root, const char *id, struct uoci_state *st, uoci_error **err);
 
 /* Write the state file (atomic replace). */
 int state_save(const struct uoci_state *st, uoci_error **err);
