@@ -82,6 +82,7 @@ struct container {
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
   int fifo_fd;              /* O_PATH of exec.fifo (create) */
+  int fifo_dirfd;           /* O_PATH of the state dir: reaches the fifo where /proc is absent */
   pid_t pid;
   pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
 };
@@ -89,7 +90,7 @@ struct container {
 static void container_init(struct container *c)
 {
   memset(c, 0, sizeof *c);
-  c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = -1;
+  c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
   c->saved_pid = -1;
   for (int k = 0; k < NS_COUNT; k++)
     c->ns.join_fd[k] = -1;
@@ -120,6 +121,7 @@ static void container_release(struct container *c)
   close_fd(&c->console_fd);
   close_fd(&c->console_master_end);
   close_fd(&c->fifo_fd);
+  close_fd(&c->fifo_dirfd);
 }
 
 int write_pid_file(const char *path, pid_t pid, uoci_error **err)
@@ -335,11 +337,15 @@ static void ensure_cwd(const char *cwd)
  * end stays open, close-on-exec: `start` reads EOF exactly when the user
  * process has been exec'd (or the init died), and only then runs the
  * poststart hooks. Returns the fd. */
-static int wait_exec_fifo(int fifo_opath, uoci_error **err)
+static int wait_exec_fifo(int fifo_opath, int dirfd, uoci_error **err)
 {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
+  /* No /proc in the new root (a container without a mount namespace only
+   * gets a chroot): reach the same fifo through the state directory. */
+  if (fd < 0 && errno == ENOENT)
+    fd = openat(dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec fifo");
   if (write_all(fd, "0", 1) < 0) {
@@ -496,9 +502,10 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   if (c->mode == MODE_CREATE) {
     /* `create` has returned: from here on stderr is the only channel. */
     close_fd(&c->sync_child);
-    if (wait_exec_fifo(c->fifo_fd, &err) < 0)
+    if (wait_exec_fifo(c->fifo_fd, c->fifo_dirfd, &err) < 0)
       child_fail(c, err);
     close_fd(&c->fifo_fd);
+    close_fd(&c->fifo_dirfd);
   } else if (c->child_waits_start && child_wait_for(c, SYNC_START, NULL, &err) < 0) {
     _exit(1);
   }
@@ -683,7 +690,8 @@ static int make_exec_fifo(struct container *c, uoci_error **err)
   if (r < 0)
     return uoci_fail(err, e, "create exec.fifo");
   c->fifo_fd = openat(c->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-  if (c->fifo_fd < 0)
+  c->fifo_dirfd = openat(c->state_dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->fifo_fd < 0 || c->fifo_dirfd < 0)
     return uoci_fail(err, errno, "open exec.fifo");
   return 0;
 }

@@ -111,3 +111,16 @@ teardown() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" -gt 5 ]
 }
+
+@test "no namespaces listed: the container shares ours and only gets a chroot; create/start still work" {
+  cfg '.linux.namespaces = [] | del(.hostname) | .process.args = ["sh", "-c", "ls /bin/busybox; sleep 100"]'
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  for ns in pid net ipc uts mnt; do
+    [ "$(readlink /proc/$pid/ns/$ns)" = "$(readlink /proc/self/ns/$ns)" ]
+  done
+  uoci start $c1
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  [ "$(readlink /proc/$pid/root)" = "$(cd "$BUNDLE/rootfs" && pwd -P)" ]
+  uoci delete -f $c1
+}
