@@ -76,6 +76,14 @@ int cg_systemd_prepare(uoci_cgroup *cg, const struct cgroup_create_opts *opts, u
   if (!systemd_running())
     return uoci_fail(err, 0, "systemd cgroup manager: systemd is not running");
   cg->pending = opts->resources;
+  /* Where systemd will put the scope is known now: record it, so that the
+   * state saved before the scope exists already names every directory. */
+  if (cg->mode == CGROUP_MODE_V2)
+    cg_add_hier(cg, "/sys/fs/cgroup", cg->path, 0, true);
+  else if (cg_v1_discover(cg, cg->path, "", err) < 0)
+    return -1;
+  for (size_t i = 0; i < cg->nhier; i++)
+    cg->hier[i].created = 1; /* ours to stop; systemd removes the dirs */
   return 0;
 }
 
@@ -116,20 +124,20 @@ static int wait_for_dir(const char *dir)
   return -1;
 }
 
-/* After the scope exists: the hierarchies as systemd laid them out. */
+/* After StartTransientUnit: wait for systemd to make the directories. */
 static int adopt_scope_dirs(uoci_cgroup *cg, uoci_error **err)
 {
   if (cg->mode == CGROUP_MODE_V2) {
-    struct cg_hier *h = cg_add_hier(cg, "/sys/fs/cgroup", cg->path, 0, true);
+    struct cg_hier *h = &cg->hier[0];
     if (wait_for_dir(h->dir) < 0)
       return uoci_fail(err, 0, "systemd cgroup manager: %s did not appear", h->dir);
-    return 0;
+    /* systemd enables the controllers of the accounting properties; the
+     * others linux.resources needs (io, hugetlb, rdma...) we enable along
+     * the path ourselves, as runc does. */
+    return cg_v2_setup_dir(cg, h, cg->pending, err);
   }
-  if (cg_v1_discover(cg, cg->path, "", err) < 0)
-    return -1;
   for (size_t i = 0; i < cg->nhier; i++)
-    if (!cg->hier[i].unified)
-      wait_for_dir(cg->hier[i].dir);
+    wait_for_dir(cg->hier[i].dir);
   return 0;
 }
 
@@ -165,6 +173,10 @@ int cg_systemd_start(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   if (r >= 0)
     r = api.append(m, "(sv)", "TasksAccounting", "b", 1);
   if (r >= 0)
+    r = api.append(m, "(sv)", "CPUAccounting", "b", 1);
+  if (r >= 0)
+    r = api.append(m, "(sv)", cg->mode == CGROUP_MODE_V2 ? "IOAccounting" : "BlockIOAccounting", "b", 1);
+  if (r >= 0)
     r = api.append(m, "(sv)", "DefaultDependencies", "b", 0);
   if (r >= 0)
     r = append_resource_props(&api, m, cg->pending, cg->mode == CGROUP_MODE_V2);
@@ -185,8 +197,6 @@ int cg_systemd_start(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   if (r == 0 && cg->pending)
     r = cg->mode == CGROUP_MODE_V2 ? cg_v2_apply(cg, cg->pending, false, err) : cg_v1_apply(cg, cg->pending, false, err);
   cg->pending = NULL;
-  for (size_t i = 0; i < cg->nhier; i++)
-    cg->hier[i].created = 1; /* ours to stop (systemd removes the dirs) */
 out:
   api.error_free(&e);
   if (reply)

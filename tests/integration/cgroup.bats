@@ -363,7 +363,7 @@ run_detached() {
 
 @test "events reports an OOM kill and ends when the container stops" {
   cfg '.linux.resources.memory = {"limit": 16777216, "swap": 16777216} |
-       .process.args = ["sh", "-c", "sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1"]'
+       .process.args = ["sh", "-c", "sleep 2; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 1"]'
   run_detached
   run timeout 10 "$UOCI" --root "$STATE" events --interval 30s "$CID"
   [ "$status" -eq 0 ]   # ended by itself when the container stopped
