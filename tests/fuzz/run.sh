@@ -14,7 +14,7 @@ BUILDDIR=${BUILDDIR:-$(dirname "$(dirname "$HERE")")}
 BIN=$BUILDDIR/tests/fuzz/bin
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(config process resources roundtrip cni_ipam)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(config process resources roundtrip cni_ipam cni_bridge)
 
 echo "1..${#TARGETS[@]}"
 buildlog=$(mktemp /tmp/uoci-fuzz-build.XXXXXX)

@@ -22,13 +22,14 @@ int fuzz_process(const uint8_t *data, size_t size);
 int fuzz_resources(const uint8_t *data, size_t size);
 int fuzz_roundtrip(const uint8_t *data, size_t size);
 int fuzz_cni_ipam(const uint8_t *data, size_t size);
+int fuzz_cni_bridge(const uint8_t *data, size_t size);
 
 static const struct {
   const char *name;
   int (*fn)(const uint8_t *, size_t);
 } harnesses[] = {
   { "config", fuzz_config },       { "process", fuzz_process },   { "resources", fuzz_resources },
-  { "roundtrip", fuzz_roundtrip }, { "cni_ipam", fuzz_cni_ipam },
+  { "roundtrip", fuzz_roundtrip }, { "cni_ipam", fuzz_cni_ipam },   { "cni_bridge", fuzz_cni_bridge },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)

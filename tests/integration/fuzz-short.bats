@@ -26,3 +26,4 @@ fuzz_one() {
 @test "fuzz update's resources JSON for a few seconds: no finding" { fuzz_one resources; }
 @test "fuzz the parse/generate round trip of every document: no finding" { fuzz_one roundtrip; }
 @test "fuzz the CNI IPAM config, GC request and lease table parsers: no finding" { fuzz_one cni_ipam; }
+@test "fuzz the CNI bridge config and result parsers: no finding" { fuzz_one cni_bridge; }
