@@ -52,17 +52,26 @@ int state_dir_create(const char *root, const char *id, uoci_error **err)
   _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return uoci_fail(err, errno, "state root %s", root);
-  if (mkdirat(rootfd, id, 0700) < 0) {
-    if (errno == EEXIST)
-      return uoci_fail(err, 0, "container \"%s\" already exists", id);
+  /* The directory appears under its name already locked: made under a
+   * temporary name (hidden from list), locked, then renamed without
+   * replacing. Otherwise a concurrent delete could lock it first, find no
+   * state file and remove it as the remains of a dead create. */
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, ".creating.%d", (int) getpid());
+  if (mkdirat(rootfd, tmp, 0700) < 0)
     return uoci_fail(err, errno, "create state directory %s/%s", root, id);
-  }
-  int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return uoci_fail(err, errno, "open state directory %s/%s", root, id);
-  if (lock_dir(fd, id, err) < 0) {
+  int fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || lock_dir(fd, id, err) < 0 || renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
+    int e = errno;
+    unlinkat(rootfd, tmp, AT_REMOVEDIR);
+    if (fd < 0)
+      return uoci_fail(err, e, "open state directory %s/%s", root, id);
     close(fd);
-    return -1;
+    if (*err)
+      return -1;
+    if (e == EEXIST)
+      return uoci_fail(err, 0, "container \"%s\" already exists", id);
+    return uoci_fail(err, e, "create state directory %s/%s", root, id);
   }
   return fd;
 }
