@@ -58,7 +58,9 @@ int state_dir_create(const char *root, const char *id, uoci_error **err)
    * state file and remove it as the remains of a dead create. */
   char tmp[64];
   snprintf(tmp, sizeof tmp, ".creating.%d", (int) getpid());
-  if (mkdirat(rootfd, tmp, 0700) < 0)
+  /* One left by a killed runtime that had our pid is empty: replace it. */
+  if (mkdirat(rootfd, tmp, 0700) < 0 && (errno != EEXIST || unlinkat(rootfd, tmp, AT_REMOVEDIR) < 0 ||
+                                          mkdirat(rootfd, tmp, 0700) < 0))
     return uoci_fail(err, errno, "create state directory %s/%s", root, id);
   int fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 || lock_dir(fd, id, err) < 0 || renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
