@@ -39,7 +39,7 @@ run_asan() {
   # Every process writes its report to reports/asan.PID / ubsan.PID; a
   # runtime whose report can't be written (the init after pivot_root) dies
   # with a non-zero status instead, which the tests see.
-  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86:log_path=$reports/asan:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86:log_path=$reports/asan:detect_stack_use_after_return=1:check_initialization_order=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87:log_path=$reports/ubsan"
   local rc=0
   BUILDDIR=$build SRCDIR=$build UOCI=$build/src/ulysses-oci CNI_BIN_DIR=$build/cni \
@@ -68,12 +68,12 @@ run_valgrind() {
   # what matters is the runtime process.
   local vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
             --error-exitcode=99 --child-silent-after-fork=yes --track-fds=no)
-  check() { # NAME EXPECTED_STATUS CMD...
+  check() { # NAME EXPECTED_STATUS CMD...   ($want_text: words the output must hold)
     local name=$1 want=$2; shift 2
     n=$((n + 1))
     "${vg[@]}" --log-file="$tmp/vg.$n" "$@" >"$tmp/out.$n" 2>&1
     local rc=$?
-    if [ "$rc" = "$want" ] && ! grep -q 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|indirectly lost: [1-9]' "$tmp/vg.$n"; then
+    if [ "$rc" = "$want" ] && { [ -z "${want_text:-}" ] || grep -q -- "$want_text" "$tmp/out.$n"; } && ! grep -q 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|indirectly lost: [1-9]' "$tmp/vg.$n"; then
       echo "ok $n - valgrind: $name"
     else
       failed=$((failed + 1))
@@ -86,7 +86,7 @@ run_valgrind() {
   # every in-root path: there create and run are checked on their failure
   # path (still no error, no leak) and the container is created without
   # valgrind; the sanitizer mode's LeakSanitizer covers their success path.
-  local vgver old_vg=0 want_create=0 out_create=""
+  local vgver old_vg=0 want_create=0 want_text=""
   vgver=$(valgrind --version | sed 's/^valgrind-//')
   if [ "$(printf '%s\n' "$vgver" 3.22 | sort -V | head -n1)" != 3.22 ]; then
     old_vg=1 want_create=1
@@ -95,8 +95,10 @@ run_valgrind() {
   check "spec" 0 "$uoci" spec --bundle "$bundle"
   jq '.process.terminal = false | .process.args = ["sleep", "30"]' "$bundle/config.json" >"$tmp/c" && mv "$tmp/c" "$bundle/config.json"
   check "features" 0 "$uoci" features
+  [ $old_vg = 1 ] && want_text="Function not implemented"
   check "create$([ $old_vg = 1 ] && echo " (valgrind $vgver: fails on openat2, checked for leaks)")" $want_create \
     "$uoci" --root "$root" create --bundle "$bundle" "$id"
+  want_text=""
   if [ $old_vg = 1 ]; then
     "$uoci" --root "$root" delete -f "$id" >/dev/null 2>&1
     "$uoci" --root "$root" create --bundle "$bundle" "$id"
@@ -110,8 +112,10 @@ run_valgrind() {
   "$uoci" --root "$root" create --bundle "$bundle" "$id"
   check "delete --force of a created container" 0 "$uoci" --root "$root" delete --force "$id"
   jq '.process.args = ["sh", "-c", "exit 3"]' "$bundle/config.json" >"$tmp/c" && mv "$tmp/c" "$bundle/config.json"
+  [ $old_vg = 1 ] && want_text="Function not implemented"
   check "run$([ $old_vg = 1 ] && echo " (valgrind $vgver: fails on openat2, checked for leaks)" || echo " (exit status 3)")" \
     "$([ $old_vg = 1 ] && echo 1 || echo 3)" "$uoci" --root "$root" run --bundle "$bundle" "$id"
+  want_text=""
   check "create with a missing bundle fails cleanly" 1 "$uoci" --root "$root" create --bundle "$tmp/nonexistent" "$id"
   check "delete --force of an unknown container fails cleanly" 1 "$uoci" --root "$root" delete --force nosuch
   "$uoci" --root "$root" delete -f "$id" >/dev/null 2>&1
