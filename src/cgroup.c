@@ -615,7 +615,7 @@ static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
   return 0;
 }
 
-static int remove_hier(struct cg_hier *h, uoci_error **err);
+static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err);
 
 void cgroup_close_fds(uoci_cgroup *cg)
 {
@@ -755,7 +755,7 @@ int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci
       open_join_fds(cg, err) < 0) {
     cgroup_close_fds(cg);
     for (size_t i = 0; i < cg->nhier; i++)
-      remove_hier(&cg->hier[i], NULL);
+      remove_hier(&cg->hier[i], true, NULL);
     return -1;
   }
   *out = steal_ptr(cg);
@@ -982,8 +982,9 @@ static bool dir_empty_of_procs(const char *dir)
   return n == 0;
 }
 
-/* rmdir rel's trailing `created` components, leaf first. */
-static int remove_hier(struct cg_hier *h, uoci_error **err)
+/* rmdir rel's trailing `created` components, leaf first. A busy leaf is
+ * waited for, or with !wait_busy reported as 1 (nothing removed). */
+static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err)
 {
   _cleanup_free_ char *p = xstrdup(h->dir);
   for (int i = 0; i < h->created; i++) {
@@ -993,6 +994,8 @@ static int remove_hier(struct cg_hier *h, uoci_error **err)
         break;
       if (errno == EBUSY && i > 0)
         return 0; /* a sibling we did not make lives in our parent dir */
+      if (errno == EBUSY && !wait_busy)
+        return 1;
       if (errno == EBUSY && ++tries < 200) {
         sleep_ms(5);
         continue;
@@ -1054,6 +1057,21 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
   if (!ours)
     return 0; /* pre-existing cgroup: neither kill its processes nor remove it */
   const struct cg_hier *ph = procs_hier(cg);
+  int rc = 0;
+  /* The usual delete: the container is gone and its cgroup empty, so the
+   * rmdirs succeed at once. Only when the leaf holding the processes is busy
+   * (EBUSY) are they looked for (cgroup.procs and sub-cgroups in every
+   * hierarchy) and killed, below. */
+  if (ph && ph->created > 0) {
+    int r = remove_hier(ph, false, err);
+    if (r <= 0) {
+      rc = r;
+      for (size_t i = 0; i < cg->nhier; i++)
+        if (&cg->hier[i] != ph && remove_hier(&cg->hier[i], true, err) < 0)
+          rc = -1;
+      return rc;
+    }
+  }
   if (ph && access(ph->dir, F_OK) == 0) {
     for (int round = 0; round < 400; round++) {
       bool empty = true;
@@ -1066,9 +1084,8 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
       sleep_ms(5);
     }
   }
-  int rc = 0;
   for (size_t i = 0; i < cg->nhier; i++)
-    if (remove_hier(&cg->hier[i], err) < 0)
+    if (remove_hier(&cg->hier[i], true, err) < 0)
       rc = -1;
   return rc;
 }
