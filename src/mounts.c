@@ -581,17 +581,26 @@ static int tmpcopyup(int targetfd, int treefd, const char *what, uoci_error **er
 
 /* ---- cgroup ---------------------------------------------------------------- */
 
-/* This process's cgroup path in the hierarchy whose /proc/self/cgroup
- * controller field is `ctrls` ("" for cgroup2). */
-static char *own_cgroup_path(const char *ctrls)
+/* /proc/self/cgroup, read once for all hierarchies (each read walks every
+ * hierarchy under the kernel's css_set lock); NULL if unreadable. */
+static char *read_own_cgroups(void)
 {
-  _cleanup_free_ char *text = NULL;
-  size_t len;
+  char *text = NULL;
   uoci_error *ignored = NULL;
-  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, &len, &ignored) < 0) {
+  if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, &ignored) < 0) {
     uoci_error_free(ignored);
     return NULL;
   }
+  return text;
+}
+
+/* This process's cgroup path in the hierarchy whose /proc/self/cgroup
+ * controller field is `ctrls` ("" for cgroup2), from that file's text. */
+static char *own_cgroup_path(const char *own_cgroups, const char *ctrls)
+{
+  if (own_cgroups == NULL)
+    return NULL;
+  _cleanup_free_ char *text = xstrdup(own_cgroups);
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char *c1 = strchr(line, ':');
@@ -623,14 +632,15 @@ static char *v1_controllers(const char *super_opts)
  * cgroup filesystem when we have a cgroup namespace, else a bind of the host
  * directory of our cgroup (so siblings stay invisible). */
 static int cgroup_hierarchy_tree(const struct rootfs_ctx *ctx, const struct mountinfo_entry *e,
-                                 const struct attr_change *a, const char *what, uoci_error **err)
+                                 const char *own_cgroups, const struct attr_change *a, const char *what,
+                                 uoci_error **err)
 {
   bool v2 = strcmp(e->fstype, "cgroup2") == 0;
   _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
   int fd;
   if (ctx->new_cgroupns)
     return fs_create_detached(e->fstype, e->fstype, v2 ? NULL : ctrls, a, what, err);
-  _cleanup_free_ char *own = own_cgroup_path(ctrls);
+  _cleanup_free_ char *own = own_cgroup_path(own_cgroups, ctrls);
   const char *rel = own ? own : "/";
   size_t rootlen = strlen(e->root);
   if (strcmp(e->root, "/") != 0 && strncmp(rel, e->root, rootlen) == 0)
@@ -654,6 +664,7 @@ static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int ta
   struct mountinfo mi;
   if (mountinfo_read(&mi, err) < 0)
     return -1;
+  _cleanup_free_ char *own_cgroups = ctx->new_cgroupns ? NULL : read_own_cgroups();
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < mi.len; i++) {
     const struct mountinfo_entry *e = &mi.e[i];
@@ -667,7 +678,7 @@ static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int ta
       rc = uoci_fail(err, errno, "%s", subwhat);
       break;
     }
-    _cleanup_close_ int sub = cgroup_hierarchy_tree(ctx, e, &o->attrs, subwhat, err);
+    _cleanup_close_ int sub = cgroup_hierarchy_tree(ctx, e, own_cgroups, &o->attrs, subwhat, err);
     _cleanup_close_ int subtarget = sub < 0 ? -1 : openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0 || subtarget < 0) {
       rc = sub < 0 ? -1 : uoci_fail(err, errno, "%s", subwhat);
@@ -699,7 +710,8 @@ static int mount_cgroup(const struct rootfs_ctx *ctx, int rootfd, int targetfd, 
   if (sfs.f_type != CGROUP2_SUPER_MAGIC)
     return mount_cgroup_v1_tree(ctx, rootfd, targetfd, dest, o, what, err);
   struct mountinfo_entry unified = { .fstype = "cgroup2", .root = "/", .mount_point = "/sys/fs/cgroup", .super_opts = "" };
-  _cleanup_close_ int tree = cgroup_hierarchy_tree(ctx, &unified, &o->attrs, what, err);
+  _cleanup_free_ char *own_cgroups = ctx->new_cgroupns ? NULL : read_own_cgroups();
+  _cleanup_close_ int tree = cgroup_hierarchy_tree(ctx, &unified, own_cgroups, &o->attrs, what, err);
   if (tree < 0)
     return -1;
   return attach_tree(tree, targetfd, rootfd, dest, what, err);
