@@ -46,9 +46,11 @@ for t in "${TARGETS[@]}"; do
   cp "$HERE/corpus/$t/"* "$scratch/$t/corpus/" 2>/dev/null
   # -error_exitcode/-timeout_exitcode: any finding is a failure; the seeds
   # and saved regressions run first (they are inputs too).
+  inputs=("$scratch/$t/corpus")
+  [ -d "$HERE/regressions/$t" ] && inputs+=("$HERE/regressions/$t") # git keeps no empty directory
   "$BIN/fuzz-${t//_/-}" -dict="$HERE/json.dict" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=1024 \
     -print_final_stats=1 -artifact_prefix="$scratch/$t/artifacts/" ${FUZZ_ARGS:-} \
-    "$scratch/$t/corpus" "$HERE/regressions/$t" >"$scratch/$t/log" 2>&1
+    "${inputs[@]}" >"$scratch/$t/log" 2>&1
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$t/log")
   if [ $rc = 0 ]; then
@@ -56,7 +58,7 @@ for t in "${TARGETS[@]}"; do
   else
     failed=1
     echo "not ok $i - fuzz $t: finding (exit $rc)"
-    grep -E 'ERROR|SUMMARY|property|#[0-9]+ 0x' "$scratch/$t/log" | head -n 20 | sed 's/^/#   /'
+    { grep -E 'ERROR|SUMMARY|property|#[0-9]+ 0x' "$scratch/$t/log" || tail -n 5 "$scratch/$t/log"; } | head -n 20 | sed 's/^/#   /'
     for a in "$scratch/$t/artifacts/"*; do
       [ -e "$a" ] || continue
       keep=/tmp/uoci-fuzz-$t-$(basename "$a")
