@@ -973,6 +973,7 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
    * between is cleaned by delete (the stored config names the network). */
   if (network_attach(&c.net, o->id, c.pid, err) < 0)
     goto fail;
+  FAULT_POINT("create-network");
   if (parent_wait_created(&c, err) < 0)
     goto fail;
   FAULT_POINT("create-init-ready");

@@ -5,17 +5,24 @@
 # container, no mount of its rootfs left on the host, and the id is usable
 # again. The first test checks this file knows every fault point in src/.
 load helpers
+load ../cni/helpers
 
 setup() {
   grep -q ULYSSES_FAULT "$UOCI" || skip "$UOCI has no fault points (src/fault.h)"
   setup_bundle sleep 100
   id=f-$$-$BATS_TEST_NUMBER
 }
-teardown() { cleanup_all; }
+teardown() {
+  if [ -n "${HOSTNS:-}" ]; then
+    for i in $(ls "$STATE" 2>/dev/null); do huoci delete -f "$i" >/dev/null 2>&1 || true; done
+    cni_teardown
+  fi
+  cleanup_all
+}
 
 # Every phase, in lifecycle order. init-* phases kill the container's init
 # (not the runtime) at that point.
-PHASES="create-state-dir create-cgroup create-cloned init-rootfs create-init-ready create-saved
+PHASES="create-state-dir create-cgroup create-cloned create-network init-rootfs create-init-ready create-saved
         start-loaded start-released exec-forked exec-started delete-killed delete-cgroup-removed"
 
 # Processes whose cgroup path ends in the container id.
@@ -91,6 +98,11 @@ fault() {
   [ ! -e "$STATE/$id" ]
 }
 
+@test "fault create-network: killed after the CNI ADD, without a network it is a no-op" {
+  fault create-network
+  assert_recovered "$id"
+}
+
 @test "fault create-state-dir: killed after the state dir, recovered" { fault create-state-dir; assert_recovered "$id"; }
 @test "fault create-cgroup: killed after the cgroup, recovered" { fault create-cgroup; assert_recovered "$id"; }
 @test "fault create-cloned: killed after the clone, recovered" { fault create-cloned; assert_recovered "$id"; }
@@ -132,4 +144,78 @@ fault() {
   fault delete-cgroup-removed
   [ "$(uoci state "$id" | jq -r .status)" = stopped ]
   assert_recovered "$id"
+}
+
+# ---- with a CNI network: the runtime runs ADD at create and DEL at delete,
+# all inside a private "host" netns (tests/cni/helpers.bash); after recovery
+# no address lease, host veth or firewall rule of the container is left.
+
+in_host() {
+  nsenter --net="/run/netns/$HOSTNS" env CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
+    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$@"
+}
+huoci() { in_host "$UOCI" --root "$STATE" "$@"; }
+leases() { cat "$TMP/ipam/uocifault" 2>/dev/null | grep -v '^#' || true; }
+host_links() { ip -n "$HOSTNS" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vu' || true; }
+host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null | grep -c comment || true; }
+
+net_setup() {
+  cni_setup
+  mkdir -p "$TMP/conf"
+  jq -n --arg dd "$TMP/ipam" '{cniVersion: "1.0.0", name: "uocifault", plugins: [
+      {type: "ulysses-cni-bridge", bridge: "uocibr9", isGateway: true, ipMasq: true,
+       capabilities: {portMappings: true},
+       ipam: {type: "ulysses-ipam", dataDir: $dd, ranges: [[{subnet: "10.99.39.0/24"}]]}}]}' \
+    >"$TMP/conf/10-uocifault.conflist"
+  cfg '.annotations["org.ulysses.network"] = "uocifault" | .annotations["org.ulysses.ports"] = "18399:80/tcp"'
+}
+
+net_fault() { # PHASE VERB...: the verb in the host netns with the fault armed
+  local phase=$1; shift
+  status=0
+  in_host env ULYSSES_FAULT="$phase" "$UOCI" --root "$STATE" "$@" >"$TEST_TMP/fault.out" 2>&1 </dev/null || status=$?
+  echo "# $phase: status $status: $(cat "$TEST_TMP/fault.out")"
+  [ "$status" -eq 137 ]
+}
+
+assert_net_recovered() {
+  run huoci list
+  [ "$status" -eq 0 ]
+  run huoci delete --force "$id"
+  [ "$status" -eq 0 ] || [[ "$output" == *"does not exist"* ]]
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(leases)" ] || { echo "lease left: $(leases)"; return 1; }
+  [ -z "$(host_links)" ] || { echo "veth left: $(host_links)"; return 1; }
+  [ "$(host_rules)" -eq 0 ] || { echo "firewall rules left"; return 1; }
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  [ -z "$(procs_of "$id")" ]
+}
+
+@test "fault create-network with a CNI network: address, veth and rules freed by delete --force" {
+  net_setup
+  net_fault create-network create --bundle "$BUNDLE" "$id"
+  [ "$(leases | wc -l)" -eq 1 ]     # the ADD did happen
+  assert_net_recovered
+}
+
+@test "fault create-init-ready with a CNI network: recovered" {
+  net_setup
+  net_fault create-init-ready create --bundle "$BUNDLE" "$id"
+  assert_net_recovered
+}
+
+@test "fault delete-killed with a CNI network: the next delete --force runs DEL" {
+  net_setup
+  huoci run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+  [ "$(leases | wc -l)" -eq 1 ]
+  net_fault delete-killed delete --force "$id"
+  [ "$(leases | wc -l)" -eq 1 ]
+  assert_net_recovered
+}
+
+@test "fault delete-cgroup-removed with a CNI network: recovered" {
+  net_setup
+  huoci run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+  net_fault delete-cgroup-removed delete --force "$id"
+  assert_net_recovered
 }
