@@ -920,7 +920,8 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   if (state_validate_id(o->id, err) < 0 || load_bundle(&c, err) < 0 || validate(&c, err) < 0)
     goto out;
   c.hooks_round_trip = has_hooks(c.cfg->hooks, true);
-  c.child_waits_start = mode != MODE_CREATE && any_hooks(c.cfg->hooks);
+  /* With a network the process must not run before the CNI ADD is done. */
+  c.child_waits_start = mode != MODE_CREATE && (any_hooks(c.cfg->hooks) || c.net.name != NULL);
   if (setup_terminal_sockets(&c, err) < 0)
     goto out;
   if (create_state_dir(&c, err) < 0) {
