@@ -5,7 +5,7 @@
 # other work on the machine hits all of them alike.
 #
 # Usage: bench/run.sh [RUNTIME...]
-#   default: ./src/ulysses-oci, then crun and runc when installed.
+#   default: crun (when installed), ./src/ulysses-oci, runc (when installed).
 #   The first runtime is the reference: each cell shows value (value/first).
 #   Run as root. Every runtime is driven through the runc CLI only:
 #   RT --root DIR create|start|run|exec|delete|state ...
@@ -21,8 +21,11 @@
 #           time: wall time, containers per second, errors
 #   size    binary size and shared-library count
 #
-# Environment: N=50 E=$N M=5 GAP_MS=0 (idle ms before each timed command: 50
-#   emulates sporadic starts) COUNT=100 PAR=8 MEM_TRIES=2 MEM_RES=8192
+# Environment: N=50 E=$N M=5 COUNT=100 PAR=8 MEM_TRIES=2 MEM_RES=8192
+#   GAP_MS=50: idle ms before each timed run/create/exec. Sporadic starts are
+#   the common case, and after an idle moment moving a task into a v1 cgroup
+#   through cgroup.procs waits for an RCU grace period (~10 ms); back to back
+#   (GAP_MS=0) that cost mostly disappears (docs/PERFORMANCE.md).
 #   WORK=/var/tmp/uoci-bench (bundles, state roots, results)
 #   SPEC_FROM=auto|crun|runc|ulysses-oci (whose default `spec` the bundle uses;
 #   auto: crun, else runc, else ulysses-oci)
@@ -47,14 +50,15 @@ for tool in jq timeout unshare; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
 done
 
-N=${N:-50} E=${E:-$N} M=${M:-5} GAP_MS=${GAP_MS:-0} COUNT=${COUNT:-100} PAR=${PAR:-8}
+N=${N:-50} E=${E:-$N} M=${M:-5} GAP_MS=${GAP_MS:-50} COUNT=${COUNT:-100} PAR=${PAR:-8}
 MEM_TRIES=${MEM_TRIES:-2} MEM_RES=${MEM_RES:-8192} MEM_MIN=${MEM_MIN:-131072} MEM_MAX=${MEM_MAX:-67108864}
 WORK=${WORK:-/var/tmp/uoci-bench} SPEC_FROM=${SPEC_FROM:-auto} SKIP=${SKIP:-}
 
 # ---- runtimes -----------------------------------------------------------------
 if [ $# -eq 0 ]; then
   set -- "$TOP/src/ulysses-oci"
-  for rt in crun runc; do command -v "$rt" >/dev/null && set -- "$@" "$(command -v "$rt")"; done
+  command -v crun >/dev/null && set -- "$(command -v crun)" "$@"
+  command -v runc >/dev/null && set -- "$@" "$(command -v runc)"
 fi
 # Re-run in a private mount namespace when crun would refuse the hybrid host.
 if [ -z "${UOCI_BENCH_INNER:-}" ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
@@ -326,7 +330,7 @@ cells() { local f=$1 what=$2 k; for k in $(seq 0 $((NRT - 1))); do stat_of "$RES
   skipped mem || row "smallest memory.limit for run" KiB 1 $(for k in $(seq 0 $((NRT - 1))); do cat "$RESULTS/mem.$k"; done)
   if ! skipped par; then
     row "$COUNT containers x$PAR: wall (mean)" s 1000000 $(for k in $(seq 0 $((NRT - 1))); do
-      awk '{ s += $1 } END { print s / NR }' "$RESULTS/par.$k"; done)
+      awk '{ s += $1 } END { printf "%d\n", s / NR }' "$RESULTS/par.$k"; done)
     row "$COUNT containers x$PAR: per second" 1/s 1 $(for k in $(seq 0 $((NRT - 1))); do
       awk -v c="$COUNT" '{ s += $1 } END { printf "%.1f\n", c / (s / NR / 1e6) }' "$RESULTS/par.$k"; done)
     row "$COUNT containers x$PAR: errors" "#" 1 $(for k in $(seq 0 $((NRT - 1))); do
@@ -335,6 +339,11 @@ cells() { local f=$1 what=$2 k; for k in $(seq 0 $((NRT - 1))); do stat_of "$RES
   row "failed commands (all sections)" "#" 1 $(for k in $(seq 0 $((NRT - 1))); do
     cat "$RESULTS"/{run,create,start,delete,exec}."$k" 2>/dev/null | grep -c fail || true; done)
   row "binary size" KiB 1 $(for b in "${BINS[@]}"; do echo $(($(stat -c %s "$b") / 1024)); done)
+  if command -v strip >/dev/null; then
+    row "binary size, stripped" KiB 1 $(for b in "${BINS[@]}"; do
+      strip -o "$RESULTS/stripped" "$b" 2>/dev/null && echo $(($(stat -c %s "$RESULTS/stripped") / 1024)) || echo -
+      rm -f "$RESULTS/stripped"; done)
+  fi
   row "shared libraries (ldd)" "#" 1 $(for b in "${BINS[@]}"; do ldd "$b" 2>/dev/null | grep -c '=>' || true; done)
   echo "# raw samples (us, KiB): $RESULTS"
 } | tee "$RESULTS/table.txt"
