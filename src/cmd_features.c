@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "caps.h"
 #include "commands.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "seccomp.h"
@@ -34,22 +35,6 @@ static ocispec_feature_enabled *enabled(bool on)
   return e;
 }
 
-/* The LSMs the kernel has active (the securityfs/selinuxfs files exist only then). */
-static bool host_has_apparmor(void)
-{
-  char c = 0;
-  FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
-  if (f == NULL)
-    return false;
-  bool on = fread(&c, 1, 1, f) == 1 && c == 'Y';
-  fclose(f);
-  return on;
-}
-
-static bool host_has_selinux(void)
-{
-  return access("/sys/fs/selinux/enforce", F_OK) == 0;
-}
 
 /* The spec's type names this runtime creates and joins. */
 static char **namespace_names(size_t *len)
@@ -94,8 +79,8 @@ int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error
   STRV_FROM(s->archs, seccomp_known_archs);
   STRV_FROM(s->known_flags, seccomp_known_flags);
   STRV_FROM(s->supported_flags, seccomp_supported_flags);
-  l->apparmor = enabled(host_has_apparmor());
-  l->selinux = enabled(host_has_selinux());
+  l->apparmor = enabled(lsm_apparmor_enabled());
+  l->selinux = enabled(lsm_selinux_enabled());
   l->intel_rdt = xcalloc(1, sizeof *l->intel_rdt);
   l->intel_rdt->has_enabled = true; /* no resctrl support: enabled=false */
   l->mount_extensions = xcalloc(1, sizeof *l->mount_extensions);
