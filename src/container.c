@@ -181,13 +181,10 @@ static bool any_hooks(const ocispec_hooks *h)
                h->poststart_len || h->poststop_len);
 }
 
-static bool has_hooks(const ocispec_hooks *h, bool create_side)
+/* Hooks that make the init stop half-way through create for a round trip. */
+static bool has_create_hooks(const ocispec_hooks *h)
 {
-  if (h == NULL)
-    return false;
-  if (create_side)
-    return h->prestart_len || h->create_runtime_len || h->create_container_len || h->start_container_len;
-  return false;
+  return h && (h->prestart_len || h->create_runtime_len || h->create_container_len || h->start_container_len);
 }
 
 /* Everything that can be checked before anything is created. */
@@ -919,7 +916,7 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
 
   if (state_validate_id(o->id, err) < 0 || load_bundle(&c, err) < 0 || validate(&c, err) < 0)
     goto out;
-  c.hooks_round_trip = has_hooks(c.cfg->hooks, true);
+  c.hooks_round_trip = has_create_hooks(c.cfg->hooks);
   /* With a network the process must not run before the CNI ADD is done. */
   c.child_waits_start = mode != MODE_CREATE && (any_hooks(c.cfg->hooks) || c.net.name != NULL);
   if (setup_terminal_sockets(&c, err) < 0)
