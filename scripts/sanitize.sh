@@ -25,7 +25,7 @@ suites=("$@")
 run_asan() {
   local build=$SANITIZE_DIR/build reports=$SANITIZE_DIR/reports
   echo "# asan: building a sanitized copy of $SRC in $build"
-  mkdir -p "$build" && rm -rf "$reports" && mkdir -p "$reports"
+  mkdir -p "$build" && rm -rf "$reports" && mkdir -p "$reports" && chmod 1777 "$reports" # rootless tests report too
   # Only source files: the checkout may hold another configured build.
   (cd "$SRC" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$build" 2>/dev/null)
   (cd "$build" && { [ -x configure ] || ./autogen.sh; } &&
