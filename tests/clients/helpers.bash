@@ -28,6 +28,11 @@ clients_setup_file() {
   [ -z "$CLIENTS_MISSING" ] || return 0
   export CWORK
   CWORK=$(mktemp -d "/var/tmp/uoci-$name.XXXXXX")
+  # The sandbox mounts tmpfs on /tmp and /run: a build tree there (CI may
+  # clone under /tmp) would vanish, so the clients get a copy of the runtime.
+  mkdir -p "$CWORK/bin"
+  cp "$UOCI" "$CWORK/bin/ulysses-oci"
+  export UOCI=$CWORK/bin/ulysses-oci
   # Unique per run: the cgroup parent (podman) or containerd namespace.
   export CGNAME="uoci-test-$name-$$"
   "$BATS_TEST_DIRNAME/mkimage.sh" "$CWORK/image" >"$CWORK/mkimage.log" 2>&1

@@ -34,7 +34,13 @@ mount_api_filesystems() {
   mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm || note_error "mount /dev/shm failed"
   mount -t mqueue mqueue /dev/mqueue 2>/dev/null || true
   mount -t tmpfs -o mode=0755,nosuid,nodev run /run || note_error "mount /run failed"
-  mount -t tmpfs -o mode=1777,nosuid,nodev tmp /tmp || note_error "mount /tmp failed"
+  # A tmpfs on /tmp would hide a shared source or build tree that lives
+  # there (CI may clone under /tmp): then keep the overlay's /tmp instead.
+  if grep -qE '^[^ ]+ /tmp(/| |$)' "$R/shares" 2>/dev/null; then
+    chmod 1777 /tmp
+  else
+    mount -t tmpfs -o mode=1777,nosuid,nodev tmp /tmp || note_error "mount /tmp failed"
+  fi
   ln -sf /proc/self/fd /dev/fd 2>/dev/null
   ln -sf /proc/self/fd/0 /dev/stdin 2>/dev/null
   ln -sf /proc/self/fd/1 /dev/stdout 2>/dev/null
