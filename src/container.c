@@ -1016,11 +1016,11 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   }
   int status = wait_exit_status(c.pid);
   forward_pid = 0;
-  if (released_early && init_failed_before_exec(&c, err)) {
-    c.pid = 0; /* reaped: its pid may already be someone else's */
-    goto fail;
-  }
-  if (!o->keep) {
+  /* A failure before execve undoes the whole create, --keep or not. The
+   * state directory's lock was given up above: the cleanup takes it again
+   * (the pid is reaped, so nothing can be killed by mistake). */
+  bool init_failed = released_early && init_failed_before_exec(&c, err);
+  if (!o->keep || init_failed) {
     struct uoci_state st = { 0 };
     uoci_error *e = NULL;
     if (state_load(g->root, o->id, &st, &e) == 0)
@@ -1030,7 +1030,7 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
     uoci_error_free(e);
     state_release(&st);
   }
-  ret = status;
+  ret = init_failed ? -1 : status;
   goto out;
 
 fail:
