@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# The shortcuts of docs/PERFORMANCE.md keep the lifecycle's guarantees: `run`
+# without hooks lets the init go on without a START round trip yet still
+# reports a failure before execve and cleans up; state writes are fewer but the
+# state is complete when create returns; delete removes the cgroup at once
+# when it is empty and still kills and waits when it is not.
+load helpers
+
+setup() { setup_bundle true; id=p-$$-$BATS_TEST_NUMBER; }
+teardown() { cleanup_all; }
+
+# cgroup directories named after the container, in any hierarchy.
+cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null || true; }
+
+@test "run without hooks returns the exit status and leaves no state or cgroup" {
+  cfg '.process.args = ["sh", "-c", "exit 3"]'
+  run uoci run --bundle "$BUNDLE" "$id"
+  [ "$status" -eq 3 ]
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(cgroup_dirs "$id")" ]
+}
+
+@test "run without hooks: an execve failure after the init is ready is reported and undone" {
+  # executable bit, not an executable: only execve itself can fail on it
+  printf 'not a program\n' >"$BUNDLE/rootfs/bin/garbage"
+  chmod 755 "$BUNDLE/rootfs/bin/garbage"
+  cfg '.process.args = ["/bin/garbage"]'
+  run uoci run --bundle "$BUNDLE" "$id"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exec /bin/garbage: Exec format error"* ]]
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(cgroup_dirs "$id")" ]
+  # --keep keeps containers that ran, not ones whose create failed
+  run uoci run --keep --bundle "$BUNDLE" "$id"
+  [ "$status" -ne 0 ]
+  [ ! -e "$STATE/$id" ]
+}
+
+@test "run with a hook still releases the init after the hooks" {
+  cfg '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >'"$TEST_TMP"'/prestart.json"]}] |
+       .hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "touch '"$TEST_TMP"'/poststart"]}] |
+       .process.args = ["sh", "-c", "exit 5"]'
+  run uoci run --bundle "$BUNDLE" "$id"
+  [ "$status" -eq 5 ]
+  [ "$(jq -r .id "$TEST_TMP/prestart.json")" = "$id" ]
+  [ -e "$TEST_TMP/poststart" ]
+  [ ! -e "$STATE/$id" ]
+}
+
+@test "create: state names the init, exec.fifo is 0622, config.json is the bundle's" {
+  uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$id"
+  grep -qx "pid=$(cat "$TEST_TMP/pid")" "$STATE/$id/state"
+  grep -q '^start=[1-9]' "$STATE/$id/state"
+  [ "$(stat -c %a "$STATE/$id/exec.fifo")" = 622 ]
+  cmp "$BUNDLE/config.json" "$STATE/$id/config.json"
+  [ ! -e "$STATE/$id/state.tmp" ]
+  [ "$(uoci state "$id" | jq -r .status)" = created ]
+}
+
+@test "delete of a stopped container removes its cgroup in every hierarchy" {
+  uoci create --bundle "$BUNDLE" "$id"
+  [ -n "$(cgroup_dirs "$id")" ]
+  uoci start "$id"
+  wait_status "$id" stopped
+  uoci delete "$id"
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(cgroup_dirs "$id")" ]
+}
+
+@test "delete --force of a running container kills it and removes a busy cgroup" {
+  cfg '.process.args = ["sh", "-c", "sleep 100 & sleep 100"]'
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$id"
+  pid=$(cat "$TEST_TMP/pid")
+  wait_status "$id" running
+  uoci delete --force "$id"
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(cgroup_dirs "$id")" ]
+  for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+  ! kill -0 "$pid" 2>/dev/null
+}
