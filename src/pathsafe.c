@@ -155,6 +155,13 @@ static int mkdir_p_depth(int rootfd, const char *path, mode_t mode, int depth, u
 
 int in_root_mkdir_p(int rootfd, const char *path, mode_t mode, uoci_error **err)
 {
+  /* Mount points usually exist: one openat2 of the whole path, resolved
+   * exactly as the walk below resolves its last prefix, instead of opening
+   * every component in turn (2 syscalls per component). The walk only runs
+   * when something is missing, or to report the error. */
+  int fd = in_root_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+  if (fd >= 0)
+    return fd;
   return mkdir_p_depth(rootfd, path, mode, 0, err);
 }
 
