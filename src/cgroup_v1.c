@@ -344,14 +344,31 @@ static int v1_blkio(uoci_cgroup *cg, const ocispec_block_io *b, uoci_error **err
              : 0;
 }
 
+/* One rule per write(2), on a devices file opened at its first rule only. */
+static int write_device_rule(const struct cg_hier *h, const char *file, int *fd, const char *rule, uoci_error **err)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
+  if (*fd < 0 && (*fd = open(p, O_WRONLY | O_CLOEXEC)) < 0)
+    return uoci_fail(err, errno, "cgroup: open %s", p);
+  size_t len = strlen(rule);
+  ssize_t w = write(*fd, rule, len);
+  if (w < 0 || (size_t) w != len)
+    return uoci_fail(err, w < 0 ? errno : EIO, "cgroup: write \"%s\" to %s", rule, p);
+  return 0;
+}
+
 static int v1_devices(uoci_cgroup *cg, const ocispec_device_cgroup *d, size_t n, uoci_error **err)
 {
   NEED(h, CG_DEVICES);
+  /* devices.allow and devices.deny stay open across the rules: a default
+   * config has a dozen, each an open/close pair otherwise. */
+  _cleanup_close_ int allow_fd = -1;
+  _cleanup_close_ int deny_fd = -1;
   /* Applied in order, as the spec says: a later rule overrides an earlier. */
   for (size_t i = 0; i < n; i++) {
     _cleanup_free_ char *rule = cg_device_rule(&d[i]);
     bool allow = d[i].has_allow && d[i].allow;
-    if (cg_write(h, allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+    if (write_device_rule(h, allow ? "devices.allow" : "devices.deny", allow ? &allow_fd : &deny_fd, rule, err) < 0)
       return -1;
   }
   return 0;
