@@ -73,6 +73,9 @@ struct container {
   uoci_cgroup *cg;
   bool child_joins_cgroup;
   bool parent_step;         /* the child waits for USERMAP_DONE */
+  bool late_undumpable;     /* unprivileged parent writes the id maps: stay dumpable until then.
+                             * Decided before clone: in the child, geteuid() turns 0 as soon as
+                             * the parent has written uid_map. */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
   bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
   struct process_plan proc;
@@ -389,7 +392,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
    * mem or fds while we still run runtime code. An unprivileged runtime must
    * first write our id maps, which needs /proc/PID owned by it: then this
    * waits until the maps are done (no container process exists before). */
-  bool late_undumpable = (c->ns.new_flags & CLONE_NEWUSER) && geteuid() != 0;
+  bool late_undumpable = c->late_undumpable;
   if (!late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
 
@@ -857,6 +860,7 @@ static int create_cgroup(struct container *c, uoci_error **err)
     return -1;
   c->child_joins_cgroup = co.self_join;
   c->parent_step = new_userns || !co.self_join;
+  c->late_undumpable = new_userns && geteuid() != 0;
   return 0;
 }
 
