@@ -212,10 +212,22 @@ uint64_t fd_mount_id(int fd)
   return stx.stx_mnt_id;
 }
 
+/* Device, inode and mount id of fd in one statx (mount id 0 where the kernel
+ * has none to report, as fd_mount_id). */
+static bool fd_identity(int fd, struct statx *stx)
+{
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, stx) < 0)
+    return false;
+  if (!(stx->stx_mask & STATX_MNT_ID))
+    stx->stx_mnt_id = 0;
+  return true;
+}
+
 bool fd_same_object(int a, int b)
 {
-  struct stat sa, sb;
-  if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+  struct statx sa, sb;
+  if (!fd_identity(a, &sa) || !fd_identity(b, &sb))
     return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && fd_mount_id(a) == fd_mount_id(b);
+  return sa.stx_dev_major == sb.stx_dev_major && sa.stx_dev_minor == sb.stx_dev_minor && sa.stx_ino == sb.stx_ino &&
+         sa.stx_mnt_id == sb.stx_mnt_id;
 }
