@@ -221,13 +221,6 @@ static void __attribute__((noreturn)) exec_child(struct exec_ctx *x)
   _exit(127);
 }
 
-static volatile sig_atomic_t exec_pid;
-static void forward(int sig)
-{
-  if (exec_pid > 0)
-    kill(exec_pid, sig);
-}
-
 static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_error **err)
 {
   int sv[2], console_end = -1;
@@ -273,12 +266,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   if (x->console_fd >= 0)
     close(x->console_fd);
   FAULT_POINT("exec-forked");
-  exec_pid = pid;
-  struct sigaction sa = { .sa_handler = forward };
-  sigemptyset(&sa.sa_mask);
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-    sigaction(sigs[i], &sa, NULL);
+  process_forward_signals(pid);
 
   /* EOF: the exec happened (the socket was CLOEXEC). */
   static char buf[4096];
@@ -295,20 +283,10 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   if (o->detach)
     return 0;
   if (console_end >= 0) {
-    int master = terminal_recv_fd(console_end);
+    terminal_proxy_from(console_end);
     close(console_end);
-    if (master >= 0) {
-      terminal_proxy(master);
-      close(master);
-    }
   }
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return uoci_fail(err, errno, "wait for exec'd process");
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  return process_wait(pid, err);
 }
 
 static void free_opts(struct exec_opts *o)

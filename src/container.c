@@ -696,37 +696,6 @@ static int make_exec_fifo(struct container *c, uoci_error **err)
   return 0;
 }
 
-static volatile sig_atomic_t forward_pid;
-
-static void forward_signal(int sig)
-{
-  if (forward_pid > 0)
-    kill(forward_pid, sig);
-}
-
-static void install_forwarding(pid_t pid)
-{
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-  forward_pid = pid;
-  struct sigaction sa = { .sa_handler = forward_signal };
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-    sigaction(sigs[i], &sa, NULL);
-}
-
-static int wait_exit_status(pid_t pid)
-{
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return 255;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return 255;
-}
-
 /* run: let the init exec the user process; returns once it has (EOF on the
  * close-on-exec sync socket), or with the error it reported. */
 static int release_init(struct container *c, uoci_error **err)
@@ -1010,16 +979,15 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   /* Unlock while the container runs, so `state`, `kill`, `exec` work. */
   close_fd(&c.state_dirfd);
 
-  install_forwarding(c.pid);
-  if (c.console_master_end >= 0) {
-    int master = terminal_recv_fd(c.console_master_end);
-    if (master >= 0) {
-      terminal_proxy(master);
-      close(master);
-    }
-  }
-  int status = wait_exit_status(c.pid);
-  forward_pid = 0;
+  process_forward_signals(c.pid);
+  if (c.console_master_end >= 0)
+    terminal_proxy_from(c.console_master_end);
+  uoci_error *werr = NULL;
+  int status = process_wait(c.pid, &werr);
+  if (status < 0)
+    status = 255;
+  uoci_error_free(werr);
+  process_forward_signals(0);
   /* A failure before execve undoes the whole create, --keep or not. The
    * state directory's lock was given up above: the cleanup takes it again
    * (the pid is reaped, so nothing can be killed by mistake). */

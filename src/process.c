@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "lsm.h"
 #include "process.h"
@@ -361,6 +362,37 @@ int process_exec(struct process_plan *plan, uoci_error **err)
   }
   execve(plan->exe, plan->argv, plan->envp);
   return uoci_fail(err, errno, "exec %s", p->args[0]);
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void forward_signal(int sig)
+{
+  if (forward_pid > 0)
+    kill(forward_pid, sig);
+}
+
+void process_forward_signals(pid_t pid)
+{
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  forward_pid = pid;
+  struct sigaction sa = { .sa_handler = forward_signal };
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+int process_wait(pid_t pid, uoci_error **err)
+{
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return uoci_fail(err, errno, "wait for process %d", (int) pid);
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return 255;
 }
 
 int signal_from_name(const char *s)

@@ -7,6 +7,7 @@
 #define UOCI_PROCESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "caps.h"
 #include "error.h"
 #include "ocispec.h"
@@ -46,6 +47,14 @@ int process_resolve(struct process_plan *plan, uoci_error **err);
 /* Child: drop privileges, apply caps/nnp/seccomp, close fds, execve. Returns
  * only on failure. */
 int process_exec(struct process_plan *plan, uoci_error **err);
+
+/* Foreground run/exec: forward the usual terminal and job-control signals
+ * to pid (0 stops forwarding). */
+void process_forward_signals(pid_t pid);
+
+/* Wait for pid (retrying EINTR): its exit status, or 128+signal when a
+ * signal killed it; -1 with *err when waitpid fails. */
+int process_wait(pid_t pid, uoci_error **err);
 
 /* Signal numbers by name ("TERM", "SIGTERM", "15"); -1 if unknown. */
 int signal_from_name(const char *s);

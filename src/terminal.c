@@ -148,3 +148,12 @@ void terminal_proxy(int master)
   if (restore)
     tcsetattr(0, TCSANOW, &saved);
 }
+
+void terminal_proxy_from(int sock)
+{
+  int master = terminal_recv_fd(sock);
+  if (master < 0)
+    return;
+  terminal_proxy(master);
+  close(master);
+}

@@ -25,4 +25,7 @@ int terminal_recv_fd(int sock);
  * while a tty). */
 void terminal_proxy(int master);
 
+/* Receive the master on sock, then terminal_proxy() it. */
+void terminal_proxy_from(int sock);
+
 #endif
