@@ -64,6 +64,8 @@ struct container {
   enum create_mode mode;
   char *bundle;
   char *rootfs;
+  bool rootfs_from_parent;  /* the runtime opens the rootfs for the init (see open_rootfs_for_init) */
+  int rootfs_fd;            /* init: that fd, O_PATH, in the init's own mount namespace */
   char *config_text;
   size_t config_len;
   ocispec_config *cfg;
@@ -94,6 +96,7 @@ static void container_init(struct container *c)
 {
   memset(c, 0, sizeof *c);
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
+  c->rootfs_fd = -1;
   c->saved_pid = -1;
   for (int k = 0; k < NS_COUNT; k++)
     c->ns.join_fd[k] = -1;
@@ -125,6 +128,7 @@ static void container_release(struct container *c)
   close_fd(&c->console_master_end);
   close_fd(&c->fifo_fd);
   close_fd(&c->fifo_dirfd);
+  close_fd(&c->rootfs_fd);
 }
 
 int write_pid_file(const char *path, pid_t pid, uoci_error **err)
@@ -408,6 +412,10 @@ static void __attribute__((noreturn)) child_main(struct container *c)
 
   if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, &err) < 0)
     child_fail(c, err);
+  if (c->rootfs_from_parent && (c->rootfs_fd = terminal_recv_fd(c->sync_child)) < 0) {
+    uoci_fail(&err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
+    child_fail(c, err);
+  }
   if (late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
   if (c->ns.new_flags & CLONE_NEWUSER) {
@@ -441,6 +449,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     .config = cfg,
     .bundle = c->bundle,
     .rootfs = c->rootfs,
+    .rootfs_fd = c->rootfs_fd,
     .no_pivot = c->o->no_pivot,
     .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0,
     .new_netns = c->ns.present[NS_NET],
@@ -449,8 +458,10 @@ static void __attribute__((noreturn)) child_main(struct container *c)
   /* Without a mount namespace every mount would land in the host's: the
    * process only gets the rootfs as its root (chroot), no mounts at all. */
   bool own_mounts = c->ns.present[NS_MNT];
-  if (own_mounts && rootfs_setup(&rctx, &err) < 0)
+  _cleanup_close_ int root_mount = -1;
+  if (own_mounts && (root_mount = rootfs_setup(&rctx, &err)) < 0)
     child_fail(c, err);
+  close_fd(&c->rootfs_fd);
   FAULT_POINT("init-rootfs");
 
   char *state_create = NULL, *state_start = NULL;
@@ -467,11 +478,14 @@ static void __attribute__((noreturn)) child_main(struct container *c)
       child_fail(c, err);
   }
 
-  if (own_mounts ? rootfs_pivot(&rctx, &err) < 0 : (chroot(c->rootfs) < 0 || chdir("/") < 0)) {
+  if (own_mounts ? rootfs_pivot(&rctx, root_mount, &err) < 0 : (chroot(c->rootfs) < 0 || chdir("/") < 0)) {
     if (err == NULL)
       uoci_fail(&err, errno, "chroot %s", c->rootfs);
     child_fail(c, err);
   }
+  /* must not reach the container process: a preserved fd number is not
+   * close-on-exec any more */
+  close_fd(&root_mount);
   bool terminal = cfg->process->has_terminal && cfg->process->terminal;
   if (terminal) {
     if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, &err) < 0)
@@ -830,6 +844,12 @@ static int create_cgroup(struct container *c, uoci_error **err)
   c->child_joins_cgroup = co.self_join;
   c->parent_step = new_userns || !co.self_join;
   c->late_undumpable = new_userns && geteuid() != 0;
+  /* An init in a new user namespace is root only over the ids it maps: it
+   * may have no right to walk to the rootfs (a bundle in a 0700 directory
+   * of the real root, as runtime-tools and engines make them). A privileged
+   * runtime can: it opens the rootfs inside the init's new mount namespace
+   * and passes the fd on. (Rootless: the user owns the bundle's path.) */
+  c->rootfs_from_parent = new_userns && (c->ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
   return 0;
 }
 
@@ -844,8 +864,13 @@ static int parent_after_clone(struct container *c, uoci_error **err)
   if (c->cg && !c->child_joins_cgroup && cgroup_clone_into_fd(c->cg) < 0 &&
       cgroup_attach_pid(c->cg, c->pid, err) < 0)
     return -1;
+  _cleanup_close_ int rootfs_fd = -1;
+  if (c->rootfs_from_parent && (rootfs_fd = ns_open_dir_in_mntns(c->pid, c->rootfs, err)) < 0)
+    return uoci_error_prefix(err, "rootfs");
   if (c->parent_step) {
     int r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
+    if (r == 0 && rootfs_fd >= 0)
+      r = terminal_send_fd(c->sync_parent, rootfs_fd, "rootfs");
     if (r < 0)
       return uoci_fail(err, -r, "send to container init");
   }

@@ -5,9 +5,12 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "namespaces.h"
+#include "terminal.h"
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
@@ -129,4 +132,36 @@ void ns_plan_close(struct ns_plan *plan)
       close(plan->join_fd[k]);
     plan->join_fd[k] = -1;
   }
+}
+
+int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
+{
+  _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/mnt", (int) pid);
+  _cleanup_close_ int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    return uoci_fail(err, errno, "open %s", nspath);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return uoci_fail(err, errno, "socketpair");
+  _cleanup_close_ int ours = sv[0], theirs = sv[1];
+  pid_t helper = fork();
+  if (helper < 0)
+    return uoci_fail(err, errno, "fork");
+  if (helper == 0) {
+    /* The helper's only job. On failure its exit status is the errno. */
+    int fd = setns(nsfd, CLONE_NEWNS) == 0 ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd < 0)
+      _exit(errno & 0xff);
+    int r = terminal_send_fd(theirs, fd, "rootfs");
+    _exit(r < 0 ? -r & 0xff : 0);
+  }
+  close(steal_fd(theirs));
+  int fd = terminal_recv_fd(ours); /* EOF (no fd) when the helper failed */
+  int status = 0;
+  while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (fd >= 0)
+    return fd;
+  int e = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : -fd;
+  return uoci_fail(err, e, "open %s in the container's mount namespace", path);
 }

@@ -35,4 +35,10 @@ int ns_join_all(struct ns_plan *plan, int skip, uoci_error **err);
 
 void ns_plan_close(struct ns_plan *plan);
 
+/* Open `path` (O_PATH | O_DIRECTORY) as seen from the mount namespace of
+ * `pid`, with our own credentials: a short-lived helper process joins that
+ * namespace, opens, and hands the fd back. Needs CAP_SYS_ADMIN over the
+ * namespace and CAP_SYS_CHROOT, i.e. a privileged runtime. */
+int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err);
+
 #endif

@@ -29,13 +29,11 @@ static int parse_rootfs_propagation(const struct rootfs_ctx *ctx, unsigned long 
 
 /* If the mount holding the rootfs is shared, make it private: the rootfs
  * bind must not propagate back to the host, and pivot_root refuses a shared
- * parent. */
-static int make_rootfs_parent_private(const char *rootfs, uoci_error **err)
+ * parent. (In a new user namespace the kernel already made the copies of
+ * shared mounts slaves.) */
+static int make_rootfs_parent_private(int rootfs_fd, uoci_error **err)
 {
-  _cleanup_close_ int fd = open(rootfs, O_PATH | O_CLOEXEC);
-  if (fd < 0)
-    return uoci_fail(err, errno, "rootfs %s", rootfs);
-  uint64_t id = fd_mount_id(fd);
+  uint64_t id = fd_mount_id(rootfs_fd);
   struct mountinfo mi;
   if (mountinfo_read(&mi, err) < 0)
     return -1;
@@ -51,16 +49,30 @@ static int make_rootfs_parent_private(const char *rootfs, uoci_error **err)
   return rc;
 }
 
+/* The rootfs bound onto itself (pivot_root needs a mount point), by fd.
+ * Returns the O_PATH fd of the new mount. */
+static int bind_rootfs_onto_itself(const struct rootfs_ctx *ctx, uoci_error **err)
+{
+  _cleanup_close_ int dir = ctx->rootfs_fd >= 0 ? fcntl(ctx->rootfs_fd, F_DUPFD_CLOEXEC, 3)
+                                                : open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
+  if (make_rootfs_parent_private(dir, err) < 0)
+    return -1;
+  _cleanup_free_ char *what = xasprintf("bind mount rootfs %s", ctx->rootfs);
+  _cleanup_close_ int tree = bind_create_detached(dir, "", true, what, err);
+  if (tree < 0)
+    return -1;
+  if (move_mount(tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return uoci_fail(err, errno, "%s", what);
+  return steal_fd(tree);
+}
+
 int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
 {
   unsigned long propagation;
   if (parse_rootfs_propagation(ctx, &propagation, err) < 0)
     return -1;
-  struct stat st;
-  if (stat(ctx->rootfs, &st) < 0)
-    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
-  if (!S_ISDIR(st.st_mode))
-    return uoci_fail(err, ENOTDIR, "rootfs %s", ctx->rootfs);
   /* Nothing we mount may reach the host: rslave unless the config says
    * otherwise (runc's default; crun uses rprivate). */
   unsigned long root_flags = propagation ? propagation : MS_SLAVE | MS_REC;
@@ -70,19 +82,16 @@ int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
     root_flags = MS_PRIVATE | MS_REC;
   if (mount(NULL, "/", NULL, root_flags, NULL) < 0)
     return uoci_fail(err, errno, "set propagation of /");
-  if (make_rootfs_parent_private(ctx->rootfs, err) < 0)
-    return -1;
-  /* pivot_root needs the new root to be a mount point */
-  if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return uoci_fail(err, errno, "bind mount rootfs %s", ctx->rootfs);
-  _cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int rootfd = bind_rootfs_onto_itself(ctx, err);
   if (rootfd < 0)
-    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
+    return -1;
   if (mounts_setup_all(ctx, rootfd, err) < 0)
     return -1;
   /* A bind-mounted /dev is the host's (or the user's): leave it as it is. */
   bool default_dev = !config_has_mount_at(ctx->config, "/dev", true);
-  return devices_setup(ctx, rootfd, default_dev, err);
+  if (devices_setup(ctx, rootfd, default_dev, err) < 0)
+    return -1;
+  return steal_fd(rootfd);
 }
 
 static int pivot_root_syscall(const char *new_root, const char *put_old)
@@ -128,18 +137,15 @@ static int detach_host_mounts(const struct rootfs_ctx *ctx)
   return 0;
 }
 
-int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err)
+int rootfs_pivot(const struct rootfs_ctx *ctx, int root_mount, uoci_error **err)
 {
-  _cleanup_close_ int newroot = open(ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (newroot < 0)
-    return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
-  if (fchdir(newroot) < 0)
+  if (fchdir(root_mount) < 0)
     return uoci_fail(err, errno, "chdir to rootfs %s", ctx->rootfs);
   if (ctx->no_pivot) {
     if (detach_host_mounts(ctx) < 0)
       return uoci_fail(err, errno, "no-pivot: read mounts");
     /* Move the rootfs mount over "/" (covering the old root) and chroot. */
-    if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+    if (move_mount(root_mount, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
       return uoci_fail(err, errno, "move rootfs %s to /", ctx->rootfs);
     if (chroot(".") < 0)
       return uoci_fail(err, errno, "chroot to rootfs %s", ctx->rootfs);

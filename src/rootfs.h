@@ -20,14 +20,18 @@ struct rootfs_ctx {
   const ocispec_config *config;
   const char *bundle;   /* absolute bundle directory */
   const char *rootfs;   /* absolute path of root.path (resolved against the bundle) */
+  int rootfs_fd;        /* -1, or an O_PATH fd of it in our mount namespace, opened for us by
+                         * the runtime: then the path is never walked (we may lack the right) */
   bool no_pivot;        /* --no-pivot */
   bool new_userns;      /* a new user namespace: device nodes are bind-mounted, not mknod-ed */
   bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
   bool new_cgroupns;
 };
 
+/* Returns an O_PATH fd of the container's root mount (the rootfs bound onto
+ * itself, every configured mount and /dev below it), for rootfs_pivot. */
 int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err);
-int rootfs_pivot(const struct rootfs_ctx *ctx, uoci_error **err);
+int rootfs_pivot(const struct rootfs_ctx *ctx, int root_mount, uoci_error **err);
 int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err);
 
 /* After pivot: bind the pty slave (path inside the container, /dev/pts/N) onto

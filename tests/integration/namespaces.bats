@@ -36,6 +36,36 @@ teardown() {
   [ "$(stat -c %u:%g "$BUNDLE/rootfs/tmp/made-inside")" = "100000:100000" ]
 }
 
+@test "a user namespace whose root cannot walk to the rootfs (bundle in a 0700 dir) still runs" {
+  # $TEST_TMP is 0700 root: uid 100000 could not reach the rootfs by path;
+  # the runtime opens it inside the init's mount namespace instead.
+  [ "$(stat -c %a "$TEST_TMP")" = 700 ]
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.args = ["sh", "-c", "id -u; cat /etc/hostname 2>/dev/null; ls /bin/busybox"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [[ "$output" == *"/bin/busybox"* ]]
+  [ ! -e "$STATE/$c1" ]
+}
+
+@test "a user namespace cannot clear a read-only flag the host put on the rootfs mount" {
+  cfg '.root.readonly = false | .linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] |
+       .process.capabilities.permitted += ["CAP_SYS_ADMIN"] |
+       .process.args = ["sh", "-c", "mount -o remount,bind,rw / && echo REMOUNTED; cut -d\" \" -f5,6 /proc/self/mountinfo"]'
+  run unshare -m sh -c 'mount --bind "$1/rootfs" "$1/rootfs" && mount -o remount,bind,ro "$1/rootfs" &&
+                        "$2" --root "$3" run --bundle "$1" "$4"' sh "$BUNDLE" "$UOCI" "$STATE" $c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *REMOUNTED* ]]
+  [[ "$output" == *$'\n/ ro,'* ]]
+}
+
 @test "a user namespace without mappings is refused and leaves nothing" {
   cfg '.linux.namespaces += [{"type": "user"}] | del(.linux.uidMappings, .linux.gidMappings)'
   run uoci run --bundle "$BUNDLE" $c1
