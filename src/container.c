@@ -450,6 +450,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     .bundle = c->bundle,
     .rootfs = c->rootfs,
     .rootfs_fd = c->rootfs_fd,
+    .mount_label = lsm_mount_label(cfg->linux),
     .no_pivot = c->o->no_pivot,
     .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0,
     .new_netns = c->ns.present[NS_NET],

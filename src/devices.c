@@ -169,15 +169,15 @@ static bool config_has_device(const ocispec_config *cfg, const char *path)
   return false;
 }
 
-static int mount_dev_fs(int rootfd, const char *dest, const char *type, const char *data, uint64_t attrs,
-                        uoci_error **err)
+static int mount_dev_fs(const struct rootfs_ctx *ctx, int rootfd, const char *dest, const char *type,
+                        const char *data, uint64_t attrs, uoci_error **err)
 {
   _cleanup_free_ char *what = xasprintf("mount %s to %s", type, dest);
   _cleanup_close_ int target = in_root_mkdir_p(rootfd, dest, 0755, err);
   if (target < 0)
     return -1;
   struct attr_change a = { .set = attrs };
-  _cleanup_close_ int tree = fs_create_detached(type, type, data, &a, what, err);
+  _cleanup_close_ int tree = fs_create_detached(type, type, data, ctx->mount_label, &a, what, err);
   if (tree < 0)
     return -1;
   return attach_tree(tree, target, rootfd, dest, what, err);
@@ -201,11 +201,11 @@ static int default_dev_setup(const struct rootfs_ctx *ctx, int rootfd, uoci_erro
   if (access("/proc/kcore", F_OK) == 0 && create_link(rootfd, "/proc/kcore", "/dev/core", err) < 0)
     return -1;
   if (!config_has_mount_at(cfg, "/dev/pts", false)
-      && mount_dev_fs(rootfd, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620",
+      && mount_dev_fs(ctx, rootfd, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620",
                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
     return -1;
   if (!config_has_mount_at(cfg, "/dev/shm", false)
-      && mount_dev_fs(rootfd, "/dev/shm", "tmpfs", "mode=1777,size=65536k",
+      && mount_dev_fs(ctx, rootfd, "/dev/shm", "tmpfs", "mode=1777,size=65536k",
                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err) < 0)
     return -1;
   return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include "log.h"
 #include "lsm.h"
 #include "utils.h"
 
@@ -31,8 +32,24 @@ int lsm_check(const ocispec_process *p, const ocispec_linux *linux, uoci_error *
   if (p && p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
     return uoci_fail(err, 0, "process.selinuxLabel \"%s\": SELinux is not enabled on this host", p->selinux_label);
   if (linux && linux->mount_label && *linux->mount_label && !lsm_selinux_enabled())
-    return uoci_fail(err, 0, "linux.mountLabel \"%s\": SELinux is not enabled on this host", linux->mount_label);
+    log_warn("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", linux->mount_label);
   return 0;
+}
+
+const char *lsm_mount_label(const ocispec_linux *linux)
+{
+  if (linux && linux->mount_label && *linux->mount_label && lsm_selinux_enabled())
+    return linux->mount_label;
+  return NULL;
+}
+
+bool lsm_fs_takes_mount_label(const char *fstype)
+{
+  static const char *const labeled[] = { "tmpfs", "devpts", "mqueue", "ramfs" };
+  for (size_t i = 0; fstype && i < sizeof labeled / sizeof labeled[0]; i++)
+    if (strcmp(fstype, labeled[i]) == 0)
+      return true;
+  return false;
 }
 
 static int write_attr(const char *path, const char *value, uoci_error **err)

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lsm.h"
 #include "mounts.h"
 #include "pathsafe.h"
 #include "utils.h"
@@ -307,7 +308,7 @@ static uint64_t attr_flags_for_new_mount(const struct attr_change *a)
   return a->set | (a->atime ? a->atime_mode : 0);
 }
 
-int fs_create_detached(const char *type, const char *source, const char *data,
+int fs_create_detached(const char *type, const char *source, const char *data, const char *label,
                        const struct attr_change *a, const char *what, uoci_error **err)
 {
   _cleanup_close_ int fsfd = fsopen(type, FSOPEN_CLOEXEC);
@@ -335,6 +336,8 @@ int fs_create_detached(const char *type, const char *source, const char *data,
         return fs_fail(fsfd, errno, what, item, err);
     }
   }
+  if (label && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", label, 0) < 0)
+    return fs_fail(fsfd, errno, what, "context", err);
   if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return fs_fail(fsfd, errno, what, NULL, err);
   int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int) attr_flags_for_new_mount(a));
@@ -639,7 +642,7 @@ static int cgroup_hierarchy_tree(const struct rootfs_ctx *ctx, const struct moun
   _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
   int fd;
   if (ctx->new_cgroupns)
-    return fs_create_detached(e->fstype, e->fstype, v2 ? NULL : ctrls, a, what, err);
+    return fs_create_detached(e->fstype, e->fstype, v2 ? NULL : ctrls, NULL, a, what, err);
   _cleanup_free_ char *own = own_cgroup_path(own_cgroups, ctrls);
   const char *rel = own ? own : "/";
   size_t rootlen = strlen(e->root);
@@ -658,7 +661,7 @@ static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int ta
                                 const struct mount_options *o, const char *what, uoci_error **err)
 {
   struct attr_change none = { 0 };
-  _cleanup_close_ int tmpfs = fs_create_detached("tmpfs", "tmpfs", "mode=755", &none, what, err);
+  _cleanup_close_ int tmpfs = fs_create_detached("tmpfs", "tmpfs", "mode=755", NULL, &none, what, err);
   if (tmpfs < 0 || attach_tree(tmpfs, targetfd, rootfd, dest, what, err) < 0)
     return -1;
   struct mountinfo mi;
@@ -825,7 +828,8 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     if (tree < 0 || apply_attrs(tree, &o.attrs, sysfs_bind, what, err) < 0)
       goto out;
   } else {
-    tree = fs_create_detached(type, m->source, o.data, &o.attrs, what, err);
+    const char *label = lsm_fs_takes_mount_label(type) ? ctx->mount_label : NULL;
+    tree = fs_create_detached(type, m->source, o.data, label, &o.attrs, what, err);
     if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
       /* no private IPC namespace to show: bind the host's, as runc does */
       uoci_error_freep(err);

@@ -60,8 +60,10 @@ void mountinfo_free(struct mountinfo *mi);
 /* ---- fd-based primitives (mounts.c) ------------------------------------ */
 
 /* Create a detached mount of a new filesystem (fsopen/fsconfig/fsmount).
- * `what` names the mount in errors ("mount proc to /proc"). */
-int fs_create_detached(const char *type, const char *source, const char *data,
+ * `label`, if not NULL, is its SELinux context= (a whole value: labels hold
+ * commas, so it can't travel in `data`). `what` names the mount in errors
+ * ("mount proc to /proc"). */
+int fs_create_detached(const char *type, const char *source, const char *data, const char *label,
                        const struct attr_change *a, const char *what, uoci_error **err);
 /* Clone the tree at dirfd/path (open_tree OPEN_TREE_CLONE). */
 int bind_create_detached(int dirfd, const char *path, bool recursive, const char *what, uoci_error **err);

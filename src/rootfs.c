@@ -203,7 +203,7 @@ static int mask_path(int rootfd, const char *path, int *nullfd, uoci_error **err
   if (S_ISDIR(st.st_mode)) {
     /* an empty read-only tmpfs hides a directory */
     struct attr_change ro = { .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
-    tree = fs_create_detached("tmpfs", "tmpfs", "size=0", &ro, what, err);
+    tree = fs_create_detached("tmpfs", "tmpfs", "size=0", NULL, &ro, what, err);
   } else {
     if (*nullfd < 0 && (*nullfd = open_verified_null(rootfd, err)) < 0)
       return -1;

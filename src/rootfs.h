@@ -20,6 +20,7 @@ struct rootfs_ctx {
   const ocispec_config *config;
   const char *bundle;   /* absolute bundle directory */
   const char *rootfs;   /* absolute path of root.path (resolved against the bundle) */
+  const char *mount_label; /* linux.mountLabel when SELinux can apply it, else NULL */
   int rootfs_fd;        /* -1, or an O_PATH fd of it in our mount namespace, opened for us by
                          * the runtime: then the path is never walked (we may lack the right) */
   bool no_pivot;        /* --no-pivot */

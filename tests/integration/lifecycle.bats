@@ -419,7 +419,7 @@ HOOK
   assert_nothing_left $c1
 }
 
-@test "an AppArmor profile or SELinux label the host cannot apply is an error" {
+@test "an AppArmor profile or SELinux process label the host cannot apply is an error" {
   [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor"
   cfg '.process.apparmorProfile = "some-profile"'
   run uoci run --bundle "$BUNDLE" $c1
@@ -427,10 +427,25 @@ HOOK
   [[ "$output" == *"AppArmor is not enabled on this host"* ]]
   assert_nothing_left $c1
   [ ! -e /sys/fs/selinux/enforce ] || skip "this host has SELinux"
-  cfg 'del(.process.apparmorProfile) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+  cfg 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
   run uoci run --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"SELinux is not enabled on this host"* ]]
+  [[ "$output" == *"process.selinuxLabel"*"SELinux is not enabled on this host"* ]]
+  assert_nothing_left $c1
+}
+
+@test "a mountLabel without SELinux is ignored with a warning (no file carries labels), as crun and runc do" {
+  [ ! -e /sys/fs/selinux/enforce ] || skip "this host has SELinux"
+  cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2" | .process.args = ["echo", "ran"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'linux.mountLabel "system_u:object_r:container_file_t:s0:c1,c2" ignored: SELinux is not enabled'* ]]
+  [[ "$output" == *ran* ]]
+  # with --log the warning goes to the log, not to the engine's stderr
+  run uoci --log "$TEST_TMP/log.json" --log-format json run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$output" = ran ]
+  grep -q '"level":"warning","msg":"linux.mountLabel' "$TEST_TMP/log.json"
 }
 
 @test "a failing poststart hook fails start and stops the container (spec 1.3)" {

@@ -1,8 +1,9 @@
 /* test_rootfs.c - pure logic of the rootfs module: mount option parsing,
- * propagation names, mountinfo parsing. */
+ * propagation names, mountinfo parsing, which filesystems take the mountLabel. */
 #include "config.h"
 #include <string.h>
 #include <sys/mount.h>
+#include "lsm.h"
 #include "mounts.h"
 #include "tap.h"
 #include "utils.h"
@@ -116,6 +117,18 @@ static void test_mountinfo(void)
   mountinfo_free(&mi);
 }
 
+static void test_mount_label_types(void)
+{
+  ok(lsm_fs_takes_mount_label("tmpfs"), "tmpfs takes the mountLabel");
+  ok(lsm_fs_takes_mount_label("devpts"), "devpts takes the mountLabel");
+  ok(lsm_fs_takes_mount_label("mqueue"), "mqueue takes the mountLabel");
+  ok(!lsm_fs_takes_mount_label("proc"), "proc keeps its own labels");
+  ok(!lsm_fs_takes_mount_label("sysfs"), "sysfs keeps its own labels");
+  ok(!lsm_fs_takes_mount_label("cgroup2"), "cgroup2 keeps its own labels");
+  ok(!lsm_fs_takes_mount_label("bind"), "a bind mount keeps its source's labels");
+  ok(!lsm_fs_takes_mount_label(NULL), "no type, no label");
+}
+
 int main(void)
 {
   test_flags();
@@ -125,5 +138,6 @@ int main(void)
   test_empty_option();
   test_propagation_names();
   test_mountinfo();
+  test_mount_label_types();
   return done_testing();
 }
