@@ -71,6 +71,22 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   [ "$(wc -l <"$TEST_TMP/b2/.overlay/layers")" = 2 ]
 }
 
+@test "bundle-tool: a directory removed and made again exports as opaque and hides the lower layers' files" {
+  mkdir -p "$TEST_TMP/base/data/keep"
+  echo a >"$TEST_TMP/base/data/a"
+  "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/rootfs.tar" --from "$TEST_TMP/base" --no-tty \
+    --args "sh -c 'rm -rf /data && mkdir /data && echo c >/data/c'"
+  uoci run --bundle "$TEST_TMP/b" "$CID"
+  "$TOOL" export "$TEST_TMP/b" "$TEST_TMP/out.tar"
+  [ "$(tar_files "$TEST_TMP/out.tar" | tr '\n' ' ')" = "./data/.wh..wh..opq ./data/c " ]
+  "$TOOL" create "$TEST_TMP/b2" --from "$TEST_TMP/rootfs.tar" --from "$TEST_TMP/base" --from "$TEST_TMP/out.tar" \
+    --no-tty --args "ls -A /data"
+  run uoci run --bundle "$TEST_TMP/b2" "${CID}b"
+  [ "$status" = 0 ] && [ "$output" = c ]
+  # the marker became the overlay's xattr on the top layer (listed first), not a file
+  [ "$(getfattr --only-values -n trusted.overlay.opaque "$(sed -n 1p "$TEST_TMP/b2/.overlay/layers")/data")" = y ]
+}
+
 @test "bundle-tool: a directory is one cached layer shared by bundles, each with its own writes" {
   "$TOOL" create "$TEST_TMP/b1" --from "$ROOTFS_CACHE" --no-tty --args "sh -c 'echo one >/tmp/mine'"
   "$TOOL" create "$TEST_TMP/b2" --from "$ROOTFS_CACHE" --no-tty --args "sh -c 'cat /tmp/mine 2>/dev/null || echo absent'"
