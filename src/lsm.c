@@ -45,7 +45,7 @@ const char *lsm_mount_label(const ocispec_linux *linux)
 
 bool lsm_fs_takes_mount_label(const char *fstype)
 {
-  static const char *const labeled[] = { "tmpfs", "devpts", "mqueue", "ramfs" };
+  static const char *const labeled[] = { "tmpfs", "devpts", "ramfs" };
   for (size_t i = 0; fstype && i < sizeof labeled / sizeof labeled[0]; i++)
     if (strcmp(fstype, labeled[i]) == 0)
       return true;
@@ -67,12 +67,12 @@ int lsm_apply_exec_labels(const ocispec_process *p, uoci_error **err)
   if (p->apparmor_profile && *p->apparmor_profile) {
     _cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
     if (write_attr("/proc/self/attr/apparmor/exec", cmd, err) < 0)
-      return uoci_error_prefix(err, "apparmor profile");
+      return uoci_error_prefix(err, "process.apparmorProfile");
   }
   if (p->selinux_label && *p->selinux_label) {
     if (write_attr("/proc/self/attr/keycreate", p->selinux_label, err) < 0 ||
         write_attr("/proc/self/attr/exec", p->selinux_label, err) < 0)
-      return uoci_error_prefix(err, "selinux label");
+      return uoci_error_prefix(err, "process.selinuxLabel");
   }
   return 0;
 }

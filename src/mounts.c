@@ -336,8 +336,11 @@ int fs_create_detached(const char *type, const char *source, const char *data, c
         return fs_fail(fsfd, errno, what, item, err);
     }
   }
-  if (label && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", label, 0) < 0)
-    return fs_fail(fsfd, errno, what, "context", err);
+  if (label && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", label, 0) < 0) {
+    int e = errno;
+    _cleanup_free_ char *detail = xasprintf("SELinux context \"%s\" (linux.mountLabel)", label);
+    return fs_fail(fsfd, e, what, detail, err);
+  }
   if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return fs_fail(fsfd, errno, what, NULL, err);
   int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int) attr_flags_for_new_mount(a));

@@ -6,7 +6,8 @@
 #   integration  tests/integration/*.bats  (real containers through the CLI)
 #   cni          tests/cni/*.bats          (the CNI plugin, in private netns)
 #   clients      tests/clients/*.bats      (podman and containerd end to end)
-#   vm           tests/vm/run-cgroupv2.sh  (the cgroup tests in a pure cgroup v2 guest)
+#   vm           tests/vm/run-cgroupv2.sh  (the cgroup tests in a pure cgroup v2 guest, then
+#                the selinux tests in a guest booted with SELinux and a policy)
 # Environment: BUILDDIR (default: the tree this script is in), UOCI (runtime
 # binary, default $BUILDDIR/src/ulysses-oci), TESTS_FILTER (regex on file names).
 # Every suite prints TAP; this script counts it and ends with exactly one line
@@ -83,7 +84,8 @@ for suite in "$@"; do
     integration|cni|clients)
       run_bats_dir "$HERE/$suite" ;;
     vm)
-      run_program cgroupv2-vm "$HERE/vm/run-cgroupv2.sh" ;;
+      run_program cgroupv2-vm "$HERE/vm/run-cgroupv2.sh"
+      run_program selinux-vm env VM_SUITE=selinux "$HERE/vm/run-cgroupv2.sh" ;;
     *) echo "run.sh: unknown suite '$suite'" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # guest-default.sh - the default guest command of run-cgroupv2.sh (runs in
-# the guest). It checks that the guest really is pure cgroup v2, then runs
-# `tests/run.sh integration` (TESTS_FILTER selects the cgroup tests) and
+# the guest). It checks that the guest really is pure cgroup v2 (or, with
+# VM_SUITE=selinux, loads the SELinux policy and checks it is in force), then
+# runs `tests/run.sh integration` (TESTS_FILTER selects the tests) and
 # folds everything into ONE valid TAP stream: test points renumbered, the
 # per-file plans and run.sh's summary turned into comments, one plan at the
 # end. That keeps the output valid TAP even when no cgroup test exists yet,
@@ -25,12 +26,26 @@ check_pure_cgroup2() {
   echo "cgroup2 only, subtree_control: $subtree"
 }
 
+# check_selinux: mounts selinuxfs, loads the host's policy (the guest sees
+# the host's /etc read-only), and fails unless a policy is then in force.
+check_selinux() {
+  mount -t selinuxfs selinuxfs /sys/fs/selinux 2>/dev/null || true
+  [ -e /sys/fs/selinux/enforce ] || { echo "no selinuxfs: SELinux is not enabled in this kernel"; return 1; }
+  load_policy 2>&1 || { echo "load_policy failed"; return 1; }
+  [ -e /sys/fs/selinux/policyvers ] || { echo "no policy loaded"; return 1; }
+  echo "SELinux policy version $(cat /sys/fs/selinux/policyvers), enforce=$(cat /sys/fs/selinux/enforce)"
+}
+
+case "${VM_SUITE:-cgroupv2}" in
+  selinux) check=check_selinux what="guest has SELinux with a policy loaded" ;;
+  *) check=check_pure_cgroup2 what="guest is pure cgroup v2" ;;
+esac
 sanity_rc=0
-if reason=$(check_pure_cgroup2); then
-  echo "ok 1 - guest is pure cgroup v2"
+if reason=$($check); then
+  echo "ok 1 - $what"
   echo "# $reason"
 else
-  echo "not ok 1 - guest is pure cgroup v2"
+  echo "not ok 1 - $what"
   echo "# $reason"
   sanity_rc=1
 fi

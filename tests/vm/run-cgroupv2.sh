@@ -5,13 +5,16 @@
 # Usage: tests/vm/run-cgroupv2.sh [--shell] [CMD [ARG...]]
 #   no CMD     $SRCDIR/tests/vm/guest-default.sh: a TAP check that the guest
 #              is pure cgroup2, then `tests/run.sh integration` with
-#              TESTS_FILTER (default: cgroup), as one renumbered TAP stream
+#              TESTS_FILTER (default: cgroup), as one renumbered TAP stream.
+#              VM_SUITE=selinux instead boots with SELinux on, loads the
+#              host's policy (selinux-policy-default) and runs the selinux
+#              tests (TESTS_FILTER default: selinux)
 #   CMD...     run it in the guest; its stdout/stderr are printed here and
 #              its exit status is this script's exit status
 #   --shell    interactive shell on the guest console instead (no timeout)
 #
 # Environment:
-#   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR  passed to the guest
+#   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE  passed to the guest
 #   VM_TIMEOUT  seconds before the guest is killed (default 600 with KVM,
 #               1800 under TCG emulation, where tests run ~10x slower)
 #   VM_BOOT_TIMEOUT  seconds to reach the guest's stage 2 (30 KVM, 120 TCG)
@@ -193,7 +196,7 @@ write_exchange() {
   cp "$HERE/guest-stage2.sh" "$dir/stage2" || die "copy stage2 failed"
   echo "$mode" >"$dir/mode"
   {
-    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR TERM LANG; do
+    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG; do
       [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
   } >"$dir/env"
@@ -307,7 +310,17 @@ check_prerequisites
 [ -d "$SRCDIR" ] || die "SRCDIR $SRCDIR: No such file or directory"
 if [ $# -eq 0 ]; then
   [ -f "$SRCDIR/tests/run.sh" ] || die "no command given and $SRCDIR/tests/run.sh: No such file or directory"
-  export TESTS_FILTER=${TESTS_FILTER:-cgroup}
+  case "${VM_SUITE:=cgroupv2}" in
+    cgroupv2) export TESTS_FILTER=${TESTS_FILTER:-cgroup} ;;
+    selinux)
+      export TESTS_FILTER=${TESTS_FILTER:-selinux}
+      [ -f /etc/selinux/default/policy/policy.33 ] || ls /etc/selinux/default/policy/policy.* >/dev/null 2>&1 ||
+        die "VM_SUITE=selinux: no policy in /etc/selinux/default (apt-get install selinux-policy-default policycoreutils)"
+      command -v load_policy >/dev/null || die "VM_SUITE=selinux: load_policy missing (apt-get install policycoreutils)"
+      VM_APPEND="security=selinux selinux=1 lsm=selinux ${VM_APPEND:-}" ;;
+    *) die "VM_SUITE=$VM_SUITE: expected cgroupv2 or selinux" ;;
+  esac
+  export VM_SUITE
   set -- bash "$HERE/guest-default.sh"
 fi
 build_initramfs
