@@ -64,7 +64,7 @@ struct container {
   enum create_mode mode;
   char *bundle;
   char *rootfs;
-  bool rootfs_from_parent;  /* the runtime opens the rootfs for the init (see open_rootfs_for_init) */
+  bool rootfs_from_parent;  /* the runtime opens the rootfs for the init (parent_after_clone) */
   int rootfs_fd;            /* init: that fd, O_PATH, in the init's own mount namespace */
   char *config_text;
   size_t config_len;
