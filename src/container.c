@@ -66,6 +66,7 @@ struct container {
   char *rootfs;
   bool rootfs_from_parent;  /* the runtime opens the rootfs for the init (parent_after_clone) */
   int rootfs_fd;            /* init: that fd, O_PATH, in the init's own mount namespace */
+  const char *mount_label;  /* linux.mountLabel if this host applies it (decided in validate) */
   char *config_text;
   size_t config_len;
   ocispec_config *cfg;
@@ -210,6 +211,7 @@ static int validate(struct container *c, uoci_error **err)
   }
   if (lsm_check(NULL, cfg->linux, err) < 0)
     return -1;
+  c->mount_label = lsm_mount_label(cfg->linux);
   if (network_plan_from_config(cfg, (c->ns.new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
     return -1;
   if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds, &c->proc,
@@ -450,7 +452,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     .bundle = c->bundle,
     .rootfs = c->rootfs,
     .rootfs_fd = c->rootfs_fd,
-    .mount_label = lsm_mount_label(cfg->linux),
+    .mount_label = c->mount_label,
     .no_pivot = c->o->no_pivot,
     .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0,
     .new_netns = c->ns.present[NS_NET],
@@ -845,12 +847,6 @@ static int create_cgroup(struct container *c, uoci_error **err)
   c->child_joins_cgroup = co.self_join;
   c->parent_step = new_userns || !co.self_join;
   c->late_undumpable = new_userns && geteuid() != 0;
-  /* An init in a new user namespace is root only over the ids it maps: it
-   * may have no right to walk to the rootfs (a bundle in a 0700 directory
-   * of the real root, as runtime-tools and engines make them). A privileged
-   * runtime can: it opens the rootfs inside the init's new mount namespace
-   * and passes the fd on. (Rootless: the user owns the bundle's path.) */
-  c->rootfs_from_parent = new_userns && (c->ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
   return 0;
 }
 
@@ -918,6 +914,13 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   c.hooks_round_trip = has_create_hooks(c.cfg->hooks);
   /* With a network the process must not run before the CNI ADD is done. */
   c.child_waits_start = mode != MODE_CREATE && (any_hooks(c.cfg->hooks) || c.net.name != NULL);
+  /* An init in a new user namespace is root only over the ids it maps: it
+   * may have no right to walk to the rootfs (a bundle in a 0700 directory
+   * of the real root, as runtime-tools and engines make them). A privileged
+   * runtime can: it opens the rootfs inside the init's new mount namespace
+   * and passes the fd on, after the id maps (parent_after_clone). Rootless:
+   * the user owns the bundle's path. */
+  c.rootfs_from_parent = (c.ns.new_flags & CLONE_NEWUSER) && (c.ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
   if (setup_terminal_sockets(&c, err) < 0)
     goto out;
   if (create_state_dir(&c, err) < 0) {

@@ -177,7 +177,7 @@ static int mount_dev_fs(const struct rootfs_ctx *ctx, int rootfd, const char *de
   if (target < 0)
     return -1;
   struct attr_change a = { .set = attrs };
-  _cleanup_close_ int tree = fs_create_detached(type, type, data, ctx->mount_label, &a, what, err);
+  _cleanup_close_ int tree = fs_create_detached(type, type, data, mount_label_for(ctx, type), &a, what, err);
   if (tree < 0)
     return -1;
   return attach_tree(tree, target, rootfd, dest, what, err);

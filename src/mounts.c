@@ -349,6 +349,11 @@ int fs_create_detached(const char *type, const char *source, const char *data, c
   return mfd;
 }
 
+const char *mount_label_for(const struct rootfs_ctx *ctx, const char *fstype)
+{
+  return ctx->mount_label && lsm_fs_takes_mount_label(fstype) ? ctx->mount_label : NULL;
+}
+
 int bind_create_detached(int dirfd, const char *path, bool recursive, const char *what, uoci_error **err)
 {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
@@ -831,8 +836,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     if (tree < 0 || apply_attrs(tree, &o.attrs, sysfs_bind, what, err) < 0)
       goto out;
   } else {
-    const char *label = lsm_fs_takes_mount_label(type) ? ctx->mount_label : NULL;
-    tree = fs_create_detached(type, m->source, o.data, label, &o.attrs, what, err);
+    tree = fs_create_detached(type, m->source, o.data, mount_label_for(ctx, type), &o.attrs, what, err);
     if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
       /* no private IPC namespace to show: bind the host's, as runc does */
       uoci_error_freep(err);

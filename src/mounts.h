@@ -65,6 +65,9 @@ void mountinfo_free(struct mountinfo *mi);
  * ("mount proc to /proc"). */
 int fs_create_detached(const char *type, const char *source, const char *data, const char *label,
                        const struct attr_change *a, const char *what, uoci_error **err);
+/* The context= a new filesystem of `fstype` gets in this container: the
+ * mountLabel for the types that take one, else NULL. */
+const char *mount_label_for(const struct rootfs_ctx *ctx, const char *fstype);
 /* Clone the tree at dirfd/path (open_tree OPEN_TREE_CLONE). */
 int bind_create_detached(int dirfd, const char *path, bool recursive, const char *what, uoci_error **err);
 /* mount_setattr on the mount root fd refers to. */
