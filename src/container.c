@@ -64,7 +64,7 @@ struct container {
   enum create_mode mode;
   char *bundle;
   char *rootfs;
-  bool rootfs_from_parent;  /* the runtime opens the rootfs for the init (parent_after_clone) */
+  bool rootfs_from_parent;  /* protocol: the runtime opens the rootfs for the init (parent_after_clone) */
   int rootfs_fd;            /* init: that fd, O_PATH, in the init's own mount namespace */
   const char *mount_label;  /* linux.mountLabel if this host applies it (decided in validate) */
   char *config_text;
@@ -74,13 +74,16 @@ struct container {
   char *created;
   struct ns_plan ns;
   uoci_cgroup *cg;
-  bool child_joins_cgroup;
+  /* The protocol between the runtime and the init, decided in plan_protocol(): */
+  bool child_joins_cgroup;  /* the init writes itself into the cgroup (else the parent attaches it);
+                             * clone_init() clears it when CLONE_INTO_CGROUP placed it already */
   bool parent_step;         /* the child waits for USERMAP_DONE */
   bool late_undumpable;     /* unprivileged parent writes the id maps: stay dumpable until then.
                              * Decided before clone: in the child, geteuid() turns 0 as soon as
                              * the parent has written uid_map. */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
   bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
+  bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
   struct process_plan proc;
   struct network_plan net;
   bool net_attached;
@@ -223,6 +226,35 @@ static int validate(struct container *c, uoci_error **err)
   if (!terminal && c->o->console_socket)
     return uoci_fail(err, 0, "--console-socket given but process.terminal is false");
   return 0;
+}
+
+/* The protocol between the runtime and the init (sync.h), decided once,
+ * right after validation and before anything exists; the init only
+ * follows these flags. */
+static void plan_protocol(struct container *c)
+{
+  const ocispec_hooks *h = c->cfg->hooks;
+  bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0;
+  c->hooks_round_trip = has_create_hooks(h);
+  /* With a network the process must not run before the CNI ADD is done. */
+  c->child_waits_start = c->mode != MODE_CREATE && (any_hooks(h) || c->net.name != NULL);
+  /* In the foreground with nothing to run after start, the init goes on at
+   * once: waiting for its exit is enough (an exec failure is read after
+   * it), which spares waking it up once more in between. */
+  c->released_early = c->mode == MODE_RUN && !c->child_waits_start;
+  /* An init in a new user namespace is root only over the ids it maps: it
+   * may have no right to walk to the rootfs (a bundle in a 0700 directory
+   * of the real root, as runtime-tools and engines make them). A privileged
+   * runtime can: it opens the rootfs inside the init's new mount namespace
+   * and passes the fd on, after the id maps (parent_after_clone). Rootless:
+   * the user owns the bundle's path. */
+  c->rootfs_from_parent = new_userns && (c->ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
+  /* A thread in a new user namespace has no rights on the host's cgroup
+   * files, and systemd puts the pid into its scope itself: the parent
+   * attaches the init then. */
+  c->child_joins_cgroup = !new_userns && !c->g->systemd_cgroup;
+  c->parent_step = new_userns || !c->child_joins_cgroup;
+  c->late_undumpable = new_userns && geteuid() != 0;
 }
 
 /* ---- user namespace ----------------------------------------------------- */
@@ -382,11 +414,11 @@ static int send_seccomp_listener(struct container *c, uoci_error **err)
   return 0;
 }
 
-static void __attribute__((noreturn)) child_main(struct container *c)
+/* Stage 1, first part: leave the runtime's world. Drop what belongs to the
+ * runtime, die with it until `create` has returned, become non-dumpable and
+ * join the cgroup. */
+static int child_leave_runtime(struct container *c, uoci_error **err)
 {
-  uoci_error *err = NULL;
-  const ocispec_config *cfg = c->cfg;
-
   close_fd(&c->sync_parent);
   close_fd(&c->console_master_end);
   /* The state directory's flock belongs to the runtime: a copy held here
@@ -398,55 +430,92 @@ static void __attribute__((noreturn)) child_main(struct container *c)
    * mem or fds while we still run runtime code. An unprivileged runtime must
    * first write our id maps, which needs /proc/PID owned by it: then this
    * waits until the maps are done (no container process exists before). */
-  bool late_undumpable = c->late_undumpable;
-  if (!late_undumpable)
+  if (!c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
-
   if (c->child_joins_cgroup) {
     int r = cgroup_join_self(c->cg);
-    if (r < 0) {
-      uoci_fail(&err, -r, "join cgroup %s", cgroup_path(c->cg));
-      child_fail(c, err);
-    }
+    if (r < 0)
+      return uoci_fail(err, -r, "join cgroup %s", cgroup_path(c->cg));
   }
   if (c->cg)
     cgroup_close_fds(c->cg);
+  return 0;
+}
 
-  if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, &err) < 0)
-    child_fail(c, err);
-  if (c->rootfs_from_parent && (c->rootfs_fd = terminal_recv_fd(c->sync_child)) < 0) {
-    uoci_fail(&err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
-    child_fail(c, err);
-  }
-  if (late_undumpable)
+/* Stage 1, second part: wait for the runtime's step after clone (id maps,
+ * cgroup attach, the rootfs fd), then become root of a new user namespace. */
+static int child_wait_parent_step(struct container *c, uoci_error **err)
+{
+  if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, err) < 0)
+    return -1;
+  if (c->rootfs_from_parent && (c->rootfs_fd = terminal_recv_fd(c->sync_child)) < 0)
+    return uoci_fail(err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
+  if (c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
-  if (c->ns.new_flags & CLONE_NEWUSER) {
-    /* Become root of the new user namespace (the maps are written now). */
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-      uoci_fail(&err, errno, "become root in the user namespace");
-      child_fail(c, err);
-    }
-  }
-  if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, &err) < 0)
-    child_fail(c, err);
-  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-    uoci_fail(&err, errno, "create cgroup namespace");
-    child_fail(c, err);
-  }
-  if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
-    uoci_fail(&err, errno, "set hostname %s", cfg->hostname);
-    child_fail(c, err);
-  }
-  if (cfg->domainname && *cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0) {
-    uoci_fail(&err, errno, "set domainname %s", cfg->domainname);
-    child_fail(c, err);
-  }
+  /* Become root of the new user namespace (the maps are written now). */
+  if ((c->ns.new_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    return uoci_fail(err, errno, "become root in the user namespace");
+  return 0;
+}
+
+/* Stage 1: enter the namespaces (join the `path` ones, create the cgroup
+ * namespace) and set what lives in them: hostname, domainname, keyring. */
+static int child_enter_namespaces(struct container *c, uoci_error **err)
+{
+  const ocispec_config *cfg = c->cfg;
+  if (child_leave_runtime(c, err) < 0 || child_wait_parent_step(c, err) < 0)
+    return -1;
+  if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
+    return -1;
+  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+    return uoci_fail(err, errno, "create cgroup namespace");
+  if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+    return uoci_fail(err, errno, "set hostname %s", cfg->hostname);
+  if (cfg->domainname && *cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+    return uoci_fail(err, errno, "set domainname %s", cfg->domainname);
   if (!c->o->no_new_keyring) {
     /* A fresh session keyring, so the container can't see the host's keys.
      * Best effort: the kernel may have no keyring support or a full quota. */
     syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
   }
+  return 0;
+}
 
+/* The round trip for the create-time hooks: the runtime runs prestart and
+ * createRuntime, then answers with the states for createContainer (run
+ * here, now) and startContainer (kept for just before execve). */
+static int child_create_hooks(struct container *c, char **start_state, uoci_error **err)
+{
+  if (sync_send(c->sync_child, SYNC_CREATE_HOOKS, 0, NULL, 0) < 0)
+    _exit(1);
+  char *payload;
+  if (child_wait_for(c, SYNC_HOOKS_DONE, &payload, err) < 0)
+    return -1;
+  *start_state = xstrdup(payload + strlen(payload) + 1);
+  const ocispec_hooks *h = c->cfg->hooks;
+  if (h && hooks_run(h->create_container, h->create_container_len, "createContainer", payload, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Into the new root: pivot_root with a mount namespace; without one every
+ * mount would land in the host's, so the process only gets the rootfs as
+ * its root (chroot) and no mounts at all. */
+static int child_enter_root(struct container *c, const struct rootfs_ctx *rctx, int root_mount, uoci_error **err)
+{
+  if (c->ns.present[NS_MNT])
+    return rootfs_pivot(rctx, root_mount, err) < 0 ? -1 : 0;
+  if (chroot(c->rootfs) < 0 || chdir("/") < 0)
+    return uoci_fail(err, errno, "chroot %s", c->rootfs);
+  return 0;
+}
+
+/* Stage 2: build the root: mounts and /dev, the createContainer hooks,
+ * pivot_root, the terminal, the sysctls, then masked and read-only paths
+ * (after the sysctls: /proc/sys is usually one of the read-only paths). */
+static int child_build_root(struct container *c, char **start_state, uoci_error **err)
+{
+  const ocispec_config *cfg = c->cfg;
   struct rootfs_ctx rctx = {
     .config = cfg,
     .bundle = c->bundle,
@@ -458,79 +527,84 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
   };
-  /* Without a mount namespace every mount would land in the host's: the
-   * process only gets the rootfs as its root (chroot), no mounts at all. */
   bool own_mounts = c->ns.present[NS_MNT];
   _cleanup_close_ int root_mount = -1;
-  if (own_mounts && (root_mount = rootfs_setup(&rctx, &err)) < 0)
-    child_fail(c, err);
+  if (own_mounts && (root_mount = rootfs_setup(&rctx, err)) < 0)
+    return -1;
   close_fd(&c->rootfs_fd);
   FAULT_POINT("init-rootfs");
-
-  char *state_create = NULL, *state_start = NULL;
-  if (c->hooks_round_trip) {
-    if (sync_send(c->sync_child, SYNC_CREATE_HOOKS, 0, NULL, 0) < 0)
-      _exit(1);
-    char *payload;
-    if (child_wait_for(c, SYNC_HOOKS_DONE, &payload, &err) < 0)
-      child_fail(c, err);
-    state_create = xstrdup(payload);
-    state_start = xstrdup(payload + strlen(payload) + 1);
-    if (cfg->hooks && hooks_run(cfg->hooks->create_container, cfg->hooks->create_container_len,
-                                "createContainer", state_create, &err) < 0)
-      child_fail(c, err);
-  }
-
-  if (own_mounts ? rootfs_pivot(&rctx, root_mount, &err) < 0 : (chroot(c->rootfs) < 0 || chdir("/") < 0)) {
-    if (err == NULL)
-      uoci_fail(&err, errno, "chroot %s", c->rootfs);
-    child_fail(c, err);
-  }
+  if (c->hooks_round_trip && child_create_hooks(c, start_state, err) < 0)
+    return -1;
+  if (child_enter_root(c, &rctx, root_mount, err) < 0)
+    return -1;
   /* must not reach the container process: a preserved fd number is not
    * close-on-exec any more */
   close_fd(&root_mount);
-  bool terminal = cfg->process->has_terminal && cfg->process->terminal;
-  if (terminal) {
-    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, &err) < 0)
-      child_fail(c, err);
+  if (cfg->process->has_terminal && cfg->process->terminal) {
+    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, err) < 0)
+      return -1;
     close_fd(&c->console_fd);
   }
-  /* Before the read-only paths: /proc/sys is usually one of them. */
-  if (write_sysctls(cfg->linux, &err) < 0)
-    child_fail(c, err);
-  if (own_mounts && rootfs_finalize(&rctx, &err) < 0)
-    child_fail(c, err);
-  if (process_apply_privileged(&c->proc, &err) < 0)
-    child_fail(c, err);
-  if (cfg->linux && process_apply_personality(cfg->linux->personality, &err) < 0)
-    child_fail(c, err);
-  ensure_cwd(cfg->process->cwd);
-  if (process_chdir(&c->proc, &err) < 0)
-    child_fail(c, err);
-  if (process_resolve(&c->proc, &err) < 0)
-    child_fail(c, err);
-  if (c->proc.seccomp && seccomp_wants_notify(c->proc.seccomp) && send_seccomp_listener(c, &err) < 0)
-    child_fail(c, err);
+  if (write_sysctls(cfg->linux, err) < 0)
+    return -1;
+  if (own_mounts && rootfs_finalize(&rctx, err) < 0)
+    return -1;
+  return 0;
+}
 
+/* Stage 3: finish the process as far as it can be before `start`: the
+ * privileged settings, personality, cwd, the executable resolved, and a
+ * notifying seccomp filter (its listener must reach the runtime now). */
+static int child_finish_process(struct container *c, uoci_error **err)
+{
+  const ocispec_config *cfg = c->cfg;
+  if (process_apply_privileged(&c->proc, err) < 0)
+    return -1;
+  if (cfg->linux && process_apply_personality(cfg->linux->personality, err) < 0)
+    return -1;
+  ensure_cwd(cfg->process->cwd);
+  if (process_chdir(&c->proc, err) < 0 || process_resolve(&c->proc, err) < 0)
+    return -1;
+  if (c->proc.seccomp && seccomp_wants_notify(c->proc.seccomp) && send_seccomp_listener(c, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Report CREATED, then wait: for `start` on exec.fifo (create: the runtime
+ * has returned and the sync socket is closed) or for START on the socket
+ * (run, when it has something to do first). In run mode the sync socket
+ * stays open until execve closes it: the runtime reads EOF then, or the
+ * error child_fail() sends. */
+static int child_wait_start(struct container *c, uoci_error **err)
+{
   prctl(PR_SET_PDEATHSIG, 0);
   if (sync_send(c->sync_child, SYNC_CREATED, 0, NULL, 0) < 0)
     _exit(1);
-
   if (c->mode == MODE_CREATE) {
     /* `create` has returned: from here on stderr is the only channel. */
     close_fd(&c->sync_child);
-    if (wait_exec_fifo(c->fifo_fd, c->fifo_dirfd, &err) < 0)
-      child_fail(c, err);
+    if (wait_exec_fifo(c->fifo_fd, c->fifo_dirfd, err) < 0)
+      return -1;
     close_fd(&c->fifo_fd);
     close_fd(&c->fifo_dirfd);
-  } else if (c->child_waits_start && child_wait_for(c, SYNC_START, NULL, &err) < 0) {
+  } else if (c->child_waits_start && child_wait_for(c, SYNC_START, NULL, err) < 0) {
     _exit(1);
   }
-  /* In run mode the sync socket stays open until execve closes it: the
-   * runtime reads EOF then, or the error below. */
-  if (state_start && cfg->hooks &&
-      hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len, "startContainer", state_start,
-                &err) < 0)
+  return 0;
+}
+
+/* The init: the stages in order, then the startContainer hooks and execve.
+ * It only follows the flags the runtime decided in plan_protocol(). */
+static void __attribute__((noreturn)) child_main(struct container *c)
+{
+  uoci_error *err = NULL;
+  char *start_state = NULL;
+  if (child_enter_namespaces(c, &err) < 0 || child_build_root(c, &start_state, &err) < 0 ||
+      child_finish_process(c, &err) < 0 || child_wait_start(c, &err) < 0)
+    child_fail(c, err);
+  const ocispec_hooks *h = c->cfg->hooks;
+  if (start_state && h &&
+      hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, &err) < 0)
     child_fail(c, err);
   process_exec(&c->proc, &err);
   child_fail(c, err);
@@ -748,7 +822,7 @@ static bool init_failed_before_exec(struct container *c, uoci_error **err)
 }
 
 /* Undo a create that failed half-way. */
-static void abort_create(struct container *c, bool state_dir)
+static void abort_create(struct container *c)
 {
   if (c->net.name) {
     uoci_error *e = NULL;
@@ -767,7 +841,9 @@ static void abort_create(struct container *c, bool state_dir)
       log_warn("cleanup: %s", e->msg);
     uoci_error_free(e);
   }
-  if (state_dir && c->state_dirfd >= 0) {
+  /* The state directory is ours once it is open ("already exists" leaves
+   * it unopened, and the other container's alone). */
+  if (c->state_dirfd >= 0) {
     uoci_error *e = NULL;
     if (state_remove(c->g->root, c->o->id, c->state_dirfd, &e) < 0)
       log_warn("cleanup: %s", e->msg);
@@ -831,23 +907,15 @@ static void add_default_device_rules(ocispec_config *cfg)
 static int create_cgroup(struct container *c, uoci_error **err)
 {
   add_default_device_rules(c->cfg);
-  bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0;
   struct cgroup_create_opts co = {
     .id = c->o->id,
     .cgroups_path = c->cfg->linux ? c->cfg->linux->cgroups_path : NULL,
     .resources = c->cfg->linux ? c->cfg->linux->resources : NULL,
     .systemd = c->g->systemd_cgroup,
     .rootless = c->g->rootless,
-    /* A thread in a new user namespace has no rights on the host's cgroup
-     * files; the parent moves it instead. */
-    .self_join = !new_userns && !c->g->systemd_cgroup,
+    .self_join = c->child_joins_cgroup,
   };
-  if (cgroup_create(&co, &c->cg, err) < 0)
-    return -1;
-  c->child_joins_cgroup = co.self_join;
-  c->parent_step = new_userns || !co.self_join;
-  c->late_undumpable = new_userns && geteuid() != 0;
-  return 0;
+  return cgroup_create(&co, &c->cg, err);
 }
 
 static int parent_after_clone(struct container *c, uoci_error **err)
@@ -898,6 +966,144 @@ static int save_state(struct container *c, uoci_error **err)
   return 0;
 }
 
+/* ---- create and run, in stages ---------------------------------------------- */
+
+/* Plan: read and check everything, decide the protocol, connect the
+ * console socket. Nothing exists yet, so a failure leaves nothing behind. */
+static int create_plan(struct container *c, uoci_error **err)
+{
+  if (state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 || validate(c, err) < 0)
+    return -1;
+  plan_protocol(c);
+  return setup_terminal_sockets(c, err);
+}
+
+/* What exists before the init: the state directory (with exec.fifo for
+ * create) and the cgroup. The state records the cgroup (and later the
+ * init's pid) as soon as they exist, so a `delete` after a runtime killed
+ * mid-create finds them. */
+static int create_state_and_cgroup(struct container *c, uoci_error **err)
+{
+  if (create_state_dir(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-state-dir");
+  c->created = rfc3339_now();
+  if (c->mode == MODE_CREATE && make_exec_fifo(c, err) < 0)
+    return -1;
+  if (create_cgroup(c, err) < 0 || save_state(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-cgroup");
+  return 0;
+}
+
+/* Spawn: clone the init into its namespaces (and cgroup), then keep only
+ * the runtime's ends of what the two share. */
+static int spawn_init(struct container *c, uoci_error **err)
+{
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return uoci_fail(err, errno, "socketpair");
+  c->sync_parent = sv[0];
+  c->sync_child = sv[1];
+  int saved_pid, saved_time;
+  if (enter_for_children(c, &saved_pid, &saved_time, err) < 0) {
+    leave_for_children(saved_pid, saved_time);
+    return -1;
+  }
+  fflush(NULL);
+  c->pid = clone_init(c, err);
+  if (c->pid == 0)
+    child_main(c);
+  leave_for_children(saved_pid, saved_time);
+  if (c->pid < 0) {
+    c->pid = 0;
+    return -1;
+  }
+  close_fd(&c->sync_child);
+  close_fd(&c->console_fd);
+  if (c->cg)
+    cgroup_close_fds(c->cg);
+  if (save_state(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-cloned");
+  return 0;
+}
+
+/* Wait: do the runtime's part (id maps, cgroup attach, network) while the
+ * init builds the container, serve its requests until CREATED, record it. */
+static int wait_created(struct container *c, uoci_error **err)
+{
+  if (parent_after_clone(c, err) < 0)
+    return -1;
+  /* The init sets up its mounts while the network is wired; a crash in
+   * between is cleaned by delete (the stored config names the network). */
+  if (network_attach(&c->net, c->o->id, c->pid, err) < 0)
+    return -1;
+  FAULT_POINT("create-network");
+  if (parent_wait_created(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-init-ready");
+  if (save_state(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-saved");
+  if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* run: let the init go on (unless it already did), then the poststart
+ * hooks. Spec 1.3: a failing poststart hook is an error and stops the
+ * container. */
+static int run_release(struct container *c, uoci_error **err)
+{
+  if (!c->released_early && release_init(c, err) < 0)
+    return -1;
+  const ocispec_hooks *h = c->cfg->hooks;
+  if (h && h->poststart_len) {
+    _cleanup_free_ char *st = make_state_json(c, STATUS_RUNNING);
+    if (hooks_run(h->poststart, h->poststart_len, "poststart", st, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* After `run` in the foreground: delete the container as `delete` would.
+ * The state directory's lock was given up while it ran: the cleanup takes
+ * it again (the pid is reaped, so nothing can be killed by mistake). */
+static void delete_after_run(struct container *c)
+{
+  struct uoci_state st = { 0 };
+  uoci_error *e = NULL;
+  if (state_load(c->g->root, c->o->id, &st, &e) == 0)
+    container_cleanup(c->g, &st, &e);
+  if (e)
+    log_warn("%s", e->msg);
+  uoci_error_free(e);
+  state_release(&st);
+}
+
+/* run in the foreground: forward signals and the terminal while the
+ * container runs, then delete it (unless --keep) and return its status. */
+static int run_foreground(struct container *c, uoci_error **err)
+{
+  /* Unlock while the container runs, so `state`, `kill`, `exec` work. */
+  close_fd(&c->state_dirfd);
+  process_forward_signals(c->pid);
+  if (c->console_master_end >= 0)
+    terminal_proxy_from(c->console_master_end);
+  uoci_error *werr = NULL;
+  int status = process_wait(c->pid, &werr);
+  if (status < 0)
+    status = 255;
+  uoci_error_free(werr);
+  process_forward_signals(0);
+  /* A failure before execve undoes the whole create, --keep or not. */
+  bool init_failed = c->released_early && init_failed_before_exec(c, err);
+  if (!c->o->keep || init_failed)
+    delete_after_run(c);
+  return init_failed ? -1 : status;
+}
+
 int container_create(const struct uoci_globals *g, const struct create_opts *o, enum create_mode mode,
                      uoci_error **err)
 {
@@ -907,135 +1113,14 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   c.o = o;
   c.mode = mode;
   int ret = -1;
-  bool made_state = false;
-
-  if (state_validate_id(o->id, err) < 0 || load_bundle(&c, err) < 0 || validate(&c, err) < 0)
+  if (create_plan(&c, err) < 0)
     goto out;
-  c.hooks_round_trip = has_create_hooks(c.cfg->hooks);
-  /* With a network the process must not run before the CNI ADD is done. */
-  c.child_waits_start = mode != MODE_CREATE && (any_hooks(c.cfg->hooks) || c.net.name != NULL);
-  /* An init in a new user namespace is root only over the ids it maps: it
-   * may have no right to walk to the rootfs (a bundle in a 0700 directory
-   * of the real root, as runtime-tools and engines make them). A privileged
-   * runtime can: it opens the rootfs inside the init's new mount namespace
-   * and passes the fd on, after the id maps (parent_after_clone). Rootless:
-   * the user owns the bundle's path. */
-  c.rootfs_from_parent = (c.ns.new_flags & CLONE_NEWUSER) && (c.ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
-  if (setup_terminal_sockets(&c, err) < 0)
-    goto out;
-  if (create_state_dir(&c, err) < 0) {
-    /* "already exists" must leave the other container's directory alone */
-    made_state = c.state_dirfd >= 0;
-    goto fail;
-  }
-  made_state = true;
-  FAULT_POINT("create-state-dir");
-  c.created = rfc3339_now();
-  if (mode == MODE_CREATE && make_exec_fifo(&c, err) < 0)
-    goto fail;
-  /* The state records the cgroup (and below, the init's pid) as soon as they
-   * exist, so a `delete` after a runtime killed mid-create finds them. */
-  if (create_cgroup(&c, err) < 0 || save_state(&c, err) < 0)
-    goto fail;
-  FAULT_POINT("create-cgroup");
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-    uoci_fail(err, errno, "socketpair");
-    goto fail;
-  }
-  c.sync_parent = sv[0];
-  c.sync_child = sv[1];
-
-  int saved_pid, saved_time;
-  if (enter_for_children(&c, &saved_pid, &saved_time, err) < 0) {
-    leave_for_children(saved_pid, saved_time);
-    goto fail;
-  }
-  fflush(NULL);
-  c.pid = clone_init(&c, err);
-  if (c.pid == 0)
-    child_main(&c);
-  leave_for_children(saved_pid, saved_time);
-  if (c.pid < 0) {
-    c.pid = 0;
-    goto fail;
-  }
-  close_fd(&c.sync_child);
-  close_fd(&c.console_fd);
-  if (c.cg)
-    cgroup_close_fds(c.cg);
-  if (save_state(&c, err) < 0)
-    goto fail;
-  FAULT_POINT("create-cloned");
-  if (parent_after_clone(&c, err) < 0)
-    goto fail;
-  /* The init sets up its mounts while the network is wired; a crash in
-   * between is cleaned by delete (the stored config names the network). */
-  if (network_attach(&c.net, o->id, c.pid, err) < 0)
-    goto fail;
-  FAULT_POINT("create-network");
-  if (parent_wait_created(&c, err) < 0)
-    goto fail;
-  FAULT_POINT("create-init-ready");
-  if (save_state(&c, err) < 0)
-    goto fail;
-  FAULT_POINT("create-saved");
-  if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0)
-    goto fail;
-
-  if (mode == MODE_CREATE) {
-    ret = 0;
+  if (create_state_and_cgroup(&c, err) < 0 || spawn_init(&c, err) < 0 || wait_created(&c, err) < 0 ||
+      (mode != MODE_CREATE && run_release(&c, err) < 0)) {
+    abort_create(&c);
     goto out;
   }
-
-  /* run: let the init go on, then poststart hooks. In the foreground with
-   * nothing to run after start, the init is already on its way: waiting for
-   * its exit is enough (an exec failure is read after it, below), which
-   * spares waking up once more in between. */
-  bool released_early = mode == MODE_RUN && !c.child_waits_start;
-  if (!released_early && release_init(&c, err) < 0)
-    goto fail;
-  /* Spec 1.3: a failing poststart hook is an error and stops the container. */
-  if (c.cfg->hooks && c.cfg->hooks->poststart_len) {
-    _cleanup_free_ char *st = make_state_json(&c, STATUS_RUNNING);
-    if (hooks_run(c.cfg->hooks->poststart, c.cfg->hooks->poststart_len, "poststart", st, err) < 0)
-      goto fail;
-  }
-  if (mode == MODE_RUN_DETACH) {
-    ret = 0;
-    goto out;
-  }
-  /* Unlock while the container runs, so `state`, `kill`, `exec` work. */
-  close_fd(&c.state_dirfd);
-
-  process_forward_signals(c.pid);
-  if (c.console_master_end >= 0)
-    terminal_proxy_from(c.console_master_end);
-  uoci_error *werr = NULL;
-  int status = process_wait(c.pid, &werr);
-  if (status < 0)
-    status = 255;
-  uoci_error_free(werr);
-  process_forward_signals(0);
-  /* A failure before execve undoes the whole create, --keep or not. The
-   * state directory's lock was given up above: the cleanup takes it again
-   * (the pid is reaped, so nothing can be killed by mistake). */
-  bool init_failed = released_early && init_failed_before_exec(&c, err);
-  if (!o->keep || init_failed) {
-    struct uoci_state st = { 0 };
-    uoci_error *e = NULL;
-    if (state_load(g->root, o->id, &st, &e) == 0)
-      container_cleanup(g, &st, &e);
-    if (e)
-      log_warn("%s", e->msg);
-    uoci_error_free(e);
-    state_release(&st);
-  }
-  ret = init_failed ? -1 : status;
-  goto out;
-
-fail:
-  abort_create(&c, made_state);
+  ret = mode == MODE_RUN ? run_foreground(&c, err) : 0;
 out:
   container_release(&c);
   return ret;
