@@ -17,6 +17,13 @@ void uoci_strv_free(char **v)
   free(v);
 }
 
+void strv_append(char ***v, size_t *n, const char *s)
+{
+  *v = xrealloc(*v, (*n + 2) * sizeof **v);
+  (*v)[(*n)++] = xstrdup(s);
+  (*v)[*n] = NULL;
+}
+
 static void out_of_memory(void)
 {
   static const char msg[] = "ulysses-oci: out of memory\n";

@@ -35,6 +35,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Append a copy of s to the NULL-terminated vector *v of *n strings. */
+void strv_append(char ***v, size_t *n, const char *s);
+
 /* A NULL-terminated shallow copy of v[0..n) (for execve). */
 char **strv_terminated(char **v, size_t n);
 
