@@ -465,6 +465,7 @@ static int child_enter_namespaces(struct container *c, uoci_error **err)
   const ocispec_config *cfg = c->cfg;
   if (child_leave_runtime(c, err) < 0 || child_wait_parent_step(c, err) < 0)
     return -1;
+  log_debug("init %s: entering namespaces", c->o->id);
   if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
   if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
@@ -528,6 +529,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
   };
   bool own_mounts = c->ns.present[NS_MNT];
+  log_debug("init %s: building the root filesystem%s", c->o->id, own_mounts ? "" : " (no mount namespace: chroot)");
   _cleanup_close_ int root_mount = -1;
   if (own_mounts && (root_mount = rootfs_setup(&rctx, err)) < 0)
     return -1;
@@ -558,6 +560,8 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
 static int child_finish_process(struct container *c, uoci_error **err)
 {
   const ocispec_config *cfg = c->cfg;
+  /* The last debug line of the init: a seccomp filter may follow. */
+  log_debug("init %s: preparing the process", c->o->id);
   if (process_apply_privileged(&c->proc, err) < 0)
     return -1;
   if (cfg->linux && process_apply_personality(cfg->linux->personality, err) < 0)
@@ -697,6 +701,7 @@ static int parent_run_create_hooks(struct container *c, uoci_error **err)
   const ocispec_hooks *h = c->cfg->hooks;
   /* runc and crun pass "created" to the create-time hooks, and runtime-tools
    * checks for it, although the spec's lifecycle calls the phase "creating". */
+  log_debug("create %s: the init stops for the create hooks", c->o->id);
   _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATED);
   if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, err) < 0)
     return -1;
@@ -730,6 +735,7 @@ static int parent_wait_created(struct container *c, uoci_error **err)
     case SYNC_CREATED:
       return 0;
     case SYNC_SECCOMP_FD: {
+      log_debug("create %s: passing the seccomp listener on", c->o->id);
       int fd = terminal_recv_fd(c->sync_parent);
       if (fd < 0)
         return uoci_fail(err, -fd, "receive the seccomp listener fd");
@@ -824,6 +830,7 @@ static bool init_failed_before_exec(struct container *c, uoci_error **err)
 /* Undo a create that failed half-way. */
 static void abort_create(struct container *c)
 {
+  log_debug("create %s: failed, undoing it", c->o->id);
   if (c->net.name) {
     uoci_error *e = NULL;
     if (network_detach(c->cfg, c->o->id, &e) < 0)
@@ -933,6 +940,7 @@ static int parent_after_clone(struct container *c, uoci_error **err)
   if (c->rootfs_from_parent && (rootfs_fd = ns_open_dir_in_mntns(c->pid, c->rootfs, err)) < 0)
     return uoci_error_prefix(err, "rootfs");
   if (c->parent_step) {
+    log_debug("create %s: id maps written, cgroup attached%s", c->o->id, rootfs_fd >= 0 ? ", rootfs opened" : "");
     int r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
     if (r == 0 && rootfs_fd >= 0)
       r = terminal_send_fd(c->sync_parent, rootfs_fd, "rootfs");
@@ -975,6 +983,9 @@ static int create_plan(struct container *c, uoci_error **err)
   if (state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 || validate(c, err) < 0)
     return -1;
   plan_protocol(c);
+  log_debug("create %s: bundle %s, rootfs %s; init joins cgroup %d, parent step %d, hooks round trip %d, "
+            "waits for start %d, rootfs from parent %d", c->o->id, c->bundle, c->rootfs, c->child_joins_cgroup,
+            c->parent_step, c->hooks_round_trip, c->child_waits_start, c->rootfs_from_parent);
   return setup_terminal_sockets(c, err);
 }
 
@@ -990,8 +1001,10 @@ static int create_state_and_cgroup(struct container *c, uoci_error **err)
   c->created = rfc3339_now();
   if (c->mode == MODE_CREATE && make_exec_fifo(c, err) < 0)
     return -1;
+  log_debug("create %s: state directory %s/%s made", c->o->id, c->g->root, c->o->id);
   if (create_cgroup(c, err) < 0 || save_state(c, err) < 0)
     return -1;
+  log_debug("create %s: cgroup %s made, limits applied", c->o->id, cgroup_path(c->cg));
   FAULT_POINT("create-cgroup");
   return 0;
 }
@@ -1023,6 +1036,7 @@ static int spawn_init(struct container *c, uoci_error **err)
   close_fd(&c->console_fd);
   if (c->cg)
     cgroup_close_fds(c->cg);
+  log_debug("create %s: init cloned, pid %d", c->o->id, (int) c->pid);
   if (save_state(c, err) < 0)
     return -1;
   FAULT_POINT("create-cloned");
@@ -1039,9 +1053,12 @@ static int wait_created(struct container *c, uoci_error **err)
    * between is cleaned by delete (the stored config names the network). */
   if (network_attach(&c->net, c->o->id, c->pid, err) < 0)
     return -1;
+  if (c->net.name)
+    log_debug("create %s: network %s attached", c->o->id, c->net.name);
   FAULT_POINT("create-network");
   if (parent_wait_created(c, err) < 0)
     return -1;
+  log_debug("create %s: init is ready", c->o->id);
   FAULT_POINT("create-init-ready");
   if (save_state(c, err) < 0)
     return -1;
@@ -1058,6 +1075,7 @@ static int run_release(struct container *c, uoci_error **err)
 {
   if (!c->released_early && release_init(c, err) < 0)
     return -1;
+  log_debug("run %s: init released%s", c->o->id, c->released_early ? " (it went on by itself)" : "");
   const ocispec_hooks *h = c->cfg->hooks;
   if (h && h->poststart_len) {
     _cleanup_free_ char *st = make_state_json(c, STATUS_RUNNING);
@@ -1097,6 +1115,7 @@ static int run_foreground(struct container *c, uoci_error **err)
     status = 255;
   uoci_error_free(werr);
   process_forward_signals(0);
+  log_debug("run %s: the container exited with status %d", c->o->id, status);
   /* A failure before execve undoes the whole create, --keep or not. */
   bool init_failed = c->released_early && init_failed_before_exec(c, err);
   if (!c->o->keep || init_failed)
@@ -1178,7 +1197,9 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   if (cfg == NULL)
     goto out;
   FAULT_POINT("start-loaded");
+  log_debug("start %s: releasing the init (pid %d)", id, (int) st.pid);
   if (open_fifo_and_release(&st, err) == 0) {
+    log_debug("start %s: the init exec'd the process", id);
     FAULT_POINT("start-released");
     ret = 0;
     /* Spec 1.3: a failing poststart hook is an error and stops the container
@@ -1240,6 +1261,7 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
   ocispec_config_free(cfg);
   if (ret < 0)
     return -1;
+  log_debug("delete %s: cgroup and network removed, poststop hooks run", st->id);
   FAULT_POINT("delete-cgroup-removed");
   return state_remove(g->root, st->id, st->dirfd, err);
 }
@@ -1260,6 +1282,7 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
     uoci_error *e = NULL;
     if (st.cgroup && cgroup_from_string(st.cgroup, &cg, &e) == 0 && s == STATUS_PAUSED)
       cgroup_freeze(cg, false, &e);
+    log_debug("delete %s: killing the container (%s)", id, status_name(s));
     kill_and_wait(&st, cg);
     cgroup_free(cg);
     uoci_error_free(e);

@@ -204,6 +204,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   pid_t pid = exec_fork(x, sv[0], console_end, err);
   if (pid < 0)
     return -1;
+  log_debug("exec %s: forked pid %d", o->id, (int) pid);
   close(sv[1]);
   if (x->console_fd >= 0)
     close(x->console_fd);
@@ -219,6 +220,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
     waitpid(pid, NULL, 0);
     return uoci_fail(err, 0, "exec in container \"%s\": %s", o->id, buf);
   }
+  log_debug("exec %s: pid %d exec'd the process", o->id, (int) pid);
   FAULT_POINT("exec-started");
   if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
     return -1;

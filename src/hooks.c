@@ -36,6 +36,7 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
 
 static int run_one(const ocispec_hook *h, const char *stage, const char *state, uoci_error **err)
 {
+  log_debug("%s hook %s", stage, h->path ? h->path : "");
   if (h->path == NULL || h->path[0] != '/')
     return uoci_fail(err, 0, "%s hook: path \"%s\" must be absolute", stage, h->path ? h->path : "");
   int p[2];

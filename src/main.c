@@ -229,6 +229,7 @@ int main(int argc, char **argv)
       if (vargv[k][0] != '-' && strcmp(verb, "exec") == 0)
         break; /* exec's COMMAND may have its own --help */
     }
+    log_debug("%s (root %s%s)", verb, g.root, g.systemd_cgroup ? ", systemd cgroup" : "");
     uoci_error *err = NULL;
     optind = 0; /* GNU getopt: start over for the verb's own options */
     opterr = 0;
