@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -408,7 +409,7 @@ static int send_seccomp_listener(struct container *c, uoci_error **err)
   if (fd < 0)
     return 0;
   if ((r = sync_send(c->sync_child, SYNC_SECCOMP_FD, 0, NULL, 0)) < 0 ||
-      (r = terminal_send_fd(c->sync_child, fd, "seccomp")) < 0)
+      (r = sync_send_fd(c->sync_child, fd, "seccomp")) < 0)
     return uoci_fail(err, -r, "send the seccomp listener fd to the runtime");
   close(fd);
   return 0;
@@ -448,7 +449,7 @@ static int child_wait_parent_step(struct container *c, uoci_error **err)
 {
   if (c->parent_step && child_wait_for(c, SYNC_USERMAP_DONE, NULL, err) < 0)
     return -1;
-  if (c->rootfs_from_parent && (c->rootfs_fd = terminal_recv_fd(c->sync_child)) < 0)
+  if (c->rootfs_from_parent && (c->rootfs_fd = sync_recv_fd(c->sync_child)) < 0)
     return uoci_fail(err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
   if (c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
@@ -736,7 +737,7 @@ static int parent_wait_created(struct container *c, uoci_error **err)
       return 0;
     case SYNC_SECCOMP_FD: {
       log_debug("create %s: passing the seccomp listener on", c->o->id);
-      int fd = terminal_recv_fd(c->sync_parent);
+      int fd = sync_recv_fd(c->sync_parent);
       if (fd < 0)
         return uoci_fail(err, -fd, "receive the seccomp listener fd");
       _cleanup_free_ char *st = make_state_json(c, STATUS_CREATING);
@@ -943,7 +944,7 @@ static int parent_after_clone(struct container *c, uoci_error **err)
     log_debug("create %s: id maps written, cgroup attached%s", c->o->id, rootfs_fd >= 0 ? ", rootfs opened" : "");
     int r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
     if (r == 0 && rootfs_fd >= 0)
-      r = terminal_send_fd(c->sync_parent, rootfs_fd, "rootfs");
+      r = sync_send_fd(c->sync_parent, rootfs_fd, "rootfs");
     if (r < 0)
       return uoci_fail(err, -r, "send to container init");
   }

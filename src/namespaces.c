@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "namespaces.h"
-#include "terminal.h"
+#include "sync.h"
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
@@ -152,11 +152,11 @@ int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
     int fd = setns(nsfd, CLONE_NEWNS) == 0 ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
     if (fd < 0)
       _exit(errno & 0xff);
-    int r = terminal_send_fd(theirs, fd, "rootfs");
+    int r = sync_send_fd(theirs, fd, "rootfs");
     _exit(r < 0 ? -r & 0xff : 0);
   }
   close(steal_fd(theirs));
-  int fd = terminal_recv_fd(ours); /* EOF (no fd) when the helper failed */
+  int fd = sync_recv_fd(ours); /* EOF (no fd) when the helper failed */
   int status = 0;
   while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
     ;

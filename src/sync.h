@@ -1,13 +1,11 @@
 /* sync.h - the message channel between the runtime and the container's init
  * (a SOCK_SEQPACKET socketpair, one datagram per message, CLOEXEC on both
- * ends so it never reaches the user process). */
+ * ends so it never reaches the user process), and the passing of fds over
+ * a unix socket (SCM_RIGHTS) that it and the console socket use. */
 #ifndef UOCI_SYNC_H
 #define UOCI_SYNC_H
 
-#include <errno.h>
 #include <stdint.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 
 enum sync_type {
@@ -28,38 +26,19 @@ struct sync_hdr {
 };
 
 /* Send one message; returns 0 or -errno. */
-static inline int sync_send(int fd, enum sync_type type, int32_t value, const void *payload, size_t len)
-{
-  struct sync_hdr h = { .type = type, .value = value };
-  struct iovec iov[2] = { { &h, sizeof h }, { (void *) payload, len } };
-  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = payload && len ? 2 : 1 };
-  while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR)
-      return -errno;
-  }
-  return 0;
-}
+int sync_send(int fd, enum sync_type type, int32_t value, const void *payload, size_t len);
 
 /* Receive one message into buf (header + payload, NUL-terminated payload).
  * Returns the payload length, 0-length on EOF with type 0, or -errno. */
-static inline ssize_t sync_recv(int fd, struct sync_hdr *h, char *buf, size_t bufsize)
-{
-  struct iovec iov[2] = { { h, sizeof *h }, { buf, bufsize - 1 } };
-  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-  ssize_t n;
-  do
-    n = recvmsg(fd, &msg, 0);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return -errno;
-  if (n < (ssize_t) sizeof *h) {
-    h->type = 0;
-    buf[0] = '\0';
-    return 0;
-  }
-  n -= (ssize_t) sizeof *h;
-  buf[n] = '\0';
-  return n;
-}
+ssize_t sync_recv(int fd, struct sync_hdr *h, char *buf, size_t bufsize);
+
+/* Pass one fd (SCM_RIGHTS) over a unix socket: the rootfs and the seccomp
+ * listener on the sync channel, the pty master on the console socket, the
+ * rootfs from a helper (namespaces.c). `name` travels as the data byte(s):
+ * runc sends the pty's name, which conmon must get. sync_send_fd returns 0
+ * or -errno; sync_recv_fd the fd (close-on-exec), or -errno (-EBADMSG when
+ * the message carried none, as at EOF). */
+int sync_send_fd(int sock, int fd, const char *name);
+int sync_recv_fd(int sock);
 
 #endif

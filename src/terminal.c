@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include "rootfs.h"
+#include "sync.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -30,47 +31,6 @@ int terminal_connect(const char *path, uoci_error **err)
   if (connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return uoci_fail(err, errno, "connect to console socket %s", path);
   return steal_fd(fd);
-}
-
-int terminal_send_fd(int sock, int fd, const char *name)
-{
-  char buf[CMSG_SPACE(sizeof(int))];
-  memset(buf, 0, sizeof buf);
-  /* runc sends the pty's name as the data: conmon ignores it, but must get a byte. */
-  const char *data = name && *name ? name : "pty";
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = strlen(data) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return -errno;
-  return 0;
-}
-
-int terminal_recv_fd(int sock)
-{
-  char data[256];
-  char buf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  ssize_t n;
-  do
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return -errno;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      return fd;
-    }
-  }
-  return -EBADMSG;
 }
 
 int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err)
@@ -97,7 +57,7 @@ int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_cons
   snprintf(name, sizeof name, "/dev/pts/%d", ptn);
   if (bind_console && rootfs_bind_console(name, err) < 0)
     return -1;
-  int r = terminal_send_fd(console_fd, master, name);
+  int r = sync_send_fd(console_fd, master, name);
   if (r < 0)
     return uoci_fail(err, -r, "send the pty master to the console socket");
   if (setsid() < 0 && errno != EPERM)
@@ -151,7 +111,7 @@ void terminal_proxy(int master)
 
 void terminal_proxy_from(int sock)
 {
-  int master = terminal_recv_fd(sock);
+  int master = sync_recv_fd(sock);
   if (master < 0)
     return;
   terminal_proxy(master);

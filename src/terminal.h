@@ -16,10 +16,6 @@ int terminal_connect(const char *path, uoci_error **err);
  * controlling terminal and stdio. */
 int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err);
 
-/* Send/receive one fd over a unix socket. */
-int terminal_send_fd(int sock, int fd, const char *name);
-int terminal_recv_fd(int sock);
-
 /* Foreground `run`/`exec` with a terminal and no console socket: copy between
  * our stdio and the master until the master hangs up (our stdin in raw mode
  * while a tty). */
