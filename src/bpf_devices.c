@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
-#include "cgroup_internal.h"
+#include "bpf_devices.h"
 #include "utils.h"
 
 /* Instruction builders (struct bpf_insn: code, dst:4, src:4, off, imm). */

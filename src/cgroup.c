@@ -1,6 +1,9 @@
-/* cgroup.c - the one cgroup interface (cgroup.h) and what every backend
- * shares: mode detection, linux.cgroupsPath resolution, validation, the
- * state string, joining, destroy, pids, kill, stats dispatch.
+/* cgroup.c - the one cgroup interface (cgroup.h): mode detection, the
+ * directories made and removed, joining, the state string, pids, kill and
+ * the dispatch of resources, freeze, stats and OOM events to the backend of
+ * the host's mode (cgroup_v1.c, cgroup_v2.c), with cgroup_systemd.c asked
+ * for a scope first under --systemd-cgroup. The backends share
+ * cgroup_util.c and call nothing of this file or of each other.
  *
  * Default placement when linux.cgroupsPath is absent: "/ulysses-oci/<id>"
  * in every hierarchy (absolute, like runc's absolute paths), so that all our
@@ -10,43 +13,29 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include "cgroup_internal.h"
+#include "cgroup.h"
+#include "cgroup_systemd.h"
+#include "cgroup_util.h"
+#include "cgroup_v1.h"
+#include "cgroup_v2.h"
 #include "utils.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-const char *const cg_ctrl_names[CG_NCTRL] = {
-  [CG_CPU] = "cpu", [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset", [CG_MEMORY] = "memory",
-  [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer", [CG_BLKIO] = "blkio", [CG_PIDS] = "pids",
-  [CG_HUGETLB] = "hugetlb", [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio",
-  [CG_PERF_EVENT] = "perf_event", [CG_RDMA] = "rdma", [CG_MISC] = "misc",
-};
-
-int cg_ctrl_from_name(const char *name)
-{
-  for (int i = 0; i < CG_NCTRL; i++)
-    if (strcmp(name, cg_ctrl_names[i]) == 0)
-      return i;
-  if (strcmp(name, "io") == 0)
-    return CG_BLKIO;
-  return -1;
-}
-
 /* ---- mode -------------------------------------------------------------- */
 
-enum cgroup_mode cgroup_mode(void)
+/* Detected once from statfs of /sys/fs/cgroup (and .../unified). */
+static enum cgroup_mode cgroup_mode(void)
 {
   static int cached = -1;
   if (cached >= 0)
@@ -61,419 +50,7 @@ enum cgroup_mode cgroup_mode(void)
   return m;
 }
 
-/* ---- pure helpers ------------------------------------------------------ */
-
-char *cg_clean_path(const char *p)
-{
-  size_t n = strlen(p);
-  char *out = xmalloc(n + 2);
-  size_t len = 0;
-  const char *s = p;
-  while (*s) {
-    while (*s == '/')
-      s++;
-    const char *e = s;
-    while (*e && *e != '/')
-      e++;
-    size_t seg = (size_t) (e - s);
-    if (seg == 0 || (seg == 1 && s[0] == '.')) {
-      /* skip */
-    } else if (seg == 2 && s[0] == '.' && s[1] == '.') {
-      while (len > 0 && out[len - 1] != '/')
-        len--;
-      if (len > 0)
-        len--; /* drop the slash too */
-    } else {
-      out[len++] = '/';
-      memcpy(out + len, s, seg);
-      len += seg;
-    }
-    s = e;
-  }
-  if (len == 0)
-    out[len++] = '/';
-  out[len] = '\0';
-  return out;
-}
-
-char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own)
-{
-  if (cgroups_path == NULL || *cgroups_path == '\0') {
-    _cleanup_free_ char *p = xasprintf("/ulysses-oci/%s", id);
-    return cg_clean_path(p);
-  }
-  if (cgroups_path[0] == '/')
-    return cg_clean_path(cgroups_path);
-  /* Relative: inside the runtime's own cgroup, never above it. */
-  _cleanup_free_ char *inner = cg_clean_path(cgroups_path);
-  _cleanup_free_ char *p = xasprintf("%s/%s", own ? own : "/", inner);
-  return cg_clean_path(p);
-}
-
-uint64_t cg_shares_to_weight(uint64_t shares)
-{
-  /* runc/crun: map [2, 262144] linearly onto [1, 10000]; 0 means unset. */
-  if (shares == 0)
-    return 0;
-  if (shares < 2)
-    shares = 2;
-  if (shares > 262144)
-    shares = 262144;
-  return 1 + ((shares - 2) * 9999) / 262142;
-}
-
-uint64_t cg_blkio_weight_to_io_weight(uint64_t w)
-{
-  /* runc: blkio [10, 1000] -> io [1, 10000]; 0 means unset. */
-  if (w == 0)
-    return 0;
-  if (w < 10)
-    w = 10;
-  if (w > 1000)
-    w = 1000;
-  return 1 + (w - 10) * 9999 / 990;
-}
-
-int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why)
-{
-  /* As runc: memory unlimited and swap not given means both unlimited. */
-  if (limit == -1 && swap == 0)
-    return -1;
-  if (swap == 0)
-    return -3; /* leave memory.swap.max alone */
-  if (swap == -1)
-    return -1;
-  if (limit == 0 || limit == -1) {
-    *why = "unable to set swap limit without memory limit";
-    return -2;
-  }
-  if (limit < 0 || swap < 0) {
-    *why = "invalid memory value";
-    return -2;
-  }
-  if (swap < limit) {
-    *why = "memory+swap limit should be >= memory limit";
-    return -2;
-  }
-  return swap - limit;
-}
-
-int cg_validate_list(const char *list, int max_id, const char **why)
-{
-  const char *s = list;
-  if (*s == '\0')
-    return 0; /* empty: inherit */
-  while (*s) {
-    char *end;
-    if (*s < '0' || *s > '9') {
-      *why = "invalid list syntax";
-      return -1;
-    }
-    unsigned long a = strtoul(s, &end, 10), b = a;
-    s = end;
-    if (*s == '-') {
-      s++;
-      if (*s < '0' || *s > '9') {
-        *why = "invalid list syntax";
-        return -1;
-      }
-      b = strtoul(s, &end, 10);
-      s = end;
-      if (b < a) {
-        *why = "range end is before its start";
-        return -1;
-      }
-    }
-    if (max_id >= 0 && b > (unsigned long) max_id) {
-      *why = "out of range";
-      return -1;
-    }
-    if (*s == ',')
-      s++;
-    else if (*s == '\n' && s[1] == '\0')
-      s++;
-    else if (*s != '\0') {
-      *why = "invalid list syntax";
-      return -1;
-    }
-  }
-  return 0;
-}
-
-int cg_list_max(const char *list)
-{
-  int max = -1;
-  const char *s = list;
-  while (*s) {
-    if (*s >= '0' && *s <= '9') {
-      char *end;
-      long v = strtol(s, &end, 10);
-      if (v > max)
-        max = (int) v;
-      s = end;
-    } else
-      s++;
-  }
-  return max;
-}
-
-static void dev_num(char *buf, size_t n, bool has, int64_t v)
-{
-  if (!has || v < 0)
-    snprintf(buf, n, "*");
-  else
-    snprintf(buf, n, "%" PRId64, v);
-}
-
-char *cg_device_rule(const ocispec_device_cgroup *d)
-{
-  char maj[24], min[24];
-  dev_num(maj, sizeof maj, d->has_major, d->major);
-  dev_num(min, sizeof min, d->has_minor, d->minor);
-  const char *type = d->type && *d->type ? d->type : "a";
-  const char *access = d->access && *d->access ? d->access : "rwm";
-  return xasprintf("%s %s:%s %s", type, maj, min, access);
-}
-
-char *cg_blkio_line(int64_t major, int64_t minor, uint64_t value)
-{
-  return xasprintf("%" PRId64 ":%" PRId64 " %" PRIu64, major, minor, value);
-}
-
-/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "" */
-static int expand_slice(const char *slice, char **out, const char **why)
-{
-  size_t n = strlen(slice);
-  if (n < 6 || strcmp(slice + n - 6, ".slice") != 0 || strchr(slice, '/')) {
-    *why = "invalid slice name";
-    return -1;
-  }
-  if (strcmp(slice, "-.slice") == 0) {
-    *out = xstrdup("");
-    return 0;
-  }
-  size_t base = n - 6;
-  char *path = xcalloc(1, (base + 7) * (base + 2));
-  size_t plen = 0;
-  for (size_t i = 0; i <= base; i++) {
-    if (i == base || slice[i] == '-') {
-      if (i == 0 || slice[i - 1] == '-' || (i < base && i + 1 == base)) {
-        free(path);
-        *why = "invalid slice name";
-        return -1;
-      }
-      plen += (size_t) sprintf(path + plen, "/%.*s.slice", (int) i, slice);
-    }
-  }
-  *out = path;
-  return 0;
-}
-
-int cg_systemd_parse(const char *spec, const char *id, char **slicep, char **unitp, char **pathp,
-                     const char **why)
-{
-  const char *c1 = spec ? strchr(spec, ':') : NULL;
-  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-  if (spec && *spec && (!c1 || !c2 || strchr(c2 + 1, ':'))) {
-    *why = "expected \"slice:prefix:name\"";
-    return -1;
-  }
-  _cleanup_free_ char *slice = c1 && c1 > spec ? strndup(spec, (size_t) (c1 - spec)) : xstrdup("system.slice");
-  _cleanup_free_ char *prefix = c2 && c2 > c1 + 1 ? strndup(c1 + 1, (size_t) (c2 - c1 - 1)) : xstrdup("ulysses-oci");
-  const char *name = c2 && c2[1] ? c2 + 1 : id;
-  _cleanup_free_ char *unit = NULL;
-  size_t nl = strlen(name);
-  if (nl > 6 && strcmp(name + nl - 6, ".slice") == 0) {
-    *why = "a slice as the container's unit is not supported";
-    return -1;
-  }
-  if (nl > 6 && strcmp(name + nl - 6, ".scope") == 0)
-    unit = xstrdup(name);
-  else
-    unit = xasprintf("%s-%s.scope", prefix, name);
-  if (strchr(unit, '/')) {
-    *why = "unit name must not contain '/'";
-    return -1;
-  }
-  _cleanup_free_ char *sp = NULL;
-  if (expand_slice(slice, &sp, why) < 0)
-    return -1;
-  *pathp = xasprintf("%s/%s", sp, unit);
-  *slicep = steal_ptr(slice);
-  *unitp = steal_ptr(unit);
-  return 0;
-}
-
-static int fail_negative(uoci_error **err, const char *what, int64_t v)
-{
-  return uoci_fail(err, 0, "linux.resources.%s: invalid value %" PRId64 " (must be -1, 0 or positive)", what, v);
-}
-
-int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err)
-{
-  if (r == NULL)
-    return 0;
-  const char *why = NULL;
-  if (r->memory) {
-    const ocispec_memory *m = r->memory;
-    if (m->has_limit && m->limit < -1)
-      return fail_negative(err, "memory.limit", m->limit);
-    if (m->has_reservation && m->reservation < -1)
-      return fail_negative(err, "memory.reservation", m->reservation);
-    if (m->has_swap && m->swap < -1)
-      return fail_negative(err, "memory.swap", m->swap);
-    if (m->has_kernel_tcp && m->kernel_tcp < -1)
-      return fail_negative(err, "memory.kernelTCP", m->kernel_tcp);
-    if (m->has_swappiness && m->swappiness > 100)
-      return uoci_fail(err, 0, "linux.resources.memory.swappiness: invalid value %" PRIu64 " (0-100)", m->swappiness);
-    if (m->has_limit && m->has_swap && m->swap > 0 && m->limit > 0 && m->swap < m->limit)
-      return uoci_fail(err, 0, "linux.resources.memory: swap (%" PRId64 ") must be >= limit (%" PRId64 "), it counts memory+swap",
-                       m->swap, m->limit);
-    if (mode == CGROUP_MODE_V2 && m->has_swap &&
-        cg_swap_to_v2(m->swap, m->has_limit ? m->limit : 0, &why) == -2)
-      return uoci_fail(err, 0, "linux.resources.memory.swap: %s", why);
-  }
-  if (r->cpu) {
-    const ocispec_cpu *c = r->cpu;
-    if (c->has_quota && c->quota < -1)
-      return fail_negative(err, "cpu.quota", c->quota);
-    if (c->has_realtime_runtime && c->realtime_runtime < -1)
-      return fail_negative(err, "cpu.realtimeRuntime", c->realtime_runtime);
-    if (c->has_period && c->period != 0 && (c->period < 1000 || c->period > 1000000))
-      return uoci_fail(err, 0, "linux.resources.cpu.period: %" PRIu64 " out of range (1000-1000000 us)", c->period);
-    if (c->cpus && cg_validate_list(c->cpus, -1, &why) < 0)
-      return uoci_fail(err, 0, "linux.resources.cpu.cpus \"%s\": %s", c->cpus, why);
-    if (c->mems && cg_validate_list(c->mems, -1, &why) < 0)
-      return uoci_fail(err, 0, "linux.resources.cpu.mems \"%s\": %s", c->mems, why);
-    if (c->has_idle && c->idle != 0 && c->idle != 1)
-      return uoci_fail(err, 0, "linux.resources.cpu.idle: invalid value %" PRId64 " (0 or 1)", c->idle);
-  }
-  if (r->pids && r->pids->has_limit && r->pids->limit < -1)
-    return fail_negative(err, "pids.limit", r->pids->limit);
-  if (r->block_io) {
-    const ocispec_block_io *b = r->block_io;
-    if (b->has_weight && b->weight != 0 && (b->weight < 10 || b->weight > 1000))
-      return uoci_fail(err, 0, "linux.resources.blockIO.weight: %u out of range (10-1000)", b->weight);
-    if (b->has_leaf_weight && b->leaf_weight != 0 && (b->leaf_weight < 10 || b->leaf_weight > 1000))
-      return uoci_fail(err, 0, "linux.resources.blockIO.leafWeight: %u out of range (10-1000)", b->leaf_weight);
-  }
-  for (size_t i = 0; i < r->devices_len; i++) {
-    const ocispec_device_cgroup *d = &r->devices[i];
-    if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
-      return uoci_fail(err, 0, "linux.resources.devices[%zu].type: invalid \"%s\" (a, b or c)", i, d->type);
-    if (d->access && strspn(d->access, "rwm") != strlen(d->access))
-      return uoci_fail(err, 0, "linux.resources.devices[%zu].access: invalid \"%s\" (r, w, m)", i, d->access);
-  }
-  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
-    const char *ps = r->hugepage_limits[i].page_size;
-    if (ps == NULL || *ps == '\0' || strchr(ps, '/') || strchr(ps, '.'))
-      return uoci_fail(err, 0, "linux.resources.hugepageLimits[%zu].pageSize: invalid \"%s\"", i, ps ? ps : "");
-  }
-  if (r->unified.len > 0 && mode != CGROUP_MODE_V2)
-    return uoci_fail(err, 0, "linux.resources.unified (\"%s\") requires cgroup v2, this host uses cgroup v1%s",
-                     r->unified.keys[0], mode == CGROUP_MODE_HYBRID ? " (hybrid)" : "");
-  for (size_t i = 0; i < r->unified.len; i++) {
-    const char *k = r->unified.keys[i];
-    const char *dot = strchr(k, '.');
-    if (strchr(k, '/') || dot == NULL || dot == k || strncmp(k, "cgroup.", 7) == 0)
-      return uoci_fail(err, 0, "linux.resources.unified: invalid key \"%s\"", k);
-  }
-  return 0;
-}
-
-/* ---- file helpers ------------------------------------------------------ */
-
-int cg_write(const struct cg_hier *h, const char *file, const char *value, uoci_error **err)
-{
-  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
-  _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return uoci_fail(err, errno, "cgroup: open %s", p);
-  size_t n = strlen(value);
-  ssize_t w = write(fd, value, n);
-  if (w < 0 || (size_t) w != n)
-    return uoci_fail(err, w < 0 ? errno : EIO, "cgroup: write \"%s\" to %s", value, p);
-  return 0;
-}
-
-int cg_writef(const struct cg_hier *h, const char *file, uoci_error **err, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  _cleanup_free_ char *v = NULL;
-  if (vasprintf(&v, fmt, ap) < 0)
-    v = NULL;
-  va_end(ap);
-  if (v == NULL)
-    return uoci_fail(err, ENOMEM, "cgroup: write %s", file);
-  return cg_write(h, file, v, err);
-}
-
-char *cg_read(const struct cg_hier *h, const char *file)
-{
-  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
-  char *out = NULL;
-  uoci_error *e = NULL;
-  if (read_file_at(AT_FDCWD, p, &out, NULL, &e) < 0) {
-    int saved = e ? e->errnum : EIO;
-    uoci_error_free(e);
-    errno = saved;
-    return NULL;
-  }
-  return out;
-}
-
-bool cg_has_file(const struct cg_hier *h, const char *file)
-{
-  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
-  return access(p, F_OK) == 0;
-}
-
-int cg_read_u64(const struct cg_hier *h, const char *file, uint64_t *out)
-{
-  _cleanup_free_ char *s = cg_read(h, file);
-  if (s == NULL)
-    return -1;
-  if (strncmp(s, "max", 3) == 0) {
-    *out = UINT64_MAX;
-    return 0;
-  }
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-int cg_keyed_u64(const char *text, const char *key, uint64_t *out)
-{
-  size_t kl = strlen(key);
-  for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-    if (strncmp(l, key, kl) == 0 && l[kl] == ' ') {
-      *out = strtoull(l + kl + 1, NULL, 10);
-      return 0;
-    }
-  }
-  return -1;
-}
-
-const struct cg_hier *cg_hier_for(const uoci_cgroup *cg, enum cg_ctrl c)
-{
-  for (size_t i = 0; i < cg->nhier; i++)
-    if (cg->hier[i].ctrls & CG_BIT(c))
-      return &cg->hier[i];
-  return NULL;
-}
-
-const struct cg_hier *cg_unified(const uoci_cgroup *cg)
-{
-  for (size_t i = 0; i < cg->nhier; i++)
-    if (cg->hier[i].unified)
-      return &cg->hier[i];
-  return NULL;
-}
+/* ---- processes --------------------------------------------------------- */
 
 /* The hierarchy that lists the container's processes best: the unified tree
  * on v2, else pids, freezer, or any v1 controller. */
@@ -492,7 +69,8 @@ static const struct cg_hier *procs_hier(const uoci_cgroup *cg)
   return h ? h : cg_unified(cg);
 }
 
-int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
+/* Collect the pids of a cgroup directory, recursively. */
+static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
 {
   _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
   _cleanup_fclose_ FILE *f = fopen(p, "re");
@@ -514,106 +92,13 @@ int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
     if (de->d_type != DT_DIR || de->d_name[0] == '.')
       continue;
     _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
-    cg_collect_pids(sub, pids, n, cap);
+    collect_pids(sub, pids, n, cap);
   }
   closedir(d);
   return 0;
 }
 
 /* ---- create ------------------------------------------------------------ */
-
-static void hier_init(struct cg_hier *h)
-{
-  memset(h, 0, sizeof *h);
-  h->join_fd = -1;
-  h->dir_fd = -1;
-}
-
-/* The runtime's own cgroup in a hierarchy, from /proc/self/cgroup:
- * "N:ctrl,ctrl:/path" (v1) or "0::/path" (v2). */
-char *cg_own_path(const char *ctrl)
-{
-  _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-  if (f == NULL)
-    return xstrdup("/");
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2)
-      continue;
-    *c2 = '\0';
-    const char *list = c1 + 1;
-    if (ctrl == NULL) {
-      if (*list == '\0')
-        return xstrdup(c2 + 1);
-      continue;
-    }
-    _cleanup_free_ char *copy = xstrdup(list);
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-      if (strcmp(t, ctrl) == 0)
-        return xstrdup(c2 + 1);
-  }
-  return xstrdup("/");
-}
-
-/* mkdir every missing component of h->dir below h->mount; remember how many. */
-static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err);
-
-int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err)
-{
-  /* Another container's delete may rmdir a shared parent (/ulysses-oci)
-   * between our mkdirs: start over a few times on ENOENT. */
-  for (int attempt = 0;; attempt++) {
-    uoci_error *e = NULL;
-    int r = mkdir_hier_once(h, rootless, &e);
-    if (r < 0 && e && e->errnum == ENOENT && attempt < 5) {
-      uoci_error_free(e);
-      continue;
-    }
-    if (e) {
-      if (err && *err == NULL)
-        *err = e;
-      else
-        uoci_error_free(e);
-    }
-    return r;
-  }
-}
-
-static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
-{
-  _cleanup_free_ char *p = xstrdup(h->dir);
-  size_t mlen = strlen(h->mount);
-  int made = 0;
-  for (char *s = p + mlen + 1; ; s++) {
-    if (*s != '/' && *s != '\0')
-      continue;
-    char saved = *s;
-    *s = '\0';
-    if (mkdir(p, 0755) == 0)
-      made++;
-    else if (errno == EEXIST) {
-      if (made > 0) { /* someone else raced us in below our dir: not ours */
-        made = 0;
-      }
-    } else {
-      int e = errno;
-      h->created = made;
-      if (rootless && (e == EPERM || e == EACCES || e == EROFS))
-        return 1;
-      return uoci_fail(err, e, "cgroup: mkdir %s", p);
-    }
-    *s = saved;
-    if (saved == '\0')
-      break;
-  }
-  h->created = made;
-  return 0;
-}
 
 static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err);
 
@@ -641,20 +126,6 @@ void cgroup_free(uoci_cgroup *cg)
   free(cg->slice);
   free(cg->path);
   free(cg);
-}
-
-struct cg_hier *cg_add_hier(uoci_cgroup *cg, const char *mount, const char *rel, unsigned ctrls, bool unified)
-{
-  if (cg->nhier >= CG_MAX_HIER)
-    return NULL;
-  struct cg_hier *h = &cg->hier[cg->nhier++];
-  hier_init(h);
-  h->mount = xstrdup(mount);
-  h->rel = xstrdup(rel);
-  h->dir = strcmp(rel, "/") == 0 ? xstrdup(mount) : xasprintf("%s%s", mount, rel);
-  h->ctrls = ctrls;
-  h->unified = unified;
-  return h;
 }
 
 /* Open what the child needs to join without allocating. */
@@ -736,6 +207,22 @@ static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoc
   return 0;
 }
 
+/* --systemd-cgroup: systemd makes the scope's directories when the pid is
+ * known (cgroup_attach_pid), but where they will be is known now: record
+ * them, so that the state saved before the scope exists already names every
+ * directory. The resources are applied once they exist. */
+static int place_systemd_scope(uoci_cgroup *cg, const ocispec_resources *resources, uoci_error **err)
+{
+  cg->pending = resources;
+  if (cg->mode == CGROUP_MODE_V2)
+    cg_add_hier(cg, "/sys/fs/cgroup", cg->path, 0, true);
+  else if (cg_v1_discover(cg, cg->path, "", err) < 0)
+    return -1;
+  for (size_t i = 0; i < cg->nhier; i++)
+    cg->hier[i].created = 1; /* ours to stop; systemd removes the dirs */
+  return 0;
+}
+
 int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err)
 {
   _cleanup_cgroup_ uoci_cgroup *cg = xcalloc(1, sizeof *cg);
@@ -746,7 +233,9 @@ int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci
   if (cg_validate_resources(opts->resources, cg->mode, err) < 0)
     return -1;
   if (opts->systemd) {
-    if (cg_systemd_prepare(cg, opts, err) < 0)
+    if (cg_systemd_prepare(cg, opts->cgroups_path, opts->id, err) < 0)
+      return -1;
+    if (place_systemd_scope(cg, opts->resources, err) < 0)
       return -1;
     *out = steal_ptr(cg);
     return 0;
@@ -820,12 +309,27 @@ int cgroup_join_self(const uoci_cgroup *cg)
   return 0;
 }
 
+/* The scope, started with the pid, then the resources systemd has no
+ * property for written to its files. On v2 systemd enables the controllers
+ * of the accounting properties; the others linux.resources needs (io,
+ * hugetlb, rdma...) are enabled along the path here, as runc does. */
+static int start_systemd_scope(uoci_cgroup *cg, pid_t pid, uoci_error **err)
+{
+  const ocispec_resources *r = cg->pending;
+  cg->pending = NULL;
+  if (cg_systemd_start(cg, pid, r, err) < 0)
+    return -1;
+  if (cg->mode == CGROUP_MODE_V2 && cg_v2_setup_dir(cg, &cg->hier[0], r, err) < 0)
+    return -1;
+  return apply_resources(cg, r, false, err);
+}
+
 int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err)
 {
   if (cg == NULL)
     return 0;
   if (cg->systemd)
-    return cg_systemd_start(cg, pid, err);
+    return start_systemd_scope(cg, pid, err);
   if (cg->self_join)
     return 0;
   char buf[32];
@@ -977,7 +481,7 @@ static bool dir_empty_of_procs(const char *dir)
 {
   pid_t *pids = NULL;
   size_t n = 0, cap = 0;
-  cg_collect_pids(dir, &pids, &n, &cap);
+  collect_pids(dir, &pids, &n, &cap);
   free(pids);
   return n == 0;
 }
@@ -1024,7 +528,7 @@ static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
   bool froze = (!was_frozen && cgroup_freeze(cg, true, NULL) == 0) || (was_frozen && sig == SIGKILL);
   pid_t *pids = NULL;
   size_t n = 0, cap = 0;
-  cg_collect_pids(ph->dir, &pids, &n, &cap);
+  collect_pids(ph->dir, &pids, &n, &cap);
   for (size_t i = 0; i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH) {
       int e = errno;
@@ -1127,7 +631,7 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
   const struct cg_hier *h = procs_hier(cg);
   if (h == NULL)
     return 0;
-  if (cg_collect_pids(h->dir, pids, n, &cap) < 0)
+  if (collect_pids(h->dir, pids, n, &cap) < 0)
     return uoci_fail(err, errno, "cgroup: read %s/cgroup.procs", h->dir);
   if (*n > 1) /* an empty cgroup leaves *pids NULL, which qsort must not get */
     qsort(*pids, *n, sizeof **pids, cmp_pid);
@@ -1156,4 +660,24 @@ int cgroup_oom_event_fd(const uoci_cgroup *cg, uoci_error **err)
   if (cg->mode == CGROUP_MODE_V2)
     return cg_v2_oom_fd(cg, err);
   return cg_v1_oom_fd(cg, err);
+}
+
+uint64_t cgroup_oom_kills(const uoci_cgroup *cg)
+{
+  uint64_t n = 0;
+  if (cg->mode == CGROUP_MODE_V2)
+    cg_v2_oom_kills(cg, &n);
+  else
+    cg_v1_oom_kills(cg, &n);
+  return n;
+}
+
+bool cgroup_oom_happened(const uoci_cgroup *cg, uint64_t *kills)
+{
+  /* v2's inotify fires on any change of memory.events: count kills.
+   * v1's eventfd is an OOM itself (also under disableOOMKiller). */
+  uint64_t now = cgroup_oom_kills(cg);
+  bool oom = cg->mode != CGROUP_MODE_V2 || now > *kills;
+  *kills = now > *kills ? now : *kills;
+  return oom;
 }

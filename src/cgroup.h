@@ -1,7 +1,9 @@
 /* cgroup.h - one interface to the container's cgroup, whatever the host has:
  * v1 (one hierarchy per controller), v2 (unified), hybrid (v1 controllers plus
  * an empty cgroup2 at /sys/fs/cgroup/unified), or systemd (a transient scope
- * through D-Bus). Backends: cgroup_v1.c, cgroup_v2.c, cgroup_systemd.c.
+ * through D-Bus). cgroup.c is this interface; it dispatches to the backends
+ * cgroup_v1.c, cgroup_v2.c (with bpf_devices.c) and cgroup_systemd.c, which
+ * share cgroup_util.c and call nothing above them.
  *
  * Lifecycle as container.c drives it:
  *   cgroup_create()          parent, before the init is cloned: make the cgroup,
@@ -17,20 +19,12 @@
 #define UOCI_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
 #include "ocispec.h"
 
 typedef struct uoci_cgroup uoci_cgroup;
-
-enum cgroup_mode {
-  CGROUP_MODE_V1,     /* legacy: only per-controller hierarchies */
-  CGROUP_MODE_HYBRID, /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
-  CGROUP_MODE_V2,     /* unified */
-};
-
-/* Detected once from statfs of /sys/fs/cgroup (and .../unified). */
-enum cgroup_mode cgroup_mode(void);
 
 struct cgroup_create_opts {
   const char *id;                     /* container id */
@@ -86,6 +80,11 @@ int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err);
 int cgroup_stats_json(const uoci_cgroup *cg, char **json, uoci_error **err);
 /* fd (eventfd or inotify) that becomes readable on an OOM event, -1 if unsupported */
 int cgroup_oom_event_fd(const uoci_cgroup *cg, uoci_error **err);
+/* The kernel's count of OOM kills in the cgroup (0 when unknown). */
+uint64_t cgroup_oom_kills(const uoci_cgroup *cg);
+/* After the OOM fd became readable: was it an OOM? *kills is the count
+ * seen so far, and is brought up to date. */
+bool cgroup_oom_happened(const uoci_cgroup *cg, uint64_t *kills);
 
 void cgroup_free(uoci_cgroup *cg);
 static inline void cgroup_freep(uoci_cgroup **cg) { cgroup_free(*cg); *cg = 0; }

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup_internal.h"
+#include "cgroup_systemd.h"
 #include "utils.h"
 
 /* The few sd-bus types we touch, as libsystemd's stable ABI defines them:
@@ -61,29 +61,86 @@ static int load_sdbus(struct sdbus_api *api, uoci_error **err)
   return 0;
 }
 
+/* ---- names ------------------------------------------------------------- */
+
+/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "" */
+static int expand_slice(const char *slice, char **out, const char **why)
+{
+  size_t n = strlen(slice);
+  if (n < 6 || strcmp(slice + n - 6, ".slice") != 0 || strchr(slice, '/')) {
+    *why = "invalid slice name";
+    return -1;
+  }
+  if (strcmp(slice, "-.slice") == 0) {
+    *out = xstrdup("");
+    return 0;
+  }
+  size_t base = n - 6;
+  char *path = xcalloc(1, (base + 7) * (base + 2));
+  size_t plen = 0;
+  for (size_t i = 0; i <= base; i++) {
+    if (i == base || slice[i] == '-') {
+      if (i == 0 || slice[i - 1] == '-' || (i < base && i + 1 == base)) {
+        free(path);
+        *why = "invalid slice name";
+        return -1;
+      }
+      plen += (size_t) sprintf(path + plen, "/%.*s.slice", (int) i, slice);
+    }
+  }
+  *out = path;
+  return 0;
+}
+
+int cg_systemd_parse(const char *spec, const char *id, char **slicep, char **unitp, char **pathp,
+                     const char **why)
+{
+  const char *c1 = spec ? strchr(spec, ':') : NULL;
+  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  if (spec && *spec && (!c1 || !c2 || strchr(c2 + 1, ':'))) {
+    *why = "expected \"slice:prefix:name\"";
+    return -1;
+  }
+  _cleanup_free_ char *slice = c1 && c1 > spec ? strndup(spec, (size_t) (c1 - spec)) : xstrdup("system.slice");
+  _cleanup_free_ char *prefix = c2 && c2 > c1 + 1 ? strndup(c1 + 1, (size_t) (c2 - c1 - 1)) : xstrdup("ulysses-oci");
+  const char *name = c2 && c2[1] ? c2 + 1 : id;
+  _cleanup_free_ char *unit = NULL;
+  size_t nl = strlen(name);
+  if (nl > 6 && strcmp(name + nl - 6, ".slice") == 0) {
+    *why = "a slice as the container's unit is not supported";
+    return -1;
+  }
+  if (nl > 6 && strcmp(name + nl - 6, ".scope") == 0)
+    unit = xstrdup(name);
+  else
+    unit = xasprintf("%s-%s.scope", prefix, name);
+  if (strchr(unit, '/')) {
+    *why = "unit name must not contain '/'";
+    return -1;
+  }
+  _cleanup_free_ char *sp = NULL;
+  if (expand_slice(slice, &sp, why) < 0)
+    return -1;
+  *pathp = xasprintf("%s/%s", sp, unit);
+  *slicep = steal_ptr(slice);
+  *unitp = steal_ptr(unit);
+  return 0;
+}
+
 static bool systemd_running(void)
 {
   /* sd_booted(): the directory systemd creates when it is PID 1. */
   return access("/run/systemd/system", F_OK) == 0;
 }
 
-int cg_systemd_prepare(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
+int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err)
 {
   const char *why = NULL;
-  if (cg_systemd_parse(opts->cgroups_path, opts->id, &cg->slice, &cg->unit, &cg->path, &why) < 0)
-    return uoci_fail(err, 0, "systemd cgroup manager: linux.cgroupsPath \"%s\": %s",
-                     opts->cgroups_path ? opts->cgroups_path : "", why);
+  if (cg_systemd_parse(cgroups_path, id, &cg->slice, &cg->unit, &cg->path, &why) < 0)
+    return uoci_fail(err, 0, "systemd cgroup manager: linux.cgroupsPath \"%s\": %s", cgroups_path ? cgroups_path : "",
+                     why);
   if (!systemd_running())
     return uoci_fail(err, 0, "systemd cgroup manager: systemd is not running");
-  cg->pending = opts->resources;
-  /* Where systemd will put the scope is known now: record it, so that the
-   * state saved before the scope exists already names every directory. */
-  if (cg->mode == CGROUP_MODE_V2)
-    cg_add_hier(cg, "/sys/fs/cgroup", cg->path, 0, true);
-  else if (cg_v1_discover(cg, cg->path, "", err) < 0)
-    return -1;
-  for (size_t i = 0; i < cg->nhier; i++)
-    cg->hier[i].created = 1; /* ours to stop; systemd removes the dirs */
   return 0;
 }
 
@@ -128,20 +185,17 @@ static int wait_for_dir(const char *dir)
 static int adopt_scope_dirs(uoci_cgroup *cg, uoci_error **err)
 {
   if (cg->mode == CGROUP_MODE_V2) {
-    struct cg_hier *h = &cg->hier[0];
+    const struct cg_hier *h = &cg->hier[0];
     if (wait_for_dir(h->dir) < 0)
       return uoci_fail(err, 0, "systemd cgroup manager: %s did not appear", h->dir);
-    /* systemd enables the controllers of the accounting properties; the
-     * others linux.resources needs (io, hugetlb, rdma...) we enable along
-     * the path ourselves, as runc does. */
-    return cg_v2_setup_dir(cg, h, cg->pending, err);
+    return 0;
   }
   for (size_t i = 0; i < cg->nhier; i++)
     wait_for_dir(cg->hier[i].dir);
   return 0;
 }
 
-int cg_systemd_start(uoci_cgroup *cg, pid_t pid, uoci_error **err)
+int cg_systemd_start(uoci_cgroup *cg, pid_t pid, const ocispec_resources *resources, uoci_error **err)
 {
   struct sdbus_api api = { 0 };
   if (load_sdbus(&api, err) < 0)
@@ -179,7 +233,7 @@ int cg_systemd_start(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   if (r >= 0)
     r = api.append(m, "(sv)", "DefaultDependencies", "b", 0);
   if (r >= 0)
-    r = append_resource_props(&api, m, cg->pending, cg->mode == CGROUP_MODE_V2);
+    r = append_resource_props(&api, m, resources, cg->mode == CGROUP_MODE_V2);
   if (r >= 0)
     r = api.close_container(m);
   if (r >= 0)
@@ -194,9 +248,6 @@ int cg_systemd_start(uoci_cgroup *cg, pid_t pid, uoci_error **err)
     goto out;
   }
   r = adopt_scope_dirs(cg, err);
-  if (r == 0 && cg->pending)
-    r = cg->mode == CGROUP_MODE_V2 ? cg_v2_apply(cg, cg->pending, false, err) : cg_v1_apply(cg, cg->pending, false, err);
-  cg->pending = NULL;
 out:
   api.error_free(&e);
   if (reply)

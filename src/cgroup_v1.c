@@ -10,7 +10,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup_internal.h"
+#include "cgroup_v1.h"
 #include "utils.h"
 
 /* ---- discovery --------------------------------------------------------- */
@@ -125,6 +125,31 @@ int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
   return 0;
 }
 
+/* ---- device and blkio lines (unit-tested) ------------------------------ */
+
+static void dev_num(char *buf, size_t n, bool has, int64_t v)
+{
+  if (!has || v < 0)
+    snprintf(buf, n, "*");
+  else
+    snprintf(buf, n, "%" PRId64, v);
+}
+
+char *cg_device_rule(const ocispec_device_cgroup *d)
+{
+  char maj[24], min[24];
+  dev_num(maj, sizeof maj, d->has_major, d->major);
+  dev_num(min, sizeof min, d->has_minor, d->minor);
+  const char *type = d->type && *d->type ? d->type : "a";
+  const char *access = d->access && *d->access ? d->access : "rwm";
+  return xasprintf("%s %s:%s %s", type, maj, min, access);
+}
+
+char *cg_blkio_line(int64_t major, int64_t minor, uint64_t value)
+{
+  return xasprintf("%" PRId64 ":%" PRId64 " %" PRIu64, major, minor, value);
+}
+
 /* ---- resources --------------------------------------------------------- */
 
 static const struct cg_hier *need(const uoci_cgroup *cg, enum cg_ctrl c, uoci_error **err)
@@ -174,24 +199,10 @@ static int v1_memory_and_swap(const struct cg_hier *h, const ocispec_memory *m, 
   return 0;
 }
 
-static int check_before_update(const struct cg_hier *h, const char *usage_file, const char *peak_file,
-                               int64_t limit, uoci_error **err)
-{
-  uint64_t usage = 0, peak = 0;
-  if (limit <= 0 || cg_read_u64(h, usage_file, &usage) < 0)
-    return 0;
-  cg_read_u64(h, peak_file, &peak);
-  if ((uint64_t) limit < usage)
-    return uoci_fail(err, 0, "cgroup: unable to set memory limit to %" PRId64 " (current usage: %" PRIu64
-                     ", peak usage: %" PRIu64 ")", limit, usage, peak);
-  return 0;
-}
-
 static int v1_memory(uoci_cgroup *cg, const ocispec_memory *m, bool update, uoci_error **err)
 {
   NEED(h, CG_MEMORY);
-  if (update && m->has_check_before_update && m->check_before_update && m->has_limit &&
-      check_before_update(h, "memory.usage_in_bytes", "memory.max_usage_in_bytes", m->limit, err) < 0)
+  if (cg_check_before_update(h, m, update, "memory.usage_in_bytes", "memory.max_usage_in_bytes", err) < 0)
     return -1;
   if ((m->has_limit || m->has_swap) && v1_memory_and_swap(h, m, err) < 0)
     return -1;
@@ -212,36 +223,6 @@ static int v1_memory(uoci_cgroup *cg, const ocispec_memory *m, bool update, uoci
         cg_write(h, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
       return -1;
   }
-  return 0;
-}
-
-static int write_list_checked(const struct cg_hier *h, const char *file, const char *eff_file,
-                              const char *value, uoci_error **err)
-{
-  /* Check against what the parent offers, to say "out of range" clearly
-   * instead of the kernel's EINVAL. */
-  _cleanup_free_ char *pdir = xstrdup(h->dir);
-  char *slash = strrchr(pdir, '/');
-  if (slash)
-    *slash = '\0';
-  struct cg_hier parent = { .dir = pdir };
-  _cleanup_free_ char *avail = cg_read(&parent, eff_file);
-  const char *why = NULL;
-  if (avail && cg_validate_list(value, cg_list_max(avail), &why) < 0) {
-    avail[strcspn(avail, "\n")] = '\0';
-    return uoci_fail(err, 0, "cgroup: %s \"%s\": %s (available: %s)", file, value, why, avail);
-  }
-  return cg_write(h, file, value, err);
-}
-
-int cg_set_cpuset(const struct cg_hier *h, const char *cpus, const char *mems, bool v2, uoci_error **err)
-{
-  if (cpus && *cpus &&
-      write_list_checked(h, "cpuset.cpus", v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus", cpus, err) < 0)
-    return -1;
-  if (mems && *mems &&
-      write_list_checked(h, "cpuset.mems", v2 ? "cpuset.mems.effective" : "cpuset.effective_mems", mems, err) < 0)
-    return -1;
   return 0;
 }
 
@@ -387,12 +368,9 @@ int cg_v1_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_e
   }
   if (r->block_io && v1_blkio(cg, r->block_io, err) < 0)
     return -1;
-  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+  if (r->hugepage_limits_len) {
     NEED(h, CG_HUGETLB);
-    _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", r->hugepage_limits[i].page_size);
-    if (!cg_has_file(h, file))
-      return uoci_fail(err, 0, "cgroup: hugepage size %s is not supported on this host", r->hugepage_limits[i].page_size);
-    if (cg_writef(h, file, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
+    if (cg_set_hugetlb_limits(h, r, "limit_in_bytes", err) < 0)
       return -1;
   }
   if (r->network && r->network->has_class_id) {
@@ -470,14 +448,6 @@ int cg_v1_is_frozen(const uoci_cgroup *cg)
 
 /* ---- stats (runc's `events --stats` shape) ----------------------------- */
 
-static uint64_t u64_or0(const struct cg_hier *h, const char *file)
-{
-  uint64_t v = 0;
-  if (h)
-    cg_read_u64(h, file, &v);
-  return v;
-}
-
 static void print_u64_array(FILE *out, const char *text)
 {
   fputc('[', out);
@@ -496,33 +466,17 @@ static void print_u64_array(FILE *out, const char *text)
   fputc(']', out);
 }
 
-void cg_print_raw(FILE *out, const char *text)
-{
-  fputc('{', out);
-  bool first = true;
-  for (const char *l = text; l && *l;) {
-    const char *sp = strchr(l, ' ');
-    const char *nl = strchr(l, '\n');
-    if (sp && (!nl || sp < nl)) {
-      fprintf(out, "%s\"%.*s\":%llu", first ? "" : ",", (int) (sp - l), l, strtoull(sp + 1, NULL, 10));
-      first = false;
-    }
-    l = nl ? nl + 1 : NULL;
-  }
-  fputc('}', out);
-}
-
 static void mem_entry(FILE *out, const struct cg_hier *h, const char *name, const char *prefix)
 {
   char f[128];
   snprintf(f, sizeof f, "%s.limit_in_bytes", prefix);
-  uint64_t limit = u64_or0(h, f);
+  uint64_t limit = cg_u64_or0(h, f);
   snprintf(f, sizeof f, "%s.usage_in_bytes", prefix);
-  uint64_t usage = u64_or0(h, f);
+  uint64_t usage = cg_u64_or0(h, f);
   snprintf(f, sizeof f, "%s.max_usage_in_bytes", prefix);
-  uint64_t max = u64_or0(h, f);
+  uint64_t max = cg_u64_or0(h, f);
   snprintf(f, sizeof f, "%s.failcnt", prefix);
-  uint64_t failcnt = u64_or0(h, f);
+  uint64_t failcnt = cg_u64_or0(h, f);
   fprintf(out, "\"%s\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}",
           name, limit, usage, max, failcnt);
 }
@@ -549,46 +503,6 @@ static void blkio_entries(FILE *out, const char *name, const char *text, bool *f
   fputc(']', out);
 }
 
-static void hugetlb_stats(FILE *out, const struct cg_hier *h, bool v2)
-{
-  fputs("\"hugetlb\":{", out);
-  bool first = true;
-  if (h) {
-    /* The page sizes Linux knows, named as the cgroup files name them. */
-    static const struct { const char *dir, *name; } sz[] = {
-      { "hugepages-64kB", "64KB" }, { "hugepages-2048kB", "2MB" }, { "hugepages-32768kB", "32MB" },
-      { "hugepages-1048576kB", "1GB" }, { "hugepages-524288kB", "512MB" }, { "hugepages-16384kB", "16MB" },
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(sz); i++) {
-      char f[96];
-      snprintf(f, sizeof f, "hugetlb.%s.%s", sz[i].name, v2 ? "current" : "usage_in_bytes");
-      if (!cg_has_file(h, f))
-        continue;
-      uint64_t usage = u64_or0(h, f), max = 0, failcnt = 0;
-      if (v2) {
-        snprintf(f, sizeof f, "hugetlb.%s.events", sz[i].name);
-        _cleanup_free_ char *ev = cg_read(h, f);
-        if (ev)
-          cg_keyed_u64(ev, "max", &failcnt);
-      } else {
-        snprintf(f, sizeof f, "hugetlb.%s.max_usage_in_bytes", sz[i].name);
-        max = u64_or0(h, f);
-        snprintf(f, sizeof f, "hugetlb.%s.failcnt", sz[i].name);
-        failcnt = u64_or0(h, f);
-      }
-      fprintf(out, "%s\"%s\":{\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}", first ? "" : ",",
-              sz[i].name, usage, max, failcnt);
-      first = false;
-    }
-  }
-  fputc('}', out);
-}
-
-void cg_hugetlb_stats(FILE *out, const struct cg_hier *h, bool v2)
-{
-  hugetlb_stats(out, h, v2);
-}
-
 int cg_v1_stats(const uoci_cgroup *cg, FILE *out)
 {
   const struct cg_hier *acct = cg_hier_for(cg, CG_CPUACCT);
@@ -611,7 +525,7 @@ int cg_v1_stats(const uoci_cgroup *cg, FILE *out)
     user = user * 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
     sys = sys * 1000000000ull / (uint64_t) (hz > 0 ? hz : 100);
   }
-  fprintf(out, "{\"cpu\":{\"usage\":{\"total\":%" PRIu64 ",\"percpu\":", u64_or0(acct, "cpuacct.usage"));
+  fprintf(out, "{\"cpu\":{\"usage\":{\"total\":%" PRIu64 ",\"percpu\":", cg_u64_or0(acct, "cpuacct.usage"));
   print_u64_array(out, percpu);
   fputs(",\"percpu_kernel\":", out);
   print_u64_array(out, percpu_sys);
@@ -644,8 +558,8 @@ int cg_v1_stats(const uoci_cgroup *cg, FILE *out)
   cg_print_raw(out, mstat);
   fputc('}', out);
   /* pids */
-  uint64_t limit = u64_or0(pids, "pids.max");
-  fprintf(out, ",\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "}", u64_or0(pids, "pids.current"),
+  uint64_t limit = cg_u64_or0(pids, "pids.max");
+  fprintf(out, ",\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "}", cg_u64_or0(pids, "pids.current"),
           limit == UINT64_MAX ? 0 : limit);
   /* blkio: prefer the CFQ/BFQ files when present, else the throttle ones */
   fputs(",\"blkio\":{", out);
@@ -659,7 +573,7 @@ int cg_v1_stats(const uoci_cgroup *cg, FILE *out)
     blkio_entries(out, "ioServicedRecursive", s, &first);
   }
   fputs("},", out);
-  hugetlb_stats(out, cg_hier_for(cg, CG_HUGETLB), false);
+  cg_hugetlb_stats(out, cg_hier_for(cg, CG_HUGETLB), false);
   fputc('}', out);
   return 0;
 }
@@ -681,4 +595,11 @@ int cg_v1_oom_fd(const uoci_cgroup *cg, uoci_error **err)
   if (cg_writef(h, "cgroup.event_control", err, "%d %d", efd, ofd) < 0)
     return -1;
   return steal_fd(efd);
+}
+
+int cg_v1_oom_kills(const uoci_cgroup *cg, uint64_t *kills)
+{
+  const struct cg_hier *h = cg_hier_for(cg, CG_MEMORY);
+  _cleanup_free_ char *ev = h ? cg_read(h, "memory.oom_control") : NULL;
+  return ev ? cg_keyed_u64(ev, "oom_kill", kills) : -1;
 }

@@ -9,7 +9,8 @@
 #include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup_internal.h"
+#include "bpf_devices.h"
+#include "cgroup_v2.h"
 #include "utils.h"
 
 /* Controllers the resources need (for a clear "missing controller" error). */
@@ -115,6 +116,19 @@ int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources 
 
 /* ---- resources --------------------------------------------------------- */
 
+/* runc's blkio -> io weight conversion (unit-tested). */
+uint64_t cg_blkio_weight_to_io_weight(uint64_t w)
+{
+  /* runc: blkio [10, 1000] -> io [1, 10000]; 0 means unset. */
+  if (w == 0)
+    return 0;
+  if (w < 10)
+    w = 10;
+  if (w > 1000)
+    w = 1000;
+  return 1 + (w - 10) * 9999 / 990;
+}
+
 static int write_max(const struct cg_hier *h, const char *file, int64_t v, uoci_error **err)
 {
   if (v < 0)
@@ -125,14 +139,8 @@ static int write_max(const struct cg_hier *h, const char *file, int64_t v, uoci_
 static int v2_memory(const struct cg_hier *h, const ocispec_memory *m, bool update, uoci_error **err)
 {
   int64_t limit = m->has_limit ? m->limit : 0;
-  if (update && m->has_check_before_update && m->check_before_update && limit > 0) {
-    uint64_t usage = 0, peak = 0;
-    if (cg_read_u64(h, "memory.current", &usage) == 0 && (uint64_t) limit < usage) {
-      cg_read_u64(h, "memory.peak", &peak);
-      return uoci_fail(err, 0, "cgroup: unable to set memory limit to %" PRId64 " (current usage: %" PRIu64
-                       ", peak usage: %" PRIu64 ")", limit, usage, peak);
-    }
-  }
+  if (cg_check_before_update(h, m, update, "memory.current", "memory.peak", err) < 0)
+    return -1;
   if (m->has_swap || limit == -1) {
     const char *why = NULL;
     int64_t swap = cg_swap_to_v2(m->has_swap ? m->swap : 0, limit, &why);
@@ -234,13 +242,8 @@ int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_e
     return -1;
   if (r->block_io && v2_io(h, r->block_io, err) < 0)
     return -1;
-  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
-    _cleanup_free_ char *file = xasprintf("hugetlb.%s.max", r->hugepage_limits[i].page_size);
-    if (!cg_has_file(h, file))
-      return uoci_fail(err, 0, "cgroup: hugepage size %s is not supported on this host", r->hugepage_limits[i].page_size);
-    if (cg_writef(h, file, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
-      return -1;
-  }
+  if (cg_set_hugetlb_limits(h, r, "max", err) < 0)
+    return -1;
   if (r->network && (r->network->has_class_id || r->network->priorities_len))
     return uoci_fail(err, 0, "cgroup: linux.resources.network (net_cls/net_prio) is not supported on cgroup v2");
   for (size_t i = 0; i < r->rdma.len; i++) {
@@ -305,13 +308,6 @@ int cg_v2_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)
 
 /* ---- stats ------------------------------------------------------------- */
 
-static uint64_t u64_or0(const struct cg_hier *h, const char *file)
-{
-  uint64_t v = 0;
-  cg_read_u64(h, file, &v);
-  return v;
-}
-
 static void io_stats(FILE *out, const char *text)
 {
   /* "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device */
@@ -367,21 +363,21 @@ int cg_v2_stats(const uoci_cgroup *cg, FILE *out)
           usage * 1000, sys * 1000, user * 1000, periods, throttled, ttime * 1000);
   _cleanup_free_ char *mstat = cg_read(h, "memory.stat");
   _cleanup_free_ char *mev = cg_read(h, "memory.events");
-  uint64_t file = 0, failcnt = 0, limit = u64_or0(h, "memory.max"), swap_limit = u64_or0(h, "memory.swap.max");
+  uint64_t file = 0, failcnt = 0, limit = cg_u64_or0(h, "memory.max"), swap_limit = cg_u64_or0(h, "memory.swap.max");
   if (mstat)
     cg_keyed_u64(mstat, "file", &file);
   if (mev)
     cg_keyed_u64(mev, "max", &failcnt);
-  uint64_t mem_usage = u64_or0(h, "memory.current"), swap_usage = u64_or0(h, "memory.swap.current");
+  uint64_t mem_usage = cg_u64_or0(h, "memory.current"), swap_usage = cg_u64_or0(h, "memory.swap.current");
   /* runc reports swap as memory+swap, like v1's memsw. */
   fprintf(out,
           ",\"memory\":{\"cache\":%" PRIu64 ",\"usage\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64 ",\"max\":%" PRIu64
           ",\"failcnt\":%" PRIu64 "},\"swap\":{\"limit\":%" PRIu64 ",\"usage\":%" PRIu64 ",\"max\":0,\"failcnt\":0},"
           "\"kernel\":{\"limit\":0,\"usage\":0,\"max\":0,\"failcnt\":0},\"kernelTCP\":{\"limit\":0,\"usage\":0,\"max\":0,\"failcnt\":0},\"raw\":",
-          file, limit, mem_usage, u64_or0(h, "memory.peak"), failcnt, swap_limit, swap_usage + mem_usage);
+          file, limit, mem_usage, cg_u64_or0(h, "memory.peak"), failcnt, swap_limit, swap_usage + mem_usage);
   cg_print_raw(out, mstat);
-  uint64_t pmax = u64_or0(h, "pids.max");
-  fprintf(out, "},\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "},\"blkio\":{", u64_or0(h, "pids.current"),
+  uint64_t pmax = cg_u64_or0(h, "pids.max");
+  fprintf(out, "},\"pids\":{\"current\":%" PRIu64 ",\"limit\":%" PRIu64 "},\"blkio\":{", cg_u64_or0(h, "pids.current"),
           pmax == UINT64_MAX ? 0 : pmax);
   _cleanup_free_ char *io = cg_read(h, "io.stat");
   io_stats(out, io);
@@ -403,4 +399,11 @@ int cg_v2_oom_fd(const uoci_cgroup *cg, uoci_error **err)
   if (inotify_add_watch(fd, p, IN_MODIFY) < 0)
     return uoci_fail(err, errno, "inotify_add_watch %s", p);
   return steal_fd(fd);
+}
+
+int cg_v2_oom_kills(const uoci_cgroup *cg, uint64_t *kills)
+{
+  const struct cg_hier *h = cg_unified(cg);
+  _cleanup_free_ char *ev = h ? cg_read(h, "memory.events") : NULL;
+  return ev ? cg_keyed_u64(ev, "oom_kill", kills) : -1;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup_internal.h"
+#include "cgroup.h"
 #include "commands.h"
 #include "state.h"
 #include "utils.h"
@@ -52,18 +52,6 @@ static int print_stats(const uoci_cgroup *cg, const char *id, uoci_error **err)
   printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, json);
   fflush(stdout);
   return 0;
-}
-
-/* The OOM kill counter: "oom_kill N" in memory.events (v2) or in
- * memory.oom_control (v1). */
-static uint64_t oom_kills(const uoci_cgroup *cg)
-{
-  const struct cg_hier *h = cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : cg_hier_for(cg, CG_MEMORY);
-  _cleanup_free_ char *ev = h ? cg_read(h, cg->mode == CGROUP_MODE_V2 ? "memory.events" : "memory.oom_control") : NULL;
-  uint64_t n = 0;
-  if (ev)
-    cg_keyed_u64(ev, "oom_kill", &n);
-  return n;
 }
 
 static void print_oom(const char *id)
@@ -120,14 +108,14 @@ int cmd_events(const struct uoci_globals *g, int argc, char **argv, uoci_error *
   _cleanup_close_ int oomfd = cgroup_oom_event_fd(cg, err);
   if (oomfd < 0 && *err)
     return -1;
-  uint64_t kills = oom_kills(cg);
+  uint64_t kills = cgroup_oom_kills(cg);
   long long next = now_ms();
   for (;;) {
     unsigned long long t = proc_start_time(pid);
     if (t == 0 || (start && t != start)) {
       /* The container stopped; an OOM kill may have been its end, before
        * the notification reached us. */
-      if (oom_kills(cg) > kills)
+      if (cgroup_oom_kills(cg) > kills)
         print_oom(id);
       return 0;
     }
@@ -151,12 +139,8 @@ int cmd_events(const struct uoci_globals *g, int argc, char **argv, uoci_error *
       char buf[4096];
       if (read(oomfd, buf, sizeof buf) < 0 && errno != EAGAIN)
         return uoci_fail(err, errno, "events: read the OOM notification");
-      /* v2's inotify fires on any change of memory.events: count kills.
-       * v1's eventfd is an OOM itself (also under disableOOMKiller). */
-      uint64_t now = oom_kills(cg);
-      if (cg->mode != CGROUP_MODE_V2 || now > kills)
+      if (cgroup_oom_happened(cg, &kills))
         print_oom(id);
-      kills = now > kills ? now : kills;
     }
   }
 }

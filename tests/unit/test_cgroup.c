@@ -12,7 +12,12 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
-#include "cgroup_internal.h"
+#include "bpf_devices.h"
+#include "cgroup.h"
+#include "cgroup_systemd.h"
+#include "cgroup_util.h"
+#include "cgroup_v1.h"
+#include "cgroup_v2.h"
 #include "tap.h"
 #include "utils.h"
 

@@ -1,0 +1,571 @@
+/* cgroup_util.c - see cgroup_util.h */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cgroup_util.h"
+#include "utils.h"
+
+const char *const cg_ctrl_names[CG_NCTRL] = {
+  [CG_CPU] = "cpu", [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset", [CG_MEMORY] = "memory",
+  [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer", [CG_BLKIO] = "blkio", [CG_PIDS] = "pids",
+  [CG_HUGETLB] = "hugetlb", [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio",
+  [CG_PERF_EVENT] = "perf_event", [CG_RDMA] = "rdma", [CG_MISC] = "misc",
+};
+
+int cg_ctrl_from_name(const char *name)
+{
+  for (int i = 0; i < CG_NCTRL; i++)
+    if (strcmp(name, cg_ctrl_names[i]) == 0)
+      return i;
+  if (strcmp(name, "io") == 0)
+    return CG_BLKIO;
+  return -1;
+}
+
+/* ---- pure helpers ------------------------------------------------------ */
+
+char *cg_clean_path(const char *p)
+{
+  size_t n = strlen(p);
+  char *out = xmalloc(n + 2);
+  size_t len = 0;
+  const char *s = p;
+  while (*s) {
+    while (*s == '/')
+      s++;
+    const char *e = s;
+    while (*e && *e != '/')
+      e++;
+    size_t seg = (size_t) (e - s);
+    if (seg == 0 || (seg == 1 && s[0] == '.')) {
+      /* skip */
+    } else if (seg == 2 && s[0] == '.' && s[1] == '.') {
+      while (len > 0 && out[len - 1] != '/')
+        len--;
+      if (len > 0)
+        len--; /* drop the slash too */
+    } else {
+      out[len++] = '/';
+      memcpy(out + len, s, seg);
+      len += seg;
+    }
+    s = e;
+  }
+  if (len == 0)
+    out[len++] = '/';
+  out[len] = '\0';
+  return out;
+}
+
+char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own)
+{
+  if (cgroups_path == NULL || *cgroups_path == '\0') {
+    _cleanup_free_ char *p = xasprintf("/ulysses-oci/%s", id);
+    return cg_clean_path(p);
+  }
+  if (cgroups_path[0] == '/')
+    return cg_clean_path(cgroups_path);
+  /* Relative: inside the runtime's own cgroup, never above it. */
+  _cleanup_free_ char *inner = cg_clean_path(cgroups_path);
+  _cleanup_free_ char *p = xasprintf("%s/%s", own ? own : "/", inner);
+  return cg_clean_path(p);
+}
+
+uint64_t cg_shares_to_weight(uint64_t shares)
+{
+  /* runc/crun: map [2, 262144] linearly onto [1, 10000]; 0 means unset. */
+  if (shares == 0)
+    return 0;
+  if (shares < 2)
+    shares = 2;
+  if (shares > 262144)
+    shares = 262144;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why)
+{
+  /* As runc: memory unlimited and swap not given means both unlimited. */
+  if (limit == -1 && swap == 0)
+    return -1;
+  if (swap == 0)
+    return -3; /* leave memory.swap.max alone */
+  if (swap == -1)
+    return -1;
+  if (limit == 0 || limit == -1) {
+    *why = "unable to set swap limit without memory limit";
+    return -2;
+  }
+  if (limit < 0 || swap < 0) {
+    *why = "invalid memory value";
+    return -2;
+  }
+  if (swap < limit) {
+    *why = "memory+swap limit should be >= memory limit";
+    return -2;
+  }
+  return swap - limit;
+}
+
+int cg_validate_list(const char *list, int max_id, const char **why)
+{
+  const char *s = list;
+  if (*s == '\0')
+    return 0; /* empty: inherit */
+  while (*s) {
+    char *end;
+    if (*s < '0' || *s > '9') {
+      *why = "invalid list syntax";
+      return -1;
+    }
+    unsigned long a = strtoul(s, &end, 10), b = a;
+    s = end;
+    if (*s == '-') {
+      s++;
+      if (*s < '0' || *s > '9') {
+        *why = "invalid list syntax";
+        return -1;
+      }
+      b = strtoul(s, &end, 10);
+      s = end;
+      if (b < a) {
+        *why = "range end is before its start";
+        return -1;
+      }
+    }
+    if (max_id >= 0 && b > (unsigned long) max_id) {
+      *why = "out of range";
+      return -1;
+    }
+    if (*s == ',')
+      s++;
+    else if (*s == '\n' && s[1] == '\0')
+      s++;
+    else if (*s != '\0') {
+      *why = "invalid list syntax";
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int cg_list_max(const char *list)
+{
+  int max = -1;
+  const char *s = list;
+  while (*s) {
+    if (*s >= '0' && *s <= '9') {
+      char *end;
+      long v = strtol(s, &end, 10);
+      if (v > max)
+        max = (int) v;
+      s = end;
+    } else
+      s++;
+  }
+  return max;
+}
+
+static int fail_negative(uoci_error **err, const char *what, int64_t v)
+{
+  return uoci_fail(err, 0, "linux.resources.%s: invalid value %" PRId64 " (must be -1, 0 or positive)", what, v);
+}
+
+int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err)
+{
+  if (r == NULL)
+    return 0;
+  const char *why = NULL;
+  if (r->memory) {
+    const ocispec_memory *m = r->memory;
+    if (m->has_limit && m->limit < -1)
+      return fail_negative(err, "memory.limit", m->limit);
+    if (m->has_reservation && m->reservation < -1)
+      return fail_negative(err, "memory.reservation", m->reservation);
+    if (m->has_swap && m->swap < -1)
+      return fail_negative(err, "memory.swap", m->swap);
+    if (m->has_kernel_tcp && m->kernel_tcp < -1)
+      return fail_negative(err, "memory.kernelTCP", m->kernel_tcp);
+    if (m->has_swappiness && m->swappiness > 100)
+      return uoci_fail(err, 0, "linux.resources.memory.swappiness: invalid value %" PRIu64 " (0-100)", m->swappiness);
+    if (m->has_limit && m->has_swap && m->swap > 0 && m->limit > 0 && m->swap < m->limit)
+      return uoci_fail(err, 0, "linux.resources.memory: swap (%" PRId64 ") must be >= limit (%" PRId64 "), it counts memory+swap",
+                       m->swap, m->limit);
+    if (mode == CGROUP_MODE_V2 && m->has_swap &&
+        cg_swap_to_v2(m->swap, m->has_limit ? m->limit : 0, &why) == -2)
+      return uoci_fail(err, 0, "linux.resources.memory.swap: %s", why);
+  }
+  if (r->cpu) {
+    const ocispec_cpu *c = r->cpu;
+    if (c->has_quota && c->quota < -1)
+      return fail_negative(err, "cpu.quota", c->quota);
+    if (c->has_realtime_runtime && c->realtime_runtime < -1)
+      return fail_negative(err, "cpu.realtimeRuntime", c->realtime_runtime);
+    if (c->has_period && c->period != 0 && (c->period < 1000 || c->period > 1000000))
+      return uoci_fail(err, 0, "linux.resources.cpu.period: %" PRIu64 " out of range (1000-1000000 us)", c->period);
+    if (c->cpus && cg_validate_list(c->cpus, -1, &why) < 0)
+      return uoci_fail(err, 0, "linux.resources.cpu.cpus \"%s\": %s", c->cpus, why);
+    if (c->mems && cg_validate_list(c->mems, -1, &why) < 0)
+      return uoci_fail(err, 0, "linux.resources.cpu.mems \"%s\": %s", c->mems, why);
+    if (c->has_idle && c->idle != 0 && c->idle != 1)
+      return uoci_fail(err, 0, "linux.resources.cpu.idle: invalid value %" PRId64 " (0 or 1)", c->idle);
+  }
+  if (r->pids && r->pids->has_limit && r->pids->limit < -1)
+    return fail_negative(err, "pids.limit", r->pids->limit);
+  if (r->block_io) {
+    const ocispec_block_io *b = r->block_io;
+    if (b->has_weight && b->weight != 0 && (b->weight < 10 || b->weight > 1000))
+      return uoci_fail(err, 0, "linux.resources.blockIO.weight: %u out of range (10-1000)", b->weight);
+    if (b->has_leaf_weight && b->leaf_weight != 0 && (b->leaf_weight < 10 || b->leaf_weight > 1000))
+      return uoci_fail(err, 0, "linux.resources.blockIO.leafWeight: %u out of range (10-1000)", b->leaf_weight);
+  }
+  for (size_t i = 0; i < r->devices_len; i++) {
+    const ocispec_device_cgroup *d = &r->devices[i];
+    if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
+      return uoci_fail(err, 0, "linux.resources.devices[%zu].type: invalid \"%s\" (a, b or c)", i, d->type);
+    if (d->access && strspn(d->access, "rwm") != strlen(d->access))
+      return uoci_fail(err, 0, "linux.resources.devices[%zu].access: invalid \"%s\" (r, w, m)", i, d->access);
+  }
+  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+    const char *ps = r->hugepage_limits[i].page_size;
+    if (ps == NULL || *ps == '\0' || strchr(ps, '/') || strchr(ps, '.'))
+      return uoci_fail(err, 0, "linux.resources.hugepageLimits[%zu].pageSize: invalid \"%s\"", i, ps ? ps : "");
+  }
+  if (r->unified.len > 0 && mode != CGROUP_MODE_V2)
+    return uoci_fail(err, 0, "linux.resources.unified (\"%s\") requires cgroup v2, this host uses cgroup v1%s",
+                     r->unified.keys[0], mode == CGROUP_MODE_HYBRID ? " (hybrid)" : "");
+  for (size_t i = 0; i < r->unified.len; i++) {
+    const char *k = r->unified.keys[i];
+    const char *dot = strchr(k, '.');
+    if (strchr(k, '/') || dot == NULL || dot == k || strncmp(k, "cgroup.", 7) == 0)
+      return uoci_fail(err, 0, "linux.resources.unified: invalid key \"%s\"", k);
+  }
+  return 0;
+}
+
+/* ---- hierarchies -------------------------------------------------------- */
+
+static void hier_init(struct cg_hier *h)
+{
+  memset(h, 0, sizeof *h);
+  h->join_fd = -1;
+  h->dir_fd = -1;
+}
+
+struct cg_hier *cg_add_hier(uoci_cgroup *cg, const char *mount, const char *rel, unsigned ctrls, bool unified)
+{
+  if (cg->nhier >= CG_MAX_HIER)
+    return NULL;
+  struct cg_hier *h = &cg->hier[cg->nhier++];
+  hier_init(h);
+  h->mount = xstrdup(mount);
+  h->rel = xstrdup(rel);
+  h->dir = strcmp(rel, "/") == 0 ? xstrdup(mount) : xasprintf("%s%s", mount, rel);
+  h->ctrls = ctrls;
+  h->unified = unified;
+  return h;
+}
+
+const struct cg_hier *cg_hier_for(const uoci_cgroup *cg, enum cg_ctrl c)
+{
+  for (size_t i = 0; i < cg->nhier; i++)
+    if (cg->hier[i].ctrls & CG_BIT(c))
+      return &cg->hier[i];
+  return NULL;
+}
+
+const struct cg_hier *cg_unified(const uoci_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->nhier; i++)
+    if (cg->hier[i].unified)
+      return &cg->hier[i];
+  return NULL;
+}
+
+/* The runtime's own cgroup in a hierarchy, from /proc/self/cgroup:
+ * "N:ctrl,ctrl:/path" (v1) or "0::/path" (v2). */
+char *cg_own_path(const char *ctrl)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+  if (f == NULL)
+    return xstrdup("/");
+  _cleanup_free_ char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2)
+      continue;
+    *c2 = '\0';
+    const char *list = c1 + 1;
+    if (ctrl == NULL) {
+      if (*list == '\0')
+        return xstrdup(c2 + 1);
+      continue;
+    }
+    _cleanup_free_ char *copy = xstrdup(list);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+      if (strcmp(t, ctrl) == 0)
+        return xstrdup(c2 + 1);
+  }
+  return xstrdup("/");
+}
+
+/* mkdir every missing component of h->dir below h->mount; remember how many. */
+static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err);
+
+int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err)
+{
+  /* Another container's delete may rmdir a shared parent (/ulysses-oci)
+   * between our mkdirs: start over a few times on ENOENT. */
+  for (int attempt = 0;; attempt++) {
+    uoci_error *e = NULL;
+    int r = mkdir_hier_once(h, rootless, &e);
+    if (r < 0 && e && e->errnum == ENOENT && attempt < 5) {
+      uoci_error_free(e);
+      continue;
+    }
+    if (e) {
+      if (err && *err == NULL)
+        *err = e;
+      else
+        uoci_error_free(e);
+    }
+    return r;
+  }
+}
+
+static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
+{
+  _cleanup_free_ char *p = xstrdup(h->dir);
+  size_t mlen = strlen(h->mount);
+  int made = 0;
+  for (char *s = p + mlen + 1; ; s++) {
+    if (*s != '/' && *s != '\0')
+      continue;
+    char saved = *s;
+    *s = '\0';
+    if (mkdir(p, 0755) == 0)
+      made++;
+    else if (errno == EEXIST) {
+      if (made > 0) { /* someone else raced us in below our dir: not ours */
+        made = 0;
+      }
+    } else {
+      int e = errno;
+      h->created = made;
+      if (rootless && (e == EPERM || e == EACCES || e == EROFS))
+        return 1;
+      return uoci_fail(err, e, "cgroup: mkdir %s", p);
+    }
+    *s = saved;
+    if (saved == '\0')
+      break;
+  }
+  h->created = made;
+  return 0;
+}
+
+/* ---- file helpers ------------------------------------------------------ */
+
+int cg_write(const struct cg_hier *h, const char *file, const char *value, uoci_error **err)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
+  _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "cgroup: open %s", p);
+  size_t n = strlen(value);
+  ssize_t w = write(fd, value, n);
+  if (w < 0 || (size_t) w != n)
+    return uoci_fail(err, w < 0 ? errno : EIO, "cgroup: write \"%s\" to %s", value, p);
+  return 0;
+}
+
+int cg_writef(const struct cg_hier *h, const char *file, uoci_error **err, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *v = NULL;
+  if (vasprintf(&v, fmt, ap) < 0)
+    v = NULL;
+  va_end(ap);
+  if (v == NULL)
+    return uoci_fail(err, ENOMEM, "cgroup: write %s", file);
+  return cg_write(h, file, v, err);
+}
+
+char *cg_read(const struct cg_hier *h, const char *file)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
+  char *out = NULL;
+  uoci_error *e = NULL;
+  if (read_file_at(AT_FDCWD, p, &out, NULL, &e) < 0) {
+    int saved = e ? e->errnum : EIO;
+    uoci_error_free(e);
+    errno = saved;
+    return NULL;
+  }
+  return out;
+}
+
+bool cg_has_file(const struct cg_hier *h, const char *file)
+{
+  _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
+  return access(p, F_OK) == 0;
+}
+
+int cg_read_u64(const struct cg_hier *h, const char *file, uint64_t *out)
+{
+  _cleanup_free_ char *s = cg_read(h, file);
+  if (s == NULL)
+    return -1;
+  if (strncmp(s, "max", 3) == 0) {
+    *out = UINT64_MAX;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+uint64_t cg_u64_or0(const struct cg_hier *h, const char *file)
+{
+  uint64_t v = 0;
+  if (h)
+    cg_read_u64(h, file, &v);
+  return v;
+}
+
+int cg_keyed_u64(const char *text, const char *key, uint64_t *out)
+{
+  size_t kl = strlen(key);
+  for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+    if (strncmp(l, key, kl) == 0 && l[kl] == ' ') {
+      *out = strtoull(l + kl + 1, NULL, 10);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* ---- what more than one backend writes ----------------------------------- */
+
+int cg_check_before_update(const struct cg_hier *h, const ocispec_memory *m, bool update, const char *usage_file,
+                           const char *peak_file, uoci_error **err)
+{
+  uint64_t usage = 0, peak = 0;
+  if (!update || !m->has_check_before_update || !m->check_before_update || !m->has_limit || m->limit <= 0 ||
+      cg_read_u64(h, usage_file, &usage) < 0)
+    return 0;
+  cg_read_u64(h, peak_file, &peak);
+  if ((uint64_t) m->limit < usage)
+    return uoci_fail(err, 0, "cgroup: unable to set memory limit to %" PRId64 " (current usage: %" PRIu64
+                     ", peak usage: %" PRIu64 ")", m->limit, usage, peak);
+  return 0;
+}
+
+static int write_list_checked(const struct cg_hier *h, const char *file, const char *eff_file,
+                              const char *value, uoci_error **err)
+{
+  /* Check against what the parent offers, to say "out of range" clearly
+   * instead of the kernel's EINVAL. */
+  _cleanup_free_ char *pdir = xstrdup(h->dir);
+  char *slash = strrchr(pdir, '/');
+  if (slash)
+    *slash = '\0';
+  struct cg_hier parent = { .dir = pdir };
+  _cleanup_free_ char *avail = cg_read(&parent, eff_file);
+  const char *why = NULL;
+  if (avail && cg_validate_list(value, cg_list_max(avail), &why) < 0) {
+    avail[strcspn(avail, "\n")] = '\0';
+    return uoci_fail(err, 0, "cgroup: %s \"%s\": %s (available: %s)", file, value, why, avail);
+  }
+  return cg_write(h, file, value, err);
+}
+
+int cg_set_cpuset(const struct cg_hier *h, const char *cpus, const char *mems, bool v2, uoci_error **err)
+{
+  if (cpus && *cpus &&
+      write_list_checked(h, "cpuset.cpus", v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus", cpus, err) < 0)
+    return -1;
+  if (mems && *mems &&
+      write_list_checked(h, "cpuset.mems", v2 ? "cpuset.mems.effective" : "cpuset.effective_mems", mems, err) < 0)
+    return -1;
+  return 0;
+}
+
+int cg_set_hugetlb_limits(const struct cg_hier *h, const ocispec_resources *r, const char *suffix, uoci_error **err)
+{
+  for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+    _cleanup_free_ char *file = xasprintf("hugetlb.%s.%s", r->hugepage_limits[i].page_size, suffix);
+    if (!cg_has_file(h, file))
+      return uoci_fail(err, 0, "cgroup: hugepage size %s is not supported on this host", r->hugepage_limits[i].page_size);
+    if (cg_writef(h, file, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* ---- what more than one backend reports ---------------------------------- */
+
+void cg_print_raw(FILE *out, const char *text)
+{
+  fputc('{', out);
+  bool first = true;
+  for (const char *l = text; l && *l;) {
+    const char *sp = strchr(l, ' ');
+    const char *nl = strchr(l, '\n');
+    if (sp && (!nl || sp < nl)) {
+      fprintf(out, "%s\"%.*s\":%llu", first ? "" : ",", (int) (sp - l), l, strtoull(sp + 1, NULL, 10));
+      first = false;
+    }
+    l = nl ? nl + 1 : NULL;
+  }
+  fputc('}', out);
+}
+
+void cg_hugetlb_stats(FILE *out, const struct cg_hier *h, bool v2)
+{
+  fputs("\"hugetlb\":{", out);
+  bool first = true;
+  if (h) {
+    /* The page sizes Linux knows, named as the cgroup files name them. */
+    static const struct { const char *dir, *name; } sz[] = {
+      { "hugepages-64kB", "64KB" }, { "hugepages-2048kB", "2MB" }, { "hugepages-32768kB", "32MB" },
+      { "hugepages-1048576kB", "1GB" }, { "hugepages-524288kB", "512MB" }, { "hugepages-16384kB", "16MB" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(sz); i++) {
+      char f[96];
+      snprintf(f, sizeof f, "hugetlb.%s.%s", sz[i].name, v2 ? "current" : "usage_in_bytes");
+      if (!cg_has_file(h, f))
+        continue;
+      uint64_t usage = cg_u64_or0(h, f), max = 0, failcnt = 0;
+      if (v2) {
+        snprintf(f, sizeof f, "hugetlb.%s.events", sz[i].name);
+        _cleanup_free_ char *ev = cg_read(h, f);
+        if (ev)
+          cg_keyed_u64(ev, "max", &failcnt);
+      } else {
+        snprintf(f, sizeof f, "hugetlb.%s.max_usage_in_bytes", sz[i].name);
+        max = cg_u64_or0(h, f);
+        snprintf(f, sizeof f, "hugetlb.%s.failcnt", sz[i].name);
+        failcnt = cg_u64_or0(h, f);
+      }
+      fprintf(out, "%s\"%s\":{\"usage\":%" PRIu64 ",\"max\":%" PRIu64 ",\"failcnt\":%" PRIu64 "}", first ? "" : ",",
+              sz[i].name, usage, max, failcnt);
+      first = false;
+    }
+  }
+  fputc('}', out);
+}

@@ -1,0 +1,20 @@
+/* cgroup_v2.h - the unified hierarchy's backend (see cgroup_v2.c). Called
+ * by the facade, cgroup.c, only. */
+#ifndef UOCI_CGROUP_V2_H
+#define UOCI_CGROUP_V2_H
+
+#include "cgroup_util.h"
+
+/* Enable the controllers down to h, and check the ones r needs are there. */
+int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources *r, uoci_error **err);
+int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_error **err);
+int cg_v2_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err);
+int cg_v2_is_frozen(const uoci_cgroup *cg);
+int cg_v2_stats(const uoci_cgroup *cg, FILE *out);
+int cg_v2_oom_fd(const uoci_cgroup *cg, uoci_error **err);
+int cg_v2_oom_kills(const uoci_cgroup *cg, uint64_t *kills);
+
+/* runc's blkio weight [10, 1000] -> io.weight [1, 10000]; 0 means unset. */
+uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
+
+#endif
