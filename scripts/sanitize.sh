@@ -29,7 +29,7 @@ run_asan() {
   # Only source files: the checkout may hold another configured build.
   (cd "$SRC" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$build" 2>/dev/null)
   (cd "$build" && { [ -x configure ] || ./autogen.sh; } &&
-    { [ -f Makefile ] || ./configure --enable-sanitizers CFLAGS="-g -O1"; } &&
+    { [ -f Makefile ] || ./configure --enable-sanitizers --enable-fault-injection CFLAGS="-g -O1"; } &&
     make -j"$(nproc)" && make -j"$(nproc)" check-programs) >"$SANITIZE_DIR/build.log" 2>&1 || {
     tail -n 30 "$SANITIZE_DIR/build.log"
     echo "asan: the sanitized build failed (log: $SANITIZE_DIR/build.log)"

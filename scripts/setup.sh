@@ -22,7 +22,14 @@ fi
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
   ./autogen.sh >/dev/null 2>&1
 fi
-[ -f Makefile ] || ./configure --quiet
+# The tests need the fault points (tests/integration/faults.bats), which only
+# a build configured for them has; demo and build make a plain one. A tree
+# configured without them is reconfigured for the tests, with its options.
+if [ ! -f Makefile ]; then
+  ./configure --quiet $([ "$what" = test ] && echo --enable-fault-injection)
+elif [ "$what" = test ] && ! grep -q '^#define UOCI_FAULT_INJECTION 1' config.h; then
+  eval "./configure --quiet --enable-fault-injection $(./config.status --config)"
+fi
 make -s -j"$(nproc)" >/dev/null
 
 case "$what" in

@@ -1,12 +1,16 @@
 /* fault.h - fault injection for the reliability tests.
  *
- * ULYSSES_FAULT=PHASE in the environment makes the process that reaches
- * FAULT_POINT("PHASE") kill itself with SIGKILL there, as a crash or an OOM
- * kill would. tests/integration/faults.bats enumerates the phases and checks
- * that `delete --force` and `list` recover from each (docs/RELIABILITY.md
- * lists them). Without the variable a fault point is one getenv. */
+ * In a build configured with --enable-fault-injection (setup.sh test and CI
+ * make one), ULYSSES_FAULT=PHASE in the environment makes the process that
+ * reaches FAULT_POINT("PHASE") kill itself with SIGKILL there, as a crash or
+ * an OOM kill would. tests/integration/faults.bats enumerates the phases and
+ * checks that `delete --force` and `list` recover from each
+ * (docs/RELIABILITY.md lists them). In any other build a fault point is
+ * nothing at all. */
 #ifndef UOCI_FAULT_H
 #define UOCI_FAULT_H
+
+#ifdef UOCI_FAULT_INJECTION
 
 #include <signal.h>
 #include <stdlib.h>
@@ -25,5 +29,11 @@ static inline void fault_point(const char *phase)
 }
 
 #define FAULT_POINT(phase) fault_point(phase)
+
+#else
+
+#define FAULT_POINT(phase) ((void) 0)
+
+#endif
 
 #endif

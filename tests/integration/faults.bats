@@ -8,7 +8,7 @@ load helpers
 load ../cni/helpers
 
 setup() {
-  grep -q ULYSSES_FAULT "$UOCI" || skip "$UOCI has no fault points (src/fault.h)"
+  grep -q ULYSSES_FAULT "$UOCI" || skip "$UOCI has no fault points: build with ./configure --enable-fault-injection"
   setup_bundle sleep 100
   id=f-$$-$BATS_TEST_NUMBER
 }
