@@ -32,9 +32,6 @@ int cmd_resume(const struct uoci_globals *g, int argc, char **argv, uoci_error *
 int cmd_ps(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
 int cmd_events(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
 
-/* Print a verb's usage (from the table in main.c) to stdout. */
-void command_help(const char *name);
-
 /* Shared by verbs: exactly one positional container id after the options. */
 int expect_id(int argc, char **argv, int optind_, const char *verb, const char **id, uoci_error **err);
 

@@ -25,8 +25,6 @@ void log_init(const char *path, bool json, bool debug)
   }
 }
 
-int log_fd(void) { return log_file; }
-bool log_debug_enabled(void) { return log_debug_on; }
 
 /* JSON string escaping for the log line. */
 static void json_escape(FILE *f, const char *s)

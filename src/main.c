@@ -119,13 +119,6 @@ static void usage(FILE *f)
              "  --help, -h             this help\n");
 }
 
-void command_help(const char *name)
-{
-  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-    if (strcmp(commands[i].name, name) == 0)
-      fputs(commands[i].usage, stdout);
-}
-
 int expect_id(int argc, char **argv, int optind_, const char *verb, const char **id, uoci_error **err)
 {
   if (optind_ >= argc)

@@ -36,9 +36,6 @@ int ns_kind_from_name(const char *name)
   return -1;
 }
 
-int ns_clone_flag(enum ns_kind k) { return kinds[k].flag; }
-const char *ns_proc_name(enum ns_kind k) { return kinds[k].proc_name; }
-
 static void plan_init(struct ns_plan *plan)
 {
   memset(plan, 0, sizeof *plan);

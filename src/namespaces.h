@@ -17,8 +17,6 @@ struct ns_plan {
 
 /* Kind for a spec type name ("pid", "network", "mount", ...), -1 if unknown. */
 int ns_kind_from_name(const char *name);
-int ns_clone_flag(enum ns_kind k);
-const char *ns_proc_name(enum ns_kind k); /* name under /proc/PID/ns/ */
 
 /* Validate linux.namespaces (unknown or duplicate types, bad paths) and open
  * the namespaces to join. */

@@ -102,8 +102,6 @@ static void set_field(struct uoci_state *st, const char *key, const char *val)
     replace(&st->created, val);
   else if (strcmp(key, "cgroup") == 0)
     replace(&st->cgroup, val);
-  else if (strcmp(key, "network") == 0)
-    replace(&st->network, val);
 }
 
 /* tolerate_corrupt: load a state file without valid pid= and start= lines
@@ -182,19 +180,17 @@ int state_load_any(const char *root, const char *id, struct uoci_state *st, uoci
 
 int state_save(const struct uoci_state *st, uoci_error **err)
 {
-  _cleanup_free_ char *text = xasprintf("pid=%d\nstart=%llu\nowner=%u\nbundle=%s\nrootfs=%s\ncreated=%s\n%s%s%s%s%s%s",
+  _cleanup_free_ char *text = xasprintf("pid=%d\nstart=%llu\nowner=%u\nbundle=%s\nrootfs=%s\ncreated=%s\n%s%s%s",
                                         (int) st->pid, st->start_time, (unsigned) st->owner,
                                         st->bundle ? st->bundle : "", st->rootfs ? st->rootfs : "",
                                         st->created ? st->created : "", st->cgroup ? "cgroup=" : "",
-                                        st->cgroup ? st->cgroup : "", st->cgroup ? "\n" : "",
-                                        st->network ? "network=" : "", st->network ? st->network : "",
-                                        st->network ? "\n" : "");
+                                        st->cgroup ? st->cgroup : "", st->cgroup ? "\n" : "");
   return write_file_atomic_at(st->dirfd, "state", text, strlen(text), err);
 }
 
 int state_remove(const char *root, const char *id, int dirfd, uoci_error **err)
 {
-  static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo", "notify.sock" };
+  static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo" };
   for (size_t i = 0; i < ARRAY_SIZE(files); i++)
     unlinkat(dirfd, files[i], 0);
   _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
@@ -337,7 +333,6 @@ void state_release(struct uoci_state *st)
   free(st->rootfs);
   free(st->created);
   free(st->cgroup);
-  free(st->network);
   if (st->dirfd >= 0)
     close(st->dirfd);
   memset(st, 0, sizeof *st);

@@ -37,7 +37,6 @@ struct uoci_state {
   char *created;
   char *cgroup;                  /* cgroup_to_string(), may be NULL */
   uid_t owner;
-  char *network;                 /* CNI network wired at create, may be NULL */
   int dirfd;                     /* the locked state directory */
 };
 
