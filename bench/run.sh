@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh - lifecycle latency, footprint and parallel throughput of
 # ulysses-oci next to other runc-compatible runtimes, measured interleaved
 # (each round runs every runtime once, in rotating order) so that load from
@@ -43,7 +44,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 TOP=$(dirname "$HERE")
 
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit "${1:-0}"; }
+usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit "${1:-0}"; }
 case "${1:-}" in -h | --help) usage 0 ;; esac
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 for tool in jq timeout unshare; do

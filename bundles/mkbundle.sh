@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkbundle.sh DIR - complete a bundle: DIR/rootfs from busybox-static, and a
 # DIR/config.json from `ulysses-oci spec` when the bundle has none.
 set -eu

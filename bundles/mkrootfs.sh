@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkrootfs.sh DIR - a minimal root filesystem from busybox-static: /bin/busybox
 # with one symlink per applet, the directories the default config mounts onto,
 # and small /etc files. Idempotent: does nothing if DIR/bin/busybox is current.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # network-demo.sh - container networking with ulysses-oci's own CNI plugin:
 #   two containers on one bridge network ping each other, and a web server in
 #   a third is reached through a port mapping from a separate client namespace.

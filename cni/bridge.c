@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bridge.c - ulysses-cni-bridge: a CNI plugin (spec 0.3.0 - 1.1.0) that puts
  * a container on a Linux bridge through a veth pair, with addresses from
  * ulysses-ipam (built in) or any delegated IPAM plugin, masquerade and port

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cniexec.c - see cniexec.h. */
 #define _GNU_SOURCE
 #include "cniexec.h"

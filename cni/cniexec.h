@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cniexec.h - the CNI environment of a plugin invocation, and running another
  * plugin binary (delegated IPAM, conflist plugins) the way libcni does. */
 #ifndef ULYSSES_CNIEXEC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cnirun.c - see cnirun.h. */
 #define _GNU_SOURCE
 #include "cnirun.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cnirun.h - run a CNI network's plugins for one container, as libcni does.
  *
  * The network is found by "name" among *.conflist / *.conf / *.json files in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cniutil.c - see cniutil.h. */
 #define _GNU_SOURCE
 #include "cniutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cniutil.h - small helpers shared by the CNI binaries: growing strings,
  * JSON output, yajl tree lookups, CNI error objects, versions, validation. */
 #ifndef ULYSSES_CNIUTIL_H

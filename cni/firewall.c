@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* firewall.c - see firewall.h. */
 #define _GNU_SOURCE
 #include "firewall.h"

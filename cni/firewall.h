@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* firewall.h - masquerade and port mappings in an nftables table of our own,
  * `ip ulysses-cni`, through libnftables.
  *

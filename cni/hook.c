@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hook.c - ulysses-cni-hook: an OCI hook that attaches a container to a CNI
  * network, for runc/crun users.
  *

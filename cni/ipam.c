@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ipam.c - see ipam.h. */
 #define _GNU_SOURCE
 #include "ipam.h"

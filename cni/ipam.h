@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ipam.h - ulysses-ipam: host-local compatible configuration, a persistent
  * per-network lease store and a bitmap allocator over it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ipam_main.c - ulysses-ipam, the standalone IPAM plugin (host-local
  * compatible configuration, see ipam.h for the store). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.c - see netlink.h. */
 #define _GNU_SOURCE
 #include "netlink.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink.h - the rtnetlink operations the bridge plugin needs, on libnl-3
  * (libnl-route objects where it has them, libnl core messages for the
  * bridge-specific attributes it lacks: vlan_filtering, port hairpin, VLANs). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ocispec.c - table-driven JSON decoding, encoding and freeing of the
  * runtime-spec documents declared in ocispec.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ocispec.h - typed C model of the OCI runtime-spec documents (target 1.3):
  * config.json, state and features, plus the pieces the CLI reads alone
  * (exec's process.json, update's resources JSON).

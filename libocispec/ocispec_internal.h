@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ocispec_internal.h - the descriptor tables shared by ocispec.c (the
  * generic walkers) and ocispec_tables.c (one table per struct). */
 #ifndef OCISPEC_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ocispec_tables.c - one descriptor table per struct of ocispec.h.
  *
  * Members are listed in the order of the runtime-spec's specs-go, which is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sanitize.sh - the test suites under AddressSanitizer + UndefinedBehaviorSanitizer,
 # and the lifecycle commands under valgrind memcheck. See docs/RELIABILITY.md.
 #

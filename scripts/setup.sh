@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # setup.sh demo|test|build - on a fresh Debian 12 machine, as root: install
 # what ulysses-oci needs, build it, then run the demo container or the tests.
 #   demo   run bundles/default (busybox) and print what it sees

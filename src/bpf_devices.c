@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bpf_devices.c - linux.resources.devices on cgroup v2: a
  * BPF_PROG_TYPE_CGROUP_DEVICE program assembled from raw instructions and
  * attached to the container's cgroup with BPF_F_ALLOW_MULTI (so that a
@@ -137,7 +138,7 @@ int cg_bpf_apply_devices(int cgfd, const ocispec_device_cgroup *rules, size_t n,
   a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   a.insns = (uint64_t) (uintptr_t) prog;
   a.insn_cnt = (uint32_t) len;
-  a.license = (uint64_t) (uintptr_t) "Apache";
+  a.license = (uint64_t) (uintptr_t) "GPL"; /* the project's license (LICENSE) */
   a.log_buf = (uint64_t) (uintptr_t) log;
   a.log_size = sizeof log;
   a.log_level = 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bpf_devices.h - linux.resources.devices on cgroup v2 as an eBPF program
  * (see bpf_devices.c); used by cgroup_v2.c. */
 #ifndef UOCI_BPF_DEVICES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.c - see caps.h.
  *
  * Names are resolved with libcap in the parent, where an error can still be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.h - process.capabilities: names checked against libcap in the parent,
  * applied as bitmasks in the child. */
 #ifndef UOCI_CAPS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.c - the one cgroup interface (cgroup.h): mode detection, the
  * directories made and removed, joining, the state string, pids, kill and
  * the dispatch of resources, freeze, stats and OOM events to the backend of

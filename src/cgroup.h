@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup.h - one interface to the container's cgroup, whatever the host has:
  * v1 (one hierarchy per controller), v2 (unified), hybrid (v1 controllers plus
  * an empty cgroup2 at /sys/fs/cgroup/unified), or systemd (a transient scope

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_systemd.c - --systemd-cgroup: linux.cgroupsPath "slice:prefix:name"
  * becomes a transient scope "prefix-name.scope" in "slice", created through
  * systemd's D-Bus API (StartTransientUnit with PIDs, Delegate=yes and the

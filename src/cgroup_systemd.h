@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_systemd.h - --systemd-cgroup: the container's cgroup as a
  * transient systemd scope (see cgroup_systemd.c). Only the scope itself is
  * done here; the facade, cgroup.c, places the directories and writes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_util.c - see cgroup_util.h */
 #include "config.h"
 #include <errno.h>

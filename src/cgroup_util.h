@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_util.h - what the cgroup facade (cgroup.c) and its backends
  * (cgroup_v1.c, cgroup_v2.c, cgroup_systemd.c) share: the cgroup object and
  * its hierarchies, the controllers, pure conversions and checks, the file

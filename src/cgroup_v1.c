@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_v1.c - cgroup v1 (one hierarchy per controller) and the v1 half of
  * hybrid hosts: discovery from /proc/self/mountinfo, directory setup
  * (cpuset must be filled before a task may join), linux.resources, freezer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_v1.h - the cgroup v1 backend, also the v1 half of hybrid hosts
  * (see cgroup_v1.c). Called by the facade, cgroup.c, only. */
 #ifndef UOCI_CGROUP_V1_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_v2.c - the unified hierarchy: enabling controllers down to our
  * cgroup, linux.resources with runc's v1->v2 conversions, cgroup.freeze,
  * stats from the v2 files, and memory.events watched with inotify. */

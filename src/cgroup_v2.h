@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_v2.h - the unified hierarchy's backend (see cgroup_v2.c). Called
  * by the facade, cgroup.c, only. */
 #ifndef UOCI_CGROUP_V2_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_create.c - `create` and `run` share their options here. */
 #include "config.h"
 #include <getopt.h>

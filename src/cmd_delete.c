@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_delete.c - `delete [--force] ID`. */
 #include "config.h"
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_events.c - `events [--stats] [--interval D] ID`: runc-style JSON lines,
  * {"type":"stats","id":ID,"data":{...}} every interval (once with --stats)
  * and {"type":"oom","id":ID} when the kernel OOM-kills in the container.

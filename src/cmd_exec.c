@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_exec.c - `exec [options] ID COMMAND...`: the options; exec.c runs it. */
 #include "config.h"
 #include <getopt.h>

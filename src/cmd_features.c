@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_features.c - `features`: what this runtime supports, as the spec's
  * features.md document (containerd reads it). Every list comes from the
  * module that implements it, so it cannot claim more than the code does. */

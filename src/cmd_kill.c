@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_kill.c - `kill [--all] ID [SIGNAL]`. */
 #include "config.h"
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_list.c - `list [--format table|json] [-q]`. */
 #include "config.h"
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_pause.c - `pause ID` and `resume ID`: freeze and thaw every process of
  * the container through its cgroup (v1 freezer, v2 cgroup.freeze); `state`
  * then shows "paused". */

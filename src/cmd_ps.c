@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_ps.c - `ps [--format table|json] ID [PS_ARGS...]`: the container's
  * processes. json is a plain array of host pids (what containerd parses);
  * table runs the host's ps (default `ps -ef`) and keeps the header and the

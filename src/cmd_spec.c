@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_spec.c - `spec [options]`: write a config.json, the default one or,
  * with docker-like options (--rootfs, --args, -v, --memory, --cpus, -p, ...),
  * one ready to run. Options are parsed and checked first, then applied to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_start.c - `start ID`: release a created container. */
 #include "config.h"
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_state.c - `state ID`: the spec's state JSON. */
 #include "config.h"
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_update.c - `update [--resources FILE|-] [flags] ID`: change a running
  * container's cgroup limits, as runc does (containerd pipes the resources
  * JSON on stdin with `--resources -`; flags override the file's values). */

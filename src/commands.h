@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* commands.h - one function per CLI verb (src/cmd_VERB.c). Each parses its own
  * options and returns the process exit status, or -1 with *err set. */
 #ifndef UOCI_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* container.c - create, start, run and delete; see docs/ARCHITECTURE.md.
  *
  * create, as two processes talking over a SOCK_SEQPACKET socketpair (sync.h):

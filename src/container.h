@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* container.h - the container lifecycle: create (the init waits), start (the
  * init execs the user process), run (both, optionally waiting), delete. */
 #ifndef UOCI_CONTAINER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devices.c - /dev inside the container: the default nodes and links every
  * container gets, /dev/pts and /dev/shm when the config has none, and
  * linux.devices. All created through fds resolved inside the rootfs: a node

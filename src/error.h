@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.h - the error object carried up the call chain.
  *
  * A failing function sets *err once, at the place that knows what failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec.c - see exec.h */
 #include "config.h"
 #include <errno.h>

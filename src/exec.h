@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec.h - `exec`: run another process in a running container.
  *
  * One fork: the runtime enters the container's pid namespace for its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fault.h - fault injection for the reliability tests.
  *
  * In a build configured with --enable-fault-injection (setup.sh test and CI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hooks.h - run OCI hooks: the container state JSON on stdin, the hook's own
  * args and env, killed and failed after `timeout` seconds. */
 #ifndef UOCI_HOOKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log.h - diagnostics: errors to stderr (one line) and, with --log, to a log
  * file as text or as runc-style JSON lines {"level","msg","time"} that
  * containerd's shim and conmon read back. With --debug, log_debug() writes

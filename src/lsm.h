@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lsm.h - AppArmor profiles and SELinux labels (process.apparmorProfile,
  * process.selinuxLabel, linux.mountLabel). Applied when the host has the LSM;
  * a process label the host cannot give is an error, never silently ignored. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c - global options and verb dispatch, runc-compatible. */
 #include "config.h"
 #include <errno.h>

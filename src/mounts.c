@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.c - config.mounts: option parsing and the fd-based mount primitives.
  *
  * Every mount is built detached (fsopen+fsmount for a new filesystem,

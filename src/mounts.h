@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.h - internals of the rootfs module shared by rootfs.c, mounts.c and
  * devices.c: mount option parsing, fd-based mount primitives, /dev setup.
  * Not used outside the module (its interface is rootfs.h). */

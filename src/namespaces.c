@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* namespaces.c - see namespaces.h */
 #include "config.h"
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* namespaces.h - linux.namespaces: which to create (clone/unshare flags) and
  * which to join (fds opened in the parent from `path`, setns in the child). */
 #ifndef UOCI_NAMESPACES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* network.c - see network.h */
 #include "config.h"
 #include <libgen.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* network.h - container networking through CNI, wired by the runtime itself.
  *
  * A config asks for it with annotations (written by `spec --network/-p`):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pathsafe.h - resolving and creating paths INSIDE a root directory.
  *
  * Every function takes `rootfd`, an fd on the container's root, and treats

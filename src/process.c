@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* process.c - see process.h */
 #include "config.h"
 #include <dirent.h>

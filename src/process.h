@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* process.h - the container process: everything in config.process applied by
  * the init (or by exec's child) just before execve, in the order the kernel
  * needs: rlimits/oom/scheduler while still privileged, then groups, gid, uid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs.c - the container's filesystem: propagation, the rootfs bind, the
  * config mounts and /dev (mounts.c, devices.c), pivot_root, then maskedPaths,
  * readonlyPaths and root.readonly. See rootfs.h for the call order. */

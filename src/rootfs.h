@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs.h - the container's filesystem view: root.path, mounts, default and
  * configured devices, masked and read-only paths, pivot_root.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp.c - see seccomp.h.
  *
  * linux.seccomp is turned into a libseccomp filter context in the parent,

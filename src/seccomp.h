@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp.h - linux.seccomp compiled in the parent, installed in the child.
  *
  * The filter is built with libseccomp before the child exists (so errors are

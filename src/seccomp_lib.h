@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp_lib.h - libseccomp's <seccomp.h>, whose name our own src/seccomp.h
  * shadows on the include path (-I src). Include this header with angle
  * brackets so that it is found through the -I chain: #include_next then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.c - see state.h */
 #include "config.h"
 #include <dirent.h>

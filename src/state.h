@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.h - where a container's state lives between CLI invocations.
  *
  * <root>/<id>/            the state directory (mode 0700), flock-ed by every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync.h - the message channel between the runtime and the container's init
  * (a SOCK_SEQPACKET socketpair, one datagram per message, CLOEXEC on both
  * ends so it never reaches the user process), and the passing of fds over

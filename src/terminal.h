@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* terminal.h - process.terminal: the init opens a pty inside the container's
  * devpts, makes the slave its controlling terminal and stdio, and sends the
  * master over the --console-socket (SCM_RIGHTS) to whoever drives the

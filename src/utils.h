@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* utils.h - cleanup attributes and small fd/file helpers shared by every module. */
 #ifndef UOCI_UTILS_H
 #define UOCI_UTILS_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh - run the project's test suites and print one summary line.
 #
 # Usage: tests/run.sh [SUITE...]     (default: unit integration cni)

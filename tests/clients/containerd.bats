@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # containerd driving ulysses-oci through the io.containerd.runc.v2 shim
 # (BinaryName, set per container by `ctr run --runc-binary`), with a private
 # containerd (root, state, sockets under $CWORK; CRI disabled) started and

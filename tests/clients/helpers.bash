@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # helpers.bash - shared by the client suites (podman.bats, containerd.bats).
 #
 # Everything the clients do happens in a private sandbox started by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkimage.sh OUTDIR - a one-layer OCI image archive of the project's busybox
 # rootfs (bundles/mkrootfs.sh), written by hand: no registry, no umoci/skopeo.
 # Produces OUTDIR/busybox-oci.tar (an OCI image layout in a tar, uncompressed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # podman (conmon) driving ulysses-oci, registered as the named runtime
 # "ulysses-oci" in a private containers.conf, with private storage (vfs) and
 # a locally built image; everything inside the sandbox of helpers.bash.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ulysses-cni-bridge: the CNI verbs, results, errors and cleanup.
 
 load helpers

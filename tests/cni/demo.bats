@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bundles/network-demo.sh works as the README says, and leaves no netns behind.
 
 @test "the network demo: ping between containers and a published port" {

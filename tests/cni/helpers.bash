@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # helpers.bash - shared setup for the CNI plugin bats tests.
 # Every test gets its own private "host" netns (the plugin runs there, so the
 # bridge, nft table and sysctls it touches vanish with it), container netns

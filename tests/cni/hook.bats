@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ulysses-cni-hook (and through it libcnirun): conflist ADD/DEL from OCI state.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # podman (CNI backend, private configuration and storage) with a conflist of
 # ulysses-cni-bridge: the container gets its address, port mapping rules exist
 # while it runs, and removing it frees everything. podman itself runs inside

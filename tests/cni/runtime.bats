@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The runtime wires CNI itself: annotations org.ulysses.network / .ports make
 # `create` run ADD on the container's netns and `delete` run DEL. Everything
 # runs inside a private "host" netns (nsenter, so /sys and the cgroups stay

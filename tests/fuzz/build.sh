@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # build.sh OUTDIR - build the libFuzzer targets (clang, ASan+UBSan) into OUTDIR.
 # Exits 77 when the compiler can't link a libFuzzer program (no clang, or no
 # libclang-rt-*-dev): callers treat that as "skip". Environment: FUZZ_CC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz.h - shared by the fuzz harnesses (tests/fuzz/fuzz_*.c).
  *
  * Each harness defines `int fuzz_NAME(const uint8_t *data, size_t size)` with

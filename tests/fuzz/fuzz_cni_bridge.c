@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_cni_bridge.c - the bridge plugin's parsers (cni/bridge.c): the
  * network config (names, booleans, mtu/vlan, ipam, runtimeConfig
  * portMappings) and the CNI result it reads back as prevResult or from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_cni_ipam.c - the CNI parsers of ulysses-ipam (cni/ipam.c): a network
  * config's "ipam" object (ranges or legacy subnet form, routes), a GC
  * request's cni.dev/valid-attachments, and the on-disk lease table text. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_config.c - config.json through libocispec's decoder; what decodes
  * must also encode (pretty and compact) and free without leaks. */
 #include <stdlib.h>

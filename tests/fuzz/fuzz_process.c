@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_process.c - exec --process FILE: the process object alone. */
 #include <stdlib.h>
 #include "fuzz.h"

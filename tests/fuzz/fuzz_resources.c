@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_resources.c - update --resources FILE: linux.resources alone. */
 #include <stdlib.h>
 #include "fuzz.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_roundtrip.c - parse -> generate -> parse -> generate must be a fixed
  * point, for every document type: the first byte of the input picks the
  * type, the rest is the JSON. (Unknown members are dropped by the first

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh [TARGET...] - build the libFuzzer targets and fuzz each for
 # $FUZZ_SECONDS (default 30) seconds, printing TAP (one test per target).
 # The committed seeds (corpus/TARGET) are copied to a scratch dir first, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_fuzz_replay.c - replay every fuzz seed and every saved crash through
  * the fuzz harnesses, with the normal compiler (no libFuzzer needed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* recvtty - a console socket for tests: listen on PATH, accept one
  * connection, receive the pty master (SCM_RIGHTS), write INPUT (if given) to
  * it, then copy everything the container prints to stdout until it hangs up.

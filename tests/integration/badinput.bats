@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input, table-driven: malformed or hostile config.json, damaged state
 # directories, wrong CLI arguments. Each case must fail with exactly one line
 # "ulysses-oci: ..." containing the expected words, exit non-zero, and leave

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bundles/ulysses-bundle: overlay bundles from a rootfs tarball or directory,
 # the layer cache, export of the writable layer, rm and prune.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # process.capabilities through the CLI: the five sets the container process
 # ends up with (/proc/self/status), what they allow, and name errors.
 load helpers

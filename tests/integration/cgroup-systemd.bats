@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --systemd-cgroup: the D-Bus calls to systemd's Manager (StartTransientUnit of
 # a scope with PIDs, Delegate and resource properties; StopUnit on delete).
 # systemd is not PID 1 on the test machines, so the calls go to a stand-in

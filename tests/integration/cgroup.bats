@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Cgroups through the CLI, on whatever this host has (v1/hybrid here, pure v2
 # in the VM guest of tests/vm): every resource checked in the files the kernel
 # shows, behaviour where cheap (OOM kill, pids limit, freezing), the verbs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_systemd_stub.c - a stand-in for systemd's org.freedesktop.systemd1
  * Manager on a private bus, so that cgroup-systemd.bats can check the D-Bus
  * calls of --systemd-cgroup on hosts where systemd is not PID 1.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Concurrency: 200 lifecycle operations from 8 parallel clients, on distinct
 # ids and on the same few ids. Every operation either succeeds or fails with
 # one of the runtime's clean one-line errors; afterwards every container is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # exec: a new process in a running container joins every namespace and the
 # cgroup of its init, gets the process settings it asks for, and its exit
 # status comes back; bad requests fail with one clear line.

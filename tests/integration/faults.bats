@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault injection: the runtime is SIGKILLed at each named phase of create,
 # start, exec and delete (ULYSSES_FAULT=PHASE, src/fault.h), then `list` and
 # `delete --force` must recover: no state dir, no cgroup, no process of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A short fuzz run of every libFuzzer target (tests/fuzz/run.sh), so the
 # test suite notices a parser that crashes on input near the seeds.
 # FUZZ_SECONDS per target (default 10 here; `make fuzz` uses 30 and

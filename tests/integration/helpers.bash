@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # helpers.bash - shared by the integration tests (bats). Each test gets its
 # own state root and bundle under a private temp dir; teardown force-deletes
 # whatever the test left and checks nothing stayed behind.

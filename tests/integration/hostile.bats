@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hostile.bats - bundles whose rootfs tries to send the runtime outside it:
 # symlinked /proc, /dev, /dev/null, mount targets, maskedPaths and
 # readonlyPaths, ".." in device paths, and a directory swapped for a symlink

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make install (into a DESTDIR), the man pages against every verb's --help,
 # and the bash completion.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The container lifecycle through the CLI: create/start/state/kill/delete/run,
 # what the kernel shows inside, and bad input leaving nothing behind.
 load helpers

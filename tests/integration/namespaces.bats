@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # linux.namespaces: new ones, joined ones (path), user namespaces with id
 # mappings, the time namespace with offsets. Checked through /proc.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The shortcuts of docs/PERFORMANCE.md keep the lifecycle's guarantees: `run`
 # without hooks lets the init go on without a START round trip yet still
 # reports a failure before execve and cleans up; state writes are fewer but the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # rootfs.bats - the container's filesystem as the kernel shows it: config
 # mounts and their options, default devices and links, linux.devices,
 # root.readonly, maskedPaths, readonlyPaths, tmpcopyup, idmapped mounts,

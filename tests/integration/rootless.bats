@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Rootless: a real unprivileged user (created here) runs containers from a
 # `spec --rootless` config; state goes under its XDG_RUNTIME_DIR.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # linux.seccomp through the CLI: what the filter does to syscalls inside a
 # real container, and clear errors for profiles the runtime must refuse.
 load helpers

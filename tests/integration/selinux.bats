@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SELinux labels applied: process.selinuxLabel is the container process's
 # context, linux.mountLabel the context= of the filesystems made for it.
 # Needs SELinux with a policy loaded: the `vm` suite boots its guest with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `spec` options: the JSON they write (checked with jq), their one-line errors
 # (nothing written), and that the configs they write run as asked.
 load helpers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tap.h - minimal TAP producer for the C unit tests.
  *
  * Each test program calls plan(N) (or done_testing() at the end) and one

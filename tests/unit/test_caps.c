@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_caps.c - capability names and their application in forked children,
  * checked through /proc/self/status. */
 #include "config.h"

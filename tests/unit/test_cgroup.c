@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_cgroup.c - the pure logic of the cgroup module: path resolution,
  * runc's v1->v2 conversions, list validation, device and blkio lines, systemd
  * names, resource validation, the state string round trip and the device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ipam.c - unit tests of the ulysses-ipam allocator and store. */
 #define _GNU_SOURCE
 #include <dirent.h>

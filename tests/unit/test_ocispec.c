@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ocispec.c - unit tests of libocispec: every field kind, every error
  * path, round trips of config (every field of the spec), state and features,
  * and the exec/update documents. Fixtures: tests/unit/data/ocispec/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_pathsafe.c - lexical path helpers and in-root resolution: symlinks
  * planted in a fake rootfs (to "/", "../../..", absolute host paths, dangling
  * host targets) must resolve, create and open only inside it. Unprivileged. */

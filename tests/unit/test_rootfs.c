@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rootfs.c - pure logic of the rootfs module: mount option parsing,
  * propagation names, mountinfo parsing, which filesystems take the mountLabel. */
 #include "config.h"

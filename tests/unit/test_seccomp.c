@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_seccomp.c - seccomp_compile on every action, operator, arch and flag,
  * its errors, and real filters installed in forked children. */
 #include "config.h"

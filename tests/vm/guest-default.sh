@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # guest-default.sh - the default guest command of run-cgroupv2.sh (runs in
 # the guest). It checks that the guest really is pure cgroup v2 (or, with
 # VM_SUITE=selinux, loads the SELinux policy and checks it is in force), then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # guest-selftest.sh - runs INSIDE the guest (via tests/vm/selftest.sh): TAP
 # checks that the guest offers what a container runtime and its tests need.
 set -u

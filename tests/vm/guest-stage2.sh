@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Stage 2 of the test guest, PID 1, running on the overlay of the host's
 # root filesystem (see initramfs-init.sh). The host copies this file into
 # the run's exchange directory, mounted here at /vm-results, together with:

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /init of the test guest's initramfs (stage 1), run by the guest kernel.
 #
 # It only builds the guest's root filesystem and then hands over to stage 2:

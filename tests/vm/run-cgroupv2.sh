@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-cgroupv2.sh - run a command (by default the cgroup integration tests)
 # inside a qemu guest whose only cgroup hierarchy is cgroup v2.
 #
@@ -53,7 +54,7 @@ die() { echo "$PROG: $*" >&2; exit 2; }
 mode=run
 if [ "${1:-}" = --shell ]; then mode=shell; shift; fi
 case "${1:-}" in
-  -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '3,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 esac
 
 # --- prerequisites --------------------------------------------------------

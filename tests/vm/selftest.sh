@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 5 times,
 # about 1.5 minutes under TCG). Usage: tests/vm/selftest.sh
 set -u
