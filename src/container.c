@@ -4,14 +4,20 @@
  * create, as two processes talking over a SOCK_SEQPACKET socketpair (sync.h):
  *
  *   runtime (parent)                         init (child of clone3)
- *   parse config, make state dir, cgroup
- *   clone3(new namespaces[, INTO_CGROUP]) -> join cgroup ("0" > tasks)
+ *   plan: parse config, validate,
+ *         plan_protocol()
+ *   make state dir, cgroup
+ *   clone3(new namespaces[, INTO_CGROUP]) -> enter namespaces: join cgroup
  *   [write id maps / attach pid]          -> (waits for USERMAP_DONE if needed)
- *                                            join namespaces, hostname, mounts
+ *                                            join namespaces, hostname
+ *                                            build the root: mounts
  *   run prestart/createRuntime hooks     <-  CREATE_HOOKS (only if there are hooks)
  *   HOOKS_DONE (state JSON)              ->  createContainer hooks
- *                                            pivot_root, masks, terminal, sysctl,
- *                                            rlimits..., resolve the executable
+ *                                            pivot_root, terminal, sysctls,
+ *                                            masked and read-only paths
+ *                                            finish the process: rlimits...,
+ *                                            cwd, resolve the executable
+ *   pass it to listenerPath              <-  SECCOMP_FD + fd (notify filters only)
  *   save state, pid file, exit           <-  CREATED
  *                                            block opening exec.fifo (create)
  *                                            or wait for START (run)
