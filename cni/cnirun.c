@@ -38,7 +38,43 @@ static bool conf_name(const char *n)
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
-/* The parsed file whose "name" is `network` (first in lexical order). */
+static bool is_conflist(const char *n)
+{
+  size_t l = strlen(n);
+  return l > 9 && !strcmp(n + l - 9, ".conflist");
+}
+
+/* A conflist's top level is a Go map to libcni (exact keys); a plugin's
+ * config is a Go struct (keys matched as json_get does). */
+static const char *exact_str(yajl_val obj, const char *key)
+{
+  yajl_val v = json_get_exact(obj, key);
+  return v && YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
+/* A single-plugin .conf/.json as the one-plugin list libcni makes of it
+ * (ConfListFromConf): its name and cniVersion, and itself as "plugins". */
+static yajl_val as_conflist(yajl_val conf)
+{
+  const char *name = json_get_str(conf, "name"), *version = json_get_str(conf, "cniVersion");
+  struct sbuf b = {0};
+  sb_add(&b, "{\"name\":");
+  sb_json_str(&b, name ? name : "");
+  if (version) {
+    sb_add(&b, ",\"cniVersion\":");
+    sb_json_str(&b, version);
+  }
+  sb_add(&b, ",\"plugins\":[");
+  sb_json_value(&b, conf);
+  sb_add(&b, "]}");
+  yajl_val list = yajl_tree_parse(b.s, NULL, 0);
+  free(b.s);
+  yajl_tree_free(conf);
+  return list;
+}
+
+/* The network whose "name" is `network` (first file in lexical order), as a
+ * conflist. */
 static yajl_val load_network(const char *confdir, const char *network, char **errmsg)
 {
   struct dirent **ents = NULL;
@@ -55,7 +91,9 @@ static yajl_val load_network(const char *confdir, const char *network, char **er
       _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
       _cleanup_free_ char *text = fd >= 0 ? read_all_fd(fd, NULL) : NULL;
       yajl_val v = text ? yajl_tree_parse(text, NULL, 0) : NULL;
-      const char *name = json_get_str(v, "name");
+      if (v && YAJL_IS_OBJECT(v) && !is_conflist(ents[i]->d_name))
+        v = as_conflist(v);
+      const char *name = exact_str(v, "name");
       if (name && !strcmp(name, network))
         found = v;
       else if (v)
@@ -85,14 +123,18 @@ static char *plugin_input(const struct invocation *inv, yajl_val plugin, const c
   sb_json_str(&b, inv->network);
   for (size_t i = 0; i < plugin->u.object.len; i++) {
     const char *k = plugin->u.object.keys[i];
-    if (!strcmp(k, "cniVersion") || !strcmp(k, "name") || !strcmp(k, "runtimeConfig") || !strcmp(k, "prevResult"))
+    /* libcni sets these four (the plugin, decoding keys as Go does, sees its
+     * value and never a same-named key of the plugin's own config) */
+    if (json_key_matches(k, "cniVersion") || json_key_matches(k, "name") || json_key_matches(k, "runtimeConfig") ||
+        json_key_matches(k, "prevResult"))
       continue;
     sb_add(&b, ",");
     sb_json_str(&b, k);
     sb_add(&b, ":");
     sb_json_value(&b, plugin->u.object.values[i]);
   }
-  if (inv->pm && json_get_bool(json_get_obj(plugin, "capabilities"), "portMappings") == 1)
+  yajl_val pm_cap = json_get_exact(json_get_obj(plugin, "capabilities"), "portMappings"); /* a map entry */
+  if (inv->pm && pm_cap && YAJL_IS_TRUE(pm_cap))
     sb_printf(&b, ",\"runtimeConfig\":{\"portMappings\":%s}", inv->pm);
   if (prev && *prev)
     sb_printf(&b, ",\"prevResult\":%s", prev);
@@ -118,8 +160,8 @@ static int invoke(const struct invocation *inv, yajl_val plugin, const char *cmd
 /* Plugins of the network: its "plugins" array, or the file itself. */
 static size_t plugins_of(yajl_val net, yajl_val **list)
 {
-  yajl_val arr = json_get_arr(net, "plugins");
-  if (arr) {
+  yajl_val arr = json_get_exact(net, "plugins");
+  if (arr && YAJL_IS_ARRAY(arr)) {
     *list = arr->u.array.values;
     return arr->u.array.len;
   }
@@ -205,7 +247,7 @@ int cnirun_add(const char *confdir, const char *network, const char *cni_path, c
   if (!net)
     return -1;
   struct invocation inv = {cni_path ? cni_path : DEFAULT_CNI_PATH, container_id, netns_path, ifname,
-                           portmappings_json, json_get_str(net, "cniVersion"), network};
+                           portmappings_json, exact_str(net, "cniVersion"), network};
   if (!inv.version)
     return fail(errmsg, "CNI network %s has no cniVersion", network);
   yajl_val *list;
@@ -257,7 +299,7 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
   /* a netns that is gone is passed as "": plugins then only free state */
   const char *nsp = netns_path && *netns_path && access(netns_path, F_OK) == 0 ? netns_path : "";
   struct invocation inv = {cni_path ? cni_path : DEFAULT_CNI_PATH, container_id, nsp, ifname,
-                           portmappings_json, json_get_str(net, "cniVersion"), network};
+                           portmappings_json, exact_str(net, "cniVersion"), network};
   if (!inv.version) {
     free(prev.s);
     free(pm.s);

@@ -134,14 +134,48 @@ char *sb_steal(struct sbuf *b)
   return s;
 }
 
-yajl_val json_get(yajl_val obj, const char *key)
+static unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c; }
+
+/* Go's rule for an ASCII field name: each character matches itself, a
+ * letter also its other case, and 'k' and 's' also the two non-ASCII runes
+ * that Unicode folds to them (U+212A KELVIN SIGN, U+017F LONG S). */
+bool json_key_matches(const char *key, const char *field)
 {
+  const unsigned char *k = (const unsigned char *)key;
+  for (const unsigned char *f = (const unsigned char *)field; *f; f++) {
+    unsigned char lf = ascii_lower(*f);
+    if (ascii_lower(*k) == lf)
+      k += 1;
+    else if (lf == 'k' && k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa)
+      k += 3;
+    else if (lf == 's' && k[0] == 0xc5 && k[1] == 0xbf)
+      k += 2;
+    else
+      return false;
+  }
+  return *k == '\0';
+}
+
+yajl_val json_get(yajl_val obj, const char *field)
+{
+  yajl_val found = NULL;
+  if (!obj || !YAJL_IS_OBJECT(obj))
+    return NULL;
+  for (size_t i = 0; i < obj->u.object.len; i++)
+    if (json_key_matches(obj->u.object.keys[i], field))
+      found = obj->u.object.values[i]; /* keep going: Go decodes every match, the last stays */
+  return found;
+}
+
+yajl_val json_get_exact(yajl_val obj, const char *key)
+{
+  yajl_val found = NULL;
   if (!obj || !YAJL_IS_OBJECT(obj))
     return NULL;
   for (size_t i = 0; i < obj->u.object.len; i++)
     if (strcmp(obj->u.object.keys[i], key) == 0)
-      return obj->u.object.values[i];
-  return NULL;
+      found = obj->u.object.values[i]; /* a Go map keeps the last duplicate too */
+  return found;
 }
 
 const char *json_get_str(yajl_val obj, const char *key)

@@ -48,8 +48,19 @@ void sb_json_str(struct sbuf *b, const char *s);   /* quoted, escaped */
 void sb_json_value(struct sbuf *b, yajl_val v);    /* re-serialise a parsed value */
 char *sb_steal(struct sbuf *b);
 
-/* yajl tree lookups on objects (NULL when absent or of another type). */
-yajl_val json_get(yajl_val obj, const char *key);
+/* yajl tree lookups on objects (NULL when absent or of another type).
+ *
+ * The CNI documents are Go structs to the reference plugins and to libcni,
+ * and Go's encoding/json matches an object key to a struct field without
+ * regard to case: containerd sends runtimeConfig.portMappings as
+ * {"HostPort":..,"ContainerPort":..,"Protocol":..,"HostIP":..}. So json_get
+ * and the typed getters below match `field` the way Go does (json_key_matches;
+ * when several keys match, the last one wins, as in Go). Only where Go
+ * decodes into a map (annotations, the entries of "capabilities", libcni's
+ * conflist top level) is the key exact: json_get_exact. */
+bool json_key_matches(const char *key, const char *field);
+yajl_val json_get(yajl_val obj, const char *field);
+yajl_val json_get_exact(yajl_val obj, const char *key);
 const char *json_get_str(yajl_val obj, const char *key);
 yajl_val json_get_obj(yajl_val obj, const char *key);
 yajl_val json_get_arr(yajl_val obj, const char *key);

@@ -17,6 +17,12 @@
 #include "cnirun.h"
 #include "cniutil.h"
 
+static const char *annotation(yajl_val annotations, const char *key)
+{
+  yajl_val v = json_get_exact(annotations, key);
+  return v && YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
 int main(int argc, char **argv)
 {
   if (argc != 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
@@ -33,9 +39,10 @@ int main(int argc, char **argv)
   }
   const char *id = json_get_str(state, "id");
   yajl_val ann = json_get_obj(state, "annotations"), pidv = json_get(state, "pid");
-  const char *network = json_get_str(ann, "org.ulysses.network");
-  const char *ports = json_get_str(ann, "org.ulysses.ports");
-  const char *ifname = json_get_str(ann, "org.ulysses.ifname");
+  /* annotations are a map: exact keys */
+  const char *network = annotation(ann, "org.ulysses.network");
+  const char *ports = annotation(ann, "org.ulysses.ports");
+  const char *ifname = annotation(ann, "org.ulysses.ifname");
   if (!network || !*network)
     return 0; /* the container asked for no network */
   if (!id) {

@@ -81,3 +81,27 @@ start_container() { # NS: a process in that netns stands in for the container
   ip -n "$T-c1" link show eth1
   [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
 }
+
+@test "libcni's key rules: a .conf is one plugin (keys as Go structs), capabilities entries are exact" {
+  start_container c1
+  rm "$TMP/conf/10-uocitest.conflist"
+  # a single-plugin .conf whose keys a Go decoder matches in any case
+  jq -n --arg dd "$TMP/ipam" '{CNIVersion:"1.0.0", Name:"uocitest", Type:"ulysses-cni-bridge", bridge:"uocibr0",
+        isGateway:true, capabilities:{portMappings:true},
+        ipam:{type:"ulysses-ipam", dataDir:$dd, ranges:[[{subnet:"10.99.20.0/24"}]]}}' >"$TMP/conf/10-uocitest.conf"
+  state=$(jq -n --argjson pid "$SLEEPER" '{id:"conf1", pid:$pid,
+          annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18383:80/tcp"}}')
+  hook add "$state"
+  ip=$(ns_ip4 c1)
+  [[ $ip == 10.99.20.* ]]
+  nft_rules | grep -q "tcp dport 18383 dnat to ${ip%/*}:80"
+  hook del "$state"
+  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ]
+  # "PortMappings" is not the capability "portMappings" (a Go map key): no ports passed
+  jq '.capabilities = {"PortMappings": true}' "$TMP/conf/10-uocitest.conf" >"$TMP/conf/x" && mv "$TMP/conf/x" "$TMP/conf/10-uocitest.conf"
+  hook add "$state"
+  [ -n "$(ns_ip4 c1)" ]
+  ! nft_rules | grep -q "dport 18383"
+  hook del "$state"
+  [ -z "$(leases)" ]
+}
