@@ -60,7 +60,13 @@ static int get_int(yajl_val root, const char *key, int max, int *out, struct cni
   return 0;
 }
 
-static int parse_conf(yajl_val root, const char *version, struct conf *c, struct cni_error *e)
+/* What DEL reads: the network name (the veth name and the rule tags derive
+ * from it) and where the lease is (ipam.type; the built-in IPAM's network
+ * and dataDir). Nothing else, so a DEL tears down whatever its ADD made even
+ * when the rest of the config is something ADD refuses: port mappings in a
+ * shape it cannot parse, a bad range, a bridge option of the wrong type.
+ * Without an ipam.type there can be no lease, only links and rules. */
+static int parse_teardown_conf(yajl_val root, const char *version, struct conf *c, struct cni_error *e)
 {
   memset(c, 0, sizeof *c);
   c->root = root;
@@ -68,6 +74,18 @@ static int parse_conf(yajl_val root, const char *version, struct conf *c, struct
   c->name = json_get_str(root, "name");
   if (!c->name || !cni_valid_network_name(c->name))
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "invalid or missing network \"name\"");
+  c->ipam = json_get_obj(root, "ipam");
+  c->ipam_type = json_get_str(c->ipam, "type");
+  c->builtin_ipam = c->ipam_type && strcmp(c->ipam_type, BUILTIN_IPAM) == 0;
+  if (c->builtin_ipam)
+    return ipam_config_locate(c->ipam, c->name, &c->ic, e);
+  return 0;
+}
+
+static int parse_conf(yajl_val root, const char *version, struct conf *c, struct cni_error *e)
+{
+  if (parse_teardown_conf(root, version, c, e) < 0)
+    return -1;
   c->bridge = json_get_str(root, "bridge");
   if (!c->bridge)
     c->bridge = "cni0";
@@ -82,13 +100,13 @@ static int parse_conf(yajl_val root, const char *version, struct conf *c, struct
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "\"mtu\" %d is below the IPv4 minimum of 68", c->mtu);
   if (c->is_default_gw)
     c->is_gw = true; /* as the reference plugin: a default gateway must be a gateway */
-  c->ipam = json_get_obj(root, "ipam");
-  c->ipam_type = json_get_str(c->ipam, "type");
   if (!c->ipam_type)
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "missing \"ipam\" object with a \"type\"");
-  c->builtin_ipam = strcmp(c->ipam_type, BUILTIN_IPAM) == 0;
-  if (c->builtin_ipam && ipam_config_parse(c->ipam, c->name, &c->ic, e) < 0)
-    return -1;
+  if (c->builtin_ipam) {
+    ipam_config_free(&c->ic);
+    if (ipam_config_parse(c->ipam, c->name, &c->ic, e) < 0)
+      return -1;
+  }
   c->prev_result = json_get_obj(root, "prevResult");
   return fw_parse_portmaps(json_get(json_get_obj(root, "runtimeConfig"), "portMappings"), &c->pm, &c->npm, e);
 }
@@ -190,6 +208,8 @@ static int ipam_add(const struct conf *c, const struct cni_env *env, struct addr
 
 static int ipam_del(const struct conf *c, const struct cni_env *env, struct cni_error *e)
 {
+  if (!c->ipam_type)
+    return 0; /* no IPAM configured: no lease to free */
   if (c->builtin_ipam)
     return ipam_cmd_del(&c->ic, env->container_id, env->ifname, e);
   _cleanup_free_ char *out = NULL;
@@ -518,7 +538,7 @@ static int run(const struct cni_env *env, yajl_val root, const char *version, st
 {
   struct conf c;
   const char *cmd = env->command;
-  int r = parse_conf(root, version, &c, e);
+  int r = !strcmp(cmd, "DEL") ? parse_teardown_conf(root, version, &c, e) : parse_conf(root, version, &c, e);
   if (r == 0 && !strcmp(cmd, "CHECK") && cni_version_cmp(version, "0.4.0") < 0)
     r = cni_fail(e, CNI_ERR_INCOMPATIBLE_VERSION, "CHECK needs cniVersion 0.4.0 or later, config has %s", version);
   if (r == 0 && (!strcmp(cmd, "STATUS") || !strcmp(cmd, "GC")) && cni_version_cmp(version, "1.1.0") < 0)

@@ -89,7 +89,7 @@ static int parse_routes(yajl_val arr, struct ipam_config *c, struct cni_error *e
   return 0;
 }
 
-int ipam_config_parse(yajl_val ipam, const char *network, struct ipam_config *c, struct cni_error *e)
+int ipam_config_locate(yajl_val ipam, const char *network, struct ipam_config *c, struct cni_error *e)
 {
   memset(c, 0, sizeof *c);
   if (!ipam || !YAJL_IS_OBJECT(ipam))
@@ -99,6 +99,13 @@ int ipam_config_parse(yajl_val ipam, const char *network, struct ipam_config *c,
   c->network = strdup(network);
   const char *dd = json_get_str(ipam, "dataDir");
   c->data_dir = strdup(dd && *dd ? dd : IPAM_DEFAULT_DATA_DIR);
+  return 0;
+}
+
+int ipam_config_parse(yajl_val ipam, const char *network, struct ipam_config *c, struct cni_error *e)
+{
+  if (ipam_config_locate(ipam, network, c, e) < 0)
+    return -1;
   c->dns = json_get_obj(ipam, "dns");
   yajl_val ranges = json_get(ipam, "ranges");
   if (ranges) {

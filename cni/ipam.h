@@ -47,6 +47,9 @@ struct ipam_config {
 
 /* Parse the "ipam" object of a network config (ranges or legacy subnet form). */
 int ipam_config_parse(yajl_val ipam, const char *network, struct ipam_config *c, struct cni_error *e);
+/* Only what finds the store (network, dataDir): all DEL needs, so a lease is
+ * freed even when the ranges or routes are something ADD would refuse. */
+int ipam_config_locate(yajl_val ipam, const char *network, struct ipam_config *c, struct cni_error *e);
 void ipam_config_free(struct ipam_config *c);
 
 struct ipam_lease {

@@ -13,7 +13,10 @@ static int run(const struct cni_env *env, yajl_val root, const char *version, st
   const char *cmd = env->command;
   struct ipam_config c;
   _cleanup_free_ struct ipam_addr *addrs = NULL;
-  int r = ipam_config_parse(json_get(root, "ipam"), json_get_str(root, "name"), &c, e);
+  yajl_val ipam = json_get(root, "ipam");
+  const char *name = json_get_str(root, "name");
+  /* DEL frees the lease whatever else the config holds */
+  int r = !strcmp(cmd, "DEL") ? ipam_config_locate(ipam, name, &c, e) : ipam_config_parse(ipam, name, &c, e);
   if (r < 0)
     goto out;
   bool v110 = cni_version_cmp(version, "1.1.0") >= 0;

@@ -26,6 +26,8 @@ FUZZ_TARGET(cni_bridge)
       free(a.dns);
     }
     conf_free(&c);
+    parse_teardown_conf(root, "1.1.0", &c, &e); /* what DEL reads */
+    conf_free(&c);
     /* a result document on its own, as a delegated IPAM plugin prints it */
     struct addrs a = { 0 };
     addrs_from_result(root, &a, &e);

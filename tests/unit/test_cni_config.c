@@ -1,0 +1,224 @@
+/* test_cni_config.c - unit tests of how the CNI plugins read their JSON:
+ * keys matched as Go's encoding/json matches them (the reference plugins and
+ * libcni decode into Go structs), containerd 1.6's runtimeConfig as it is
+ * really sent, and DEL reading only what locates an attachment. bridge.c is
+ * included so its static parsers can be called (as the fuzz target does). */
+#define main ulysses_cni_bridge_main
+#include "bridge.c"
+#undef main
+#include "tap.h"
+
+/* What containerd 1.6.20's CRI plugin (go-cni, libcni 1.1) wrote on the
+ * plugin's stdin for a pod with a hostPort, captured byte for byte (only the
+ * dataDir is changed): keys sorted by libcni's map marshalling, the port
+ * mappings in go-cni's PortMapping struct, which has no json tags. */
+static const char CONTAINERD_ADD[] =
+    "{\"bridge\":\"critest0\",\"capabilities\":{\"portMappings\":true},\"cniVersion\":\"1.0.0\","
+    "\"hairpinMode\":true,\"ipMasq\":true,\"ipam\":{\"dataDir\":\"/nonexistent/cni-ipam\",\"ranges\":[[{"
+    "\"gateway\":\"10.88.93.1\",\"subnet\":\"10.88.93.0/24\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"}],"
+    "\"type\":\"ulysses-ipam\"},\"isGateway\":true,\"name\":\"critest\",\"runtimeConfig\":{\"portMappings\":"
+    "[{\"HostPort\":12000,\"ContainerPort\":80,\"Protocol\":\"tcp\",\"HostIP\":\"\"}]},"
+    "\"type\":\"ulysses-cni-bridge\"}";
+
+static yajl_val parse(const char *text)
+{
+  yajl_val v = yajl_tree_parse(text, NULL, 0);
+  if (!v)
+    printf("# cannot parse test input: %s\n", text);
+  return v;
+}
+
+static void test_key_matching(void)
+{
+  static const struct {
+    const char *key, *field;
+    bool match;
+  } cases[] = {
+      {"hostPort", "hostPort", true},
+      {"HostPort", "hostPort", true},
+      {"HOSTPORT", "hostPort", true},
+      {"hostport", "hostPort", true},
+      {"HostIp", "hostIP", true}, /* the CRI's own spelling */
+      {"host_port", "hostPort", false},
+      {"hostPorts", "hostPort", false},
+      {"hostPor", "hostPort", false},
+      {"", "hostPort", false},
+      {"hostPort", "", false},
+      {"\xe2\x84\xaa" "ey", "key", true},   /* U+212A KELVIN SIGN folds to k in Go */
+      {"\xc5\xbf" "ubnet", "subnet", true}, /* U+017F LONG S folds to s */
+      {"\xc5\xbf" "ey", "key", false},
+      {"\xc3\xa9", "e", false},
+      {"CNI.DEV/Valid-Attachments", "cni.dev/valid-attachments", true},
+      {"cni.dev/valid_attachments", "cni.dev/valid-attachments", false},
+      {"cni-dev/valid-attachments", "cni.dev/valid-attachments", false},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ok(json_key_matches(cases[i].key, cases[i].field) == cases[i].match, "key \"%s\" %s field %s", cases[i].key,
+       cases[i].match ? "matches" : "does not match", cases[i].field);
+
+  yajl_val v = parse("{\"mtu\":1,\"MTU\":2,\"Name\":\"a\",\"name\":\"b\"}");
+  is_int(YAJL_GET_INTEGER(json_get(v, "mtu")), 2, "duplicate keys: the last match wins, as in Go");
+  is_str(json_get_str(v, "name"), "b", "exact and folded keys are equal candidates; the last wins");
+  is_int(YAJL_GET_INTEGER(json_get_exact(v, "mtu")), 1, "json_get_exact ignores other cases (map keys)");
+  ok(json_get_exact(v, "NAME") == NULL, "json_get_exact: no folding");
+  yajl_tree_free(v);
+}
+
+static void test_containerd_portmappings(void)
+{
+  yajl_val root = parse(CONTAINERD_ADD);
+  struct conf c;
+  struct cni_error e = {0};
+  int r = parse_conf(root, "1.0.0", &c, &e);
+  is_int(r, 0, "containerd 1.6's ADD config parses (%s)", e.msg);
+  is_int(c.npm, 1, "one port mapping");
+  if (c.npm == 1) {
+    is_int(c.pm[0].host_port, 12000, "HostPort");
+    is_int(c.pm[0].container_port, 80, "ContainerPort");
+    is_str(c.pm[0].proto, "tcp", "Protocol");
+    is_int(c.pm[0].host_ip, 0, "HostIP \"\" means every local address");
+  }
+  ok(c.is_gw && c.ip_masq && c.hairpin, "isGateway, ipMasq, hairpinMode");
+  is_str(c.bridge, "critest0", "bridge");
+  is_int(c.ic.nsets, 1, "one range set");
+  conf_free(&c);
+  yajl_tree_free(root);
+}
+
+static int portmaps(const char *json, struct fw_portmap **pm, size_t *n, struct cni_error *e)
+{
+  yajl_val v = parse(json);
+  int r = fw_parse_portmaps(v, pm, n, e);
+  yajl_tree_free(v);
+  return r;
+}
+
+static void test_portmap_entries(void)
+{
+  struct fw_portmap *pm = NULL;
+  size_t n = 0;
+  struct cni_error e = {0};
+  int r = portmaps("[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"},"
+                   "{\"HOSTPORT\":53,\"containerport\":5353,\"PROTOCOL\":\"SCTP\",\"HostIp\":\"0.0.0.0\"}]",
+                   &pm, &n, &e);
+  is_int(r, 0, "mixed-case entries parse (%s)", e.msg);
+  is_int(n, 2, "two entries");
+  if (n == 2) {
+    uint32_t lo = 0;
+    ip4_parse("127.0.0.1", &lo);
+    ok(pm[0].host_ip == lo && !strcmp(pm[0].proto, "udp"), "hostIP and protocol of the first");
+    ok(pm[1].host_port == 53 && pm[1].container_port == 5353 && !strcmp(pm[1].proto, "sctp") && pm[1].host_ip == 0,
+       "upper-case keys and protocol; 0.0.0.0 is every address");
+  }
+  free(pm);
+
+  r = portmaps("[{\"Host_Port\":8080,\"ContainerPort\":80}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "a key Go would not match is not a hostPort: code 7 (%s)", e.msg);
+  free(pm);
+  r = portmaps("[{\"HostPort\":0,\"ContainerPort\":80}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "HostPort 0 is refused");
+  free(pm);
+  r = portmaps("[{\"HostPort\":\"8080\",\"ContainerPort\":80}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "a string port is refused, as Go's int field refuses it");
+  free(pm);
+}
+
+/* Every key of the bridge and IPAM configs in another case, as a Go
+ * decoder would accept them. */
+static void test_folded_config(void)
+{
+  yajl_val root = parse("{\"cniVersion\":\"1.1.0\",\"Name\":\"n1\",\"Type\":\"ulysses-cni-bridge\","
+                        "\"Bridge\":\"br7\",\"IsGateway\":true,\"ISDEFAULTGATEWAY\":true,\"IPMasq\":true,"
+                        "\"MTU\":1400,\"HairpinMode\":true,\"PromiscMode\":true,\"Vlan\":0,"
+                        "\"IPAM\":{\"Type\":\"ulysses-ipam\",\"DataDir\":\"/nonexistent/d\","
+                        "\"Ranges\":[[{\"Subnet\":\"10.1.2.0/24\",\"RangeStart\":\"10.1.2.10\","
+                        "\"RangeEnd\":\"10.1.2.20\",\"Gateway\":\"10.1.2.254\"}]],"
+                        "\"Routes\":[{\"Dst\":\"10.9.0.0/16\",\"GW\":\"10.1.2.254\"}]},"
+                        "\"RuntimeConfig\":{\"PortMappings\":[{\"hostport\":81,\"containerport\":80}]},"
+                        "\"PrevResult\":{\"IPs\":[{\"Address\":\"10.1.2.10/24\",\"Gateway\":\"10.1.2.254\"}],"
+                        "\"Routes\":[{\"Dst\":\"0.0.0.0/0\"}]}}");
+  struct conf c;
+  struct cni_error e = {0};
+  int r = parse_conf(root, "1.1.0", &c, &e);
+  is_int(r, 0, "a config with every key in another case parses (%s)", e.msg);
+  is_str(c.name, "n1", "Name");
+  is_str(c.bridge, "br7", "Bridge");
+  ok(c.is_gw && c.is_default_gw && c.ip_masq && c.hairpin && c.promisc, "the booleans");
+  is_int(c.mtu, 1400, "MTU");
+  ok(c.builtin_ipam, "IPAM.Type");
+  is_str(c.ic.data_dir, "/nonexistent/d", "IPAM.DataDir");
+  if (c.ic.nsets == 1 && c.ic.sets[0].n == 1) {
+    char s[16], g[16];
+    ip4_fmt(c.ic.sets[0].ranges[0].start, s);
+    ip4_fmt(c.ic.sets[0].ranges[0].gw, g);
+    ok(!strcmp(s, "10.1.2.10") && !strcmp(g, "10.1.2.254"), "Ranges: RangeStart %s, Gateway %s", s, g);
+  } else {
+    ok(0, "Ranges parsed into one set of one range");
+  }
+  ok(c.ic.nroutes == 1 && c.ic.routes[0].prefix == 16 && c.ic.routes[0].gw != 0, "Routes: Dst and GW");
+  ok(c.npm == 1 && c.pm[0].host_port == 81, "RuntimeConfig.PortMappings");
+  struct addrs a = {0};
+  ok(c.prev_result && addrs_from_result(c.prev_result, &a, &e) == 0 && a.nips == 1 && a.ips[0].gw && a.nroutes == 1,
+     "PrevResult: IPs (Address, Gateway) and Routes");
+  free(a.dns);
+  conf_free(&c);
+  yajl_tree_free(root);
+
+  yajl_val gc = parse("{\"CNI.dev/Valid-Attachments\":[{\"ContainerID\":\"c1\",\"IfName\":\"eth0\"}]}");
+  struct ipam_attachment *valid = NULL;
+  size_t n = 0;
+  r = ipam_valid_attachments(gc, &valid, &n, &e);
+  ok(r == 0 && n == 1 && !strcmp(valid[0].cid, "c1") && !strcmp(valid[0].ifname, "eth0"),
+     "GC: valid-attachments, containerID, ifname in other cases");
+  free(valid);
+  yajl_tree_free(gc);
+}
+
+/* DEL reads the name and where the lease is, nothing else. */
+static void test_teardown_config(void)
+{
+  static const char *broken[] = {
+      /* containerd's mappings with a value ADD refuses */
+      "{\"name\":\"critest\",\"ipam\":{\"type\":\"ulysses-ipam\",\"dataDir\":\"/nonexistent/x\","
+      "\"subnet\":\"10.1.0.0/24\"},"
+      "\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":\"12000\",\"ContainerPort\":80}]}}",
+      /* portMappings not even an array, a bad mtu, a bad range */
+      "{\"name\":\"critest\",\"mtu\":\"big\",\"bridge\":\"a/b\",\"runtimeConfig\":{\"portMappings\":7},"
+      "\"ipam\":{\"type\":\"ulysses-ipam\",\"dataDir\":\"/nonexistent/x\",\"ranges\":[[{\"subnet\":\"1.2.3.4/40\"}]]}}",
+  };
+  for (size_t i = 0; i < 2; i++) {
+    yajl_val root = parse(broken[i]);
+    struct conf c;
+    struct cni_error e = {0};
+    ok(parse_conf(root, "1.0.0", &c, &e) < 0 && e.code == CNI_ERR_INVALID_CONFIG, "ADD refuses config %zu (%s)", i,
+       e.msg);
+    conf_free(&c);
+    int r = parse_teardown_conf(root, "1.0.0", &c, &e);
+    ok(r == 0 && c.builtin_ipam && !strcmp(c.ic.data_dir, "/nonexistent/x") && !strcmp(c.ic.network, "critest"),
+       "DEL reads config %zu: network and the lease's dataDir", i);
+    conf_free(&c);
+    yajl_tree_free(root);
+  }
+  yajl_val root = parse("{\"name\":\"n\",\"ipam\":{}}");
+  struct conf c;
+  struct cni_error e = {0};
+  ok(parse_teardown_conf(root, "1.0.0", &c, &e) == 0 && c.ipam_type == NULL,
+     "DEL without an ipam.type: links and rules only");
+  conf_free(&c);
+  yajl_tree_free(root);
+  root = parse("{\"ipam\":{\"type\":\"ulysses-ipam\"}}");
+  ok(parse_teardown_conf(root, "1.0.0", &c, &e) < 0 && e.code == CNI_ERR_INVALID_CONFIG,
+     "DEL without a network name cannot find anything: code 7");
+  conf_free(&c);
+  yajl_tree_free(root);
+}
+
+int main(void)
+{
+  test_key_matching();
+  test_containerd_portmappings();
+  test_portmap_entries();
+  test_folded_config();
+  test_teardown_config();
+  return done_testing();
+}
