@@ -403,6 +403,16 @@ HOOK
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == "ulysses-oci version "* ]]
   [[ "$output" == *"spec: 1."* ]]
+  # commit: git describe of the tree built from (a tag or the full hash), or unknown
+  [[ "${lines[1]}" =~ ^commit:\ ((v[0-9][^ ]*-g)?[0-9a-f]{40}(-dirty)?|unknown)$ ]]
+  if [ "$UOCI" -ef "${BUILDDIR:-$SRCDIR}/src/ulysses-oci" ]; then
+    if [ -e "$SRCDIR/.git" ]; then
+      head=$(git -C "$SRCDIR" rev-parse HEAD)
+      [[ "${lines[1]}" == *"$head"* ]] || { echo "binary says ${lines[1]}, HEAD is $head (rebuild?)"; false; }
+    else
+      [ "${lines[1]}" = "commit: unknown" ]
+    fi
+  fi
   run "$UOCI" create --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"--console-socket"* ]]
