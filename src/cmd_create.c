@@ -33,7 +33,12 @@ static int parse_create_opts(const char *verb, int argc, char **argv, struct cre
     case OPT_CONSOLE: o->console_socket = optarg; break;
     case OPT_NO_PIVOT: o->no_pivot = true; break;
     case OPT_NO_KEYRING: o->no_new_keyring = true; break;
-    case OPT_NO_SUBREAPER: break;
+    case OPT_NO_SUBREAPER:
+      /* runc's `run` option (not create's): it turns off the subreaper runc
+       * makes of itself; ulysses-oci never becomes one, so it is the default */
+      if (!is_run)
+        goto bad;
+      break;
     case OPT_PRESERVE: {
       unsigned long long n;
       if (parse_uint64(optarg, &n) < 0 || n > 65536)

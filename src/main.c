@@ -37,7 +37,9 @@ static const struct command commands[] = {
     "Usage: ulysses-oci [global options] run [options] CONTAINER_ID\n\n"
     "Options: those of create, and\n"
     "  -d, --detach   return after starting (default: wait, delete, and exit with its status)\n"
-    "      --keep     do not delete the container after it exits\n" },
+    "      --keep     do not delete the container after it exits\n"
+    "      --no-subreaper  accepted for runc compatibility: ulysses-oci never makes\n"
+    "                 itself a child subreaper, so this is always the case\n" },
   { "exec", cmd_exec, "run a new process in a running container",
     "Usage: ulysses-oci [global options] exec [options] CONTAINER_ID [COMMAND [ARG...]]\n\n"
     "  -p, --process FILE        process.json to run (instead of COMMAND)\n"

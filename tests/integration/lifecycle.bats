@@ -418,6 +418,17 @@ HOOK
   [[ "$output" == *"--console-socket"* ]]
 }
 
+@test "run takes runc's --no-subreaper (always in effect); create refuses it, as runc does" {
+  cfg '.process.args = ["sh", "-c", "exit 4"]'
+  run uoci run --no-subreaper --bundle "$BUNDLE" $c1
+  [ "$status" -eq 4 ]
+  assert_nothing_left $c1
+  run uoci create --no-subreaper --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'unknown option "--no-subreaper"'* ]]
+  assert_nothing_left $c1
+}
+
 @test "linux.personality LINUX32 changes what uname reports; unknown domains are refused" {
   cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["uname", "-m"]'
   run uoci run --bundle "$BUNDLE" $c1
