@@ -32,7 +32,9 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
   for v in $(verbs); do
     [ -f "$dest/usr/share/man/man8/ulysses-oci-$v.8" ] || { echo "missing man page of $v"; false; }
   done
-  for p in ulysses-oci ulysses-bundle ulysses-cni-bridge; do [ -f "$dest/usr/share/man/man8/$p.8" ]; done
+  for p in ulysses-oci ulysses-bundle ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
+    [ -f "$dest/usr/share/man/man8/$p.8" ] || { echo "missing man page $p.8"; false; }
+  done
   [ -f "$dest/usr/share/bash-completion/completions/ulysses-oci" ]
   [ "$(readlink "$dest/usr/share/bash-completion/completions/ulysses-bundle")" = ulysses-oci ]
   # the installed bundle tool finds the installed runtime next to it
@@ -66,6 +68,18 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
   for c in create export mount rm prune; do
     "$SRCDIR/bundles/ulysses-bundle" --help | grep -q "^  $c"
     grep -qE "^$c[ :]" <<<"$page" || { echo "$c not in ulysses-bundle.8"; false; }
+  done
+}
+
+@test "man: the hook's annotations and environment, and the IPAM's keys, are in their pages" {
+  page=$(man_text "$SRCDIR/man/ulysses-cni-hook.8")
+  for w in $(grep -ohE '"(org\.ulysses\.[a-z]+|CNI_[A-Z_]+|ULYSSES_[A-Z_]+)"' "$SRCDIR/cni/hook.c" "$SRCDIR/cni/cnirun.c" | tr -d '"' | sort -u); do
+    case $w in CNI_COMMAND | CNI_CONTAINERID | CNI_NETNS | CNI_IFNAME | CNI_ARGS) continue ;; esac # set for the plugins
+    grep -qF -- "$w" <<<"$page" || { echo "$w not in ulysses-cni-hook.8"; false; }
+  done
+  page=$(man_text "$SRCDIR/man/ulysses-ipam.8")
+  for k in dataDir ranges subnet rangeStart rangeEnd gateway routes dst gw dns cni.dev/valid-attachments; do
+    grep -qF -- "$k" <<<"$page" || { echo "$k not in ulysses-ipam.8"; false; }
   done
 }
 
