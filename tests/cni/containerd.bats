@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ulysses-cni-bridge fed exactly what containerd 1.6's CRI plugin sends
 # (go-cni over libcni 1.1, captured from containerd 1.6.20 running a pod with
 # a hostPort): keys sorted by libcni's map marshalling, runtimeConfig

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_cni_config.c - unit tests of how the CNI plugins read their JSON:
  * keys matched as Go's encoding/json matches them (the reference plugins and
  * libcni decode into Go structs), containerd 1.6's runtimeConfig as it is
