@@ -15,7 +15,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "caps.h"
 #include "commands.h"
+#include "pathsafe.h"
+#include "userdb.h"
 #include "utils.h"
 
 /* The default container: busybox-friendly `sh` on a terminal, a read-only
@@ -142,6 +145,11 @@ struct volume {
   bool readonly;
 };
 
+struct tmpfs_mount {
+  char *destination;
+  struct strv options; /* without the defaults */
+};
+
 struct spec_opts {
   const char *bundle;
   bool rootless;
@@ -162,6 +170,13 @@ struct spec_opts {
   struct strv ports; /* normalised "HOST:CTR/PROTO" */
   int terminal;      /* -1: keep the default */
   int readonly;      /* -1: keep the default */
+  const char *user;  /* USER[:GROUP] as given */
+  struct userdb_user resolved_user;
+  const char *cwd;
+  struct strv cap_add, cap_drop; /* "CAP_X" names, or "ALL" */
+  struct tmpfs_mount *tmpfs;
+  size_t tmpfs_len;
+  struct strv annotations; /* "KEY=VALUE" */
 };
 
 /* docker's --cpus: a fixed 100 ms period, quota = cpus * period. */
@@ -174,6 +189,15 @@ static void spec_opts_free(struct spec_opts *o)
   strv_clear(&o->args);
   strv_clear(&o->env);
   strv_clear(&o->ports);
+  strv_clear(&o->cap_add);
+  strv_clear(&o->cap_drop);
+  strv_clear(&o->annotations);
+  userdb_user_clear(&o->resolved_user);
+  for (size_t i = 0; i < o->tmpfs_len; i++) {
+    free(o->tmpfs[i].destination);
+    strv_clear(&o->tmpfs[i].options);
+  }
+  free(o->tmpfs);
   for (size_t i = 0; i < o->volumes_len; i++) {
     free(o->volumes[i].source);
     free(o->volumes[i].destination);
@@ -345,6 +369,140 @@ static int parse_publish(const char *s, char **out, uoci_error **err)
   return 0;
 }
 
+/* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL".
+ * A comma-separated list gives several. Only names this kernel knows. */
+static int parse_caps(const char *flag, const char *arg, struct strv *out, uoci_error **err)
+{
+  _cleanup_free_ char *copy = xstrdup(arg);
+  char *save = NULL;
+  size_t before = out->len;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    _cleanup_free_ char *up = xstrdup(tok);
+    for (char *c = up; *c; c++)
+      *c = (char) toupper((unsigned char) *c);
+    if (strcmp(up, "ALL") == 0) {
+      strv_push(out, steal_ptr(up));
+      continue;
+    }
+    _cleanup_free_ char *name = strncmp(up, "CAP_", 4) == 0 ? xstrdup(up) : xasprintf("CAP_%s", up);
+    size_t n;
+    const char *const *known = caps_known_names(&n);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+      found = strcmp(known[i], name) == 0;
+    if (!found)
+      return uoci_fail(err, 0, "spec: %s \"%s\": unknown capability %s (see ulysses-oci features)", flag, arg, name);
+    strv_push(out, steal_ptr(name));
+  }
+  if (out->len == before)
+    return uoci_fail(err, 0, "spec: %s \"%s\": expected a capability name such as NET_ADMIN", flag, arg);
+  return 0;
+}
+
+/* docker's env file: KEY=VALUE lines (the value verbatim, no quotes), a bare
+ * KEY takes its value from this environment, '#' lines and blank lines are
+ * skipped. */
+static int parse_env_file(const char *path, struct strv *env, uoci_error **err)
+{
+  _cleanup_free_ char *data = NULL;
+  if (read_file_at(AT_FDCWD, path, &data, NULL, err) < 0)
+    return uoci_error_prefix(err, "spec: --env-file");
+  unsigned lineno = 0;
+  for (char *p = data, *line; (line = strsep(&p, "\n")) != NULL;) {
+    lineno++;
+    size_t len = strlen(line);
+    if (len > 0 && line[len - 1] == '\r')
+      line[--len] = '\0';
+    while (isspace((unsigned char) *line))
+      line++;
+    if (*line == '\0' || *line == '#')
+      continue;
+    char *eq = strchr(line, '=');
+    size_t keylen = eq ? (size_t) (eq - line) : strlen(line);
+    while (!eq && keylen > 0 && isspace((unsigned char) line[keylen - 1]))
+      line[--keylen] = '\0';
+    bool blank = false;
+    for (size_t i = 0; i < keylen; i++)
+      blank |= isspace((unsigned char) line[i]) != 0;
+    if (keylen == 0 || blank)
+      return uoci_fail(err, 0, "spec: --env-file %s:%u: expected KEY=VALUE or KEY (no blanks in KEY)", path, lineno);
+    if (eq) {
+      strv_push(env, xstrdup(line));
+      continue;
+    }
+    const char *value = getenv(line);
+    if (value == NULL)
+      return uoci_fail(err, 0, "spec: --env-file %s:%u: %s is not set in this environment", path, lineno, line);
+    strv_push(env, xasprintf("%s=%s", line, value));
+  }
+  return 0;
+}
+
+/* The options --tmpfs takes: mount flags, and tmpfs' own size/mode/uid/gid/nr_inodes. */
+static bool valid_tmpfs_option(const char *opt)
+{
+  static const char *const flags[] = { "ro",      "rw",        "exec",       "noexec",       "suid",
+                                       "nosuid",  "dev",       "nodev",      "sync",         "async",
+                                       "atime",   "noatime",   "relatime",   "norelatime",   "strictatime",
+                                       "nostrictatime", "diratime", "nodiratime" };
+  for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+    if (strcmp(opt, flags[i]) == 0)
+      return true;
+  const char *eq = strchr(opt, '=');
+  if (eq == NULL || eq[1] == '\0')
+    return false;
+  size_t k = (size_t) (eq - opt);
+  const char *v = eq + 1;
+  int64_t size;
+  unsigned long long n;
+  if (strncmp(opt, "size", k) == 0 && k == 4) {
+    size_t vl = strlen(v);
+    if (vl > 1 && v[vl - 1] == '%') {
+      _cleanup_free_ char *pct = strndup(v, vl - 1);
+      return parse_uint64(pct, &n) == 0 && n >= 1 && n <= 100 && isdigit((unsigned char) pct[0]);
+    }
+    return parse_size(v, &size) == 0;
+  }
+  if (strncmp(opt, "nr_inodes", k) == 0 && k == 9)
+    return parse_size(v, &size) == 0;
+  if (strncmp(opt, "mode", k) == 0 && k == 4) {
+    char *end;
+    errno = 0;
+    unsigned long m = strtoul(v, &end, 8);
+    return errno == 0 && *end == '\0' && isdigit((unsigned char) v[0]) && m <= 07777;
+  }
+  if ((strncmp(opt, "uid", k) == 0 && k == 3) || (strncmp(opt, "gid", k) == 0 && k == 3))
+    return isdigit((unsigned char) v[0]) && parse_uint64(v, &n) == 0 && n < UINT32_MAX;
+  return false;
+}
+
+/* DIR[:OPTIONS]: an absolute container path, then comma-separated options. */
+static int parse_tmpfs(const char *arg, struct tmpfs_mount *t, uoci_error **err)
+{
+  const char *colon = strchr(arg, ':');
+  _cleanup_free_ char *dir = colon ? strndup(arg, (size_t) (colon - arg)) : xstrdup(arg);
+  if (dir[0] != '/' || strcmp(dir, "/") == 0)
+    return uoci_fail(err, 0, "spec: --tmpfs \"%s\": the container path must be absolute and not /", arg);
+  struct strv opts = { 0 };
+  if (colon) {
+    _cleanup_free_ char *copy = xstrdup(colon + 1);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      if (!valid_tmpfs_option(tok)) {
+        strv_clear(&opts);
+        return uoci_fail(err, 0,
+                         "spec: --tmpfs \"%s\": option \"%s\" is not a mount flag (ro, noexec, ...) or "
+                         "size=, mode=, uid=, gid=, nr_inodes=",
+                         arg, tok);
+      }
+      strv_push(&opts, xstrdup(tok));
+    }
+  }
+  t->destination = steal_ptr(dir);
+  t->options = opts;
+  return 0;
+}
+
 /* RFC 1123 labels, and the kernel's 64-byte nodename. */
 static bool valid_hostname(const char *h)
 {
@@ -399,6 +557,12 @@ enum {
   OPT_NO_TTY,
   OPT_READ_ONLY,
   OPT_NO_READ_ONLY,
+  OPT_CWD,
+  OPT_CAP_ADD,
+  OPT_CAP_DROP,
+  OPT_ENV_FILE,
+  OPT_TMPFS,
+  OPT_ANNOTATION,
 };
 
 static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **err)
@@ -412,6 +576,8 @@ static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **e
     o->rootfs = arg;
     return 0;
   case OPT_ARGS:
+    /* the whole command: replaces an earlier --args/--arg (an image's) */
+    strv_clear(&o->args);
     o->has_args = true;
     return split_words(arg, &o->args, err);
   case OPT_ARG:
@@ -474,12 +640,64 @@ static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **e
   case OPT_NO_TTY: o->terminal = 0; return 0;
   case OPT_READ_ONLY: o->readonly = 1; return 0;
   case OPT_NO_READ_ONLY: o->readonly = 0; return 0;
+  case 'u': {
+    const char *colon = strchr(arg, ':');
+    if (arg[0] == '\0' || arg[0] == ':' || (colon && (colon[1] == '\0' || strchr(colon + 1, ':'))))
+      return uoci_fail(err, 0, "spec: --user \"%s\": expected USER[:GROUP], names or numbers", arg);
+    o->user = arg; /* resolved in check_combination, once the rootfs is known */
+    return 0;
+  }
+  case OPT_CWD:
+    if (arg[0] != '/')
+      return uoci_fail(err, 0, "spec: --cwd \"%s\": must be an absolute path", arg);
+    o->cwd = arg;
+    return 0;
+  case OPT_CAP_ADD: return parse_caps("--cap-add", arg, &o->cap_add, err);
+  case OPT_CAP_DROP: return parse_caps("--cap-drop", arg, &o->cap_drop, err);
+  case OPT_ENV_FILE: return parse_env_file(arg, &o->env, err);
+  case OPT_TMPFS: {
+    struct tmpfs_mount t = { 0 };
+    if (parse_tmpfs(arg, &t, err) < 0)
+      return -1;
+    o->tmpfs = xrealloc(o->tmpfs, (o->tmpfs_len + 1) * sizeof *o->tmpfs);
+    o->tmpfs[o->tmpfs_len++] = t;
+    return 0;
+  }
+  case OPT_ANNOTATION:
+    if (arg[0] == '=' || strchr(arg, '=') == NULL)
+      return uoci_fail(err, 0, "spec: --annotation \"%s\": expected KEY=VALUE", arg);
+    strv_push(&o->annotations, xstrdup(arg));
+    return 0;
   }
   return -1;
 }
 
+/* --user: numbers are taken as they are; names (and the primary group of a
+ * number) come from the rootfs' /etc/passwd and /etc/group, opened inside the
+ * rootfs so that a symlink there cannot make us read a host file. */
+static int resolve_user(struct spec_opts *o, uoci_error **err)
+{
+  const char *rootfs = o->rootfs ? o->rootfs : "rootfs";
+  _cleanup_free_ char *path = rootfs[0] == '/' ? xstrdup(rootfs) : xasprintf("%s/%s", o->bundle, rootfs);
+  _cleanup_free_ char *passwd = NULL, *group = NULL;
+  enum userdb_need need = userdb_needs_files(o->user);
+  if (need != USERDB_NO_FILES) {
+    _cleanup_close_ int rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0 && !(errno == ENOENT && need == USERDB_FILES_IF_PRESENT))
+      return uoci_fail(err, errno, "spec: --user \"%s\": the rootfs %s", o->user, path);
+    if (rootfd >= 0 && (userdb_read_in_root(rootfd, "/etc/passwd", path, &passwd, err) < 0 ||
+                        userdb_read_in_root(rootfd, "/etc/group", path, &group, err) < 0))
+      return uoci_error_prefix(err, "spec: --user \"%s\"", o->user);
+  }
+  if (userdb_resolve(o->user, passwd, group, path, &o->resolved_user, err) < 0)
+    return uoci_error_prefix(err, "spec: --user");
+  if (o->rootless && o->resolved_user.uid != 0)
+    return uoci_fail(err, 0, "spec: --user \"%s\": --rootless maps only root (uid 0) into the container", o->user);
+  return 0;
+}
+
 /* Checks that need every option (or the bundle) at once. */
-static int check_combination(const struct spec_opts *o, uoci_error **err)
+static int check_combination(struct spec_opts *o, uoci_error **err)
 {
   if (o->has_args && o->args.len == 0)
     return uoci_fail(err, 0, "spec: --args: no command given");
@@ -495,6 +713,8 @@ static int check_combination(const struct spec_opts *o, uoci_error **err)
     if (!S_ISDIR(st.st_mode))
       return uoci_fail(err, ENOTDIR, "spec: --rootfs %s", path);
   }
+  if (o->user && resolve_user(o, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -631,6 +851,92 @@ static void apply_network(ocispec_config *cfg, const struct spec_opts *o)
   }
 }
 
+static void apply_user(ocispec_process *p, struct spec_opts *o)
+{
+  if (p->user == NULL)
+    p->user = xcalloc(1, sizeof *p->user);
+  ocispec_user *u = p->user;
+  struct userdb_user *r = &o->resolved_user;
+  u->uid = r->uid;
+  u->has_uid = true;
+  u->gid = r->gid;
+  u->has_gid = true;
+  free(u->additional_gids);
+  u->additional_gids = steal_ptr(r->additional_gids);
+  u->additional_gids_len = r->additional_gids_len;
+  r->additional_gids_len = 0;
+}
+
+static bool strv_contains(const struct strv *s, const char *name)
+{
+  for (size_t i = 0; i < s->len; i++)
+    if (strcmp(s->v[i], name) == 0)
+      return true;
+  return false;
+}
+
+static void set_cap_list(char ***list, size_t *len, const struct strv *caps)
+{
+  uoci_strv_free(*list);
+  *list = xcalloc(caps->len + 1, sizeof(char *));
+  for (size_t i = 0; i < caps->len; i++)
+    (*list)[i] = xstrdup(caps->v[i]);
+  *len = caps->len;
+}
+
+/* docker's rules, whatever the order of the flags: --cap-add ALL gives every
+ * capability but the dropped ones; --cap-drop ALL keeps only the added ones;
+ * otherwise the default set minus the dropped plus the added. The result is
+ * the bounding, effective and permitted set (the default's three). */
+static void apply_caps(ocispec_process *p, const struct spec_opts *o)
+{
+  if (o->cap_add.len == 0 && o->cap_drop.len == 0)
+    return;
+  if (p->capabilities == NULL)
+    p->capabilities = xcalloc(1, sizeof *p->capabilities);
+  ocispec_capabilities *c = p->capabilities;
+  struct strv set = { 0 };
+  bool add_all = strv_contains(&o->cap_add, "ALL"), drop_all = strv_contains(&o->cap_drop, "ALL");
+  if (add_all) {
+    size_t n;
+    const char *const *known = caps_known_names(&n);
+    for (size_t i = 0; i < n; i++)
+      if (!strv_contains(&o->cap_drop, known[i]))
+        strv_push(&set, xstrdup(known[i]));
+  } else {
+    if (!drop_all)
+      for (size_t i = 0; i < c->bounding_len; i++)
+        if (!strv_contains(&o->cap_drop, c->bounding[i]) && !strv_contains(&set, c->bounding[i]))
+          strv_push(&set, xstrdup(c->bounding[i]));
+    for (size_t i = 0; i < o->cap_add.len; i++)
+      if (!strv_contains(&set, o->cap_add.v[i]))
+        strv_push(&set, xstrdup(o->cap_add.v[i]));
+  }
+  set_cap_list(&c->bounding, &c->bounding_len, &set);
+  set_cap_list(&c->effective, &c->effective_len, &set);
+  set_cap_list(&c->permitted, &c->permitted_len, &set);
+  strv_clear(&set);
+}
+
+/* docker's --tmpfs defaults (nosuid, nodev, noexec), except where the user's
+ * options say the opposite; then the user's options. */
+static void add_tmpfs_mount(ocispec_config *cfg, const struct tmpfs_mount *t)
+{
+  static const char *const defaults[][2] = { { "nosuid", "suid" }, { "nodev", "dev" }, { "noexec", "exec" } };
+  cfg->mounts = xrealloc(cfg->mounts, (cfg->mounts_len + 1) * sizeof *cfg->mounts);
+  ocispec_mount *m = &cfg->mounts[cfg->mounts_len++];
+  memset(m, 0, sizeof *m);
+  m->destination = xstrdup(t->destination);
+  m->type = xstrdup("tmpfs");
+  m->source = xstrdup("tmpfs");
+  m->options = xcalloc(ARRAY_SIZE(defaults) + t->options.len + 1, sizeof(char *));
+  for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+    if (!strv_contains(&t->options, defaults[i][1]))
+      m->options[m->options_len++] = xstrdup(defaults[i][0]);
+  for (size_t i = 0; i < t->options.len; i++)
+    m->options[m->options_len++] = xstrdup(t->options.v[i]);
+}
+
 static void apply_options(ocispec_config *cfg, struct spec_opts *o)
 {
   if (o->rootless)
@@ -654,8 +960,21 @@ static void apply_options(ocispec_config *cfg, struct spec_opts *o)
   }
   for (size_t i = 0; i < o->env.len; i++)
     set_env(p, o->env.v[i]);
+  if (o->user)
+    apply_user(p, o);
+  if (o->cwd)
+    replace_string(&p->cwd, o->cwd);
+  apply_caps(p, o);
   for (size_t i = 0; i < o->volumes_len; i++)
     add_bind_mount(cfg, &o->volumes[i]);
+  for (size_t i = 0; i < o->tmpfs_len; i++)
+    add_tmpfs_mount(cfg, &o->tmpfs[i]);
+  for (size_t i = 0; i < o->annotations.len; i++) {
+    _cleanup_free_ char *key = xstrdup(o->annotations.v[i]);
+    char *eq = strchr(key, '=');
+    *eq = '\0';
+    ocispec_strmap_set(&cfg->annotations, key, eq + 1);
+  }
   apply_resources(cfg, o);
   if (o->hostname) {
     replace_string(&cfg->hostname, o->hostname);
@@ -708,11 +1027,18 @@ int cmd_spec(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
     { "no-tty", no_argument, 0, OPT_NO_TTY },
     { "read-only", no_argument, 0, OPT_READ_ONLY },
     { "no-read-only", no_argument, 0, OPT_NO_READ_ONLY },
+    { "user", required_argument, 0, 'u' },
+    { "cwd", required_argument, 0, OPT_CWD },
+    { "cap-add", required_argument, 0, OPT_CAP_ADD },
+    { "cap-drop", required_argument, 0, OPT_CAP_DROP },
+    { "env-file", required_argument, 0, OPT_ENV_FILE },
+    { "tmpfs", required_argument, 0, OPT_TMPFS },
+    { "annotation", required_argument, 0, OPT_ANNOTATION },
     { 0, 0, 0, 0 },
   };
   __attribute__((cleanup(spec_opts_free))) struct spec_opts o = { .bundle = ".", .terminal = -1, .readonly = -1 };
   int c;
-  while ((c = getopt_long(argc, argv, ":b:e:v:p:t", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":b:e:v:p:tu:", opts, NULL)) != -1) {
     if (c == ':')
       return uoci_fail(err, 0, "spec: option \"%s\" needs a value", argv[optind - 1]);
     if (c == '?')

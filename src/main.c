@@ -66,10 +66,19 @@ static const struct command commands[] = {
     "  -b, --bundle DIR          where to write config.json (default: current directory)\n"
     "      --rootless            a config for an unprivileged user (user namespace, no cgroup limits)\n"
     "      --rootfs DIR          root.path (relative to the bundle, or absolute; must exist)\n"
-    "      --args \"CMD ARGS\"     process.args, split at blanks ('...' and \"...\" quote)\n"
+    "      --args \"CMD ARGS\"     process.args, split at blanks ('...' and \"...\" quote); replaces\n"
+    "                            an earlier --args or --arg\n"
     "      --arg ARG             append one word to process.args (repeatable)\n"
     "  -e, --env KEY=VALUE       set an environment variable (repeatable)\n"
+    "      --env-file FILE       KEY=VALUE lines (a bare KEY: its value here; # comments)\n"
+    "  -u, --user USER[:GROUP]   process.user: numbers, or names from the rootfs' /etc/passwd\n"
+    "                            and /etc/group (a name alone also gets its groups)\n"
+    "      --cwd DIR             process.cwd (absolute)\n"
+    "      --cap-add CAP, --cap-drop CAP  capabilities beside the default three (NET_ADMIN,\n"
+    "                            CAP_CHOWN, ALL; comma lists; repeatable)\n"
     "  -v, --volume HOST:CTR[:ro|rw]  bind mount HOST at CTR (repeatable)\n"
+    "      --tmpfs DIR[:OPTS]    a tmpfs at DIR (nosuid,nodev,noexec unless OPTS say otherwise;\n"
+    "                            size=, mode=, uid=, gid=, ro; repeatable)\n"
     "      --memory SIZE         memory limit: bytes or a k, m, g, t suffix (512m)\n"
     "      --cpus N.N            CPU quota: N.N * 100000 us per 100000 us period\n"
     "      --pids-limit N        maximum number of tasks\n"
@@ -78,7 +87,8 @@ static const struct command commands[] = {
     "                            (annotation org.ulysses.network); host: the host's; none: only lo\n"
     "  -p, --publish HOST:CTR[/PROTO]  map a host port (annotation org.ulysses.ports; repeatable)\n"
     "  -t, --tty, --no-tty       process.terminal on (default) or off\n"
-    "      --read-only, --no-read-only  root.readonly on (default) or off\n" },
+    "      --read-only, --no-read-only  root.readonly on (default) or off\n"
+    "      --annotation KEY=VALUE  an annotation (repeatable)\n" },
   { "features", cmd_features, "print the runtime's features as JSON",
     "Usage: ulysses-oci features\n" },
   { "update", cmd_update, "update a container's resource limits",
