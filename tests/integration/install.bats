@@ -37,8 +37,10 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
   done
   [ -f "$dest/usr/share/bash-completion/completions/ulysses-oci" ]
   [ "$(readlink "$dest/usr/share/bash-completion/completions/ulysses-bundle")" = ulysses-oci ]
-  # the installed bundle tool finds the installed runtime next to it
+  # the installed bundle tool finds the installed runtime next to it, and knows where its image helper is
   UOCI= "$dest/usr/bin/ulysses-bundle" --help | grep -q '^Usage: ulysses-bundle'
+  [ -x "$dest/usr/libexec/ulysses-oci/ulysses-image" ]
+  grep -qx 'pkglibexecdir=/usr/libexec/ulysses-oci' "$dest/usr/bin/ulysses-bundle"
   make -s -C "$BUILDDIR" uninstall DESTDIR="$dest" prefix=/usr >"$TEST_TMP/log" 2>&1 || { cat "$TEST_TMP/log"; false; }
   [ -z "$(find "$dest" ! -type d)" ]
 }
