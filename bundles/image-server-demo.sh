@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # image-server-demo.sh - a real server from a container image, end to end:
 #   1. a Debian root filesystem holding nginx, made by mmdebstrap from
 #      Debian's own packages;

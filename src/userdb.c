@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* userdb.c - see userdb.h. */
 #include "config.h"
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* userdb.h - the users and groups of a root filesystem: "USER[:GROUP]" (names
  * or numbers, as docker's --user and an image's Config.User) resolved against
  * its /etc/passwd and /etc/group, read without ever leaving the rootfs.

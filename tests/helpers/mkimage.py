@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkimage.py - OCI images and layer tars for tests/integration/bundle-image.bats,
 # well-formed or hostile, written by hand (no registry, no image tools).
 #

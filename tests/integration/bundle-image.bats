@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ulysses-bundle create --image: bundles from OCI image layouts, oci-archives
 # and docker-archives. An image built here (the busybox rootfs plus a user,
 # an image config) and saved by podman as both archives runs with the output

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `spec` options for real servers: --user (numbers, or names from the
 # rootfs' /etc/passwd and /etc/group, never a host file), --cwd,
 # --cap-add/--cap-drop, --env-file, --tmpfs, --annotation, and --args

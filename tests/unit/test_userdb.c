@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_userdb.c - "USER[:GROUP]" against passwd/group text (the image-spec's
  * conversion rules), and reading /etc/passwd inside a fake rootfs whose
  * symlinks point at host files, FIFOs and huge files. Unprivileged. */
