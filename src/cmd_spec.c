@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_spec.c - `spec [options]`: write a config.json, the default one or,
- * with docker-like options (--rootfs, --args, -v, --memory, --cpus, -p, ...),
- * one ready to run. Options are parsed and checked first, then applied to the
- * libocispec structs of the default config; nothing is written unless every
- * option is valid. */
+ * with docker-like options (--rootfs, --args, -v, --memory, --cpus, -p,
+ * --user, --cap-add, --tmpfs, ...), one ready to run. Options are parsed and
+ * checked first (--user names are looked up in the rootfs, userdb.c), then
+ * applied to the libocispec structs of the default config; nothing is
+ * written unless every option is valid. Options apply in order, a later one
+ * replacing an earlier one of the same field: ulysses-bundle puts an image's
+ * options before the user's. */
 #include "config.h"
 #include <ctype.h>
 #include <errno.h>
