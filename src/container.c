@@ -231,6 +231,8 @@ static int validate(struct container *c, uoci_error **err)
   bool terminal = cfg->process->has_terminal && cfg->process->terminal;
   if (terminal && c->mode != MODE_RUN && c->o->console_socket == NULL)
     return uoci_fail(err, 0, "process.terminal is true: --console-socket is required when detaching");
+  if (terminal && c->mode == MODE_RUN && c->o->console_socket == NULL && !terminal_host_available())
+    return uoci_fail(err, 0, "run: " TERMINAL_NONE_MSG);
   if (!terminal && c->o->console_socket)
     return uoci_fail(err, 0, "--console-socket given but process.terminal is false");
   return 0;

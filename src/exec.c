@@ -159,6 +159,8 @@ static int exec_open_console(const struct exec_opts *o, struct exec_ctx *x, int 
     return (x->console_fd = terminal_connect(o->console_socket, err)) < 0 ? -1 : 0;
   if (o->detach)
     return uoci_fail(err, 0, "exec: --tty with --detach needs --console-socket");
+  if (!terminal_host_available())
+    return uoci_fail(err, 0, "exec: " TERMINAL_NONE_MSG);
   int cs[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0)
     return uoci_fail(err, errno, "socketpair");

@@ -71,6 +71,17 @@ int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_cons
   return 0;
 }
 
+bool terminal_host_available(void)
+{
+  if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+    return true;
+  int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  close(fd);
+  return true;
+}
+
 void terminal_proxy(int master)
 {
   struct termios saved, raw;

@@ -17,6 +17,16 @@ int terminal_connect(const char *path, uoci_error **err);
  * controlling terminal and stdio. */
 int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err);
 
+/* Foreground `run`/`exec` with a terminal and no console socket need a
+ * terminal of ours to proxy to; as runc: one of stdin, stdout, stderr is a
+ * terminal, or there is a controlling terminal (/dev/tty opens). Without one
+ * the container's shell would wait for input nobody can type. */
+bool terminal_host_available(void);
+#define TERMINAL_NONE_MSG \
+  "process.terminal is true but there is no terminal to attach it to (stdin, stdout and stderr are not " \
+  "terminals, and there is no controlling terminal): run it from a terminal, use --console-socket, or " \
+  "set process.terminal to false"
+
 /* Foreground `run`/`exec` with a terminal and no console socket: copy between
  * our stdio and the master until the master hangs up (our stdin in raw mode
  * while a tty). */

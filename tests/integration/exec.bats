@@ -162,6 +162,15 @@ EOF
   [[ "$output" == *"--console-socket"* ]]
 }
 
+@test "--tty with no terminal of ours (no stdio terminal, no controlling one) is refused at once" {
+  start_container
+  run setsid -w timeout -s KILL 10 "$UOCI" --root "$STATE" exec --tty $c1 sh </dev/null
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"exec: process.terminal is true but there is no terminal to attach it to"* ]]
+  [ "$(uoci ps --format json $c1 | jq length)" -eq 1 ]   # only the init: no shell left waiting
+}
+
 @test "--detach returns at once and --pid-file names the process" {
   start_container
   start=$(date +%s%N)

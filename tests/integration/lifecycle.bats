@@ -345,6 +345,37 @@ HOOK
   assert_nothing_left $c1
 }
 
+@test "run -d with a terminal and no console socket is refused too" {
+  cfg '.process.terminal = true'
+  run uoci run -d --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--console-socket is required"* ]]
+  assert_nothing_left $c1
+}
+
+# runc's rule: a foreground terminal needs a terminal of ours (stdin, stdout or
+# stderr, or a controlling one). setsid leaves no controlling terminal; the
+# kill after 10 s only bounds a regression (a shell waiting on its pty).
+@test "run with a terminal but no terminal of ours is refused at once, in one line" {
+  cfg '.process.terminal = true | .process.args = ["sh"]'
+  start=$(date +%s)
+  run setsid -w timeout -s KILL 10 "$UOCI" --root "$STATE" run --bundle "$BUNDLE" $c1 </dev/null
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"run: process.terminal is true but there is no terminal to attach it to"* ]]
+  [ $(($(date +%s) - start)) -lt 5 ]
+  assert_nothing_left $c1
+}
+
+@test "run with a terminal proxies it when started on one (script)" {
+  cfg '.process.terminal = true | .process.args = ["sh", "-c", "tty; read line; echo got-$line"]'
+  run bash -c "printf 'hello\n' | script -qec '$UOCI --root $STATE run --bundle $BUNDLE $c1' /dev/null"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"got-hello"* ]]
+  assert_nothing_left $c1
+}
+
 @test "--preserve-fds passes extra fds, and nothing else leaks in" {
   echo secret-of-fd3 >"$TEST_TMP/fd3"
   cfg '.process.args = ["sh", "-c", "cat <&3; ls /proc/self/fd | tr \"\\n\" \" \""]'
