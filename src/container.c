@@ -841,7 +841,7 @@ static bool init_failed_before_exec(struct container *c, uoci_error **err)
 static void abort_create(struct container *c)
 {
   log_debug("create %s: failed, undoing it", c->o->id);
-  if (c->net.name) {
+  if (c->net.attached) {
     uoci_error *e = NULL;
     if (network_detach(c->cfg, c->o->id, &e) < 0)
       log_warn("cleanup: %s", e->msg);

@@ -64,7 +64,7 @@ static const char *conf_dir(void)
   return d && *d ? d : NULL;
 }
 
-int network_attach(const struct network_plan *plan, const char *id, pid_t pid, uoci_error **err)
+int network_attach(struct network_plan *plan, const char *id, pid_t pid, uoci_error **err)
 {
   if (plan->name == NULL)
     return 0;
@@ -76,6 +76,7 @@ int network_attach(const struct network_plan *plan, const char *id, pid_t pid, u
     free(msg);
     return -1;
   }
+  plan->attached = true;
   return 0;
 }
 

@@ -22,6 +22,7 @@ struct network_plan {
   const char *name;   /* NULL: no networking asked for */
   const char *ifname;
   char *ports_json;
+  bool attached;      /* ADD succeeded: a failed create must DEL (a failed ADD undid itself) */
 };
 
 /* Validate the annotations (a network needs a new network namespace). */
@@ -29,8 +30,8 @@ int network_plan_from_config(const ocispec_config *cfg, bool new_netns, struct n
                              uoci_error **err);
 void network_plan_release(struct network_plan *plan);
 
-/* ADD on /proc/PID/ns/net. Nothing is left behind on failure. */
-int network_attach(const struct network_plan *plan, const char *id, pid_t pid, uoci_error **err);
+/* ADD on /proc/PID/ns/net; sets plan->attached. Nothing is left behind on failure. */
+int network_attach(struct network_plan *plan, const char *id, pid_t pid, uoci_error **err);
 
 /* DEL (idempotent; the namespace may be gone). */
 int network_detach(const ocispec_config *cfg, const char *id, uoci_error **err);

@@ -87,8 +87,17 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   run huoci create --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
   [[ "$output" == *"network nosuchnet"* ]]
+  [ "${#lines[@]}" -eq 1 ]   # once: the failed ADD undid itself, no DEL to report
   [ ! -e "$STATE/$c1" ]
   [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+}
+
+@test "a create that fails after the network was attached detaches it" {
+  cfg '.hooks.createRuntime = [{"path": "/bin/false"}]'
+  run huoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [ ! -e "$STATE/$c1" ]
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
 }
 
 @test "a network without a network namespace, or bad ports, is refused" {
