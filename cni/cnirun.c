@@ -191,7 +191,18 @@ static void mkdirs_for(const char *file)
     }
 }
 
-static void cache_store(const char *path, const char *result, const char *pm)
+/* A network namespace's identity: its nsfs inode (same for every path to it). */
+static char *netns_id(const char *netns_path)
+{
+  struct stat st;
+  char *id;
+  if (stat(netns_path, &st) < 0 || asprintf(&id, "%llu:%llu", (unsigned long long)st.st_dev,
+                                            (unsigned long long)st.st_ino) < 0)
+    return NULL;
+  return id;
+}
+
+static void cache_store(const char *path, const char *result, const char *pm, const char *netns)
 {
   char tmp[4200];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -199,11 +210,57 @@ static void cache_store(const char *path, const char *result, const char *pm)
   FILE *f = fopen(tmp, "we");
   if (!f)
     return;
-  fprintf(f, "{\"result\":%s,\"portMappings\":%s}\n", result, pm ? pm : "null");
+  fprintf(f, "{\"result\":%s,\"portMappings\":%s,\"netns\":", result, pm ? pm : "null");
+  if (netns) {
+    struct sbuf b = {0};
+    sb_json_str(&b, netns);
+    fputs(b.s, f);
+    free(b.s);
+  } else {
+    fputs("null", f);
+  }
+  fputs("}\n", f);
   if (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0)
     rename(tmp, path);
   else
     unlink(tmp);
+}
+
+/* JSON text re-serialised, so that two texts of one value compare equal. */
+static char *json_canonical(const char *text)
+{
+  _cleanup_json_ yajl_val v = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+  struct sbuf b = {0};
+  sb_json_value(&b, v);
+  return sb_steal(&b);
+}
+
+/* The result of an ADD already made for this attachment (network, container,
+ * ifname) in this very network namespace, with the same port mappings; NULL
+ * if there is none. The runtime wires a network from the annotations itself,
+ * and the same config may carry ulysses-cni-hook for runc and crun: its ADD
+ * must then find the attachment made rather than fail on the existing
+ * interface. */
+static char *cached_attachment(const char *cache, const char *netns_path, const char *pm)
+{
+  _cleanup_close_ int fd = cache ? open(cache, O_RDONLY | O_CLOEXEC) : -1;
+  _cleanup_free_ char *text = fd >= 0 ? read_all_fd(fd, NULL) : NULL;
+  _cleanup_json_ yajl_val cached = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+  const char *ns = json_get_str(cached, "netns");
+  _cleanup_free_ char *id = ns ? netns_id(netns_path) : NULL;
+  yajl_val r = json_get_obj(cached, "result");
+  if (!id || strcmp(id, ns) != 0 || !r)
+    return NULL;
+  struct sbuf old_pm = {0};
+  sb_json_value(&old_pm, json_get(cached, "portMappings"));
+  _cleanup_free_ char *new_pm = json_canonical(pm);
+  bool same = strcmp(old_pm.s, new_pm) == 0;
+  free(old_pm.s);
+  if (!same)
+    return NULL;
+  struct sbuf b = {0};
+  sb_json_value(&b, r);
+  return sb_steal(&b);
 }
 
 static int validate(const char *network, const char *cid, const char *ifname, char **errmsg)
@@ -250,6 +307,15 @@ int cnirun_add(const char *confdir, const char *network, const char *cni_path, c
                            portmappings_json, exact_str(net, "cniVersion"), network};
   if (!inv.version)
     return fail(errmsg, "CNI network %s has no cniVersion", network);
+  _cleanup_free_ char *cache = cache_path(network, container_id, ifname);
+  char *made = cached_attachment(cache, netns_path, portmappings_json);
+  if (made) {
+    if (result_json)
+      *result_json = made;
+    else
+      free(made);
+    return 0;
+  }
   yajl_val *list;
   size_t n = plugins_of(net, &list);
   char *prev = NULL;
@@ -263,9 +329,9 @@ int cnirun_add(const char *confdir, const char *network, const char *cni_path, c
     free(prev);
     prev = out;
   }
-  _cleanup_free_ char *cache = cache_path(network, container_id, ifname);
+  _cleanup_free_ char *ns = netns_id(netns_path);
   if (cache)
-    cache_store(cache, prev && *prev ? prev : "null", portmappings_json);
+    cache_store(cache, prev && *prev ? prev : "null", portmappings_json, ns);
   if (result_json)
     *result_json = prev;
   else

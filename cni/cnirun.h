@@ -8,7 +8,10 @@
  * prevResult; if one fails, the ones before are DELeted and nothing stays.
  * The final result is cached (ULYSSES_CNI_CACHE_DIR, default
  * /var/lib/ulysses-cni/results) so that DEL can pass it as prevResult, with
- * the same port mappings, even from another process or after a crash.
+ * the same port mappings, even from another process or after a crash. An
+ * ADD of an attachment already made in the same network namespace (with the
+ * same port mappings) returns the cached result: the runtime and
+ * ulysses-cni-hook may both be asked to attach one container.
  * Link with cni/libcnirun.a and $(YAJL_LIBS). */
 #ifndef ULYSSES_CNIRUN_H
 #define ULYSSES_CNIRUN_H

@@ -105,3 +105,26 @@ start_container() { # NS: a process in that netns stands in for the container
   hook del "$state"
   [ -z "$(leases)" ]
 }
+
+@test "a second add of the same attachment in the same netns finds it made; another netns is refused" {
+  start_container c1
+  state=$(jq -n --argjson pid "$SLEEPER" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18283:80/tcp"}}')
+  hook add "$state"
+  ip=$(ns_ip4 c1)
+  hook add "$state"   # e.g. ulysses-oci attached from the annotation, then this hook runs
+  [ "$(ns_ip4 c1)" = "$ip" ]
+  [ "$(leases)" = "${ip%/*} twice1 eth0" ]
+  [ "$(nft_rules | grep -c 'dport 18283')" -eq 2 ]   # prerouting and output, once each
+  # other port mappings are another request: the plugin refuses the existing eth0
+  run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18284:80/tcp"}}')"
+  [ "$status" = 1 ] && [[ $output == *"already exists"* ]]
+  # the same id, network and ifname in another namespace is not the same attachment
+  mkns c2
+  ip netns exec "$T-c2" sleep 300 &
+  other=$!
+  run hook add "$(jq -n --argjson pid "$other" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18283:80/tcp"}}')"
+  kill $other
+  [ -z "$(ns_ip4 c2)" ]
+  hook del "$state"
+  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports)" ]
+}

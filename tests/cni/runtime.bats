@@ -100,6 +100,25 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
 }
 
+# docs/CNI.md's hook example: the same config for runc/crun (the hook attaches)
+# and for ulysses-oci (the runtime attaches from the annotation, the hook's ADD
+# finds the attachment made, both DELs are harmless).
+@test "a config with the annotation and ulysses-cni-hook runs under ulysses-oci" {
+  hook=$CNI_BIN_DIR/ulysses-cni-hook
+  jq --arg h "$hook" --arg env "CNI_PATH=$CNI_BIN_DIR" --arg conf "CNI_CONF_DIR=$TMP/conf" --arg cache "ULYSSES_CNI_CACHE_DIR=$TMP/cache" \
+    '.annotations["org.ulysses.ports"] = "18081:80/tcp" | .process.args = ["sleep", "100"] |
+     .hooks.createRuntime = [{"path": $h, "args": ["ulysses-cni-hook", "add"], "env": [$env, $conf, $cache]}] |
+     .hooks.poststop = [{"path": $h, "args": ["ulysses-cni-hook", "del"], "env": [$env, $conf, $cache]}]' \
+    "$BUNDLE/config.json" >"$TEST_TMP/c.json" && mv "$TEST_TMP/c.json" "$BUNDLE/config.json"
+  huoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  [[ $(nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | awk '{print $4}') == 10.99.31.*/24 ]]
+  [ "$(leases | wc -l)" -eq 1 ]
+  [ "$(host_links | wc -l)" -eq 1 ]
+  huoci delete -f $c1
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+}
+
 @test "a network without a network namespace, or bad ports, is refused" {
   cfg '.linux.namespaces |= map(select(.type != "network"))'
   run huoci create --bundle "$BUNDLE" $c1
