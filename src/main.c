@@ -12,17 +12,20 @@
 #include "log.h"
 #include "utils.h"
 
+/* create's options; run takes them too. */
+#define CREATE_OPTIONS \
+  "  -b, --bundle DIR          bundle directory (default: current directory)\n" \
+  "      --pid-file FILE       write the init's pid (bare number) to FILE\n" \
+  "      --console-socket PATH unix socket to receive the pty master (process.terminal)\n" \
+  "      --no-pivot            use MS_MOVE+chroot instead of pivot_root\n" \
+  "      --no-new-keyring      keep the caller's session keyring\n" \
+  "      --preserve-fds N      pass N extra fds (3..3+N-1) to the container\n"
+
 static const struct command commands[] = {
   { "create", cmd_create, "create a container (its init waits for start)",
     "Usage: ulysses-oci [global options] create [options] CONTAINER_ID\n\n"
     "Create a container from the bundle; its init waits for `start`.\n\n"
-    "Options:\n"
-    "  -b, --bundle DIR          bundle directory (default: current directory)\n"
-    "      --pid-file FILE       write the init's pid (bare number) to FILE\n"
-    "      --console-socket PATH unix socket to receive the pty master (process.terminal)\n"
-    "      --no-pivot            use MS_MOVE+chroot instead of pivot_root\n"
-    "      --no-new-keyring      keep the caller's session keyring\n"
-    "      --preserve-fds N      pass N extra fds (3..3+N-1) to the container\n" },
+    "Options:\n" CREATE_OPTIONS },
   { "start", cmd_start, "start a created container", "Usage: ulysses-oci [global options] start CONTAINER_ID\n" },
   { "state", cmd_state, "print the state of a container as JSON",
     "Usage: ulysses-oci [global options] state CONTAINER_ID\n" },
@@ -35,11 +38,12 @@ static const struct command commands[] = {
     "  -f, --force   kill the container first if it is not stopped\n" },
   { "run", cmd_run, "create and start a container, by default waiting for it",
     "Usage: ulysses-oci [global options] run [options] CONTAINER_ID\n\n"
-    "Options: those of create, and\n"
-    "  -d, --detach   return after starting (default: wait, delete, and exit with its status)\n"
-    "      --keep     do not delete the container after it exits\n"
-    "      --no-subreaper  accepted for runc compatibility: ulysses-oci never makes\n"
-    "                 itself a child subreaper, so this is always the case\n" },
+    "Create and start a container; by default wait for it, delete it and exit with its status.\n\n"
+    "Options:\n" CREATE_OPTIONS
+    "  -d, --detach              return after starting (needs --console-socket for a terminal)\n"
+    "      --keep                do not delete the container after it exits\n"
+    "      --no-subreaper        accepted for runc compatibility: ulysses-oci never makes\n"
+    "                            itself a child subreaper, so this is always the case\n" },
   { "exec", cmd_exec, "run a new process in a running container",
     "Usage: ulysses-oci [global options] exec [options] CONTAINER_ID [COMMAND [ARG...]]\n\n"
     "  -p, --process FILE        process.json to run (instead of COMMAND)\n"
@@ -123,7 +127,8 @@ static void usage(FILE *f)
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nGlobal options:\n"
-             "  --root DIR             state directory (default /run/ulysses-oci)\n"
+             "  --root DIR             state directory (default /run/ulysses-oci; not root:\n"
+             "                         $XDG_RUNTIME_DIR/ulysses-oci, or /tmp/ulysses-oci-UID without it)\n"
              "  --log FILE             also write errors and debug output to FILE\n"
              "  --log-format text|json format of --log (json: runc-style lines)\n"
              "  --debug                debug output\n"

@@ -85,6 +85,15 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
   done
 }
 
+@test "man: --root's default (root, not root, no XDG_RUNTIME_DIR) is the same in --help and ulysses-oci(8)" {
+  help=$("$UOCI" --help | sed -n '/^  --root/,/^  --log/p' | tr -s ' \n' ' ')
+  page=$(man_text "$SRCDIR/man/ulysses-oci.8" | sed -n '/^--root /,/^\.TP/p' | tr -s ' \n' ' ')
+  for d in /run/ulysses-oci '$XDG_RUNTIME_DIR/ulysses-oci' /tmp/ulysses-oci-UID; do
+    [[ $help == *"$d"* ]] || { echo "--help lacks $d: $help"; false; }
+    [[ $page == *"$d"* ]] || { echo "ulysses-oci.8 lacks $d: $page"; false; }
+  done
+}
+
 @test "man: every page renders without groff warnings" {
   command -v groff >/dev/null || skip "groff not installed"
   for f in "$SRCDIR"/man/*.8; do
@@ -106,6 +115,7 @@ comp ulysses-oci ""
 comp ulysses-oci spec --pid
 comp ulysses-oci --root /x exec --no-new
 comp ulysses-oci list --format ""
+comp ulysses-oci run --
 SH
   run env PATH="$(dirname "$UOCI"):$PATH" SRCDIR="$SRCDIR" bash "$TEST_TMP/t.sh"
   [ "$status" = 0 ]
@@ -113,4 +123,9 @@ SH
   [ "${lines[1]}" = --pids-limit ]
   [ "${lines[2]}" = --no-new-privs ]
   [ "${lines[3]}" = "table json" ]
+  # run takes create's options as well as its own
+  for o in --bundle --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds --detach --keep; do
+    [[ " ${lines[4]} " == *" $o "* ]] || { echo "run: $o not offered: ${lines[4]}"; false; }
+  done
 }
+
