@@ -129,3 +129,26 @@ SH
   done
 }
 
+@test "dist: the distdir holds tracked files and autotools' output only (no cache, binary or test leftover)" {
+  [ -f "$BUILDDIR/Makefile" ] || skip "no configured build tree at $BUILDDIR"
+  git -C "$SRCDIR" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+  d=$TEST_TMP/dist
+  make -s -C "$BUILDDIR" distdir distdir="$d" top_distdir="$d" >"$TEST_TMP/log" 2>&1 || { cat "$TEST_TMP/log"; false; }
+  (cd "$d" && find . -type f | sed 's|^\./||' | sort) >"$TEST_TMP/shipped"
+  git -C "$SRCDIR" ls-files | sort >"$TEST_TMP/tracked"
+  extra=$(comm -23 "$TEST_TMP/shipped" "$TEST_TMP/tracked" |
+    grep -vxE 'configure|Makefile\.in|aclocal\.m4|config\.h\.in|build-aux/.*|m4/.*' || true)
+  [ -z "$extra" ] || { echo "shipped but not tracked:"; echo "$extra"; false; }
+  [ "$(du -sk "$d" | cut -f1)" -lt 20000 ]
+}
+
+@test "git: what builds and test runs write in the tree is ignored, and nothing ignored is tracked" {
+  git -C "$SRCDIR" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+  # the fuzzers (fuzz-short.bats), the qemu guest's kernel (vm suite), the demo's rootfs (setup.sh demo)
+  for p in tests/fuzz/bin/fuzz-config tests/vm/cache/vmlinuz bundles/default/rootfs/bin/busybox; do
+    git -C "$SRCDIR" check-ignore -q --no-index "$p" || { echo "$p is not ignored"; false; }
+  done
+  run git -C "$SRCDIR" ls-files -ci --exclude-standard
+  [ "$status" = 0 ]
+  [ -z "$output" ] || { echo "tracked but ignored: $output"; false; }
+}
