@@ -4,7 +4,7 @@
 # with one symlink per applet, the directories the default config mounts onto,
 # and small /etc files. Idempotent: does nothing if DIR/bin/busybox is current.
 set -eu
-dir=${1:?usage: mkrootfs.sh DIR}
+dir=${1:?usage: ${0##*/} DIR}
 busybox=${BUSYBOX:-/bin/busybox}
 if [ ! -x "$busybox" ] || ! "$busybox" --list >/dev/null 2>&1; then
   echo "mkrootfs: $busybox missing: apt-get install -y busybox-static" >&2

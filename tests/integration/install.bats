@@ -25,14 +25,14 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
   [ -f "$BUILDDIR/Makefile" ] || skip "no configured build tree at $BUILDDIR"
   dest=$TEST_TMP/dest
   make -s -C "$BUILDDIR" install DESTDIR="$dest" prefix=/usr >"$TEST_TMP/log" 2>&1 || { cat "$TEST_TMP/log"; false; }
-  for b in ulysses-oci ulysses-bundle ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
+  for b in ulysses-oci ulysses-bundle ulysses-mkrootfs ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
     [ -x "$dest/usr/bin/$b" ] || { echo "missing bin/$b"; false; }
   done
   "$dest/usr/bin/ulysses-oci" --version | grep -q '^ulysses-oci version '
   for v in $(verbs); do
     [ -f "$dest/usr/share/man/man8/ulysses-oci-$v.8" ] || { echo "missing man page of $v"; false; }
   done
-  for p in ulysses-oci ulysses-bundle ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
+  for p in ulysses-oci ulysses-bundle ulysses-mkrootfs ulysses-cni-bridge ulysses-ipam ulysses-cni-hook; do
     [ -f "$dest/usr/share/man/man8/$p.8" ] || { echo "missing man page $p.8"; false; }
   done
   [ -f "$dest/usr/share/bash-completion/completions/ulysses-oci" ]
