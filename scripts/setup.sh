@@ -3,8 +3,8 @@
 # setup.sh demo|test|build - on a fresh Debian 12 machine, as root: install
 # what ulysses-oci needs, build it, then run the demo container or the tests.
 #   demo   run bundles/default (busybox) and print what it sees
-#   test   every test suite (unit, integration, CNI, podman+containerd, cgroup v2 guest); the
-#          last line is "N passed, M failed, K skipped"
+#   test   every test suite (unit, integration, CNI, the docs' examples, podman+containerd,
+#          cgroup v2 guest); the last line is "N passed, M failed, K skipped"
 #   build  only install and build
 # SKIP_APT=1 skips the package installation (already done).
 set -euo pipefail
@@ -39,6 +39,6 @@ case "$what" in
     exec ./src/ulysses-oci run --bundle bundles/default "demo-$$" ;;
   test)
     make -s -j"$(nproc)" check-programs >/dev/null
-    exec tests/run.sh ${TEST_SUITES:-unit integration cni clients vm} ;;
+    exec tests/run.sh ${TEST_SUITES:-unit integration cni docs clients vm} ;;
   build) echo "built: src/ulysses-oci" ;;
 esac

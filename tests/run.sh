@@ -6,6 +6,8 @@
 #   unit         every built C unit test (tests/unit/test-*), TAP
 #   integration  tests/integration/*.bats  (real containers through the CLI)
 #   cni          tests/cni/*.bats          (the CNI plugin, in private netns)
+#   docs         tests/docs/run.sh         (the shell blocks of README.md, docs/*.md and the
+#                man pages' examples, as written, each document in scratch namespaces)
 #   clients      tests/clients/*.bats      (podman and containerd end to end)
 #   vm           tests/vm/run-cgroupv2.sh  (the cgroup tests in a pure cgroup v2 guest, then
 #                the selinux tests in a guest booted with SELinux and a policy)
@@ -84,6 +86,8 @@ for suite in "$@"; do
       done ;;
     integration|cni|clients)
       run_bats_dir "$HERE/$suite" ;;
+    docs)
+      run_program docs "$HERE/docs/run.sh" ;;
     vm)
       run_program cgroupv2-vm "$HERE/vm/run-cgroupv2.sh"
       run_program selinux-vm env VM_SUITE=selinux "$HERE/vm/run-cgroupv2.sh" ;;
