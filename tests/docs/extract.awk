@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # extract.awk - the shell examples of one document, for tests/docs/run.sh.
 #
 #   awk -v doc=NAME -v out=DIR -v kind=md|man -f extract.awk FILE

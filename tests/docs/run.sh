@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh - run the documentation's shell examples as written; TAP, one test per block.
 #
 # What runs:

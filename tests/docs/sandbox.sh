@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sandbox.sh WORK DOCDIR - run one document's blocks (tests/docs/run.sh made DOCDIR/plan),
 # printing a TAP line for each. run.sh starts it as pid 1 of new mount, network and pid
 # namespaces; here it makes them a scratch machine:

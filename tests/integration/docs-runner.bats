@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/docs/run.sh itself, on a made-up document: a failing command, a console
 # block whose output differs, a fence without a language and a block that
 # outlives its timeout fail; skip markers skip; interactive blocks get a
