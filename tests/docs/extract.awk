@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # extract.awk - the shell examples of one document, for tests/docs/run.sh.
 #
-#   awk -v doc=NAME -v out=DIR -v kind=md|man -f extract.awk FILE
+#   awk -v out=DIR -v kind=md|man -f extract.awk FILE
 #
 # Writes, per block, DIR/N.sh (the script to run) and one line on stdout:
 #   N <TAB> LINE <TAB> TYPE <TAB> DIRECTIVE

@@ -67,7 +67,6 @@ fi
 # Extract every document's blocks into $work/doc.I/: N.sh, and a plan for sandbox.sh whose
 # lines are TAP-NUMBER NAME MODE ARG CWD SCRIPT NOTE, separated by \x1f (fields may be empty).
 n=0 i=0
-lint=()
 for f in "${docs[@]}"; do
   [ -f "$f" ] || { echo "run.sh: no such document: $f" >&2; exit 2; }
   rel=${f#"$SRCDIR"/}
@@ -115,7 +114,7 @@ for f in "${docs[@]}"; do
     done
     printf '%s\x1f' "$n" "$name" "$mode" "$arg" "$cwd" "$d/$b.sh" >>"$d/plan"
     printf '%s\n' "${note#; }" >>"$d/plan"
-  done < <(awk -v doc="$rel" -v out="$d" -v kind="$kind" -f "$HERE/extract.awk" "$src")
+  done < <(awk -v out="$d" -v kind="$kind" -f "$HERE/extract.awk" "$src")
 done
 
 echo "1..$n"
