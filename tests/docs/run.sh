@@ -18,6 +18,7 @@
 #   <!-- doctest: skip REASON -->        the block cannot run here; REASON is reported
 #   <!-- doctest: terminal [INPUT] -->   interactive: run under script(1) on a terminal, INPUT
 #                                        typed (a line), then end of input
+#   .\" doctest: text                    (man pages) the block is not commands, e.g. JSON
 # and SKIP_LINE_RE below: single commands that never run here, whatever document holds them.
 #
 # Each document runs as root in its own mount, network and pid namespace (tests/docs/sandbox.sh):
@@ -85,6 +86,7 @@ for f in "${docs[@]}"; do
     src=$f # report the blocks, skipped below
   fi
   while IFS=$'\t' read -r b line type directive; do
+    [ "$directive" = text ] && continue # not commands (man pages: what ```text says in markdown)
     n=$((n + 1))
     name="$rel:$line"
     mode=run arg=""
