@@ -5,8 +5,8 @@
 # What runs:
 #   - every ```sh/```bash/```shell and ```console block of the top-level *.md and docs/*.md,
 #     from the top of the source tree (where the docs say to run them; needs a build in the tree);
-#   - the EXAMPLES of the man pages as `make install` installs them: the tree is installed into
-#     a scratch DESTDIR whose bin/ comes first in PATH, and the examples run from an empty
+#   - the EXAMPLES of the man pages as `make install` installs them: the tree is installed under
+#     a scratch prefix whose bin/ comes first in PATH, and the examples run from an empty
 #     directory, so they may use only what is installed.
 # The blocks of one document run in its order, as a reader follows them, each under a timeout
 # (DOCS_TIMEOUT seconds, default 180) with bash -e: every command must succeed. A console block's
@@ -55,10 +55,11 @@ if [ ${#docs[@]} = 0 ]; then
   docs=("$SRCDIR"/*.md "$SRCDIR"/docs/*.md "$SRCDIR"/man/*.8)
 fi
 
-# The man pages' examples run against an installation of this build.
+# The man pages' examples run against an installation of this build, under a prefix of its
+# own (not a DESTDIR: what make install writes into the installed files must be true).
 install_log=$work/install.log
-dest=$work/dest
-if make -s -C "$BUILDDIR" install DESTDIR="$dest" >"$install_log" 2>&1; then
+dest=$work/prefix
+if make -s -C "$BUILDDIR" install prefix="$dest" >"$install_log" 2>&1; then
   installed_bin=$(dirname "$(find "$dest" -path '*/bin/ulysses-oci' | head -n 1)")
   installed_man=$(dirname "$(find "$dest" -path '*/man8/ulysses-oci.8' | head -n 1)")
 else
@@ -100,7 +101,7 @@ for f in "${docs[@]}"; do
     [ "$type" = nolang ] && mode=nolang
     [ "$type" = console ] && [ "$mode" = run ] && mode=console
     if [ "$kind" = man ] && [ -z "$installed_bin" ] && [ "$mode" != skip ]; then
-      mode=bad arg="make install DESTDIR=... failed: $(tail -n 1 "$install_log")"
+      mode=bad arg="make install prefix=... failed: $(tail -n 1 "$install_log")"
     fi
     if [ "$kind" = md ] && [ "$BUILDDIR" != "$SRCDIR" ] && [ "$mode" != skip ]; then
       mode=skip arg="the docs' commands are written for a build in the source tree (BUILDDIR=$BUILDDIR)"
