@@ -132,22 +132,26 @@ int cg_bpf_apply_devices(int cgfd, const ocispec_device_cgroup *rules, size_t n,
   size_t len = 0;
   if (cg_bpf_build_devices(rules, n, &prog, &len, err) < 0)
     return -1;
-  char log[4096] = "";
   union bpf_attr a;
   memset(&a, 0, sizeof a);
   a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   a.insns = (uint64_t) (uintptr_t) prog;
   a.insn_cnt = (uint32_t) len;
   a.license = (uint64_t) (uintptr_t) "GPL"; /* the project's license (LICENSE) */
-  a.log_buf = (uint64_t) (uintptr_t) log;
-  a.log_size = sizeof log;
-  a.log_level = 1;
+  /* No verifier log: it grows with the program and the load fails with
+   * ENOSPC once it overflows the buffer (a containerd spec's device list
+   * is enough). Only a failed load is redone with the log, to say why. */
   _cleanup_close_ int pfd = sys_bpf(BPF_PROG_LOAD, &a);
   if (pfd < 0) {
     int e = errno;
+    char log[4096] = "";
+    a.log_buf = (uint64_t) (uintptr_t) log;
+    a.log_size = sizeof log;
+    a.log_level = 1;
+    _cleanup_close_ int again = sys_bpf(BPF_PROG_LOAD, &a);
     log[strcspn(log, "\n")] = '\0';
-    return uoci_fail(err, e, "cgroup: load the device eBPF program%s%s", log[0] ? " (verifier: " : "",
-                     log[0] ? log : "");
+    return uoci_fail(err, e, "cgroup: load the device eBPF program%s%s%s", log[0] ? " (verifier: " : "",
+                     log[0] ? log : "", log[0] ? ")" : "");
   }
   uint32_t old[64], nold = ARRAY_SIZE(old);
   if (query_attached(cgfd, old, &nold) < 0)
