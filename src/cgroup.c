@@ -211,7 +211,10 @@ static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoc
 /* --systemd-cgroup: systemd makes the scope's directories when the pid is
  * known (cgroup_attach_pid), but where they will be is known now: record
  * them, so that the state saved before the scope exists already names every
- * directory. The resources are applied once they exist. */
+ * directory. Those are systemd's (created 0: they go with the unit); on v1,
+ * the hierarchies systemd does not manage (cpuset, freezer...) get our own
+ * directory at the same path, made now so that the saved state counts it
+ * for delete, as runc does. The resources are applied once the scope exists. */
 static int place_systemd_scope(uoci_cgroup *cg, const ocispec_resources *resources, uoci_error **err)
 {
   cg->pending = resources;
@@ -219,8 +222,15 @@ static int place_systemd_scope(uoci_cgroup *cg, const ocispec_resources *resourc
     cg_add_hier(cg, "/sys/fs/cgroup", cg->path, 0, true);
   else if (cg_v1_discover(cg, cg->path, "", err) < 0)
     return -1;
-  for (size_t i = 0; i < cg->nhier; i++)
-    cg->hier[i].created = 1; /* ours to stop; systemd removes the dirs */
+  for (size_t i = 0; i < cg->nhier; i++) {
+    struct cg_hier *h = &cg->hier[i];
+    h->created = 0;
+    if (!cg_systemd_makes_dir(h) && (cg_mkdir_hier(h, false, err) < 0 || cg_v1_setup_dir(cg, h, err) < 0)) {
+      for (size_t k = 0; k <= i; k++)
+        remove_hier(&cg->hier[k], true, NULL);
+      return -1;
+    }
+  }
   return 0;
 }
 
@@ -310,18 +320,43 @@ int cgroup_join_self(const uoci_cgroup *cg)
   return 0;
 }
 
-/* The scope, started with the pid, then the resources systemd has no
- * property for written to its files. On v2 systemd enables the controllers
- * of the accounting properties; the others linux.resources needs (io,
- * hugetlb, rdma...) are enabled along the path here, as runc does. */
+/* v1 under systemd: the init into our own directories (place_systemd_scope),
+ * and into one systemd unexpectedly did not make. */
+static int join_v1_dirs(uoci_cgroup *cg, pid_t pid, uoci_error **err)
+{
+  for (size_t i = 0; i < cg->nhier; i++) {
+    struct cg_hier *h = &cg->hier[i];
+    bool systemds = cg_systemd_makes_dir(h);
+    if (systemds && access(h->dir, F_OK) == 0)
+      continue;
+    if (systemds && (cg_mkdir_hier(h, false, err) < 0 || cg_v1_setup_dir(cg, h, err) < 0))
+      return -1;
+    if (cg_writef(h, "cgroup.procs", err, "%d", (int) pid) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The scope, started with the pid (systemd is done with it on return), then
+ * the resources written to its files: those systemd has no property for, and
+ * the others again. On v2 systemd enables the controllers of the accounting
+ * properties; the others linux.resources needs (hugetlb, rdma, misc) are
+ * enabled along the path here, as runc does. */
 static int start_systemd_scope(uoci_cgroup *cg, pid_t pid, uoci_error **err)
 {
   const ocispec_resources *r = cg->pending;
   cg->pending = NULL;
   if (cg_systemd_start(cg, pid, r, err) < 0)
     return -1;
-  if (cg->mode == CGROUP_MODE_V2 && cg_v2_setup_dir(cg, &cg->hier[0], r, err) < 0)
+  if (cg->mode == CGROUP_MODE_V2) {
+    if (access(cg->hier[0].dir, F_OK) < 0)
+      return uoci_fail(err, errno, "systemd cgroup manager: %s is not there after starting %s", cg->hier[0].dir,
+                       cg->unit);
+    if (cg_v2_setup_dir(cg, &cg->hier[0], r, err) < 0)
+      return -1;
+  } else if (join_v1_dirs(cg, pid, err) < 0) {
     return -1;
+  }
   return apply_resources(cg, r, false, err);
 }
 
@@ -557,8 +592,14 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
   bool ours = false;
   for (size_t i = 0; i < cg->nhier; i++)
     ours |= cg->hier[i].created > 0;
-  if (cg->systemd)
-    return cg_systemd_stop(cg, err);
+  if (cg->systemd) {
+    /* systemd removes its directories with the unit; ours (v1) are left. */
+    int rc = cg_systemd_stop(cg, err);
+    for (size_t i = 0; i < cg->nhier; i++)
+      if (cg->hier[i].created > 0 && remove_hier(&cg->hier[i], true, err) < 0)
+        rc = -1;
+    return rc;
+  }
   if (!ours)
     return 0; /* pre-existing cgroup: neither kill its processes nor remove it */
   const struct cg_hier *ph = procs_hier(cg);
@@ -601,7 +642,11 @@ int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
 {
   if (cg_validate_resources(r, cg->mode, err) < 0)
     return -1;
-  return apply_resources(cg, r, true, err);
+  /* The files first: that checks the new values (memory below the usage
+   * with checkBeforeUpdate) before systemd applies them itself. */
+  if (apply_resources(cg, r, true, err) < 0)
+    return -1;
+  return cg->systemd ? cg_systemd_update(cg, r, err) : 0;
 }
 
 int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)

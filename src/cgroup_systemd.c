@@ -1,66 +1,472 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_systemd.c - --systemd-cgroup: linux.cgroupsPath "slice:prefix:name"
  * becomes a transient scope "prefix-name.scope" in "slice", created through
- * systemd's D-Bus API (StartTransientUnit with PIDs, Delegate=yes and the
- * resource properties systemd knows); the rest of linux.resources is then
- * written to the scope's cgroup files like any other cgroup.
+ * systemd's D-Bus API: StartTransientUnit with the pid, Delegate=yes and the
+ * resources systemd has a property for, then a wait for the start job to
+ * finish (JobRemoved): systemd writes the unit's attributes while it starts
+ * the scope, and would overwrite what the facade (cgroup.c) writes to the
+ * files afterwards. `update` sends SetUnitProperties as well, so that systemd
+ * never undoes a limit when it rewrites a unit's cgroup files
+ * (daemon-reload). delete stops the scope (StopUnit, waiting for the job) and
+ * resets it if it failed, so its name can be used again. Only D-Bus here:
+ * the directories and the files are the facade's.
  *
  * libsystemd is dlopen()ed here, only for --systemd-cgroup, so the runtime
- * neither links nor loads it on the common path. */
+ * neither links nor loads it on the common path; <systemd/sd-bus.h> gives
+ * the prototypes (cgroup_systemd_bus.h). */
 #include "config.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "cgroup_systemd.h"
+#include "cgroup_systemd_bus.h"
 #include "utils.h"
 
-/* The few sd-bus types we touch, as libsystemd's stable ABI defines them:
- * no build dependency on libsystemd-dev. */
-typedef struct sd_bus sd_bus;
-typedef struct sd_bus_message sd_bus_message;
-typedef struct {
-  const char *name;
-  const char *message;
-  int _need_free;
-} sd_bus_error;
-#define SD_BUS_ERROR_NULL { NULL, NULL, 0 }
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+#define SD_INFINITY UINT64_MAX
+/* How long a start or stop job may take; runc waits as long. */
+#define SD_JOB_TIMEOUT_USEC (30ULL * 1000000)
 
-struct sdbus_api {
-  void *lib;
-  int (*open_system)(sd_bus **);
-  int (*new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *, const char *, const char *);
-  int (*append)(sd_bus_message *, const char *, ...);
-  int (*open_container)(sd_bus_message *, char, const char *);
-  int (*close_container)(sd_bus_message *);
-  int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
-  void (*error_free)(sd_bus_error *);
-  sd_bus_message *(*message_unref)(sd_bus_message *);
-  sd_bus *(*flush_close_unref)(sd_bus *);
+/* ---- properties (pure: unit-tested) -------------------------------------- */
+
+/* A property list being appended to a message; the first error wins. */
+struct props {
+  const struct cg_sdbus *api;
+  sd_bus_message *m;
+  int r;              /* sd-bus error (negative errno) */
+  bool v2;
+  unsigned version;   /* systemd's, 0 when unknown */
+  uoci_error **err;   /* a value we cannot convert: reported here, r = -EINVAL */
+  bool reported;
 };
 
-static int load_sdbus(struct sdbus_api *api, uoci_error **err)
+static void prop_u64(struct props *p, const char *name, uint64_t v)
+{
+  if (p->r >= 0)
+    p->r = p->api->sd_bus_message_append(p->m, "(sv)", name, "t", v);
+}
+
+static void prop_bool(struct props *p, const char *name, bool v)
+{
+  if (p->r >= 0)
+    p->r = p->api->sd_bus_message_append(p->m, "(sv)", name, "b", (int) v);
+}
+
+static void prop_str(struct props *p, const char *name, const char *v)
+{
+  if (p->r >= 0)
+    p->r = p->api->sd_bus_message_append(p->m, "(sv)", name, "s", v);
+}
+
+static void bad_value(struct props *p, const char *path, const char *value, const char *why)
+{
+  if (p->r < 0)
+    return;
+  uoci_fail(p->err, 0, "linux.resources.%s: invalid value \"%s\" (%s)", path, value, why);
+  p->r = -EINVAL;
+  p->reported = true;
+}
+
+/* AllowedCPUs/AllowedMemoryNodes: the list as a bitmask, byte i bit j = id 8i+j. */
+static void prop_mask(struct props *p, const char *name, const char *path, const char *list)
+{
+  const char *why = NULL;
+  if (list == NULL || *list == '\0' || p->r < 0)
+    return;
+  if (cg_validate_list(list, 65535, &why) < 0)
+    { bad_value(p, path, list, why); return; }
+  size_t n = (size_t) cg_list_max(list) / 8 + 1;
+  _cleanup_free_ uint8_t *mask = xcalloc(n, 1);
+  for (const char *s = list; *s;) {
+    char *end;
+    unsigned long a = strtoul(s, &end, 10), b = a;
+    if (*end == '-')
+      b = strtoul(end + 1, &end, 10);
+    for (unsigned long i = a; i <= b; i++)
+      mask[i / 8] |= (uint8_t) (1u << (i % 8));
+    s = *end == ',' ? end + 1 : end;
+  }
+  const struct cg_sdbus *api = p->api;
+  int r = api->sd_bus_message_open_container(p->m, 'r', "sv");
+  if (r >= 0)
+    r = api->sd_bus_message_append(p->m, "s", name);
+  if (r >= 0)
+    r = api->sd_bus_message_open_container(p->m, 'v', "ay");
+  if (r >= 0)
+    r = api->sd_bus_message_append_array(p->m, 'y', mask, n);
+  if (r >= 0)
+    r = api->sd_bus_message_close_container(p->m);
+  if (r >= 0)
+    r = api->sd_bus_message_close_container(p->m);
+  p->r = r;
+}
+
+static uint64_t limit_or_infinity(int64_t v)
+{
+  return v < 0 ? SD_INFINITY : (uint64_t) v;
+}
+
+/* CPUQuotaPerSecUSec (and CPUQuotaPeriodUSec): systemd writes cpu.max as
+ * per_sec * period / 1s, so round per_sec up to get exactly `quota` back. */
+static void quota_props(struct props *p, int64_t quota, uint64_t period)
+{
+  if (period && p->version >= SD_VERSION_CPU_QUOTA_PERIOD)
+    prop_u64(p, "CPUQuotaPeriodUSec", period);
+  if (quota > 0) {
+    unsigned __int128 us = (unsigned __int128) quota * 1000000;
+    uint64_t per = period ? period : 100000;
+    prop_u64(p, "CPUQuotaPerSecUSec", (uint64_t) ((us + per - 1) / per));
+  } else if (quota < 0) {
+    prop_u64(p, "CPUQuotaPerSecUSec", SD_INFINITY);
+  }
+}
+
+static void memory_props(struct props *p, const ocispec_memory *m)
+{
+  int64_t limit = m->has_limit ? m->limit : 0;
+  if (limit != 0)
+    prop_u64(p, "MemoryMax", limit_or_infinity(limit));
+  if (!p->v2)
+    return; /* systemd manages no other memory file on v1 */
+  if (m->has_reservation && m->reservation != 0)
+    prop_u64(p, "MemoryLow", limit_or_infinity(m->reservation));
+  if (m->has_swap || limit == -1) {
+    const char *why = NULL;
+    int64_t swap = cg_swap_to_v2(m->has_swap ? m->swap : 0, limit, &why);
+    if (swap >= 0 || swap == -1)
+      prop_u64(p, "MemorySwapMax", limit_or_infinity(swap));
+    /* -2 (an invalid pair) is reported by the file writer. */
+  }
+}
+
+static void cpu_props(struct props *p, const ocispec_cpu *c)
+{
+  if (c->has_shares && c->shares) {
+    if (p->v2)
+      prop_u64(p, "CPUWeight", cg_shares_to_weight(c->shares));
+    else
+      prop_u64(p, "CPUShares", c->shares);
+  }
+  /* cpu.idle=1 is CPUWeight=0 to systemd (it writes cpu.idle back as 0 otherwise). */
+  if (p->v2 && c->has_idle && c->idle == 1 && p->version >= SD_VERSION_CPU_IDLE)
+    prop_u64(p, "CPUWeight", 0);
+  quota_props(p, c->has_quota ? c->quota : 0, c->has_period ? c->period : 0);
+  if (p->v2 && p->version >= SD_VERSION_ALLOWED_CPUS) {
+    prop_mask(p, "AllowedCPUs", "cpu.cpus", c->cpus);
+    prop_mask(p, "AllowedMemoryNodes", "cpu.mems", c->mems);
+  }
+}
+
+/* "max" or a decimal number, with blanks around it as the kernel allows. */
+static bool parse_max(const char *s, uint64_t *out)
+{
+  while (*s == ' ' || *s == '\t' || *s == '\n')
+    s++;
+  const char *end;
+  if (strncmp(s, "max", 3) == 0) {
+    *out = SD_INFINITY;
+    end = s + 3;
+  } else {
+    if (*s < '0' || *s > '9')
+      return false;
+    errno = 0;
+    char *e;
+    *out = strtoull(s, &e, 10);
+    if (errno)
+      return false;
+    end = e;
+  }
+  while (*end == ' ' || *end == '\t' || *end == '\n')
+    end++;
+  return *end == '\0';
+}
+
+/* linux.resources.unified entries that have a systemd property (v2 only);
+ * every entry is also written to its file. */
+static void unified_prop(struct props *p, const char *key, const char *value)
+{
+  static const struct { const char *file, *prop; } memory[] = {
+    { "memory.high", "MemoryHigh" }, { "memory.low", "MemoryLow" }, { "memory.min", "MemoryMin" },
+    { "memory.max", "MemoryMax" },   { "memory.swap.max", "MemorySwapMax" },
+  };
+  _cleanup_free_ char *path = xasprintf("unified.%s", key);
+  uint64_t v;
+  for (size_t i = 0; i < ARRAY_SIZE(memory); i++)
+    if (strcmp(key, memory[i].file) == 0) {
+      if (!parse_max(value, &v))
+        { bad_value(p, path, value, "a number of bytes or \"max\""); return; }
+      { prop_u64(p, memory[i].prop, v); return; }
+    }
+  if (strcmp(key, "pids.max") == 0) {
+    if (!parse_max(value, &v))
+      { bad_value(p, path, value, "a number or \"max\""); return; }
+    { prop_u64(p, "TasksMax", v ? v : 1); return; } /* systemd refuses 0; 1 is as tight */
+  }
+  if (strcmp(key, "cpu.weight") == 0) {
+    if (!parse_max(value, &v) || v < 1 || v > 10000)
+      { bad_value(p, path, value, "1-10000"); return; }
+    { prop_u64(p, "CPUWeight", v); return; }
+  }
+  if (strcmp(key, "cpu.idle") == 0) {
+    if (parse_max(value, &v) && v == 1 && p->version >= SD_VERSION_CPU_IDLE)
+      prop_u64(p, "CPUWeight", 0);
+    return;
+  }
+  if (strcmp(key, "cpu.max") == 0) {
+    char quota[32] = "", period[32] = "", extra[2] = "";
+    int n = sscanf(value, " %31s %31s %1s", quota, period, extra);
+    uint64_t q = 0, per = 0;
+    if (n < 1 || n > 2 || !parse_max(quota, &q) || (n == 2 && (!parse_max(period, &per) || per == SD_INFINITY)))
+      { bad_value(p, path, value, "\"QUOTA [PERIOD]\", QUOTA a number or \"max\""); return; }
+    { quota_props(p, q == SD_INFINITY ? -1 : (int64_t) q, per); return; }
+  }
+  if (p->version >= SD_VERSION_ALLOWED_CPUS) {
+    if (strcmp(key, "cpuset.cpus") == 0)
+      prop_mask(p, "AllowedCPUs", path, value);
+    else if (strcmp(key, "cpuset.mems") == 0)
+      prop_mask(p, "AllowedMemoryNodes", path, value);
+  }
+}
+
+static void resource_props(struct props *p, const ocispec_resources *r)
+{
+  if (r == NULL)
+    return;
+  if (r->memory)
+    memory_props(p, r->memory);
+  if (r->cpu)
+    cpu_props(p, r->cpu);
+  if (r->pids && r->pids->has_limit && r->pids->limit != 0)
+    prop_u64(p, "TasksMax", limit_or_infinity(r->pids->limit));
+  if (r->block_io && r->block_io->has_weight && r->block_io->weight) {
+    if (p->v2)
+      prop_u64(p, "IOWeight", cg_blkio_weight_to_io_weight(r->block_io->weight));
+    else
+      prop_u64(p, "BlockIOWeight", r->block_io->weight);
+  }
+  /* unified last, so that it overrides the converted values, as in the files. */
+  for (size_t i = 0; p->v2 && i < r->unified.len; i++)
+    unified_prop(p, r->unified.keys[i], r->unified.values[i]);
+}
+
+bool cg_systemd_needs_version(const ocispec_resources *r)
+{
+  if (r == NULL)
+    return false;
+  if (r->cpu && ((r->cpu->has_period && r->cpu->period) || (r->cpu->cpus && *r->cpu->cpus) ||
+                 (r->cpu->mems && *r->cpu->mems) || r->cpu->has_idle))
+    return true;
+  for (size_t i = 0; i < r->unified.len; i++)
+    if (strcmp(r->unified.keys[i], "cpu.max") == 0 || strcmp(r->unified.keys[i], "cpu.idle") == 0 ||
+        strncmp(r->unified.keys[i], "cpuset.", 7) == 0)
+      return true;
+  return false;
+}
+
+/* Ends a message built through `p`: 0, or -1 with *err. */
+static int finish_message(struct props *p, const char *method, sd_bus_message **out)
+{
+  if (p->reported)
+    goto fail;
+  if (p->r < 0) {
+    uoci_fail(p->err, -p->r, "systemd cgroup manager: build %s", method);
+    goto fail;
+  }
+  *out = p->m;
+  return 0;
+fail:
+  if (p->m)
+    p->api->sd_bus_message_unref(p->m);
+  return -1;
+}
+
+int cg_systemd_start_message(const struct cg_sdbus *api, sd_bus *bus, const uoci_cgroup *cg, pid_t pid,
+                             const ocispec_resources *r, unsigned version, sd_bus_message **out,
+                             uoci_error **err)
+{
+  bool v2 = cg->mode == CGROUP_MODE_V2;
+  struct props p = { .api = api, .v2 = v2, .version = version, .err = err };
+  p.r = api->sd_bus_message_new_method_call(bus, &p.m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_append(p.m, "ss", cg->unit, "fail");
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_open_container(p.m, 'a', "(sv)");
+  prop_str(&p, "Description", "ulysses-oci container");
+  prop_str(&p, "Slice", cg->slice);
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_append(p.m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+  prop_bool(&p, "Delegate", true);
+  /* Accounting on, as runc: the controllers are there from the start. */
+  prop_bool(&p, "MemoryAccounting", true);
+  prop_bool(&p, "TasksAccounting", true);
+  prop_bool(&p, "CPUAccounting", true);
+  prop_bool(&p, v2 ? "IOAccounting" : "BlockIOAccounting", true);
+  /* No ordering against shutdown.target etc.: the engine manages its lifetime. */
+  prop_bool(&p, "DefaultDependencies", false);
+  resource_props(&p, r);
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_close_container(p.m);
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_append(p.m, "a(sa(sv))", 0);
+  return finish_message(&p, "StartTransientUnit", out);
+}
+
+int cg_systemd_set_message(const struct cg_sdbus *api, sd_bus *bus, const uoci_cgroup *cg,
+                           const ocispec_resources *r, unsigned version, sd_bus_message **out,
+                           uoci_error **err)
+{
+  struct props p = { .api = api, .v2 = cg->mode == CGROUP_MODE_V2, .version = version, .err = err };
+  p.r = api->sd_bus_message_new_method_call(bus, &p.m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_append(p.m, "sb", cg->unit, 1); /* runtime: not persisted to /etc */
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_open_container(p.m, 'a', "(sv)");
+  resource_props(&p, r);
+  if (p.r >= 0)
+    p.r = api->sd_bus_message_close_container(p.m);
+  return finish_message(&p, "SetUnitProperties", out);
+}
+
+/* ---- the bus --------------------------------------------------------------- */
+
+static int load_sdbus(struct cg_sdbus *api, uoci_error **err)
 {
   api->lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (api->lib == NULL)
     return uoci_fail(err, 0, "systemd cgroup manager: cannot load libsystemd.so.0 (install libsystemd0)");
-#define SYM(field, name)                                                                    \
-  if ((*(void **) &api->field = dlsym(api->lib, name)) == NULL)                             \
-    return uoci_fail(err, 0, "systemd cgroup manager: libsystemd.so.0 lacks %s", name)
-  SYM(open_system, "sd_bus_open_system");
-  SYM(new_method_call, "sd_bus_message_new_method_call");
-  SYM(append, "sd_bus_message_append");
-  SYM(open_container, "sd_bus_message_open_container");
-  SYM(close_container, "sd_bus_message_close_container");
-  SYM(call, "sd_bus_call");
-  SYM(error_free, "sd_bus_error_free");
-  SYM(message_unref, "sd_bus_message_unref");
-  SYM(flush_close_unref, "sd_bus_flush_close_unref");
-#undef SYM
+#define CG_SDBUS_LOAD(f)                                                             \
+  if ((*(void **) &api->f = dlsym(api->lib, #f)) == NULL)                            \
+    return uoci_fail(err, 0, "systemd cgroup manager: libsystemd.so.0 lacks %s", #f);
+  CG_SDBUS_FUNCTIONS(CG_SDBUS_LOAD)
+#undef CG_SDBUS_LOAD
   return 0;
 }
+
+struct sd_conn {
+  struct cg_sdbus api;
+  sd_bus *bus;
+};
+
+static void conn_close(struct sd_conn *c)
+{
+  if (c->bus)
+    c->api.sd_bus_flush_close_unref(c->bus);
+  c->bus = NULL;
+}
+#define _cleanup_conn_ __attribute__((cleanup(conn_close)))
+
+static int conn_open(struct sd_conn *c, uoci_error **err)
+{
+  if (load_sdbus(&c->api, err) < 0)
+    return -1;
+  int r = c->api.sd_bus_open_system(&c->bus);
+  if (r < 0)
+    return uoci_fail(err, -r, "systemd cgroup manager: connect to the system bus");
+  return 0;
+}
+
+/* systemd's version ("252.39-1~deb12u2" -> 252), 0 when it does not say. */
+static unsigned systemd_version(struct sd_conn *c)
+{
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  char *v = NULL;
+  unsigned n = 0;
+  if (c->api.sd_bus_get_property_string(c->bus, SD_DEST, SD_PATH, SD_MANAGER, "Version", &e, &v) >= 0) {
+    const char *s = v;
+    while (*s && (*s < '0' || *s > '9'))
+      s++; /* "v239" */
+    n = (unsigned) strtoul(s, NULL, 10);
+  }
+  free(v);
+  c->api.sd_bus_error_free(&e);
+  return n;
+}
+
+/* A failed unit stays loaded (and its name taken) until it is reset. */
+static void reset_failed(struct sd_conn *c, const char *unit)
+{
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  c->api.sd_bus_call_method(c->bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", &e, NULL, "s", unit);
+  c->api.sd_bus_error_free(&e);
+}
+
+struct job_wait {
+  const struct cg_sdbus *api;
+  char *path;         /* the job's object path, once systemd answered */
+  char result[32];    /* "done", "failed", "timeout", ... */
+  bool done;
+};
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  (void) ret_error;
+  struct job_wait *w = userdata;
+  uint32_t id;
+  const char *path, *unit, *result;
+  if (w->path && w->api->sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
+      strcmp(path, w->path) == 0) {
+    snprintf(w->result, sizeof w->result, "%s", result);
+    w->done = true;
+  }
+  return 0;
+}
+
+static uint64_t now_usec(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Call `m`, a Manager method that queues a job, and wait until systemd says
+ * the job is gone (JobRemoved, subscribed before the call so that it cannot
+ * be missed). Returns a negative errno, the method's error in *e; w->path is
+ * set once the call itself succeeded, w->result when the job finished. */
+static int run_job(struct sd_conn *c, sd_bus_message *m, struct job_wait *w, sd_bus_error *e)
+{
+  const struct cg_sdbus *api = &c->api;
+  sd_bus_slot *slot = NULL;
+  sd_bus_message *reply = NULL;
+  const char *job = NULL;
+  w->api = api;
+  int r = api->sd_bus_match_signal(c->bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed, w);
+  if (r >= 0)
+    r = api->sd_bus_call(c->bus, m, 0, e, &reply);
+  if (r >= 0)
+    r = api->sd_bus_message_read(reply, "o", &job);
+  if (r >= 0) {
+    w->path = xstrdup(job);
+    uint64_t deadline = now_usec() + SD_JOB_TIMEOUT_USEC;
+    while (!w->done && r >= 0) {
+      r = api->sd_bus_process(c->bus, NULL);
+      if (r > 0 || w->done)
+        continue; /* more may be queued */
+      uint64_t now = now_usec();
+      if (r >= 0 && now >= deadline)
+        r = -ETIMEDOUT;
+      else if (r >= 0)
+        r = api->sd_bus_wait(c->bus, deadline - now);
+    }
+  }
+  if (reply)
+    api->sd_bus_message_unref(reply);
+  if (slot)
+    api->sd_bus_slot_unref(slot);
+  return r < 0 ? r : 0;
+}
+
+static const char *bus_error_text(const sd_bus_error *e, int r)
+{
+  return e->message ? e->message : strerror(r < 0 ? -r : r);
+}
+
+/* ---- the backend ---------------------------------------------------------- */
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -145,150 +551,116 @@ int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id
   return 0;
 }
 
-/* Properties systemd understands directly; the rest goes to the files. */
-static int append_resource_props(struct sdbus_api *api, sd_bus_message *m, const ocispec_resources *r, bool v2)
+/* The v1 controllers systemd puts a unit's directory in (it manages no
+ * cpuset, freezer, net_cls, perf_event, hugetlb, rdma or misc on v1). */
+#define SYSTEMD_V1_CTRLS                                                                              \
+  (CG_BIT(CG_CPU) | CG_BIT(CG_CPUACCT) | CG_BIT(CG_MEMORY) | CG_BIT(CG_DEVICES) | CG_BIT(CG_BLKIO) | \
+   CG_BIT(CG_PIDS))
+
+bool cg_systemd_makes_dir(const struct cg_hier *h)
 {
+  return h->unified || (h->ctrls & SYSTEMD_V1_CTRLS) != 0;
+}
+
+/* Start the scope; *started once systemd accepted it (then it is ours to stop). */
+static int start_scope(uoci_cgroup *cg, pid_t pid, const ocispec_resources *resources, bool *started,
+                       uoci_error **err)
+{
+  _cleanup_conn_ struct sd_conn c = { 0 };
+  if (conn_open(&c, err) < 0)
+    return -1;
+  unsigned version = cg_systemd_needs_version(resources) ? systemd_version(&c) : 0;
+  struct job_wait w = { 0 };
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  int r;
+  for (int attempt = 0;; attempt++) {
+    sd_bus_message *m = NULL;
+    if (cg_systemd_start_message(&c.api, c.bus, cg, pid, resources, version, &m, err) < 0)
+      return -1;
+    r = run_job(&c, m, &w, &e);
+    c.api.sd_bus_message_unref(m);
+    /* A unit of that name may be a failed leftover (an earlier container's
+     * OOM kill): reset it and try once more, as runc does. A live one stays. */
+    if (r < 0 && w.path == NULL && attempt == 0 &&
+        c.api.sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists")) {
+      c.api.sd_bus_error_free(&e);
+      reset_failed(&c, cg->unit);
+      continue;
+    }
+    break;
+  }
   int rc = 0;
-  if (r == NULL)
-    return 0;
-  if (r->memory && r->memory->has_limit && r->memory->limit > 0)
-    rc = rc < 0 ? rc : api->append(m, "(sv)", "MemoryMax", "t", (uint64_t) r->memory->limit);
-  if (r->pids && r->pids->has_limit && r->pids->limit > 0)
-    rc = rc < 0 ? rc : api->append(m, "(sv)", "TasksMax", "t", (uint64_t) r->pids->limit);
-  if (r->cpu && r->cpu->has_shares && r->cpu->shares) {
-    if (v2)
-      rc = rc < 0 ? rc : api->append(m, "(sv)", "CPUWeight", "t", cg_shares_to_weight(r->cpu->shares));
-    else
-      rc = rc < 0 ? rc : api->append(m, "(sv)", "CPUShares", "t", r->cpu->shares);
+  *started = w.path != NULL;
+  if (r < 0 && w.path == NULL) {
+    rc = uoci_fail(err, 0, "systemd cgroup manager: start %s: %s", cg->unit, bus_error_text(&e, r));
+  } else if (r < 0) {
+    rc = uoci_fail(err, -r, "systemd cgroup manager: start %s: waiting for the job", cg->unit);
+  } else if (strcmp(w.result, "done") != 0) {
+    reset_failed(&c, cg->unit);
+    rc = uoci_fail(err, 0, "systemd cgroup manager: start %s: the job ended with \"%s\"", cg->unit, w.result);
   }
-  if (r->cpu && r->cpu->has_quota && r->cpu->quota > 0) {
-    uint64_t period = r->cpu->has_period && r->cpu->period ? r->cpu->period : 100000;
-    /* CPUQuotaPerSecUSec, rounded up to 10ms as systemd does. */
-    uint64_t per_sec = (uint64_t) r->cpu->quota * 1000000 / period;
-    per_sec = (per_sec + 9999) / 10000 * 10000;
-    rc = rc < 0 ? rc : api->append(m, "(sv)", "CPUQuotaPerSecUSec", "t", per_sec);
-  }
+  free(w.path);
+  c.api.sd_bus_error_free(&e);
   return rc;
-}
-
-static int wait_for_dir(const char *dir)
-{
-  for (int i = 0; i < 500; i++) {
-    if (access(dir, F_OK) == 0)
-      return 0;
-    struct timespec ts = { 0, 2000000 };
-    nanosleep(&ts, NULL);
-  }
-  return -1;
-}
-
-/* After StartTransientUnit: wait for systemd to make the directories. */
-static int adopt_scope_dirs(uoci_cgroup *cg, uoci_error **err)
-{
-  if (cg->mode == CGROUP_MODE_V2) {
-    const struct cg_hier *h = &cg->hier[0];
-    if (wait_for_dir(h->dir) < 0)
-      return uoci_fail(err, 0, "systemd cgroup manager: %s did not appear", h->dir);
-    return 0;
-  }
-  for (size_t i = 0; i < cg->nhier; i++)
-    wait_for_dir(cg->hier[i].dir);
-  return 0;
 }
 
 int cg_systemd_start(uoci_cgroup *cg, pid_t pid, const ocispec_resources *resources, uoci_error **err)
 {
-  struct sdbus_api api = { 0 };
-  if (load_sdbus(&api, err) < 0)
+  bool started = false;
+  int rc = start_scope(cg, pid, resources, &started, err);
+  if (!started) {
+    /* Whatever has that name (another container's scope) is not ours to stop. */
+    free(cg->unit);
+    cg->unit = NULL;
+  }
+  return rc;
+}
+
+int cg_systemd_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
+{
+  if (cg->unit == NULL || r == NULL)
+    return 0;
+  _cleanup_conn_ struct sd_conn c = { 0 };
+  if (conn_open(&c, err) < 0)
     return -1;
-  sd_bus *bus = NULL;
-  sd_bus_message *m = NULL, *reply = NULL;
+  unsigned version = cg_systemd_needs_version(r) ? systemd_version(&c) : 0;
+  sd_bus_message *m = NULL;
+  if (cg_systemd_set_message(&c.api, c.bus, cg, r, version, &m, err) < 0)
+    return -1;
   sd_bus_error e = SD_BUS_ERROR_NULL;
-  int r = api.open_system(&bus);
-  if (r < 0) {
-    uoci_fail(err, -r, "systemd cgroup manager: connect to the system bus");
-    goto out;
-  }
-  r = api.new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                          "org.freedesktop.systemd1.Manager", "StartTransientUnit");
-  if (r >= 0)
-    r = api.append(m, "ss", cg->unit, "fail");
-  if (r >= 0)
-    r = api.open_container(m, 'a', "(sv)");
-  if (r >= 0)
-    r = api.append(m, "(sv)", "Description", "s", "ulysses-oci container");
-  if (r >= 0)
-    r = api.append(m, "(sv)", "Slice", "s", cg->slice);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "Delegate", "b", 1);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "MemoryAccounting", "b", 1);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "TasksAccounting", "b", 1);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "CPUAccounting", "b", 1);
-  if (r >= 0)
-    r = api.append(m, "(sv)", cg->mode == CGROUP_MODE_V2 ? "IOAccounting" : "BlockIOAccounting", "b", 1);
-  if (r >= 0)
-    r = api.append(m, "(sv)", "DefaultDependencies", "b", 0);
-  if (r >= 0)
-    r = append_resource_props(&api, m, resources, cg->mode == CGROUP_MODE_V2);
-  if (r >= 0)
-    r = api.close_container(m);
-  if (r >= 0)
-    r = api.append(m, "a(sa(sv))", 0);
-  if (r < 0) {
-    uoci_fail(err, -r, "systemd cgroup manager: build StartTransientUnit");
-    goto out;
-  }
-  r = api.call(bus, m, 0, &e, &reply);
-  if (r < 0) {
-    uoci_fail(err, 0, "systemd cgroup manager: start %s: %s", cg->unit, e.message ? e.message : strerror(-r));
-    goto out;
-  }
-  r = adopt_scope_dirs(cg, err);
-out:
-  api.error_free(&e);
-  if (reply)
-    api.message_unref(reply);
-  if (m)
-    api.message_unref(m);
-  if (bus)
-    api.flush_close_unref(bus);
-  return r < 0 ? -1 : 0;
+  int res = c.api.sd_bus_call(c.bus, m, 0, &e, NULL);
+  c.api.sd_bus_message_unref(m);
+  int rc = 0;
+  if (res < 0)
+    rc = uoci_fail(err, 0, "systemd cgroup manager: update %s: %s", cg->unit, bus_error_text(&e, res));
+  c.api.sd_bus_error_free(&e);
+  return rc;
 }
 
 int cg_systemd_stop(uoci_cgroup *cg, uoci_error **err)
 {
-  if (!systemd_running())
-    return 0; /* nothing systemd could still hold */
-  struct sdbus_api api = { 0 };
-  if (load_sdbus(&api, err) < 0)
+  if (cg->unit == NULL || !systemd_running())
+    return 0; /* not ours, or nothing systemd could still hold */
+  _cleanup_conn_ struct sd_conn c = { 0 };
+  if (conn_open(&c, err) < 0)
     return -1;
-  sd_bus *bus = NULL;
-  sd_bus_message *reply = NULL;
+  sd_bus_message *m = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
-  int r = api.open_system(&bus);
-  if (r >= 0) {
-    sd_bus_message *m = NULL;
-    r = api.new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                            "org.freedesktop.systemd1.Manager", "StopUnit");
-    if (r >= 0)
-      r = api.append(m, "ss", cg->unit, "replace");
-    if (r >= 0)
-      r = api.call(bus, m, 0, &e, &reply);
-    if (m)
-      api.message_unref(m);
-  }
+  struct job_wait w = { 0 };
+  int r = c.api.sd_bus_message_new_method_call(c.bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit");
+  if (r >= 0)
+    r = c.api.sd_bus_message_append(m, "ss", cg->unit, "replace");
+  if (r >= 0)
+    r = run_job(&c, m, &w, &e);
+  if (m)
+    c.api.sd_bus_message_unref(m);
+  bool gone = r < 0 && c.api.sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit");
   int rc = 0;
-  if (r < 0 && !(e.name && strcmp(e.name, "org.freedesktop.systemd1.NoSuchUnit") == 0))
-    rc = uoci_fail(err, 0, "systemd cgroup manager: stop %s: %s", cg->unit, e.message ? e.message : strerror(-r));
-  api.error_free(&e);
-  if (reply)
-    api.message_unref(reply);
-  if (bus)
-    api.flush_close_unref(bus);
+  if (r < 0 && !gone)
+    rc = uoci_fail(err, 0, "systemd cgroup manager: stop %s: %s", cg->unit, bus_error_text(&e, r));
+  if (!gone)
+    reset_failed(&c, cg->unit); /* e.g. after an OOM kill: the name is free again */
+  free(w.path);
+  c.api.sd_bus_error_free(&e);
   return rc;
 }

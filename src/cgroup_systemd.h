@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup_systemd.h - --systemd-cgroup: the container's cgroup as a
  * transient systemd scope (see cgroup_systemd.c). Only the scope itself is
- * done here; the facade, cgroup.c, places the directories and writes the
- * resources through the v1 or v2 backend. */
+ * done here, over D-Bus; the facade, cgroup.c, places the directories and
+ * writes the resources through the v1 or v2 backend. */
 #ifndef UOCI_CGROUP_SYSTEMD_H
 #define UOCI_CGROUP_SYSTEMD_H
 
@@ -14,9 +14,22 @@ int cg_systemd_parse(const char *spec, const char *id, char **slice, char **unit
                      const char **why);
 /* At create: the names into cg (unit, slice, path); systemd must run. */
 int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err);
-/* Once the pid exists: StartTransientUnit with it, the properties systemd
- * knows for `resources`, and wait for the scope's directories. */
+/* Does systemd make the scope's directory in this hierarchy? v2: yes; v1:
+ * only for the controllers it manages (cpu, cpuacct, memory, devices,
+ * blkio, pids); the facade makes the others (cpuset, freezer...). */
+bool cg_systemd_makes_dir(const struct cg_hier *h);
+/* Once the pid exists: StartTransientUnit with it, Delegate=yes and every
+ * property systemd has for `resources`, then wait until the start job is
+ * done (the scope's directories exist, the pid is in them, and systemd has
+ * written its attributes, so the files written after it stay). When systemd
+ * did not take the unit (e.g. the name is in use), cg->unit is cleared: what
+ * has that name is not ours to stop. */
 int cg_systemd_start(uoci_cgroup *cg, pid_t pid, const ocispec_resources *resources, uoci_error **err);
+/* update: the same properties for `resources` (SetUnitProperties), so that
+ * systemd's own rewrite of the unit's files (daemon-reload) keeps them. */
+int cg_systemd_update(uoci_cgroup *cg, const ocispec_resources *resources, uoci_error **err);
+/* delete: StopUnit and wait for it; reset the unit if it failed (an OOM
+ * kill), so that its name can be used again. Gone already is fine. */
 int cg_systemd_stop(uoci_cgroup *cg, uoci_error **err);
 
 #endif

@@ -89,6 +89,18 @@ uint64_t cg_shares_to_weight(uint64_t shares)
   return 1 + ((shares - 2) * 9999) / 262142;
 }
 
+uint64_t cg_blkio_weight_to_io_weight(uint64_t w)
+{
+  /* runc: blkio [10, 1000] -> io [1, 10000]; 0 means unset. */
+  if (w == 0)
+    return 0;
+  if (w < 10)
+    w = 10;
+  if (w > 1000)
+    w = 1000;
+  return 1 + (w - 10) * 9999 / 990;
+}
+
 int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why)
 {
   /* As runc: memory unlimited and swap not given means both unlimited. */

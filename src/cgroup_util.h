@@ -70,6 +70,9 @@ char *cg_clean_path(const char *p);
 char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own);
 /* runc's cpu.shares -> cpu.weight (v2, and systemd's CPUWeight). */
 uint64_t cg_shares_to_weight(uint64_t shares);
+/* runc's blkio weight [10, 1000] -> io.weight [1, 10000] (v2, and systemd's
+ * IOWeight); 0 means unset. */
+uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
 /* v2 memory.swap.max from spec swap (memory+swap) and limit: the value, -1
  * for "max", -3 to leave it unset, -2 on error (message in *why). */
 int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why);

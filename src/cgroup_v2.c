@@ -117,19 +117,6 @@ int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources 
 
 /* ---- resources --------------------------------------------------------- */
 
-/* runc's blkio -> io weight conversion (unit-tested). */
-uint64_t cg_blkio_weight_to_io_weight(uint64_t w)
-{
-  /* runc: blkio [10, 1000] -> io [1, 10000]; 0 means unset. */
-  if (w == 0)
-    return 0;
-  if (w < 10)
-    w = 10;
-  if (w > 1000)
-    w = 1000;
-  return 1 + (w - 10) * 9999 / 990;
-}
-
 static int write_max(const struct cg_hier *h, const char *file, int64_t v, uoci_error **err)
 {
   if (v < 0)

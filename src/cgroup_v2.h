@@ -15,7 +15,4 @@ int cg_v2_stats(const uoci_cgroup *cg, FILE *out);
 int cg_v2_oom_fd(const uoci_cgroup *cg, uoci_error **err);
 int cg_v2_oom_kills(const uoci_cgroup *cg, uint64_t *kills);
 
-/* runc's blkio weight [10, 1000] -> io.weight [1, 10000]; 0 means unset. */
-uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
-
 #endif

@@ -1,10 +1,14 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# --systemd-cgroup: the D-Bus calls to systemd's Manager (StartTransientUnit of
-# a scope with PIDs, Delegate and resource properties; StopUnit on delete).
-# systemd is not PID 1 on the test machines, so the calls go to a stand-in
-# manager (cgroup_systemd_stub.c) on a private bus, in a private mount
-# namespace where /run/systemd/system exists.
+# --systemd-cgroup against a stand-in for systemd's Manager
+# (cgroup_systemd_stub.c) on a private bus, in a private mount namespace where
+# /run/systemd/system exists: a unit-level check of the D-Bus calls
+# (StartTransientUnit with PIDs, Delegate and the resource properties, the
+# wait for JobRemoved, SetUnitProperties on update, StopUnit on delete) and of
+# the v1/hybrid placement on hosts where systemd is not PID 1 (the stub, like
+# systemd, makes only the directories of the controllers systemd manages; the
+# runtime makes the others and removes them at delete). The real systemd is
+# tested in the systemd guest of tests/vm: cgroup-systemd.bats.
 load helpers
 
 setup() {
@@ -55,6 +59,9 @@ in_fake_systemd() {
     pid=$("$UOCI" --root "$STATE" state "$CID" | jq -r .pid)
     echo "pid=$pid"
     echo "cgroup=$(grep -E "^[0-9]+:(memory|):" /proc/$pid/cgroup | cut -d: -f3 | head -1)"
+    echo "freezer=$(grep -E "^[0-9]+:freezer:" /proc/$pid/cgroup | cut -d: -f3)"
+    "$UOCI" --root "$STATE" pause "$CID" && "$UOCI" --root "$STATE" resume "$CID" && echo paused-resumed
+    "$UOCI" --root "$STATE" update --memory 67108864 "$CID" && echo updated
     echo "ps=$("$UOCI" --root "$STATE" ps --format json "$CID")"
     "$UOCI" --root "$STATE" delete -f "$CID"
     echo deleted'
@@ -62,6 +69,10 @@ in_fake_systemd() {
   [ "$status" -eq 0 ]
   pid=$(echo "$output" | sed -n 's/^pid=//p')
   [[ "$output" == *"cgroup=/uoci.slice/uoci-test.slice/uoci-$CID.scope"* ]]
+  # v1: the freezer (not systemd's) is the runtime's own directory, same path
+  if [[ "$output" == *"freezer=/"* ]]; then
+    [[ "$output" == *"freezer=/uoci.slice/uoci-test.slice/uoci-$CID.scope"* ]]
+  fi
   [[ "$output" == *"ps=[$pid]"* ]]
   [[ "$output" == *deleted* ]]
   log=$(cat "$TEST_TMP/log")
@@ -72,11 +83,14 @@ in_fake_systemd() {
   [[ "$log" == *"MemoryMax=33554432"* ]]
   [[ "$log" == *"TasksMax=11"* ]]
   [[ "$log" == *"CPUShares=512"* || "$log" == *"CPUWeight=20"* ]]
+  [[ "$output" == *paused-resumed* ]]
+  [[ "$output" == *updated* ]]
+  [[ "$log" == *"SetUnitProperties uoci-$CID.scope runtime"*"MemoryMax=67108864"* ]]
   [[ "$log" == *"StopUnit uoci-$CID.scope replace"* ]]
   [[ "$log" != *unexpected* ]]
 }
 
-@test "systemd: the resources systemd has no property for are written to the scope's files" {
+@test "systemd: the cpu quota reaches the scope's files too" {
   cfg ".linux.cgroupsPath = \"uoci-test.slice:uoci:$CID\" | .linux.resources.cpu.quota = 30000 |
        .linux.resources.cpu.period = 100000"
   export TEST_TMP STUB CID STATE BUNDLE UOCI
