@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # guest-default.sh - the default guest command of run-cgroupv2.sh (runs in
 # the guest). It checks that the guest really is pure cgroup v2 (or, with
-# VM_SUITE=selinux, loads the SELinux policy and checks it is in force), then
-# runs `tests/run.sh integration` (TESTS_FILTER selects the tests) and
+# VM_SUITE=selinux, loads the SELinux policy and checks it is in force; with
+# VM_SUITE=systemd, that systemd is PID 1 and on the bus), then runs
+# `tests/run.sh integration` (systemd: `integration clients`; TESTS_FILTER
+# selects the files) and
 # folds everything into ONE valid TAP stream: test points renumbered, the
 # per-file plans and run.sh's summary turned into comments, one plan at the
 # end. That keeps the output valid TAP even when no cgroup test exists yet,
@@ -37,8 +39,26 @@ check_selinux() {
   echo "SELinux policy version $(cat /sys/fs/selinux/policyvers), enforce=$(cat /sys/fs/selinux/enforce)"
 }
 
+# check_systemd: systemd is PID 1 and answers on the system bus (it connects
+# to dbus once dbus.service is up: wait for that, at most 60 s).
+check_systemd() {
+  local i
+  [ "$(cat /proc/1/comm)" = systemd ] || { echo "PID 1 is $(cat /proc/1/comm), not systemd"; return 1; }
+  [ -d /run/systemd/system ] || { echo "no /run/systemd/system"; return 1; }
+  for i in $(seq 600); do
+    busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+      org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  systemctl --version | head -n1
+  systemctl show -P Version || { echo "systemd does not answer on the system bus"; return 1; }
+  echo "cgroup: $(stat -f -c %T /sys/fs/cgroup), $(cat /proc/self/cgroup)"
+}
+
+runs=integration
 case "${VM_SUITE:-cgroupv2}" in
   selinux) check=check_selinux what="guest has SELinux with a policy loaded" ;;
+  systemd) check=check_systemd what="guest runs systemd as PID 1 on the system bus" runs="integration clients" ;;
   *) check=check_pure_cgroup2 what="guest is pure cgroup v2" ;;
 esac
 sanity_rc=0
@@ -77,6 +97,6 @@ fold_tap() {
 }
 
 set -o pipefail
-"$SRCDIR/tests/run.sh" integration 2>&1 | fold_tap
+"$SRCDIR/tests/run.sh" $runs 2>&1 | fold_tap
 run_rc=$?
 [ "$sanity_rc" = 0 ] && [ "$run_rc" = 0 ]

@@ -12,6 +12,12 @@
 #
 # bash as PID 1 reaps every child it is sent SIGCHLD for, orphans included,
 # so processes a container runtime leaves behind do not linger as zombies.
+#
+# When the exchange dir's `init` says "systemd" (VM_SUITE=systemd), bash
+# does not stay PID 1: it writes a few units into the overlay's /etc and
+# execs Debian's systemd, which mounts the API filesystems itself and starts
+# only uoci-vm.target: the system bus (dbus) and uoci-vm.service, which runs
+# this script again with --command to run the command and power off.
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
@@ -72,6 +78,67 @@ setup_network() {
   hostname cgroupv2-vm 2>/dev/null || echo cgroupv2-vm >/proc/sys/kernel/hostname
 }
 
+# boot_systemd: exec systemd as PID 1 with a target of our own. Nothing of
+# the host's boot (fstab, getty, timers, enabled services such as
+# containerd.service) is pulled in: uoci-vm.target wants the system bus and
+# our command, and dbus loses its default dependencies on sysinit.target.
+boot_systemd() {
+  local u=/etc/systemd/system unit
+  for unit in dbus.socket dbus.service; do
+    mkdir -p "$u/$unit.d"
+    printf '[Unit]\nDefaultDependencies=no\n' >"$u/$unit.d/uoci-vm.conf"
+  done
+  cat >"$u/uoci-vm.target" <<'EOF'
+[Unit]
+Description=ulysses-oci test guest
+Requires=uoci-vm.service
+EOF
+  cat >"$u/uoci-vm.service" <<EOF
+[Unit]
+Description=ulysses-oci test command
+DefaultDependencies=no
+Wants=dbus.socket dbus.service
+After=dbus.socket dbus.service
+[Service]
+Type=exec
+ExecStart=/bin/bash $R/stage2 --command
+StandardInput=null
+StandardOutput=file:$R/console-service
+StandardError=inherit
+EOF
+  # The host root may be a container's (/.dockerenv): systemd would then
+  # think it runs in one and behave as such. Hide it (a whiteout in the overlay).
+  rm -f /.dockerenv
+  echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
+  exec /lib/systemd/systemd --unit=uoci-vm.target --log-target=kmsg --show-status=no
+}
+
+# run_command: the command (or the shell) with its output in the exchange
+# dir, then power off. Under bash as PID 1 or as uoci-vm.service.
+run_command() {
+  local mode
+  mode=$(cat "$R/mode" 2>/dev/null || echo run)
+  if [ "$mode" = shell ]; then
+    echo "guest: shell; exit to power off" >/dev/ttyS0
+    setsid -c -w bash -c '. "$1/env"; cd "${SRCDIR:-/}"; exec bash -i' bash "$R" \
+      </dev/ttyS0 >/dev/ttyS0 2>&1
+    power_off
+  fi
+  bash "$R/cmd" >"$R/stdout" 2>"$R/stderr" </dev/null &
+  wait $!
+  echo $? >"$R/status"
+  power_off
+}
+
+if [ "${1:-}" = --command ]; then # uoci-vm.service, under systemd
+  cut -d' ' -f1 /proc/uptime >"$R/booted"
+  run_command
+fi
+if [ "$(cat "$R/init" 2>/dev/null)" = systemd ]; then
+  boot_systemd
+  note_error "exec /lib/systemd/systemd failed"
+  power_off
+fi
 # Tell the host the guest is up (it watches for this to detect a hung boot).
 cut -d' ' -f1 /proc/uptime >"$R/booted"
 mount_api_filesystems
@@ -81,15 +148,4 @@ setup_network
 # the host tree: it has /lib/modules of the guest kernel's package.
 echo /sbin/modprobe >/proc/sys/kernel/modprobe 2>/dev/null
 
-mode=$(cat "$R/mode" 2>/dev/null || echo run)
-if [ "$mode" = shell ]; then
-  echo "guest: pure cgroup v2 shell; exit to power off" >/dev/ttyS0
-  setsid -c -w bash -c '. "$1/env"; cd "${SRCDIR:-/}"; exec bash -i' bash "$R" \
-    </dev/ttyS0 >/dev/ttyS0 2>&1
-  power_off
-fi
-
-bash "$R/cmd" >"$R/stdout" 2>"$R/stderr" </dev/null &
-wait $!
-echo $? >"$R/status"
-power_off
+run_command

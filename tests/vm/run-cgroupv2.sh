@@ -196,6 +196,7 @@ write_exchange() {
   local v
   cp "$HERE/guest-stage2.sh" "$dir/stage2" || die "copy stage2 failed"
   echo "$mode" >"$dir/mode"
+  echo "$GUEST_INIT" >"$dir/init"
   {
     for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG; do
       [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
@@ -309,19 +310,29 @@ case "${VM_ACCEL:-}" in ''|kvm|tcg) ;; *) die "VM_ACCEL=$VM_ACCEL: expected kvm 
 check_prerequisites
 [ -d "$BUILDDIR" ] || die "BUILDDIR $BUILDDIR: No such file or directory"
 [ -d "$SRCDIR" ] || die "SRCDIR $SRCDIR: No such file or directory"
+# The suite decides how the guest boots (also for a given command) and
+# which integration files the default command runs.
+GUEST_INIT=bash
+case "${VM_SUITE:=cgroupv2}" in
+  cgroupv2) default_filter=cgroup ;;
+  selinux)
+    default_filter=selinux
+    [ -f /etc/selinux/default/policy/policy.33 ] || ls /etc/selinux/default/policy/policy.* >/dev/null 2>&1 ||
+      die "VM_SUITE=selinux: no policy in /etc/selinux/default (apt-get install selinux-policy-default policycoreutils)"
+    command -v load_policy >/dev/null || die "VM_SUITE=selinux: load_policy missing (apt-get install policycoreutils)"
+    VM_APPEND="security=selinux selinux=1 lsm=selinux ${VM_APPEND:-}" ;;
+  systemd)
+    # systemd as PID 1, the system bus, and the systemd tests of the
+    # integration and client suites (cgroup-systemd.bats, systemd.bats).
+    default_filter='systemd\.bats$' GUEST_INIT=systemd
+    [ -x /lib/systemd/systemd ] || die "VM_SUITE=systemd: /lib/systemd/systemd missing (apt-get install systemd)"
+    command -v dbus-daemon >/dev/null || die "VM_SUITE=systemd: dbus-daemon missing (apt-get install dbus)" ;;
+  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux or systemd" ;;
+esac
+export VM_SUITE
 if [ $# -eq 0 ]; then
   [ -f "$SRCDIR/tests/run.sh" ] || die "no command given and $SRCDIR/tests/run.sh: No such file or directory"
-  case "${VM_SUITE:=cgroupv2}" in
-    cgroupv2) export TESTS_FILTER=${TESTS_FILTER:-cgroup} ;;
-    selinux)
-      export TESTS_FILTER=${TESTS_FILTER:-selinux}
-      [ -f /etc/selinux/default/policy/policy.33 ] || ls /etc/selinux/default/policy/policy.* >/dev/null 2>&1 ||
-        die "VM_SUITE=selinux: no policy in /etc/selinux/default (apt-get install selinux-policy-default policycoreutils)"
-      command -v load_policy >/dev/null || die "VM_SUITE=selinux: load_policy missing (apt-get install policycoreutils)"
-      VM_APPEND="security=selinux selinux=1 lsm=selinux ${VM_APPEND:-}" ;;
-    *) die "VM_SUITE=$VM_SUITE: expected cgroupv2 or selinux" ;;
-  esac
-  export VM_SUITE
+  export TESTS_FILTER=${TESTS_FILTER:-$default_filter}
   set -- bash "$HERE/guest-default.sh"
 fi
 build_initramfs

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 5 times,
-# about 1.5 minutes under TCG). Usage: tests/vm/selftest.sh
+# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 6 times,
+# about 2 minutes under TCG). Usage: tests/vm/selftest.sh
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 RUN=$HERE/run-cgroupv2.sh
@@ -55,6 +55,12 @@ points=$(grep -cE '^(not )?ok ' "$tmp/out")
 grep -q '^ok 1 - guest is pure cgroup v2' "$tmp/out" && [ -n "$plan" ] && [ "$plan" = "$points" ] &&
   [ "$(grep -cE '^1\.\.' "$tmp/out")" = 1 ]
 result "default run is one valid TAP stream ($points test points, plan ${plan:-none}, rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+# 6. VM_SUITE=systemd: systemd is PID 1, on the bus, and the status still comes back.
+VM_SUITE=systemd "$RUN" sh -c 'cat /proc/1/comm; systemctl is-system-running; exit 5' >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 5 ] && grep -qx systemd "$tmp/out" && grep -qxE 'running|degraded' "$tmp/out"
+result "VM_SUITE=systemd runs the command under systemd as PID 1 (rc=$rc)" $? "$tmp/out" "$tmp/err"
 
 echo "1..$n"
 [ "$failed" = 0 ]
