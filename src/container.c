@@ -55,6 +55,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
+#include "sysctl.h"
 #include "terminal.h"
 #include "utils.h"
 #include "fault.h"
@@ -212,8 +213,23 @@ static int validate(struct container *c, uoci_error **err)
   const ocispec_config *cfg = c->cfg;
   if (ns_plan_from_spec(cfg->linux, &c->ns, err) < 0)
     return -1;
-  if ((cfg->hostname && *cfg->hostname) && !(c->ns.new_flags & CLONE_NEWUTS) && c->ns.join_fd[NS_UTS] < 0)
+  /* Names and sysctls are set only in namespaces of the container's own:
+   * anywhere else they would change the host. */
+  bool own_uts = ns_plan_owns(&c->ns, NS_UTS);
+  if ((cfg->hostname && *cfg->hostname) && !own_uts)
     return uoci_fail(err, 0, "config.json: .hostname: needs a private UTS namespace");
+  if ((cfg->domainname && *cfg->domainname) && !own_uts)
+    return uoci_fail(err, 0, "config.json: .domainname: needs a private UTS namespace");
+  struct sysctl_scope scope = {
+    .own_ipc = ns_plan_owns(&c->ns, NS_IPC),
+    .own_net = ns_plan_owns(&c->ns, NS_NET),
+    .own_uts = own_uts,
+    .own_user = ns_plan_owns(&c->ns, NS_USER),
+    .hostname = cfg->hostname,
+    .domainname = cfg->domainname,
+  };
+  if (sysctl_check_all(cfg->linux, &scope, err) < 0)
+    return -1;
   if (cfg->linux && cfg->linux->time_offsets.len && !(c->ns.new_flags & CLONE_NEWTIME))
     return uoci_fail(err, 0, "config.json: .linux.timeOffsets: needs a new time namespace");
   if (c->ns.new_flags & CLONE_NEWUSER) {
@@ -349,24 +365,6 @@ static int child_wait_for(struct container *c, enum sync_type want, char **paylo
     return uoci_fail(err, 0, "init: runtime went away");
   if (payload)
     *payload = buf;
-  return 0;
-}
-
-static int write_sysctls(const ocispec_linux *linux, uoci_error **err)
-{
-  if (linux == NULL)
-    return 0;
-  for (size_t i = 0; i < linux->sysctl.len; i++) {
-    const char *key = linux->sysctl.keys[i], *val = linux->sysctl.values[i];
-    if (strstr(key, "..") || key[0] == '/' || key[0] == '.')
-      return uoci_fail(err, 0, "sysctl \"%s\": invalid name", key);
-    _cleanup_free_ char *path = xasprintf("/proc/sys/%s", key);
-    for (char *p = path + 10; *p; p++)
-      if (*p == '.')
-        *p = '/';
-    if (write_file_at(AT_FDCWD, path, val, strlen(val), false, err) < 0)
-      return uoci_error_prefix(err, "sysctl %s=%s", key, val);
-  }
   return 0;
 }
 
@@ -557,7 +555,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
       return -1;
     close_fd(&c->console_fd);
   }
-  if (write_sysctls(cfg->linux, err) < 0)
+  if (sysctl_write_all(cfg->linux, err) < 0)
     return -1;
   if (own_mounts && rootfs_finalize(&rctx, err) < 0)
     return -1;

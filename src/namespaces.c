@@ -132,6 +132,20 @@ void ns_plan_close(struct ns_plan *plan)
   }
 }
 
+bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k)
+{
+  if (plan->new_flags & kinds[k].flag)
+    return true;
+  if (plan->join_fd[k] < 0)
+    return false;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/ns/%s", kinds[k].proc_name);
+  struct stat theirs, ours;
+  if (fstat(plan->join_fd[k], &theirs) < 0 || stat(self, &ours) < 0)
+    return false; /* can't tell: treat it as the host's */
+  return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
 int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
 {
   _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/mnt", (int) pid);

@@ -34,6 +34,11 @@ int ns_join_all(struct ns_plan *plan, int skip, uoci_error **err);
 
 void ns_plan_close(struct ns_plan *plan);
 
+/* Does the container get a namespace of kind k of its own: a new one, or one
+ * joined by `path` that is not the runtime's own (a path to the host's
+ * namespace, /proc/1/ns/uts say, shares the host's)? */
+bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k);
+
 /* Open `path` (O_PATH | O_DIRECTORY) as seen from the mount namespace of
  * `pid`, with our own credentials: a short-lived helper process joins that
  * namespace, opens, and hands the fd back. Needs CAP_SYS_ADMIN over the

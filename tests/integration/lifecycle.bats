@@ -550,7 +550,7 @@ HOOK
   cfg '.linux.sysctl = {"../../etc/x": "1"}'
   run uoci run --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *'sysctl "../../etc/x": invalid name'* ]]
+  [[ "$output" == *'.linux.sysctl: "../../etc/x": invalid name'* ]]
   cfg 'del(.linux.sysctl) | .process.scheduler = {"policy": "SCHED_FANCY"}'
   run uoci run --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# isolation.bats - nothing a config asks and nothing a container does may
+# change or reach the host (issue 13; docs/SECURITY.md lists each guarantee
+# with the test here that holds it). Cases that would change the host on a
+# broken runtime write the host's current value, so that even then the host
+# keeps it: the test fails on the exit status, never by damaging the machine.
+
+load helpers
+
+setup() { setup_bundle; }
+teardown() { cleanup_all; }
+
+# nothing_left ID: no state dir, no cgroup directory, no process of it.
+nothing_left() {
+  [ ! -e "$STATE/$1" ] || { echo "state left"; return 1; }
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null | grep -q . || { echo "cgroup left"; return 1; }
+}
+
+# refused JQ WORDS...: create must fail with one line holding every WORD, leave nothing.
+refused() {
+  local filter=$1; shift
+  cfg "$filter"
+  run uoci create --bundle "$BUNDLE" r1
+  echo "status $status: $output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  local w
+  for w in "$@"; do [[ $output == *"$w"* ]] || { echo "missing: $w"; return 1; }; done
+  nothing_left r1
+}
+
+without_ns() { echo ".linux.namespaces |= map(select(.type != \"$1\"))"; }
+
+# ---- 1. sysctl ---------------------------------------------------------------
+
+@test "sysctl: a key the kernel does not namespace is refused, host value kept" {
+  local v; v=$(cat /proc/sys/kernel/printk_ratelimit)
+  refused ".linux.sysctl = {\"kernel.printk_ratelimit\": \"$v\"}" '"kernel.printk_ratelimit"' "not kept per namespace"
+  refused ".linux.sysctl = {\"kernel/printk_ratelimit\": \"$v\"}" '"kernel/printk_ratelimit"' "not kept per namespace"
+  refused '.linux.sysctl = {"vm.overcommit_memory": "'"$(cat /proc/sys/vm/overcommit_memory)"'"}' "vm.overcommit_memory"
+  refused '.linux.sysctl = {"kernel.core_pattern": "'"$(cat /proc/sys/kernel/core_pattern)"'"}' "kernel.core_pattern"
+  [ "$(cat /proc/sys/kernel/printk_ratelimit)" = "$v" ]
+}
+
+@test "sysctl: net.* without a network namespace of its own is refused" {
+  local v; v=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
+  refused "$(without_ns network) | .linux.sysctl = {\"net.ipv4.tcp_keepalive_time\": \"$v\"}" \
+    '"net.ipv4.tcp_keepalive_time"' "needs a network namespace of the container's own"
+  refused "$(without_ns network) | .linux.sysctl = {\"net/core/somaxconn\": \"$(cat /proc/sys/net/core/somaxconn)\"}" \
+    '"net/core/somaxconn"' "network namespace"
+  [ "$(cat /proc/sys/net/ipv4/tcp_keepalive_time)" = "$v" ]
+}
+
+@test "sysctl: net.* in the host's network namespace joined by path is refused" {
+  local v; v=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
+  refused ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$$/ns/net\" else . end)
+           | .linux.sysctl = {\"net.ipv4.tcp_keepalive_time\": \"$v\"}" "network namespace"
+}
+
+@test "sysctl: IPC keys without an IPC namespace of its own are refused" {
+  refused "$(without_ns ipc) | .linux.sysctl = {\"kernel.msgmax\": \"$(cat /proc/sys/kernel/msgmax)\"}" \
+    '"kernel.msgmax"' "needs an IPC namespace"
+  refused "$(without_ns ipc) | .linux.sysctl = {\"fs.mqueue.queues_max\": \"$(cat /proc/sys/fs/mqueue/queues_max)\"}" \
+    '"fs.mqueue.queues_max"' "IPC namespace"
+  refused "$(without_ns ipc) | .linux.sysctl = {\"kernel/shm_rmid_forced\": \"$(cat /proc/sys/kernel/shm_rmid_forced)\"}" \
+    "IPC namespace"
+}
+
+@test "sysctl: names with .., empty components or other case are refused" {
+  refused '.linux.sysctl = {"net/../kernel/printk_ratelimit": "5"}' "invalid name"
+  refused '.linux.sysctl = {"fs.mqueue/../../kernel/printk": "5"}' "invalid name"
+  refused '.linux.sysctl = {"net..ipv4.ip_forward": "1"}' "invalid name"
+  refused '.linux.sysctl = {"Kernel.msgmax": "4242"}' '"Kernel.msgmax"' "not kept per namespace"
+  refused '.linux.sysctl = {"kernel.msgmax ": "4242"}' "not kept per namespace"
+}
+
+@test "sysctl: namespaced keys are set in the container only" {
+  local msgmax qmax fwd
+  msgmax=$(cat /proc/sys/kernel/msgmax) qmax=$(cat /proc/sys/fs/mqueue/queues_max)
+  fwd=$(cat /proc/sys/net/ipv4/conf/lo/forwarding)
+  cfg '.linux.sysctl = {"kernel/msgmax": "4243", "fs.mqueue.queues_max": "77", "net/ipv4/conf/lo/forwarding": "1",
+                        "kernel.domainname": "sysctl.test"}
+       | .process.args = ["cat", "/proc/sys/kernel/msgmax", "/proc/sys/fs/mqueue/queues_max",
+                          "/proc/sys/net/ipv4/conf/lo/forwarding", "/proc/sys/kernel/domainname"]'
+  run uoci run --bundle "$BUNDLE" s1
+  [ "$status" -eq 0 ]
+  [ "${lines[*]}" = "4243 77 1 sysctl.test" ]
+  [ "$(cat /proc/sys/kernel/msgmax)" = "$msgmax" ]
+  [ "$(cat /proc/sys/fs/mqueue/queues_max)" = "$qmax" ]
+  [ "$(cat /proc/sys/net/ipv4/conf/lo/forwarding)" = "$fwd" ]
+  [ "$(cat /proc/sys/kernel/domainname)" != sysctl.test ]
+}
+
+@test "sysctl: a host-wide net.* key fails even in a network namespace of its own" {
+  local v; v=$(cat /proc/sys/net/core/rmem_max)
+  cfg ".linux.sysctl = {\"net.core.rmem_max\": \"$v\"}"
+  run uoci create --bundle "$BUNDLE" r1
+  [ "$status" -ne 0 ]
+  [[ $output == *"sysctl net.core.rmem_max=$v: not kept per network namespace"* ]]
+  nothing_left r1
+}
+
+@test "sysctl: kernel.hostname / kernel.domainname conflict with .hostname / .domainname" {
+  refused '.hostname = "a" | .linux.sysctl = {"kernel.hostname": "b"}' '"kernel.hostname"' "conflicts with .hostname"
+  refused '.domainname = "a" | .linux.sysctl = {"kernel.domainname": "b"}' "conflicts with .domainname"
+  refused "$(without_ns uts) | del(.hostname) | .linux.sysctl = {\"kernel.hostname\": \"$(hostname)\"}" "UTS namespace"
+}
+
+@test "sysctl: a mount over /proc/sys cannot divert the write to a host file" {
+  mkdir -p "$TEST_TMP/fake"
+  echo original >"$TEST_TMP/fake/msgmax"
+  cfg ".mounts += [{\"destination\": \"/proc/sys/kernel\", \"type\": \"bind\", \"source\": \"$TEST_TMP/fake\", \"options\": [\"rbind\"]}]
+       | .linux.sysctl = {\"kernel.msgmax\": \"4242\"}"
+  run uoci create --bundle "$BUNDLE" r1
+  [ "$status" -ne 0 ]
+  [[ $output == *"sysctl kernel.msgmax"* ]]
+  [ "$(cat "$TEST_TMP/fake/msgmax")" = original ]
+  nothing_left r1
+}
+
+# ---- 2. hostname and domainname --------------------------------------------
+
+@test "domainname without a UTS namespace of its own is refused, host keeps its own" {
+  local d; d=$(cat /proc/sys/kernel/domainname)
+  refused "$(without_ns uts) | del(.hostname) | .domainname = \"$d\"" ".domainname: needs a private UTS namespace"
+  refused ".linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$$/ns/uts\" else . end) | del(.hostname) | .domainname = \"$d\"" \
+    ".domainname: needs a private UTS namespace"
+  [ "$(cat /proc/sys/kernel/domainname)" = "$d" ]
+}
+
+@test "hostname in the host's UTS namespace joined by path is refused" {
+  refused ".linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$$/ns/uts\" else . end) | .hostname = \"$(hostname)\"" \
+    ".hostname: needs a private UTS namespace"
+}
