@@ -37,32 +37,71 @@ static int cap_from_spec_name(const char *name, int *out)
   return 0;
 }
 
-static int mask_from_names(const char *set, char **names, size_t n, uint64_t *mask, uoci_error **err)
+static void add_warning(struct caps_plan *plan, char *line)
 {
-  *mask = 0;
-  for (size_t i = 0; i < n; i++) {
-    int cap;
-    if (cap_from_spec_name(names[i], &cap) < 0)
-      return uoci_fail(err, 0, "process.capabilities.%s: unknown capability \"%s\"", set,
-                       names[i] ? names[i] : "");
-    *mask |= cap_bit(cap);
-  }
-  return 0;
+  size_t n = 0;
+  while (plan->warnings && plan->warnings[n])
+    n++;
+  plan->warnings = xrealloc(plan->warnings, (n + 2) * sizeof *plan->warnings);
+  plan->warnings[n] = line;
+  plan->warnings[n + 1] = NULL;
 }
 
-int caps_plan_from_spec(const ocispec_capabilities *c, struct caps_plan *plan, uoci_error **err)
+static uint64_t mask_from_names(const char *set, char **names, size_t n, struct caps_plan *plan,
+                                uint64_t *wanted)
+{
+  uint64_t mask = 0;
+  for (size_t i = 0; i < n; i++) {
+    int cap;
+    if (cap_from_spec_name(names[i], &cap) < 0) {
+      add_warning(plan, xasprintf("process.capabilities.%s: unknown capability \"%s\" ignored", set,
+                                  names[i] ? names[i] : ""));
+      continue;
+    }
+    mask |= cap_bit(cap);
+  }
+  *wanted |= mask;
+  return mask;
+}
+
+static uint64_t kernel_caps_mask(void);
+
+void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, struct caps_plan *plan)
 {
   *plan = (struct caps_plan) { 0 };
   if (c == NULL)
-    return 0;
-  if (mask_from_names("bounding", c->bounding, c->bounding_len, &plan->bounding, err) < 0 ||
-      mask_from_names("effective", c->effective, c->effective_len, &plan->effective, err) < 0 ||
-      mask_from_names("inheritable", c->inheritable, c->inheritable_len, &plan->inheritable, err) < 0 ||
-      mask_from_names("permitted", c->permitted, c->permitted_len, &plan->permitted, err) < 0 ||
-      mask_from_names("ambient", c->ambient, c->ambient_len, &plan->ambient, err) < 0)
-    return -1;
+    return;
+  uint64_t wanted = 0;
+  plan->bounding = mask_from_names("bounding", c->bounding, c->bounding_len, plan, &wanted);
+  plan->effective = mask_from_names("effective", c->effective, c->effective_len, plan, &wanted);
+  plan->inheritable = mask_from_names("inheritable", c->inheritable, c->inheritable_len, plan, &wanted);
+  plan->permitted = mask_from_names("permitted", c->permitted, c->permitted_len, plan, &wanted);
+  plan->ambient = mask_from_names("ambient", c->ambient, c->ambient_len, plan, &wanted);
+  uint64_t known = kernel_caps_mask();
+  for (int cap = 0; cap < CAPS_MAX; cap++) {
+    if (!(wanted & cap_bit(cap)) || (grantable & cap_bit(cap)))
+      continue;
+    char *name = cap_to_name(cap);
+    char upper[32] = "";
+    for (size_t i = 0; name && name[i] && i + 1 < sizeof upper; i++)
+      upper[i] = (char) toupper((unsigned char) name[i]);
+    cap_free(name);
+    add_warning(plan, xasprintf("process.capabilities: %s ignored: %s", upper,
+                                (known & cap_bit(cap)) ? "the runtime cannot grant it (not in its own capability sets)"
+                                                       : "not a capability of this kernel"));
+  }
+  plan->bounding &= grantable;
+  plan->effective &= grantable;
+  plan->inheritable &= grantable;
+  plan->permitted &= grantable;
+  plan->ambient &= grantable;
   plan->present = true;
-  return 0;
+}
+
+void caps_plan_release(struct caps_plan *plan)
+{
+  uoci_strv_free(plan->warnings);
+  plan->warnings = NULL;
 }
 
 /* ---- kernel ------------------------------------------------------------ */
@@ -90,6 +129,23 @@ static uint64_t kernel_caps_mask(void)
 {
   int last = kernel_last_cap();
   return last >= CAPS_MAX - 1 ? ~UINT64_C(0) : cap_bit(last + 1) - 1;
+}
+
+uint64_t caps_grantable(bool own_userns)
+{
+  uint64_t known = kernel_caps_mask();
+  if (own_userns)
+    return known;
+  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[2] = { 0 };
+  if (capget(&header, data) < 0)
+    return 0;
+  uint64_t permitted = data[0].permitted | ((uint64_t) data[1].permitted << 32);
+  uint64_t bounding = 0;
+  for (int cap = 0; cap < CAPS_MAX; cap++)
+    if ((known & cap_bit(cap)) && prctl(PR_CAPBSET_READ, (unsigned long) cap, 0, 0, 0) == 1)
+      bounding |= cap_bit(cap);
+  return known & permitted & bounding;
 }
 
 int caps_prepare_for_setuid(const struct caps_plan *plan, uoci_error **err)

@@ -11,10 +11,23 @@
 struct caps_plan {
   bool present;           /* process.capabilities given */
   uint64_t bounding, effective, inheritable, permitted, ambient;
+  /* runtime-spec 1.1+: a name that is no capability of this kernel, or one
+   * the runtime cannot grant, MUST be logged as a warning and SHOULD NOT
+   * fail. Such names are left out of every set; one line per name here. */
+  char **warnings;        /* NULL-terminated, malloc'd; NULL when none */
 };
 
-/* Resolve names (CAP_SYS_ADMIN ...). An unknown name is an error naming it. */
-int caps_plan_from_spec(const ocispec_capabilities *c, struct caps_plan *plan, uoci_error **err);
+/* What the runtime can give the container: every capability of the kernel
+ * inside a user namespace of the container's own (the child gets a full set
+ * there); otherwise only those in both the runtime's own permitted and
+ * bounding sets (a root whose bounding set lacks CAP_SYS_RESOURCE cannot
+ * hand it on: capset would fail in the child). */
+uint64_t caps_grantable(bool own_userns);
+
+/* Resolve names (CAP_SYS_ADMIN ...) to masks within `grantable`; what is
+ * left out is described in plan->warnings. */
+void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, struct caps_plan *plan);
+void caps_plan_release(struct caps_plan *plan);
 
 /* Child, before setuid: keep capabilities across the uid change
  * (PR_SET_KEEPCAPS) and drop the bounding set to plan->bounding. */

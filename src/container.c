@@ -241,8 +241,8 @@ static int validate(struct container *c, uoci_error **err)
   c->mount_label = lsm_mount_label(cfg->linux);
   if (network_plan_from_config(cfg, (c->ns.new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
     return -1;
-  if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds, &c->proc,
-                        err) < 0)
+  if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds,
+                        scope.own_user, &c->proc, err) < 0)
     return -1;
   bool terminal = cfg->process->has_terminal && cfg->process->terminal;
   if (terminal && c->mode != MODE_RUN && c->o->console_socket == NULL)

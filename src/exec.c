@@ -255,9 +255,10 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   }
   if ((cfg = state_config(&st, err)) == NULL || (proc = build_process(o, cfg, err)) == NULL)
     goto out;
-  if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, &x.plan, err) < 0)
-    goto out;
   if (ns_plan_from_pid(st.pid, &x.ns, err) < 0)
+    goto out;
+  if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, x.ns.join_fd[NS_USER] >= 0,
+                        &x.plan, err) < 0)
     goto out;
   if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;

@@ -51,7 +51,7 @@ static void log_write(const char *level, bool to_stderr, const char *fmt, va_lis
   if (vasprintf(&msg, fmt, ap) < 0)
     return;
   if (to_stderr)
-    fprintf(stderr, "ulysses-oci: %s\n", msg);
+    fprintf(stderr, "ulysses-oci: %s%s\n", strcmp(level, "warning") == 0 ? "warning: " : "", msg);
   if (log_file >= 0) {
     char *line = NULL;
     size_t len = 0;

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "log.h"
 #include "lsm.h"
 #include "process.h"
 #include "utils.h"
@@ -40,7 +41,7 @@ static int rlimit_resource(const char *name)
 }
 
 
-int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds,
+int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds, bool own_userns,
                       struct process_plan *plan, uoci_error **err)
 {
   memset(plan, 0, sizeof *plan);
@@ -65,8 +66,11 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
       if (strcmp(p->rlimits[j].type, r->type) == 0)
         return uoci_fail(err, 0, "config.json: .process.rlimits[%zu].type: duplicate rlimit \"%s\"", i, r->type);
   }
-  if (p->capabilities && caps_plan_from_spec(p->capabilities, &plan->caps, err) < 0)
-    return -1;
+  if (p->capabilities) {
+    caps_plan_from_spec(p->capabilities, caps_grantable(own_userns), &plan->caps);
+    for (char **w = plan->caps.warnings; w && *w; w++)
+      log_warn("%s", *w);
+  }
   if (lsm_check(p, NULL, err) < 0)
     return -1;
   if (sc && seccomp_compile(sc, &plan->seccomp, err) < 0)
@@ -86,6 +90,7 @@ void process_plan_release(struct process_plan *plan)
   if (plan->seccomp)
     seccomp_free(plan->seccomp);
   plan->seccomp = NULL;
+  caps_plan_release(&plan->caps);
 }
 
 static int apply_scheduler(const ocispec_scheduler *s, uoci_error **err)

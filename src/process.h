@@ -25,8 +25,11 @@ struct process_plan {
   char **argv, **envp;
 };
 
-/* Parent: validate and precompute (capability names, rlimit names, user). */
-int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds,
+/* Parent: validate and precompute (capability names, rlimit names, user).
+ * own_userns: the process runs in a user namespace of the container's own
+ * (decides which capabilities can be granted; the others are warned about
+ * and left out). */
+int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds, bool own_userns,
                       struct process_plan *plan, uoci_error **err);
 void process_plan_release(struct process_plan *plan);
 

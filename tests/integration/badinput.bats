@@ -53,7 +53,6 @@ del(.process)                                           ||| .process: required
 .linux.namespaces |= map(if .type == "network" then .path = "/nonexistent/ns" else . end) ||| /nonexistent/ns: No such file or directory
 .process.cwd = "relative"                               ||| .process.cwd: must be an absolute path
 .process.terminal = true                                ||| --console-socket is required
-.process.capabilities.bounding += ["CAP_FOO"]           ||| unknown capability "CAP_FOO"
 .process.rlimits = [{"type": "RLIMIT_FOO", "hard": 1, "soft": 1}] ||| unknown rlimit "RLIMIT_FOO"
 .process.oomScoreAdj = 5000                             ||| oom_score_adj
 .linux.seccomp = {"defaultAction": "SCMP_ACT_BOGUS"}    ||| unknown action "SCMP_ACT_BOGUS"

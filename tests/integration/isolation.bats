@@ -133,3 +133,51 @@ without_ns() { echo ".linux.namespaces |= map(select(.type != \"$1\"))"; }
   refused ".linux.namespaces |= map(if .type == \"uts\" then .path = \"/proc/$$/ns/uts\" else . end) | .hostname = \"$(hostname)\"" \
     ".hostname: needs a private UTS namespace"
 }
+
+# ---- 6. capabilities -------------------------------------------------------
+
+# cap_bit NAME: the bit of a capability in /proc/PID/status masks.
+status_mask() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
+
+@test "capabilities: one the runtime cannot grant is warned about, dropped, and the container runs" {
+  grep -q '^CapBnd:' /proc/self/status
+  local bnd; bnd=$((16#$(awk '$1 == "CapBnd:" {print $2}' /proc/self/status)))
+  (( (bnd >> 24) & 1 )) && skip "this host's bounding set has CAP_SYS_RESOURCE"
+  cfg '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_SYS_RESOURCE"], "effective": ["CAP_KILL", "CAP_SYS_RESOURCE"],
+                                "permitted": ["CAP_KILL", "CAP_SYS_RESOURCE"], "inheritable": [], "ambient": []}
+       | .process.args = ["grep", "^Cap", "/proc/self/status"]'
+  run uoci run --bundle "$BUNDLE" k1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"warning: process.capabilities: CAP_SYS_RESOURCE ignored: the runtime cannot grant it"* ]]
+  [ "$(status_mask CapEff)" = 0000000000000020 ]   # CAP_KILL only
+  [ "$(status_mask CapBnd)" = 0000000000000020 ]
+  # with --log the warning goes to the log (what containerd's shim and conmon read)
+  run uoci --log "$TEST_TMP/log.json" --log-format json run --bundle "$BUNDLE" k2
+  [ "$status" -eq 0 ]
+  grep '"level":"warning"' "$TEST_TMP/log.json" | grep -q 'CAP_SYS_RESOURCE ignored'
+  # and so does exec --cap
+  cfg '.process.args = ["sleep", "30"]'
+  uoci run -d --bundle "$BUNDLE" k3
+  run uoci exec --cap CAP_SYS_RESOURCE k3 grep ^CapEff /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"CAP_SYS_RESOURCE ignored"* ]]
+  [[ ${lines[-1]} == *0000000000000020 ]]
+}
+
+@test "capabilities: inside a user namespace of its own every capability can be granted" {
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .process.capabilities = {"bounding": ["CAP_SYS_RESOURCE"], "effective": ["CAP_SYS_RESOURCE"],
+                                  "permitted": ["CAP_SYS_RESOURCE"], "inheritable": [], "ambient": []}
+       | .mounts |= map(select(.type != "cgroup" and .destination != "/sys"))
+       | .process.args = ["grep", "^CapEff", "/proc/self/status"]'
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  run uoci run --bundle "$BUNDLE" k4
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output != *ignored* ]]
+  [[ ${lines[-1]} == *0000000001000000 ]]
+}

@@ -127,13 +127,21 @@ static struct child_result run_child(const struct caps_plan *plan, enum step ste
   return r;
 }
 
+/* Plan with every kernel capability grantable; msg gets the warnings, "; "-joined. */
+static bool plan_with(const ocispec_capabilities *c, uint64_t grantable, struct caps_plan *plan, char *msg,
+                      size_t msglen)
+{
+  caps_plan_release(plan);
+  caps_plan_from_spec(c, grantable, plan);
+  msg[0] = '\0';
+  for (char **w = plan->warnings; w && *w; w++)
+    snprintf(msg + strlen(msg), msglen - strlen(msg), "%s%s", msg[0] ? "; " : "", *w);
+  return plan->warnings == NULL;
+}
+
 static bool plan_of(const ocispec_capabilities *c, struct caps_plan *plan, char *msg, size_t msglen)
 {
-  uoci_error *err = NULL;
-  int r = caps_plan_from_spec(c, plan, &err);
-  snprintf(msg, msglen, "%s", err && err->msg ? err->msg : "");
-  uoci_error_free(err);
-  return r == 0;
+  return plan_with(c, all_kernel_caps(), plan, msg, msglen);
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -141,7 +149,7 @@ static bool plan_of(const ocispec_capabilities *c, struct caps_plan *plan, char 
 static void test_names(void)
 {
   char msg[256];
-  struct caps_plan plan;
+  struct caps_plan plan = { 0 };
   ok(plan_of(NULL, &plan, msg, sizeof msg) && !plan.present, "no process.capabilities: nothing to apply");
 
   ocispec_capabilities c = { 0 };
@@ -163,16 +171,34 @@ static void test_names(void)
 
   ocispec_capabilities bad = { 0 };
   SET_LIST(bad, permitted, "CAP_KILL", "CAP_FOO");
-  ok(!plan_of(&bad, &plan, msg, sizeof msg), "an unknown name is an error");
-  is_str(msg, "process.capabilities.permitted: unknown capability \"CAP_FOO\"", "the error names the set and the capability");
+  ok(!plan_of(&bad, &plan, msg, sizeof msg) && plan.present, "an unknown name is a warning, not an error");
+  is_str(msg, "process.capabilities.permitted: unknown capability \"CAP_FOO\" ignored",
+         "the warning names the set and the capability");
+  is_int(plan.permitted, BIT(CAP_KILL), "the known names still apply");
 
   const char *spellings[] = { "cap_chown", "CHOWN", "5", "CAP_", "CAP_Chown", "all" };
   for (size_t i = 0; i < ARRAY_SIZE(spellings); i++) {
     char *one[] = { (char *) spellings[i] };
     ocispec_capabilities odd = { .ambient = one, .ambient_len = 1 };
-    ok(!plan_of(&odd, &plan, msg, sizeof msg) && strstr(msg, "process.capabilities.ambient: unknown capability"),
-       "\"%s\" is not a spec capability name", spellings[i]);
+    ok(!plan_of(&odd, &plan, msg, sizeof msg) && strstr(msg, "process.capabilities.ambient: unknown capability") &&
+           plan.ambient == 0,
+       "\"%s\" is not a spec capability name: left out with a warning", spellings[i]);
   }
+
+  /* A capability the runtime does not hold: one warning for it, gone from every set. */
+  ocispec_capabilities res = { 0 };
+  SET_LIST(res, bounding, "CAP_KILL", "CAP_SYS_RESOURCE");
+  SET_LIST(res, effective, "CAP_KILL", "CAP_SYS_RESOURCE");
+  SET_LIST(res, permitted, "CAP_KILL", "CAP_SYS_RESOURCE");
+  ok(!plan_with(&res, all_kernel_caps() & ~BIT(CAP_SYS_RESOURCE), &plan, msg, sizeof msg), "ungrantable: warned");
+  is_str(msg, "process.capabilities: CAP_SYS_RESOURCE ignored: the runtime cannot grant it (not in its own capability sets)",
+         "one warning per capability, whatever the sets");
+  ok(plan.bounding == BIT(CAP_KILL) && plan.effective == BIT(CAP_KILL) && plan.permitted == BIT(CAP_KILL),
+     "and it is left out of every set");
+  uint64_t mine = caps_grantable(false);
+  ok((mine & all_kernel_caps()) == mine, "caps_grantable(false) is within the kernel's capabilities");
+  is_int(caps_grantable(true), all_kernel_caps(), "in a user namespace of its own every capability can be granted");
+  caps_plan_release(&plan);
 }
 
 static void test_known_names(void)
@@ -185,7 +211,7 @@ static void test_known_names(void)
   is_str(names[0], "CAP_CHOWN", "first is CAP_CHOWN");
   is_str(names[CAP_SYS_ADMIN], "CAP_SYS_ADMIN", "CAP_SYS_ADMIN at its number");
   ocispec_capabilities c = { .bounding = (char **) names, .bounding_len = n };
-  struct caps_plan plan;
+  struct caps_plan plan = { 0 };
   char msg[256];
   ok(plan_of(&c, &plan, msg, sizeof msg) && plan.bounding == all, "every listed name is accepted back: %s", msg);
   ok(caps_known_names(NULL) == names, "the list is static");
