@@ -41,6 +41,7 @@ static int print_table(char **ps_args, int nargs, const pid_t *pids, size_t n, u
     return uoci_fail(err, errno, "ps: fork");
   if (child == 0) {
     dup2(pfd[1], 1);
+    rlimit_nofile_restore();
     execvp("ps", argv);
     _exit(127);
   }

@@ -306,6 +306,7 @@ static int run_id_helper(const char *helper, pid_t pid, const ocispec_id_mapping
   }
   pid_t child = fork();
   if (child == 0) {
+    rlimit_nofile_restore();
     execvp(helper, argv);
     _exit(127);
   }
@@ -350,7 +351,7 @@ static void __attribute__((noreturn)) child_fail(struct container *c, uoci_error
 {
   const char *msg = e && e->msg ? e->msg : "container init failed";
   if (sync_send(c->sync_child, SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg)) < 0)
-    fprintf(stderr, "ulysses-oci: %s\n", msg); /* after create returned: our stderr is all we have */
+    log_error("%s", msg); /* after create returned: our stderr (and --log) is all we have */
   _exit(1);
 }
 

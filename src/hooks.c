@@ -26,6 +26,7 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
 {
   if (dup2(in_fd, 0) < 0)
     _exit(127);
+  rlimit_nofile_restore();
   /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
   syscall(SYS_close_range, 3, ~0U, 0);
   char *default_argv[] = { h->path, NULL };

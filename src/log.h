@@ -12,5 +12,9 @@ void log_init(const char *path, bool json, bool debug);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s with control characters (C0, DEL, C1) and bytes that are not UTF-8
+ * escaped (\n, \t, \r, \xHH), so that a message stays one line and cannot
+ * drive the terminal. malloc'd. */
+char *log_escape(const char *s);
 
 #endif

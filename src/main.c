@@ -177,6 +177,10 @@ static const char *default_root(bool *rootless)
 int main(int argc, char **argv)
 {
   struct uoci_globals g = { 0 };
+  /* The soft fd limit may be tiny (16); the runtime holds more than that for
+   * a moment (cgroup files of every hierarchy, sockets). Every process the
+   * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
+  rlimit_nofile_raise();
   g.root = default_root(&g.rootless);
   const char *log_format = "text";
   enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL };
@@ -208,12 +212,12 @@ int main(int argc, char **argv)
     case 'v': print_version(); return 0;
     case 'h': usage(stdout); return 0;
     default:
-      fprintf(stderr, "ulysses-oci: unknown global option \"%s\" (see ulysses-oci --help)\n", argv[optind - 1]);
+      log_error("unknown global option \"%s\" (see ulysses-oci --help)", argv[optind - 1]);
       return 1;
     }
   }
   if (strcmp(log_format, "json") != 0 && strcmp(log_format, "text") != 0) {
-    fprintf(stderr, "ulysses-oci: --log-format: expected text or json, got \"%s\"\n", log_format);
+    log_error("--log-format: expected text or json, got \"%s\"", log_format);
     return 1;
   }
   g.log_json = strcmp(log_format, "json") == 0;
@@ -250,6 +254,6 @@ int main(int argc, char **argv)
     }
     return r;
   }
-  fprintf(stderr, "ulysses-oci: unknown command \"%s\" (see ulysses-oci --help)\n", verb);
+  log_error("unknown command \"%s\" (see ulysses-oci --help)", verb);
   return 1;
 }

@@ -156,6 +156,8 @@ int process_apply_personality(const ocispec_personality *pers, uoci_error **err)
 int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
+  /* The caller's fd limit, unless process.rlimits sets one (main raised ours). */
+  rlimit_nofile_restore();
   for (size_t i = 0; i < p->rlimits_len; i++) {
     struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
     if (setrlimit(rlimit_resource(p->rlimits[i].type), &rl) < 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/resource.h>
 #include "utils.h"
 
 void uoci_strv_free(char **v)
@@ -223,4 +224,23 @@ char *rfc3339_now(void)
   gmtime_r(&ts.tv_sec, &tm);
   return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+static struct rlimit nofile_caller;
+static bool nofile_raised;
+
+void rlimit_nofile_raise(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  nofile_caller = rl;
+  rl.rlim_cur = rl.rlim_max;
+  nofile_raised = setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+void rlimit_nofile_restore(void)
+{
+  if (nofile_raised && setrlimit(RLIMIT_NOFILE, &nofile_caller) == 0)
+    nofile_raised = false;
 }

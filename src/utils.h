@@ -63,6 +63,11 @@ int mkdir_p(const char *path, mode_t mode, uoci_error **err);
 int parse_uint64(const char *s, unsigned long long *out);
 int parse_int64(const char *s, long long *out);
 
+/* RLIMIT_NOFILE: raise our soft limit to the hard one (main, first thing);
+ * give a child the caller's soft limit back before it execs anything. */
+void rlimit_nofile_raise(void);
+void rlimit_nofile_restore(void);
+
 /* Current time in RFC 3339 with nanoseconds, UTC ("2026-11-23T10:00:00.123456789Z"). */
 char *rfc3339_now(void);
 
