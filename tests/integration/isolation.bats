@@ -181,3 +181,67 @@ status_mask() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
   [[ $output != *ignored* ]]
   [[ ${lines[-1]} == *0000000001000000 ]]
 }
+
+# ---- 9. one-line errors, small fd limits -----------------------------------
+
+# one_clean_line: $output is exactly one line without ESC, BEL or other controls.
+one_clean_line() {
+  [ "${#lines[@]}" -eq 1 ] || { echo "lines: ${#lines[@]}"; return 1; }
+  ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$output" || { echo "control characters in: $output"; return 1; }
+}
+
+@test "errors: control characters from the command line are escaped, one line" {
+  run uoci create --bundle "$BUNDLE" $'evil\nid\e[31m'
+  [ "$status" -ne 0 ]
+  one_clean_line
+  [[ $output == *'evil\nid\x1b[31m'* ]]
+  run "$UOCI" $'\e]0;title\a'
+  [ "$status" -ne 0 ]
+  one_clean_line
+  [[ $output == *'unknown command "\x1b]0;title\x07"'* ]]
+  run uoci --log-format $'x\ny' list
+  [ "$status" -ne 0 ]
+  one_clean_line
+  run uoci exec $'no\r\nsuch' true
+  [ "$status" -ne 0 ]
+  one_clean_line
+}
+
+@test "errors: control characters from the config are escaped, one line" {
+  cfg '.process.args = ["/no\nsuch\u001b[2J"]'
+  run uoci run --bundle "$BUNDLE" e1
+  [ "$status" -ne 0 ]
+  one_clean_line
+  [[ $output == *'/no\nsuch\x1b[2J'* ]]
+  cfg '.process.args = ["true"] | .linux.sysctl = {"kernel.x\n\u001b[1A": "1"}'
+  run uoci run --bundle "$BUNDLE" e1
+  [ "$status" -ne 0 ]
+  one_clean_line
+  cfg 'del(.linux.sysctl) | .mounts += [{"destination": "/x", "type": "no\nfs\u009b", "source": "none"}]'
+  run uoci run --bundle "$BUNDLE" e1
+  [ "$status" -ne 0 ]
+  one_clean_line
+  [[ $output == *'no\nfs\xc2\x9b'* ]]
+  # warnings too, and the JSON log stays one object per line
+  cfg 'del(.mounts[-1]) | .process.capabilities.bounding += ["CAP_\nX"]'
+  run uoci --log "$TEST_TMP/log.json" --log-format json run --bundle "$BUNDLE" e1
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <"$TEST_TMP/log.json")" -eq 1 ]
+  jq -e '.level == "warning"' "$TEST_TMP/log.json"
+}
+
+@test "a soft RLIMIT_NOFILE of 16 is enough for create, start, exec, run; the container gets the caller's limit" {
+  cfg 'del(.process.rlimits) | .process.args = ["sh", "-c", "ulimit -Sn; sleep 30"]'
+  (
+    ulimit -Sn 16
+    uoci create --bundle "$BUNDLE" f1
+    uoci start f1
+    uoci exec f1 sh -c 'ulimit -Sn' >"$TEST_TMP/exec.out"
+    uoci delete -f f1
+    cfg '.process.args = ["sh", "-c", "ulimit -Sn"]'
+    uoci run --bundle "$BUNDLE" f2 >"$TEST_TMP/run.out"
+  )
+  [ "$(cat "$TEST_TMP/exec.out")" = 16 ]
+  [ "$(cat "$TEST_TMP/run.out")" = 16 ]
+}
+

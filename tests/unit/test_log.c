@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_log.c - log_escape: every message stays one line and cannot drive a terminal. */
 #include "config.h"
 #include <stdlib.h>
