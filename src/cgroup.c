@@ -27,6 +27,7 @@
 #include "cgroup_util.h"
 #include "cgroup_v1.h"
 #include "cgroup_v2.h"
+#include "fault.h"
 #include "utils.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -167,7 +168,8 @@ static void drop_hier(uoci_cgroup *cg, size_t i)
   cg->nhier--;
 }
 
-static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
+/* Where the container's directory goes in every hierarchy; nothing made. */
+static int plan_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
 {
   if (cg->mode == CGROUP_MODE_V2) {
     _cleanup_free_ char *own = cg_own_path(NULL);
@@ -182,16 +184,19 @@ static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoc
     if (strcmp(rel, "/") == 0)
       return uoci_fail(err, 0, "cgroup: refusing to use the root cgroup as the container's cgroup");
     cg->path = xstrdup(rel);
-    struct cg_hier *h = cg_add_hier(cg, "/sys/fs/cgroup", rel, 0, true);
-    int r = cg_mkdir_hier(h, opts->rootless, err);
-    if (r > 0) /* rootless without a delegated cgroup: run without one */
-      drop_hier(cg, 0);
-    if (r != 0)
-      return r < 0 ? -1 : 0;
-    return cg_v2_setup_dir(cg, h, opts->resources, err);
-  }
-  if (cg_v1_discover(cg, opts->cgroups_path, opts->id, err) < 0)
+    cg_add_hier(cg, "/sys/fs/cgroup", rel, 0, true);
+  } else if (cg_v1_discover(cg, opts->cgroups_path, opts->id, err) < 0) {
     return -1;
+  }
+  /* What we will make is recorded before it is made (the caller saves the
+   * state now): a runtime killed half-way leaves nothing `delete` misses. */
+  for (size_t i = 0; i < cg->nhier; i++)
+    cg->hier[i].created = cg_count_missing(&cg->hier[i]);
+  return 0;
+}
+
+static int make_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
+{
   for (size_t i = 0; i < cg->nhier;) {
     struct cg_hier *h = &cg->hier[i];
     int r = cg_mkdir_hier(h, opts->rootless, err);
@@ -201,10 +206,18 @@ static int create_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoc
       drop_hier(cg, i);
       continue;
     }
-    if (!h->unified && cg_v1_setup_dir(cg, h, err) < 0)
+    if (i == 0)
+      FAULT_POINT("create-cgroup-partial");
+    if (cg->mode == CGROUP_MODE_V2 && cg_v2_setup_dir(cg, h, opts->resources, err) < 0)
+      return -1;
+    if (cg->mode != CGROUP_MODE_V2 && !h->unified && cg_v1_setup_dir(cg, h, err) < 0)
       return -1;
     i++;
   }
+  /* Nothing can join a frozen cgroup and go on: refuse it rather than hang
+   * (the directory may exist already, or a parent may be frozen). */
+  if (cg->nhier && cgroup_is_frozen(cg) == 1)
+    return uoci_fail(err, 0, "cgroup %s is frozen", cg->path ? cg->path : "");
   return 0;
 }
 
@@ -234,7 +247,7 @@ static int place_systemd_scope(uoci_cgroup *cg, const ocispec_resources *resourc
   return 0;
 }
 
-int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err)
+int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err)
 {
   _cleanup_cgroup_ uoci_cgroup *cg = xcalloc(1, sizeof *cg);
   cg->mode = cgroup_mode();
@@ -248,24 +261,39 @@ int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci
       return -1;
     if (place_systemd_scope(cg, opts->resources, err) < 0)
       return -1;
-    *out = steal_ptr(cg);
-    return 0;
-  }
-  if (create_fs(cg, opts, err) < 0 || apply_resources(cg, opts->resources, false, err) < 0 ||
-      open_join_fds(cg, err) < 0) {
-    cgroup_close_fds(cg);
-    for (size_t i = 0; i < cg->nhier; i++)
-      remove_hier(&cg->hier[i], true, NULL);
+  } else if (plan_fs(cg, opts, err) < 0) {
     return -1;
   }
   *out = steal_ptr(cg);
   return 0;
 }
 
+int cgroup_make(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
+{
+  if (cg->systemd)
+    return 0; /* systemd makes the scope at attach */
+  if (make_fs(cg, opts, err) < 0 || apply_resources(cg, opts->resources, false, err) < 0 ||
+      open_join_fds(cg, err) < 0) {
+    cgroup_close_fds(cg);
+    for (size_t i = 0; i < cg->nhier; i++)
+      remove_hier(&cg->hier[i], true, NULL);
+    return -1;
+  }
+  return 0;
+}
+
 int cgroup_clone_into_fd(const uoci_cgroup *cg)
 {
-  const struct cg_hier *h = cg && cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : NULL;
+  /* v2, and the unified tree of a hybrid host: moving a task there through
+   * cgroup.procs waits for an RCU grace period (~10 ms after an idle
+   * moment); clone3 places the child at no cost. */
+  const struct cg_hier *h = cg ? cg_unified(cg) : NULL;
   return h ? h->dir_fd : -1;
+}
+
+bool cgroup_clone_into_is_all(const uoci_cgroup *cg)
+{
+  return cg && cg->nhier == 1 && cg->hier[0].unified;
 }
 
 /* Async-signal-safe: is the caller already in the unified cgroup `rel`?
@@ -360,7 +388,7 @@ static int start_systemd_scope(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   return apply_resources(cg, r, false, err);
 }
 
-int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err)
+int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, bool unified_done, uoci_error **err)
 {
   if (cg == NULL)
     return 0;
@@ -372,6 +400,8 @@ int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err)
   int n = snprintf(buf, sizeof buf, "%d", (int) pid);
   for (size_t i = 0; i < cg->nhier; i++) {
     struct cg_hier *h = &cg->hier[i];
+    if (h->unified && unified_done)
+      continue;
     /* v1: the init is still single-threaded (it waits for us), so moving its
      * one thread through `tasks` is the same as cgroup.procs without the
      * ~10 ms threadgroup lock. */
@@ -522,6 +552,61 @@ static bool dir_empty_of_procs(const char *dir)
   return n == 0;
 }
 
+/* fn(dir) for every sub-cgroup below dir (the container may make its own),
+ * deepest first. */
+static void for_each_subcgroup(const char *dir, void (*fn)(const char *dir, void *arg), void *arg)
+{
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_type != DT_DIR || de->d_name[0] == '.')
+      continue;
+    _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
+    for_each_subcgroup(sub, fn, arg);
+    fn(sub, arg);
+  }
+  closedir(d);
+}
+
+static void write_if_there(const char *dir, const char *file, const char *value)
+{
+  struct cg_hier h = { .dir = (char *) dir };
+  if (cg_has_file(&h, file))
+    cg_write(&h, file, value, NULL);
+}
+
+static void thaw_one(const char *dir, void *arg)
+{
+  (void) arg;
+  write_if_there(dir, "freezer.state", "THAWED"); /* v1 */
+  write_if_there(dir, "cgroup.freeze", "0");      /* v2 */
+}
+
+/* Thaw the container's cgroup and every sub-cgroup in it: a task frozen in
+ * a v1 freezer cannot die, whoever froze it (the container itself, in a
+ * nested cgroup, or someone outside). Parents we did not make stay as they are. */
+static void thaw_subtree(const uoci_cgroup *cg)
+{
+  for (size_t i = 0; i < cg->nhier; i++) {
+    const struct cg_hier *h = &cg->hier[i];
+    if (!(h->ctrls & CG_BIT(CG_FREEZER)) && !h->unified)
+      continue;
+    for_each_subcgroup(h->dir, thaw_one, NULL);
+    thaw_one(h->dir, NULL);
+  }
+}
+
+static void rmdir_one(const char *dir, void *arg)
+{
+  (void) arg;
+  for (int tries = 0; rmdir(dir) < 0 && errno == EBUSY && tries < 200; tries++) {
+    struct timespec ts = { 0, 5000000 };
+    nanosleep(&ts, NULL);
+  }
+}
+
 /* rmdir rel's trailing `created` components, leaf first. A busy leaf is
  * waited for, or with !wait_busy reported as 1 (nothing removed). */
 static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err)
@@ -536,6 +621,11 @@ static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err
         return 0; /* a sibling we did not make lives in our parent dir */
       if (errno == EBUSY && !wait_busy)
         return 1;
+      /* Sub-cgroups the container made itself: depth first, once. */
+      if (errno == EBUSY && i == 0 && tries == 0) {
+        for_each_subcgroup(p, rmdir_one, NULL);
+        errno = EBUSY;
+      }
       if (errno == EBUSY && ++tries < 200) {
         sleep_ms(5);
         continue;
@@ -576,6 +666,9 @@ static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
   free(pids);
   if (froze)
     cgroup_freeze(cg, false, NULL);
+  /* Killed tasks in a frozen (sub-)cgroup die only once thawed. */
+  if (sig == SIGKILL)
+    thaw_subtree(cg);
   return 0;
 }
 

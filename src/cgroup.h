@@ -36,12 +36,24 @@ struct cgroup_create_opts {
   bool self_join;                     /* the child will call cgroup_join_self() */
 };
 
-/* Create the cgroup and apply the resources. Fails cleanly (nothing left
- * behind) on a bad resource value or a missing controller. */
-int cgroup_create(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err);
+/* Plan the cgroup: its directory in every hierarchy (each v1 controller,
+ * named ones such as name=systemd, the unified tree), and which of them
+ * will be made. Nothing is made: the caller records the plan (state file)
+ * first, so that a runtime killed in cgroup_make leaves nothing `delete`
+ * does not find. Checks the resources. */
+int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err);
 
-/* v2: an O_DIRECTORY fd of the container's cgroup for clone3's cgroup field; -1 otherwise. */
+/* Make the planned directories and apply the resources. Fails cleanly
+ * (removes what it made) on a bad resource value, a missing controller, or
+ * a cgroup that is frozen ("cgroup ... is frozen": nothing could run in it). */
+int cgroup_make(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err);
+
+/* An O_DIRECTORY fd of the container's cgroup in the unified tree (v2, or
+ * hybrid) for clone3's CLONE_INTO_CGROUP; -1 otherwise. */
 int cgroup_clone_into_fd(const uoci_cgroup *cg);
+/* Does CLONE_INTO_CGROUP place the child in every hierarchy (v2)? On a
+ * hybrid host the v1 hierarchies are left to cgroup_join_self/attach_pid. */
+bool cgroup_clone_into_is_all(const uoci_cgroup *cg);
 
 /* Child side, single-threaded, after fork and before anything else: move the
  * calling thread in (v1: write "0" to each controller's `tasks`, the cheap path;
@@ -54,8 +66,9 @@ int cgroup_join_self(const uoci_cgroup *cg);
 int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err);
 
 /* Parent side, after the child exists: systemd scope creation, or writing the
- * pid when the child could not join itself. A no-op when nothing is left to do. */
-int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, uoci_error **err);
+ * pid when the child could not join itself (unified_done: clone3 placed it in
+ * the unified tree already). A no-op when nothing is left to do. */
+int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, bool unified_done, uoci_error **err);
 
 /* Close every fd cgroup_create opened. */
 void cgroup_close_fds(uoci_cgroup *cg);

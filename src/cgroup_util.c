@@ -331,6 +331,21 @@ char *cg_own_path(const char *ctrl)
   return xstrdup("/");
 }
 
+int cg_count_missing(const struct cg_hier *h)
+{
+  _cleanup_free_ char *p = xstrdup(h->dir);
+  size_t mlen = strlen(h->mount);
+  int missing = 0;
+  while (strlen(p) > mlen && access(p, F_OK) < 0 && errno == ENOENT) {
+    missing++;
+    char *slash = strrchr(p, '/');
+    if (slash == NULL)
+      break;
+    *slash = '\0';
+  }
+  return missing;
+}
+
 /* mkdir every missing component of h->dir below h->mount; remember how many. */
 static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err);
 

@@ -89,6 +89,8 @@ struct cg_hier *cg_add_hier(uoci_cgroup *cg, const char *mount, const char *rel,
 const struct cg_hier *cg_hier_for(const uoci_cgroup *cg, enum cg_ctrl c);
 const struct cg_hier *cg_unified(const uoci_cgroup *cg);
 char *cg_own_path(const char *ctrl); /* NULL: the unified line "0::" */
+/* How many trailing components of h->dir do not exist (what cg_mkdir_hier would make). */
+int cg_count_missing(const struct cg_hier *h);
 int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err); /* 1: rootless, skipped */
 
 /* ---- file helpers ----------------------------------------------------- */

@@ -26,6 +26,15 @@ static char *own_below_mount(const char *own, const char *mroot)
   return xstrdup(own);
 }
 
+/* The "name=X" option of a named v1 hierarchy (name=systemd), or NULL. */
+static const char *named_hierarchy(const char *super)
+{
+  const char *p = strstr(super, "name=");
+  if (p && (p == super || p[-1] == ','))
+    return p;
+  return NULL;
+}
+
 int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err)
 {
   _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -34,7 +43,10 @@ int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uo
   _cleanup_free_ char *line = NULL;
   size_t cap = 0;
   bool relative = cgroups_path && cgroups_path[0] && cgroups_path[0] != '/';
-  while (getline(&line, &cap, f) > 0) {
+  char *named_seen[CG_MAX_HIER];
+  size_t nnamed = 0;
+  int rc = 0;
+  while (rc == 0 && getline(&line, &cap, f) > 0) {
     /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
     char *fields[6] = { 0 };
     char *save = NULL, *t = strtok_r(line, " \n", &save);
@@ -50,16 +62,18 @@ int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uo
     bool v2 = strcmp(fstype, "cgroup2") == 0;
     if (!v2 && strcmp(fstype, "cgroup") != 0)
       continue;
-    /* Hybrid hosts: the unified tree has no controllers here, and moving a
-     * task into it costs an RCU grace period (~13 ms measured on this host,
-     * against ~0.2 ms for all v1 `tasks` writes together), so the container
-     * stays where it is in the unified tree, as runc's fast path would. */
-    if (v2)
-      continue;
+    /* Every hierarchy gets the container's directory, also those that hold
+     * no controller of ours: the unified tree of a hybrid host and named
+     * ones (name=systemd). Left at their roots, the container would see
+     * and could enter the host's cgroups there. */
+    _cleanup_free_ char *name = NULL;
+    const char *named = v2 ? NULL : named_hierarchy(super);
+    if (named)
+      name = xasprintf("%.*s", (int) strcspn(named, ","), named);
     unsigned ctrls = 0;
     const char *first = NULL;
     char *s2 = NULL;
-    for (char *o = strtok_r(super, ",", &s2); o; o = strtok_r(NULL, ",", &s2)) {
+    for (char *o = strtok_r(super, ",", &s2); !v2 && o; o = strtok_r(NULL, ",", &s2)) {
       int c = cg_ctrl_from_name(o);
       if (c >= 0 && strcmp(o, "io") != 0) {
         ctrls |= CG_BIT(c);
@@ -67,29 +81,39 @@ int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uo
           first = cg_ctrl_names[c];
       }
     }
-    if (!v2 && ctrls == 0)
-      continue; /* named hierarchies (name=systemd) are not ours to manage */
+    if (!v2 && ctrls == 0 && name == NULL)
+      continue;
     bool dup = false;
     for (size_t i = 0; i < cg->nhier; i++)
       dup |= (cg->hier[i].ctrls & ctrls) != 0 || (v2 && cg->hier[i].unified);
+    for (size_t i = 0; name && ctrls == 0 && i < nnamed; i++)
+      dup |= strcmp(named_seen[i], name) == 0;
     if (dup)
       continue; /* the same hierarchy mounted twice */
     _cleanup_free_ char *own = NULL;
     if (relative) {
-      _cleanup_free_ char *raw = cg_own_path(v2 ? NULL : first);
+      _cleanup_free_ char *raw = cg_own_path(v2 ? NULL : first ? first : name);
       own = own_below_mount(raw, fields[3]);
     }
     _cleanup_free_ char *rel = cg_resolve_path(cgroups_path, id, own);
-    if (strcmp(rel, "/") == 0)
-      return uoci_fail(err, 0, "cgroup: refusing to use the root cgroup as the container's cgroup");
+    if (strcmp(rel, "/") == 0) {
+      rc = uoci_fail(err, 0, "cgroup: refusing to use the root cgroup as the container's cgroup");
+      break;
+    }
     if (cg->path == NULL)
       cg->path = xstrdup(rel);
-    if (cg_add_hier(cg, fields[4], rel, v2 ? 0 : ctrls, v2) == NULL)
-      return uoci_fail(err, 0, "cgroup: too many cgroup hierarchies");
+    if (cg_add_hier(cg, fields[4], rel, v2 ? 0 : ctrls, v2) == NULL) {
+      rc = uoci_fail(err, 0, "cgroup: too many cgroup hierarchies");
+      break;
+    }
+    if (name && ctrls == 0 && nnamed < CG_MAX_HIER)
+      named_seen[nnamed++] = steal_ptr(name);
   }
-  if (cg->nhier == 0)
-    return uoci_fail(err, 0, "cgroup: no cgroup hierarchy is mounted");
-  return 0;
+  for (size_t i = 0; i < nnamed; i++)
+    free(named_seen[i]);
+  if (rc == 0 && cg->nhier == 0)
+    rc = uoci_fail(err, 0, "cgroup: no cgroup hierarchy is mounted");
+  return rc;
 }
 
 /* A new cpuset cgroup starts with no cpus and no mems, and nothing may join

@@ -92,6 +92,7 @@ struct container {
                              * the parent has written uid_map. */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
   bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
+  bool cgroup_by_clone;     /* clone3's CLONE_INTO_CGROUP placed the init in the unified tree */
   bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
   struct process_plan proc;
   struct network_plan net;
@@ -641,8 +642,12 @@ static pid_t clone_init(struct container *c, uoci_error **err)
     args.cgroup = 0;
     c->child_joins_cgroup = true;
     pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
-  } else if (cgfd >= 0) {
-    c->child_joins_cgroup = false;
+  } else if (cgfd >= 0 && pid >= 0) {
+    c->cgroup_by_clone = true;
+    /* v2: the clone placed it everywhere. Hybrid: the v1 hierarchies are
+     * still to join (the child's cgroup_join_self skips the unified one). */
+    if (cgroup_clone_into_is_all(c->cg))
+      c->child_joins_cgroup = false;
   }
   if (pid < 0 && errno == ENOSYS)
     pid = (pid_t) syscall(SYS_clone, (unsigned long) args.flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -920,6 +925,8 @@ static void add_default_device_rules(ocispec_config *cfg)
   }
 }
 
+static int save_state(struct container *c, uoci_error **err);
+
 static int create_cgroup(struct container *c, uoci_error **err)
 {
   add_default_device_rules(c->cfg);
@@ -931,7 +938,12 @@ static int create_cgroup(struct container *c, uoci_error **err)
     .rootless = c->g->rootless,
     .self_join = c->child_joins_cgroup,
   };
-  return cgroup_create(&co, &c->cg, err);
+  /* Recorded in the state before any directory is made: a runtime killed
+   * while making them leaves nothing that `delete` does not know of. */
+  if (cgroup_plan(&co, &c->cg, err) < 0 || save_state(c, err) < 0)
+    return -1;
+  FAULT_POINT("create-cgroup-planned");
+  return cgroup_make(c->cg, &co, err);
 }
 
 static int parent_after_clone(struct container *c, uoci_error **err)
@@ -942,8 +954,11 @@ static int parent_after_clone(struct container *c, uoci_error **err)
         write_id_map(c->pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
       return -1;
   }
-  if (c->cg && !c->child_joins_cgroup && cgroup_clone_into_fd(c->cg) < 0 &&
-      cgroup_attach_pid(c->cg, c->pid, err) < 0)
+  /* What the init could not join itself; clone3 may have placed it in the
+   * unified tree (all of it on v2). */
+  bool all_by_clone = c->cgroup_by_clone && cgroup_clone_into_is_all(c->cg);
+  if (c->cg && !c->child_joins_cgroup && !all_by_clone &&
+      cgroup_attach_pid(c->cg, c->pid, c->cgroup_by_clone, err) < 0)
     return -1;
   _cleanup_close_ int rootfs_fd = -1;
   if (c->rootfs_from_parent && (rootfs_fd = ns_open_dir_in_mntns(c->pid, c->rootfs, err)) < 0)
@@ -1011,7 +1026,7 @@ static int create_state_and_cgroup(struct container *c, uoci_error **err)
   if (c->mode == MODE_CREATE && make_exec_fifo(c, err) < 0)
     return -1;
   log_debug("create %s: state directory %s/%s made", c->o->id, c->g->root, c->o->id);
-  if (create_cgroup(c, err) < 0 || save_state(c, err) < 0)
+  if (create_cgroup(c, err) < 0)
     return -1;
   log_debug("create %s: cgroup %s made, limits applied", c->o->id, cgroup_path(c->cg));
   FAULT_POINT("create-cgroup");

@@ -23,7 +23,7 @@ teardown() {
 
 # Every phase, in lifecycle order. init-* phases kill the container's init
 # (not the runtime) at that point.
-PHASES="create-state-dir create-cgroup create-cloned create-network init-rootfs create-init-ready create-saved
+PHASES="create-state-dir create-cgroup-planned create-cgroup-partial create-cgroup create-cloned create-network init-rootfs create-init-ready create-saved
         start-loaded start-released exec-forked exec-started delete-killed delete-cgroup-removed"
 
 # Processes whose cgroup path ends in the container id.
@@ -106,6 +106,27 @@ fault() {
 
 @test "fault create-state-dir: killed after the state dir, recovered" { fault create-state-dir; assert_recovered "$id"; }
 @test "fault create-cgroup: killed after the cgroup, recovered" { fault create-cgroup; assert_recovered "$id"; }
+@test "fault create-cgroup-planned: killed after the state names the cgroup, before any directory, recovered" {
+  fault create-cgroup-planned
+  grep -q '^cgroup=' "$STATE/$id/state"
+  assert_recovered "$id"
+}
+@test "fault create-cgroup-partial: killed between the cgroup's directories, delete removes them" {
+  cfg '.linux.resources.pids = {"limit": 77}'
+  fault create-cgroup-partial
+  # some of the container's directories exist, not all
+  find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" | grep -q .
+  run uoci delete --force "$id"
+  [ "$status" -eq 0 ]
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  # a new container with the id gets its own limits, not the stale ones
+  cfg 'del(.linux.resources.pids) | .process.args = ["cat", "/sys/fs/cgroup/pids/pids.max"]'
+  run uoci run --bundle "$BUNDLE" "$id"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = max ]
+  assert_recovered "$id"
+}
 @test "fault create-cloned: killed after the clone, recovered" { fault create-cloned; assert_recovered "$id"; }
 @test "fault init-rootfs: the init dies after its mounts, create fails and cleans up" {
   fault init-rootfs

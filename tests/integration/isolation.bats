@@ -30,6 +30,17 @@ refused() {
   nothing_left r1
 }
 
+# wait_file_exists FILE: until it exists (10 s at most).
+wait_file_exists() {
+  local i
+  for i in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.05; done
+  echo "$1 never appeared"
+  return 1
+}
+
+# never CMD...: fail when CMD succeeds (bats does not fail on a bare "! CMD").
+never() { if "$@"; then return 1; fi; }
+
 without_ns() { echo ".linux.namespaces |= map(select(.type != \"$1\"))"; }
 
 # ---- 1. sysctl ---------------------------------------------------------------
@@ -245,3 +256,109 @@ one_clean_line() {
   [ "$(cat "$TEST_TMP/run.out")" = 16 ]
 }
 
+
+# ---- 5. cgroups: every hierarchy, only the container's own subtree ------------
+
+hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified)" = cgroup2fs ]; }
+
+@test "cgroups: the init is in the container's cgroup in every hierarchy (name=systemd, unified too)" {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "a pure cgroup v2 host has one hierarchy"
+  cfg '.process.args = ["sleep", "30"]'
+  uoci run -d --bundle "$BUNDLE" g1-$$
+  local pid; pid=$(uoci state g1-$$ | jq .pid)
+  cat "/proc/$pid/cgroup"
+  # every line, whatever the hierarchy, ends with the container's path
+  never grep -v ":/ulysses-oci/g1-$$\$" "/proc/$pid/cgroup"
+  if hybrid_host; then grep -q "^0::/ulysses-oci/g1-$$\$" "/proc/$pid/cgroup"; fi
+  if [ -d /sys/fs/cgroup/systemd ]; then grep -q ":name=systemd:/ulysses-oci/g1-$$\$" "/proc/$pid/cgroup"; fi
+  uoci exec g1-$$ true
+  local epid
+  uoci exec -d --pid-file "$TEST_TMP/exec.pid" g1-$$ sleep 20
+  epid=$(cat "$TEST_TMP/exec.pid")
+  never grep -v ":/ulysses-oci/g1-$$\$" "/proc/$epid/cgroup"
+  uoci delete -f g1-$$
+  [ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name g1-$$)" ]
+}
+
+@test "cgroups: /sys/fs/cgroup in the container shows only its own subtree, also read-write" {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "v1 or hybrid host"
+  local ns
+  for ns in with without; do
+    [ $ns = with ] && cfg '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+    [ $ns = without ] && cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+    cfg '.mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)
+         | .process.args = ["sh", "-c", "for h in /sys/fs/cgroup/*/; do for d in $h*/; do [ -d \"$d\" ] && echo \"sub: $d\"; done; done; echo 0 > /sys/fs/cgroup/unified/cgroup.procs; echo 0 > /sys/fs/cgroup/systemd/cgroup.procs; sleep 30"]'
+    uoci run -d --bundle "$BUNDLE" "v$ns-$$"
+    sleep 0.3
+    local pid; pid=$(uoci state "v$ns-$$" | jq .pid)
+    # no host cgroup is listed in any hierarchy ...
+    run uoci exec "v$ns-$$" sh -c 'for h in /sys/fs/cgroup/*/; do for d in $h*/; do [ -d "$d" ] && echo "sub: $d"; done; done; true'
+    echo "$ns cgroupns: $output"
+    [ -z "$output" ]
+    # ... and writing to the cgroup.procs it sees kept the init in its own cgroup
+    cat "/proc/$pid/cgroup"
+    never grep -v ":/ulysses-oci/v$ns-$$\$" "/proc/$pid/cgroup"
+    uoci delete -f "v$ns-$$"
+  done
+}
+
+# ---- 7. delete --force with nested or frozen cgroups; create into a frozen one -
+
+@test "cgroups: delete --force removes sub-cgroups the container made, depth first" {
+  cfg '.root.readonly = false | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])
+       | .mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)
+       | .process.args = ["sh", "-c", "for h in /sys/fs/cgroup/*/; do mkdir -p ${h}a/b/c; done; echo $$ > /sys/fs/cgroup/pids/a/b/c/cgroup.procs; sleep 60 & echo $! > /sys/fs/cgroup/memory/a/cgroup.procs; touch /made; sleep 60"]'
+  uoci run -d --bundle "$BUNDLE" n1-$$
+  wait_file_exists "$BUNDLE/rootfs/made"
+  find /sys/fs/cgroup/pids/ulysses-oci/n1-$$ -type d | grep -q a/b/c
+  run uoci delete --force n1-$$
+  echo "$output"
+  [ "$status" -eq 0 ]
+  nothing_left n1-$$
+}
+
+@test "cgroups: delete --force thaws a freezer frozen from outside, nested too" {
+  [ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+  cfg '.root.readonly = false | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])
+       | .mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)
+       | .process.args = ["sh", "-c", "mkdir /sys/fs/cgroup/freezer/inner; sleep 60 & echo $! > /sys/fs/cgroup/freezer/inner/cgroup.procs; touch /made; sleep 60"]'
+  uoci run -d --bundle "$BUNDLE" z1-$$
+  wait_file_exists "$BUNDLE/rootfs/made"
+  echo FROZEN >/sys/fs/cgroup/freezer/ulysses-oci/z1-$$/inner/freezer.state
+  run timeout 30 "$UOCI" --root "$STATE" delete --force z1-$$ </dev/null
+  echo "$output"
+  # should the delete have failed, thaw what this test froze
+  echo THAWED >/sys/fs/cgroup/freezer/ulysses-oci/z1-$$/inner/freezer.state 2>/dev/null || true
+  [ "$status" -eq 0 ]
+  nothing_left z1-$$
+  # the container's own freezer frozen from outside
+  cfg '.process.args = ["sleep", "60"]'
+  uoci run -d --bundle "$BUNDLE" z2-$$
+  echo FROZEN >/sys/fs/cgroup/freezer/ulysses-oci/z2-$$/freezer.state
+  run timeout 30 "$UOCI" --root "$STATE" delete --force z2-$$ </dev/null
+  echo THAWED >/sys/fs/cgroup/freezer/ulysses-oci/z2-$$/freezer.state 2>/dev/null || true
+  [ "$status" -eq 0 ]
+  nothing_left z2-$$
+}
+
+@test "cgroups: create into a frozen cgroup is refused, and leaves nothing" {
+  [ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
+  local parent=uoci-test-frozen-$$
+  mkdir "/sys/fs/cgroup/freezer/$parent"
+  echo FROZEN >"/sys/fs/cgroup/freezer/$parent/freezer.state"
+  cfg ".linux.cgroupsPath = \"/$parent/fz1-$$\""
+  # through a file, not bats' pipe: an init stuck in the frozen cgroup would hold it
+  status=0
+  timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" fz1-$$ >"$TEST_TMP/out" 2>&1 </dev/null || status=$?
+  output=$(cat "$TEST_TMP/out")
+  echo "status $status: $output"
+  echo THAWED >"/sys/fs/cgroup/freezer/$parent/freezer.state"
+  "$UOCI" --root "$STATE" delete -f fz1-$$ 2>/dev/null || true
+  local leftover; leftover=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$parent")
+  rmdir "/sys/fs/cgroup/freezer/$parent"
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [[ $output == *"cgroup /$parent/fz1-$$ is frozen"* ]]
+  [ ! -e "$STATE/fz1-$$" ]
+  # only the test's own freezer directory existed (removed above)
+  [ "$leftover" = "/sys/fs/cgroup/freezer/$parent" ]
+}
