@@ -98,6 +98,23 @@ void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, stru
   plan->present = true;
 }
 
+static bool listed(char **names, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (names[i] && strcmp(names[i], name) == 0)
+      return true;
+  return false;
+}
+
+bool caps_spec_may_hold(const ocispec_capabilities *c, const char *name)
+{
+  if (c == NULL)
+    return true;
+  return listed(c->bounding, c->bounding_len, name) || listed(c->effective, c->effective_len, name) ||
+         listed(c->permitted, c->permitted_len, name) || listed(c->inheritable, c->inheritable_len, name) ||
+         listed(c->ambient, c->ambient_len, name);
+}
+
 void caps_plan_release(struct caps_plan *plan)
 {
   uoci_strv_free(plan->warnings);

@@ -29,6 +29,11 @@ uint64_t caps_grantable(bool own_userns);
 void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, struct caps_plan *plan);
 void caps_plan_release(struct caps_plan *plan);
 
+/* May a process given these capabilities hold `name` ("CAP_SYS_PTRACE")?
+ * True when any set lists it, or when c is NULL (no capabilities given: the
+ * process keeps all of the runtime's). */
+bool caps_spec_may_hold(const ocispec_capabilities *c, const char *name);
+
 /* Child, before setuid: keep capabilities across the uid change
  * (PR_SET_KEEPCAPS) and drop the bounding set to plan->bounding. */
 int caps_prepare_for_setuid(const struct caps_plan *plan, uoci_error **err);

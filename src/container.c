@@ -48,12 +48,14 @@
 #include "cgroup.h"
 #include "container.h"
 #include "hooks.h"
+#include "keyring.h"
 #include "log.h"
 #include "lsm.h"
 #include "namespaces.h"
 #include "network.h"
 #include "process.h"
 #include "rootfs.h"
+#include "selfexe.h"
 #include "sync.h"
 #include "sysctl.h"
 #include "terminal.h"
@@ -104,6 +106,8 @@ struct container {
   int fifo_dirfd;           /* O_PATH of the state dir: reaches the fifo where /proc is absent */
   pid_t pid;
   pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
+  char *keyring;            /* name of the init's session keyring (NULL: --no-new-keyring) */
+  char *exe;                /* identity of the runtime binary the init runs (selfexe_identity) */
 };
 
 static void container_init(struct container *c)
@@ -129,6 +133,8 @@ static void container_release(struct container *c)
   free(c->rootfs);
   free(c->config_text);
   free(c->created);
+  free(c->keyring);
+  free(c->exe);
   ocispec_config_free(c->cfg);
   ns_plan_close(&c->ns);
   if (c->cg)
@@ -213,6 +219,17 @@ static int validate(struct container *c, uoci_error **err)
 {
   const ocispec_config *cfg = c->cfg;
   if (ns_plan_from_spec(cfg->linux, &c->ns, err) < 0)
+    return -1;
+  /* Until it execs, the init runs runtime code inside the container's pid
+   * namespace. Only an exec could join it there, and exec refuses a process
+   * that may hold CAP_SYS_PTRACE before the init has exec'd: the init's
+   * /proc/PID/exe needs sealing only in a pid namespace shared with tenants
+   * we don't know. First thing: the re-exec repeats all of this. */
+  struct ptrace_exposure exposure = {
+    .own_userns = ns_plan_owns(&c->ns, NS_USER),
+    .shared_pidns = c->ns.join_fd[NS_PID] >= 0 && ns_plan_owns(&c->ns, NS_PID),
+  };
+  if (selfexe_must_seal(&exposure) && selfexe_seal(err) < 0)
     return -1;
   /* Names and sysctls are set only in namespaces of the container's own:
    * anywhere else they would change the host. */
@@ -484,11 +501,10 @@ static int child_enter_namespaces(struct container *c, uoci_error **err)
     return uoci_fail(err, errno, "set hostname %s", cfg->hostname);
   if (cfg->domainname && *cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
     return uoci_fail(err, errno, "set domainname %s", cfg->domainname);
-  if (!c->o->no_new_keyring) {
-    /* A fresh session keyring, so the container can't see the host's keys.
-     * Best effort: the kernel may have no keyring support or a full quota. */
-    syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
-  }
+  /* A session keyring of the container's own: nothing of the caller's keys
+   * stays reachable; exec's processes join it by its name. */
+  if (c->keyring && keyring_create(c->keyring, ns_plan_owns(&c->ns, NS_USER), err) < 0)
+    return -1;
   return 0;
 }
 
@@ -989,6 +1005,8 @@ static int save_state(struct container *c, uoci_error **err)
     .rootfs = c->rootfs,
     .created = c->created,
     .cgroup = cg,
+    .keyring = c->keyring,
+    .exe = c->exe,
     .owner = geteuid(),
     .dirfd = c->state_dirfd,
   };
@@ -1007,6 +1025,8 @@ static int create_plan(struct container *c, uoci_error **err)
   if (state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 || validate(c, err) < 0)
     return -1;
   plan_protocol(c);
+  c->keyring = c->o->no_new_keyring ? NULL : keyring_new_name(c->o->id);
+  c->exe = selfexe_identity();
   log_debug("create %s: bundle %s, rootfs %s; init joins cgroup %d, parent step %d, hooks round trip %d, "
             "waits for start %d, rootfs from parent %d", c->o->id, c->bundle, c->rootfs, c->child_joins_cgroup,
             c->parent_step, c->hooks_round_trip, c->child_waits_start, c->rootfs_from_parent);

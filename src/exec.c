@@ -3,12 +3,15 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup.h"
@@ -19,8 +22,15 @@
 #include "state.h"
 #include "sync.h"
 #include "fault.h"
+#include "keyring.h"
+#include "caps.h"
+#include "selfexe.h"
 #include "terminal.h"
 #include "utils.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 static void replace_str(char **dst, const char *s)
 {
@@ -118,33 +128,67 @@ struct exec_ctx {
   struct process_plan plan;
   struct ns_plan ns;
   uoci_cgroup *cg;
+  const char *keyring;  /* the container's session keyring (NULL: it kept the caller's) */
   int sync_child;
   int console_fd;
 };
 
-static void __attribute__((noreturn)) exec_child(struct exec_ctx *x)
+static void __attribute__((noreturn)) exec_child_fail(struct exec_ctx *x, uoci_error *err)
+{
+  const char *msg = err && err->msg ? err->msg : "exec failed";
+  sync_send(x->sync_child, SYNC_ERROR, 0, msg, strlen(msg));
+  _exit(127);
+}
+
+/* The second child, in the container's pid namespace: already the process's
+ * user with its capabilities and in every namespace; left are the terminal
+ * (it must be this process's session), a seccomp filter with no_new_privs,
+ * execve. */
+static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
+{
+  uoci_error *err = NULL;
+  if (x->console_fd >= 0) {
+    if (terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, &err) < 0)
+      exec_child_fail(x, err);
+    close(x->console_fd);
+  }
+  process_exec(&x->plan, &err);
+  exec_child_fail(x, err);
+}
+
+/* The first child stays in the runtime's pid namespace, where no container
+ * process can see it: it joins the cgroup and the container's namespaces
+ * (the user namespace first; the pid namespace for its child only) and the
+ * session keyring, applies the process's settings and drops to its user and
+ * capabilities. Only then it makes, in the container's pid namespace and as
+ * a child of the runtime (CLONE_PARENT), the process that execs: whatever
+ * runs there as runtime code holds no more than the process will, and its
+ * root is the container's from its first instruction. */
+static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
 {
   uoci_error *err = NULL;
   prctl(PR_SET_DUMPABLE, 0);
   if (x->cg) {
     int r = cgroup_join_self(x->cg);
-    if (r < 0)
-      uoci_fail(&err, -r, "join the container's cgroup");
     cgroup_close_fds(x->cg);
-  }
-  if (err == NULL && ns_join_all(&x->ns, CLONE_NEWPID, &err) == 0 &&
-      process_apply_privileged(&x->plan, &err) == 0 && process_chdir(&x->plan, &err) == 0) {
-    bool ok = true;
-    if (x->console_fd >= 0) {
-      ok = terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, &err) == 0;
-      close(x->console_fd);
+    if (r < 0) {
+      uoci_fail(&err, -r, "join the container's cgroup");
+      exec_child_fail(x, err);
     }
-    if (ok && process_resolve(&x->plan, &err) == 0)
-      process_exec(&x->plan, &err);
   }
-  const char *msg = err && err->msg ? err->msg : "exec failed";
-  sync_send(x->sync_child, SYNC_ERROR, 0, msg, strlen(msg));
-  _exit(127);
+  if (ns_join_all(&x->ns, 0, &err) < 0 || (x->keyring && keyring_join(x->keyring, &err) < 0) ||
+      process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
+      process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
+    exec_child_fail(x, err);
+  pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid == 0)
+    exec_second_child(x);
+  if (pid < 0) {
+    uoci_fail(&err, errno, "start the process in the container's pid namespace");
+    exec_child_fail(x, err);
+  }
+  sync_send(x->sync_child, SYNC_PID, pid, NULL, 0);
+  _exit(0);
 }
 
 /* The terminal: the console socket's connection, or in the foreground a
@@ -169,34 +213,67 @@ static int exec_open_console(const struct exec_opts *o, struct exec_ctx *x, int 
   return 0;
 }
 
-/* Fork the child into the container's pid namespace, entered for our
- * children only and left again at once. Returns its pid. */
+/* fork(), but straight into the container's unified cgroup (v2, hybrid)
+ * with clone3: moving there later through cgroup.procs would wait for an
+ * RCU grace period. */
+static pid_t fork_into_cgroup(const uoci_cgroup *cg)
+{
+  int fd = cg ? cgroup_clone_into_fd(cg) : -1;
+  if (fd >= 0) {
+    struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned) fd };
+    pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0 || (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP))
+      return pid;
+  }
+  return fork();
+}
+
+/* Fork the first child (exec_first_child). */
 static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoci_error **err)
 {
-  int saved = -1;
-  if (x->ns.join_fd[NS_PID] >= 0) {
-    saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    if (setns(x->ns.join_fd[NS_PID], CLONE_NEWPID) < 0)
-      return uoci_fail(err, errno, "join the container's pid namespace");
-  }
   fflush(NULL);
-  pid_t pid = fork();
+  pid_t pid = fork_into_cgroup(x->cg);
   if (pid == 0) {
     close(sync_parent);
     if (console_end >= 0)
       close(console_end);
-    exec_child(x);
-  }
-  if (saved >= 0) {
-    setns(saved, CLONE_NEWPID);
-    close(saved);
+    exec_first_child(x);
   }
   if (pid < 0)
     return uoci_fail(err, errno, "fork");
   return pid;
 }
 
-static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_error **err)
+/* Read the first child's report until EOF: the pid of the process that
+ * execs, or an error. EOF comes once the first child has exited and the
+ * second exec'd (the socket is close-on-exec). */
+static pid_t exec_wait_execve(int sock, pid_t first, const char *id, uoci_error **err)
+{
+  static char buf[4096];
+  pid_t pid = 0;
+  for (;;) {
+    struct sync_hdr h;
+    ssize_t n = sync_recv(sock, &h, buf, sizeof buf);
+    if (n >= 0 && h.type == SYNC_PID) {
+      pid = h.value;
+      process_forward_signals(pid);
+      continue;
+    }
+    int status = 0;
+    while (waitpid(first, &status, 0) < 0 && errno == EINTR)
+      ;
+    if (n > 0 && h.type == SYNC_ERROR) {
+      if (pid > 0)
+        waitpid(pid, NULL, 0);
+      return uoci_fail(err, 0, "exec in container \"%s\": %s", id, buf);
+    }
+    if (pid <= 0)
+      return uoci_fail(err, 0, "exec in container \"%s\": the runtime's child died (status %d)", id, status);
+    return pid;
+  }
+}
+
+static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *unsealed_lock, uoci_error **err)
 {
   int sv[2], console_end;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -204,25 +281,21 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   x->sync_child = sv[1];
   if (exec_open_console(o, x, &console_end, err) < 0)
     return -1;
-  pid_t pid = exec_fork(x, sv[0], console_end, err);
-  if (pid < 0)
+  pid_t first = exec_fork(x, sv[0], console_end, err);
+  if (first < 0)
     return -1;
-  log_debug("exec %s: forked pid %d", o->id, (int) pid);
+  log_debug("exec %s: forked pid %d", o->id, (int) first);
   close(sv[1]);
   if (x->console_fd >= 0)
     close(x->console_fd);
   FAULT_POINT("exec-forked");
-  process_forward_signals(pid);
-
-  /* EOF: the exec happened (the socket was CLOEXEC). */
-  static char buf[4096];
-  struct sync_hdr h;
-  ssize_t n = sync_recv(sv[0], &h, buf, sizeof buf);
+  pid_t pid = exec_wait_execve(sv[0], first, o->id, err);
   close(sv[0]);
-  if (n > 0 && h.type == SYNC_ERROR) {
-    waitpid(pid, NULL, 0);
-    return uoci_fail(err, 0, "exec in container \"%s\": %s", o->id, buf);
-  }
+  /* No runtime code runs in the container any more. */
+  if (*unsealed_lock >= 0)
+    close(steal_fd(*unsealed_lock));
+  if (pid < 0)
+    return -1;
   log_debug("exec %s: pid %d exec'd the process", o->id, (int) pid);
   FAULT_POINT("exec-started");
   if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
@@ -236,6 +309,47 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, uoci_er
   return process_wait(pid, err);
 }
 
+/* Who, besides this exec, may reach the processes it starts (selfexe.h). */
+static struct ptrace_exposure exec_exposure(const struct exec_ctx *x, const ocispec_config *cfg,
+                                            const struct uoci_state *st)
+{
+  /* The container's pid namespace is one we don't control when its config
+   * joined one by path (and it is not ours: ns_plan_from_pid left it out). */
+  bool joined_pidns = false;
+  for (size_t i = 0; cfg->linux && i < cfg->linux->namespaces_len; i++) {
+    const ocispec_namespace *ns = &cfg->linux->namespaces[i];
+    if (ns->type && strcmp(ns->type, "pid") == 0 && ns->path && *ns->path)
+      joined_pidns = true;
+  }
+  return (struct ptrace_exposure) {
+    .own_userns = x->ns.join_fd[NS_USER] >= 0,
+    .shared_pidns = joined_pidns && x->ns.join_fd[NS_PID] >= 0,
+    .config_ptrace = caps_spec_may_hold(cfg->process ? cfg->process->capabilities : NULL, "CAP_SYS_PTRACE"),
+    .marked = state_ptrace_marked(st->dirfd),
+  };
+}
+
+/* This exec's process may hold CAP_SYS_PTRACE over the runtime. Runtime
+ * processes already in the container must not meet it unsealed: not the
+ * init before it has exec'd (refused), and not the child of a concurrent
+ * exec that runs unsealed (those hold exec.lock shared: wait for them after
+ * marking the container, so every later exec runs sealed). */
+static int exec_admit_ptrace(const struct uoci_state *st, const char *id, uoci_error **err)
+{
+  if (selfexe_pid_runs(st->pid, st->exe))
+    return uoci_fail(err, 0,
+                     "cannot exec a process that may hold CAP_SYS_PTRACE in container \"%s\" before its init has "
+                     "started the container's process (it could reach the runtime through the init)",
+                     id);
+  if (state_mark_ptrace(st->dirfd, err) < 0)
+    return -1;
+  int lock = state_exec_lock(st->dirfd, LOCK_EX, err);
+  if (lock < 0)
+    return -1;
+  close(lock);
+  return 0;
+}
+
 int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_error **err)
 {
   struct exec_ctx x = { .sync_child = -1, .console_fd = -1 };
@@ -244,6 +358,7 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   struct uoci_state st = { .dirfd = -1 };
   ocispec_config *cfg = NULL;
   ocispec_process *proc = NULL;
+  _cleanup_close_ int unsealed_lock = -1;
   int ret = -1;
 
   if (state_load(g->root, o->id, &st, err) < 0)
@@ -253,20 +368,39 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
     uoci_fail(err, 0, "cannot exec in container \"%s\": it is %s", o->id, status_name(s));
     goto out;
   }
-  if ((cfg = state_config(&st, err)) == NULL || (proc = build_process(o, cfg, err)) == NULL)
+  if ((cfg = state_config(&st, err)) == NULL || ns_plan_from_pid(st.pid, &x.ns, err) < 0)
     goto out;
-  if (ns_plan_from_pid(st.pid, &x.ns, err) < 0)
+  /* Before anything is read that a re-exec could not read again (the
+   * --process file) or logged twice: seal the runtime if a container
+   * process may trace the child (the re-exec starts over). */
+  struct ptrace_exposure exposure = exec_exposure(&x, cfg, &st);
+  bool sealed = selfexe_must_seal(&exposure);
+  if (sealed && selfexe_seal(err) < 0)
     goto out;
-  if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, x.ns.join_fd[NS_USER] >= 0,
+  if ((proc = build_process(o, cfg, err)) == NULL)
+    goto out;
+  if (!exposure.own_userns && caps_spec_may_hold(proc->capabilities, "CAP_SYS_PTRACE")) {
+    if (exec_admit_ptrace(&st, o->id, err) < 0)
+      goto out;
+  } else if (!sealed) {
+    /* Unsealed: hold exec.lock shared until the child has exec'd, and look
+     * again for a CAP_SYS_PTRACE exec that marked the container meanwhile. */
+    if ((unsealed_lock = state_exec_lock(st.dirfd, LOCK_SH, err)) < 0)
+      goto out;
+    if (state_ptrace_marked(st.dirfd) && selfexe_seal(err) < 0)
+      goto out;
+  }
+  if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, exposure.own_userns,
                         &x.plan, err) < 0)
     goto out;
   if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;
+  x.keyring = st.keyring;
   /* The namespaces are pinned by our fds: the lock is not needed while the
    * process runs, and holding it would block `state` and `kill`. */
   close(st.dirfd);
   st.dirfd = -1;
-  ret = spawn_and_wait(o, &x, err);
+  ret = spawn_and_wait(o, &x, &unsealed_lock, err);
 out:
   process_plan_release(&x.plan);
   ns_plan_close(&x.ns);

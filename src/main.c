@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "log.h"
+#include "selfexe.h"
 #include "utils.h"
 
 /* create's options; run takes them too. */
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
    * a moment (cgroup files of every hierarchy, sockets). Every process the
    * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
   rlimit_nofile_raise();
+  selfexe_init(argv);
   g.root = default_root(&g.rootless);
   const char *log_format = "text";
   enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL };

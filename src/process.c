@@ -326,9 +326,11 @@ int process_resolve(struct process_plan *plan, uoci_error **err)
   return 0;
 }
 
-int process_exec(struct process_plan *plan, uoci_error **err)
+int process_drop_privileges(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
+  if (plan->privileges_dropped)
+    return 0;
   if (plan->exe == NULL && process_resolve(plan, err) < 0)
     return -1;
   /* Nothing of the runtime survives exec (done first: a seccomp profile may
@@ -346,11 +348,10 @@ int process_exec(struct process_plan *plan, uoci_error **err)
     return -1;
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN to load: install it
    * before the capabilities go, as runc does. With no_new_privs, as late as
-   * possible so the filter need only allow what follows: execve. */
+   * possible (process_exec) so the filter need only allow what follows. */
   bool nnp = p->has_no_new_privileges && p->no_new_privileges;
-  int notify_fd = -1;
   if (plan->seccomp && !plan->seccomp_installed && !nnp) {
-    int r = seccomp_install(plan->seccomp, &notify_fd);
+    int r = seccomp_install(plan->seccomp, NULL);
     if (r < 0)
       return uoci_fail(err, -r, "install seccomp filter");
     plan->seccomp_installed = true;
@@ -361,10 +362,22 @@ int process_exec(struct process_plan *plan, uoci_error **err)
     return -1;
   if (plan->caps.present && caps_apply(&plan->caps, err) < 0)
     return -1;
+  /* A uid change resets dumpable to fs.suid_dumpable, which may be 1: the
+   * runtime code that still runs must stay out of reach. */
+  prctl(PR_SET_DUMPABLE, 0);
   if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return uoci_fail(err, errno, "set no_new_privs");
+  plan->privileges_dropped = true;
+  return 0;
+}
+
+int process_exec(struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_process *p = plan->proc;
+  if (process_drop_privileges(plan, err) < 0)
+    return -1;
   if (plan->seccomp && !plan->seccomp_installed) {
-    int r = seccomp_install(plan->seccomp, &notify_fd);
+    int r = seccomp_install(plan->seccomp, NULL);
     if (r < 0)
       return uoci_fail(err, -r, "install seccomp filter");
   }

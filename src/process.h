@@ -22,6 +22,7 @@ struct process_plan {
   int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
   char *exe;               /* args[0] resolved in the container (process_resolve) */
+  bool privileges_dropped; /* process_drop_privileges() done */
   char **argv, **envp;
 };
 
@@ -48,8 +49,13 @@ int process_chdir(const struct process_plan *plan, uoci_error **err);
  * executable fails `create`, not the later `start`. */
 int process_resolve(struct process_plan *plan, uoci_error **err);
 
-/* Child: drop privileges, apply caps/nnp/seccomp, close fds, execve. Returns
- * only on failure. */
+/* Child: become the process as far as possible short of execve: fds marked
+ * close-on-exec (but the preserved ones), LSM exec labels, a seccomp filter
+ * without no_new_privs, groups/gid/uid, capabilities, no_new_privs. */
+int process_drop_privileges(struct process_plan *plan, uoci_error **err);
+
+/* Child: process_drop_privileges() unless done, a seccomp filter with
+ * no_new_privs, execve. Returns only on failure. */
 int process_exec(struct process_plan *plan, uoci_error **err);
 
 /* Foreground run/exec: forward the usual terminal and job-control signals

@@ -103,6 +103,10 @@ static void set_field(struct uoci_state *st, const char *key, const char *val)
     replace(&st->created, val);
   else if (strcmp(key, "cgroup") == 0)
     replace(&st->cgroup, val);
+  else if (strcmp(key, "keyring") == 0)
+    replace(&st->keyring, val);
+  else if (strcmp(key, "exe") == 0)
+    replace(&st->exe, val);
 }
 
 /* tolerate_corrupt: load a state file without valid pid= and start= lines
@@ -179,19 +183,61 @@ int state_load_any(const char *root, const char *id, struct uoci_state *st, uoci
   return load(root, id, st, true, err);
 }
 
+/* "key=value\n", or nothing for an unset value. */
+static void put_line(FILE *f, const char *key, const char *val)
+{
+  if (val)
+    fprintf(f, "%s=%s\n", key, val);
+}
+
 int state_save(const struct uoci_state *st, uoci_error **err)
 {
-  _cleanup_free_ char *text = xasprintf("pid=%d\nstart=%llu\nowner=%u\nbundle=%s\nrootfs=%s\ncreated=%s\n%s%s%s",
-                                        (int) st->pid, st->start_time, (unsigned) st->owner,
-                                        st->bundle ? st->bundle : "", st->rootfs ? st->rootfs : "",
-                                        st->created ? st->created : "", st->cgroup ? "cgroup=" : "",
-                                        st->cgroup ? st->cgroup : "", st->cgroup ? "\n" : "");
-  return write_file_atomic_at(st->dirfd, "state", text, strlen(text), err);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (f == NULL)
+    return uoci_fail(err, errno, "state file");
+  fprintf(f, "pid=%d\nstart=%llu\nowner=%u\n", (int) st->pid, st->start_time, (unsigned) st->owner);
+  fprintf(f, "bundle=%s\nrootfs=%s\ncreated=%s\n", st->bundle ? st->bundle : "", st->rootfs ? st->rootfs : "",
+          st->created ? st->created : "");
+  put_line(f, "cgroup", st->cgroup);
+  put_line(f, "keyring", st->keyring);
+  put_line(f, "exe", st->exe);
+  fclose(f);
+  int r = write_file_atomic_at(st->dirfd, "state", text, len, err);
+  free(text);
+  return r;
+}
+
+bool state_ptrace_marked(int dirfd) { return faccessat(dirfd, "ptrace", F_OK, 0) == 0; }
+
+int state_mark_ptrace(int dirfd, uoci_error **err)
+{
+  int fd = openat(dirfd, "ptrace", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return uoci_fail(err, errno, "state: mark CAP_SYS_PTRACE");
+  close(fd);
+  return 0;
+}
+
+int state_exec_lock(int dirfd, int how, uoci_error **err)
+{
+  int fd = openat(dirfd, "exec.lock", O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return uoci_fail(err, errno, "state: open exec.lock");
+  while (flock(fd, how) < 0) {
+    if (errno != EINTR) {
+      int e = errno;
+      close(fd);
+      return uoci_fail(err, e, "state: lock exec.lock");
+    }
+  }
+  return fd;
 }
 
 int state_remove(const char *root, const char *id, int dirfd, uoci_error **err)
 {
-  static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo" };
+  static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo", "ptrace", "exec.lock" };
   for (size_t i = 0; i < ARRAY_SIZE(files); i++)
     unlinkat(dirfd, files[i], 0);
   _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
@@ -334,6 +380,8 @@ void state_release(struct uoci_state *st)
   free(st->rootfs);
   free(st->created);
   free(st->cgroup);
+  free(st->keyring);
+  free(st->exe);
   if (st->dirfd >= 0)
     close(st->dirfd);
   memset(st, 0, sizeof *st);

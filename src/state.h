@@ -37,6 +37,8 @@ struct uoci_state {
   char *rootfs;
   char *created;
   char *cgroup;                  /* cgroup_to_string(), may be NULL */
+  char *keyring;                 /* the init's session keyring (keyring.h), NULL: the caller's was kept */
+  char *exe;                     /* identity of the runtime binary the init runs until it execs (selfexe.h) */
   uid_t owner;
   int dirfd;                     /* the locked state directory */
 };
@@ -56,6 +58,15 @@ int state_load_any(const char *root, const char *id, struct uoci_state *st, uoci
 
 /* Write the state file (atomic replace). */
 int state_save(const struct uoci_state *st, uoci_error **err);
+
+/* exec and CAP_SYS_PTRACE (selfexe.h): the "ptrace" file says that some
+ * exec gave a process CAP_SYS_PTRACE (later execs run sealed); "exec.lock"
+ * is held shared by an exec whose child runs unsealed, exclusively (for a
+ * moment) by one about to start such a process. */
+bool state_ptrace_marked(int dirfd);
+int state_mark_ptrace(int dirfd, uoci_error **err);
+/* flock "exec.lock" (LOCK_SH or LOCK_EX); returns the fd to close, or -1. */
+int state_exec_lock(int dirfd, int how, uoci_error **err);
 
 /* Remove the state directory and its files. */
 int state_remove(const char *root, const char *id, int dirfd, uoci_error **err);

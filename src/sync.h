@@ -17,6 +17,7 @@ enum sync_type {
   SYNC_START,            /* parent -> child: exec the user process (run, without the fifo) */
   SYNC_ERROR,            /* child -> parent: payload = one-line error message */
   SYNC_SECCOMP_FD,       /* child -> parent: the next datagram carries the seccomp listener fd */
+  SYNC_PID,              /* exec's first child -> runtime: value = pid of the process that execs */
 };
 
 #define SYNC_MAX_PAYLOAD (256 * 1024)

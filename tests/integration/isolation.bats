@@ -257,6 +257,124 @@ one_clean_line() {
 }
 
 
+# ---- 3. the runtime binary through /proc/PID/exe (CVE-2019-5736) -------------
+
+# Run a copy of the runtime: should the protection fail, the attack appends
+# to the copy, never to the build's binary.
+use_runtime_copy() {
+  cp "$UOCI" "$TEST_TMP/ulysses-oci"
+  UOCI=$TEST_TMP/ulysses-oci
+  RUNTIME_HASH=$(sha256sum <"$UOCI")
+  cp "${BUILDDIR:-$SRCDIR}/tests/helpers/exeprobe" "$BUNDLE/rootfs/exeprobe"
+}
+
+runtime_unchanged() {
+  [ "$(sha256sum <"$UOCI")" = "$RUNTIME_HASH" ] || { echo "the runtime binary was changed"; tail -c 40 "$UOCI" | od -c | tail -3; return 1; }
+}
+
+# with_ptrace: the config's process gets CAP_SYS_PTRACE (and no user namespace).
+with_ptrace() {
+  cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE", "CAP_KILL", "CAP_DAC_OVERRIDE"])
+       | .root.readonly = false'
+}
+
+# wait_file FILE WORDS: until FILE contains WORDS (10 s at most).
+wait_file() {
+  local i
+  for i in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "$1 never got \"$2\": $(cat "$1" 2>&1)"
+  return 1
+}
+
+@test "exe: no process that may hold CAP_SYS_PTRACE joins a container whose init has not exec'd yet" {
+  use_runtime_copy
+  with_ptrace
+  cfg '.process.args = ["sleep", "30"]'
+  uoci create --bundle "$BUNDLE" x1
+  run uoci exec x1 /exeprobe 1 3000
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ $output == *"may hold CAP_SYS_PTRACE"*"before its init has started"* ]]
+  uoci start x1
+  run uoci exec x1 true
+  [ "$status" -eq 0 ]
+  runtime_unchanged
+}
+
+@test "exe: CAP_SYS_PTRACE in a shared pid namespace cannot write the runtime through the waiting init" {
+  use_runtime_copy
+  with_ptrace
+  cfg '.process.args = ["sh", "-c", "/exeprobe new 15000 >/probe.out 2>&1; sleep 30"]'
+  uoci run -d --bundle "$BUNDLE" x2
+  local pid; pid=$(uoci state x2 | jq .pid)
+  # a second container joins that pid namespace; its init waits for start
+  mkdir "$TEST_TMP/b2" && cp "$BUNDLE/config.json" "$TEST_TMP/b2/" && ln -s "$BUNDLE/rootfs" "$TEST_TMP/b2/rootfs"
+  jq ".linux.namespaces |= map(if .type == \"pid\" then .path = \"/proc/$pid/ns/pid\" else . end)
+      | .process.args = [\"sleep\", \"30\"] | .root.readonly = false" "$BUNDLE/config.json" >"$TEST_TMP/b2/config.json"
+  uoci create --bundle "$TEST_TMP/b2" x3
+  wait_file "$BUNDLE/rootfs/probe.out" grabbed
+  uoci start x3
+  wait_file "$BUNDLE/rootfs/probe.out" "write:"
+  cat "$BUNDLE/rootfs/probe.out"
+  never grep -q "write: written" "$BUNDLE/rootfs/probe.out"
+  runtime_unchanged
+}
+
+@test "exe: a container with CAP_SYS_PTRACE cannot write the runtime through an exec child" {
+  use_runtime_copy
+  with_ptrace
+  cfg '.process.args = ["sh", "-c", "/exeprobe new 15000 >/probe.out 2>&1; sleep 30"]'
+  uoci run -d --bundle "$BUNDLE" x4
+  local i
+  for i in $(seq 1 20); do
+    uoci exec x4 true
+    grep -q grabbed "$BUNDLE/rootfs/probe.out" 2>/dev/null && break
+  done
+  wait_file "$BUNDLE/rootfs/probe.out" "write:"
+  cat "$BUNDLE/rootfs/probe.out"
+  grep -q "grabbed" "$BUNDLE/rootfs/probe.out"
+  never grep -q "write: written" "$BUNDLE/rootfs/probe.out"
+  runtime_unchanged
+}
+
+@test "exe: after an exec granted CAP_SYS_PTRACE, every later exec child is sealed" {
+  use_runtime_copy
+  cfg '.process.args = ["sleep", "30"]'
+  cfg '.root.readonly = false'
+  uoci run -d --bundle "$BUNDLE" x5
+  uoci exec -d --cap CAP_SYS_PTRACE --cap CAP_KILL x5 sh -c '/exeprobe new 15000 >/probe.out 2>&1'
+  local i
+  for i in $(seq 1 20); do
+    uoci exec x5 true
+    grep -q grabbed "$BUNDLE/rootfs/probe.out" 2>/dev/null && break
+  done
+  wait_file "$BUNDLE/rootfs/probe.out" "write:"
+  cat "$BUNDLE/rootfs/probe.out"
+  grep -q "grabbed" "$BUNDLE/rootfs/probe.out"
+  never grep -q "write: written" "$BUNDLE/rootfs/probe.out"
+  runtime_unchanged
+}
+
+# ---- 4. keyring ---------------------------------------------------------------
+
+@test "keyring: exec joins the container's session keyring, never the caller's" {
+  local kp=${BUILDDIR:-$SRCDIR}/tests/helpers/keyprobe
+  cp "$kp" "$BUNDLE/rootfs/keyprobe"
+  cfg '.process.args = ["sh", "-c", "/keyprobe session >/init.ses; sleep 30"] | .root.readonly = false'
+  uoci run -d --bundle "$BUNDLE" k1
+  wait_file "$BUNDLE/rootfs/init.ses" .
+  # the caller holds a secret in its session keyring
+  run "$kp" with-secret s3cr3t "$UOCI" --root "$STATE" exec k1 /keyprobe session
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$(cat "$BUNDLE/rootfs/init.ses")" ]
+  run "$kp" with-secret s3cr3t "$UOCI" --root "$STATE" exec k1 /keyprobe read @SERIAL@
+  echo "$output"
+  [[ $output == *"serial "* ]]
+  [[ $output != *"payload s3cr3t"* ]]
+  [[ $output == *error* ]]
+}
+
 # ---- 5. cgroups: every hierarchy, only the container's own subtree ------------
 
 hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified)" = cgroup2fs ]; }

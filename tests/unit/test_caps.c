@@ -195,6 +195,13 @@ static void test_names(void)
          "one warning per capability, whatever the sets");
   ok(plan.bounding == BIT(CAP_KILL) && plan.effective == BIT(CAP_KILL) && plan.permitted == BIT(CAP_KILL),
      "and it is left out of every set");
+  ok(caps_spec_may_hold(NULL, "CAP_SYS_PTRACE"), "no capabilities given: the process may hold any");
+  ok(!caps_spec_may_hold(&res, "CAP_SYS_PTRACE"), "a capability no set lists is not held");
+  {
+    ocispec_capabilities amb = { 0 };
+    SET_LIST(amb, inheritable, "CAP_SYS_PTRACE");
+    ok(caps_spec_may_hold(&amb, "CAP_SYS_PTRACE"), "listed in any set (inheritable) counts");
+  }
   uint64_t mine = caps_grantable(false);
   ok((mine & all_kernel_caps()) == mine, "caps_grantable(false) is within the kernel's capabilities");
   is_int(caps_grantable(true), all_kernel_caps(), "in a user namespace of its own every capability can be granted");
