@@ -402,15 +402,20 @@ static void ensure_cwd(const char *cwd)
  * end stays open, close-on-exec: `start` reads EOF exactly when the user
  * process has been exec'd (or the init died), and only then runs the
  * poststart hooks. Returns the fd. */
-static int wait_exec_fifo(int fifo_opath, int dirfd, uoci_error **err)
+static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
 {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
+  /* The state directory's fd leads to the host's file system: not held
+   * while we wait (a tracer could use it) unless it is the only way. */
+  struct stat st;
+  if (stat(path, &st) == 0)
+    close_fd(dirfd);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   /* No /proc in the new root (a container without a mount namespace only
    * gets a chroot): reach the same fifo through the state directory. */
-  if (fd < 0 && errno == ENOENT)
-    fd = openat(dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && *dirfd >= 0)
+    fd = openat(*dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec fifo");
   if (write_all(fd, "0", 1) < 0) {
@@ -613,7 +618,7 @@ static int child_wait_start(struct container *c, uoci_error **err)
   if (c->mode == MODE_CREATE) {
     /* `create` has returned: from here on stderr is the only channel. */
     close_fd(&c->sync_child);
-    if (wait_exec_fifo(c->fifo_fd, c->fifo_dirfd, err) < 0)
+    if (wait_exec_fifo(c->fifo_fd, &c->fifo_dirfd, err) < 0)
       return -1;
     close_fd(&c->fifo_fd);
     close_fd(&c->fifo_dirfd);

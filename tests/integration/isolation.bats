@@ -313,6 +313,10 @@ wait_file() {
       | .process.args = [\"sleep\", \"30\"] | .root.readonly = false" "$BUNDLE/config.json" >"$TEST_TMP/b2/config.json"
   uoci create --bundle "$TEST_TMP/b2" x3
   wait_file "$BUNDLE/rootfs/probe.out" grabbed
+  # the waiting init holds no fd of a host directory (the state dir's would lead out)
+  run uoci exec x2 sh -c 'for f in /proc/[0-9]*/fd/*; do [ -d "$f" ] && echo "dir fd $f -> $(readlink "$f")"; done; true'
+  echo "$output"
+  [ -z "$output" ]
   uoci start x3
   wait_file "$BUNDLE/rootfs/probe.out" "write:"
   cat "$BUNDLE/rootfs/probe.out"
