@@ -109,7 +109,6 @@ void cgroup_close_fds(uoci_cgroup *cg)
   if (cg == NULL)
     return;
   for (size_t i = 0; i < cg->nhier; i++) {
-    uoci_closep(&cg->hier[i].join_fd);
     uoci_closep(&cg->hier[i].dir_fd);
   }
 }
@@ -123,6 +122,7 @@ void cgroup_free(uoci_cgroup *cg)
     free(cg->hier[i].mount);
     free(cg->hier[i].rel);
     free(cg->hier[i].dir);
+    free(cg->hier[i].join_path);
   }
   free(cg->unit);
   free(cg->slice);
@@ -130,20 +130,21 @@ void cgroup_free(uoci_cgroup *cg)
   free(cg);
 }
 
-/* Open what the child needs to join without allocating. */
+/* What the child needs to join without allocating: the file of each
+ * hierarchy it writes "0" to (opened by the child itself: one fd at a time,
+ * so that a soft RLIMIT_NOFILE of 16 is never the limit), and the unified
+ * directory's fd for clone3. */
 static int open_join_fds(uoci_cgroup *cg, uoci_error **err)
 {
   for (size_t i = 0; i < cg->nhier; i++) {
     struct cg_hier *h = &cg->hier[i];
-    if (h->unified) {
+    if (h->unified && h->dir_fd < 0) {
       h->dir_fd = open(h->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
       if (h->dir_fd < 0)
         return uoci_fail(err, errno, "cgroup: open %s", h->dir);
     }
-    _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, h->unified ? "cgroup.procs" : "tasks");
-    h->join_fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (h->join_fd < 0)
-      return uoci_fail(err, errno, "cgroup: open %s", p);
+    free(h->join_path);
+    h->join_path = xasprintf("%s/%s", h->dir, h->unified ? "cgroup.procs" : "tasks");
   }
   return 0;
 }
@@ -164,6 +165,8 @@ static void drop_hier(uoci_cgroup *cg, size_t i)
   free(h->mount);
   free(h->rel);
   free(h->dir);
+  free(h->join_path);
+  uoci_closep(&h->dir_fd);
   memmove(h, h + 1, (cg->nhier - i - 1) * sizeof *h);
   cg->nhier--;
 }
@@ -336,14 +339,20 @@ int cgroup_join_self(const uoci_cgroup *cg)
     return 0;
   for (size_t i = 0; i < cg->nhier; i++) {
     const struct cg_hier *h = &cg->hier[i];
-    if (h->join_fd < 0)
+    if (h->join_path == NULL)
       continue;
     /* A write to the v2 cgroup.procs waits for an RCU grace period; skip it
      * when clone3 already placed us. */
     if (h->unified && already_in_unified(h->rel))
       continue;
-    if (write(h->join_fd, "0", 1) != 1)
+    int fd = open(h->join_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
       return -errno;
+    ssize_t n = write(fd, "0", 1);
+    int e = errno;
+    close(fd);
+    if (n != 1)
+      return -e;
   }
   return 0;
 }

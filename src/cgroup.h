@@ -7,12 +7,14 @@
  * share cgroup_util.c and call nothing above them.
  *
  * Lifecycle as container.c drives it:
- *   cgroup_create()          parent, before the init is cloned: make the cgroup,
- *                            apply linux.resources, open the fds the child needs
- *   clone3(CLONE_INTO_CGROUP, cgroup_clone_into_fd())   v2 only, when >= 0
+ *   cgroup_plan()            parent: where the directories go; the caller saves it
+ *   cgroup_make()            parent, before the init is cloned: make the cgroup,
+ *                            apply linux.resources, prepare what the child needs
+ *   clone3(CLONE_INTO_CGROUP, cgroup_clone_into_fd())   the unified tree (v2,
+ *                            hybrid), when >= 0
  *   cgroup_join_self()       child, first thing (async-signal-safe)
  *   cgroup_attach_pid()      parent, after clone: whatever the child could not do
- *                            itself (systemd scope, user namespace on v1)
+ *                            itself (systemd scope, user namespace)
  *   cgroup_close_fds()       both sides, once joined: nothing leaks into the container
  *   cgroup_to_string()       saved in the state dir; cgroup_from_string() later
  *   cgroup_destroy()         on delete (also after the processes were kill -9ed) */
@@ -56,9 +58,10 @@ int cgroup_clone_into_fd(const uoci_cgroup *cg);
 bool cgroup_clone_into_is_all(const uoci_cgroup *cg);
 
 /* Child side, single-threaded, after fork and before anything else: move the
- * calling thread in (v1: write "0" to each controller's `tasks`, the cheap path;
- * v2: "0" to cgroup.procs unless clone3 already placed it). No allocation, no
- * stdio. Returns 0 or -errno. */
+ * calling thread in (v1, named hierarchies too: write "0" to each `tasks`, the
+ * cheap path; the unified tree: "0" to cgroup.procs unless clone3 already
+ * placed it). Opens one file at a time; no allocation, no stdio. Returns 0 or
+ * -errno. */
 int cgroup_join_self(const uoci_cgroup *cg);
 
 /* For exec: open the join fds of a cgroup from cgroup_from_string, so a new
@@ -70,7 +73,7 @@ int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err);
  * the unified tree already). A no-op when nothing is left to do. */
 int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, bool unified_done, uoci_error **err);
 
-/* Close every fd cgroup_create opened. */
+/* Close every fd cgroup_make opened. */
 void cgroup_close_fds(uoci_cgroup *cg);
 
 /* Persist/restore the location (one line, opaque to callers). */

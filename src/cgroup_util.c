@@ -266,7 +266,6 @@ int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoc
 static void hier_init(struct cg_hier *h)
 {
   memset(h, 0, sizeof *h);
-  h->join_fd = -1;
   h->dir_fd = -1;
 }
 

@@ -43,7 +43,7 @@ struct cg_hier {
   unsigned ctrls;    /* CG_BIT()s served by this hierarchy */
   bool unified;      /* the cgroup2 tree */
   int created;       /* trailing components of rel that we made (0: not ours) */
-  int join_fd;       /* v1: "tasks"; v2: "cgroup.procs" (O_WRONLY), -1 if closed */
+  char *join_path;   /* what a child writes "0" to: v1 "tasks", v2 "cgroup.procs" (NULL: none) */
   int dir_fd;        /* unified only: O_DIRECTORY for clone3, -1 otherwise */
 };
 

@@ -11,6 +11,8 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include "cgroup_v1.h"
 #include "utils.h"
 
@@ -82,6 +84,11 @@ int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uo
       }
     }
     if (!v2 && ctrls == 0 && name == NULL)
+      continue;
+    /* A mount shadowed by another one on the same path (a tmpfs over
+     * /sys/fs/cgroup/unified, as some tools put there) is not reachable. */
+    struct statfs sfs;
+    if (statfs(fields[4], &sfs) < 0 || sfs.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC))
       continue;
     bool dup = false;
     for (size_t i = 0; i < cg->nhier; i++)
