@@ -176,7 +176,10 @@ static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
       exec_child_fail(x, err);
     }
   }
-  if (ns_join_all(&x->ns, 0, &err) < 0 || (x->keyring && keyring_join(x->keyring, &err) < 0) ||
+  /* /proc/self is ours only until we join the container's mount namespace:
+   * its /proc belongs to a pid namespace we are not in. */
+  if (process_apply_proc_self(&x->plan, &err) < 0 || ns_join_all(&x->ns, 0, &err) < 0 ||
+      (x->keyring && keyring_join(x->keyring, &err) < 0) ||
       process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
       process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
     exec_child_fail(x, err);

@@ -153,6 +153,25 @@ int process_apply_personality(const ocispec_personality *pers, uoci_error **err)
   return 0;
 }
 
+static int write_oom_score_adj(const ocispec_process *p, uoci_error **err)
+{
+  if (!p->has_oom_score_adj)
+    return 0;
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+  if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) n, false, err) < 0)
+    return uoci_error_prefix(err, "process.oomScoreAdj");
+  return 0;
+}
+
+int process_apply_proc_self(struct process_plan *plan, uoci_error **err)
+{
+  if (write_oom_score_adj(plan->proc, err) < 0 || lsm_apply_exec_labels(plan->proc, err) < 0)
+    return -1;
+  plan->proc_self_done = true;
+  return 0;
+}
+
 int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -164,12 +183,8 @@ int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
       return uoci_fail(err, errno, "set %s to %llu/%llu", p->rlimits[i].type, (unsigned long long) rl.rlim_cur,
                        (unsigned long long) rl.rlim_max);
   }
-  if (p->has_oom_score_adj) {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-    if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) n, false, err) < 0)
-      return uoci_error_prefix(err, "process.oomScoreAdj");
-  }
+  if (!plan->proc_self_done && write_oom_score_adj(p, err) < 0)
+    return -1;
   if (p->scheduler && apply_scheduler(p->scheduler, err) < 0)
     return -1;
   if (p->io_priority && apply_io_priority(p->io_priority, err) < 0)
@@ -344,7 +359,7 @@ int process_drop_privileges(struct process_plan *plan, uoci_error **err)
   if (mark_cloexec_from(3 + plan->preserve_fds, err) < 0)
     return -1;
   /* Labels are written while /proc/self/attr is still writable by us. */
-  if (lsm_apply_exec_labels(p, err) < 0)
+  if (!plan->proc_self_done && lsm_apply_exec_labels(p, err) < 0)
     return -1;
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN to load: install it
    * before the capabilities go, as runc does. With no_new_privs, as late as

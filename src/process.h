@@ -23,6 +23,7 @@ struct process_plan {
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
   char *exe;               /* args[0] resolved in the container (process_resolve) */
   bool privileges_dropped; /* process_drop_privileges() done */
+  bool proc_self_done;     /* process_apply_proc_self() done */
   char **argv, **envp;
 };
 
@@ -33,6 +34,13 @@ struct process_plan {
 int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds, bool own_userns,
                       struct process_plan *plan, uoci_error **err);
 void process_plan_release(struct process_plan *plan);
+
+/* Child, still privileged: what is written through /proc/self
+ * (oomScoreAdj, the LSM exec labels), at once. For exec's first child, which
+ * must do it before joining the container's mount namespace: the /proc there
+ * belongs to a pid namespace it is not in. Otherwise process_apply_privileged
+ * writes oomScoreAdj and process_drop_privileges the labels. */
+int process_apply_proc_self(struct process_plan *plan, uoci_error **err);
 
 /* Child, still privileged: rlimits, oomScoreAdj, scheduler, ioPriority,
  * personality, umask. */

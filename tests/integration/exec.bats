@@ -214,6 +214,14 @@ EOF
   [[ "$output" == *"it is stopped"* ]]
 }
 
+@test "the process's oomScoreAdj applies to the exec'd process too" {
+  cfg '.process.oomScoreAdj = 321'
+  start_container
+  run uoci exec $c1 cat /proc/self/oom_score_adj
+  [ "$status" -eq 0 ]
+  [ "$output" = 321 ]
+}
+
 @test "--apparmor and --process-label: refused when the host lacks the LSM" {
   start_container
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
