@@ -120,7 +120,7 @@ fault() {
   [ "$status" -eq 0 ]
   ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
   # a new container with the id gets its own limits, not the stale ones
-  cfg 'del(.linux.resources.pids) | .process.args = ["cat", "/sys/fs/cgroup/pids/pids.max"]'
+  cfg 'del(.linux.resources.pids) | .process.args = ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"]'
   run uoci run --bundle "$BUNDLE" "$id"
   echo "$output"
   [ "$status" -eq 0 ]

@@ -379,6 +379,26 @@ wait_file() {
   [[ $output == *error* ]]
 }
 
+@test "keyring: also inside a user namespace of the container's own" {
+  local kp=${BUILDDIR:-$SRCDIR}/tests/helpers/keyprobe
+  cp "$kp" "$BUNDLE/rootfs/keyprobe"
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .mounts |= map(select(.type != "cgroup" and .destination != "/sys"))
+       | .process.args = ["sh", "-c", "/keyprobe session >/init.ses; sleep 30"] | .root.readonly = false'
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  uoci run -d --bundle "$BUNDLE" k2
+  wait_file "$BUNDLE/rootfs/init.ses" .
+  run "$kp" with-secret s3cr3t "$UOCI" --root "$STATE" exec k2 /keyprobe session
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$(cat "$BUNDLE/rootfs/init.ses")" ]
+  run "$kp" with-secret s3cr3t "$UOCI" --root "$STATE" exec k2 /keyprobe read @SERIAL@
+  echo "$output"
+  [[ $output != *"payload s3cr3t"* ]]
+}
+
 # ---- 5. cgroups: every hierarchy, only the container's own subtree ------------
 
 hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified)" = cgroup2fs ]; }
@@ -424,15 +444,26 @@ hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgro
   done
 }
 
+@test "cgroups: a hierarchy shadowed by another mount is left alone (a tmpfs over unified)" {
+  hybrid_host || skip "no cgroup2 at /sys/fs/cgroup/unified"
+  # in a private mount namespace only: the host keeps its mounts
+  run unshare --mount --propagation private bash -c '
+    mount -t tmpfs -o size=1m hide-unified /sys/fs/cgroup/unified &&
+    "$0" --root "$1" run --bundle "$2" "$3" && ls -A /sys/fs/cgroup/unified' "$UOCI" "$STATE" "$BUNDLE" "sh-$$"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
 # ---- 7. delete --force with nested or frozen cgroups; create into a frozen one -
 
 @test "cgroups: delete --force removes sub-cgroups the container made, depth first" {
   cfg '.root.readonly = false | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])
        | .mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)
-       | .process.args = ["sh", "-c", "for h in /sys/fs/cgroup/*/; do mkdir -p ${h}a/b/c; done; echo $$ > /sys/fs/cgroup/pids/a/b/c/cgroup.procs; sleep 60 & echo $! > /sys/fs/cgroup/memory/a/cgroup.procs; touch /made; sleep 60"]'
+       | .process.args = ["sh", "-c", "if [ -e /sys/fs/cgroup/cgroup.controllers ]; then mkdir -p /sys/fs/cgroup/a/b/c /sys/fs/cgroup/d; echo $$ > /sys/fs/cgroup/a/b/c/cgroup.procs; sleep 60 & echo $! > /sys/fs/cgroup/d/cgroup.procs; else for h in /sys/fs/cgroup/*/; do mkdir -p ${h}a/b/c; done; echo $$ > /sys/fs/cgroup/pids/a/b/c/cgroup.procs; sleep 60 & echo $! > /sys/fs/cgroup/memory/a/cgroup.procs; fi; touch /made; sleep 60"]'
   uoci run -d --bundle "$BUNDLE" n1-$$
   wait_file_exists "$BUNDLE/rootfs/made"
-  find /sys/fs/cgroup/pids/ulysses-oci/n1-$$ -type d | grep -q a/b/c
+  find /sys/fs/cgroup/ -maxdepth 6 -type d -path "*/ulysses-oci/n1-$$/a/b/c" | grep -q .
   run uoci delete --force n1-$$
   echo "$output"
   [ "$status" -eq 0 ]
