@@ -559,7 +559,8 @@ int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id
 
 bool cg_systemd_makes_dir(const struct cg_hier *h)
 {
-  return h->unified || (h->ctrls & SYSTEMD_V1_CTRLS) != 0;
+  /* ctrls 0 and not unified: a named hierarchy, systemd's own name=systemd */
+  return h->unified || h->ctrls == 0 || (h->ctrls & SYSTEMD_V1_CTRLS) != 0;
 }
 
 /* Start the scope; *started once systemd accepted it (then it is ours to stop). */

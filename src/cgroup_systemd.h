@@ -14,9 +14,10 @@ int cg_systemd_parse(const char *spec, const char *id, char **slice, char **unit
                      const char **why);
 /* At create: the names into cg (unit, slice, path); systemd must run. */
 int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err);
-/* Does systemd make the scope's directory in this hierarchy? v2: yes; v1:
- * only for the controllers it manages (cpu, cpuacct, memory, devices,
- * blkio, pids); the facade makes the others (cpuset, freezer...). */
+/* Does systemd make the scope's directory in this hierarchy? v2 and the
+ * unified tree of a hybrid host: yes; v1: in name=systemd and for the
+ * controllers it manages (cpu, cpuacct, memory, devices, blkio, pids); the
+ * facade makes the others (cpuset, freezer...). */
 bool cg_systemd_makes_dir(const struct cg_hier *h);
 /* Once the pid exists: StartTransientUnit with it, Delegate=yes and every
  * property systemd has for `resources`, then wait until the start job is
