@@ -106,6 +106,7 @@ struct container {
   int fifo_dirfd;           /* O_PATH of the state dir: reaches the fifo where /proc is absent */
   pid_t pid;
   pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
+  char *saved_cgroup;       /* the cgroup string as last written */
   char *keyring;            /* name of the init's session keyring (NULL: --no-new-keyring) */
   char *exe;                /* identity of the runtime binary the init runs (selfexe_identity) */
 };
@@ -135,6 +136,7 @@ static void container_release(struct container *c)
   free(c->created);
   free(c->keyring);
   free(c->exe);
+  free(c->saved_cgroup);
   ocispec_config_free(c->cfg);
   ns_plan_close(&c->ns);
   if (c->cg)
@@ -997,11 +999,14 @@ static int parent_after_clone(struct container *c, uoci_error **err)
 
 static int save_state(struct container *c, uoci_error **err)
 {
-  /* The record changes only when the pid does (the cgroup is there from the
-   * first save on): rewriting the same bytes would be a rename for nothing. */
-  if (c->saved_pid == c->pid)
-    return 0;
+  /* The record changes when the pid does, or the cgroup (the directories
+   * made: planned first, then as made; a systemd scope's attach may add
+   * some): rewriting the same bytes would be a rename for nothing. */
   _cleanup_free_ char *cg = c->cg ? cgroup_to_string(c->cg) : NULL;
+  bool same_cgroup = (cg == NULL && c->saved_cgroup == NULL) ||
+                     (cg && c->saved_cgroup && strcmp(cg, c->saved_cgroup) == 0);
+  if (c->saved_pid == c->pid && same_cgroup)
+    return 0;
   struct uoci_state st = {
     .id = (char *) c->o->id,
     .pid = c->pid,
@@ -1018,6 +1023,8 @@ static int save_state(struct container *c, uoci_error **err)
   if (state_save(&st, err) < 0)
     return -1;
   c->saved_pid = c->pid;
+  free(c->saved_cgroup);
+  c->saved_cgroup = steal_ptr(cg);
   return 0;
 }
 
@@ -1096,7 +1103,8 @@ static int spawn_init(struct container *c, uoci_error **err)
  * init builds the container, serve its requests until CREATED, record it. */
 static int wait_created(struct container *c, uoci_error **err)
 {
-  if (parent_after_clone(c, err) < 0)
+  /* (the state again when attaching made a cgroup directory: a no-op else) */
+  if (parent_after_clone(c, err) < 0 || save_state(c, err) < 0)
     return -1;
   /* The init sets up its mounts while the network is wired; a crash in
    * between is cleaned by delete (the stored config names the network). */
