@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include "caps.h"
 #include "commands.h"
-#include "lsm.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "seccomp.h"
@@ -80,8 +79,11 @@ int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error
   STRV_FROM(s->archs, seccomp_known_archs);
   STRV_FROM(s->known_flags, seccomp_known_flags);
   STRV_FROM(s->supported_flags, seccomp_supported_flags);
-  l->apparmor = enabled(lsm_apparmor_enabled());
-  l->selinux = enabled(lsm_selinux_enabled());
+  /* features-linux.md: whether the runtime supports the LSM, "irrelevant to
+   * the availability ... on the host". lsm.c applies both; a host without
+   * one refuses the config at create (lsm_check). */
+  l->apparmor = enabled(true);
+  l->selinux = enabled(true);
   l->intel_rdt = xcalloc(1, sizeof *l->intel_rdt);
   l->intel_rdt->has_enabled = true; /* no resctrl support: enabled=false */
   l->mount_extensions = xcalloc(1, sizeof *l->mount_extensions);

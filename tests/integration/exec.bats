@@ -228,9 +228,7 @@ EOF
     run uoci exec --apparmor some-profile $c1 true
     [ "$status" -ne 0 ]
     [[ "$output" == *"AppArmor is not enabled"* ]]
-    [ "$(uoci features | jq .linux.apparmor.enabled)" = false ]
   else
-    [ "$(uoci features | jq .linux.apparmor.enabled)" = true ]
     run uoci exec --apparmor unconfined $c1 cat /proc/self/attr/current
     [ "$status" -eq 0 ]
   fi
@@ -238,8 +236,16 @@ EOF
     run uoci exec --process-label system_u:system_r:container_t:s0 $c1 true
     [ "$status" -ne 0 ]
     [[ "$output" == *"SELinux is not enabled"* ]]
-    [ "$(uoci features | jq .linux.selinux.enabled)" = false ]
   fi
+}
+
+@test "features: apparmor and selinux say what the runtime supports, whatever the host has" {
+  # features-linux.md: "Irrelevant to the availability of AppArmor on the
+  # host operating system". This host has neither; the answer stays true.
+  run uoci features
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq .linux.apparmor.enabled)" = true ]
+  [ "$(echo "$output" | jq .linux.selinux.enabled)" = true ]
 }
 
 @test "features lists what the modules support; --version has runc's shape" {
