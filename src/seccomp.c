@@ -8,8 +8,10 @@
 #include "config.h"
 #include <ctype.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <seccomp_lib.h> /* libseccomp */
 #include <stdint.h>
 #include <string.h>
@@ -333,6 +335,189 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, uoci_error *
   return 0;
 }
 
+/* ---- ENOSYS for syscalls newer than the profile ------------------------- */
+
+/* A profile written before a syscall existed cannot name it, so its default
+ * action answers it, typically EPERM; libc takes that as a real refusal
+ * instead of falling back to the older call it has (clone3 -> clone,
+ * faccessat2 -> faccessat). As runc does, every syscall numbered above the
+ * highest one the profile names for an architecture returns ENOSYS, which is
+ * what an older kernel would answer. Holes below that number still get the
+ * default action. The check is a short stub run before libseccomp's program
+ * (which starts by loading the architecture itself). */
+
+#define X32_SYSCALL_BIT 0x40000000U
+#define STUB_MAX 64
+
+/* The highest syscall number any rule names on this architecture (0: none). */
+static uint32_t highest_named_syscall(const ocispec_seccomp *cfg, uint32_t arch)
+{
+  uint32_t max = 0;
+  for (size_t i = 0; i < cfg->syscalls_len; i++)
+    for (size_t j = 0; j < cfg->syscalls[i].names_len; j++) {
+      const char *name = cfg->syscalls[i].names[j];
+      int nr = name ? seccomp_syscall_resolve_name_arch(arch, name) : __NR_SCMP_ERROR;
+      /* negative: unknown, or a pseudo number (socketcall multiplexing on x86) */
+      if (nr >= 0 && (uint32_t) nr > max)
+        max = (uint32_t) nr;
+    }
+  return max;
+}
+
+/* One AUDIT_ARCH value of the filter and the highest syscall numbers the
+ * profile names for it; x86_64 and x32 share AUDIT_ARCH_X86_64 and differ by
+ * X32_SYSCALL_BIT in the number. */
+struct stub_arch {
+  uint32_t audit;
+  uint32_t max;      /* 0: no syscall named for the plain ABI */
+  uint32_t max_x32;  /* AUDIT_ARCH_X86_64 only */
+};
+
+/* The architectures of the filter: the native one and those listed. */
+static size_t stub_archs(const ocispec_seccomp *cfg, struct stub_arch *out, size_t cap)
+{
+  size_t n = 0;
+  for (size_t i = 0; i <= cfg->architectures_len; i++) {
+    uint32_t token = i == cfg->architectures_len ? seccomp_arch_native() : arch_token(cfg->architectures[i]);
+    if (token == 0)
+      continue;
+    bool x32 = token == SCMP_ARCH_X32;
+    uint32_t audit = x32 ? AUDIT_ARCH_X86_64 : token;
+    size_t k = 0;
+    while (k < n && out[k].audit != audit)
+      k++;
+    if (k == n) {
+      if (n == cap)
+        continue;
+      out[n++] = (struct stub_arch) { .audit = audit };
+    }
+    uint32_t max = highest_named_syscall(cfg, token);
+    if (x32)
+      out[k].max_x32 = max;
+    else
+      out[k].max = max;
+  }
+  return n;
+}
+
+/* Instructions whose jump targets are absolute indexes until stub_resolve. */
+enum { TO_ENOSYS = -1, TO_FILTER = -2 };
+struct stub {
+  struct sock_filter insn[STUB_MAX];
+  int jt[STUB_MAX], jf[STUB_MAX]; /* absolute target, TO_*, or 0 for "next" */
+  size_t n;
+};
+
+static size_t stub_emit(struct stub *st, uint16_t code, uint32_t k, int jt, int jf)
+{
+  size_t i = st->n++;
+  st->insn[i] = (struct sock_filter) BPF_STMT(code, k);
+  st->jt[i] = jt;
+  st->jf[i] = jf;
+  return i;
+}
+
+/* Turn absolute targets into the relative 8-bit offsets BPF wants: the
+ * ENOSYS return is the stub's last instruction, the filter follows it. */
+static int stub_resolve(struct stub *st)
+{
+  size_t enosys = st->n - 1, filter = st->n;
+  for (size_t i = 0; i < st->n; i++) {
+    if (BPF_CLASS(st->insn[i].code) != BPF_JMP)
+      continue;
+    int targets[2] = { st->jt[i], st->jf[i] };
+    uint32_t off[2];
+    for (int t = 0; t < 2; t++) {
+      size_t to = targets[t] == TO_ENOSYS ? enosys : targets[t] == TO_FILTER ? filter : (size_t) targets[t];
+      if (targets[t] == 0)
+        to = i + 1;
+      if (to <= i || to - i - 1 > 255)
+        return -1;
+      off[t] = (uint32_t) (to - i - 1);
+    }
+    if (BPF_OP(st->insn[i].code) == BPF_JA)
+      st->insn[i].k = off[0];
+    else {
+      st->insn[i].jt = (uint8_t) off[0];
+      st->insn[i].jf = (uint8_t) off[1];
+    }
+  }
+  return 0;
+}
+
+/* The jump that ends one ABI's check: above max -> ENOSYS, else the filter
+ * (max 0: the profile names nothing there, leave it all to the filter). */
+static void stub_emit_max_check(struct stub *st, uint32_t max)
+{
+  if (max == 0)
+    stub_emit(st, BPF_JMP | BPF_JA, 0, TO_FILTER, TO_FILTER);
+  else
+    stub_emit(st, BPF_JMP | BPF_JGT | BPF_K, max, TO_ENOSYS, TO_FILTER);
+}
+
+static int build_enosys_stub(const ocispec_seccomp *cfg, struct stub *st)
+{
+  struct stub_arch archs[8];
+  size_t n = stub_archs(cfg, archs, ARRAY_SIZE(archs));
+  st->n = 0;
+  stub_emit(st, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+  for (size_t a = 0; a < n; a++) {
+    const struct stub_arch *sa = &archs[a];
+    if (sa->max == 0 && sa->max_x32 == 0)
+      continue;
+    size_t jeq = stub_emit(st, BPF_JMP | BPF_JEQ | BPF_K, sa->audit, 0, 0);
+    stub_emit(st, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+    if (sa->audit == AUDIT_ARCH_X86_64) {
+      /* x32 calls carry X32_SYSCALL_BIT: checked against the x32 maximum;
+       * when the profile has no x32, the filter's bad-arch action decides. */
+      size_t jset = stub_emit(st, BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 0);
+      stub_emit_max_check(st, sa->max);
+      st->jt[jset] = (int) st->n;
+      stub_emit_max_check(st, sa->max_x32);
+    } else {
+      stub_emit_max_check(st, sa->max);
+    }
+    st->jf[jeq] = (int) st->n; /* another architecture: the next check */
+  }
+  if (st->n == 1) {
+    st->n = 0; /* the profile names no syscall: nothing to compare with */
+    return 0;
+  }
+  stub_emit(st, BPF_JMP | BPF_JA, 0, TO_FILTER, TO_FILTER);
+  stub_emit(st, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0);
+  return stub_resolve(st);
+}
+
+/* Whether the default action leaves syscalls the profile does not know
+ * alone anyway: then ENOSYS would change a working call into a failure. */
+static bool default_lets_unknown_through(uint32_t default_action)
+{
+  return default_action == SCMP_ACT_ALLOW || default_action == SCMP_ACT_LOG ||
+         (default_action & ~SECCOMP_DATA_MAX) == SCMP_ACT_TRACE(0) || default_action == SCMP_ACT_ERRNO(ENOSYS);
+}
+
+static int prepend_enosys_stub(const ocispec_seccomp *cfg, uint32_t default_action, struct sock_fprog *prog,
+                               uoci_error **err)
+{
+  if (default_lets_unknown_through(default_action))
+    return 0;
+  struct stub st;
+  if (build_enosys_stub(cfg, &st) < 0)
+    return uoci_fail(err, 0, "seccomp: the ENOSYS check for newer syscalls does not fit a BPF jump");
+  if (st.n == 0)
+    return 0;
+  size_t len = st.n + prog->len;
+  if (len > BPF_MAXINSNS)
+    return uoci_fail(err, 0, "seccomp: filter has %zu instructions, more than the kernel's %d", len, BPF_MAXINSNS);
+  struct sock_filter *insns = xmalloc(len * sizeof *insns);
+  memcpy(insns, st.insn, st.n * sizeof *insns);
+  memcpy(insns + st.n, prog->filter, prog->len * sizeof *insns);
+  free(prog->filter);
+  prog->filter = insns;
+  prog->len = (unsigned short) len;
+  return 0;
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 int seccomp_compile(const ocispec_seccomp *cfg, uoci_seccomp **out, uoci_error **err)
@@ -382,8 +567,10 @@ int seccomp_compile(const ocispec_seccomp *cfg, uoci_seccomp **out, uoci_error *
   }
 
   _cleanup_free_ uoci_seccomp *s = xcalloc(1, sizeof *s);
-  if (export_bpf(ctx, &s->prog, err) < 0)
+  if (export_bpf(ctx, &s->prog, err) < 0 || prepend_enosys_stub(cfg, default_action, &s->prog, err) < 0) {
+    free(s->prog.filter);
     return -1;
+  }
   s->flags = flags;
   s->notify = uses_notify;
   *out = steal_ptr(s);

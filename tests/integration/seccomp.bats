@@ -103,6 +103,29 @@ seccomp() { cfg ".linux.seccomp = $1"; }
   [[ "$output" == *"Function not implemented"* ]]
 }
 
+@test "syscalls newer than the profile get ENOSYS, so libc falls back (clone3 under an older profile)" {
+  # A profile whose highest syscall is rseq (334): clone3 (435) is newer than
+  # it, mkdir (83) is older and not allowed. As runc: ENOSYS for the first,
+  # the default errno for the second.
+  cp "$BUILDDIR/tests/helpers/sysprobe" "$BUNDLE/rootfs/bin/sysprobe"
+  local allow='["execve","brk","arch_prctl","set_tid_address","set_robust_list","rseq","prlimit64","mprotect",
+    "readlink","readlinkat","uname","newfstatat","fstat","write","exit_group","exit"]'
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],
+    \"syscalls\": [{\"names\": $allow, \"action\": \"SCMP_ACT_ALLOW\"}]}"
+  cfg '.process.args = ["/bin/sysprobe", "435", "83"]'
+  run uoci run --bundle "$BUNDLE" c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"435=38"* ]]
+  [[ "$output" == *"83=1"* ]]
+  # defaultAction ALLOW: nothing unknown is refused, the stub is not there.
+  seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}'
+  run uoci run --bundle "$BUNDLE" c2
+  echo "$output"
+  [[ "$output" == *"435=22"* ]]
+  [[ "$output" == *"83=1"* ]]
+}
+
 # podman_profile CAPS_JSON: podman's profile resolved for x86_64 and the given
 # capabilities (archMap, includes/excludes), as podman does before it calls
 # the runtime.

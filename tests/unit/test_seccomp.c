@@ -346,6 +346,59 @@ static void test_errno_actions(void)
   seccomp_free(s);
 }
 
+/* getrandom (318 on x86_64) is above every syscall the profiles below name. */
+static int do_getrandom(void *arg)
+{
+  char b;
+  return result_of(syscall(SYS_getrandom, &b, 1, 0));
+}
+
+static void test_enosys_above_profile(void)
+{
+  ocispec_syscall allow = rule(NAMES("exit_group", "exit", "getppid"), "SCMP_ACT_ALLOW");
+  ocispec_seccomp cfg = profile("SCMP_ACT_ERRNO", &allow, 1);
+  uoci_seccomp *s = compile(&cfg, NULL);
+  is_int(exit_code(run_filtered(s, do_getrandom, NULL)), ENOSYS,
+         "default ERRNO: a syscall newer than every name in the profile gets ENOSYS");
+  is_int(exit_code(run_filtered(s, do_umask, (void *) 022)), EPERM, "one below the highest name keeps the default");
+  is_int(exit_code(run_filtered(s, do_getppid, NULL)), 0, "allowed syscalls pass the stub");
+  seccomp_free(s);
+
+  static char *archs[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32" };
+  cfg.architectures = archs;
+  cfg.architectures_len = ARRAY_SIZE(archs);
+  s = compile(&cfg, NULL);
+  is_int(exit_code(run_filtered(s, do_getrandom, NULL)), ENOSYS, "same with x86 and x32 listed");
+  is_int(exit_code(run_filtered(s, do_getppid, NULL)), 0, "and allowed syscalls still pass");
+  seccomp_free(s);
+  cfg.architectures = NULL;
+  cfg.architectures_len = 0;
+
+  cfg.default_action = "SCMP_ACT_KILL_PROCESS";
+  s = compile(&cfg, NULL);
+  int st = run_filtered(s, do_getrandom, NULL);
+  is_int(exit_code(st), ENOSYS, "default KILL: the newer syscall gets ENOSYS, the process lives");
+  st = run_filtered(s, do_umask, (void *) 022);
+  is_int(term_signal(st), SIGSYS, "a known syscall the profile does not allow is still killed");
+  seccomp_free(s);
+
+  cfg.default_action = "SCMP_ACT_ALLOW";
+  ocispec_syscall deny = rule(NAMES("getppid"), "SCMP_ACT_ERRNO");
+  cfg.syscalls = &deny;
+  s = compile(&cfg, NULL);
+  is_int(exit_code(run_filtered(s, do_getrandom, NULL)), 0, "default ALLOW: newer syscalls stay allowed");
+  seccomp_free(s);
+
+  cfg.default_action = "SCMP_ACT_ERRNO";
+  cfg.syscalls = &allow;
+  cfg.default_errno_ret = EXDEV;
+  cfg.has_default_errno_ret = true;
+  s = compile(&cfg, NULL);
+  is_int(exit_code(run_filtered(s, do_getrandom, NULL)), ENOSYS, "defaultErrnoRet does not change the newer syscalls");
+  is_int(exit_code(run_filtered(s, do_umask, (void *) 022)), EXDEV, "known ones get defaultErrnoRet");
+  seccomp_free(s);
+}
+
 static void test_kill_actions(void)
 {
   const char *kills[] = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS" };
@@ -707,6 +760,7 @@ int main(void)
   test_rule_equal_to_default_skipped();
   test_errno_actions();
   test_kill_actions();
+  test_enosys_above_profile();
   test_trap_trace_log_allow();
   test_arg_operators();
   test_same_index_is_or();
