@@ -41,6 +41,46 @@ static int rlimit_resource(const char *name)
 }
 
 
+/* The kernel's CPU numbers go up to CONFIG_NR_CPUS (8192 at most on x86). */
+#define MAX_CPU_ID 8191
+
+static int cpu_list(const char *list, const char *field, struct idlist *out, uoci_error **err)
+{
+  const char *why = NULL;
+  if (idlist_parse(list, MAX_CPU_ID, out, &why) < 0)
+    return uoci_fail(err, 0, "config.json: .process.execCPUAffinity.%s \"%s\": %s", field, list, why);
+  return 0;
+}
+
+static int cpu_affinity_from_spec(const ocispec_exec_cpu_affinity *a, struct process_plan *plan, uoci_error **err)
+{
+  if (a->initial && cpu_list(a->initial, "initial", &plan->cpus_initial, err) < 0)
+    return -1;
+  if (a->final && cpu_list(a->final, "final", &plan->cpus_final, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int set_affinity(const struct idlist *cpus, const char *field, uoci_error **err)
+{
+  if (cpus->count == 0)
+    return 0;
+  if (sched_setaffinity(0, cpus->nwords * sizeof *cpus->bits, (const cpu_set_t *) cpus->bits) < 0)
+    return uoci_fail(err, errno, "process.execCPUAffinity.%s: set CPU affinity%s", field,
+                     errno == EINVAL ? " (no CPU of the list is online and in the cgroup's cpuset)" : "");
+  return 0;
+}
+
+int process_apply_cpus_initial(const struct process_plan *plan, uoci_error **err)
+{
+  return set_affinity(&plan->cpus_initial, "initial", err);
+}
+
+int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err)
+{
+  return set_affinity(&plan->cpus_final, "final", err);
+}
+
 int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds, bool own_userns,
                       struct process_plan *plan, uoci_error **err)
 {
@@ -71,6 +111,8 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
     for (char **w = plan->caps.warnings; w && *w; w++)
       log_warn("%s", *w);
   }
+  if (p->exec_cpu_affinity && cpu_affinity_from_spec(p->exec_cpu_affinity, plan, err) < 0)
+    return -1;
   if (lsm_check(p, NULL, err) < 0)
     return -1;
   if (sc && seccomp_compile(sc, &plan->seccomp, err) < 0)
@@ -87,6 +129,8 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
 
 void process_plan_release(struct process_plan *plan)
 {
+  idlist_release(&plan->cpus_initial);
+  idlist_release(&plan->cpus_final);
   if (plan->seccomp)
     seccomp_free(plan->seccomp);
   plan->seccomp = NULL;

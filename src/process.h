@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "caps.h"
 #include "error.h"
+#include "idlist.h"
 #include "ocispec.h"
 #include "seccomp.h"
 
@@ -21,6 +22,7 @@ struct process_plan {
   bool seccomp_installed;  /* installed earlier (notify profiles) */
   int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
+  struct idlist cpus_initial, cpus_final; /* execCPUAffinity (empty: not given) */
   char *exe;               /* args[0] resolved in the container (process_resolve) */
   bool privileges_dropped; /* process_drop_privileges() done */
   bool proc_self_done;     /* process_apply_proc_self() done */
@@ -45,6 +47,13 @@ int process_apply_proc_self(struct process_plan *plan, uoci_error **err);
 /* Child, still privileged: rlimits, oomScoreAdj, scheduler, ioPriority,
  * personality, umask. */
 int process_apply_privileged(const struct process_plan *plan, uoci_error **err);
+
+/* exec's child: process.execCPUAffinity. `initial` is set before the
+ * process joins the container's cgroup, `final` after it (a v1 cpuset
+ * attach resets the affinity to the cpuset's CPUs in between). The spec
+ * does not apply it to the init. No-ops when not given. */
+int process_apply_cpus_initial(const struct process_plan *plan, uoci_error **err);
+int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err);
 
 /* Child: linux.personality (domain LINUX or LINUX32). */
 int process_apply_personality(const ocispec_personality *pers, uoci_error **err);
