@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -40,6 +41,98 @@ static int rlimit_resource(const char *name)
   return -1;
 }
 
+
+/* ---- process.scheduler ------------------------------------------------------ */
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+static const struct { const char *name; int policy; } sched_policies[] = {
+  { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+  { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_IDLE", SCHED_IDLE }, { "SCHED_DEADLINE", SCHED_DEADLINE },
+  /* SCHED_ISO is in the spec's list but only ever existed in out-of-tree
+   * patches: no Linux kernel has it (plan_scheduler refuses it). */
+};
+
+static const struct { const char *name; uint64_t flag; } sched_flags[] = {
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },       { "SCHED_FLAG_DL_OVERRUN", 0x04 },
+  { "SCHED_FLAG_KEEP_POLICY", 0x08 },   { "SCHED_FLAG_KEEP_PARAMS", 0x10 },   { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+};
+
+#define SCHED_PATH "config.json: .process.scheduler"
+
+/* Parent: the whole sched_attr, checked against sched(7)'s rules so that a
+ * bad value is reported before anything starts. */
+static int plan_scheduler(const ocispec_scheduler *s, struct process_sched_attr *a, uoci_error **err)
+{
+  memset(a, 0, sizeof *a);
+  a->size = sizeof *a;
+  int policy = -1;
+  for (size_t i = 0; i < ARRAY_SIZE(sched_policies); i++)
+    if (s->policy && strcmp(s->policy, sched_policies[i].name) == 0)
+      policy = sched_policies[i].policy;
+  if (s->policy && strcmp(s->policy, "SCHED_ISO") == 0)
+    return uoci_fail(err, 0, SCHED_PATH ".policy: SCHED_ISO is not a Linux scheduling policy");
+  if (policy < 0)
+    return uoci_fail(err, 0, SCHED_PATH ".policy: unknown policy \"%s\"", s->policy ? s->policy : "");
+  a->sched_policy = (uint32_t) policy;
+  for (size_t i = 0; i < s->flags_len; i++) {
+    size_t k = 0;
+    while (k < ARRAY_SIZE(sched_flags) && strcmp(sched_flags[k].name, s->flags[i]) != 0)
+      k++;
+    if (k == ARRAY_SIZE(sched_flags))
+      return uoci_fail(err, 0, SCHED_PATH ".flags[%zu]: unknown flag \"%s\"", i, s->flags[i]);
+    a->sched_flags |= sched_flags[k].flag;
+  }
+  bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
+  int prio = s->has_priority ? s->priority : 0;
+  if (rt && (prio < 1 || prio > 99))
+    return uoci_fail(err, 0, SCHED_PATH ".priority: %s needs a priority from 1 to 99, got %d", s->policy, prio);
+  if (!rt && prio != 0)
+    return uoci_fail(err, 0, SCHED_PATH ".priority: only SCHED_FIFO and SCHED_RR take a priority, got %d", prio);
+  a->sched_priority = (uint32_t) prio;
+  int nice = s->has_nice ? s->nice : 0;
+  if (nice < -20 || nice > 19)
+    return uoci_fail(err, 0, SCHED_PATH ".nice: %d out of range (-20 to 19)", nice);
+  a->sched_nice = nice;
+  if (policy == SCHED_DEADLINE) {
+    /* sched(7): runtime <= deadline <= period (a period of 0 means the deadline) */
+    uint64_t period = s->period ? s->period : s->deadline;
+    if (s->runtime == 0 || s->deadline < s->runtime || period < s->deadline)
+      return uoci_fail(err, 0, SCHED_PATH ": SCHED_DEADLINE needs 0 < runtime <= deadline <= period (ns), got "
+                       "%llu/%llu/%llu", (unsigned long long) s->runtime, (unsigned long long) s->deadline,
+                       (unsigned long long) s->period);
+    a->sched_runtime = s->runtime;
+    a->sched_deadline = s->deadline;
+    a->sched_period = s->period;
+  } else if (s->runtime || s->deadline || s->period) {
+    return uoci_fail(err, 0, SCHED_PATH ": runtime, deadline and period are for SCHED_DEADLINE only");
+  }
+  return 0;
+}
+
+static int apply_scheduler(const struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_scheduler *s = plan->proc->scheduler;
+  struct process_sched_attr a = plan->sched;
+  /* the nice value matters for the fair policies only; set it for every
+   * policy, so that a later switch to SCHED_OTHER keeps it */
+  if (s->has_nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
+    return uoci_fail(err, errno, "process.scheduler: set nice %d", s->nice);
+  if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+    int e = errno;
+    bool rt = a.sched_policy == SCHED_FIFO || a.sched_policy == SCHED_RR || a.sched_policy == SCHED_DEADLINE;
+    return uoci_fail(err, e, "process.scheduler: set policy %s%s", s->policy,
+                     e == EPERM && rt ? " (a real-time policy needs CAP_SYS_NICE and, with RT group scheduling, "
+                                        "a cgroup with cpu.rt_runtime_us > 0: linux.resources.cpu.realtimeRuntime)"
+                     : e == EBUSY ? " (not enough SCHED_DEADLINE bandwidth left on these CPUs)" : "");
+  }
+  return 0;
+}
+
+/* ---- process.execCPUAffinity ---------------------------------------------- */
 
 /* The kernel's CPU numbers go up to CONFIG_NR_CPUS (8192 at most on x86). */
 #define MAX_CPU_ID 8191
@@ -113,6 +206,8 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
   }
   if (p->exec_cpu_affinity && cpu_affinity_from_spec(p->exec_cpu_affinity, plan, err) < 0)
     return -1;
+  if (p->scheduler && plan_scheduler(p->scheduler, &plan->sched, err) < 0)
+    return -1;
   if (lsm_check(p, NULL, err) < 0)
     return -1;
   if (sc && seccomp_compile(sc, &plan->seccomp, err) < 0)
@@ -135,29 +230,6 @@ void process_plan_release(struct process_plan *plan)
     seccomp_free(plan->seccomp);
   plan->seccomp = NULL;
   caps_plan_release(&plan->caps);
-}
-
-static int apply_scheduler(const ocispec_scheduler *s, uoci_error **err)
-{
-  static const struct { const char *name; int policy; } policies[] = {
-    { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
-    { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_IDLE", SCHED_IDLE },
-#ifdef SCHED_DEADLINE
-    { "SCHED_DEADLINE", SCHED_DEADLINE },
-#endif
-  };
-  int policy = -1;
-  for (size_t i = 0; i < ARRAY_SIZE(policies); i++)
-    if (s->policy && strcmp(s->policy, policies[i].name) == 0)
-      policy = policies[i].policy;
-  if (policy < 0)
-    return uoci_fail(err, 0, "process.scheduler.policy: unknown policy \"%s\"", s->policy ? s->policy : "");
-  struct sched_param sp = { .sched_priority = s->has_priority ? s->priority : 0 };
-  if (s->has_nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
-    return uoci_fail(err, errno, "process.scheduler: set nice %d", s->nice);
-  if (sched_setscheduler(0, policy, &sp) < 0)
-    return uoci_fail(err, errno, "process.scheduler: set policy %s", s->policy);
-  return 0;
 }
 
 static int apply_io_priority(const ocispec_io_priority *io, uoci_error **err)
@@ -229,7 +301,7 @@ int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
   }
   if (!plan->proc_self_done && write_oom_score_adj(p, err) < 0)
     return -1;
-  if (p->scheduler && apply_scheduler(p->scheduler, err) < 0)
+  if (p->scheduler && apply_scheduler(plan, err) < 0)
     return -1;
   if (p->io_priority && apply_io_priority(p->io_priority, err) < 0)
     return -1;

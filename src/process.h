@@ -8,12 +8,24 @@
 #define UOCI_PROCESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "caps.h"
 #include "error.h"
 #include "idlist.h"
 #include "ocispec.h"
 #include "seccomp.h"
+
+/* process.scheduler as sched_setattr(2) takes it (SCHED_ATTR_SIZE_VER1,
+ * with the utilization clamps the UTIL_CLAMP flags read). */
+struct process_sched_attr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  uint32_t sched_util_min, sched_util_max;
+};
 
 struct process_plan {
   const ocispec_process *proc;
@@ -22,6 +34,7 @@ struct process_plan {
   bool seccomp_installed;  /* installed earlier (notify profiles) */
   int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
+  struct process_sched_attr sched; /* decided from process.scheduler (when given) */
   struct idlist cpus_initial, cpus_final; /* execCPUAffinity (empty: not given) */
   char *exe;               /* args[0] resolved in the container (process_resolve) */
   bool privileges_dropped; /* process_drop_privileges() done */
