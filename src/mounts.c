@@ -751,6 +751,32 @@ bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_
   return false;
 }
 
+bool config_dev_readonly(const ocispec_config *cfg)
+{
+  bool ro = false;
+  for (size_t i = 0; i < cfg->mounts_len; i++) {
+    const ocispec_mount *m = &cfg->mounts[i];
+    if (m->destination == NULL)
+      continue;
+    _cleanup_free_ char *clean = path_clean(m->destination);
+    if (strcmp(clean, "/dev") != 0)
+      continue;
+    /* the last mount there decides; a bind is left as the host made it */
+    ro = false;
+    bool bind = m->type && strcmp(m->type, "bind") == 0;
+    for (size_t k = 0; k < m->options_len; k++) {
+      if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
+        bind = true;
+      else if (strcmp(m->options[k], "ro") == 0)
+        ro = true;
+      else if (strcmp(m->options[k], "rw") == 0)
+        ro = false;
+    }
+    ro = ro && !bind;
+  }
+  return ro;
+}
+
 /* Bind sources are host paths; a relative one is relative to the bundle. */
 static char *bind_source_path(const struct rootfs_ctx *ctx, const char *source)
 {
@@ -803,6 +829,16 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
   _cleanup_free_ char *src = bind && m->source ? bind_source_path(ctx, m->source) : NULL;
   int rc = -1;
   _cleanup_close_ int target = -1, tree = -1;
+  _cleanup_free_ char *clean = path_clean(dest);
+
+  if (strcmp(clean, "/") == 0 && !o.remount) {
+    uoci_fail(err, 0, "%s: the container's root is root.path, a mount cannot replace it", what);
+    goto out;
+  }
+  /* A read-only /dev is filled first (nodes, links, pts, shm, console) and
+   * made read-only in rootfs_finalize (config_dev_readonly). */
+  if (strcmp(clean, "/dev") == 0 && !bind)
+    o.attrs.set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
 
   if (bind && src == NULL) {
     uoci_fail(err, 0, "%s: bind mount without a source", what);

@@ -181,8 +181,33 @@ int in_root_open_parent(int rootfd, const char *path, char **base, uoci_error **
   return fd;
 }
 
-int in_root_create_file(int rootfd, const char *path, mode_t mode, uoci_error **err)
+static int create_file_depth(int rootfd, const char *path, mode_t mode, int depth, uoci_error **err);
+
+/* The name at parent/base is a symlink that resolves to nothing: create the
+ * file it points to, resolved inside the root like any path (a bind of a
+ * file onto /etc/resolv.conf -> ../run/resolv.conf with no /run yet). */
+static int create_link_target(int rootfd, int parent, const char *path, const char *base, mode_t mode, int depth,
+                              uoci_error **err)
 {
+  char target[4096];
+  ssize_t n = readlinkat(parent, base, target, sizeof target - 1);
+  if (n < 0)
+    return uoci_fail(err, errno, "create %s in rootfs", path);
+  target[n] = '\0';
+  _cleanup_free_ char *clean = path_clean(path), *dir = NULL, *name = NULL;
+  path_split(clean, &dir, &name);
+  _cleanup_free_ char *resolved = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+  int fd = create_file_depth(rootfd, resolved, mode, depth + 1, err);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
+static int create_file_depth(int rootfd, const char *path, mode_t mode, int depth, uoci_error **err)
+{
+  if (depth > 40)
+    return uoci_fail(err, ELOOP, "create %s in rootfs", path);
   int fd = in_root_open(rootfd, path, O_PATH, 0);
   if (fd >= 0 || errno != ENOENT) {
     if (fd < 0)
@@ -199,10 +224,19 @@ int in_root_create_file(int rootfd, const char *path, mode_t mode, uoci_error **
     return uoci_fail(err, errno, "create %s in rootfs", path);
   if (created >= 0)
     close(created);
+  struct stat st;
+  if (created < 0 && fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+      create_link_target(rootfd, parent, path, base, mode, depth, err) < 0)
+    return -1;
   fd = in_root_open(rootfd, path, O_PATH, 0);
   if (fd < 0)
     return uoci_fail(err, errno, "open %s in rootfs", path);
   return fd;
+}
+
+int in_root_create_file(int rootfd, const char *path, mode_t mode, uoci_error **err)
+{
+  return create_file_depth(rootfd, path, mode, 0, err);
 }
 
 uint64_t fd_mount_id(int fd)

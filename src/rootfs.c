@@ -237,6 +237,14 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
   _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return uoci_fail(err, errno, "open /");
+  if (config_dev_readonly(cfg)) {
+    _cleanup_close_ int dev = in_root_open(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+    struct attr_change ro = { .set = MOUNT_ATTR_RDONLY };
+    if (dev < 0)
+      return uoci_fail(err, errno, "open /dev");
+    if (apply_attrs(dev, &ro, false, "remount /dev read-only", err) < 0)
+      return -1;
+  }
   _cleanup_close_ int nullfd = -1;
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
     if (mask_path(rootfd, lx->masked_paths[i], &nullfd, err) < 0)

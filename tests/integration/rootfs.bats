@@ -215,3 +215,47 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "$status" -ne 0 ]
   [[ $output == *"bind mount /nonexistent/src to /m: No such file or directory"* ]]
 }
+
+@test "a read-only /dev tmpfs is filled first, then read-only (as runc)" {
+  cfg '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+  run_in 'ls /dev/null /dev/zero /dev/ptmx /dev/fd >/dev/null && echo filled; touch /dev/x 2>&1; echo hi >/dev/null && echo null-ok; cat /proc/self/mountinfo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = filled ]
+  [[ ${lines[1]} == *"Read-only file system"* ]]
+  [ "${lines[2]}" = null-ok ]
+  [[ $(mount_line /dev) == *" ro,nosuid"* ]]
+  # its submounts keep their own flags
+  [[ $(mount_line /dev/pts) == *" rw,"* ]]
+}
+
+@test "a mount destination that is a dangling symlink in the rootfs: the target is made inside the rootfs" {
+  mkdir -p "$TEST_TMP/hostdir" && echo from-host >"$TEST_TMP/hostdir/f"
+  echo nameserver-from-host >"$TEST_TMP/resolv"
+  ln -s /srv/data "$BUNDLE/rootfs/data"
+  rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+  ln -s ../run/systemd/resolve/resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+  cfg ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hostdir\", \"options\": [\"rbind\"]},
+                   {\"destination\": \"/etc/resolv.conf\", \"type\": \"bind\", \"source\": \"$TEST_TMP/resolv\", \"options\": [\"bind\"]}]"
+  run_in 'cat /data/f /etc/resolv.conf /srv/data/f'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = from-host ]
+  [ "${lines[1]}" = nameserver-from-host ]
+  [ "${lines[2]}" = from-host ]
+  # made in the rootfs, never on the host
+  [ -d "$BUNDLE/rootfs/srv/data" ]
+  [ -f "$BUNDLE/rootfs/run/systemd/resolve/resolv.conf" ]
+  [ ! -e /srv/data/f ]
+}
+
+@test "a mount onto / is a clear error and leaves nothing" {
+  mkdir -p "$TEST_TMP/hostdir"
+  cfg ".mounts += [{\"destination\": \"/\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hostdir\", \"options\": [\"rbind\"]}]"
+  run_in 'true'
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "$(grep -c . <<<"$output")" -eq 1 ]
+  [[ $output == *"bind mount $TEST_TMP/hostdir to /: the container's root is root.path, a mount cannot replace it"* ]]
+  [ ! -e "$STATE/c$BATS_TEST_NUMBER" ]
+}

@@ -151,9 +151,21 @@ int main(void)
   if (fd >= 0) close(fd);
   uoci_error_freep(&err);
 
+  /* as runc and crun: the link's target is made, inside the rootfs */
   fd = in_root_create_file(rootfd, "/dangling_file", 0644, &err);
-  ok(fd < 0, "creating a file over a symlink to a host path fails");
+  char *inside = xasprintf("%s/outside/victim", tmp + 1);
+  ok(fd >= 0 && is_at(fd, inside), "a file over a dangling link to a host path is made at its target in the rootfs");
+  free(inside);
   ok(!exists("%s/outside/victim", tmp), "the host path was not created");
+  if (fd >= 0) close(fd);
+  uoci_error_freep(&err);
+
+  char *rel = xasprintf("%s/etc/resolv.conf", root);
+  (void) !symlink("../run/uoci/resolv.conf", rel);
+  free(rel);
+  fd = in_root_create_file(rootfd, "/etc/resolv.conf", 0644, &err);
+  ok(fd >= 0 && is_at(fd, "run/uoci/resolv.conf"), "a relative dangling link: its target and parents are made (%s)",
+     err ? err->msg : "");
   if (fd >= 0) close(fd);
   uoci_error_freep(&err);
 
