@@ -338,6 +338,7 @@ static int add_addr(int fd, int ifindex, const struct netdev_addr *a)
 int netdev_plan_from_spec(const ocispec_linux *linux, bool own_netns, struct netdev_plan *plan, uoci_error **err)
 {
   memset(plan, 0, sizeof *plan);
+  plan->nsfd = -1;
   if (linux == NULL || linux->net_devices.len == 0)
     return 0;
   if (!own_netns)
@@ -377,6 +378,17 @@ int netdev_plan_from_spec(const ocispec_linux *linux, bool own_netns, struct net
   return 0;
 }
 
+static int get_link_by_name(int fd, const char *name, struct link_info *out)
+{
+  struct nlmsg m;
+  struct ifinfomsg *ifi = nl_begin(&m, RTM_GETLINK, 0, sizeof *ifi);
+  ifi->ifi_family = AF_UNSPEC;
+  nl_attr(&m, IFLA_IFNAME, name, strlen(name) + 1);
+  memset(out, 0, sizeof *out);
+  int r = nl_talk(fd, &m, one_link, out);
+  return r < 0 ? r : out->ifindex ? 0 : -ENODEV;
+}
+
 static int move_one(struct netdev_move *d, int host_fd, int cont_fd, int nsfd, uoci_error **err)
 {
   struct link_info before, after;
@@ -384,18 +396,23 @@ static int move_one(struct netdev_move *d, int host_fd, int cont_fd, int nsfd, u
   int r = get_link(host_fd, d->host_ifindex, &before);
   if (r < 0)
     return uoci_fail(err, -r, ND_PATH ".%s: interface gone", d->host_name);
+  d->was_up = before.up;
+  /* The spec: a name taken in the container is an error (a %d pattern
+   * never is). Checked first: the kernel moves the device before it
+   * renames it, and would fail only half-way. */
+  if (strchr(d->name, '%') == NULL && get_link_by_name(cont_fd, d->name, &after) == 0)
+    return uoci_fail(err, 0, ND_PATH ".%s: an interface named \"%s\" already exists in the container's network "
+                     "namespace (a name ending in %%d lets the kernel pick a free one)", d->host_name, d->name);
   if ((r = list_addrs(host_fd, d->host_ifindex, &addrs)) < 0)
     return uoci_fail(err, -r, ND_PATH ".%s: list its addresses", d->host_name);
   r = move_link(host_fd, d->host_ifindex, nsfd, d->name);
-  if (r == -EEXIST) {
-    free(addrs.v);
-    return uoci_fail(err, 0, ND_PATH ".%s: an interface named \"%s\" already exists in the container's network "
-                     "namespace (a name ending in %%d lets the kernel pick a free one)", d->host_name, d->name);
-  }
   if (r < 0) {
     free(addrs.v);
-    return uoci_fail(err, -r, ND_PATH ".%s: move into the container's network namespace%s", d->host_name,
-                     r == -EINVAL ? " (some devices, lo among them, cannot change namespace)" : "");
+    /* moved but not renamed: remember it, so that a failed create returns it */
+    if (find_moved(cont_fd, &before, d->host_name, &after) == 0)
+      d->ifindex = after.ifindex;
+    return uoci_fail(err, -r, ND_PATH ".%s: move into the container's network namespace as \"%s\"%s", d->host_name,
+                     d->name, r == -EINVAL ? " (some devices, lo among them, cannot change namespace)" : "");
   }
   r = find_moved(cont_fd, &before, d->name, &after);
   if (r < 0) {
@@ -403,7 +420,6 @@ static int move_one(struct netdev_move *d, int host_fd, int cont_fd, int nsfd, u
     return uoci_fail(err, -r, ND_PATH ".%s: find it in the container's network namespace", d->host_name);
   }
   d->ifindex = after.ifindex;
-  d->was_up = before.up;
   d->moved_name = xstrdup(after.name);
   for (size_t i = 0; i < addrs.n && r == 0; i++)
     r = add_addr(cont_fd, d->ifindex, &addrs.v[i]);
@@ -429,17 +445,20 @@ int netdev_move_all(struct netdev_plan *plan, pid_t pid, uoci_error **err)
 {
   if (plan->n == 0)
     return 0;
-  _cleanup_close_ int nsfd = open_netns_of(pid, err);
-  if (nsfd < 0)
+  /* Kept open until the plan is released: an init that dies during create
+   * must not take the namespace, and the devices in it, away before
+   * netdev_return_all can give them back. */
+  plan->nsfd = open_netns_of(pid, err);
+  if (plan->nsfd < 0)
     return -1;
   _cleanup_close_ int host_fd = nl_open_in(-1, err);
   if (host_fd < 0)
     return -1;
-  _cleanup_close_ int cont_fd = nl_open_in(nsfd, err);
+  _cleanup_close_ int cont_fd = nl_open_in(plan->nsfd, err);
   if (cont_fd < 0)
     return -1;
   for (size_t i = 0; i < plan->n; i++)
-    if (move_one(&plan->devs[i], host_fd, cont_fd, nsfd, err) < 0)
+    if (move_one(&plan->devs[i], host_fd, cont_fd, plan->nsfd, err) < 0)
       return -1;
   return 0;
 }
@@ -463,20 +482,18 @@ static void return_one(struct netdev_move *d, int host_fd, int cont_fd, int self
   d->ifindex = 0;
 }
 
-void netdev_return_all(struct netdev_plan *plan, pid_t pid)
+void netdev_return_all(struct netdev_plan *plan)
 {
   bool any = false;
   for (size_t i = 0; i < plan->n; i++)
     any |= plan->devs[i].ifindex != 0;
-  if (!any || pid <= 0)
+  if (!any || plan->nsfd < 0)
     return;
   uoci_error *e = NULL;
-  _cleanup_close_ int nsfd = open_netns_of(pid, &e);
   _cleanup_close_ int selffd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  _cleanup_close_ int host_fd = nsfd >= 0 && selffd >= 0 ? nl_open_in(-1, &e) : -1;
-  _cleanup_close_ int cont_fd = host_fd >= 0 ? nl_open_in(nsfd, &e) : -1;
+  _cleanup_close_ int host_fd = selffd >= 0 ? nl_open_in(-1, &e) : -1;
+  _cleanup_close_ int cont_fd = host_fd >= 0 ? nl_open_in(plan->nsfd, &e) : -1;
   if (cont_fd < 0) {
-    /* the namespace is gone: the kernel has given physical devices back */
     log_warn("cleanup: linux.netDevices: %s", e ? e->msg : "cannot reach the container's network namespace");
     uoci_error_free(e);
     return;
@@ -491,5 +508,8 @@ void netdev_plan_release(struct netdev_plan *plan)
   for (size_t i = 0; i < plan->n; i++)
     free(plan->devs[i].moved_name);
   free(plan->devs);
+  if (plan->nsfd >= 0)
+    close(plan->nsfd);
   memset(plan, 0, sizeof *plan);
+  plan->nsfd = -1;
 }

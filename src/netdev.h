@@ -31,6 +31,7 @@ struct netdev_move {
 struct netdev_plan {
   struct netdev_move *devs;
   size_t n;
+  int nsfd;  /* the container's network namespace, held from the move on (-1: none) */
 };
 
 /* Check a device name as the kernel does (dev_valid_name): 1-15 bytes, not
@@ -48,8 +49,9 @@ int netdev_plan_from_spec(const ocispec_linux *linux, bool own_netns, struct net
 int netdev_move_all(struct netdev_plan *plan, pid_t pid, uoci_error **err);
 
 /* Parent, undoing a failed create: move the devices back under their host
- * names, addresses included. Best effort; failures are logged. */
-void netdev_return_all(struct netdev_plan *plan, pid_t pid);
+ * names, addresses included (the namespace is held by the plan, even when
+ * the init is gone). Best effort; failures are logged. */
+void netdev_return_all(struct netdev_plan *plan);
 
 void netdev_plan_release(struct netdev_plan *plan);
 
