@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idlist.c - see idlist.h */
 #include "config.h"
 #include <stdlib.h>

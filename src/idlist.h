@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idlist.h - the kernel's list syntax for CPU and memory node numbers
  * ("0-3,7"), as linux.memoryPolicy.nodes and process.execCPUAffinity use it,
  * turned into a bitmask the syscalls take (set_mempolicy, sched_setaffinity). */

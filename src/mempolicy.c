@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mempolicy.c - see mempolicy.h */
 #include "config.h"
 #include <errno.h>

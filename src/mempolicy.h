@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mempolicy.h - linux.memoryPolicy: the NUMA memory policy of the
  * container's processes (set_mempolicy(2)). Validated in the parent, set by
  * the init and by every exec'd process just before the process is applied;

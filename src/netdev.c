@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netdev.c - see netdev.h.
  *
  * rtnetlink is spoken directly (a dozen message shapes): libnl-route linked

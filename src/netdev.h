@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netdev.h - linux.netDevices: host network interfaces moved into the
  * container's network namespace (config-linux.md, "Network Devices").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* resctrl.c - see resctrl.h */
 #include "config.h"
 #include <ctype.h>

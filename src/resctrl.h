@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* resctrl.h - linux.intelRdt through the resctrl filesystem
  * (config-linux.md, "IntelRdt"; Documentation/filesystems/resctrl.rst).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysprobe.c - a static test program copied into test containers: makes raw
  * syscalls with all-zero arguments and prints what each returned, so a test
  * can see what a seccomp filter answers for a syscall number busybox never

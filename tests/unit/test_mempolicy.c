@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_mempolicy.c - id lists ("0-3,7"), linux.memoryPolicy's validation
  * against set_mempolicy(2)'s rules, and a policy really set in a child. */
 #include "config.h"

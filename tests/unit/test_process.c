@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_process.c - the process plan's checks of process.scheduler and
  * process.execCPUAffinity (made in the parent, before anything starts), and
  * both applied for real in forked children. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_resctrl.c - linux.intelRdt: validation, and the file logic against a
  * resctrl root this test lays out in a temporary directory (no test machine
  * has RDT hardware): groups made or checked, schemata written in the
