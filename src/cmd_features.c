@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "caps.h"
 #include "commands.h"
+#include "mempolicy.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "seccomp.h"
@@ -84,11 +85,18 @@ int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error
    * one refuses the config at create (lsm_check). */
   l->apparmor = enabled(true);
   l->selinux = enabled(true);
-  l->intel_rdt = xcalloc(1, sizeof *l->intel_rdt);
-  l->intel_rdt->has_enabled = true; /* no resctrl support: enabled=false */
+  /* resctrl.c: groups, schemata and MON groups (a host without resctrl
+   * refuses intelRdt at create, as the spec wants) */
+  ocispec_features_intel_rdt *rdt = l->intel_rdt = xcalloc(1, sizeof *rdt);
+  rdt->enabled = rdt->has_enabled = true;
+  rdt->schemata = rdt->has_schemata = true;
+  rdt->monitoring = rdt->has_monitoring = true;
   l->mount_extensions = xcalloc(1, sizeof *l->mount_extensions);
   l->mount_extensions->idmap = enabled(true);
-  l->net_devices = enabled(false);
+  l->net_devices = enabled(true);
+  l->memory_policy = xcalloc(1, sizeof *l->memory_policy);
+  STRV_FROM(l->memory_policy->modes, mempolicy_known_modes);
+  STRV_FROM(l->memory_policy->flags, mempolicy_known_flags);
   ocispec_strmap_set(&f.annotations, "org.ulysses.version", PACKAGE_VERSION);
   const struct scmp_version *lib = seccomp_version();
   _cleanup_free_ char *libver = xasprintf("%u.%u.%u", lib->major, lib->minor, lib->micro);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cgroup.h"
 #include "commands.h"
+#include "resctrl.h"
 #include "state.h"
 #include "utils.h"
 
@@ -66,6 +67,7 @@ static int read_resources(const char *path, ocispec_resources **out, uoci_error 
 enum {
   O_RESOURCES = 'r', O_MEMORY = 256, O_MEMORY_SWAP, O_MEMORY_RES, O_KMEM, O_KMEM_TCP, O_CPU_SHARES, O_CPU_QUOTA,
   O_CPU_PERIOD, O_CPU_RT_PERIOD, O_CPU_RT_RUNTIME, O_CPUSET_CPUS, O_CPUSET_MEMS, O_PIDS, O_BLKIO_WEIGHT,
+  O_L3_CACHE_SCHEMA, O_MEM_BW_SCHEMA,
 };
 
 static int num_arg(const char *name, const char *v, int64_t *out, uoci_error **err)
@@ -75,6 +77,28 @@ static int num_arg(const char *name, const char *v, int64_t *out, uoci_error **e
     return uoci_fail(err, 0, "update: --%s: invalid number \"%s\"", name, v);
   *out = x;
   return 0;
+}
+
+/* --l3-cache-schema / --mem-bw-schema: the lines go to the container's
+ * resctrl group (linux.intelRdt), as runc does. */
+static int update_intel_rdt(struct uoci_state *st, const char *l3, const char *mb, uoci_error **err)
+{
+  ocispec_config *cfg = state_config(st, err);
+  if (cfg == NULL)
+    return -1;
+  struct resctrl_plan plan;
+  _cleanup_free_ char *root = NULL;
+  int r = resctrl_plan_from_spec(cfg->linux ? cfg->linux->intel_rdt : NULL, st->id, &plan, err);
+  if (r == 0 && !plan.present)
+    r = uoci_fail(err, 0, "update: container \"%s\" has no linux.intelRdt: --l3-cache-schema and --mem-bw-schema "
+                  "need one", st->id);
+  if (r == 0)
+    r = resctrl_find_root(&root, err);
+  if (r == 0)
+    r = resctrl_update(&plan, root, l3, mb, err);
+  resctrl_plan_release(&plan);
+  ocispec_config_free(cfg);
+  return r;
 }
 
 int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
@@ -97,18 +121,24 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
     { "cpuset-mems", required_argument, 0, O_CPUSET_MEMS },
     { "pids-limit", required_argument, 0, O_PIDS },
     { "blkio-weight", required_argument, 0, O_BLKIO_WEIGHT },
+    { "l3-cache-schema", required_argument, 0, O_L3_CACHE_SCHEMA },
+    { "mem-bw-schema", required_argument, 0, O_MEM_BW_SCHEMA },
     { 0, 0, 0, 0 },
   };
   /* Flags are applied after the file: remember them first. */
   struct { int opt; const char *name, *val; } flags[32];
   size_t nflags = 0;
-  const char *resources_path = NULL;
+  const char *resources_path = NULL, *l3 = NULL, *mb = NULL;
   int c, idx = 0;
   while ((c = getopt_long(argc, argv, "r:", opts, &idx)) != -1) {
     if (c == '?' || c == ':')
       return uoci_fail(err, 0, "update: unknown option or missing value \"%s\"", argv[optind - 1]);
     if (c == O_RESOURCES) {
       resources_path = optarg;
+      continue;
+    }
+    if (c == O_L3_CACHE_SCHEMA || c == O_MEM_BW_SCHEMA) {
+      *(c == O_L3_CACHE_SCHEMA ? &l3 : &mb) = optarg;
       continue;
     }
     if (nflags < ARRAY_SIZE(flags))
@@ -194,6 +224,8 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
   uoci_cgroup *cg = NULL;
   if (s == STATUS_STOPPED)
     uoci_fail(err, 0, "container \"%s\" is stopped: cannot update its resources", id);
+  else if ((l3 || mb) && update_intel_rdt(&st, l3, mb, err) < 0)
+    ; /* first: a refused schema leaves the cgroup as it was */
   else if (st.cgroup == NULL)
     uoci_fail(err, 0, "container \"%s\" has no cgroup", id);
   else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && cgroup_update(cg, r, err) == 0)

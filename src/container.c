@@ -51,9 +51,12 @@
 #include "keyring.h"
 #include "log.h"
 #include "lsm.h"
+#include "mempolicy.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "network.h"
 #include "process.h"
+#include "resctrl.h"
 #include "rootfs.h"
 #include "selfexe.h"
 #include "sync.h"
@@ -99,6 +102,11 @@ struct container {
   struct process_plan proc;
   struct network_plan net;
   bool net_attached;
+  struct netdev_plan netdevs;     /* linux.netDevices, moved by the parent after clone */
+  struct mempolicy_plan mempolicy; /* linux.memoryPolicy, set by the init */
+  struct resctrl_plan rdt;        /* linux.intelRdt */
+  char *rdt_root;                 /* where resctrl is mounted (when rdt.present) */
+  bool rdt_prepared;              /* its groups exist: undo them on failure */
   int sync_parent, sync_child;
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
@@ -116,6 +124,7 @@ static void container_init(struct container *c)
   memset(c, 0, sizeof *c);
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
   c->rootfs_fd = -1;
+  c->netdevs.nsfd = -1;
   c->saved_pid = -1;
   for (int k = 0; k < NS_COUNT; k++)
     c->ns.join_fd[k] = -1;
@@ -143,6 +152,10 @@ static void container_release(struct container *c)
     cgroup_free(c->cg);
   process_plan_release(&c->proc);
   network_plan_release(&c->net);
+  netdev_plan_release(&c->netdevs);
+  mempolicy_plan_release(&c->mempolicy);
+  resctrl_plan_release(&c->rdt);
+  free(c->rdt_root);
   close_fd(&c->state_dirfd);
   close_fd(&c->sync_parent);
   close_fd(&c->sync_child);
@@ -216,6 +229,19 @@ static bool has_create_hooks(const ocispec_hooks *h)
   return h && (h->prestart_len || h->create_runtime_len || h->create_container_len || h->start_container_len);
 }
 
+/* A network namespace other than the runtime's: a new one, or a joined
+ * one that is not ours (netDevices moved there must leave the host). */
+static bool own_network_namespace(const struct ns_plan *ns)
+{
+  if (ns->new_flags & CLONE_NEWNET)
+    return true;
+  if (ns->join_fd[NS_NET] < 0)
+    return false;
+  struct stat a, b;
+  return fstat(ns->join_fd[NS_NET], &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
+         (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+}
+
 /* Everything that can be checked before anything is created. */
 static int validate(struct container *c, uoci_error **err)
 {
@@ -261,6 +287,13 @@ static int validate(struct container *c, uoci_error **err)
   c->mount_label = lsm_mount_label(cfg->linux);
   if (network_plan_from_config(cfg, (c->ns.new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)
     return -1;
+  if (netdev_plan_from_spec(cfg->linux, own_network_namespace(&c->ns), &c->netdevs, err) < 0 ||
+      mempolicy_plan_from_spec(cfg->linux ? cfg->linux->memory_policy : NULL, &c->mempolicy, err) < 0 ||
+      resctrl_plan_from_spec(cfg->linux ? cfg->linux->intel_rdt : NULL, c->o->id, &c->rdt, err) < 0)
+    return -1;
+  /* The spec: intelRdt without a mounted resctrl MUST be an error. */
+  if (c->rdt.present && resctrl_find_root(&c->rdt_root, err) < 0)
+    return -1;
   if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds,
                         scope.own_user, &c->proc, err) < 0)
     return -1;
@@ -299,7 +332,9 @@ static void plan_protocol(struct container *c)
    * files, and systemd puts the pid into its scope itself: the parent
    * attaches the init then. */
   c->child_joins_cgroup = !new_userns && !c->g->systemd_cgroup;
-  c->parent_step = new_userns || !c->child_joins_cgroup;
+  /* The runtime's step after clone also moves the network devices and puts
+   * the init into its resctrl group: both before the init may go on. */
+  c->parent_step = new_userns || !c->child_joins_cgroup || c->netdevs.n > 0 || c->rdt.present;
   c->late_undumpable = new_userns && geteuid() != 0;
 }
 
@@ -425,27 +460,6 @@ static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
     return uoci_fail(err, errno, "write exec fifo");
   }
   return fd;
-}
-
-/* SCMP_ACT_NOTIFY: the listener fd exists only once the filter is loaded,
- * and the runtime must hand it to listenerPath before `create` returns. So
- * such a filter is loaded here, before CREATED, rather than just before
- * execve (the seccomp module refuses notify rules on the syscalls this
- * hand-off itself needs). */
-static int send_seccomp_listener(struct container *c, uoci_error **err)
-{
-  int fd = -1;
-  int r = seccomp_install(c->proc.seccomp, &fd);
-  if (r < 0)
-    return uoci_fail(err, -r, "install seccomp filter");
-  c->proc.seccomp_installed = true;
-  if (fd < 0)
-    return 0;
-  if ((r = sync_send(c->sync_child, SYNC_SECCOMP_FD, 0, NULL, 0)) < 0 ||
-      (r = sync_send_fd(c->sync_child, fd, "seccomp")) < 0)
-    return uoci_fail(err, -r, "send the seccomp listener fd to the runtime");
-  close(fd);
-  return 0;
 }
 
 /* Stage 1, first part: leave the runtime's world. Drop what belongs to the
@@ -595,14 +609,15 @@ static int child_finish_process(struct container *c, uoci_error **err)
   const ocispec_config *cfg = c->cfg;
   /* The last debug line of the init: a seccomp filter may follow. */
   log_debug("init %s: preparing the process", c->o->id);
-  if (process_apply_privileged(&c->proc, err) < 0)
+  if (mempolicy_apply(&c->mempolicy, err) < 0 || process_apply_privileged(&c->proc, err) < 0)
     return -1;
   if (cfg->linux && process_apply_personality(cfg->linux->personality, err) < 0)
     return -1;
   ensure_cwd(cfg->process->cwd);
   if (process_chdir(&c->proc, err) < 0 || process_resolve(&c->proc, err) < 0)
     return -1;
-  if (c->proc.seccomp && seccomp_wants_notify(c->proc.seccomp) && send_seccomp_listener(c, err) < 0)
+  /* before CREATED: the listener must have the fd when `create` returns */
+  if (process_send_notify_listener(&c->proc, c->sync_child, err) < 0)
     return -1;
   return 0;
 }
@@ -777,7 +792,7 @@ static int parent_wait_created(struct container *c, uoci_error **err)
       if (fd < 0)
         return uoci_fail(err, -fd, "receive the seccomp listener fd");
       _cleanup_free_ char *st = make_state_json(c, STATUS_CREATING);
-      int r = seccomp_send_notify_fd(c->cfg->linux->seccomp, fd, st, err);
+      int r = seccomp_send_notify_fd(c->cfg->linux->seccomp, fd, c->pid, st, err);
       close(fd);
       if (r < 0)
         return -1;
@@ -874,10 +889,18 @@ static void abort_create(struct container *c)
       log_warn("cleanup: %s", e->msg);
     uoci_error_free(e);
   }
+  /* before the init dies: a device moved into its namespace goes back */
+  netdev_return_all(&c->netdevs);
   if (c->pid > 0) {
     kill(c->pid, SIGKILL);
     while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
       ;
+  }
+  if (c->rdt_prepared) {
+    uoci_error *e = NULL;
+    if (resctrl_remove(&c->rdt, c->rdt_root, &e) < 0)
+      log_warn("cleanup: %s", e->msg);
+    uoci_error_free(e);
   }
   if (c->cg) {
     uoci_error *e = NULL;
@@ -983,6 +1006,8 @@ static int parent_after_clone(struct container *c, uoci_error **err)
   if (c->cg && !c->child_joins_cgroup && !all_by_clone &&
       cgroup_attach_pid(c->cg, c->pid, c->cgroup_by_clone, err) < 0)
     return -1;
+  if (netdev_move_all(&c->netdevs, c->pid, err) < 0 || resctrl_join(&c->rdt, c->rdt_root, c->pid, err) < 0)
+    return -1;
   _cleanup_close_ int rootfs_fd = -1;
   if (c->rootfs_from_parent && (rootfs_fd = ns_open_dir_in_mntns(c->pid, c->rootfs, err)) < 0)
     return uoci_error_prefix(err, "rootfs");
@@ -1061,6 +1086,9 @@ static int create_state_and_cgroup(struct container *c, uoci_error **err)
   if (create_cgroup(c, err) < 0)
     return -1;
   log_debug("create %s: cgroup %s made, limits applied", c->o->id, cgroup_path(c->cg));
+  if (resctrl_prepare(&c->rdt, c->rdt_root, err) < 0)
+    return -1;
+  c->rdt_prepared = c->rdt.present;
   FAULT_POINT("create-cgroup");
   return 0;
 }
@@ -1297,6 +1325,23 @@ static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg)
   }
 }
 
+/* delete: the container's resctrl group and MON group (a closID group is
+ * not ours). Nothing to do when resctrl has been unmounted since. */
+static int remove_resctrl_groups(const ocispec_intel_rdt *rdt, const char *id, uoci_error **err)
+{
+  struct resctrl_plan plan;
+  _cleanup_free_ char *root = NULL;
+  uoci_error *e = NULL;
+  int r = 0;
+  if (resctrl_plan_from_spec(rdt, id, &plan, &e) == 0 && resctrl_find_root(&root, &e) == 0)
+    r = resctrl_remove(&plan, root, err);
+  if (e)
+    log_warn("delete %s: %s", id, e->msg);
+  uoci_error_free(e);
+  resctrl_plan_release(&plan);
+  return r;
+}
+
 int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err)
 {
   uoci_error *cfgerr = NULL;
@@ -1310,6 +1355,8 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
     cgroup_free(cg);
   }
   if (cfg && network_detach(cfg, st->id, err) < 0)
+    ret = -1;
+  if (cfg && cfg->linux && cfg->linux->intel_rdt && remove_resctrl_groups(cfg->linux->intel_rdt, st->id, err) < 0)
     ret = -1;
   if (cfg && cfg->hooks && cfg->hooks->poststop_len) {
     _cleanup_free_ char *json = state_json(st, STATUS_STOPPED, &cfg->annotations, false);

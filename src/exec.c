@@ -17,8 +17,11 @@
 #include "cgroup.h"
 #include "exec.h"
 #include "log.h"
+#include "mempolicy.h"
 #include "namespaces.h"
 #include "process.h"
+#include "resctrl.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "fault.h"
@@ -129,6 +132,11 @@ struct exec_ctx {
   struct ns_plan ns;
   uoci_cgroup *cg;
   const char *keyring;  /* the container's session keyring (NULL: it kept the caller's) */
+  struct mempolicy_plan mempolicy; /* the container's linux.memoryPolicy */
+  struct resctrl_plan rdt;         /* the container's linux.intelRdt */
+  char *rdt_root;
+  const ocispec_seccomp *seccomp_cfg;  /* for a notify listener: listenerPath, metadata */
+  char *state_json;                   /* the container's state, sent with the listener fd */
   int sync_child;
   int console_fd;
 };
@@ -156,32 +164,54 @@ static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
   exec_child_fail(x, err);
 }
 
+/* The first child's way into the container, before it is in its namespaces:
+ * the execCPUAffinity `initial` CPUs, the resctrl group and the cgroup
+ * (resctrl and cgroup files are the host's: after the user namespace they
+ * would be out of reach), then the `final` CPUs (a cpuset attach resets
+ * them). With `initial`, exec_fork did not clone into the cgroup. */
+static int exec_child_join(struct exec_ctx *x, uoci_error **err)
+{
+  if (process_apply_cpus_initial(&x->plan, err) < 0)
+    return -1;
+  if (x->plan.cpus_initial.count) {
+    cpu_set_t now;
+    if (sched_getaffinity(0, sizeof now, &now) == 0)
+      log_debug("exec: CPU affinity 0x%lx before joining the cgroup (execCPUAffinity.initial)", now.__bits[0]);
+  }
+  if (resctrl_join(&x->rdt, x->rdt_root, 0, err) < 0)
+    return -1;
+  if (x->cg) {
+    int r = cgroup_join_self(x->cg);
+    cgroup_close_fds(x->cg);
+    if (r < 0)
+      return uoci_fail(err, -r, "join the container's cgroup");
+  }
+  return process_apply_cpus_final(&x->plan, err);
+}
+
 /* The first child stays in the runtime's pid namespace, where no container
  * process can see it: it joins the cgroup and the container's namespaces
  * (the user namespace first; the pid namespace for its child only) and the
- * session keyring, applies the process's settings and drops to its user and
- * capabilities. Only then it makes, in the container's pid namespace and as
- * a child of the runtime (CLONE_PARENT), the process that execs: whatever
- * runs there as runtime code holds no more than the process will, and its
- * root is the container's from its first instruction. */
+ * session keyring, applies the process's settings (the memory policy too,
+ * which the child inherits), hands a notifying seccomp filter's listener to
+ * the runtime and drops to its user and capabilities. Only then it makes, in
+ * the container's pid namespace and as a child of the runtime (CLONE_PARENT),
+ * the process that execs: whatever runs there as runtime code holds no more
+ * than the process will, and its root is the container's from its first
+ * instruction. */
 static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
 {
   uoci_error *err = NULL;
   prctl(PR_SET_DUMPABLE, 0);
-  if (x->cg) {
-    int r = cgroup_join_self(x->cg);
-    cgroup_close_fds(x->cg);
-    if (r < 0) {
-      uoci_fail(&err, -r, "join the container's cgroup");
-      exec_child_fail(x, err);
-    }
-  }
+  if (exec_child_join(x, &err) < 0)
+    exec_child_fail(x, err);
   /* /proc/self is ours only until we join the container's mount namespace:
    * its /proc belongs to a pid namespace we are not in. */
   if (process_apply_proc_self(&x->plan, &err) < 0 || ns_join_all(&x->ns, 0, &err) < 0 ||
-      (x->keyring && keyring_join(x->keyring, &err) < 0) ||
+      (x->keyring && keyring_join(x->keyring, &err) < 0) || mempolicy_apply(&x->mempolicy, &err) < 0 ||
       process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
-      process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
+      process_resolve(&x->plan, &err) < 0 || process_send_notify_listener(&x->plan, x->sync_child, &err) < 0 ||
+      process_drop_privileges(&x->plan, &err) < 0)
     exec_child_fail(x, err);
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid == 0)
@@ -235,7 +265,8 @@ static pid_t fork_into_cgroup(const uoci_cgroup *cg)
 static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoci_error **err)
 {
   fflush(NULL);
-  pid_t pid = fork_into_cgroup(x->cg);
+  /* execCPUAffinity.initial applies before the cgroup: the child joins it. */
+  pid_t pid = fork_into_cgroup(x->plan.cpus_initial.count ? NULL : x->cg);
   if (pid == 0) {
     close(sync_parent);
     if (console_end >= 0)
@@ -248,32 +279,59 @@ static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoc
 }
 
 /* Read the first child's report until EOF: the pid of the process that
- * execs, or an error. EOF comes once the first child has exited and the
- * second exec'd (the socket is close-on-exec). */
-static pid_t exec_wait_execve(int sock, pid_t first, const char *id, uoci_error **err)
+ * execs, a seccomp listener fd, or an error. EOF comes once the first child
+ * has exited and the second exec'd (the socket is close-on-exec). */
+static pid_t exec_wait_execve(const struct exec_opts *o, struct exec_ctx *x, int sock, pid_t first,
+                              uoci_error **err)
 {
   static char buf[4096];
   pid_t pid = 0;
+  _cleanup_close_ int listener = -1;
   for (;;) {
     struct sync_hdr h;
     ssize_t n = sync_recv(sock, &h, buf, sizeof buf);
     if (n >= 0 && h.type == SYNC_PID) {
       pid = h.value;
       process_forward_signals(pid);
-      continue;
+    } else if (n >= 0 && h.type == SYNC_SECCOMP_FD) {
+      if ((listener = sync_recv_fd(sock)) < 0) {
+        uoci_fail(err, -listener, "exec in container \"%s\": receive the seccomp listener fd", o->id);
+        break;
+      }
+    } else {
+      int status = 0;
+      while (waitpid(first, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (n > 0 && h.type == SYNC_ERROR) {
+        if (pid > 0)
+          waitpid(pid, NULL, 0);
+        return uoci_fail(err, 0, "exec in container \"%s\": %s", o->id, buf);
+      }
+      if (pid <= 0)
+        return uoci_fail(err, 0, "exec in container \"%s\": the runtime's child died (status %d)", o->id, status);
+      return pid;
     }
-    int status = 0;
-    while (waitpid(first, &status, 0) < 0 && errno == EINTR)
-      ;
-    if (n > 0 && h.type == SYNC_ERROR) {
-      if (pid > 0)
-        waitpid(pid, NULL, 0);
-      return uoci_fail(err, 0, "exec in container \"%s\": %s", id, buf);
+    /* The listener goes on once the pid it is for is known (the filter was
+     * loaded by the first child; the process inherits it). The process may
+     * block on a notified syscall until the agent has the fd. */
+    if (listener >= 0 && pid > 0) {
+      log_debug("exec %s: passing the seccomp listener of pid %d on", o->id, (int) pid);
+      int r = seccomp_send_notify_fd(x->seccomp_cfg, listener, pid, x->state_json, err);
+      close(steal_fd(listener));
+      if (r < 0) {
+        uoci_error_prefix(err, "exec in container \"%s\"", o->id);
+        break;
+      }
     }
-    if (pid <= 0)
-      return uoci_fail(err, 0, "exec in container \"%s\": the runtime's child died (status %d)", id, status);
-    return pid;
   }
+  /* Failed with the children alive: neither may run the process. */
+  kill(first, SIGKILL);
+  waitpid(first, NULL, 0);
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  return -1;
 }
 
 static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *unsealed_lock, uoci_error **err)
@@ -292,7 +350,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
   if (x->console_fd >= 0)
     close(x->console_fd);
   FAULT_POINT("exec-forked");
-  pid_t pid = exec_wait_execve(sv[0], first, o->id, err);
+  pid_t pid = exec_wait_execve(o, x, sv[0], first, err);
   close(sv[0]);
   /* No runtime code runs in the container any more. */
   if (*unsealed_lock >= 0)
@@ -396,6 +454,14 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, exposure.own_userns,
                         &x.plan, err) < 0)
     goto out;
+  if (seccomp_wants_notify(x.plan.seccomp)) {
+    x.seccomp_cfg = cfg->linux->seccomp;
+    x.state_json = state_json(&st, s, &cfg->annotations, false);
+  }
+  if (mempolicy_plan_from_spec(cfg->linux ? cfg->linux->memory_policy : NULL, &x.mempolicy, err) < 0 ||
+      resctrl_plan_from_spec(cfg->linux ? cfg->linux->intel_rdt : NULL, o->id, &x.rdt, err) < 0 ||
+      (x.rdt.present && resctrl_find_root(&x.rdt_root, err) < 0))
+    goto out;
   if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;
   x.keyring = st.keyring;
@@ -406,6 +472,10 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   ret = spawn_and_wait(o, &x, &unsealed_lock, err);
 out:
   process_plan_release(&x.plan);
+  mempolicy_plan_release(&x.mempolicy);
+  resctrl_plan_release(&x.rdt);
+  free(x.rdt_root);
+  free(x.state_json);
   ns_plan_close(&x.ns);
   if (x.cg)
     cgroup_free(x.cg);

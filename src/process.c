@@ -20,6 +20,7 @@
 #include "log.h"
 #include "lsm.h"
 #include "process.h"
+#include "sync.h"
 #include "utils.h"
 
 static const struct { const char *name; int resource; } rlimit_names[] = {
@@ -454,6 +455,25 @@ int process_resolve(struct process_plan *plan, uoci_error **err)
   if (plan->exe == NULL || why != 0)
     return uoci_fail(err, why, "exec %s", p->args[0]);
   plan->argv = strv_terminated(p->args, p->args_len);
+  return 0;
+}
+
+int process_send_notify_listener(struct process_plan *plan, int sync_fd, uoci_error **err)
+{
+  if (!seccomp_wants_notify(plan->seccomp))
+    return 0;
+  int fd = -1;
+  int r = seccomp_install(plan->seccomp, &fd);
+  if (r < 0)
+    return uoci_fail(err, -r, "install seccomp filter");
+  plan->seccomp_installed = true;
+  if (fd < 0)
+    return 0;
+  if ((r = sync_send(sync_fd, SYNC_SECCOMP_FD, 0, NULL, 0)) < 0 || (r = sync_send_fd(sync_fd, fd, "seccomp")) < 0) {
+    close(fd);
+    return uoci_fail(err, -r, "send the seccomp listener fd to the runtime");
+  }
+  close(fd);
   return 0;
 }
 

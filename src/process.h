@@ -79,6 +79,16 @@ int process_chdir(const struct process_plan *plan, uoci_error **err);
  * executable fails `create`, not the later `start`. */
 int process_resolve(struct process_plan *plan, uoci_error **err);
 
+/* Child (init and exec): a seccomp filter with SCMP_ACT_NOTIFY is loaded
+ * now rather than just before execve, because its listener fd exists only
+ * once the filter is loaded and must reach listenerPath before the process
+ * can make a notified syscall: the fd goes to the runtime over the sync
+ * socket (SYNC_SECCOMP_FD, then the fd), which passes it on. The filter is
+ * loaded while the process still holds every capability, so it must allow
+ * what the rest of the setup does (the seccomp module refuses NOTIFY on the
+ * syscalls of this hand-off). No-op without a notify filter. */
+int process_send_notify_listener(struct process_plan *plan, int sync_fd, uoci_error **err);
+
 /* Child: become the process as far as possible short of execve: fds marked
  * close-on-exec (but the preserved ones), LSM exec labels, a seccomp filter
  * without no_new_privs, groups/gid/uid, capabilities, no_new_privs. */

@@ -641,7 +641,7 @@ static void yajl_tree_freep(yajl_val *v)
 }
 
 /* The container state must be valid JSON (it is embedded as is) and carry
- * the pid the containerProcessState repeats at top level. */
+ * the init's pid. */
 static int pid_from_state(const char *state_json, long long *pid, uoci_error **err)
 {
   char errbuf[256] = "";
@@ -700,21 +700,22 @@ static int send_with_fd(int sock, const char *text, size_t len, int fd, uoci_err
   return 0;
 }
 
-int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, const char *state_json, uoci_error **err)
+int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, pid_t pid, const char *state_json,
+                           uoci_error **err)
 {
   if (cfg == NULL || cfg->listener_path == NULL)
     return uoci_fail(err, 0, "seccomp: no listenerPath to send the notify fd to");
   if (notify_fd < 0)
     return uoci_fail(err, EBADF, "seccomp: notify fd");
-  long long pid;
-  if (pid_from_state(state_json, &pid, err) < 0)
+  long long init_pid;
+  if (pid_from_state(state_json, &init_pid, err) < 0)
     return -1;
   _cleanup_free_ char *metadata = json_quote(cfg->listener_metadata ? cfg->listener_metadata : "");
   /* containerProcessState (config-linux.md): the fds array names, in order,
    * the descriptors passed with SCM_RIGHTS. */
   _cleanup_free_ char *text = xasprintf("{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%lld,"
                                         "\"metadata\":%s,\"state\":%s}",
-                                        OCISPEC_VERSION, pid, metadata, state_json);
+                                        OCISPEC_VERSION, (long long) pid, metadata, state_json);
   _cleanup_close_ int sock = connect_listener(cfg->listener_path, err);
   if (sock < 0)
     return -1;

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "error.h"
 #include "ocispec.h"
 
@@ -45,8 +46,11 @@ int seccomp_install(const uoci_seccomp *s, int *notify_fd);
 bool seccomp_wants_notify(const uoci_seccomp *s);
 
 /* Parent: send the notify fd to listenerPath as the spec describes (SCM_RIGHTS
- * with the container state JSON, listenerMetadata included). */
-int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, const char *state_json, uoci_error **err);
+ * with the containerProcessState: `pid` is the process the filter belongs
+ * to, the init or an exec'd one, as runc sends it; the container state JSON
+ * (the init's pid in it) and listenerMetadata go along). */
+int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, pid_t pid, const char *state_json,
+                           uoci_error **err);
 
 void seccomp_free(uoci_seccomp *s);
 

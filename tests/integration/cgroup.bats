@@ -400,3 +400,40 @@ try_detached() {
   [ ! -e "$STATE/$CID" ]
   no_cgroup_left
 }
+
+@test "linux.intelRdt: an error when resctrl is not mounted (the spec's MUST), bad schemata refused first, nothing left" {
+  grep -qw resctrl /proc/self/mountinfo && skip "resctrl is mounted here (the file logic is tests/unit/test_resctrl.c)"
+  cfg '.linux.intelRdt = {"l3CacheSchema": "L3:0=ff", "memBwSchema": "MB:0=50", "enableMonitoring": true}'
+  run uoci run --bundle "$BUNDLE" $CID
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"linux.intelRdt: no resctrl filesystem is mounted"* ]]
+  [ ! -e "$STATE/$CID" ]
+  no_cgroup_left
+  # closID alone (an existing group to join) is no different
+  cfg '.linux.intelRdt = {"closID": "guaranteed"}'
+  run uoci run --bundle "$BUNDLE" $CID
+  [[ "$output" == *"no resctrl filesystem is mounted"* ]]
+  cfg '.linux.intelRdt = {"memBwSchema": "L3:0=ff"}'
+  run uoci run --bundle "$BUNDLE" $CID
+  [[ "$output" == *'.linux.intelRdt.memBwSchema: must start with "MB:"'* ]]
+  cfg '.linux.intelRdt = {"closID": "../x"}'
+  run uoci run --bundle "$BUNDLE" $CID
+  [[ "$output" == *'.linux.intelRdt.closID: "../x" is not a resctrl group name'* ]]
+  no_cgroup_left
+}
+
+@test "update --l3-cache-schema / --mem-bw-schema: only for a container with intelRdt; the cgroup stays as it was" {
+  uoci run -d --bundle "$BUNDLE" $CID
+  local before
+  before=$(cat "$(cgf pids pids.max)")
+  run uoci update --l3-cache-schema "L3:0=f" --pids-limit 77 $CID
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'has no linux.intelRdt: --l3-cache-schema and --mem-bw-schema need one'* ]]
+  [ "$(cat "$(cgf pids pids.max)")" = "$before" ]
+  run uoci update --mem-bw-schema "MB:0=20" $CID
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'has no linux.intelRdt'* ]]
+}

@@ -222,6 +222,39 @@ EOF
   [ "$output" = 321 ]
 }
 
+@test "execCPUAffinity: initial before the cgroup, final after; from --process or the config; not for the init" {
+  [ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+  cfg '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+  start_container
+  # the spec: not applied to the init
+  [ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$INIT/status)" = "$(cat /sys/devices/system/cpu/online)" ]
+  # exec of the config's process: final is what the process keeps
+  run uoci --log "$TEST_TMP/log" --debug exec $c1 grep Cpus_allowed_list /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == $'Cpus_allowed_list:\t1' ]]
+  # initial was in force before the cgroup join (which resets it to the cpuset)
+  grep -q 'CPU affinity 0x1 before joining the cgroup' "$TEST_TMP/log"
+  # --process with other values
+  cat >"$TEST_TMP/p.json" <<'EOF2'
+{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"initial": "1", "final": "0"}}
+EOF2
+  run uoci --log "$TEST_TMP/log2" --debug exec --process "$TEST_TMP/p.json" $c1
+  [[ "$output" == $'Cpus_allowed_list:\t0' ]]
+  grep -q 'CPU affinity 0x2 before joining the cgroup' "$TEST_TMP/log2"
+  # initial only: after the cgroup the kernel decides (before 6.2 a cpuset
+  # move reset it to the cpuset's CPUs, since then it keeps what was asked)
+  echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"initial": "1"}}' >"$TEST_TMP/p.json"
+  run uoci exec --process "$TEST_TMP/p.json" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == $'Cpus_allowed_list:\t1' || "$output" == $'Cpus_allowed_list:\t'"$(cat /sys/devices/system/cpu/online)" ]]
+  # a bad list is a clear error
+  echo '{"args": ["true"], "cwd": "/", "execCPUAffinity": {"final": "1-0"}}' >"$TEST_TMP/p.json"
+  run uoci exec --process "$TEST_TMP/p.json" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'.process.execCPUAffinity.final "1-0": range end is before its start'* ]]
+}
+
 @test "--apparmor and --process-label: refused when the host lacks the LSM" {
   start_container
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
@@ -256,7 +289,10 @@ EOF
     (.linux.capabilities | index("CAP_SYS_ADMIN")) and
     (.linux.seccomp.actions | index("SCMP_ACT_NOTIFY")) and (.linux.seccomp.archs | index("SCMP_ARCH_X86_64")) and
     (.linux.seccomp.operators | length == 7) and
-    ((.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == [])'
+    ((.linux.seccomp.supportedFlags - .linux.seccomp.knownFlags) == []) and
+    .linux.netDevices.enabled and .linux.intelRdt.enabled and .linux.intelRdt.schemata and .linux.intelRdt.monitoring and
+    (.linux.memoryPolicy.modes | length == 7 and index("MPOL_WEIGHTED_INTERLEAVE")) and
+    (.linux.memoryPolicy.flags | length == 3 and index("MPOL_F_NUMA_BALANCING"))'
   run "$UOCI" --version
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" =~ ^ulysses-oci\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]]

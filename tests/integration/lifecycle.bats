@@ -546,6 +546,43 @@ HOOK
   [ "$(cat /proc/sys/kernel/msgmax)" != 4242 ]
 }
 
+@test "linux.memoryPolicy: set_mempolicy for the container's processes, as numa_maps shows it" {
+  cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"} | .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  pid=$(uoci state $c1 | jq .pid)
+  # every mapping of the init follows the policy; the cpuset still allows node 0
+  run awk '{print $2}' /proc/$pid/numa_maps
+  [[ "$(sort -u <<<"$output")" == "bind:0" ]]
+  grep -q $'^Mems_allowed_list:\t0$' /proc/$pid/status
+  # exec'd processes get it too
+  run uoci exec $c1 sh -c 'head -n1 /proc/self/numa_maps'
+  [[ "$output" == *" bind:0 "* ]]
+  uoci delete -f $c1
+  cfg '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]} |
+       .process.args = ["head", "-n1", "/proc/self/numa_maps"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" interleave=static:0 "* ]]
+}
+
+@test "linux.memoryPolicy: a bad mode, flag or node set is an error at create that leaves nothing" {
+  local bad
+  for bad in '{"mode": "MPOL_SOMETIMES"}|mode: unknown mode "MPOL_SOMETIMES"' \
+             '{"mode": "MPOL_BIND"}|MPOL_BIND needs at least one node' \
+             '{"mode": "MPOL_LOCAL", "nodes": "0"}|MPOL_LOCAL takes no nodes' \
+             '{"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NOPE"]}|flags[0]: unknown flag "MPOL_F_NOPE"' \
+             '{"mode": "MPOL_BIND", "nodes": "0-"}|nodes "0-"' \
+             '{"mode": "MPOL_BIND", "nodes": "1000"}|set_mempolicy MPOL_BIND on nodes "1000"'; do
+    cfg ".linux.memoryPolicy = ${bad%%|*}"
+    run uoci run --bundle "$BUNDLE" $c1
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *".linux.memoryPolicy"*"${bad#*|}"* ]]
+    assert_nothing_left $c1
+  done
+}
+
 @test "an invalid sysctl name or unknown scheduler policy is refused" {
   cfg '.linux.sysctl = {"../../etc/x": "1"}'
   run uoci run --bundle "$BUNDLE" $c1

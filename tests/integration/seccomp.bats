@@ -258,3 +258,36 @@ EOF
   [ "$(jq -r '.state.id' "$out")" = c1 ]
   [ "$(jq -r '.pid' "$out")" = "$(jq -r '.state.pid' "$out")" ]
 }
+
+@test "NOTIFY for the init and for exec: each listener fd reaches a live agent, which answers the syscalls" {
+  local sock=$TEST_TMP/agent.sock out=$TEST_TMP/agent.out
+  # The agent answers every notified syscall with EXDEV (18): a dead
+  # listener would make the kernel answer ENOSYS instead.
+  "$BUILDDIR/tests/helpers/seccomp_agent" "$sock" 18 "$out" &
+  local agent=$!
+  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\", \"listenerMetadata\": \"m\",
+    \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  cfg '.process.args = ["sh", "-c", "mkdir /tmp/init 2>/tmp/init.err; sleep 100"]'
+  uoci run -d --bundle "$BUNDLE" c1
+  run uoci exec c1 mkdir /tmp/exec
+  echo "$output"
+  local init_err
+  init_err=$(uoci exec c1 cat /tmp/init.err)
+  uoci delete -f c1
+  kill "$agent"; wait "$agent" || true
+  cat "$out"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Invalid cross-device link"* ]]
+  [[ "$init_err" == *"Invalid cross-device link"* ]]
+  # two connections: the init's (creating) and the exec'd process's (running)
+  # a connection for the init's filter (creating) and one per exec (running);
+  # pid is the process of the filter, state.pid the init (as runc sends them)
+  [ "$(grep -c . "$out")" -eq 3 ]
+  [ "$(sed -n 1p "$out" | jq -r .state.status)" = creating ]
+  [ "$(sed -n 1p "$out" | jq -r '.pid == .state.pid')" = true ]
+  [ "$(sed -n 2p "$out" | jq -r .state.status)" = running ]
+  [ "$(sed -n 2p "$out" | jq -r '.pid != .state.pid')" = true ]
+  [ "$(sed -n 2p "$out" | jq -r '.fds[0]')" = seccompFd ]
+  [ "$(sed -n 2p "$out" | jq -r .metadata)" = m ]
+}

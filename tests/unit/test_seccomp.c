@@ -627,7 +627,7 @@ static void test_notify(void)
   bool listening = srv >= 0 && bind(srv, (struct sockaddr *) &addr, sizeof addr) == 0 && listen(srv, 1) == 0;
   char *state = xasprintf("{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":%d,\"bundle\":\"/b\"}", pid);
   uoci_error *err = NULL;
-  int sent = listening ? seccomp_send_notify_fd(&cfg, listener, state, &err) : -1;
+  int sent = listening ? seccomp_send_notify_fd(&cfg, listener, pid, state, &err) : -1;
   ok(sent == 0, "seccomp_send_notify_fd: %s", err ? err->msg : "sent");
   uoci_error_free(err);
   close(listener);
@@ -662,7 +662,7 @@ static void test_notify(void)
 
   err = NULL;
   cfg.listener_path = (char *) "/nonexistent-dir/listener.sock";
-  ok(seccomp_send_notify_fd(&cfg, 0, "{\"pid\":1}", &err) < 0 && err &&
+  ok(seccomp_send_notify_fd(&cfg, 0, 1, "{\"pid\":1}", &err) < 0 && err &&
          strcmp(err->msg, "seccomp listenerPath /nonexistent-dir/listener.sock: No such file or directory") == 0,
      "unreachable listener: %s", err ? err->msg : "");
   uoci_error_free(err);
