@@ -99,6 +99,7 @@ struct container {
   bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
   bool cgroup_by_clone;     /* clone3's CLONE_INTO_CGROUP placed the init in the unified tree */
   bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
+  bool create_hooks_ran;    /* prestart/createRuntime began: a failed create still runs poststop */
   struct process_plan proc;
   struct network_plan net;
   bool net_attached;
@@ -111,6 +112,7 @@ struct container {
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
   int fifo_fd;              /* O_PATH of exec.fifo (create) */
+  int fifo_write;           /* init, released by `start`: exec.fifo's write end (close-on-exec) */
   int fifo_dirfd;           /* O_PATH of the state dir: reaches the fifo where /proc is absent */
   pid_t pid;
   pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
@@ -123,6 +125,7 @@ static void container_init(struct container *c)
 {
   memset(c, 0, sizeof *c);
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
+  c->fifo_write = -1;
   c->rootfs_fd = -1;
   c->netdevs.nsfd = -1;
   c->saved_pid = -1;
@@ -405,7 +408,11 @@ static int write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m
 static void __attribute__((noreturn)) child_fail(struct container *c, uoci_error *e)
 {
   const char *msg = e && e->msg ? e->msg : "container init failed";
-  if (sync_send(c->sync_child, SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg)) < 0)
+  /* Released by `start` (create mode): it reads what follows the "0" on
+   * exec.fifo as our error (a startContainer hook, the execve). */
+  if (c->fifo_write >= 0)
+    (void) !write_all(c->fifo_write, msg, strlen(msg));
+  else if (sync_send(c->sync_child, SYNC_ERROR, e ? e->errnum : 0, msg, strlen(msg)) < 0)
     log_error("%s", msg); /* after create returned: our stderr (and --log) is all we have */
   _exit(1);
 }
@@ -635,7 +642,7 @@ static int child_wait_start(struct container *c, uoci_error **err)
   if (c->mode == MODE_CREATE) {
     /* `create` has returned: from here on stderr is the only channel. */
     close_fd(&c->sync_child);
-    if (wait_exec_fifo(c->fifo_fd, &c->fifo_dirfd, err) < 0)
+    if ((c->fifo_write = wait_exec_fifo(c->fifo_fd, &c->fifo_dirfd, err)) < 0)
       return -1;
     close_fd(&c->fifo_fd);
     close_fd(&c->fifo_dirfd);
@@ -754,6 +761,7 @@ static int parent_run_create_hooks(struct container *c, uoci_error **err)
   /* runc and crun pass "created" to the create-time hooks, and runtime-tools
    * checks for it, although the spec's lifecycle calls the phase "creating". */
   log_debug("create %s: the init stops for the create hooks", c->o->id);
+  c->create_hooks_ran = true;
   _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATED);
   if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, err) < 0)
     return -1;
@@ -907,6 +915,14 @@ static void abort_create(struct container *c)
     if (cgroup_destroy(c->cg, &e) < 0)
       log_warn("cleanup: %s", e->msg);
     uoci_error_free(e);
+  }
+  /* Spec 1.3, lifecycle steps 3 to 5: a failing prestart, createRuntime or
+   * createContainer hook goes on at step 12 (destroy, above) and 13, the
+   * poststop hooks, which may undo what the create hooks set up. */
+  const ocispec_hooks *h = c->cfg ? c->cfg->hooks : NULL;
+  if (c->create_hooks_ran && h && h->poststop_len) {
+    _cleanup_free_ char *st = make_state_json(c, STATUS_STOPPED);
+    hooks_run_warn(h->poststop, h->poststop_len, "poststop", st);
   }
   /* The state directory is ours once it is open ("already exists" leaves
    * it unopened, and the other container's alone). */
@@ -1185,6 +1201,20 @@ static void delete_after_run(struct container *c)
   state_release(&st);
 }
 
+/* run: the container was created, then its startContainer or poststart
+ * hooks (or the execve) failed. Spec 1.3: stop it and go on at step 12,
+ * destroying it as `delete` does, poststop hooks included. */
+static void destroy_after_failed_start(struct container *c)
+{
+  log_debug("run %s: failed after create: destroying the container", c->o->id);
+  kill(c->pid, SIGKILL);
+  while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  /* delete_after_run takes the state directory's lock again */
+  close_fd(&c->state_dirfd);
+  delete_after_run(c);
+}
+
 /* run in the foreground: forward signals and the terminal while the
  * container runs, then delete it (unless --keep) and return its status. */
 static int run_foreground(struct container *c, uoci_error **err)
@@ -1219,9 +1249,12 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
   int ret = -1;
   if (create_plan(&c, err) < 0)
     goto out;
-  if (create_state_and_cgroup(&c, err) < 0 || spawn_init(&c, err) < 0 || wait_created(&c, err) < 0 ||
-      (mode != MODE_CREATE && run_release(&c, err) < 0)) {
+  if (create_state_and_cgroup(&c, err) < 0 || spawn_init(&c, err) < 0 || wait_created(&c, err) < 0) {
     abort_create(&c);
+    goto out;
+  }
+  if (mode != MODE_CREATE && run_release(&c, err) < 0) {
+    destroy_after_failed_start(&c);
     goto out;
   }
   ret = mode == MODE_RUN ? run_foreground(&c, err) : 0;
@@ -1234,37 +1267,53 @@ out:
 
 static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg);
 
-static int open_fifo_and_release(struct uoci_state *st, uoci_error **err)
+/* Release the init through exec.fifo and wait until it has exec'd the
+ * user process: EOF after the "0" (the write end is close-on-exec). Text
+ * after the "0" is the init's error (a startContainer hook, the execve);
+ * *released says whether the init got that far. */
+static int open_fifo_and_release(struct uoci_state *st, bool *released, uoci_error **err)
 {
+  *released = false;
   _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec.fifo");
-  bool released = false;
+  char msg[4096];
+  size_t msg_len = 0;
   for (;;) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
     int r = poll(&p, 1, 100);
     if (r < 0 && errno != EINTR)
       return uoci_fail(err, errno, "wait for container init");
     if (r > 0 && (p.revents & (POLLIN | POLLHUP))) {
-      char b;
-      ssize_t n = read(fd, &b, 1);
-      if (n == 1 && !released) {
-        released = true;
+      char buf[512];
+      ssize_t n = read(fd, buf, *released ? sizeof buf : 1);
+      if (n > 0 && !*released) {
+        *released = true;
         /* The init is on its way: running from now on, whatever happens. */
         unlinkat(st->dirfd, "exec.fifo", 0);
         continue;
       }
-      if (n == 0 && released)
-        return 0; /* the init exec'd the user process (or died trying) */
+      if (n > 0) {
+        size_t k = (size_t) n < sizeof msg - 1 - msg_len ? (size_t) n : sizeof msg - 1 - msg_len;
+        memcpy(msg + msg_len, buf, k);
+        msg_len += k;
+        continue;
+      }
+      if (n == 0 && *released)
+        break; /* the init exec'd the user process, or failed saying why */
       if (n == 0)
         poll(NULL, 0, 1); /* no writer yet: don't spin on the hang-up */
     }
     if (state_status(st) == STATUS_STOPPED) {
-      if (released)
-        return 0;
+      if (*released)
+        break;
       return uoci_fail(err, 0, "container \"%s\" init exited before start", st->id);
     }
   }
+  msg[msg_len] = '\0';
+  if (msg_len)
+    return uoci_fail(err, 0, "%s", msg);
+  return 0;
 }
 
 int container_start(const struct uoci_globals *g, const char *id, uoci_error **err)
@@ -1283,19 +1332,31 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
     goto out;
   FAULT_POINT("start-loaded");
   log_debug("start %s: releasing the init (pid %d)", id, (int) st.pid);
-  if (open_fifo_and_release(&st, err) == 0) {
+  bool released = false;
+  ret = open_fifo_and_release(&st, &released, err);
+  if (ret == 0) {
     log_debug("start %s: the init exec'd the process", id);
     FAULT_POINT("start-released");
-    ret = 0;
-    /* Spec 1.3: a failing poststart hook is an error and stops the container
-     * (delete then cleans up as usual). */
     if (cfg->hooks && cfg->hooks->poststart_len) {
       _cleanup_free_ char *json = state_json(&st, STATUS_RUNNING, &cfg->annotations, false);
-      if (hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json, err) < 0) {
-        kill_and_wait(&st, NULL);
-        ret = -1;
-      }
+      ret = hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json, err);
     }
+  }
+  /* Spec 1.3, lifecycle steps 7 and 9: a failing startContainer or
+   * poststart hook (or execve) is an error, stops the container, and the
+   * lifecycle goes on at step 12: destroyed as `delete` would, then the
+   * poststop hooks. */
+  if (ret < 0 && released) {
+    log_debug("start %s: failed after the release: destroying the container", id);
+    uoci_cgroup *cg = NULL;
+    uoci_error *e = NULL;
+    if (st.cgroup)
+      cgroup_from_string(st.cgroup, &cg, &e);
+    kill_and_wait(&st, cg);
+    cgroup_free(cg);
+    if (container_cleanup(g, &st, &e) < 0)
+      log_warn("%s", e->msg);
+    uoci_error_free(e);
   }
   ocispec_config_free(cfg);
 out:

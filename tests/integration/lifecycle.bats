@@ -492,15 +492,47 @@ HOOK
   grep -q '"level":"warning","msg":"linux.mountLabel' "$TEST_TMP/log.json"
 }
 
-@test "a failing poststart hook fails start and stops the container (spec 1.3)" {
-  cfg '.process.args = ["sleep", "100"] | .hooks = {"poststart": [{"path": "/bin/false"}]}'
+# poststop_marker: a poststop hook that records it ran, in $TEST_TMP/poststop
+poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat >/dev/null; echo ran >>$TEST_TMP/poststop\"]}]"; }
+
+@test "a failing poststart hook: start fails, the container is destroyed and poststop runs (spec 1.3, step 9 to 12)" {
+  cfg ".process.args = [\"sleep\", \"100\"] | .hooks = {\"poststart\": [{\"path\": \"/bin/false\"}], \"poststop\": $(poststop_marker)}"
   uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
   run uoci start $c1
   [ "$status" -ne 0 ]
   [[ "$output" == *"poststart hook /bin/false: exited with status 1"* ]]
-  [ "$(uoci state $c1 | jq -r .status)" = stopped ]
-  uoci delete $c1
+  # not left `stopped` for a later delete: destroyed now
+  ! kill -0 "$pid" 2>/dev/null
   assert_nothing_left $c1
+  [ "$(cat "$TEST_TMP/poststop")" = ran ]
+  # the same through run -d
+  rm -f "$TEST_TMP/poststop"
+  run uoci run -d --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"poststart hook /bin/false"* ]]
+  assert_nothing_left $c1
+  [ "$(cat "$TEST_TMP/poststop")" = ran ]
+}
+
+@test "a failing startContainer hook: start reports it, the container is destroyed and poststop runs (step 7 to 12)" {
+  cfg ".process.args = [\"sleep\", \"100\"] | .hooks = {\"startContainer\": [{\"path\": \"/bin/false\"}], \"poststop\": $(poststop_marker)}"
+  uoci create --bundle "$BUNDLE" $c1
+  run uoci start $c1
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"startContainer hook /bin/false: exited with status 1"* ]]
+  assert_nothing_left $c1
+  [ "$(cat "$TEST_TMP/poststop")" = ran ]
+}
+
+@test "a failing prestart hook fails create; poststop still runs (steps 3 to 12 and 13)" {
+  cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/false\"}], \"poststop\": $(poststop_marker)}"
+  run uoci create --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"prestart hook /bin/false: exited with status 1"* ]]
+  assert_nothing_left $c1
+  [ "$(cat "$TEST_TMP/poststop")" = ran ]
 }
 
 @test "a failing poststop hook only warns: delete still succeeds" {
