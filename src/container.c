@@ -948,42 +948,47 @@ static int create_state_dir(struct container *c, uoci_error **err)
   return 0;
 }
 
-/* Device rules every container gets after its own (as runc does): mknod of
- * anything (the node still needs r/w to be used), the default /dev nodes,
- * ptys, and each node listed in linux.devices. */
+/* Device rules every container gets after its own, runc 1.1's list: mknod
+ * of anything (a node still needs r/w to be used), the default /dev nodes,
+ * ptys and tun. The nodes of linux.devices get no rule of their own (runc
+ * 1.1 does not add any either): a deny in linux.resources.devices stays in
+ * force for them, and a node they put at a default path (another /dev/null)
+ * takes that path's rule away. No /dev/console rule: the console is a pty
+ * (136:*), and c 5:1 would be the host's console. */
 static void add_default_device_rules(ocispec_config *cfg)
 {
-  static const struct { char type; int64_t major, minor; const char *access; } rules[] = {
-    { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },   { 'c', 1, 3, "rwm" },   { 'c', 1, 5, "rwm" },
-    { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },   { 'c', 1, 9, "rwm" },   { 'c', 5, 0, "rwm" },
-    { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" },   { 'c', 136, -1, "rwm" }, { 'c', 10, 200, "rwm" },
+  static const struct {
+    char type;
+    int64_t major, minor;
+    const char *access, *path;
+  } rules[] = {
+    { 'c', -1, -1, "m", NULL },          { 'b', -1, -1, "m", NULL },
+    { 'c', 1, 3, "rwm", "/dev/null" },   { 'c', 1, 8, "rwm", "/dev/random" },
+    { 'c', 1, 7, "rwm", "/dev/full" },   { 'c', 5, 0, "rwm", "/dev/tty" },
+    { 'c', 1, 5, "rwm", "/dev/zero" },   { 'c', 1, 9, "rwm", "/dev/urandom" },
+    { 'c', 136, -1, "rwm", NULL },       { 'c', 5, 2, "rwm", NULL },
+    { 'c', 10, 200, "rwm", NULL },
   };
   ocispec_linux *l = cfg->linux;
   if (l == NULL || l->resources == NULL || l->resources->devices_len == 0)
     return; /* no device rules asked for: the cgroup stays as it is */
   ocispec_resources *r = l->resources;
-  size_t extra = ARRAY_SIZE(rules) + l->devices_len;
-  r->devices = xrealloc(r->devices, (r->devices_len + extra) * sizeof *r->devices);
-  for (size_t i = 0; i < extra; i++) {
+  r->devices = xrealloc(r->devices, (r->devices_len + ARRAY_SIZE(rules)) * sizeof *r->devices);
+  for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+    bool replaced = false;
+    for (size_t k = 0; rules[i].path && k < l->devices_len; k++)
+      replaced |= l->devices[k].path && strcmp(l->devices[k].path, rules[i].path) == 0;
+    if (replaced)
+      continue;
     ocispec_device_cgroup *d = &r->devices[r->devices_len++];
     memset(d, 0, sizeof *d);
     d->allow = d->has_allow = true;
-    char type[2] = { 0 };
-    if (i < ARRAY_SIZE(rules)) {
-      type[0] = rules[i].type;
-      d->major = rules[i].major;
-      d->minor = rules[i].minor;
-      d->access = xstrdup(rules[i].access);
-    } else {
-      const ocispec_device *dev = &l->devices[i - ARRAY_SIZE(rules)];
-      type[0] = dev->type && dev->type[0] == 'b' ? 'b' : 'c';
-      d->major = dev->major;
-      d->minor = dev->minor;
-      d->access = xstrdup("rwm");
-    }
-    d->type = xstrdup(type);
+    d->type = xasprintf("%c", rules[i].type);
+    d->major = rules[i].major;
+    d->minor = rules[i].minor;
     d->has_major = d->major >= 0;
     d->has_minor = d->minor >= 0;
+    d->access = xstrdup(rules[i].access);
   }
 }
 

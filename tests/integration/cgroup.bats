@@ -171,12 +171,29 @@ try_detached() {
   [ "$output" = zero-ok ]
 }
 
+@test "devices: a linux.devices node does not override a deny in resources.devices (runc 1.1), an explicit allow does" {
+  # the default config denies everything first
+  cfg '.linux.devices = [{"path": "/dev/myfuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}] |
+       .process.args = ["sh", "-c", "ls /dev/myfuse && : </dev/myfuse && echo opened"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [[ "$output" == *"/dev/myfuse"* ]]
+  [[ "$output" == *"Operation not permitted"* ]]
+  [[ "$output" != *opened* ]]
+  cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [[ "$output" == *opened* ]]
+}
+
 @test "devices (v1): the rules are in devices.list" {
   is_v2 && skip "v2 uses an eBPF program"
   run_detached
   list=$(cat "$(cgf devices devices.list)")
   [[ "$list" == *"c 1:3 rwm"* ]]
   [[ "$list" != *"a *:* rwm"* ]]
+  # the console is a pty: never the host's console device
+  [[ "$list" != *"c 5:1 "* ]]
 }
 
 @test "hugepageLimits: set, or a clear error when the controller is missing" {
