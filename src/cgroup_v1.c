@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
@@ -123,37 +125,64 @@ int cg_v1_discover(uoci_cgroup *cg, const char *cgroups_path, const char *id, uo
   return rc;
 }
 
+static bool cpuset_empty(const char *v)
+{
+  return v == NULL || v[0] == '\0' || v[0] == '\n';
+}
+
 /* A new cpuset cgroup starts with no cpus and no mems, and nothing may join
- * it like that: copy the parent's for each level we made. */
+ * it (nor a child of it) like that. Every level from the hierarchy's root
+ * down to ours that is still empty gets its parent's, as runc does: the
+ * levels we made, and a parent made by someone else and left empty (no task
+ * can be in it, so filling it changes nothing for anyone). */
 int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
 {
-  if (!(h->ctrls & CG_BIT(CG_CPUSET)) || h->created == 0)
+  if (!(h->ctrls & CG_BIT(CG_CPUSET)) || strlen(h->dir) <= strlen(h->mount))
     return 0;
+  struct cg_hier root = { .dir = h->mount };
+  _cleanup_free_ char *cpus = cg_read(&root, "cpuset.cpus");
+  _cleanup_free_ char *mems = cg_read(&root, "cpuset.mems");
+  if (cpus == NULL || mems == NULL)
+    return uoci_fail(err, errno, "cgroup: read cpuset of %s", h->mount);
   _cleanup_free_ char *p = xstrdup(h->dir);
-  /* The first created level: strip created-1 components. */
-  char *ends[64];
-  int n = 0;
-  for (int i = 0; i < h->created && n < 64; i++) {
-    char *slash = strrchr(p, '/');
-    if (slash == NULL)
-      break;
-    ends[n++] = slash;
-    *slash = '\0';
-  }
-  /* p is now the parent of the first level we created; walk down. */
-  for (int i = n - 1; i >= 0; i--) {
-    struct cg_hier parent = { .dir = p };
-    _cleanup_free_ char *cpus = cg_read(&parent, "cpuset.cpus");
-    _cleanup_free_ char *mems = cg_read(&parent, "cpuset.mems");
-    *ends[i] = '/';
-    struct cg_hier child = { .dir = p };
-    if (cpus == NULL || mems == NULL)
+  size_t mlen = strlen(h->mount);
+  for (char *s = p + mlen + 1; ; s++) {
+    if (*s != '/' && *s != '\0')
+      continue;
+    char saved = *s;
+    *s = '\0';
+    struct cg_hier level = { .dir = p };
+    char *own_cpus = cg_read(&level, "cpuset.cpus"), *own_mems = cg_read(&level, "cpuset.mems");
+    if (own_cpus == NULL || own_mems == NULL) {
+      free(own_cpus);
+      free(own_mems);
       return uoci_fail(err, errno, "cgroup: read cpuset of %s", p);
-    if (cpus[0] != '\n' && cpus[0] && cg_write(&child, "cpuset.cpus", cpus, err) < 0)
-      return -1;
-    if (mems[0] != '\n' && mems[0] && cg_write(&child, "cpuset.mems", mems, err) < 0)
-      return -1;
+    }
+    if (cpuset_empty(own_cpus) && !cpuset_empty(cpus) && cg_write(&level, "cpuset.cpus", cpus, err) < 0)
+      goto fail;
+    if (cpuset_empty(own_mems) && !cpuset_empty(mems) && cg_write(&level, "cpuset.mems", mems, err) < 0)
+      goto fail;
+    /* what this level has now is what the next one copies */
+    if (!cpuset_empty(own_cpus)) {
+      free(cpus);
+      cpus = own_cpus;
+    } else
+      free(own_cpus);
+    if (!cpuset_empty(own_mems)) {
+      free(mems);
+      mems = own_mems;
+    } else
+      free(own_mems);
+    *s = saved;
+    if (saved == '\0')
+      break;
+    continue;
+  fail:
+    free(own_cpus);
+    free(own_mems);
+    return -1;
   }
+  (void) cg;
   return 0;
 }
 
@@ -258,6 +287,111 @@ static int v1_memory(uoci_cgroup *cg, const ocispec_memory *m, bool update, uoci
   return 0;
 }
 
+/* ---- real-time budget ---------------------------------------------------- */
+
+/* RT group scheduling compares runtime/period ratios, in the kernel's fixed
+ * point (to_ratio: runtime << 20 / period). */
+static uint64_t rt_ratio(int64_t runtime, uint64_t period)
+{
+  return runtime <= 0 || period == 0 ? 0 : ((uint64_t) runtime << 20) / period;
+}
+
+/* The ratio the sub-cgroups of dir hold, `skip` (our own, still at 0) aside. */
+static uint64_t rt_children_ratio(const char *dir, const char *skip)
+{
+  uint64_t sum = 0;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.' || strcmp(e->d_name, skip) == 0)
+      continue;
+    _cleanup_free_ char *sub = xasprintf("%s/%s", dir, e->d_name);
+    struct cg_hier child = { .dir = sub };
+    _cleanup_free_ char *rt = cg_read(&child, "cpu.rt_runtime_us");
+    uint64_t period = 0;
+    long long runtime = 0;
+    if (rt && parse_int64(strtok(rt, "\n"), &runtime) == 0 && cg_read_u64(&child, "cpu.rt_period_us", &period) == 0)
+      sum += rt_ratio(runtime, period);
+  }
+  if (d)
+    closedir(d);
+  return sum;
+}
+
+/* With RT group scheduling a cgroup's rt_runtime_us can only come out of
+ * its parent's, and a cgroup starts with none: a container under the
+ * runtime's own parent (/ulysses-oci, the default placement) could never
+ * get any. So that parent, and only that one (a parent the config names is
+ * its owner's), is set to what its live containers hold plus this one's.
+ * Returns the parent's directory fd, locked (flock) until the container's
+ * own value is written, so that two creates do not undercut each other;
+ * -2 when the parent is not ours. */
+static int give_parent_rt_budget(const struct cg_hier *h, int64_t runtime, uint64_t period, uoci_error **err)
+{
+  const char *base = strrchr(h->rel, '/');
+  if (base == NULL || runtime <= 0 || (size_t) (base - h->rel) != strlen("/ulysses-oci") ||
+      strncmp(h->rel, "/ulysses-oci", strlen("/ulysses-oci")) != 0)
+    return -2;
+  _cleanup_free_ char *pdir = xasprintf("%s/ulysses-oci", h->mount);
+  int lock = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+    int e = errno;
+    if (lock >= 0)
+      close(lock);
+    return uoci_fail(err, e, "cgroup: lock %s", pdir);
+  }
+  struct cg_hier parent = { .dir = pdir };
+  uint64_t pperiod = 0;
+  if (cg_read_u64(&parent, "cpu.rt_period_us", &pperiod) < 0 || pperiod == 0) {
+    close(lock);
+    return uoci_fail(err, errno, "cgroup: read %s/cpu.rt_period_us", pdir);
+  }
+  uint64_t need = rt_children_ratio(pdir, base + 1) + rt_ratio(runtime, period);
+  uint64_t budget = (need * pperiod + (1ULL << 20) - 1) >> 20;
+  if (budget > pperiod)
+    budget = pperiod;
+  if (cg_writef(&parent, "cpu.rt_runtime_us", err, "%" PRIu64, budget) < 0) {
+    close(lock);
+    return uoci_error_prefix(err, "linux.resources.cpu.realtimeRuntime %" PRId64 ": the runtime's parent cgroup "
+                             "cannot get %" PRIu64 " us of real-time budget from its own parent (the host's RT budget, "
+                             "cpu.rt_runtime_us of the root, is given to other groups)", runtime, budget);
+  }
+  return lock;
+}
+
+static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error **err)
+{
+  if (c->has_realtime_period && c->realtime_period &&
+      cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
+    return -1;
+  if (!c->has_realtime_runtime || c->realtime_runtime == 0)
+    return 0;
+  uint64_t period = c->has_realtime_period && c->realtime_period ? c->realtime_period : 0;
+  if (period == 0 && cg_read_u64(h, "cpu.rt_period_us", &period) < 0)
+    return uoci_fail(err, errno, "cgroup: read %s/cpu.rt_period_us", h->dir);
+  _cleanup_close_ int lock = give_parent_rt_budget(h, c->realtime_runtime, period, err);
+  if (lock == -1)
+    return -1;
+  /* A sibling removed a moment ago still counts against the parent until
+   * the kernel has freed its group (after an RCU grace period): EINVAL for
+   * a few milliseconds. Only worth waiting for when the budget was ours. */
+  for (int tries = 0;; tries++) {
+    uoci_error *e = NULL;
+    if (write_i64(h, "cpu.rt_runtime_us", c->realtime_runtime, &e) == 0)
+      return 0;
+    if (lock < 0 || e->errnum != EINVAL || tries == 100) {
+      if (*err == NULL)
+        *err = e;
+      else
+        uoci_error_free(e);
+      return -1;
+    }
+    uoci_error_free(e);
+    struct timespec ts = { 0, 2 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+  }
+}
+
 static int v1_cpu(uoci_cgroup *cg, const ocispec_cpu *c, uoci_error **err)
 {
   bool want_cpu = (c->has_shares && c->shares) || c->has_quota || (c->has_period && c->period) ||
@@ -279,11 +413,7 @@ static int v1_cpu(uoci_cgroup *cg, const ocispec_cpu *c, uoci_error **err)
       return -1;
     if (c->has_burst && cg_writef(h, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
       return -1;
-    if (c->has_realtime_period && c->realtime_period &&
-        cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
-      return -1;
-    if (c->has_realtime_runtime && c->realtime_runtime != 0 &&
-        write_i64(h, "cpu.rt_runtime_us", c->realtime_runtime, err) < 0)
+    if (v1_realtime(h, c, err) < 0)
       return -1;
     if (c->has_idle && write_i64(h, "cpu.idle", c->idle, err) < 0)
       return -1;

@@ -454,3 +454,52 @@ try_detached() {
   [ "$status" -ne 0 ]
   [[ "$output" == *'has no linux.intelRdt'* ]]
 }
+
+@test "cpuset (v1): a pre-existing parent left with empty cpuset.cpus/mems is filled from its ancestors (as runc)" {
+  is_v2 && skip "v1 only: a v2 cpuset inherits its parent's"
+  local parent=uoci-cpuset-$$
+  mkdir "/sys/fs/cgroup/cpuset/$parent"
+  [ -z "$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.cpus")" ]
+  cfg ".linux.cgroupsPath = \"/$parent/$CID\""
+  try_detached
+  echo "$output"
+  local cpus mems
+  cpus=$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.cpus")
+  mems=$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.mems")
+  uoci delete -f "$CID" || true
+  for d in /sys/fs/cgroup/*/"$parent"; do rmdir "$d" 2>/dev/null || true; done
+  [ "$status" -eq 0 ]
+  [ "$cpus" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ]
+  [ "$mems" = "$(cat /sys/fs/cgroup/cpuset/cpuset.mems)" ]
+}
+
+@test "realtime (v1): realtimeRuntime with the default cgroupsPath; SCHED_FIFO, SCHED_RR and SCHED_DEADLINE in a container" {
+  is_v2 && skip "v1 only (no real-time group scheduling on v2)"
+  [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no RT group scheduling on this kernel"
+  # the runtime's own parent gets the budget its containers need
+  cfg '.linux.resources.cpu.realtimeRuntime = 20000 | .linux.resources.cpu.realtimePeriod = 1000000 |
+       .process.scheduler = {"policy": "SCHED_FIFO", "priority": 10} | .process.args = ["cat", "/proc/self/sched"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ policy\ +:\ +1$'\n' ]]
+  [[ "$output" =~ prio\ +:\ +89 ]]   # 99 - priority 10
+  cfg '.process.scheduler = {"policy": "SCHED_RR", "priority": 5} | .process.args = ["cat", "/proc/self/sched"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ policy\ +:\ +2$'\n' ]]
+  # SCHED_DEADLINE needs no group budget (admission is per root domain)
+  cfg 'del(.linux.resources.cpu.realtimeRuntime) | del(.linux.resources.cpu.realtimePeriod) |
+       .process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 5000000, "period": 10000000} |
+       .process.args = ["cat", "/proc/self/sched"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ policy\ +:\ +6$'\n' ]]
+  # a real-time policy without an RT budget: one clear line at create
+  cfg '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"process.scheduler: set policy SCHED_FIFO"*"linux.resources.cpu.realtimeRuntime"* ]]
+  no_cgroup_left
+}
