@@ -100,6 +100,8 @@ struct container {
   bool cgroup_by_clone;     /* clone3's CLONE_INTO_CGROUP placed the init in the unified tree */
   bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
   bool create_hooks_ran;    /* prestart/createRuntime began: a failed create still runs poststop */
+  bool joins_userns;        /* linux.namespaces has a user namespace `path`: a helper joins it and
+                             * clones the init there (clone_in_user_ns) */
   struct process_plan proc;
   struct network_plan net;
   bool net_attached;
@@ -316,7 +318,10 @@ static int validate(struct container *c, uoci_error **err)
 static void plan_protocol(struct container *c)
 {
   const ocispec_hooks *h = c->cfg->hooks;
-  bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0;
+  c->joins_userns = c->ns.join_fd[NS_USER] >= 0;
+  /* In a user namespace, new or joined, the init's root is root only over
+   * the ids it maps: the host's files are not its own. */
+  bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns;
   c->hooks_round_trip = has_create_hooks(h);
   /* With a network the process must not run before the CNI ADD is done. */
   c->child_waits_start = c->mode != MODE_CREATE && (any_hooks(h) || c->net.name != NULL);
@@ -338,7 +343,7 @@ static void plan_protocol(struct container *c)
   /* The runtime's step after clone also moves the network devices and puts
    * the init into its resctrl group: both before the init may go on. */
   c->parent_step = new_userns || !c->child_joins_cgroup || c->netdevs.n > 0 || c->rdt.present;
-  c->late_undumpable = new_userns && geteuid() != 0;
+  c->late_undumpable = (c->ns.new_flags & CLONE_NEWUSER) && geteuid() != 0;
 }
 
 /* ---- user namespace ----------------------------------------------------- */
@@ -507,8 +512,8 @@ static int child_wait_parent_step(struct container *c, uoci_error **err)
     return uoci_fail(err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
   if (c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
-  /* Become root of the new user namespace (the maps are written now). */
-  if ((c->ns.new_flags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+  /* Become root of the user namespace (a new one's maps are written now). */
+  if (((c->ns.new_flags & CLONE_NEWUSER) || c->joins_userns) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     return uoci_fail(err, errno, "become root in the user namespace");
   return 0;
 }
@@ -578,7 +583,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .rootfs_fd = c->rootfs_fd,
     .mount_label = c->mount_label,
     .no_pivot = c->o->no_pivot,
-    .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0,
+    .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns,
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
   };
@@ -671,10 +676,72 @@ static void __attribute__((noreturn)) child_main(struct container *c)
 
 /* ---- the runtime side ----------------------------------------------------- */
 
+static const char *ns_path_of(const ocispec_linux *l, const char *type)
+{
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    if (l->namespaces[i].type && strcmp(l->namespaces[i].type, type) == 0 && l->namespaces[i].path)
+      return l->namespaces[i].path;
+  return "";
+}
+
+/* A user namespace joined by `path`: the namespaces the init creates must
+ * belong to it (a UTS namespace owned by the host's user namespace refuses
+ * sethostname to the container's root, a pid namespace the proc mount).
+ * Only a task inside it can create such namespaces, and the runtime must
+ * not enter it itself (no way back to its rights on the host): a helper
+ * joins it and clones the init with CLONE_PARENT, so that the init is still
+ * the runtime's own child. The helper reports the pid (or errno) and exits. */
+static pid_t clone_in_user_ns(struct container *c, struct clone_args *args, uoci_error **err)
+{
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) < 0)
+    return uoci_fail(err, errno, "pipe");
+  pid_t helper = fork();
+  if (helper < 0) {
+    int e = errno;
+    close(pfd[0]);
+    close(pfd[1]);
+    return uoci_fail(err, e, "fork");
+  }
+  if (helper == 0) {
+    int msg[2] = { -1, 0 };
+    close(pfd[0]);
+    if (setns(c->ns.join_fd[NS_USER], CLONE_NEWUSER) < 0) {
+      msg[1] = errno;
+    } else {
+      close(c->ns.join_fd[NS_USER]);
+      c->ns.join_fd[NS_USER] = -1; /* joined: the init must not try again */
+      args->flags |= CLONE_PARENT;
+      args->exit_signal = 0; /* CLONE_PARENT takes the helper's own (SIGCHLD) */
+      msg[0] = (int) syscall(SYS_clone3, args, sizeof *args);
+      if (msg[0] == 0) {
+        close(pfd[1]);
+        child_main(c);
+      }
+      if (msg[0] < 0)
+        msg[1] = errno;
+    }
+    (void) !write(pfd[1], msg, sizeof msg);
+    _exit(0);
+  }
+  close(pfd[1]);
+  int msg[2] = { -1, EIO };
+  ssize_t n = read_all(pfd[0], msg, sizeof msg);
+  close(pfd[0]);
+  while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof msg || msg[0] <= 0)
+    return uoci_fail(err, msg[1], "clone the container init in the user namespace %s",
+                     c->cfg->linux ? ns_path_of(c->cfg->linux, "user") : "");
+  return msg[0];
+}
+
 static pid_t clone_init(struct container *c, uoci_error **err)
 {
   struct clone_args args = { .exit_signal = SIGCHLD };
   args.flags = (unsigned) (c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME));
+  if (c->joins_userns)
+    return clone_in_user_ns(c, &args, err);
   int cgfd = c->cg ? cgroup_clone_into_fd(c->cg) : -1;
   if (cgfd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;

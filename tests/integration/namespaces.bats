@@ -254,3 +254,31 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   [[ "$output" == *".linux.netDevices: moving devices needs a network namespace of the container's own"* ]]
   [ ! -e "$STATE/$c1" ]
 }
+
+@test "joining a user namespace by path while creating the others: they belong to it (hostname, proc, mounts work)" {
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid1" $c1
+  p1=$(cat "$TEST_TMP/pid1")
+  # the second container: the first's user namespace, every other one new
+  cfg ".hostname = \"joined\" | del(.linux.uidMappings) | del(.linux.gidMappings) |
+       .linux.namespaces |= map(if .type == \"user\" then .path = \"/proc/$p1/ns/user\" else . end) |
+       .process.args = [\"sh\", \"-c\", \"hostname; id -u; cat /proc/self/uid_map; sleep 100\"]"
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid2" $c2 >"$TEST_TMP/out2" 2>&1 || { cat "$TEST_TMP/out2"; false; }
+  p2=$(cat "$TEST_TMP/pid2")
+  sleep 0.2
+  cat "$TEST_TMP/out2"
+  [ "$(readlink /proc/$p2/ns/user)" = "$(readlink /proc/$p1/ns/user)" ]
+  [ "$(readlink /proc/$p2/ns/uts)" != "$(readlink /proc/$p1/ns/uts)" ]
+  [ "$(readlink /proc/$p2/ns/pid)" != "$(readlink /proc/$p1/ns/pid)" ]
+  run cat "$TEST_TMP/out2"
+  [ "${lines[0]}" = joined ]
+  [ "${lines[1]}" = 0 ]
+  [ "$(echo "${lines[2]}" | tr -s ' ' | sed 's/^ //')" = "0 100000 65536" ]
+  # kill and delete work as usual
+  uoci delete -f $c2
+  [ ! -e "$STATE/$c2" ]
+  ! grep -qs '^State:.*[RS]' /proc/$p2/status
+}
