@@ -80,6 +80,8 @@ struct container {
   char *rootfs;
   bool rootfs_from_parent;  /* protocol: the runtime opens the rootfs for the init (parent_after_clone) */
   int rootfs_fd;            /* init: that fd, O_PATH, in the init's own mount namespace */
+  struct rootfs_sources sources; /* with rootfs_from_parent: bind sources, idmapped trees and device
+                                  * nodes the runtime prepares too (rootfs.h) */
   const char *mount_label;  /* linux.mountLabel if this host applies it (decided in validate) */
   char *config_text;
   size_t config_len;
@@ -169,6 +171,7 @@ static void container_release(struct container *c)
   close_fd(&c->fifo_fd);
   close_fd(&c->fifo_dirfd);
   close_fd(&c->rootfs_fd);
+  rootfs_sources_release(&c->sources);
 }
 
 int write_pid_file(const char *path, pid_t pid, uoci_error **err)
@@ -336,6 +339,9 @@ static void plan_protocol(struct container *c)
    * and passes the fd on, after the id maps (parent_after_clone). Rootless:
    * the user owns the bundle's path. */
   c->rootfs_from_parent = new_userns && (c->ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
+  /* ...and so it prepares what else of the host the init cannot reach */
+  if (c->rootfs_from_parent)
+    rootfs_sources_plan(c->cfg, &c->sources);
   /* A thread in a new user namespace has no rights on the host's cgroup
    * files, and systemd puts the pid into its scope itself: the parent
    * attaches the init then. */
@@ -510,6 +516,12 @@ static int child_wait_parent_step(struct container *c, uoci_error **err)
     return -1;
   if (c->rootfs_from_parent && (c->rootfs_fd = sync_recv_fd(c->sync_child)) < 0)
     return uoci_fail(err, -c->rootfs_fd, "init: receive the rootfs from the runtime");
+  if (c->rootfs_from_parent && c->sources.count) {
+    c->sources.fds = xcalloc(c->sources.count, sizeof *c->sources.fds);
+    for (size_t i = 0; i < c->sources.count; i++)
+      if ((c->sources.fds[i] = sync_recv_fd(c->sync_child)) < 0)
+        return uoci_fail(err, -c->sources.fds[i], "init: receive the mount sources from the runtime");
+  }
   if (c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
   /* Become root of the user namespace (a new one's maps are written now). */
@@ -586,6 +598,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns,
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .sources = c->sources.fds ? &c->sources : NULL,
   };
   bool own_mounts = c->ns.present[NS_MNT];
   log_debug("init %s: building the root filesystem%s", c->o->id, own_mounts ? "" : " (no mount namespace: chroot)");
@@ -593,6 +606,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
   if (own_mounts && (root_mount = rootfs_setup(&rctx, err)) < 0)
     return -1;
   close_fd(&c->rootfs_fd);
+  rootfs_sources_release(&c->sources);
   FAULT_POINT("init-rootfs");
   if (c->hooks_round_trip && child_create_hooks(c, start_state, err) < 0)
     return -1;
@@ -1080,6 +1094,17 @@ static int create_cgroup(struct container *c, uoci_error **err)
   return cgroup_make(c->cg, &co, err);
 }
 
+/* In the runtime's helper, inside the init's mount namespace: the rootfs,
+ * then the sources rootfs_sources_plan chose. */
+static int open_init_sources(void *arg, int *fds, size_t n, uoci_error **err)
+{
+  struct container *c = arg;
+  fds[0] = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fds[0] < 0)
+    return uoci_fail(err, errno, "rootfs: open %s in the container's mount namespace", c->rootfs);
+  return n > 1 ? rootfs_sources_open(&c->sources, c->cfg, c->bundle, fds + 1, err) : 0;
+}
+
 static int parent_after_clone(struct container *c, uoci_error **err)
 {
   if (c->ns.new_flags & CLONE_NEWUSER) {
@@ -1096,18 +1121,22 @@ static int parent_after_clone(struct container *c, uoci_error **err)
     return -1;
   if (netdev_move_all(&c->netdevs, c->pid, err) < 0 || resctrl_join(&c->rdt, c->rdt_root, c->pid, err) < 0)
     return -1;
-  _cleanup_close_ int rootfs_fd = -1;
-  if (c->rootfs_from_parent && (rootfs_fd = ns_open_dir_in_mntns(c->pid, c->rootfs, err)) < 0)
-    return uoci_error_prefix(err, "rootfs");
-  if (c->parent_step) {
-    log_debug("create %s: id maps written, cgroup attached%s", c->o->id, rootfs_fd >= 0 ? ", rootfs opened" : "");
-    int r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
-    if (r == 0 && rootfs_fd >= 0)
-      r = sync_send_fd(c->sync_parent, rootfs_fd, "rootfs");
+  size_t nfds = c->rootfs_from_parent ? 1 + c->sources.count : 0;
+  int *fds = xcalloc(nfds ? nfds : 1, sizeof *fds);
+  int r = nfds ? ns_fds_from_mntns(c->pid, open_init_sources, c, fds, nfds, err) : 0;
+  if (r == 0 && c->parent_step) {
+    log_debug("create %s: id maps written, cgroup attached%s", c->o->id, nfds ? ", rootfs and sources opened" : "");
+    r = sync_send(c->sync_parent, SYNC_USERMAP_DONE, 0, NULL, 0);
+    for (size_t i = 0; r == 0 && i < nfds; i++)
+      r = sync_send_fd(c->sync_parent, fds[i], i ? "source" : "rootfs");
     if (r < 0)
-      return uoci_fail(err, -r, "send to container init");
+      uoci_fail(err, -r, "send to container init");
   }
-  return 0;
+  for (size_t i = 0; i < nfds; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  free(fds);
+  return r < 0 ? -1 : 0;
 }
 
 static int save_state(struct container *c, uoci_error **err)

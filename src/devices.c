@@ -95,7 +95,8 @@ static int make_node(int parent, const char *base, const struct node_spec *n, uo
 
 /* In a user namespace mknod is refused: bind the host's node onto an empty
  * file instead, as runc does. */
-static int bind_host_node(int rootfd, int parent, const char *base, const struct node_spec *n, uoci_error **err)
+static int bind_host_node(int rootfd, int parent, const char *base, const struct node_spec *n, int src_fd,
+                          uoci_error **err)
 {
   struct stat st;
   if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
@@ -112,13 +113,16 @@ static int bind_host_node(int rootfd, int parent, const char *base, const struct
   if (target < 0)
     return uoci_fail(err, errno, "open %s", n->path);
   _cleanup_free_ char *what = xasprintf("bind mount %s to %s", n->path, n->path);
-  _cleanup_close_ int tree = bind_create_detached(AT_FDCWD, n->path, false, what, err);
+  /* a node the runtime made (src_fd, a tree already) or the host's own */
+  _cleanup_close_ int tree = src_fd >= 0 ? fcntl(src_fd, F_DUPFD_CLOEXEC, 3)
+                                         : bind_create_detached(AT_FDCWD, n->path, false, what, err);
   if (tree < 0)
-    return -1;
+    return src_fd >= 0 ? uoci_fail(err, errno, "%s", what) : -1;
   return attach_tree(tree, target, rootfd, n->path, what, err);
 }
 
-static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct node_spec *n, uoci_error **err)
+static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct node_spec *n, int src_fd,
+                         uoci_error **err)
 {
   _cleanup_free_ char *base = NULL;
   _cleanup_close_ int parent = in_root_open_parent(rootfd, n->path, &base, err);
@@ -126,8 +130,10 @@ static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct 
     return -1;
   if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
     return uoci_fail(err, 0, "device %s: not a file name", n->path);
-  if (ctx->new_userns)
-    return bind_host_node(rootfd, parent, base, n, err);
+  /* In a user namespace only a fifo can be made (mknod of a device needs
+   * CAP_MKNOD in the initial one). */
+  if (ctx->new_userns && n->type != S_IFIFO)
+    return bind_host_node(rootfd, parent, base, n, src_fd, err);
   return make_node(parent, base, n, err);
 }
 
@@ -193,7 +199,7 @@ static int default_dev_setup(const struct rootfs_ctx *ctx, int rootfd, uoci_erro
       continue;
     struct node_spec n = { .path = d->path, .type = S_IFCHR, .mode = 0666,
                            .rdev = makedev(d->major, d->minor), .uid = 0, .gid = 0 };
-    if (create_device(ctx, rootfd, &n, err) < 0)
+    if (create_device(ctx, rootfd, &n, -1, err) < 0)
       return -1;
   }
   for (size_t i = 0; i < ARRAY_SIZE(default_links); i++)
@@ -229,10 +235,62 @@ static int config_devices_setup(const struct rootfs_ctx *ctx, int rootfd, uoci_e
       return uoci_fail(err, 0, "device %s: major and minor are required", d->path);
     n.rdev = n.type == S_IFIFO ? 0 : makedev((unsigned) d->major, (unsigned) d->minor);
     n.mode = d->has_file_mode ? (d->file_mode & 07777) : 0666;
-    if (create_device(ctx, rootfd, &n, err) < 0)
+    int src_fd = ctx->sources ? rootfs_sources_device_fd(ctx->sources, i) : -1;
+    if (create_device(ctx, rootfd, &n, src_fd, err) < 0)
       return -1;
   }
   return 0;
+}
+
+/* ---- nodes the runtime makes for an init in a user namespace -------------- */
+
+enum rootfs_source device_source_kind(const ocispec_device *d)
+{
+  mode_t type;
+  if (d->path == NULL || node_type_from_spec(d->type, &type) < 0 || type == S_IFIFO || !d->has_major || !d->has_minor)
+    return RS_NONE; /* errors are the init's to report; fifos it makes itself */
+  _cleanup_free_ char *clean = path_clean(d->path);
+  struct stat st;
+  /* The host's node is bound when it is the very device asked for */
+  if (stat(clean, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == makedev((unsigned) d->major, (unsigned) d->minor))
+    return RS_NONE;
+  return RS_NODE;
+}
+
+/* The host id a container id maps to (the config's mappings), or the id
+ * itself when none covers it. */
+static unsigned host_id(const ocispec_id_mapping *m, size_t n, unsigned id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+      return m[i].host_id + (id - m[i].container_id);
+  return id;
+}
+
+int device_source_open(const ocispec_config *cfg, const ocispec_device *d, uoci_error **err)
+{
+  mode_t type = 0;
+  node_type_from_spec(d->type, &type);
+  _cleanup_free_ char *what = xasprintf("device %s", d->path);
+  /* a tmpfs of our own, detached: nothing of it is ever seen on the host, and
+   * unlike one the init mounts in its user namespace it is not nodev */
+  struct attr_change none = { 0 };
+  _cleanup_close_ int fs = fs_create_detached("tmpfs", "tmpfs", "mode=0700", NULL, &none, what, err);
+  if (fs < 0)
+    return -1;
+  mode_t mode = d->has_file_mode ? (d->file_mode & 07777) : 0666;
+  if (mknodat(fs, "node", type | (mode & 0777), makedev((unsigned) d->major, (unsigned) d->minor)) < 0)
+    return uoci_fail(err, errno, "%s: mknod", what);
+  const ocispec_linux *l = cfg->linux;
+  unsigned uid = host_id(l->uid_mappings, l->uid_mappings_len, d->has_uid ? d->uid : 0);
+  unsigned gid = host_id(l->gid_mappings, l->gid_mappings_len, d->has_gid ? d->gid : 0);
+  if (fchownat(fs, "node", uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(fs, "node", mode, 0) < 0)
+    return uoci_fail(err, errno, "%s: set owner and mode", what);
+  int tree = open_tree(fs, "node", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return uoci_fail(err, errno, "%s: the host has no such node, and this kernel cannot bind one made for a user "
+                     "namespace (open_tree of a detached mount)", what);
+  return tree;
 }
 
 int devices_setup(const struct rootfs_ctx *ctx, int rootfd, bool default_dev, uoci_error **err)

@@ -813,7 +813,11 @@ static int prepare_destination(int rootfd, const char *dest, bool file, const ch
   return fd;
 }
 
-static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, uoci_error **err)
+/* src_fd: what the runtime opened for an init in a user namespace (-1:
+ * none): the source itself (RS_BIND), or the whole tree, attributes and
+ * idmapping already set (RS_IDMAP). */
+static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, int src_fd,
+                     enum rootfs_source src_kind, uoci_error **err)
 {
   const char *dest = m->destination;
   if (dest == NULL || dest[0] == '\0')
@@ -847,7 +851,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
   bool file = false;
   if (bind) {
     struct stat st;
-    if (stat(src, &st) < 0) {
+    if ((src_fd >= 0 ? fstat(src_fd, &st) : stat(src, &st)) < 0) {
       uoci_fail(err, errno, "%s", what);
       goto out;
     }
@@ -866,10 +870,23 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     rc = mount_cgroup(ctx, rootfd, target, dest, &o, what, err);
     goto out;
   }
+  if (bind && src_kind == RS_IDMAP) {
+    /* made by the runtime, which alone may idmap the host's filesystem */
+    tree = fcntl(src_fd, F_DUPFD_CLOEXEC, 3);
+    if (tree < 0) {
+      uoci_fail(err, errno, "%s", what);
+      goto out;
+    }
+    if (attach_tree(tree, target, rootfd, dest, what, err) < 0)
+      goto out;
+    rc = apply_propagation(tree, o.propagation, o.propagation_rec, what, err);
+    goto out;
+  }
   if (bind || sysfs_bind) {
     /* sysfs without a new network namespace: the kernel refuses a new one,
      * so the host's /sys is bound (recursively, read-only flags to all). */
-    tree = bind_create_detached(AT_FDCWD, sysfs_bind ? "/sys" : src, sysfs_bind || o.rec, what, err);
+    tree = src_fd >= 0 ? bind_create_detached(src_fd, "", o.rec, what, err)
+                       : bind_create_detached(AT_FDCWD, sysfs_bind ? "/sys" : src, sysfs_bind || o.rec, what, err);
     if (tree < 0 || apply_attrs(tree, &o.attrs, sysfs_bind, what, err) < 0)
       goto out;
   } else {
@@ -902,8 +919,80 @@ out:
 int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
 {
   const ocispec_config *cfg = ctx->config;
-  for (size_t i = 0; i < cfg->mounts_len; i++)
-    if (mount_one(ctx, rootfd, &cfg->mounts[i], err) < 0)
+  const struct rootfs_sources *srcs = ctx->sources;
+  for (size_t i = 0; i < cfg->mounts_len; i++) {
+    bool given = srcs && i < srcs->nmounts && srcs->mounts[i] != RS_NONE;
+    int fd = given ? rootfs_sources_fd(srcs, i) : -1;
+    if (mount_one(ctx, rootfd, &cfg->mounts[i], fd, given ? srcs->mounts[i] : RS_NONE, err) < 0)
       return -1;
+  }
   return 0;
+}
+
+/* ---- sources the runtime opens for an init in a user namespace ------------ */
+
+int rootfs_sources_fd(const struct rootfs_sources *s, size_t mount_index)
+{
+  if (s->fds == NULL || mount_index >= s->nmounts || s->mounts[mount_index] == RS_NONE)
+    return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < mount_index; i++)
+    k += s->mounts[i] != RS_NONE;
+  return s->fds[k];
+}
+
+int rootfs_sources_device_fd(const struct rootfs_sources *s, size_t device_index)
+{
+  if (s->fds == NULL || device_index >= s->ndevices || s->devices[device_index] == RS_NONE)
+    return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < s->nmounts; i++)
+    k += s->mounts[i] != RS_NONE;
+  for (size_t i = 0; i < device_index; i++)
+    k += s->devices[i] != RS_NONE;
+  return s->fds[k];
+}
+
+
+static bool is_bind_mount(const ocispec_mount *m)
+{
+  if (m->type && strcmp(m->type, "bind") == 0)
+    return true;
+  for (size_t k = 0; k < m->options_len; k++)
+    if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
+      return true;
+  return false;
+}
+
+enum rootfs_source mount_source_kind(const ocispec_mount *m)
+{
+  if (m->source == NULL || !is_bind_mount(m))
+    return RS_NONE;
+  for (size_t k = 0; k < m->options_len; k++)
+    if (strcmp(m->options[k], "idmap") == 0 || strcmp(m->options[k], "ridmap") == 0)
+      return RS_IDMAP;
+  return m->uid_mappings_len || m->gid_mappings_len ? RS_IDMAP : RS_BIND;
+}
+
+int mount_source_open(const ocispec_config *cfg, const char *bundle, const ocispec_mount *m, enum rootfs_source kind,
+                      uoci_error **err)
+{
+  _cleanup_free_ char *src = m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+  _cleanup_free_ char *what = xasprintf("bind mount %s to %s", m->source, m->destination ? m->destination : "");
+  if (kind == RS_BIND) {
+    int fd = open(src, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+      return uoci_fail(err, errno, "%s", what);
+    return fd;
+  }
+  struct mount_options o;
+  if (mount_options_parse(m->options, m->options_len, &o, err) < 0)
+    return uoci_error_prefix(err, "%s", what);
+  int rc = -1;
+  _cleanup_close_ int tree = bind_create_detached(AT_FDCWD, src, o.rec, what, err);
+  if (tree >= 0 && apply_attrs(tree, &o.attrs, false, what, err) == 0 &&
+      apply_attrs(tree, &o.rattrs, true, what, err) == 0 && apply_idmap(tree, m, &o, cfg, what, err) == 0)
+    rc = steal_fd(tree);
+  mount_options_free(&o);
+  return rc;
 }

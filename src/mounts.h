@@ -77,6 +77,12 @@ int apply_attrs(int fd, const struct attr_change *a, bool recursive, const char 
  * `dest` (re-resolved inside rootfd) now lands on the new mount. */
 int attach_tree(int treefd, int targetfd, int rootfd, const char *dest, const char *what, uoci_error **err);
 
+/* The runtime's side for an init in a user namespace (see rootfs.h,
+ * struct rootfs_sources): which mounts it opens, and opening one (in the
+ * helper, inside the init's mount namespace). */
+enum rootfs_source mount_source_kind(const ocispec_mount *m);
+int mount_source_open(const ocispec_config *cfg, const char *bundle, const ocispec_mount *m, enum rootfs_source kind,
+                      uoci_error **err);
 /* Every entry of config.mounts, in order. */
 int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err);
 /* True when /dev is a filesystem of the container's (not a bind) that the
@@ -86,6 +92,13 @@ bool config_dev_readonly(const ocispec_config *cfg);
 bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind);
 
 /* ---- devices.c ---------------------------------------------------------- */
+
+/* linux.devices entries the runtime makes for an init in a user namespace:
+ * the host has no node of that type and number at the path. */
+enum rootfs_source device_source_kind(const ocispec_device *d);
+/* In the helper: the node, made on a detached tmpfs of the runtime's (an
+ * init-side tmpfs would be nodev), as a tree to bind. */
+int device_source_open(const ocispec_config *cfg, const ocispec_device *d, uoci_error **err);
 
 /* Default nodes, symlinks, /dev/pts and /dev/shm (when the config lacks them)
  * and linux.devices. `default_dev` false when /dev is a bind mount. */

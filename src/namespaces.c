@@ -146,34 +146,81 @@ bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k)
   return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
 }
 
-int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
+int ns_fds_from_mntns(pid_t pid, ns_fds_fn fn, void *arg, int *fds, size_t n, uoci_error **err)
 {
+  for (size_t i = 0; i < n; i++)
+    fds[i] = -1;
   _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/mnt", (int) pid);
   _cleanup_close_ int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0)
     return uoci_fail(err, errno, "open %s", nspath);
-  int sv[2];
+  int sv[2], ep[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return uoci_fail(err, errno, "socketpair");
   _cleanup_close_ int ours = sv[0], theirs = sv[1];
+  if (pipe2(ep, O_CLOEXEC) < 0)
+    return uoci_fail(err, errno, "pipe");
+  _cleanup_close_ int err_r = ep[0], err_w = ep[1];
   pid_t helper = fork();
   if (helper < 0)
     return uoci_fail(err, errno, "fork");
   if (helper == 0) {
-    /* The helper's only job. On failure its exit status is the errno. */
-    int fd = setns(nsfd, CLONE_NEWNS) == 0 ? open(path, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (fd < 0)
-      _exit(errno & 0xff);
-    int r = sync_send_fd(theirs, fd, "rootfs");
-    _exit(r < 0 ? -r & 0xff : 0);
+    /* The helper's only job: make the fds there, send them, report why not. */
+    uoci_error *e = NULL;
+    int *made = xcalloc(n ? n : 1, sizeof *made);
+    int r = setns(nsfd, CLONE_NEWNS) < 0 ? uoci_fail(&e, errno, "join the container's mount namespace")
+                                        : fn(arg, made, n, &e);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+      int s = sync_send_fd(theirs, made[i], "source");
+      if (s < 0)
+        r = uoci_fail(&e, -s, "send an fd to the runtime");
+    }
+    if (r < 0 && e && e->msg)
+      (void) !write(err_w, e->msg, strlen(e->msg));
+    _exit(r < 0 ? 1 : 0);
   }
   close(steal_fd(theirs));
-  int fd = sync_recv_fd(ours); /* EOF (no fd) when the helper failed */
+  close(steal_fd(err_w));
+  int got = 0;
+  for (size_t i = 0; i < n; i++) {
+    fds[i] = sync_recv_fd(ours); /* EOF (no fd) when the helper failed */
+    if (fds[i] < 0)
+      break;
+    got++;
+  }
+  char msg[1024];
+  ssize_t len = read_all(err_r, msg, sizeof msg - 1);
   int status = 0;
   while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
     ;
-  if (fd >= 0)
-    return fd;
-  int e = WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : -fd;
-  return uoci_fail(err, e, "open %s in the container's mount namespace", path);
+  if ((size_t) got == n && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (fds[i] >= 0)
+      close(fds[i]), fds[i] = -1;
+  msg[len > 0 ? len : 0] = '\0';
+  return uoci_fail(err, 0, "%s", len > 0 ? msg : "the runtime's helper in the container's mount namespace failed");
+}
+
+struct open_dir_arg {
+  const char *path;
+};
+
+static int open_dir_fn(void *arg, int *fds, size_t n, uoci_error **err)
+{
+  const struct open_dir_arg *a = arg;
+  (void) n;
+  fds[0] = open(a->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fds[0] < 0)
+    return uoci_fail(err, errno, "open %s in the container's mount namespace", a->path);
+  return 0;
+}
+
+int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
+{
+  struct open_dir_arg a = { path };
+  int fd;
+  if (ns_fds_from_mntns(pid, open_dir_fn, &a, &fd, 1, err) < 0)
+    return -1;
+  return fd;
 }

@@ -5,6 +5,8 @@
 #define UOCI_NAMESPACES_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include "error.h"
 #include "ocispec.h"
 
@@ -44,5 +46,12 @@ bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k);
  * namespace, opens, and hands the fd back. Needs CAP_SYS_ADMIN over the
  * namespace and CAP_SYS_CHROOT, i.e. a privileged runtime. */
 int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err);
+
+/* The general form: a short-lived helper with our credentials joins the
+ * mount namespace of `pid`, calls fn to make n fds there, and sends them
+ * back; on failure fn's error (set by it in the helper) comes back as *err
+ * and no fd is left open. */
+typedef int (*ns_fds_fn)(void *arg, int *fds, size_t n, uoci_error **err);
+int ns_fds_from_mntns(pid_t pid, ns_fds_fn fn, void *arg, int *fds, size_t n, uoci_error **err);
 
 #endif

@@ -95,6 +95,48 @@ int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
   return steal_fd(rootfd);
 }
 
+/* ---- sources the runtime prepares for an init in a user namespace ---------- */
+
+int rootfs_sources_plan(const ocispec_config *cfg, struct rootfs_sources *s)
+{
+  memset(s, 0, sizeof *s);
+  s->nmounts = cfg->mounts_len;
+  s->mounts = xcalloc(s->nmounts ? s->nmounts : 1, sizeof *s->mounts);
+  for (size_t i = 0; i < s->nmounts; i++)
+    if ((s->mounts[i] = mount_source_kind(&cfg->mounts[i])) != RS_NONE)
+      s->count++;
+  s->ndevices = cfg->linux ? cfg->linux->devices_len : 0;
+  s->devices = xcalloc(s->ndevices ? s->ndevices : 1, sizeof *s->devices);
+  for (size_t i = 0; i < s->ndevices; i++)
+    if ((s->devices[i] = device_source_kind(&cfg->linux->devices[i])) != RS_NONE)
+      s->count++;
+  return 0;
+}
+
+int rootfs_sources_open(const struct rootfs_sources *s, const ocispec_config *cfg, const char *bundle, int *fds,
+                        uoci_error **err)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < s->nmounts; i++)
+    if (s->mounts[i] != RS_NONE && (fds[k++] = mount_source_open(cfg, bundle, &cfg->mounts[i], s->mounts[i], err)) < 0)
+      return -1;
+  for (size_t i = 0; i < s->ndevices; i++)
+    if (s->devices[i] != RS_NONE && (fds[k++] = device_source_open(cfg, &cfg->linux->devices[i], err)) < 0)
+      return -1;
+  return 0;
+}
+
+void rootfs_sources_release(struct rootfs_sources *s)
+{
+  for (size_t i = 0; s->fds && i < s->count; i++)
+    if (s->fds[i] >= 0)
+      close(s->fds[i]);
+  free(s->fds);
+  free(s->mounts);
+  free(s->devices);
+  memset(s, 0, sizeof *s);
+}
+
 static int pivot_root_syscall(const char *new_root, const char *put_old)
 {
   return (int) syscall(SYS_pivot_root, new_root, put_old);

@@ -17,6 +17,28 @@
 #include "error.h"
 #include "ocispec.h"
 
+/* What the runtime prepares for an init in a user namespace, which cannot do
+ * it itself: open a bind source its root cannot reach (a 0700 directory),
+ * idmap a bind mount (that needs CAP_SYS_ADMIN over the host filesystem's
+ * user namespace), make a device node the host lacks (mknod is refused in a
+ * user namespace, and a filesystem it mounts is nodev). Decided in the
+ * parent (rootfs_sources_plan), made by a helper inside the init's mount
+ * namespace (rootfs_sources_open), sent to the init in order. */
+enum rootfs_source { RS_NONE, RS_BIND, RS_IDMAP, RS_NODE };
+struct rootfs_sources {
+  enum rootfs_source *mounts; size_t nmounts;   /* per config mount */
+  enum rootfs_source *devices; size_t ndevices; /* per linux.devices: RS_NONE or RS_NODE */
+  size_t count;                                 /* entries that are not RS_NONE */
+  int *fds;                                     /* init: what came, in order (count) */
+};
+int rootfs_sources_plan(const ocispec_config *cfg, struct rootfs_sources *s);
+int rootfs_sources_open(const struct rootfs_sources *s, const ocispec_config *cfg, const char *bundle, int *fds,
+                        uoci_error **err);
+/* The init: the fd of mount i / device i (-1 when the runtime sent none). */
+int rootfs_sources_fd(const struct rootfs_sources *s, size_t mount_index);
+int rootfs_sources_device_fd(const struct rootfs_sources *s, size_t device_index);
+void rootfs_sources_release(struct rootfs_sources *s);
+
 struct rootfs_ctx {
   const ocispec_config *config;
   const char *bundle;   /* absolute bundle directory */
@@ -28,6 +50,7 @@ struct rootfs_ctx {
   bool new_userns;      /* a new user namespace: device nodes are bind-mounted, not mknod-ed */
   bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
   bool new_cgroupns;
+  const struct rootfs_sources *sources; /* NULL, or what the runtime opened for us */
 };
 
 /* Returns an O_PATH fd of the container's root mount (the rootfs bound onto

@@ -282,3 +282,63 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   [ ! -e "$STATE/$c2" ]
   ! grep -qs '^State:.*[RS]' /proc/$p2/status
 }
+
+# userns_cfg: a new user namespace mapping 0-65535 to host 100000-165535
+userns_cfg() {
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+@test "user namespace: a bind source its root cannot reach (under a 0700 directory) is opened by the runtime" {
+  [ "$(stat -c %a "$TEST_TMP")" = 700 ]
+  mkdir -p "$TEST_TMP/private/data" && chmod 700 "$TEST_TMP/private" && chmod 755 "$TEST_TMP/private/data"
+  echo secret-but-shared >"$TEST_TMP/private/data/f"
+  echo a-file >"$TEST_TMP/private/file"
+  userns_cfg
+  # onto mount points the image has (its root cannot make new ones: the
+  # rootfs belongs to the host's root)
+  cfg ".mounts += [{\"destination\": \"/home\", \"type\": \"bind\", \"source\": \"$TEST_TMP/private/data\", \"options\": [\"rbind\", \"ro\"]},
+                   {\"destination\": \"/etc/hostname\", \"type\": \"bind\", \"source\": \"$TEST_TMP/private/file\", \"options\": [\"bind\"]}] |
+       .process.args = [\"sh\", \"-c\", \"cat /home/f /etc/hostname; touch /home/x 2>&1; true\"]"
+  run uoci run --bundle "$BUNDLE" $c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = secret-but-shared ]
+  [ "${lines[1]}" = a-file ]
+  [[ "${lines[2]}" == *"Read-only file system"* ]]
+}
+
+@test "user namespace: an idmap bind mount is idmapped by the runtime (on-disk root shows as the container's root)" {
+  mkdir -p "$TEST_TMP/shared" && chmod 755 "$TEST_TMP/shared" && echo x >"$TEST_TMP/shared/owned-by-root"
+  userns_cfg
+  cfg ".mounts += [{\"destination\": \"/home\", \"type\": \"bind\", \"source\": \"$TEST_TMP/shared\", \"options\": [\"rbind\"]},
+                   {\"destination\": \"/root\", \"type\": \"bind\", \"source\": \"$TEST_TMP/shared\", \"options\": [\"rbind\", \"idmap\"]}] |
+       .process.args = [\"sh\", \"-c\", \"stat -c %u /home/owned-by-root /root/owned-by-root\"]"
+  run uoci run --bundle "$BUNDLE" $c1
+  echo "$output"
+  if [ "$status" -ne 0 ]; then
+    # a filesystem without idmap support: a clear error, nothing left
+    [[ "$output" == *"idmapped mount not supported"* ]]
+    [ ! -e "$STATE/$c1" ]
+    skip "no idmapped mounts for this filesystem"
+  fi
+  [ "${lines[0]}" = 65534 ]   # host root is unmapped in the namespace
+  [ "${lines[1]}" = 0 ]       # through the idmapped mount it is the container's root
+}
+
+@test "user namespace: a linux.devices node the host lacks is made by the runtime, with its type, numbers, mode and owner" {
+  [ ! -e /dev/uoci-test-null ]
+  userns_cfg
+  # the process runs as the node's owner: root in the container has no
+  # CAP_DAC_OVERRIDE in the default capabilities
+  cfg '.linux.devices = [{"path": "/dev/uoci-test-null", "type": "c", "major": 1, "minor": 3, "fileMode": 432, "uid": 7, "gid": 8}] |
+       .process.user = {"uid": 7, "gid": 8} | .process.args = ["sh", "-c", "stat -c \"%F %t:%T %a %u %g\" /dev/uoci-test-null; echo hi >/dev/uoci-test-null && echo written"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "character special file 1:3 660 7 8" ]
+  [ "${lines[1]}" = written ]
+  # nothing of it on the host
+  [ ! -e /dev/uoci-test-null ]
+}
