@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "cgroup.h"
+#include "log.h"
 #include "cgroup_systemd.h"
 #include "cgroup_util.h"
 #include "cgroup_v1.h"
@@ -250,6 +251,14 @@ static int place_systemd_scope(uoci_cgroup *cg, const ocispec_resources *resourc
   return 0;
 }
 
+static void warn_unapplied(const ocispec_resources *r, enum cgroup_mode mode)
+{
+  const char *why[8];
+  size_t n = cg_unapplied(r, mode, why, ARRAY_SIZE(why));
+  for (size_t i = 0; i < n; i++)
+    log_warn("%s", why[i]);
+}
+
 int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err)
 {
   _cleanup_cgroup_ uoci_cgroup *cg = xcalloc(1, sizeof *cg);
@@ -259,6 +268,7 @@ int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_e
   cg->systemd = opts->systemd;
   if (cg_validate_resources(opts->resources, cg->mode, err) < 0)
     return -1;
+  warn_unapplied(opts->resources, cg->mode);
   if (opts->systemd) {
     if (cg_systemd_prepare(cg, opts->cgroups_path, opts->id, err) < 0)
       return -1;
@@ -744,6 +754,7 @@ int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
 {
   if (cg_validate_resources(r, cg->mode, err) < 0)
     return -1;
+  warn_unapplied(r, cg->mode);
   /* The files first: that checks the new values (memory below the usage
    * with checkBeforeUpdate) before systemd applies them itself. */
   if (apply_resources(cg, r, true, err) < 0)

@@ -189,6 +189,29 @@ static int fail_negative(uoci_error **err, const char *what, int64_t v)
   return uoci_fail(err, 0, "linux.resources.%s: invalid value %" PRId64 " (must be -1, 0 or positive)", what, v);
 }
 
+size_t cg_unapplied(const ocispec_resources *r, enum cgroup_mode mode, const char **out, size_t max)
+{
+  size_t n = 0;
+  const ocispec_memory *m = r ? r->memory : NULL;
+  if (m == NULL)
+    return 0;
+#define UNAPPLIED(cond, text) do { if ((cond) && n < max) out[n++] = (text); } while (0)
+  /* v1 still has memory.kmem.limit_in_bytes, but the kernel takes a write
+   * and keeps no limit (runc and crun no longer write it) */
+  UNAPPLIED(m->has_kernel && m->kernel > 0, "linux.resources.memory.kernel: ignored, Linux no longer limits kernel "
+                                            "memory on its own (it counts in the memory limit)");
+  bool v2 = mode == CGROUP_MODE_V2;
+  UNAPPLIED(v2 && m->has_kernel_tcp && m->kernel_tcp > 0, "linux.resources.memory.kernelTCP: ignored, cgroup v2 has no "
+                                                          "separate TCP buffer limit");
+  UNAPPLIED(v2 && m->has_swappiness, "linux.resources.memory.swappiness: ignored, cgroup v2 has no per-cgroup swappiness");
+  UNAPPLIED(v2 && m->has_disable_oom_killer && m->disable_oom_killer,
+            "linux.resources.memory.disableOOMKiller: ignored, cgroup v2 cannot turn the OOM killer off");
+  UNAPPLIED(v2 && m->has_use_hierarchy && !m->use_hierarchy,
+            "linux.resources.memory.useHierarchy: ignored, cgroup v2 is always hierarchical");
+#undef UNAPPLIED
+  return n;
+}
+
 int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err)
 {
   if (r == NULL)

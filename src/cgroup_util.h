@@ -76,6 +76,9 @@ uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
 /* v2 memory.swap.max from spec swap (memory+swap) and limit: the value, -1
  * for "max", -3 to leave it unset, -2 on error (message in *why). */
 int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why);
+/* The fields of r this cgroup mode cannot apply, as warnings (up to max):
+ * the spec's fields the kernel dropped. Never silently ignored. */
+size_t cg_unapplied(const ocispec_resources *r, enum cgroup_mode mode, const char **out, size_t max);
 /* Validate a cpuset list ("0-3,7") against the highest allowed id; returns 0
  * or -1 with a reason in *why. max_id < 0 skips the range check. */
 int cg_validate_list(const char *list, int max_id, const char **why);

@@ -270,7 +270,8 @@ static int v1_memory(uoci_cgroup *cg, const ocispec_memory *m, bool update, uoci
   if (m->has_reservation && m->reservation != 0 &&
       write_i64(h, "memory.soft_limit_in_bytes", m->reservation, err) < 0)
     return -1;
-  /* memory.kernel: deprecated by the kernel and ignored, as runc does. */
+  /* memory.kernel: the kernel takes the write and keeps no limit; warned
+   * about in cgroup.c (cg_unapplied). */
   if (m->has_kernel_tcp && m->kernel_tcp != 0 &&
       write_i64(h, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, err) < 0)
     return -1;

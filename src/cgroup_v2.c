@@ -147,7 +147,7 @@ static int v2_memory(const struct cg_hier *h, const ocispec_memory *m, bool upda
   if (m->has_reservation && m->reservation != 0 && write_max(h, "memory.low", m->reservation, err) < 0)
     return -1;
   /* swappiness, kernel, kernelTCP, disableOOMKiller, useHierarchy have no v2
-   * file; ignored as runc does. */
+   * file: warned about in cgroup.c (cg_unapplied). */
   return 0;
 }
 

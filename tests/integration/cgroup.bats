@@ -503,3 +503,12 @@ try_detached() {
   [[ "$output" == *"process.scheduler: set policy SCHED_FIFO"*"linux.resources.cpu.realtimeRuntime"* ]]
   no_cgroup_left
 }
+
+@test "memory.kernel (and on v2 kernelTCP, swappiness, disableOOMKiller): warned about, not silently dropped" {
+  cfg '.linux.resources.memory = {"limit": 67108864, "kernel": 50593792} | .process.args = ["true"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"warning"*"linux.resources.memory.kernel: ignored"* || "$output" == *"linux.resources.memory.kernel: ignored"* ]]
+  no_cgroup_left
+}

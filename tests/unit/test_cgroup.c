@@ -273,8 +273,26 @@ static void test_v2_kernel(void)
   cgroup_free(cg);
 }
 
+static void test_unapplied(void)
+{
+  const char *why[8];
+  ocispec_memory m = { .kernel = 1 << 20, .has_kernel = true, .kernel_tcp = 1 << 20, .has_kernel_tcp = true,
+                       .swappiness = 10, .has_swappiness = true, .disable_oom_killer = true,
+                       .has_disable_oom_killer = true };
+  ocispec_resources r = { .memory = &m };
+  is_int(cg_unapplied(&r, CGROUP_MODE_HYBRID, why, 8), 1, "v1: only memory.kernel cannot be applied");
+  ok(strstr(why[0], "linux.resources.memory.kernel: ignored") != NULL, "and the warning names it: %s", why[0]);
+  is_int(cg_unapplied(&r, CGROUP_MODE_V2, why, 8), 4, "v2: kernel, kernelTCP, swappiness and disableOOMKiller");
+  m.kernel = -1;
+  m.kernel_tcp = -1;
+  m.has_swappiness = m.has_disable_oom_killer = false;
+  is_int(cg_unapplied(&r, CGROUP_MODE_V2, why, 8), 0, "-1 (no limit) is what every kernel does: no warning");
+  is_int(cg_unapplied(NULL, CGROUP_MODE_V2, why, 8), 0, "no resources");
+}
+
 int main(void)
 {
+  test_unapplied();
   test_paths();
   test_conversions();
   test_lists();
