@@ -28,7 +28,7 @@ static const char *plan_error(ocispec_process *p)
   static char msg[512];
   struct process_plan plan;
   uoci_error *err = NULL;
-  int r = process_plan_init(p, NULL, 0, &plan, &err);
+  int r = process_plan_init(p, NULL, 0, false, &plan, &err);
   process_plan_release(&plan);
   if (r == 0)
     return NULL;
@@ -85,7 +85,7 @@ static void test_affinity_rules(void)
   p.exec_cpu_affinity = &a;
   struct process_plan plan;
   uoci_error *err = NULL;
-  ok(process_plan_init(&p, NULL, 0, &plan, &err) == 0, "execCPUAffinity 0 / 0-1,3");
+  ok(process_plan_init(&p, NULL, 0, false, &plan, &err) == 0, "execCPUAffinity 0 / 0-1,3");
   ok(plan.cpus_initial.count == 1 && plan.cpus_final.count == 3 && idlist_has(&plan.cpus_final, 3), "parsed");
   process_plan_release(&plan);
   a = (ocispec_exec_cpu_affinity) { .final = "1-0" };
@@ -110,7 +110,7 @@ static void child_sched(ocispec_scheduler s, int *policy, int *nice, int *err_no
     struct process_plan plan;
     uoci_error *err = NULL;
     int res[3] = { -1, 0, 0 };
-    if (process_plan_init(&p, NULL, 0, &plan, &err) < 0 || process_apply_privileged(&plan, &err) < 0) {
+    if (process_plan_init(&p, NULL, 0, false, &plan, &err) < 0 || process_apply_privileged(&plan, &err) < 0) {
       res[2] = err ? err->errnum : -1;
     } else {
       res[0] = sched_getscheduler(0);
