@@ -193,8 +193,9 @@ static int exec_child_join(struct exec_ctx *x, uoci_error **err)
  * process can see it: it joins the cgroup and the container's namespaces
  * (the user namespace first; the pid namespace for its child only) and the
  * session keyring, applies the process's settings (the memory policy too,
- * which the child inherits), hands a notifying seccomp filter's listener to
- * the runtime and drops to its user and capabilities. Only then it makes, in
+ * which the child inherits) and drops to its user and capabilities (a
+ * notifying seccomp filter loaded then hands its listener to the runtime;
+ * with no_new_privs the second child loads it). Only then it makes, in
  * the container's pid namespace and as a child of the runtime (CLONE_PARENT),
  * the process that execs: whatever runs there as runtime code holds no more
  * than the process will, and its root is the container's from its first
@@ -210,8 +211,7 @@ static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
   if (process_apply_proc_self(&x->plan, &err) < 0 || ns_join_all(&x->ns, 0, &err) < 0 ||
       (x->keyring && keyring_join(x->keyring, &err) < 0) || mempolicy_apply(&x->mempolicy, &err) < 0 ||
       process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
-      process_resolve(&x->plan, &err) < 0 || process_send_notify_listener(&x->plan, x->sync_child, &err) < 0 ||
-      process_drop_privileges(&x->plan, &err) < 0)
+      process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
     exec_child_fail(x, err);
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid == 0)
@@ -340,6 +340,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return uoci_fail(err, errno, "socketpair");
   x->sync_child = sv[1];
+  x->plan.listener_sync_fd = sv[1];
   if (exec_open_console(o, x, &console_end, err) < 0)
     return -1;
   pid_t first = exec_fork(x, sv[0], console_end, err);
@@ -411,6 +412,25 @@ static int exec_admit_ptrace(const struct uoci_state *st, const char *id, uoci_e
   return 0;
 }
 
+/* Without no_new_privs the first child loads the filter while it still has
+ * CAP_SYS_ADMIN, before it drops privileges and starts the process: the
+ * runtime passes the listener on only once it knows that process's pid, so a
+ * NOTIFY rule on one of those syscalls would block the first child for good. */
+static int exec_refuse_notify_blocking(const ocispec_seccomp *sc, const ocispec_process *p, uoci_error **err)
+{
+  static const char *const after_filter[] = { "prctl", "capset", "setgroups", "setresgid", "setresuid", "clone",
+                                              NULL };
+  if (p->has_no_new_privileges && p->no_new_privileges)
+    return 0;
+  const char *name = seccomp_notifies_one_of(sc, after_filter);
+  if (name)
+    return uoci_fail(err, 0,
+                     "exec: linux.seccomp: SCMP_ACT_NOTIFY on \"%s\" needs process.noNewPrivileges for exec (without "
+                     "it the runtime makes that syscall under the filter before the listener reaches listenerPath)",
+                     name);
+  return 0;
+}
+
 int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_error **err)
 {
   struct exec_ctx x = { .sync_child = -1, .console_fd = -1 };
@@ -453,6 +473,8 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   }
   if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, exposure.own_userns,
                         &x.plan, err) < 0)
+    goto out;
+  if (seccomp_wants_notify(x.plan.seccomp) && exec_refuse_notify_blocking(cfg->linux->seccomp, proc, err) < 0)
     goto out;
   if (seccomp_wants_notify(x.plan.seccomp)) {
     x.seccomp_cfg = cfg->linux->seccomp;

@@ -179,6 +179,7 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
                       struct process_plan *plan, uoci_error **err)
 {
   memset(plan, 0, sizeof *plan);
+  plan->listener_sync_fd = -1;
   plan->proc = p;
   plan->preserve_fds = preserve_fds;
   if (p == NULL)
@@ -477,6 +478,18 @@ int process_send_notify_listener(struct process_plan *plan, int sync_fd, uoci_er
   return 0;
 }
 
+/* Load the filter; a notify filter's listener goes to listener_sync_fd. */
+static int install_filter(struct process_plan *plan, uoci_error **err)
+{
+  if (seccomp_wants_notify(plan->seccomp) && plan->listener_sync_fd >= 0)
+    return process_send_notify_listener(plan, plan->listener_sync_fd, err);
+  int r = seccomp_install(plan->seccomp, NULL);
+  if (r < 0)
+    return uoci_fail(err, -r, "install seccomp filter");
+  plan->seccomp_installed = true;
+  return 0;
+}
+
 int process_drop_privileges(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -501,12 +514,8 @@ int process_drop_privileges(struct process_plan *plan, uoci_error **err)
    * before the capabilities go, as runc does. With no_new_privs, as late as
    * possible (process_exec) so the filter need only allow what follows. */
   bool nnp = p->has_no_new_privileges && p->no_new_privileges;
-  if (plan->seccomp && !plan->seccomp_installed && !nnp) {
-    int r = seccomp_install(plan->seccomp, NULL);
-    if (r < 0)
-      return uoci_fail(err, -r, "install seccomp filter");
-    plan->seccomp_installed = true;
-  }
+  if (plan->seccomp && !plan->seccomp_installed && !nnp && install_filter(plan, err) < 0)
+    return -1;
   if (plan->caps.present && caps_prepare_for_setuid(&plan->caps, err) < 0)
     return -1;
   if (set_user(p->user, err) < 0)
@@ -527,11 +536,8 @@ int process_exec(struct process_plan *plan, uoci_error **err)
   const ocispec_process *p = plan->proc;
   if (process_drop_privileges(plan, err) < 0)
     return -1;
-  if (plan->seccomp && !plan->seccomp_installed) {
-    int r = seccomp_install(plan->seccomp, NULL);
-    if (r < 0)
-      return uoci_fail(err, -r, "install seccomp filter");
-  }
+  if (plan->seccomp && !plan->seccomp_installed && install_filter(plan, err) < 0)
+    return -1;
   execve(plan->exe, plan->argv, plan->envp);
   return uoci_fail(err, errno, "exec %s", p->args[0]);
 }

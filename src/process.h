@@ -32,6 +32,7 @@ struct process_plan {
   struct caps_plan caps;
   uoci_seccomp *seccomp;   /* compiled linux.seccomp, NULL when none */
   bool seccomp_installed;  /* installed earlier (notify profiles) */
+  int listener_sync_fd;    /* exec: where a notify filter's listener goes once loaded (-1: none) */
   int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
   struct process_sched_attr sched; /* decided from process.scheduler (when given) */
@@ -91,7 +92,9 @@ int process_send_notify_listener(struct process_plan *plan, int sync_fd, uoci_er
 
 /* Child: become the process as far as possible short of execve: fds marked
  * close-on-exec (but the preserved ones), LSM exec labels, a seccomp filter
- * without no_new_privs, groups/gid/uid, capabilities, no_new_privs. */
+ * without no_new_privs, groups/gid/uid, capabilities, no_new_privs. A notify
+ * filter loaded here or in process_exec sends its listener to
+ * plan->listener_sync_fd (process_send_notify_listener) when that is set. */
 int process_drop_privileges(struct process_plan *plan, uoci_error **err);
 
 /* Child: process_drop_privileges() unless done, a seccomp filter with

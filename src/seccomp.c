@@ -603,6 +603,20 @@ bool seccomp_wants_notify(const uoci_seccomp *s)
   return s && s->notify;
 }
 
+const char *seccomp_notifies_one_of(const ocispec_seccomp *cfg, const char *const *names)
+{
+  for (size_t i = 0; cfg && i < cfg->syscalls_len; i++) {
+    const ocispec_syscall *sc = &cfg->syscalls[i];
+    if (sc->action == NULL || strcmp(sc->action, "SCMP_ACT_NOTIFY") != 0)
+      continue;
+    for (size_t j = 0; j < sc->names_len; j++)
+      for (const char *const *n = names; sc->names[j] && *n; n++)
+        if (strcmp(sc->names[j], *n) == 0)
+          return *n;
+  }
+  return NULL;
+}
+
 void seccomp_free(uoci_seccomp *s)
 {
   if (s == NULL)

@@ -21,7 +21,10 @@
  * seccomp_send_notify_fd. The parent must not wait for the child between
  * receiving the fd and sending it on: a NOTIFY'd syscall in the child blocks
  * until the listener answers. For the same reason a NOTIFY rule on "write" or
- * "sendmsg" is refused at compile time. */
+ * "sendmsg" is refused at compile time. exec passes the fd on only once it
+ * knows the pid of the process that execs, so it refuses (without
+ * no_new_privs) NOTIFY rules on what its first child does after loading the
+ * filter (seccomp_notifies_one_of). */
 #ifndef UOCI_SECCOMP_H
 #define UOCI_SECCOMP_H
 
@@ -51,6 +54,11 @@ bool seccomp_wants_notify(const uoci_seccomp *s);
  * (the init's pid in it) and listenerMetadata go along). */
 int seccomp_send_notify_fd(const ocispec_seccomp *cfg, int notify_fd, pid_t pid, const char *state_json,
                            uoci_error **err);
+
+/* The first of `names` (NULL-terminated) that a SCMP_ACT_NOTIFY rule of cfg
+ * names, or NULL. For a caller that makes those syscalls itself after the
+ * filter is loaded and before the listener can reach its agent. */
+const char *seccomp_notifies_one_of(const ocispec_seccomp *cfg, const char *const *names);
 
 void seccomp_free(uoci_seccomp *s);
 

@@ -291,3 +291,43 @@ EOF
   [ "$(sed -n 2p "$out" | jq -r '.fds[0]')" = seccompFd ]
   [ "$(sed -n 2p "$out" | jq -r .metadata)" = m ]
 }
+
+@test "NOTIFY for exec without noNewPrivileges: the privileged first child loads it; a rule that would block it is refused" {
+  local sock=$TEST_TMP/agent.sock out=$TEST_TMP/agent.out
+  "$BUILDDIR/tests/helpers/seccomp_agent" "$sock" 18 "$out" &
+  local agent=$!
+  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\",
+    \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  cfg '.process.noNewPrivileges = false | .process.user = {"uid": 65534, "gid": 65534} | .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" c1
+  run uoci exec c1 mkdir /tmp/exec
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Invalid cross-device link"* ]]
+  # the exec'd process runs as the config's user, the filter came before the drop
+  run uoci exec c1 id -u
+  [ "$output" = 65534 ]
+  uoci delete -f c1
+  kill "$agent"; wait "$agent" || true
+  [ "$(grep -c . "$out")" -eq 3 ]
+  [ "$(sed -n 2p "$out" | jq -r '.pid != .state.pid')" = true ]
+
+  # NOTIFY on a syscall the first child makes after loading the filter
+  # (clone) would block it before the agent has the listener: refused
+  # for exec without noNewPrivileges, with a clear error, nothing started.
+  sock=$TEST_TMP/agent2.sock
+  "$BUILDDIR/tests/helpers/seccomp_agent" "$sock" 18 "$out" &
+  agent=$!
+  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
+  seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\",
+    \"syscalls\": [{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+  uoci run -d --bundle "$BUNDLE" c1
+  run timeout 20 "$UOCI" --root "$STATE" exec c1 true
+  echo "$output"
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'SCMP_ACT_NOTIFY on "clone" needs process.noNewPrivileges for exec'* ]]
+  uoci delete -f c1
+  kill "$agent"; wait "$agent" || true
+}

@@ -589,6 +589,19 @@ static int answer_one_notification(int listener)
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+static void test_notifies_one_of(void)
+{
+  static const char *const names[] = { "prctl", "setresuid", "clone", NULL };
+  ocispec_syscall r[] = { rule(NAMES("setresuid", "mkdir"), "SCMP_ACT_ERRNO"),
+                          rule(NAMES("mkdirat", "clone"), "SCMP_ACT_NOTIFY") };
+  ocispec_seccomp cfg = profile("SCMP_ACT_ALLOW", r, 2);
+  const char *n = seccomp_notifies_one_of(&cfg, names);
+  ok(n && strcmp(n, "clone") == 0, "notifies_one_of: the name a NOTIFY rule has (%s), not an ERRNO rule's", n ? n : "none");
+  cfg.syscalls_len = 1;
+  ok(seccomp_notifies_one_of(&cfg, names) == NULL, "notifies_one_of: none without a NOTIFY rule naming one");
+  ok(seccomp_notifies_one_of(NULL, names) == NULL, "notifies_one_of: no profile");
+}
+
 static void test_notify(void)
 {
   char dir[] = "/tmp/uoci-seccomp-test.XXXXXX";
@@ -766,6 +779,7 @@ int main(void)
   test_same_index_is_or();
   test_different_indexes_are_and();
   test_install_needs_nnp_or_sysadmin();
+  test_notifies_one_of();
   test_notify();
   test_json_profile();
   test_podman_profile();
