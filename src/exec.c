@@ -312,8 +312,9 @@ static pid_t exec_wait_execve(const struct exec_opts *o, struct exec_ctx *x, int
       return pid;
     }
     /* The listener goes on once the pid it is for is known (the filter was
-     * loaded by the first child; the process inherits it). The process may
-     * block on a notified syscall until the agent has the fd. */
+     * loaded by the first child, and the process inherited it, or by the
+     * process itself). The process may block on a notified syscall until the
+     * agent has the fd. */
     if (listener >= 0 && pid > 0) {
       log_debug("exec %s: passing the seccomp listener of pid %d on", o->id, (int) pid);
       int r = seccomp_send_notify_fd(x->seccomp_cfg, listener, pid, x->state_json, err);
