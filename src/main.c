@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "log.h"
+#include "rootless.h"
 #include "selfexe.h"
 #include "utils.h"
 
@@ -161,18 +162,21 @@ static void print_version(void)
          OCISPEC_VERSION, lib->major, lib->minor, lib->micro);
 }
 
-static const char *default_root(bool *rootless)
+/* runc's values for --rootless; anything else (like "auto") is refused. */
+static int parse_bool_or_auto(const char *s, int *out)
 {
-  *rootless = geteuid() != 0;
-  if (!*rootless)
-    return "/run/ulysses-oci";
-  const char *xdg = getenv("XDG_RUNTIME_DIR");
-  static char buf[4096];
-  if (xdg && *xdg)
-    snprintf(buf, sizeof buf, "%s/ulysses-oci", xdg);
-  else
-    snprintf(buf, sizeof buf, "/tmp/ulysses-oci-%u", (unsigned) geteuid());
-  return buf;
+  static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+  static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+  *out = -1;
+  if (*s == '\0' || strcmp(s, "auto") == 0)
+    return 0;
+  for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+    if (strcmp(s, yes[i]) == 0)
+      return *out = 1, 0;
+    if (strcmp(s, no[i]) == 0)
+      return *out = 0, 0;
+  }
+  return -1;
 }
 
 int main(int argc, char **argv)
@@ -183,7 +187,12 @@ int main(int argc, char **argv)
    * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
   rlimit_nofile_raise();
   selfexe_init(argv);
-  g.root = default_root(&g.rootless);
+  struct rootless_env env;
+  rootless_env_detect(&env);
+  g.rootless = rootless_cgroups(&env);
+  bool private_tmp = false;
+  _cleanup_free_ char *default_root = rootless_default_root(&env, &private_tmp);
+  g.root = default_root;
   const char *log_format = "text";
   enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL };
   static const struct option opts[] = {
@@ -209,7 +218,15 @@ int main(int argc, char **argv)
     case OPT_LOG_LEVEL: if (strcmp(optarg, "debug") == 0) g.debug = true; break;
     case OPT_DEBUG: g.debug = true; break;
     case OPT_SYSTEMD: g.systemd_cgroup = true; break;
-    case OPT_ROOTLESS: if (strcmp(optarg, "true") == 0) g.rootless = true; else if (strcmp(optarg, "false") == 0) g.rootless = false; break;
+    case OPT_ROOTLESS: {
+      int v;
+      if (parse_bool_or_auto(optarg, &v) < 0) {
+        fprintf(stderr, "ulysses-oci: --rootless: expected true, false or auto, got \"%s\"\n", optarg);
+        return 1;
+      }
+      g.rootless = v < 0 ? rootless_cgroups(&env) : v == 1;
+      break;
+    }
     case OPT_CRIU: break;
     case 'v': print_version(); return 0;
     case 'h': usage(stdout); return 0;
@@ -244,8 +261,15 @@ int main(int argc, char **argv)
       if (vargv[k][0] != '-' && strcmp(verb, "exec") == 0)
         break; /* exec's COMMAND may have its own --help */
     }
-    log_debug("%s (root %s%s)", verb, g.root, g.systemd_cgroup ? ", systemd cgroup" : "");
+    log_debug("%s (root %s%s%s)", verb, g.root, g.systemd_cgroup ? ", systemd cgroup" : "",
+              g.rootless ? ", rootless" : "");
     uoci_error *err = NULL;
+    bool uses_root = commands[i].fn != cmd_spec && commands[i].fn != cmd_features;
+    if (uses_root && private_tmp && g.root == default_root && rootless_check_private_dir(g.root, &err) < 0) {
+      log_error("%s", err->msg);
+      uoci_error_free(err);
+      return 1;
+    }
     optind = 0; /* GNU getopt: start over for the verb's own options */
     opterr = 0;
     int r = commands[i].fn(&g, vargc, vargv, &err);
