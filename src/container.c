@@ -595,7 +595,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .rootfs_fd = c->rootfs_fd,
     .mount_label = c->mount_label,
     .no_pivot = c->o->no_pivot,
-    .new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns,
+    .bind_devices = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns || c->g->in_userns,
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .sources = c->sources.fds ? &c->sources : NULL,

@@ -16,7 +16,8 @@ struct uoci_globals {
   bool log_json;         /* --log-format json */
   bool debug;            /* --debug */
   bool systemd_cgroup;   /* --systemd-cgroup */
-  bool rootless;         /* not root: state under $XDG_RUNTIME_DIR, cgroups best effort */
+  bool rootless;         /* not root, or root in a user namespace: cgroups best effort (rootless.h) */
+  bool in_userns;        /* the runtime runs in a user namespace (rootless podman): no mknod */
 };
 
 enum create_mode {

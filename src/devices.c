@@ -130,9 +130,10 @@ static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct 
     return -1;
   if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
     return uoci_fail(err, 0, "device %s: not a file name", n->path);
-  /* In a user namespace only a fifo can be made (mknod of a device needs
-   * CAP_MKNOD in the initial one). */
-  if (ctx->new_userns && n->type != S_IFIFO)
+  /* In a user namespace (the container's, or the runtime's own under rootless
+   * podman) only a fifo can be made: mknod of a device needs CAP_MKNOD in the
+   * initial one. */
+  if (ctx->bind_devices && n->type != S_IFIFO)
     return bind_host_node(rootfd, parent, base, n, src_fd, err);
   return make_node(parent, base, n, err);
 }

@@ -190,6 +190,7 @@ int main(int argc, char **argv)
   struct rootless_env env;
   rootless_env_detect(&env);
   g.rootless = rootless_cgroups(&env);
+  g.in_userns = env.in_userns;
   bool private_tmp = false;
   _cleanup_free_ char *default_root = rootless_default_root(&env, &private_tmp);
   g.root = default_root;

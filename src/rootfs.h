@@ -47,7 +47,8 @@ struct rootfs_ctx {
   int rootfs_fd;        /* -1, or an O_PATH fd of it in our mount namespace, opened for us by
                          * the runtime: then the path is never walked (we may lack the right) */
   bool no_pivot;        /* --no-pivot */
-  bool new_userns;      /* a new user namespace: device nodes are bind-mounted, not mknod-ed */
+  bool bind_devices;    /* in a user namespace (a new one, or the runtime's own): mknod is
+                         * refused, device nodes are bind-mounted from the host */
   bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
   bool new_cgroupns;
   const struct rootfs_sources *sources; /* NULL, or what the runtime opened for us */
