@@ -150,10 +150,55 @@ static int open_join_fds(uoci_cgroup *cg, uoci_error **err)
   return 0;
 }
 
+/* linux.resources' field for each controller, for the rootless errors. */
+static const char *const resource_field[CG_NCTRL] = {
+  [CG_CPU] = "cpu", [CG_CPUSET] = "cpu.cpus/mems", [CG_MEMORY] = "memory", [CG_BLKIO] = "blockIO",
+  [CG_PIDS] = "pids", [CG_HUGETLB] = "hugepageLimits", [CG_NET_CLS] = "network.classID",
+  [CG_NET_PRIO] = "network.priorities", [CG_RDMA] = "rdma", [CG_DEVICES] = "devices",
+};
+
+/* The error for `what` needing controller c (-1: any cgroup) of a rootless
+ * container that has none: it had no permission to create one. */
+static int fail_denied(const uoci_cgroup *cg, const char *what, int c, uoci_error **err)
+{
+  if (cg->mode == CGROUP_MODE_V2)
+    return uoci_fail(err, 0, "cgroup: %s: this rootless container has no cgroup (no permission to create "
+                     "/sys/fs/cgroup%s; run the runtime in a cgroup delegated to the user, e.g. under "
+                     "`systemd-run --user --scope`)", what, cgroup_path(cg));
+  return uoci_fail(err, 0, "cgroup: %s: this rootless container has no %s%scgroup (no permission to create one; "
+                   "cgroup v1 is not delegated to unprivileged users)", what, c >= 0 ? cg_ctrl_names[c] : "",
+                   c >= 0 ? " " : "");
+}
+
+/* Rootless, as runc: a limit for a controller whose cgroup we could not
+ * create is an error, never silently dropped. Device rules are the
+ * exception (runc's too): the container's user namespace already keeps it
+ * from creating device nodes, and the host's permissions hold for the
+ * nodes it is given. */
+static int refuse_denied(const uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
+{
+  if (cg->denied == 0)
+    return 0;
+  bool v2 = cg->mode == CGROUP_MODE_V2;
+  if (v2 && r->unified.len)
+    return fail_denied(cg, "linux.resources.unified cannot be applied", -1, err);
+  unsigned missing = cg_needed_ctrls(r, v2) & cg->denied & ~CG_BIT(CG_DEVICES);
+  for (int c = 0; c < CG_NCTRL; c++) {
+    if (!(missing & CG_BIT(c)))
+      continue;
+    _cleanup_free_ char *what = xasprintf("linux.resources.%s cannot be applied",
+                                          resource_field[c] ? resource_field[c] : cg_ctrl_names[c]);
+    return fail_denied(cg, what, c, err);
+  }
+  return 0;
+}
+
 static int apply_resources(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_error **err)
 {
   if (r == NULL)
     return 0;
+  if (refuse_denied(cg, r, err) < 0)
+    return -1;
   if (cg->mode == CGROUP_MODE_V2)
     return cg_v2_apply(cg, r, update, err);
   return cg_v1_apply(cg, r, update, err);
@@ -172,24 +217,40 @@ static void drop_hier(uoci_cgroup *cg, size_t i)
   cg->nhier--;
 }
 
+/* Rootless without linux.cgroupsPath, as runc: a hierarchy where we may not
+ * create the container's cgroup is left out and remembered as denied (the
+ * container runs without it; a limit it would need is refused in
+ * apply_resources). With an explicit path a permission error is an error. */
+static bool skip_denied(const struct cgroup_create_opts *opts)
+{
+  return opts->rootless && !(opts->cgroups_path && *opts->cgroups_path);
+}
+
 /* Where the container's directory goes in every hierarchy; nothing made. */
 static int plan_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
 {
+  /* Rootless, the default place is runc's: a cgroup named after the id next
+   * to ours on v2 (in a subtree delegated to the user: systemd's user@.service
+   * or `systemd-run --user --scope`), below ours on v1; /ulysses-oci is
+   * root's. */
+  const char *path = opts->cgroups_path;
+  if (skip_denied(opts))
+    path = opts->id;
   if (cg->mode == CGROUP_MODE_V2) {
     _cleanup_free_ char *own = cg_own_path(NULL);
     /* As runc: a relative path goes under the parent of our own cgroup,
      * which (unlike ours) may have controllers enabled for children. */
     _cleanup_free_ char *own_parent = NULL;
-    if (opts->cgroups_path && opts->cgroups_path[0] && opts->cgroups_path[0] != '/') {
+    if (path && path[0] && path[0] != '/') {
       _cleanup_free_ char *tmp = xasprintf("%s/..", own);
       own_parent = cg_clean_path(tmp);
     }
-    _cleanup_free_ char *rel = cg_resolve_path(opts->cgroups_path, opts->id, own_parent ? own_parent : own);
+    _cleanup_free_ char *rel = cg_resolve_path(path, opts->id, own_parent ? own_parent : own);
     if (strcmp(rel, "/") == 0)
       return uoci_fail(err, 0, "cgroup: refusing to use the root cgroup as the container's cgroup");
     cg->path = xstrdup(rel);
     cg_add_hier(cg, "/sys/fs/cgroup", rel, 0, true);
-  } else if (cg_v1_discover(cg, opts->cgroups_path, opts->id, err) < 0) {
+  } else if (cg_v1_discover(cg, path, opts->id, err) < 0) {
     return -1;
   }
   /* What we will make is recorded before it is made (the caller saves the
@@ -203,10 +264,11 @@ static int make_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_
 {
   for (size_t i = 0; i < cg->nhier;) {
     struct cg_hier *h = &cg->hier[i];
-    int r = cg_mkdir_hier(h, opts->rootless, err);
+    int r = cg_mkdir_hier(h, skip_denied(opts), err);
     if (r < 0)
       return -1;
     if (r > 0) { /* rootless without permission: forget this hierarchy */
+      cg->denied |= cg->mode == CGROUP_MODE_V2 ? CG_ALL : h->ctrls;
       drop_hier(cg, i);
       continue;
     }
@@ -491,6 +553,8 @@ char *cgroup_to_string(const uoci_cgroup *cg)
   }
   fputs(" path=", f);
   put_escaped(f, cg->path ? cg->path : "/");
+  if (cg->denied)
+    fprintf(f, " denied=%x", cg->denied);
   for (size_t i = 0; i < cg->nhier; i++) {
     const struct cg_hier *h = &cg->hier[i];
     fputc(' ', f);
@@ -529,6 +593,8 @@ int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err)
     } else if (strncmp(tok, "path=", 5) == 0) {
       free(cg->path);
       cg->path = unescape(tok + 5, strlen(tok + 5));
+    } else if (strncmp(tok, "denied=", 7) == 0) {
+      cg->denied = (unsigned) strtoul(tok + 7, NULL, 16) & CG_ALL;
     } else {
       char *f[5];
       int nf = 0;
@@ -663,6 +729,8 @@ static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err
 static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
 {
   const struct cg_hier *ph = procs_hier(cg);
+  if (ph == NULL && cg->denied)
+    return fail_denied(cg, "cannot signal every process of the container", -1, err);
   if (ph == NULL)
     return 0;
   if (sig == SIGKILL && cg->mode == CGROUP_MODE_V2 && cg_has_file(ph, "cgroup.kill"))
@@ -764,6 +832,9 @@ int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
 
 int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)
 {
+  const struct cg_hier *h = cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : cg_hier_for(cg, CG_FREEZER);
+  if (h == NULL && (cg->denied & CG_BIT(CG_FREEZER)))
+    return fail_denied(cg, frozen ? "cannot pause" : "cannot resume", CG_FREEZER, err);
   if (cg->mode == CGROUP_MODE_V2)
     return cg_v2_freeze(cg, frozen, err);
   return cg_v1_freeze(cg, frozen, err);
@@ -788,6 +859,8 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
   *n = 0;
   size_t cap = 0;
   const struct cg_hier *h = procs_hier(cg);
+  if (h == NULL && cg->denied)
+    return fail_denied(cg, "cannot list the container's processes", -1, err);
   if (h == NULL)
     return 0;
   if (collect_pids(h->dir, pids, n, &cap) < 0)
@@ -799,6 +872,8 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
 
 int cgroup_stats_json(const uoci_cgroup *cg, char **json, uoci_error **err)
 {
+  if (cg->nhier == 0 && cg->denied)
+    return fail_denied(cg, "cannot read the container's statistics", -1, err);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);

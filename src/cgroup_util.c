@@ -30,6 +30,67 @@ int cg_ctrl_from_name(const char *name)
 
 /* ---- pure helpers ------------------------------------------------------ */
 
+static bool memory_needed(const ocispec_memory *m, bool v2)
+{
+  if (m->has_limit || m->has_swap || m->has_reservation)
+    return true;
+  /* No v2 file for these: the v2 backend ignores them, as runc does. */
+  return !v2 && ((m->has_kernel_tcp && m->kernel_tcp) || m->has_swappiness ||
+                 (m->has_disable_oom_killer && m->disable_oom_killer) || m->has_use_hierarchy);
+}
+
+static bool blkio_needed(const ocispec_block_io *b, bool v2)
+{
+  return (b->has_weight && b->weight) || b->weight_device_len || b->throttle_read_bps_device_len ||
+         b->throttle_write_bps_device_len || b->throttle_read_iops_device_len || b->throttle_write_iops_device_len ||
+         (!v2 && b->has_leaf_weight && b->leaf_weight);
+}
+
+unsigned cg_needed_ctrls(const ocispec_resources *r, bool v2)
+{
+  unsigned need = 0;
+  if (r == NULL)
+    return 0;
+  if (r->memory && memory_needed(r->memory, v2))
+    need |= CG_BIT(CG_MEMORY);
+  if (r->cpu) {
+    const ocispec_cpu *c = r->cpu;
+    if ((c->has_shares && c->shares) || (c->has_quota && c->quota) || (c->has_period && c->period) ||
+        c->has_burst || c->has_idle ||
+        (!v2 && ((c->has_realtime_runtime && c->realtime_runtime) || (c->has_realtime_period && c->realtime_period))))
+      need |= CG_BIT(CG_CPU);
+    if ((c->cpus && *c->cpus) || (c->mems && *c->mems))
+      need |= CG_BIT(CG_CPUSET);
+  }
+  if (r->pids && r->pids->has_limit && r->pids->limit)
+    need |= CG_BIT(CG_PIDS);
+  if (r->block_io && blkio_needed(r->block_io, v2))
+    need |= CG_BIT(CG_BLKIO);
+  if (r->hugepage_limits_len)
+    need |= CG_BIT(CG_HUGETLB);
+  if (r->rdma.len)
+    need |= CG_BIT(CG_RDMA);
+  if (!v2 && r->network && r->network->has_class_id)
+    need |= CG_BIT(CG_NET_CLS);
+  if (!v2 && r->network && r->network->priorities_len)
+    need |= CG_BIT(CG_NET_PRIO);
+  if (!v2 && r->devices_len)
+    need |= CG_BIT(CG_DEVICES); /* v2: an eBPF program, no controller */
+  for (size_t i = 0; v2 && i < r->unified.len; i++) {
+    char name[32];
+    const char *k = r->unified.keys[i];
+    size_t n = strcspn(k, ".");
+    if (n < sizeof name) {
+      memcpy(name, k, n);
+      name[n] = '\0';
+      int c = cg_ctrl_from_name(name);
+      if (c >= 0)
+        need |= CG_BIT(c);
+    }
+  }
+  return need;
+}
+
 char *cg_clean_path(const char *p)
 {
   size_t n = strlen(p);
@@ -369,15 +430,15 @@ int cg_count_missing(const struct cg_hier *h)
 }
 
 /* mkdir every missing component of h->dir below h->mount; remember how many. */
-static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err);
+static int mkdir_hier_once(struct cg_hier *h, bool skip_denied, uoci_error **err);
 
-int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err)
+int cg_mkdir_hier(struct cg_hier *h, bool skip_denied, uoci_error **err)
 {
   /* Another container's delete may rmdir a shared parent (/ulysses-oci)
    * between our mkdirs: start over a few times on ENOENT. */
   for (int attempt = 0;; attempt++) {
     uoci_error *e = NULL;
-    int r = mkdir_hier_once(h, rootless, &e);
+    int r = mkdir_hier_once(h, skip_denied, &e);
     if (r < 0 && e && e->errnum == ENOENT && attempt < 5) {
       uoci_error_free(e);
       continue;
@@ -392,7 +453,7 @@ int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err)
   }
 }
 
-static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
+static int mkdir_hier_once(struct cg_hier *h, bool skip_denied, uoci_error **err)
 {
   _cleanup_free_ char *p = xstrdup(h->dir);
   size_t mlen = strlen(h->mount);
@@ -411,7 +472,7 @@ static int mkdir_hier_once(struct cg_hier *h, bool rootless, uoci_error **err)
     } else {
       int e = errno;
       h->created = made;
-      if (rootless && (e == EPERM || e == EACCES || e == EROFS))
+      if (skip_denied && (e == EPERM || e == EACCES || e == EROFS))
         return 1;
       return uoci_fail(err, e, "cgroup: mkdir %s", p);
     }

@@ -28,6 +28,7 @@ enum cg_ctrl {
   CG_NCTRL
 };
 #define CG_BIT(c) (1u << (c))
+#define CG_ALL ((1u << CG_NCTRL) - 1)
 extern const char *const cg_ctrl_names[CG_NCTRL];
 int cg_ctrl_from_name(const char *name); /* -1 when unknown */
 
@@ -54,6 +55,8 @@ struct uoci_cgroup {
   bool systemd;
   bool self_join;
   bool rootless;
+  unsigned denied;   /* rootless: CG_BITs of the hierarchies where we had no
+                      * permission to create its cgroup (v2: all of them) */
   char *unit;        /* systemd: "prefix-name.scope" */
   char *slice;       /* systemd: "system.slice" */
   char *path;        /* human-readable, e.g. "/ulysses-oci/ID" */
@@ -84,6 +87,11 @@ size_t cg_unapplied(const ocispec_resources *r, enum cgroup_mode mode, const cha
 int cg_validate_list(const char *list, int max_id, const char **why);
 /* Highest id in a list as the kernel prints it ("0-1" -> 1), -1 if empty. */
 int cg_list_max(const char *list);
+/* The controllers whose files the resources write (CG_BITs). v2: those to
+ * enable, leaving out what its backend ignores (swappiness, kernelTCP...) or
+ * refuses itself (net_cls, net_prio, realtime); devices are an eBPF program
+ * there, CG_DEVICES on v1. */
+unsigned cg_needed_ctrls(const ocispec_resources *r, bool v2);
 /* Validate the resources before touching anything (negative limits etc.). */
 int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err);
 
@@ -94,7 +102,8 @@ const struct cg_hier *cg_unified(const uoci_cgroup *cg);
 char *cg_own_path(const char *ctrl); /* NULL: the unified line "0::" */
 /* How many trailing components of h->dir do not exist (what cg_mkdir_hier would make). */
 int cg_count_missing(const struct cg_hier *h);
-int cg_mkdir_hier(struct cg_hier *h, bool rootless, uoci_error **err); /* 1: rootless, skipped */
+/* 1: no permission (EPERM, EACCES, EROFS) and skip_denied: nothing made */
+int cg_mkdir_hier(struct cg_hier *h, bool skip_denied, uoci_error **err);
 
 /* ---- file helpers ----------------------------------------------------- */
 int cg_write(const struct cg_hier *h, const char *file, const char *value, uoci_error **err);

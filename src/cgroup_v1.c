@@ -213,17 +213,19 @@ char *cg_blkio_line(int64_t major, int64_t minor, uint64_t value)
 
 /* ---- resources --------------------------------------------------------- */
 
+/* A hierarchy denied to a rootless container reaches here only for what
+ * cgroup.c lets through without one (device rules): skipped. */
 static const struct cg_hier *need(const uoci_cgroup *cg, enum cg_ctrl c, uoci_error **err)
 {
   const struct cg_hier *h = cg_hier_for(cg, c);
-  if (h == NULL && !cg->rootless)
+  if (h == NULL && !(cg->denied & CG_BIT(c)))
     uoci_fail(err, 0, "cgroup: the %s controller is not available on this host (not mounted)", cg_ctrl_names[c]);
   return h;
 }
 #define NEED(var, ctrl)                                 \
   const struct cg_hier *var = need(cg, ctrl, err);      \
   if (var == NULL)                                      \
-    return cg->rootless ? 0 : -1
+    return cg->denied & CG_BIT(ctrl) ? 0 : -1
 
 static int write_i64(const struct cg_hier *h, const char *file, int64_t v, uoci_error **err)
 {

@@ -14,47 +14,6 @@
 #include "cgroup_v2.h"
 #include "utils.h"
 
-/* Controllers the resources need (for a clear "missing controller" error). */
-static unsigned needed_controllers(const ocispec_resources *r)
-{
-  unsigned need = 0;
-  if (r == NULL)
-    return 0;
-  if (r->memory && (r->memory->has_limit || r->memory->has_swap || r->memory->has_reservation))
-    need |= CG_BIT(CG_MEMORY);
-  if (r->cpu) {
-    const ocispec_cpu *c = r->cpu;
-    if ((c->has_shares && c->shares) || (c->has_quota && c->quota) || (c->has_period && c->period) ||
-        c->has_burst || c->has_idle)
-      need |= CG_BIT(CG_CPU);
-    if ((c->cpus && *c->cpus) || (c->mems && *c->mems))
-      need |= CG_BIT(CG_CPUSET);
-  }
-  if (r->pids && r->pids->has_limit && r->pids->limit)
-    need |= CG_BIT(CG_PIDS);
-  if (r->block_io && ((r->block_io->has_weight && r->block_io->weight) || r->block_io->weight_device_len ||
-                      r->block_io->throttle_read_bps_device_len || r->block_io->throttle_write_bps_device_len ||
-                      r->block_io->throttle_read_iops_device_len || r->block_io->throttle_write_iops_device_len))
-    need |= CG_BIT(CG_BLKIO);
-  if (r->hugepage_limits_len)
-    need |= CG_BIT(CG_HUGETLB);
-  if (r->rdma.len)
-    need |= CG_BIT(CG_RDMA);
-  for (size_t i = 0; i < r->unified.len; i++) {
-    char name[32];
-    const char *k = r->unified.keys[i];
-    size_t n = strcspn(k, ".");
-    if (n < sizeof name) {
-      memcpy(name, k, n);
-      name[n] = '\0';
-      int c = cg_ctrl_from_name(name);
-      if (c >= 0)
-        need |= CG_BIT(c);
-    }
-  }
-  return need;
-}
-
 static const char *v2_name(int c)
 {
   return c == CG_BLKIO ? "io" : cg_ctrl_names[c];
@@ -107,7 +66,7 @@ int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources 
     *s = '/';
   }
   _cleanup_free_ char *avail = cg_read(h, "cgroup.controllers");
-  unsigned missing = needed_controllers(r) & ~parse_controllers(avail);
+  unsigned missing = cg_needed_ctrls(r, true) & ~parse_controllers(avail);
   for (int c = 0; c < CG_NCTRL; c++)
     if (missing & CG_BIT(c))
       return uoci_fail(err, 0, "cgroup: the %s controller is not available in %s (not enabled by the parent)",
@@ -153,8 +112,6 @@ static int v2_memory(const struct cg_hier *h, const ocispec_memory *m, bool upda
 
 static int v2_cpu(const struct cg_hier *h, const ocispec_cpu *c, uoci_error **err)
 {
-  if ((c->has_realtime_runtime && c->realtime_runtime) || (c->has_realtime_period && c->realtime_period))
-    return uoci_fail(err, 0, "cgroup: linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported on cgroup v2");
   if (c->has_shares && c->shares && cg_writef(h, "cpu.weight", err, "%" PRIu64, cg_shares_to_weight(c->shares)) < 0)
     return -1;
   int64_t quota = c->has_quota ? c->quota : 0;
@@ -217,11 +174,24 @@ static int v2_io(const struct cg_hier *h, const ocispec_block_io *b, uoci_error 
              : 0;
 }
 
+/* What v2 cannot do, refused also when there is no cgroup to write to. */
+static int v2_refuse_unsupported(const ocispec_resources *r, uoci_error **err)
+{
+  const ocispec_cpu *c = r->cpu;
+  if (c && ((c->has_realtime_runtime && c->realtime_runtime) || (c->has_realtime_period && c->realtime_period)))
+    return uoci_fail(err, 0, "cgroup: linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported on cgroup v2");
+  if (r->network && (r->network->has_class_id || r->network->priorities_len))
+    return uoci_fail(err, 0, "cgroup: linux.resources.network (net_cls/net_prio) is not supported on cgroup v2");
+  return 0;
+}
+
 int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_error **err)
 {
+  if (v2_refuse_unsupported(r, err) < 0)
+    return -1;
   const struct cg_hier *h = cg_unified(cg);
   if (h == NULL)
-    return 0; /* rootless without a delegated cgroup */
+    return 0; /* rootless without a cgroup: only device rules get here (cgroup.c) */
   if (r->memory && v2_memory(h, r->memory, update, err) < 0)
     return -1;
   if (r->cpu && v2_cpu(h, r->cpu, err) < 0)
@@ -232,8 +202,6 @@ int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_e
     return -1;
   if (cg_set_hugetlb_limits(h, r, "max", err) < 0)
     return -1;
-  if (r->network && (r->network->has_class_id || r->network->priorities_len))
-    return uoci_fail(err, 0, "cgroup: linux.resources.network (net_cls/net_prio) is not supported on cgroup v2");
   for (size_t i = 0; i < r->rdma.len; i++) {
     const ocispec_rdma *x = &r->rdma.values[i];
     char hh[32] = "", ho[32] = "";
