@@ -1,38 +1,98 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Rootless: a real unprivileged user (created here) runs containers from a
-# `spec --rootless` config; state goes under its XDG_RUNTIME_DIR.
+# Rootless: a real unprivileged user (created here, with subuid/subgid
+# ranges, and removed at the end) runs containers from a `spec --rootless`
+# config, and rootless podman runs them through ulysses-oci (the runtime as
+# uid 0 in podman's user namespace). State goes under its XDG_RUNTIME_DIR.
 load helpers
 
-RL_USER=uoci-rootless
+RL_USER=uoci-rl
 
 as_user() {
   setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_HOME" XDG_RUNTIME_DIR="$RL_RUN" "$@"
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" \
+    XDG_RUNTIME_DIR="$RL_RUN" TMPDIR="$RL_HOME/tmp" "$@"
+}
+
+# A free subordinate id range: above every range /etc/subuid and /etc/subgid hold.
+free_subid_start() {
+  cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN {m = 100000} $2 + $3 > m {m = $2 + $3} END {print m}'
+}
+
+# Processes of the test user, by pid (ours to end: the user is this file's).
+kill_user_processes() {
+  local uid pid
+  uid=$(id -u "$RL_USER" 2>/dev/null) || return 0
+  for pid in $(pgrep -U "$uid" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+  for _ in $(seq 100); do pgrep -U "$uid" >/dev/null || return 0; sleep 0.05; done
+}
+
+setup_file() {
+  # A user left by an interrupted run goes first, with its processes.
+  if id "$RL_USER" >/dev/null 2>&1; then
+    kill_user_processes
+    userdel "$RL_USER" 2>/dev/null || true
+  fi
+  export RL_TMP
+  RL_TMP=$(mktemp -d /tmp/uoci-rootless.XXXXXX)
+  chmod 755 "$RL_TMP"
+  export RL_HOME=$RL_TMP/home RL_RUN=$RL_TMP/run
+  useradd --no-create-home --home-dir "$RL_HOME" --shell /usr/sbin/nologin "$RL_USER"
+  if ! grep -q "^$RL_USER:" /etc/subuid || ! grep -q "^$RL_USER:" /etc/subgid; then
+    local start
+    start=$(free_subid_start)
+    usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$RL_USER"
+  fi
+  mkdir -p "$RL_HOME/tmp" "$RL_RUN"
+  chown -R "$RL_USER:$RL_USER" "$RL_HOME" "$RL_RUN"
+  chmod 700 "$RL_RUN"
+  export RL_UID RL_NETNS=uoci-rl-$$
+  RL_UID=$(id -u "$RL_USER")
+}
+
+teardown_file() {
+  [ -n "${RL_TMP:-}" ] || return 0
+  if [ -e "/run/netns/$RL_NETNS" ]; then
+    in_netns podman rm -a -f -t 0 >/dev/null 2>&1
+    ip netns del "$RL_NETNS" 2>/dev/null
+  fi
+  # podman's pause process (it keeps the user namespace) and anything left
+  kill_user_processes
+  userdel "$RL_USER" 2>/dev/null
+  rm -rf "$RL_TMP"
+  rm -rf "/tmp/ulysses-oci-$RL_UID"
 }
 
 setup() {
-  id "$RL_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$RL_USER"
-  TEST_TMP=$(mktemp -d /tmp/uoci-rootless.XXXXXX)
-  chmod 755 "$TEST_TMP"
-  RL_HOME=$TEST_TMP/home
-  RL_RUN=$TEST_TMP/run
+  TEST_TMP=$RL_TMP/t$BATS_TEST_NUMBER
   BUNDLE=$TEST_TMP/bundle
-  mkdir -p "$RL_HOME" "$RL_RUN" "$BUNDLE"
+  mkdir -p "$BUNDLE"
+  chmod 755 "$TEST_TMP"
   rootfs_template
   cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
-  chown -R "$RL_USER:$RL_USER" "$RL_HOME" "$RL_RUN" "$BUNDLE"
-  chmod 700 "$RL_RUN"
+  chown -R "$RL_USER:$RL_USER" "$BUNDLE"
   c1=rl-$$-$BATS_TEST_NUMBER
 }
 
 teardown() {
+  local id
   for id in $(as_user "$UOCI" list -q 2>/dev/null); do as_user "$UOCI" delete -f "$id" >/dev/null 2>&1 || true; done
+  [ -z "${DELEG:-}" ] || find "$DELEG" -depth -type d -exec rmdir {} \; 2>/dev/null
   rm -rf "$TEST_TMP"
 }
 
 rl_cfg() {
   as_user sh -c "jq '$1' '$BUNDLE/config.json' >'$BUNDLE/c.json' && mv '$BUNDLE/c.json' '$BUNDLE/config.json'"
+}
+
+# A `spec --rootless` bundle running CMD...
+rl_bundle() {
+  as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
+  rl_cfg ".process.terminal = false | .process.args = $(jq -cn '$ARGS.positional' --args -- "$@")"
+}
+
+cgroup_v1_host() {
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]
 }
 
 @test "spec --rootless: a user namespace mapping the caller to root, no network or cgroup namespace" {
@@ -44,8 +104,7 @@ rl_cfg() {
 }
 
 @test "an unprivileged user runs a container: root inside, its own uid outside, state in XDG_RUNTIME_DIR" {
-  as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
-  rl_cfg '.process.terminal = false | .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map; echo pid=$$"]'
+  rl_bundle sh -c 'id -u; cat /proc/self/uid_map; echo pid=$$'
   run as_user "$UOCI" run --bundle "$BUNDLE" $c1
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = 0 ]
@@ -56,8 +115,7 @@ rl_cfg() {
 }
 
 @test "rootless create, state, start, kill, delete" {
-  as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
-  rl_cfg '.process.terminal = false | .process.args = ["sleep", "100"]'
+  rl_bundle sleep 100
   as_user "$UOCI" create --bundle "$BUNDLE" $c1
   [ "$(as_user "$UOCI" state $c1 | jq -r .status)" = created ]
   [ -d "$RL_RUN/ulysses-oci/$c1" ]
@@ -72,10 +130,262 @@ rl_cfg() {
 }
 
 @test "rootless: mapping ids the user does not own fails clearly and leaves nothing" {
-  as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
-  rl_cfg '.process.terminal = false | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+  rl_bundle true
+  rl_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
   run as_user "$UOCI" run --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
   [[ "$output" == *"user namespace"* ]]
   [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
+}
+
+@test "rootless exec: enters the container's user namespace first, then its pid namespace" {
+  rl_bundle sleep 100
+  as_user "$UOCI" run -d --bundle "$BUNDLE" $c1
+  init=$(as_user "$UOCI" state $c1 | jq -r .pid)
+  run as_user "$UOCI" exec $c1 sh -c 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/pid; readlink /proc/1/ns/pid; cat /proc/1/comm'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "0 $RL_UID 1" ]
+  [ "${lines[2]}" = "${lines[3]}" ]
+  [ "${lines[2]}" = "$(readlink /proc/$init/ns/pid)" ]
+  [ "${lines[4]}" = sleep ]
+  run as_user "$UOCI" exec $c1 sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  # --detach and --pid-file: the pid is the process's (not a helper's), on the host
+  as_user "$UOCI" exec -d --pid-file "$RL_HOME/tmp/exec.pid" $c1 sleep 50
+  epid=$(cat "$RL_HOME/tmp/exec.pid")
+  [ "$(cat /proc/$epid/comm)" = sleep ]
+  [ "$(readlink /proc/$epid/ns/pid)" = "$(readlink /proc/$init/ns/pid)" ]
+  [ "$(readlink /proc/$epid/ns/user)" = "$(readlink /proc/$init/ns/user)" ]
+  # a failure inside is the process's error, once
+  run as_user "$UOCI" exec $c1 /no/such/program
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"/no/such/program"* ]]
+  [ "$(echo "$output" | wc -l)" = 1 ]
+}
+
+@test "rootless pause, ps, kill --all, events without a cgroup: the cause (permission), not a silent success" {
+  rl_bundle sleep 100
+  as_user "$UOCI" run -d --bundle "$BUNDLE" $c1
+  run as_user "$UOCI" pause $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cannot pause: this rootless container has no"*"no permission to create"* ]]
+  [[ "$output" != *"not available on this host"* ]]
+  [ "$(as_user "$UOCI" state $c1 | jq -r .status)" = running ]
+  run as_user "$UOCI" ps $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cannot list the container's processes: this rootless container has no cgroup"* ]]
+  [[ "$output" != *PID* ]]
+  run as_user "$UOCI" ps --format json $c1
+  [ "$status" -ne 0 ]
+  run as_user "$UOCI" kill --all $c1 KILL
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no permission to create"* ]]
+  run as_user "$UOCI" events --stats $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no permission to create"* ]]
+  [ "$(as_user "$UOCI" state $c1 | jq -r .status)" = running ]
+}
+
+@test "rootless: a limit without a cgroup is refused naming the field and the cause, and leaves nothing" {
+  rl_bundle true
+  rl_cfg '.linux.resources = {"memory": {"limit": 104857600}}'
+  run as_user "$UOCI" run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.memory cannot be applied: this rootless container has no"*"no permission"* ]]
+  [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
+  rl_cfg '.linux.resources = {"pids": {"limit": 10}}'
+  run as_user "$UOCI" run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.resources.pids cannot be applied"* ]]
+  # what sets nothing (podman's empty object, device rules, an unset limit) runs
+  rl_cfg '.linux.resources = {"memory": {}, "pids": {"limit": 0}, "devices": [{"allow": false, "access": "rwm"}]}'
+  run as_user "$UOCI" run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+}
+
+@test "rootless: an explicit cgroupsPath it may not create is an error, as runc" {
+  rl_bundle true
+  rl_cfg '.linux.cgroupsPath = "/uoci-rl-explicit"'
+  run as_user "$UOCI" run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cgroup: mkdir /sys/fs/cgroup/"*"uoci-rl-explicit: Permission denied"* ]]
+  [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
+}
+
+@test "uid 0 in a user namespace is rootless, with its state under XDG_RUNTIME_DIR (as runc; USER=root keeps /run)" {
+  run as_user unshare --user --map-root-user "$UOCI" --debug list
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"list (root $RL_RUN/ulysses-oci, rootless)"* ]]
+  run as_user unshare --user --map-root-user env USER=root "$UOCI" --debug list
+  [[ "$output" == *"list (root /run/ulysses-oci, rootless)"* ]]
+  # real root: /run/ulysses-oci, not rootless, whatever XDG_RUNTIME_DIR says
+  run env XDG_RUNTIME_DIR=/run/user/0 "$UOCI" --debug list
+  [[ "$output" == *"list (root /run/ulysses-oci)"* ]]
+  run as_user "$UOCI" --rootless=maybe list
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--rootless: expected true, false or auto"* ]]
+}
+
+@test "not root and no XDG_RUNTIME_DIR: state in /tmp/ulysses-oci-UID, which must be the user's own" {
+  local d=/tmp/ulysses-oci-$RL_UID
+  rm -rf "$d"
+  rl_bundle sleep 100
+  no_xdg() { as_user env -u XDG_RUNTIME_DIR "$@"; }
+  no_xdg "$UOCI" create --bundle "$BUNDLE" $c1
+  [ "$(stat -c '%u %a' "$d")" = "$RL_UID 700" ]
+  [ -d "$d/$c1" ]
+  no_xdg "$UOCI" delete -f $c1
+  rm -rf "$d"
+  # made by someone else first (another user could plant state and configs)
+  mkdir -m 0777 "$d"
+  run no_xdg "$UOCI" list
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"state root $d: owned by uid 0"*"not a private directory"* ]]
+  rmdir "$d"
+  ln -s /tmp "$d"
+  run no_xdg "$UOCI" list
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"is a symbolic link"* ]]
+  rm -f "$d"
+  # spec needs no state root
+  no_xdg "$UOCI" spec --rootless --bundle "$RL_HOME/tmp"
+  [ ! -e "$d" ]
+}
+
+# ---- cgroup v2 with a subtree delegated to the user (the tests/vm guest) ----
+
+@test "rootless on cgroup v2 with a delegated subtree: its cgroup, limits, pause, ps" {
+  cgroup_v1_host && skip "cgroup v1 host: no delegation"
+  local sc
+  sc=$(cat /sys/fs/cgroup/cgroup.subtree_control)
+  [[ " $sc " == *" memory "* && " $sc " == *" pids "* ]] || skip "memory and pids not delegated by the root cgroup"
+  local D=/sys/fs/cgroup/uoci-rl-deleg-$$
+  DELEG=$D
+  mkdir "$D" "$D/shell"
+  chown "$RL_USER:$RL_USER" "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads" \
+    "$D/shell" "$D/shell/cgroup.procs" "$D/shell/cgroup.threads"
+  echo "+memory +pids" >"$D/cgroup.subtree_control"
+  rl_bundle sleep 100
+  rl_cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
+  # the runtime starts in the user's cgroup, as under systemd's user@.service
+  in_deleg() { sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$D/shell" "$@"; }
+  run in_deleg as_user "$UOCI" run -d --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  pid=$(as_user "$UOCI" state $c1 | jq -r .pid)
+  [ "$(awk -F: '$1 == "0" {print $3}' /proc/$pid/cgroup)" = "/uoci-rl-deleg-$$/$c1" ]
+  [ "$(cat "$D/$c1/memory.max")" = 67108864 ]
+  [ "$(cat "$D/$c1/pids.max")" = 20 ]
+  as_user "$UOCI" pause $c1
+  [ "$(as_user "$UOCI" state $c1 | jq -r .status)" = paused ]
+  as_user "$UOCI" resume $c1
+  run as_user "$UOCI" ps --format json $c1
+  [ "$output" = "[$pid]" ]
+  run in_deleg as_user "$UOCI" exec $c1 cat /proc/self/cgroup
+  [ "$status" -eq 0 ]
+  [ "$output" = "0::/" ] || [ "$output" = "0::/uoci-rl-deleg-$$/$c1" ]
+  # exec's helper joins the cgroup, then forks the process: at pids.max the
+  # fork fails, and its error comes back (no hang, no helper left)
+  echo 1 >"$D/$c1/pids.max"
+  run in_deleg as_user "$UOCI" exec $c1 true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"fork into the container's pid namespace: Resource temporarily unavailable"* ]]
+  [ "$(cat "$D/$c1/cgroup.procs")" = "$pid" ]
+  as_user "$UOCI" delete -f $c1
+  [ ! -e "$D/$c1" ]
+}
+
+# ---- rootless podman driving ulysses-oci ------------------------------------
+
+# Every podman command runs as the user in one network namespace of ours
+# (nsenter: `ip netns exec` would remount /sys without its cgroups), so
+# the published port and slirp4netns stay out of the host's.
+in_netns() {
+  nsenter --net="/run/netns/$RL_NETNS" setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" \
+    XDG_RUNTIME_DIR="$RL_RUN" TMPDIR="$RL_HOME/tmp" CONTAINERS_CONF="$RL_HOME/containers.conf" \
+    CONTAINERS_STORAGE_CONF="$RL_HOME/storage.conf" CONTAINERS_REGISTRIES_CONF="$RL_HOME/registries.conf" "$@"
+}
+
+IMAGE=localhost/ulysses-tests/busybox:latest
+
+# The user's podman, its private configuration and the image, once.
+podman_setup() {
+  command -v podman >/dev/null && command -v slirp4netns >/dev/null && command -v newuidmap >/dev/null ||
+    skip "podman, slirp4netns or uidmap not installed"
+  [ -e "$RL_HOME/image-loaded" ] && return 0
+  ip netns add "$RL_NETNS"
+  ip -n "$RL_NETNS" link set lo up
+  cat >"$RL_HOME/containers.conf" <<EOF
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  cat >"$RL_HOME/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$RL_HOME/storage"
+runroot = "$RL_RUN/containers"
+EOF
+  : >"$RL_HOME/registries.conf"
+  SRCDIR=$SRCDIR "$SRCDIR/tests/clients/mkimage.sh" "$RL_HOME/image" >/dev/null 2>&1
+  chown -R "$RL_USER:$RL_USER" "$RL_HOME"
+  in_netns podman load -q -i "$RL_HOME/image/busybox-oci.tar" >/dev/null
+  touch "$RL_HOME/image-loaded"
+}
+
+pod() {
+  in_netns podman --runtime "$UOCI" "$@"
+}
+
+@test "rootless podman: run, output and exit status through ulysses-oci as uid 0 in podman's user namespace" {
+  podman_setup
+  run pod run --rm "$IMAGE" sh -c 'echo hello-rootless; id -u'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = hello-rootless ]
+  [ "${lines[1]}" = 0 ]
+  run pod run --rm "$IMAGE" sh -c 'exit 3'
+  [ "$status" -eq 3 ]
+  run pod info --format '{{.Host.OCIRuntime.Path}} {{.Host.Security.Rootless}}'
+  [ "$output" = "$UOCI true" ]
+}
+
+@test "rootless podman: exec in a running container, with its exit status" {
+  podman_setup
+  pod run -d --name rl-exec "$IMAGE" sleep 100
+  run pod exec rl-exec sh -c 'echo in-exec; cat /proc/1/comm'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = in-exec ]
+  [ "${lines[1]}" = sleep ]
+  run pod exec rl-exec sh -c 'exit 4'
+  [ "$status" -eq 4 ]
+  # --userns=keep-id: a user namespace of the container's own, which exec enters first
+  pod run -d --name rl-keepid --userns=keep-id "$IMAGE" sleep 100
+  run pod exec rl-keepid id -u
+  [ "$status" -eq 0 ]
+  [ "$output" = "$RL_UID" ]
+  pod rm -f -t 0 rl-exec rl-keepid
+}
+
+@test "rootless podman: a published port reaches the container through slirp4netns" {
+  podman_setup
+  # (busybox wget -T crashes: timeout(1) bounds it instead)
+  pod run -d --name rl-web -p 18080:80 "$IMAGE" \
+    sh -c 'mkdir -p /tmp/w && echo hello-port >/tmp/w/index.html && exec httpd -f -p 80 -h /tmp/w'
+  local out=""
+  for _ in $(seq 50); do
+    out=$(nsenter --net="/run/netns/$RL_NETNS" timeout 5 busybox wget -q -O- http://127.0.0.1:18080/ 2>/dev/null) && break
+    sleep 0.2
+  done
+  [ "$out" = hello-port ]
+  pod rm -f -t 0 rl-web
+}
+
+@test "rootless podman: run -it on a terminal (script)" {
+  podman_setup
+  command -v script >/dev/null || skip "script(1) not installed"
+  run in_netns script -qec "podman --runtime $UOCI run -it --rm $IMAGE sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 5'" /dev/null
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *stdin-tty* ]]
 }
