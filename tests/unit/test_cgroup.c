@@ -171,6 +171,90 @@ static void test_roundtrip(void)
   uoci_error_free(err);
 }
 
+/* What the resources write, per controller (rootless refusal, v2 enabling). */
+static void test_needed(void)
+{
+  ok(cg_needed_ctrls(NULL, false) == 0, "no resources: nothing");
+  ocispec_memory empty_mem = { 0 };
+  ocispec_pids unlimited = { .limit = 0, .has_limit = true };
+  ocispec_resources podman = { .memory = &empty_mem, .pids = &unlimited };
+  ok(cg_needed_ctrls(&podman, false) == 0 && cg_needed_ctrls(&podman, true) == 0,
+     "an empty memory object and pids limit 0 need nothing");
+  ocispec_memory lim = { .limit = 1 << 20, .has_limit = true };
+  ocispec_resources rm = { .memory = &lim };
+  is_int(cg_needed_ctrls(&rm, false), CG_BIT(CG_MEMORY), "a memory limit: memory");
+  ocispec_memory swappy = { .swappiness = 10, .has_swappiness = true };
+  ocispec_resources rs = { .memory = &swappy };
+  is_int(cg_needed_ctrls(&rs, false), CG_BIT(CG_MEMORY), "swappiness: memory on v1");
+  is_int(cg_needed_ctrls(&rs, true), 0, "swappiness: nothing on v2 (no such file, ignored as runc)");
+  ocispec_cpu cpu = { .shares = 512, .has_shares = true, .cpus = "0" };
+  ocispec_resources rc = { .cpu = &cpu };
+  is_int(cg_needed_ctrls(&rc, true), CG_BIT(CG_CPU) | CG_BIT(CG_CPUSET), "shares and cpus: cpu and cpuset");
+  ocispec_network net = { .class_id = 7, .has_class_id = true };
+  ocispec_device_cgroup dev = { .access = "rwm" };
+  ocispec_resources rn = { .network = &net, .devices = &dev, .devices_len = 1 };
+  is_int(cg_needed_ctrls(&rn, false), CG_BIT(CG_NET_CLS) | CG_BIT(CG_DEVICES), "classID and devices on v1");
+  is_int(cg_needed_ctrls(&rn, true), 0, "neither is a v2 controller");
+  char *keys[] = { "io.max", "cgroup.max.depth" };
+  char *vals[] = { "8:0 rbps=1", "3" };
+  ocispec_resources ru = { .unified = { keys, vals, 2 } };
+  is_int(cg_needed_ctrls(&ru, true), CG_BIT(CG_BLKIO), "unified io.max: the io controller");
+}
+
+/* A rootless container without cgroups: its state says so, and what needs
+ * one fails with the cause. Nothing here touches /sys/fs/cgroup: there is
+ * no hierarchy to write to. */
+static void test_denied(void)
+{
+  uoci_error *err = NULL;
+  uoci_cgroup *back = NULL;
+  is_int(cgroup_from_string("hybrid path=/c1 denied=ff", &back, &err), 0, "a state with denied controllers parses");
+  char *s = back ? cgroup_to_string(back) : NULL;
+  is_str(s, "hybrid path=/c1 denied=ff", "and round-trips");
+  free(s);
+  ocispec_memory lim = { .limit = 1 << 20, .has_limit = true };
+  ocispec_resources rm = { .memory = &lim };
+  is_int(cgroup_update(back, &rm, &err), -1, "a memory limit without the memory cgroup fails");
+  ok(err && strstr(err->msg, "linux.resources.memory cannot be applied: this rootless container has no memory cgroup"),
+     "naming the field and the cause: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  ocispec_memory empty_mem = { 0 };
+  ocispec_device_cgroup dev = { .access = "rwm" };
+  ocispec_resources rd = { .memory = &empty_mem, .devices = &dev, .devices_len = 1 };
+  is_int(cgroup_update(back, &rd, &err), 0, "device rules and an empty memory object pass");
+  is_int(cgroup_freeze(back, true, &err), -1, "freeze fails");
+  ok(err && strstr(err->msg, "cannot pause: this rootless container has no freezer cgroup (no permission"),
+     "with the cause: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  pid_t *pids = NULL;
+  size_t n = 0;
+  is_int(cgroup_pids(back, &pids, &n, &err), -1, "listing the processes fails, rather than an empty list");
+  uoci_error_free(err), err = NULL;
+  is_int(cgroup_kill_all(back, 0, &err), -1, "so does signalling them all");
+  uoci_error_free(err), err = NULL;
+  is_int(cgroup_destroy(back, &err), 0, "destroy has nothing to do");
+  cgroup_free(back);
+  back = NULL;
+  is_int(cgroup_from_string("v2 path=/user.slice/c1", &back, &err), 0, "a v2 state without a cgroup");
+  if (back)
+    back->denied = CG_ALL;
+  is_int(cgroup_freeze(back, false, &err), -1, "v2: resume fails");
+  ok(err && strstr(err->msg, "no permission to create /sys/fs/cgroup/user.slice/c1") && strstr(err->msg, "delegated"),
+     "naming the cgroup and delegation: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  char *keys[] = { "cgroup.max.depth" };
+  char *vals[] = { "3" };
+  ocispec_resources ru = { .unified = { keys, vals, 1 } };
+  is_int(cgroup_update(back, &ru, &err), -1, "v2: any unified key fails");
+  uoci_error_free(err), err = NULL;
+  ocispec_network net = { .class_id = 7, .has_class_id = true };
+  ocispec_resources rn = { .network = &net };
+  is_int(cgroup_update(back, &rn, &err), -1, "v2: classID is refused as with a cgroup");
+  ok(err && strstr(err->msg, "not supported on cgroup v2"), "as not supported on v2: %s", err ? err->msg : "");
+  uoci_error_free(err), err = NULL;
+  cgroup_free(back);
+}
+
 static void test_bpf(void)
 {
   struct bpf_insn *p = NULL;
@@ -300,6 +384,8 @@ int main(void)
   test_systemd();
   test_validation();
   test_roundtrip();
+  test_needed();
+  test_denied();
   test_bpf();
   test_v2_kernel();
   return done_testing();
