@@ -332,6 +332,11 @@ int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_e
     return -1;
   warn_unapplied(opts->resources, cg->mode);
   if (opts->systemd) {
+    /* The system instance refuses a user's scopes; the user's own instance
+     * is reached over its session bus, which we do not speak (runc does). */
+    if (opts->rootless)
+      return uoci_fail(err, 0, "cgroup: --systemd-cgroup is not supported rootless (it needs the user's systemd "
+                       "instance): use the cgroupfs manager (podman: cgroup_manager = \"cgroupfs\")");
     if (cg_systemd_prepare(cg, opts->cgroups_path, opts->id, err) < 0)
       return -1;
     if (place_systemd_scope(cg, opts->resources, err) < 0)

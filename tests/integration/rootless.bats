@@ -213,6 +213,14 @@ cgroup_v1_host() {
   [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
 }
 
+@test "rootless --systemd-cgroup is refused at once, naming the alternative" {
+  rl_bundle true
+  run as_user "$UOCI" --systemd-cgroup run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--systemd-cgroup is not supported rootless"*"cgroupfs"* ]]
+  [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
+}
+
 @test "uid 0 in a user namespace is rootless, with its state under XDG_RUNTIME_DIR (as runc; USER=root keeps /run)" {
   run as_user unshare --user --map-root-user "$UOCI" --debug list
   [ "$status" -eq 0 ]
