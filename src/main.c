@@ -129,8 +129,9 @@ static void usage(FILE *f)
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nGlobal options:\n"
-             "  --root DIR             state directory (default /run/ulysses-oci; not root:\n"
+             "  --root DIR             state directory (default /run/ulysses-oci; rootless:\n"
              "                         $XDG_RUNTIME_DIR/ulysses-oci, or /tmp/ulysses-oci-UID without it)\n"
+             "  --rootless true|false|auto  cgroups best effort (auto: not root, or root in a user namespace)\n"
              "  --log FILE             also write errors and debug output to FILE\n"
              "  --log-format text|json format of --log (json: runc-style lines)\n"
              "  --debug                debug output\n"
