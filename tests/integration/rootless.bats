@@ -1,54 +1,16 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Rootless: a real unprivileged user (created here, with subuid/subgid
-# ranges, and removed at the end) runs containers from a `spec --rootless`
-# config, and rootless podman runs them through ulysses-oci (the runtime as
-# uid 0 in podman's user namespace). State goes under its XDG_RUNTIME_DIR.
+# ranges, and removed at the end: rootless-helpers.bash) runs containers from
+# a `spec --rootless` config, and rootless podman runs them through
+# ulysses-oci (the runtime as uid 0 in podman's user namespace). State goes
+# under its XDG_RUNTIME_DIR. A subtree delegated on cgroup v2: cgroup-rootless.bats.
 load helpers
 
 RL_USER=uoci-rl
+load rootless-helpers
 
-as_user() {
-  setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" \
-    XDG_RUNTIME_DIR="$RL_RUN" TMPDIR="$RL_HOME/tmp" "$@"
-}
-
-# A free subordinate id range: above every range /etc/subuid and /etc/subgid hold.
-free_subid_start() {
-  cat /etc/subuid /etc/subgid 2>/dev/null | awk -F: 'BEGIN {m = 100000} $2 + $3 > m {m = $2 + $3} END {print m}'
-}
-
-# Processes of the test user, by pid (ours to end: the user is this file's).
-kill_user_processes() {
-  local uid pid
-  uid=$(id -u "$RL_USER" 2>/dev/null) || return 0
-  for pid in $(pgrep -U "$uid" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-  for _ in $(seq 100); do pgrep -U "$uid" >/dev/null || return 0; sleep 0.05; done
-}
-
-setup_file() {
-  # A user left by an interrupted run goes first, with its processes.
-  if id "$RL_USER" >/dev/null 2>&1; then
-    kill_user_processes
-    userdel "$RL_USER" 2>/dev/null || true
-  fi
-  export RL_TMP
-  RL_TMP=$(mktemp -d /tmp/uoci-rootless.XXXXXX)
-  chmod 755 "$RL_TMP"
-  export RL_HOME=$RL_TMP/home RL_RUN=$RL_TMP/run
-  useradd --no-create-home --home-dir "$RL_HOME" --shell /usr/sbin/nologin "$RL_USER"
-  if ! grep -q "^$RL_USER:" /etc/subuid || ! grep -q "^$RL_USER:" /etc/subgid; then
-    local start
-    start=$(free_subid_start)
-    usermod --add-subuids "$start-$((start + 65535))" --add-subgids "$start-$((start + 65535))" "$RL_USER"
-  fi
-  mkdir -p "$RL_HOME/tmp" "$RL_RUN"
-  chown -R "$RL_USER:$RL_USER" "$RL_HOME" "$RL_RUN"
-  chmod 700 "$RL_RUN"
-  export RL_UID RL_NETNS=uoci-rl-$$
-  RL_UID=$(id -u "$RL_USER")
-}
+setup_file() { rl_user_create; export RL_NETNS=uoci-rl-$$; }
 
 teardown_file() {
   [ -n "${RL_TMP:-}" ] || return 0
@@ -56,44 +18,11 @@ teardown_file() {
     in_netns podman rm -a -f -t 0 >/dev/null 2>&1
     ip netns del "$RL_NETNS" 2>/dev/null
   fi
-  # podman's pause process (it keeps the user namespace) and anything left
-  kill_user_processes
-  userdel "$RL_USER" 2>/dev/null
-  rm -rf "$RL_TMP"
-  rm -rf "/tmp/ulysses-oci-$RL_UID"
+  rl_user_remove # with podman's pause process (it keeps the user namespace)
 }
 
-setup() {
-  TEST_TMP=$RL_TMP/t$BATS_TEST_NUMBER
-  BUNDLE=$TEST_TMP/bundle
-  mkdir -p "$BUNDLE"
-  chmod 755 "$TEST_TMP"
-  rootfs_template
-  cp -a "$ROOTFS_CACHE" "$BUNDLE/rootfs"
-  chown -R "$RL_USER:$RL_USER" "$BUNDLE"
-  c1=rl-$$-$BATS_TEST_NUMBER
-}
-
-teardown() {
-  local id
-  for id in $(as_user "$UOCI" list -q 2>/dev/null); do as_user "$UOCI" delete -f "$id" >/dev/null 2>&1 || true; done
-  [ -z "${DELEG:-}" ] || find "$DELEG" -depth -type d -exec rmdir {} \; 2>/dev/null
-  rm -rf "$TEST_TMP"
-}
-
-rl_cfg() {
-  as_user sh -c "jq '$1' '$BUNDLE/config.json' >'$BUNDLE/c.json' && mv '$BUNDLE/c.json' '$BUNDLE/config.json'"
-}
-
-# A `spec --rootless` bundle running CMD...
-rl_bundle() {
-  as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
-  rl_cfg ".process.terminal = false | .process.args = $(jq -cn '$ARGS.positional' --args -- "$@")"
-}
-
-cgroup_v1_host() {
-  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]
-}
+setup() { rl_setup; }
+teardown() { rl_teardown; }
 
 @test "spec --rootless: a user namespace mapping the caller to root, no network or cgroup namespace" {
   as_user "$UOCI" spec --rootless --bundle "$BUNDLE"
@@ -261,48 +190,6 @@ cgroup_v1_host() {
   [ ! -e "$d" ]
 }
 
-# ---- cgroup v2 with a subtree delegated to the user (the tests/vm guest) ----
-
-@test "rootless on cgroup v2 with a delegated subtree: its cgroup, limits, pause, ps" {
-  cgroup_v1_host && skip "cgroup v1 host: no delegation"
-  local sc
-  sc=$(cat /sys/fs/cgroup/cgroup.subtree_control)
-  [[ " $sc " == *" memory "* && " $sc " == *" pids "* ]] || skip "memory and pids not delegated by the root cgroup"
-  local D=/sys/fs/cgroup/uoci-rl-deleg-$$
-  DELEG=$D
-  mkdir "$D" "$D/shell"
-  chown "$RL_USER:$RL_USER" "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads" \
-    "$D/shell" "$D/shell/cgroup.procs" "$D/shell/cgroup.threads"
-  echo "+memory +pids" >"$D/cgroup.subtree_control"
-  rl_bundle sleep 100
-  rl_cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
-  # the runtime starts in the user's cgroup, as under systemd's user@.service
-  in_deleg() { sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$D/shell" "$@"; }
-  run in_deleg as_user "$UOCI" run -d --bundle "$BUNDLE" $c1
-  [ "$status" -eq 0 ]
-  pid=$(as_user "$UOCI" state $c1 | jq -r .pid)
-  [ "$(awk -F: '$1 == "0" {print $3}' /proc/$pid/cgroup)" = "/uoci-rl-deleg-$$/$c1" ]
-  [ "$(cat "$D/$c1/memory.max")" = 67108864 ]
-  [ "$(cat "$D/$c1/pids.max")" = 20 ]
-  as_user "$UOCI" pause $c1
-  [ "$(as_user "$UOCI" state $c1 | jq -r .status)" = paused ]
-  as_user "$UOCI" resume $c1
-  run as_user "$UOCI" ps --format json $c1
-  [ "$output" = "[$pid]" ]
-  run in_deleg as_user "$UOCI" exec $c1 cat /proc/self/cgroup
-  [ "$status" -eq 0 ]
-  [ "$output" = "0::/" ] || [ "$output" = "0::/uoci-rl-deleg-$$/$c1" ]
-  # exec's helper joins the cgroup, then forks the process: at pids.max the
-  # fork fails, and its error comes back (no hang, no helper left)
-  echo 1 >"$D/$c1/pids.max"
-  run in_deleg as_user "$UOCI" exec $c1 true
-  [ "$status" -ne 0 ]
-  [[ "$output" == *"fork into the container's pid namespace: Resource temporarily unavailable"* ]]
-  [ "$(cat "$D/$c1/cgroup.procs")" = "$pid" ]
-  as_user "$UOCI" delete -f $c1
-  [ ! -e "$D/$c1" ]
-}
-
 # ---- rootless podman driving ulysses-oci ------------------------------------
 
 # Every podman command runs as the user in one network namespace of ours
@@ -321,6 +208,7 @@ IMAGE=localhost/ulysses-tests/busybox:latest
 podman_setup() {
   command -v podman >/dev/null && command -v slirp4netns >/dev/null && command -v newuidmap >/dev/null ||
     skip "podman, slirp4netns or uidmap not installed"
+  [ -c /dev/net/tun ] || skip "no /dev/net/tun for slirp4netns"
   [ -e "$RL_HOME/image-loaded" ] && return 0
   ip netns add "$RL_NETNS"
   ip -n "$RL_NETNS" link set lo up
