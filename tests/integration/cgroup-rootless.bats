@@ -45,8 +45,8 @@ in_session() { (echo "$BASHPID" >"$DELEG/session/cgroup.procs" && as_user "$@");
   delegate
   rl_bundle sleep 100
   rl_cfg '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
-  run in_session "$UOCI" run -d --bundle "$BUNDLE" $c1
-  [ "$status" -eq 0 ]
+  # (not under `run`: the detached container keeps its stdout, which `run` reads to the end)
+  in_session "$UOCI" run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null
   pid=$(as_user "$UOCI" state $c1 | jq -r .pid)
   [ "$(awk -F: '$1 == "0" {print $3}' /proc/$pid/cgroup)" = "/uoci-rl-deleg-$$/$c1" ]
   [ "$(cat "$DELEG/$c1/memory.max")" = 67108864 ]
@@ -79,7 +79,7 @@ in_session() { (echo "$BASHPID" >"$DELEG/session/cgroup.procs" && as_user "$@");
   [[ "$output" == *"linux.resources.memory cannot be applied: this rootless container has no cgroup (no permission to create /sys/fs/cgroup/"*"$c1; run the runtime in a cgroup delegated to the user"* ]]
   [ -z "$(ls -A "$RL_RUN/ulysses-oci" 2>/dev/null)" ]
   rl_cfg 'del(.linux.resources)'
-  as_user "$UOCI" run -d --bundle "$BUNDLE" $c1
+  as_user "$UOCI" run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null
   run as_user "$UOCI" pause $c1
   [ "$status" -ne 0 ]
   [[ "$output" == *"cannot pause: this rootless container has no cgroup (no permission to create"* ]]
