@@ -249,14 +249,17 @@ static int exec_open_console(const struct exec_opts *o, struct exec_ctx *x, int 
 /* fork(), but straight into the container's unified cgroup (v2, hybrid)
  * with clone3: moving there later through cgroup.procs would wait for an
  * RCU grace period. */
-static pid_t fork_into_cgroup(const uoci_cgroup *cg)
+static pid_t fork_into_cgroup(const uoci_cgroup *cg, bool *into)
 {
   int fd = cg ? cgroup_clone_into_fd(cg) : -1;
+  *into = false;
   if (fd >= 0) {
+    *into = true;
     struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned) fd };
     pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
     if (pid >= 0 || (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP))
       return pid;
+    *into = false;
   }
   return fork();
 }
@@ -266,7 +269,8 @@ static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoc
 {
   fflush(NULL);
   /* execCPUAffinity.initial applies before the cgroup: the child joins it. */
-  pid_t pid = fork_into_cgroup(x->plan.cpus_initial.count ? NULL : x->cg);
+  bool into_cgroup;
+  pid_t pid = fork_into_cgroup(x->plan.cpus_initial.count ? NULL : x->cg, &into_cgroup);
   if (pid == 0) {
     close(sync_parent);
     if (console_end >= 0)
@@ -274,7 +278,7 @@ static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoc
     exec_first_child(x);
   }
   if (pid < 0)
-    return uoci_fail(err, errno, "fork");
+    return uoci_fail(err, errno, into_cgroup ? "fork into the container's cgroup" : "fork");
   return pid;
 }
 
@@ -346,7 +350,7 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
     return -1;
   pid_t first = exec_fork(x, sv[0], console_end, err);
   if (first < 0)
-    return -1;
+    return uoci_error_prefix(err, "exec in container \"%s\"", o->id);
   log_debug("exec %s: forked pid %d", o->id, (int) first);
   close(sv[1]);
   if (x->console_fd >= 0)

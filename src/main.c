@@ -129,8 +129,9 @@ static void usage(FILE *f)
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nGlobal options:\n"
-             "  --root DIR             state directory (default /run/ulysses-oci; rootless:\n"
-             "                         $XDG_RUNTIME_DIR/ulysses-oci, or /tmp/ulysses-oci-UID without it)\n"
+             "  --root DIR             state directory (default /run/ulysses-oci; not root, or uid 0 in a\n"
+             "                         user namespace with $USER other than root: $XDG_RUNTIME_DIR/ulysses-oci;\n"
+             "                         not root without XDG_RUNTIME_DIR: /tmp/ulysses-oci-UID)\n"
              "  --rootless true|false|auto  cgroups best effort (auto: not root, or root in a user namespace)\n"
              "  --log FILE             also write errors and debug output to FILE\n"
              "  --log-format text|json format of --log (json: runc-style lines)\n"
@@ -163,7 +164,7 @@ static void print_version(void)
          OCISPEC_VERSION, lib->major, lib->minor, lib->micro);
 }
 
-/* runc's values for --rootless; anything else (like "auto") is refused. */
+/* runc's values for --rootless (true/false spellings, "auto" or empty: detect); anything else is refused. */
 static int parse_bool_or_auto(const char *s, int *out)
 {
   static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };

@@ -60,12 +60,12 @@ in_session() { (echo "$BASHPID" >"$DELEG/session/cgroup.procs" && as_user "$@");
   run in_session "$UOCI" exec $c1 cat /proc/self/cgroup
   [ "$status" -eq 0 ]
   [ "$output" = "0::/uoci-rl-deleg-$$/$c1" ]
-  # exec's helper joins the cgroup, then forks the process: at pids.max the
-  # fork fails, its error comes back, and no helper stays
+  # exec's first child is cloned straight into the cgroup: at pids.max that
+  # fails, the error says where, and no runtime process stays there
   echo 1 >"$DELEG/$c1/pids.max"
   run in_session "$UOCI" exec $c1 true
   [ "$status" -ne 0 ]
-  [[ "$output" == *"fork into the container's pid namespace: Resource temporarily unavailable"* ]]
+  [[ "$output" == *"exec in container \"$c1\": fork into the container's cgroup: Resource temporarily unavailable"* ]]
   [ "$(cat "$DELEG/$c1/cgroup.procs")" = "$pid" ]
   as_user "$UOCI" delete -f $c1
   [ ! -e "$DELEG/$c1" ]
