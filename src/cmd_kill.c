@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cmd_kill.c - `kill [--all] ID [SIGNAL]`. */
+/* cmd_kill.c - `kill [--all] ID [SIGNAL]`, as runc answers it: engines match
+ * its wording (docs/ENGINES.md). */
 #include "config.h"
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +9,33 @@
 #include "commands.h"
 #include "process.h"
 #include "state.h"
+
+/* --all: every process still in the cgroup, also once the init has exited.
+ * A container in the host's or a pod's pid namespace can leave processes
+ * behind its init, and containerd's shim sends `kill --all ID 9` after
+ * every exit: with nothing left that is a success, as with runc. */
+static int kill_all(const struct uoci_state *st, int sig, uoci_error **err)
+{
+  uoci_cgroup *cg = NULL;
+  int r = cgroup_from_string(st->cgroup, &cg, err) < 0 || cgroup_kill_all(cg, sig, err) < 0 ? -1 : 0;
+  cgroup_free(cg);
+  return r;
+}
+
+/* The init only. A frozen init dies of SIGKILL only once thawed: runc thaws
+ * for SIGKILL, and so do we; other signals wait for `resume`. */
+static int kill_init(const struct uoci_state *st, enum container_status s, int sig, uoci_error **err)
+{
+  if (kill(st->pid, sig) < 0)
+    return uoci_fail(err, errno, "kill container \"%s\" (pid %d)", st->id, (int) st->pid);
+  if (s == STATUS_PAUSED && sig == SIGKILL && st->cgroup) {
+    uoci_cgroup *cg = NULL;
+    int r = cgroup_from_string(st->cgroup, &cg, err) < 0 || cgroup_freeze(cg, false, err) < 0 ? -1 : 0;
+    cgroup_free(cg);
+    return r;
+  }
+  return 0;
+}
 
 int cmd_kill(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
 {
@@ -31,18 +59,16 @@ int cmd_kill(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
   struct uoci_state st;
   if (state_load(g->root, id, &st, err) < 0)
     return -1;
-  int ret = 0;
+  int ret;
   enum container_status s = state_status(&st);
-  if (s == STATUS_STOPPED) {
-    ret = uoci_fail(err, 0, "container \"%s\" is not running", id);
-  } else if (all && st.cgroup) {
-    uoci_cgroup *cg = NULL;
-    if (cgroup_from_string(st.cgroup, &cg, err) < 0 || cgroup_kill_all(cg, sig, err) < 0)
-      ret = -1;
-    cgroup_free(cg);
-  } else if (kill(st.pid, sig) < 0) {
-    ret = uoci_fail(err, errno, "kill container \"%s\" (pid %d)", id, (int) st.pid);
-  }
+  if (all && st.cgroup)
+    ret = kill_all(&st, sig, err);
+  else if (s == STATUS_STOPPED)
+    /* "container not running" is runc's wording: containerd's shim takes
+     * it (and only it) for "the process already finished". */
+    ret = uoci_fail(err, 0, "cannot kill container \"%s\": container not running", id);
+  else
+    ret = kill_init(&st, s, sig, err);
   state_release(&st);
   return ret;
 }

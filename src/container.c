@@ -1535,8 +1535,16 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
 int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
 {
   struct uoci_state st;
-  if ((force ? state_load_any : state_load)(g->root, id, &st, err) < 0)
+  if ((force ? state_load_any : state_load)(g->root, id, &st, err) < 0) {
+    /* runc: forcing the delete of what is already gone succeeds, and the
+     * engines clean up that way (a retried delete, a crashed shim). */
+    if (force && (*err)->errnum == ENOENT) {
+      uoci_error_free(*err);
+      *err = NULL;
+      return 0;
+    }
     return -1;
+  }
   int ret = -1;
   enum container_status s = state_status(&st);
   if (s != STATUS_STOPPED) {

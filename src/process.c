@@ -588,7 +588,7 @@ int signal_from_name(const char *s)
     return -1;
   unsigned long long n;
   if (parse_uint64(s, &n) == 0)
-    return n >= 1 && n <= (unsigned long long) SIGRTMAX ? (int) n : -1;
+    return n <= (unsigned long long) SIGRTMAX ? (int) n : -1; /* 0: only whether it exists */
   const char *name = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
   for (size_t i = 0; i < ARRAY_SIZE(names); i++)
     if (strcasecmp(name, names[i].name) == 0)

@@ -109,7 +109,7 @@ void process_forward_signals(pid_t pid);
  * signal killed it; -1 with *err when waitpid fails. */
 int process_wait(pid_t pid, uoci_error **err);
 
-/* Signal numbers by name ("TERM", "SIGTERM", "15"); -1 if unknown. */
+/* Signal numbers by name ("TERM", "SIGTERM", "15", "0"); -1 if unknown. */
 int signal_from_name(const char *s);
 
 #endif

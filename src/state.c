@@ -109,6 +109,18 @@ static void set_field(struct uoci_state *st, const char *key, const char *val)
     replace(&st->exe, val);
 }
 
+/* "does not exist", with ENOENT kept so callers can tell it apart
+ * (delete --force) without matching the text. */
+static int fail_not_exist(uoci_error **err, const char *id)
+{
+  if (err == NULL || *err != NULL)
+    return -1;
+  uoci_fail(err, 0, "container \"%s\" does not exist", id);
+  if (*err)
+    (*err)->errnum = ENOENT;
+  return -1;
+}
+
 /* tolerate_corrupt: load a state file without valid pid= and start= lines
  * as a stopped container instead of failing (delete --force). */
 static int load(const char *root, const char *id, struct uoci_state *st, bool tolerate_corrupt, uoci_error **err)
@@ -123,7 +135,7 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
       if (errno == ENOENT)
-        return uoci_fail(err, 0, "container \"%s\" does not exist", id);
+        return fail_not_exist(err, id);
       return uoci_fail(err, errno, "open state directory %s", dir);
     }
     if (lock_dir(fd, id, err) < 0)

@@ -50,7 +50,8 @@ int state_validate_id(const char *id, uoci_error **err);
  * `container "ID" already exists`. Returns the directory fd. */
 int state_dir_create(const char *root, const char *id, uoci_error **err);
 
-/* Open and lock an existing container. Fails with `container "ID" does not exist`. */
+/* Open and lock an existing container. Fails with `container "ID" does not exist`
+ * (and errnum ENOENT). */
 int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err);
 /* The same, but a corrupt state file (`container "ID": corrupt state file`
  * for state_load) loads as a stopped container: delete --force uses it. */

@@ -149,7 +149,7 @@ config_case() {
   mkdir -p "$STATE/$id"
   printf 'pid=%s\nstart=1\nbundle=/x\n' "$victim" >"$STATE/$id/state"
   [ "$(uoci state "$id" | jq -r .status)" = stopped ]
-  expect_error "is not running" uoci kill "$id" KILL
+  expect_error "container not running" uoci kill "$id" KILL
   uoci delete --force "$id"
   kill -0 "$victim"
   kill "$victim"
@@ -201,7 +201,6 @@ start ID                                 ||| does not exist
 state ID                                 ||| does not exist
 kill ID                                  ||| does not exist
 delete ID                                ||| does not exist
-delete --force ID                        ||| does not exist
 kill                                     ||| missing container id
 exec ID true                             ||| does not exist
 spec --bundle /nonexistent               ||| /nonexistent

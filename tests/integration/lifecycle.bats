@@ -310,6 +310,85 @@ HOOK
   [ "$status" -ne 0 ]
 }
 
+@test "kill of a stopped container answers as runc: \"container not running\", --all succeeds, signal 0" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" $c1
+  uoci kill $c1 0            # created: the init exists
+  uoci start $c1
+  uoci kill $c1 0
+  uoci kill --all $c1 0
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  uoci kill $c1 KILL
+  wait_status $c1 stopped
+  # plain kill: exit 1 and the wording containerd's shim matches
+  for sig in KILL TERM 0; do
+    run uoci kill $c1 $sig
+    [ "$status" -eq 1 ]
+    [ "$output" = "ulysses-oci: cannot kill container \"$c1\": container not running" ]
+  done
+  # --all: whatever is left in the cgroup (nothing): success, as the shim's
+  # `kill --all ID 9` after every exit needs
+  run uoci kill --all $c1 KILL
+  [ "$status" -eq 0 ] && [ -z "$output" ]
+  run uoci kill -a $c1 0
+  [ "$status" -eq 0 ]
+  # the json log line carries the same wording (the shim reads it from log.json)
+  run "$UOCI" --root "$STATE" --log "$TEST_TMP/log.json" --log-format json kill $c1 9
+  [ "$status" -eq 1 ]
+  jq -e 'select(.level == "error") | .msg | test("container not running")' "$TEST_TMP/log.json"
+  uoci delete $c1
+  run uoci kill $c1 9
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"does not exist"* ]]
+  run uoci kill --all $c1 9
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"does not exist"* ]]
+}
+
+@test "kill --all after the init exited reaches the processes it left in the cgroup" {
+  # no pid namespace: the init's children outlive it, as in a pod sharing
+  # the pause container's pid namespace
+  cfg '.process.args = ["sh", "-c", "sleep 100 & echo $! >/tmp/child; exit 0"] | .root.readonly = false |
+       .linux.namespaces |= map(select(.type != "pid"))'
+  uoci run -d --bundle "$BUNDLE" $c1
+  wait_status $c1 stopped
+  for i in $(seq 100); do [ -s "$BUNDLE/rootfs/tmp/child" ] && break; sleep 0.02; done
+  child=$(cat "$BUNDLE/rootfs/tmp/child")
+  kill -0 "$child"
+  run uoci kill $c1 KILL
+  [ "$status" -eq 1 ]
+  kill -0 "$child"
+  uoci kill --all $c1 KILL
+  for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.02; done
+  ! kill -0 "$child" 2>/dev/null
+  uoci delete $c1
+  assert_nothing_left $c1
+}
+
+@test "kill KILL of a paused container thaws it, so the init dies (as runc)" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  uoci pause $c1
+  uoci kill $c1 KILL
+  wait_status $c1 stopped
+  uoci delete $c1
+  assert_nothing_left $c1
+}
+
+@test "delete --force of a container that does not exist succeeds, delete without it does not" {
+  run uoci delete --force nosuch-$$
+  [ "$status" -eq 0 ] && [ -z "$output" ]
+  run uoci delete -f nosuch-$$
+  [ "$status" -eq 0 ]
+  run uoci delete nosuch-$$
+  [ "$status" -eq 1 ]
+  [ "$output" = 'ulysses-oci: container "nosuch-'$$'" does not exist' ]
+  # an invalid id is still an error
+  run uoci delete --force ../x
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"invalid container id"* ]]
+}
+
 @test "run in the foreground forwards SIGTERM to the container" {
   cfg '.process.args = ["sh", "-c", "trap \"exit 42\" TERM; while :; do sleep 0.05; done"]'
   "$UOCI" --root "$STATE" run --bundle "$BUNDLE" $c1 &
