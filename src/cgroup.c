@@ -410,6 +410,94 @@ int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err)
   return open_join_fds(cg, err);
 }
 
+/* A path below the container's cgroup: relative, no "." or ".." steps. */
+static bool is_sub_path(const char *sub)
+{
+  if (*sub == '\0' || *sub == '/')
+    return false;
+  for (const char *p = sub; *p;) {
+    size_t len = strcspn(p, "/");
+    if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+      return false;
+    p += len;
+    if (*p == '/' && *++p == '\0')
+      return false;
+  }
+  return true;
+}
+
+/* Point hierarchy h at its sub-cgroup `sub`, which must exist. */
+static int hier_enter_sub(struct cg_hier *h, const char *sub, uoci_error **err)
+{
+  _cleanup_free_ char *rel = xasprintf("%s/%s", strcmp(h->rel, "/") ? h->rel : "", sub);
+  _cleanup_free_ char *dir = xasprintf("%s%s", h->mount, rel);
+  struct stat st;
+  if (stat(dir, &st) < 0)
+    return uoci_fail(err, errno, "sub-cgroup %s", dir);
+  if (!S_ISDIR(st.st_mode))
+    return uoci_fail(err, ENOTDIR, "sub-cgroup %s", dir);
+  free(h->rel);
+  free(h->dir);
+  h->rel = steal_ptr(rel);
+  h->dir = steal_ptr(dir);
+  return 0;
+}
+
+/* One "CTRL[,CTRL...]:PATH" of exec --cgroup: PATH for the hierarchies
+ * serving those controllers (v1 only: v2 has one hierarchy). */
+static int plan_sub_for_ctrls(const uoci_cgroup *cg, const char *spec, const char *ctrls, const char *sub,
+                              const char **target, uoci_error **err)
+{
+  if (cg->mode == CGROUP_MODE_V2)
+    return uoci_fail(err, 0, "--cgroup \"%s\": cgroup v2 has one hierarchy, give the path alone", spec);
+  _cleanup_free_ char *list = xstrdup(ctrls);
+  char *save = NULL;
+  for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+    int c = cg_ctrl_from_name(name);
+    size_t i = 0;
+    while (c >= 0 && i < cg->nhier && !(cg->hier[i].ctrls & CG_BIT(c)))
+      i++;
+    if (c < 0 || i == cg->nhier)
+      return uoci_fail(err, 0, "--cgroup \"%s\": the container has no %s hierarchy", spec, name);
+    if (target[i] && strcmp(target[i], sub) != 0)
+      return uoci_fail(err, 0, "--cgroup \"%s\": %s already has sub-cgroup \"%s\"", spec, name, target[i]);
+    target[i] = sub;
+  }
+  return 0;
+}
+
+int cgroup_enter_sub(uoci_cgroup *cg, char *const *specs, size_t n, uoci_error **err)
+{
+  const char *target[CG_MAX_HIER] = { 0 };
+  _cleanup_free_ char **subs = xcalloc(n + 1, sizeof *subs);
+  int ret = 0;
+  for (size_t k = 0; k < n && ret == 0; k++) {
+    subs[k] = xstrdup(specs[k]);
+    char *colon = strchr(subs[k], ':');
+    const char *sub = colon ? colon + 1 : subs[k];
+    if (colon)
+      *colon = '\0';
+    if (strchr(sub, ':'))
+      ret = uoci_fail(err, 0, "--cgroup \"%s\": expected [CONTROLLER[,CONTROLLER...]:]PATH", specs[k]);
+    else if (!is_sub_path(sub))
+      ret = uoci_fail(err, 0, "--cgroup \"%s\": the path must be relative and stay below the container's cgroup",
+                      specs[k]);
+    else if (colon)
+      ret = plan_sub_for_ctrls(cg, specs[k], subs[k], sub, target, err);
+    else if (n > 1)
+      ret = uoci_fail(err, 0, "--cgroup \"%s\": a path without a controller must be the only --cgroup", specs[k]);
+    else
+      for (size_t i = 0; i < cg->nhier; i++)
+        target[i] = sub;
+  }
+  for (size_t i = 0; i < cg->nhier && ret == 0; i++)
+    if (target[i])
+      ret = hier_enter_sub(&cg->hier[i], target[i], err);
+  for (size_t k = 0; k < n; k++)
+    free(subs[k]);
+  return ret;
+}
+
 int cgroup_join_self(const uoci_cgroup *cg)
 {
   if (cg == NULL || cg->systemd)

@@ -68,6 +68,13 @@ int cgroup_join_self(const uoci_cgroup *cg);
  * child can cgroup_join_self() into it (a systemd scope's directories too). */
 int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err);
 
+/* exec --cgroup: join existing sub-cgroups of the container's instead of it.
+ * Each spec is runc's "[CONTROLLER[,CONTROLLER...]:]PATH": PATH (relative, no
+ * "..") in the hierarchies of those controllers (v1), or in every hierarchy
+ * when it is the only spec and has no controller (the v2 form). Before
+ * cgroup_prepare_join. */
+int cgroup_enter_sub(uoci_cgroup *cg, char *const *specs, size_t n, uoci_error **err);
+
 /* Parent side, after the child exists: systemd scope creation, or writing the
  * pid when the child could not join itself (unified_done: clone3 placed it in
  * the unified tree already). A no-op when nothing is left to do. */

@@ -2,13 +2,15 @@
 /* cmd_exec.c - `exec [options] ID COMMAND...`: the options; exec.c runs it. */
 #include "config.h"
 #include <getopt.h>
+#include <stdint.h>
 #include "commands.h"
 #include "exec.h"
 #include "utils.h"
 
 static int parse_exec_opts(int argc, char **argv, struct exec_opts *o, uoci_error **err)
 {
-  enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_LABEL, OPT_APPARMOR };
+  enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_LABEL, OPT_APPARMOR, OPT_CGROUP,
+         OPT_IGNORE_PAUSED };
   static const struct option opts[] = {
     { "process", required_argument, 0, 'p' },     { "tty", no_argument, 0, 't' },
     { "console-socket", required_argument, 0, OPT_CONSOLE },
@@ -19,10 +21,13 @@ static int parse_exec_opts(int argc, char **argv, struct exec_opts *o, uoci_erro
     { "preserve-fds", required_argument, 0, OPT_PRESERVE },
     { "process-label", required_argument, 0, OPT_LABEL },
     { "apparmor", required_argument, 0, OPT_APPARMOR },
+    { "additional-gids", required_argument, 0, 'g' },
+    { "cgroup", required_argument, 0, OPT_CGROUP },
+    { "ignore-paused", no_argument, 0, OPT_IGNORE_PAUSED },
     { 0, 0, 0, 0 },
   };
   int c;
-  while ((c = getopt_long(argc, argv, "+p:tde:u:c:", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+p:tde:u:c:g:", opts, NULL)) != -1) {
     switch (c) {
     case 'p': o->process_file = optarg; break;
     case 't': o->tty = true; break;
@@ -36,6 +41,16 @@ static int parse_exec_opts(int argc, char **argv, struct exec_opts *o, uoci_erro
     case OPT_NNP: o->no_new_privs = true; break;
     case OPT_LABEL: o->process_label = optarg; break;
     case OPT_APPARMOR: o->apparmor = optarg; break;
+    case OPT_CGROUP: strv_append(&o->cgroups, &o->cgroups_len, optarg); break;
+    case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
+    case 'g': {
+      unsigned long long gid;
+      if (parse_uint64(optarg, &gid) < 0 || gid > UINT32_MAX)
+        return uoci_fail(err, 0, "exec: --additional-gids: expected a gid, got \"%s\"", optarg);
+      o->gids = xrealloc(o->gids, (o->gids_len + 1) * sizeof *o->gids);
+      o->gids[o->gids_len++] = (uint32_t) gid;
+      break;
+    }
     case OPT_PRESERVE: {
       unsigned long long n;
       if (parse_uint64(optarg, &n) < 0 || n > 65536)

@@ -14,6 +14,7 @@ struct command {
   command_fn fn;
   const char *summary;
   const char *usage; /* full --help text */
+  int fail_status;   /* exit status when fn fails (0: 1); exec: 255, as runc */
 };
 
 int cmd_create(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);

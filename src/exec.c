@@ -62,6 +62,19 @@ static int parse_user(const char *s, ocispec_process *p, uoci_error **err)
   return 0;
 }
 
+/* --env KEY=VALUE replaces KEY where the process has it (runc: the last
+ * value wins), else is added. */
+static void env_set(char ***env, size_t *n, const char *kv)
+{
+  size_t keylen = strcspn(kv, "=");
+  for (size_t i = 0; i < *n; i++)
+    if (strncmp((*env)[i], kv, keylen) == 0 && ((*env)[i][keylen] == '=' || (*env)[i][keylen] == '\0')) {
+      replace_str(&(*env)[i], kv);
+      return;
+    }
+  strv_append(env, n, kv);
+}
+
 static void add_to_set(char ***set, size_t *n, const char *cap)
 {
   for (size_t i = 0; i < *n; i++)
@@ -100,10 +113,18 @@ static ocispec_process *build_process(struct exec_opts *o, ocispec_config *cfg, 
     if (o->cwd)
       replace_str(&p->cwd, o->cwd);
     for (size_t i = 0; i < o->env_len; i++)
-      strv_append(&p->env, &p->env_len, o->env[i]);
+      env_set(&p->env, &p->env_len, o->env[i]);
     if (o->user && parse_user(o->user, p, err) < 0) {
       ocispec_process_free(p);
       return NULL;
+    }
+    if (o->gids_len) {
+      if (p->user == NULL)
+        p->user = xcalloc(1, sizeof *p->user);
+      ocispec_user *u = p->user;
+      u->additional_gids = xrealloc(u->additional_gids, (u->additional_gids_len + o->gids_len) * sizeof *u->additional_gids);
+      memcpy(u->additional_gids + u->additional_gids_len, o->gids, o->gids_len * sizeof *o->gids);
+      u->additional_gids_len += o->gids_len;
     }
     if (o->caps_len) {
       if (p->capabilities == NULL)
@@ -450,8 +471,12 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   if (state_load(g->root, o->id, &st, err) < 0)
     goto out;
   enum container_status s = state_status(&st);
-  if (s == STATUS_STOPPED || s == STATUS_PAUSED) {
-    uoci_fail(err, 0, "cannot exec in container \"%s\": it is %s", o->id, status_name(s));
+  if (s == STATUS_STOPPED) {
+    uoci_fail(err, 0, "cannot exec in container \"%s\": it is stopped", o->id);
+    goto out;
+  }
+  if (s == STATUS_PAUSED && !o->ignore_paused) {
+    uoci_fail(err, 0, "cannot exec in container \"%s\": it is paused (--ignore-paused to exec anyway)", o->id);
     goto out;
   }
   if ((cfg = state_config(&st, err)) == NULL || ns_plan_from_pid(st.pid, &x.ns, err) < 0)
@@ -489,7 +514,12 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
       resctrl_plan_from_spec(cfg->linux ? cfg->linux->intel_rdt : NULL, o->id, &x.rdt, err) < 0 ||
       (x.rdt.present && resctrl_find_root(&x.rdt_root, err) < 0))
     goto out;
-  if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
+  if (o->cgroups_len && st.cgroup == NULL) {
+    uoci_fail(err, 0, "exec: --cgroup: container \"%s\" has no cgroup", o->id);
+    goto out;
+  }
+  if (st.cgroup && (cgroup_from_string(st.cgroup, &x.cg, err) < 0 ||
+                    cgroup_enter_sub(x.cg, o->cgroups, o->cgroups_len, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;
   x.keyring = st.keyring;
   /* The namespaces are pinned by our fds: the lock is not needed while the
@@ -517,4 +547,6 @@ void exec_opts_release(struct exec_opts *o)
   uoci_strv_free(o->env);
   uoci_strv_free(o->caps);
   uoci_strv_free(o->args);
+  uoci_strv_free(o->cgroups);
+  free(o->gids);
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "container.h"
 #include "error.h"
 
@@ -20,8 +21,11 @@ struct exec_opts {
   const char *process_file;   /* --process: a process.json instead of the options below */
   const char *console_socket, *pid_file, *cwd, *user, *process_label, *apparmor;
   bool tty, detach, no_new_privs;
+  bool ignore_paused;           /* --ignore-paused: exec into a frozen container (the process waits for resume) */
   int preserve_fds;
-  char **env;  size_t env_len;  /* --env, added to the container's */
+  char **env;  size_t env_len;  /* --env: set in the container's environment (replacing a KEY it has) */
+  uint32_t *gids; size_t gids_len;    /* --additional-gids, added to process.user.additionalGids */
+  char **cgroups; size_t cgroups_len; /* --cgroup [CTRL[,CTRL]:]PATH: sub-cgroups to join */
   char **caps; size_t caps_len; /* --cap, added to every set */
   char **args; size_t args_len; /* the command */
 };

@@ -33,11 +33,14 @@ static const struct command commands[] = {
     "Usage: ulysses-oci [global options] state CONTAINER_ID\n" },
   { "kill", cmd_kill, "send a signal to the container's init (or all its processes)",
     "Usage: ulysses-oci [global options] kill [--all] CONTAINER_ID [SIGNAL]\n\n"
-    "SIGNAL: a name (TERM, SIGTERM) or a number (15); default SIGTERM.\n"
+    "SIGNAL: a name (TERM, SIGTERM) or a number (15); default SIGTERM; 0 only checks that the\n"
+    "init exists. A stopped container: \"container not running\", unless --all (then whatever is\n"
+    "left in its cgroup is signalled, and nothing left is a success), as with runc.\n"
     "  -a, --all   signal every process of the container\n" },
   { "delete", cmd_delete, "delete a stopped container (with --force, any container)",
     "Usage: ulysses-oci [global options] delete [--force] CONTAINER_ID\n\n"
-    "  -f, --force   kill the container first if it is not stopped\n" },
+    "  -f, --force   kill the container first if it is not stopped; a container that does\n"
+    "                not exist is no error\n" },
   { "run", cmd_run, "create and start a container, by default waiting for it",
     "Usage: ulysses-oci [global options] run [options] CONTAINER_ID\n\n"
     "Create and start a container; by default wait for it, delete it and exit with its status.\n\n"
@@ -54,13 +57,19 @@ static const struct command commands[] = {
     "      --pid-file FILE       write the new process's pid to FILE\n"
     "  -d, --detach              do not wait for the process\n"
     "      --cwd DIR             working directory\n"
-    "  -e, --env KEY=VALUE       add an environment variable (repeatable)\n"
+    "  -e, --env KEY=VALUE       set an environment variable, replacing the container's (repeatable)\n"
     "  -u, --user UID[:GID]      user to run as\n"
+    "  -g, --additional-gids GID add a supplementary group (repeatable)\n"
     "  -c, --cap CAP             add a capability (repeatable)\n"
     "      --no-new-privs        set no_new_privileges\n"
     "      --preserve-fds N      pass N extra fds\n"
     "      --process-label L     SELinux process label\n"
-    "      --apparmor PROFILE    AppArmor profile\n" },
+    "      --apparmor PROFILE    AppArmor profile\n"
+    "      --cgroup [CTRL[,CTRL]:]PATH  run in the existing sub-cgroup PATH of the container's\n"
+    "                            (v1: per controller, repeatable; a bare PATH: every hierarchy)\n"
+    "      --ignore-paused       exec in a paused container too (the process waits for resume)\n\n"
+    "Exit status: the process's; 255 when the runtime fails before it runs (as runc).\n",
+    255 },
   { "list", cmd_list, "list containers",
     "Usage: ulysses-oci [global options] list [--format table|json] [-q]\n\n"
     "  -f, --format FMT   table (default) or json\n"
@@ -279,7 +288,7 @@ int main(int argc, char **argv)
     if (r < 0) {
       log_error("%s", err && err->msg ? err->msg : "failed");
       uoci_error_free(err);
-      return 1;
+      return commands[i].fail_status ? commands[i].fail_status : 1;
     }
     return r;
   }

@@ -512,3 +512,58 @@ try_detached() {
   [[ "$output" == *"warning"*"linux.resources.memory.kernel: ignored"* || "$output" == *"linux.resources.memory.kernel: ignored"* ]]
   no_cgroup_left
 }
+
+# The container's cgroup directories, one per hierarchy it is in.
+container_cgroup_dirs() {
+  find /sys/fs/cgroup -maxdepth 4 -type d -path "*/ulysses-oci/$CID"
+}
+
+# mk_sub DIR: a sub-cgroup a task can join (v1 cpuset needs cpus and mems).
+mk_sub() {
+  mkdir "$1"
+  if [ -e "$1/cpuset.cpus" ] && ! is_v2; then
+    cat "$1/../cpuset.cpus" >"$1/cpuset.cpus"
+    cat "$1/../cpuset.mems" >"$1/cpuset.mems"
+  fi
+}
+
+@test "exec --cgroup: a sub-cgroup in every hierarchy, or per controller (v1); bad ones refused" {
+  run_detached
+  init=$(uoci state "$CID" | jq .pid)
+  for d in $(container_cgroup_dirs); do mk_sub "$d/sub"; done
+  uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e1" --cgroup sub "$CID" sleep 100 </dev/null >/dev/null 2>&1
+  e1=$(cat "$BATS_TEST_TMPDIR/e1")
+  cat /proc/$e1/cgroup
+  # every line of the init's that names the container's cgroup names sub for it
+  [ "$(grep -c "/ulysses-oci/$CID\$" /proc/$init/cgroup)" -eq "$(grep -c "/ulysses-oci/$CID/sub\$" /proc/$e1/cgroup)" ]
+  ! grep -q "/ulysses-oci/$CID\$" /proc/$e1/cgroup
+  if ! is_v2; then
+    mk_sub "$(dirname "$(cgf memory x)")/m2"
+    uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e2" --cgroup memory:m2 --cgroup cpu,pids:sub "$CID" sleep 100 \
+      </dev/null >/dev/null 2>&1
+    e2=$(cat "$BATS_TEST_TMPDIR/e2")
+    cat /proc/$e2/cgroup
+    grep -Eq "^[0-9]+:([^:]*,)?memory(,[^:]*)?:/ulysses-oci/$CID/m2\$" /proc/$e2/cgroup
+    grep -Eq "^[0-9]+:([^:]*,)?pids(,[^:]*)?:/ulysses-oci/$CID/sub\$" /proc/$e2/cgroup
+    grep -Eq "^[0-9]+:([^:]*,)?freezer(,[^:]*)?:/ulysses-oci/$CID\$" /proc/$e2/cgroup
+    run uoci exec --cgroup memory:m2 --cgroup memory:sub "$CID" true
+    [ "$status" -eq 255 ] && [[ "$output" == *"already has sub-cgroup"* ]]
+    run uoci exec --cgroup nosuchctrl:sub "$CID" true
+    [ "$status" -eq 255 ] && [[ "$output" == *"no nosuchctrl hierarchy"* ]]
+    kill -9 $e2
+  else
+    run uoci exec --cgroup memory:sub "$CID" true
+    [ "$status" -eq 255 ] && [[ "$output" == *"cgroup v2 has one hierarchy"* ]]
+  fi
+  kill -9 $e1
+  for bad in ../x /abs sub/../.. ""; do
+    run uoci exec --cgroup "$bad" "$CID" true
+    [ "$status" -eq 255 ] && [[ "$output" == *"below the container's cgroup"* ]]
+  done
+  run uoci exec --cgroup nosuch "$CID" true
+  [ "$status" -eq 255 ] && [[ "$output" == *"/ulysses-oci/$CID/nosuch"*"No such file or directory"* ]]
+  run uoci exec --cgroup sub --cgroup sub "$CID" true
+  [ "$status" -eq 255 ] && [[ "$output" == *"must be the only"* ]]
+  sleep 0.2
+  for d in $(container_cgroup_dirs); do rmdir "$d/sub" "$d/m2" 2>/dev/null || true; done
+}

@@ -79,6 +79,48 @@ exec_detached() {
   [ "$output" = "0 cfg /" ]
 }
 
+@test "--env KEY=VAL replaces the config's KEY (one entry, the new value), as runc" {
+  cfg '.process.env += ["FROM_CONFIG=cfg", "KEEP=k"]'
+  start_container
+  run uoci exec --env FROM_CONFIG=over --env NEW=n $c1 sh -c 'env | grep -E "^(FROM_CONFIG|KEEP|NEW)=" | sort'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'FROM_CONFIG=over\nKEEP=k\nNEW=n')" ]
+}
+
+@test "--additional-gids adds supplementary groups to the process's" {
+  cfg '.process.user.additionalGids = [5]'
+  start_container
+  run uoci exec --user 1000:1000 --additional-gids 10 -g 20 $c1 awk '/^Groups:/ {$1 = ""; print}' /proc/self/status
+  [ "$status" -eq 0 ]
+  [ "$(echo $output)" = "5 10 20" ]
+  run uoci exec -g 30 $c1 id -G
+  [ "$output" = "0 5 30" ]
+  for bad in -1 abc 4294967296; do
+    run uoci exec -g "$bad" $c1 true
+    [ "$status" -eq 255 ]
+    [[ "$output" == *"--additional-gids"* ]]
+  done
+}
+
+@test "--ignore-paused: exec into a paused container, the process runs once resumed" {
+  cfg '.root.readonly = false'
+  start_container
+  uoci pause $c1
+  run uoci exec $c1 true
+  [ "$status" -eq 255 ]
+  [[ "$output" == *"it is paused"*"--ignore-paused"* ]]
+  uoci exec --ignore-paused $c1 sh -c 'echo ran >/tmp/ran; echo done' >"$TEST_TMP/out" 2>&1 &
+  bg=$!
+  sleep 0.5
+  # frozen with the container: nothing ran yet
+  [ ! -e "$BUNDLE/rootfs/tmp/ran" ]
+  kill -0 $bg
+  uoci resume $c1
+  wait $bg
+  [ "$(cat "$TEST_TMP/out")" = done ]
+  [ "$(cat "$BUNDLE/rootfs/tmp/ran")" = ran ]
+}
+
 @test "--cap adds a capability; a non-root --user drops the effective set" {
   start_container
   sys_admin=$((1 << 21))
@@ -202,7 +244,7 @@ EOF
 
   uoci pause $c1
   run uoci exec $c1 true
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *"it is paused"* ]]
   uoci resume $c1
 
