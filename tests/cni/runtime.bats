@@ -140,3 +140,23 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   huoci delete $c1
   [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
 }
+
+@test "a second create with the id of a running container fails and leaves its network alone" {
+  cfg '.process.args = ["sleep", "100"]'
+  huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  before=$(leases)
+  links=$(host_links)
+  [ -n "$before" ] && [ -n "$links" ]
+  run huoci create --bundle "$BUNDLE" $c1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container \"$c1\" already exists"* ]]
+  # no CNI DEL ran for the running container's id: its lease, veth and
+  # address are all still there
+  [ "$(leases)" = "$before" ]
+  [ "$(host_links)" = "$links" ]
+  nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | grep -q 10.99.31.
+  [ "$(huoci state $c1 | jq -r .status)" = running ]
+  huoci delete -f $c1
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+}
