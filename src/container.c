@@ -540,6 +540,8 @@ static int child_enter_namespaces(struct container *c, uoci_error **err)
   log_debug("init %s: entering namespaces", c->o->id);
   if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
+  if ((c->ns.new_flags & CLONE_NEWNET) && ns_loopback_up(err) < 0)
+    return -1;
   if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
     return uoci_fail(err, errno, "create cgroup namespace");
   if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)

@@ -6,6 +6,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -223,4 +225,24 @@ int ns_open_dir_in_mntns(pid_t pid, const char *path, uoci_error **err)
   if (ns_fds_from_mntns(pid, open_dir_fn, &a, &fd, 1, err) < 0)
     return -1;
   return fd;
+}
+
+int ns_loopback_up(uoci_error **err)
+{
+  /* Any socket reaches the device ioctls of its network namespace. */
+  _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return uoci_fail(err, errno, "network namespace: bring lo up: socket");
+  struct ifreq ifr = { 0 };
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return uoci_fail(err, errno, "network namespace: bring lo up: get flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return uoci_fail(err, errno, "network namespace: bring lo up");
+  return 0;
 }

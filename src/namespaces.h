@@ -41,6 +41,11 @@ void ns_plan_close(struct ns_plan *plan);
  * namespace, /proc/1/ns/uts say, shares the host's)? */
 bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k);
 
+/* Child, in a network namespace it created: bring `lo` up, as runc and crun
+ * do, so 127.0.0.1 works with no network configured (CNI plugins add their
+ * interfaces afterwards and leave lo alone). */
+int ns_loopback_up(uoci_error **err);
+
 /* Open `path` (O_PATH | O_DIRECTORY) as seen from the mount namespace of
  * `pid`, with our own credentials: a short-lived helper process joins that
  * namespace, opens, and hands the fd back. Needs CAP_SYS_ADMIN over the

@@ -141,6 +141,21 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
 }
 
+@test "on the CNI network lo is up too: an exec'd client reaches a server on 127.0.0.1 (redis-cli ping style)" {
+  printf '#!/bin/sh\nread -r line; [ "$line" = PING ] && echo +PONG\n' >"$BUNDLE/rootfs/pong" && chmod 755 "$BUNDLE/rootfs/pong"
+  cfg '.process.args = ["nc", "-ll", "-p", "6379", "-e", "/pong"]'
+  huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | grep -q 10.99.31.
+  got=""
+  for i in $(seq 50); do
+    got=$(huoci exec $c1 sh -c 'echo PING | nc -w 1 127.0.0.1 6379' 2>&1 || true)
+    [ "$got" = +PONG ] && break
+    sleep 0.1
+  done
+  [ "$got" = +PONG ]
+}
+
 @test "a second create with the id of a running container fails and leaves its network alone" {
   cfg '.process.args = ["sleep", "100"]'
   huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1

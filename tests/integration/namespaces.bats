@@ -93,6 +93,42 @@ teardown() {
   [[ "$output" == *"needs a new time namespace"* ]]
 }
 
+# A TCP round trip over 127.0.0.1 inside the container, then lo's flags.
+LOOPBACK_CHECK='(nc -l -p 7777 >/tmp/got &); sleep 0.2; echo over-lo | nc 127.0.0.1 7777; sleep 0.1; cat /tmp/got; cat /sys/class/net/lo/flags'
+
+@test "a new network namespace has lo up: 127.0.0.1 works with no network configured" {
+  export LOOPBACK_CHECK
+  cfg '.root.readonly = false | .process.args = ["sh", "-c", env.LOOPBACK_CHECK]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = over-lo ]
+  [ $((lines[1] & 1)) -eq 1 ]   # IFF_UP
+}
+
+@test "lo is up in the network namespace of a new user namespace too" {
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  chmod 755 "$TEST_TMP" "$BUNDLE"
+  export LOOPBACK_CHECK
+  cfg '.root.readonly = false | .linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.args = ["sh", "-c", env.LOOPBACK_CHECK]'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = over-lo ]
+}
+
+@test "a joined network namespace is left as it is (lo stays down)" {
+  NETNS=uoci-test-$$
+  ip netns add "$NETNS"
+  [ $(($(ip netns exec "$NETNS" cat /sys/class/net/lo/flags) & 1)) -eq 0 ]
+  cfg ".linux.namespaces |= map(if .type == \"network\" then .path = \"/var/run/netns/$NETNS\" else . end) |
+       .process.args = [\"cat\", \"/sys/class/net/lo/flags\"]"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ $((output & 1)) -eq 0 ]
+}
+
 @test "joining a network namespace by path" {
   NETNS=uoci-test-$$
   ip netns add "$NETNS"
