@@ -14,7 +14,7 @@
  *   run prestart/createRuntime hooks     <-  CREATE_HOOKS (only if there are hooks)
  *   HOOKS_DONE (state JSON)              ->  createContainer hooks
  *                                            pivot_root, terminal, sysctls,
- *                                            masked and read-only paths
+ *                                            cwd made, masked and read-only paths
  *                                            finish the process: rlimits...,
  *                                            cwd, resolve the executable
  *   pass it to listenerPath              <-  SECCOMP_FD + fd (notify filters only)
@@ -442,17 +442,6 @@ static int child_wait_for(struct container *c, enum sync_type want, char **paylo
   return 0;
 }
 
-/* cwd may not exist in the image: create it (we are inside the new root). */
-static void ensure_cwd(const char *cwd)
-{
-  struct stat st;
-  if (stat(cwd, &st) == 0)
-    return;
-  uoci_error *e = NULL;
-  mkdir_p(cwd, 0755, &e);
-  uoci_error_free(e);
-}
-
 /* Block until `start` opens the read side, then tell it we go on. The write
  * end stays open, close-on-exec: `start` reads EOF exactly when the user
  * process has been exec'd (or the init died), and only then runs the
@@ -624,6 +613,10 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
   }
   if (sysctl_write_all(cfg->linux, err) < 0)
     return -1;
+  /* A Kubernetes workingDir the image lacks: made before the root turns
+   * read-only. */
+  if (rootfs_make_cwd(cfg->process->cwd, err) < 0)
+    return -1;
   if (own_mounts && rootfs_finalize(&rctx, err) < 0)
     return -1;
   return 0;
@@ -641,7 +634,6 @@ static int child_finish_process(struct container *c, uoci_error **err)
     return -1;
   if (cfg->linux && process_apply_personality(cfg->linux->personality, err) < 0)
     return -1;
-  ensure_cwd(cfg->process->cwd);
   if (process_chdir(&c->proc, err) < 0 || process_resolve(&c->proc, err) < 0)
     return -1;
   /* before CREATED: the listener must have the fd when `create` returns */

@@ -351,3 +351,15 @@ int rootfs_bind_console(const char *slave_path, uoci_error **err)
     return -1;
   return attach_tree(tree, target, rootfd, "/dev/console", what, err);
 }
+
+int rootfs_make_cwd(const char *cwd, uoci_error **err)
+{
+  _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return uoci_fail(err, errno, "open /");
+  int fd = in_root_mkdir_p(root, cwd, 0755, err);
+  if (fd < 0)
+    return uoci_error_prefix(err, "process.cwd");
+  close(fd);
+  return 0;
+}

@@ -9,6 +9,7 @@
  *   rootfs_setup()     propagation, rootfs bind, config mounts, /dev, devices
  *   (createContainer hooks run here: mounts done, not yet pivoted)
  *   rootfs_pivot()     pivot_root (or MS_MOVE + chroot with no_pivot)
+ *   rootfs_make_cwd()  process.cwd created if missing
  *   rootfs_finalize()  maskedPaths, readonlyPaths, root.readonly, rootfsPropagation */
 #ifndef UOCI_ROOTFS_H
 #define UOCI_ROOTFS_H
@@ -59,6 +60,12 @@ struct rootfs_ctx {
 int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err);
 int rootfs_pivot(const struct rootfs_ctx *ctx, int root_mount, uoci_error **err);
 int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err);
+
+/* After pivot (or chroot), before rootfs_finalize makes it read-only: create
+ * process.cwd if the image lacks it, as runc does (mode 0755 less the umask,
+ * owned by the container's root), resolved inside the root (symlinks and ".."
+ * clamped, no /proc magic links). */
+int rootfs_make_cwd(const char *cwd, uoci_error **err);
 
 /* After pivot: bind the pty slave (path inside the container, /dev/pts/N) onto
  * /dev/console, creating the target safely. */

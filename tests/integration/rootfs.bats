@@ -259,3 +259,48 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [[ $output == *"bind mount $TEST_TMP/hostdir to /: the container's root is root.path, a mount cannot replace it"* ]]
   [ ! -e "$STATE/c$BATS_TEST_NUMBER" ]
 }
+
+@test "a missing process.cwd is created inside the rootfs (0755, root's), also on a read-only root, as runc" {
+  cfg '.root.readonly = true | .process.cwd = "/work/deep/dir" | .process.user = {"uid": 1000, "gid": 1000} |
+       .process.args = ["sh", "-c", "pwd; id -u"]'
+  c1=c$BATS_TEST_NUMBER
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/work/deep/dir\n1000')" ]
+  [ "$(stat -c '%a %u:%g' "$BUNDLE/rootfs/work/deep/dir")" = "755 0:0" ]
+  # an existing one is left as it is
+  chmod 700 "$BUNDLE/rootfs/work/deep/dir"
+  cfg '.process.user = {"uid": 0, "gid": 0}'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %a "$BUNDLE/rootfs/work/deep/dir")" = 700 ]
+}
+
+@test "process.cwd is resolved inside the rootfs: symlinks and /proc magic links never reach the host" {
+  host=$TEST_TMP/hostdir c1=c$BATS_TEST_NUMBER
+  mkdir "$host"
+  ln -s "$host" "$BUNDLE/rootfs/evil"               # absolute: the host's path, read in the container
+  ln -s ../../../../../../../../.. "$BUNDLE/rootfs/up"
+  cfg ".process.cwd = \"/evil/made\" | .process.args = [\"pwd\"]"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ ! -e "$host/made" ]
+  [ -d "$BUNDLE/rootfs$host/made" ]
+  cfg '.process.cwd = "/up/tmp/made2"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ -d "$BUNDLE/rootfs/tmp/made2" ] && [ ! -e /tmp/made2 ]
+  # no pid namespace: /proc/1/root is the host's root; never followed
+  cfg ".linux.namespaces |= map(select(.type != \"pid\")) | .process.cwd = \"/proc/1/root$host/magic\""
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.cwd"* ]]
+  [ ! -e "$host/magic" ]
+  # a file in the way
+  touch "$BUNDLE/rootfs/afile"
+  cfg '.process.cwd = "/afile/sub"'
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"process.cwd"* ]]
+  [ ! -e "$STATE/$c1" ]
+}
