@@ -607,9 +607,11 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
    * close-on-exec any more */
   close_fd(&root_mount);
   if (cfg->process->has_terminal && cfg->process->terminal) {
-    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, err) < 0)
+    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, c->o->console_socket == NULL,
+                             err) < 0)
       return -1;
     close_fd(&c->console_fd);
+    c->proc.stdio_is_own_pty = true;
   }
   if (sysctl_write_all(cfg->linux, err) < 0)
     return -1;

@@ -160,6 +160,7 @@ struct exec_ctx {
   char *state_json;                   /* the container's state, sent with the listener fd */
   int sync_child;
   int console_fd;
+  bool proxied; /* the terminal goes to our own foreground proxy */
 };
 
 static void __attribute__((noreturn)) exec_child_fail(struct exec_ctx *x, uoci_error *err)
@@ -177,7 +178,7 @@ static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
 {
   uoci_error *err = NULL;
   if (x->console_fd >= 0) {
-    if (terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, &err) < 0)
+    if (terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, x->proxied, &err) < 0)
       exec_child_fail(x, err);
     close(x->console_fd);
   }
@@ -264,6 +265,7 @@ static int exec_open_console(const struct exec_opts *o, struct exec_ctx *x, int 
     return uoci_fail(err, errno, "socketpair");
   *console_end = cs[0];
   x->console_fd = cs[1];
+  x->proxied = true;
   return 0;
 }
 

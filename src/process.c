@@ -14,9 +14,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include "log.h"
 #include "lsm.h"
 #include "process.h"
@@ -446,6 +448,30 @@ static int mark_cloexec_from(int first, uoci_error **err)
   return 0;
 }
 
+/* runc's fixStdioPermissions: the stdio an engine made for the process
+ * (conmon's or containerd's shim's pipes, the pty we opened for
+ * process.terminal) is handed to the process's user, so that a non-root
+ * process can reopen /dev/stdout or use its terminal. Only the uid changes:
+ * the pty keeps its tty group. Unlike runc, only anonymous pipes, sockets and
+ * our own pty: a host file, FIFO or terminal given as stdio is never chowned
+ * (that would change the host). Not ours to change (EPERM, an unmapped uid):
+ * left as it is, as runc does. own_pty: stdio is already the pty we made
+ * (init); before that it may be the caller's own terminal, never chowned.
+ * exec's second child opens its pty as the user already. */
+static void give_stdio_to_user(uid_t uid, bool own_pty)
+{
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    struct statfs fs;
+    if (fstat(fd, &st) < 0 || st.st_uid == uid || fstatfs(fd, &fs) < 0)
+      continue;
+    bool engine_made = fs.f_type == PIPEFS_MAGIC || fs.f_type == SOCKFS_MAGIC ||
+                       (own_pty && fs.f_type == DEVPTS_SUPER_MAGIC && S_ISCHR(st.st_mode));
+    if (engine_made)
+      (void) !fchown(fd, uid, (gid_t) -1);
+  }
+}
+
 int process_resolve(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -507,6 +533,8 @@ int process_drop_privileges(struct process_plan *plan, uoci_error **err)
   }
   if (mark_cloexec_from(3 + plan->preserve_fds, err) < 0)
     return -1;
+  if (p->user && p->user->uid != 0)
+    give_stdio_to_user(p->user->uid, plan->stdio_is_own_pty);
   /* Labels are written while /proc/self/attr is still writable by us. */
   if (!plan->proc_self_done && lsm_apply_exec_labels(p, err) < 0)
     return -1;

@@ -40,6 +40,7 @@ struct process_plan {
   char *exe;               /* args[0] resolved in the container (process_resolve) */
   bool privileges_dropped; /* process_drop_privileges() done */
   bool proc_self_done;     /* process_apply_proc_self() done */
+  bool stdio_is_own_pty;   /* stdio is the pty terminal_setup_child made (given to the user too) */
   char **argv, **envp;
 };
 

@@ -34,7 +34,8 @@ int terminal_connect(const char *path, uoci_error **err)
   return steal_fd(fd);
 }
 
-int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err)
+int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, bool proxied,
+                         uoci_error **err)
 {
   /* /dev/ptmx inside the container: the devpts instance mounted for it. */
   _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -50,6 +51,15 @@ int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_cons
   _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
     return uoci_fail(err, errno, "open pty slave");
+  /* Our own foreground proxy copies the output to a terminal of its own:
+   * "\n" must stay "\n" (runc clears ONLCR there too). Done here, before the
+   * process can write anything. An engine's console socket: left as it is. */
+  struct termios t;
+  if (proxied && tcgetattr(slave, &t) == 0) {
+    t.c_oflag &= ~(tcflag_t) ONLCR;
+    if (tcsetattr(slave, TCSANOW, &t) < 0)
+      return uoci_fail(err, errno, "clear ONLCR on the pty");
+  }
   if (size && (size->height || size->width)) {
     struct winsize ws = { .ws_row = (unsigned short) size->height, .ws_col = (unsigned short) size->width };
     ioctl(slave, TIOCSWINSZ, &ws);

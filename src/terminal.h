@@ -14,8 +14,10 @@ int terminal_connect(const char *path, uoci_error **err);
 
 /* Child, after pivot_root: create the pty, send the master on console_fd,
  * bind the slave onto /dev/console (when bind_console), and make it the
- * controlling terminal and stdio. */
-int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, uoci_error **err);
+ * controlling terminal and stdio. proxied: the master goes to our own
+ * foreground proxy (run/exec without --console-socket): ONLCR is cleared. */
+int terminal_setup_child(int console_fd, const ocispec_box *size, bool bind_console, bool proxied,
+                         uoci_error **err);
 
 /* Foreground `run`/`exec` with a terminal and no console socket need a
  * terminal of ours to proxy to; as runc: one of stdin, stdout, stderr is a

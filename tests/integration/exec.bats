@@ -208,10 +208,24 @@ EOF
 @test "--tty with no terminal of ours (no stdio terminal, no controlling one) is refused at once" {
   start_container
   run setsid -w timeout -s KILL 10 "$UOCI" --root "$STATE" exec --tty $c1 sh </dev/null
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]   # an exec failure, as runc
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *"exec: process.terminal is true but there is no terminal to attach it to"* ]]
   [ "$(uoci ps --format json $c1 | jq length)" -eq 1 ]   # only the init: no shell left waiting
+}
+
+@test "exec --tty in the foreground clears ONLCR; a non-root --user owns the pty and its pipes" {
+  start_container
+  # on a terminal (script(1)): without one exec --tty refuses, see above
+  timeout 20 script -qec "'$UOCI' --root '$STATE' exec -t $c1 printf 'one\\ntwo\\n'" /dev/null </dev/null >"$TEST_TMP/out"
+  od -c "$TEST_TMP/out"
+  [ "$(cat "$TEST_TMP/out")" = "$(printf 'one\ntwo')" ]
+  ! grep -q $'\r' "$TEST_TMP/out"
+  run timeout 20 script -qec "'$UOCI' --root '$STATE' exec -t --user 1000:1000 $c1 sh -c 'stat -c %u:%g \$(tty)'" /dev/null </dev/null
+  [ "$output" = 1000:5 ]
+  run uoci exec --user 1000:1000 $c1 sh -c 'echo via-dev-stdout >/dev/stdout' </dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = via-dev-stdout ]
 }
 
 @test "--detach returns at once and --pid-file names the process" {

@@ -416,6 +416,43 @@ HOOK
   grep -q "winsize 25x99" "$TEST_TMP/tty.err"
 }
 
+@test "a non-root process.user owns its pty (tty group kept), and the engine's pty keeps ONLCR" {
+  cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000} |
+       .process.args = ["sh", "-c", "stat -c %u:%g $(tty); echo hi >/dev/stdout && echo reopened"]'
+  "$BUILDDIR/tests/helpers/recvtty" "$TEST_TMP/tty.sock" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+  rpid=$!
+  for i in $(seq 100); do [ -S "$TEST_TMP/tty.sock" ] && break; sleep 0.02; done
+  uoci run -d --console-socket "$TEST_TMP/tty.sock" --bundle "$BUNDLE" $c1
+  wait $rpid
+  cat -A "$TEST_TMP/tty.out"
+  [ "$(head -1 "$TEST_TMP/tty.out")" = $'1000:5\r' ]
+  grep -q "^reopened" "$TEST_TMP/tty.out"
+}
+
+@test "a non-root process.user owns the stdio pipes it was given, never a host file" {
+  cfg '.process.user = {"uid": 1000, "gid": 1000} |
+       .process.args = ["sh", "-c", "echo to-stdout >/dev/stdout; echo to-stderr >/dev/stderr; stat -L -c %u /proc/self/fd/1"]'
+  run uoci run --bundle "$BUNDLE" $c1 </dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'to-stdout\nto-stderr\n1000')" ]
+  # a host file as stdout keeps its owner (runc would chown it to 1000)
+  touch "$TEST_TMP/host.out"
+  uoci run --bundle "$BUNDLE" $c1 </dev/null >"$TEST_TMP/host.out" 2>/dev/null || true
+  [ "$(stat -c %u "$TEST_TMP/host.out")" = 0 ]
+  # /dev/null stays root's
+  [ "$(stat -c %u /dev/null)" = 0 ]
+}
+
+@test "run in the foreground on a terminal clears ONLCR: lines end in \\n, not \\r\\n (as runc)" {
+  cfg '.process.terminal = true | .process.args = ["printf", "one\ntwo\n"]'
+  # on a terminal (script(1)): without one, run refuses a terminal config
+  timeout 20 script -qec "'$UOCI' --root '$STATE' run --bundle '$BUNDLE' $c1" /dev/null </dev/null >"$TEST_TMP/out"
+  od -c "$TEST_TMP/out"
+  [ "$(cat "$TEST_TMP/out")" = "$(printf 'one\ntwo')" ]
+  ! grep -q $'\r' "$TEST_TMP/out"
+  assert_nothing_left $c1
+}
+
 @test "terminal without a console socket when detaching is refused" {
   cfg '.process.terminal = true'
   run uoci create --bundle "$BUNDLE" $c1
