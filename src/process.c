@@ -346,6 +346,17 @@ static char *home_for_uid(uid_t uid)
   return NULL;
 }
 
+static bool same_env_key(const char *a, const char *b)
+{
+  while (*a && *a != '=' && *a == *b)
+    a++, b++;
+  return (*a == '\0' || *a == '=') && (*b == '\0' || *b == '=');
+}
+
+/* process.env with each KEY once: at its first place, with its last value.
+ * runc sets the variables one by one (os.Setenv), so a repeated KEY takes
+ * the last value; engines rely on it: podman's exec appends `-e KEY=VAL`
+ * to the container's env, and getenv() would find the first. */
 static char **build_env(const struct process_plan *plan, uid_t uid)
 {
   const ocispec_process *p = plan->proc;
@@ -356,7 +367,12 @@ static char **build_env(const struct process_plan *plan, uid_t uid)
   for (size_t i = 0; i < n; i++) {
     if (strncmp(p->env[i], "HOME=", 5) == 0)
       has_home = true;
-    env[k++] = p->env[i];
+    size_t j = 0;
+    while (j < k && !same_env_key(env[j], p->env[i]))
+      j++;
+    env[j] = p->env[i];
+    if (j == k)
+      k++;
   }
   if (!has_home) {
     char *home = home_for_uid(uid);

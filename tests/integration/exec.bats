@@ -87,6 +87,17 @@ exec_detached() {
   [ "$output" = "$(printf 'FROM_CONFIG=over\nKEEP=k\nNEW=n')" ]
 }
 
+@test "a KEY repeated in process.env takes its last value, at its first place (runc; podman exec appends -e)" {
+  cfg '.process.env = ["PATH=/bin", "DUP=first", "OTHER=o", "DUP=last"]'
+  start_container
+  run uoci exec $c1 env
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | grep -E '^(PATH|DUP|OTHER)=')" = "$(printf 'PATH=/bin\nDUP=last\nOTHER=o')" ]
+  printf '{"args": ["env"], "cwd": "/", "env": ["A=1", "B=2", "A=3"]}' >"$TEST_TMP/p.json"
+  run uoci exec --process "$TEST_TMP/p.json" $c1
+  [ "$(echo "$output" | grep -E '^(A|B)=')" = "$(printf 'A=3\nB=2')" ]
+}
+
 @test "--additional-gids adds supplementary groups to the process's" {
   cfg '.process.user.additionalGids = [5]'
   start_container
