@@ -84,6 +84,42 @@ task_pid() { c task ls | awk -v id="$1" '$1 == id {print $2}'; }
   [ "$output" = "bar /tmp" ]
 }
 
+@test "a task whose process exited: task delete --force succeeds and leaves nothing (runc's kill wording)" {
+  # The shim answers every exit with `kill --all ID 9` and takes only runc's
+  # "container not running" for "already finished"; delete --force kills first.
+  c "${RUN[@]}" -d --null-io "$IMAGE" uoci-exit0 sh -c 'exit 0'
+  retry 10 has_status uoci-exit0 STOPPED
+  run c task delete --force uoci-exit0
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run c task ls -q
+  [[ "$output" != *uoci-exit0* ]]
+  run rt state uoci-exit0
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"does not exist"* ]]
+  c container delete uoci-exit0
+  # the same through kill: the shim reports "process already finished"
+  c "${RUN[@]}" -d --null-io "$IMAGE" uoci-exit1 sh -c 'exit 1'
+  retry 10 has_status uoci-exit1 STOPPED
+  run c task kill -s SIGKILL uoci-exit1
+  echo "$output"
+  [[ "$output" != *"unknown error after kill"* ]]
+  run c task delete uoci-exit1
+  [[ "$output" == *"exit code 1"* ]]
+  c container delete uoci-exit1
+  ! grep -q "unknown error after kill" "$CWORK/containerd/containerd.log"
+}
+
+@test "run without --net-host: lo is up in the task's network namespace, 127.0.0.1 works" {
+  run c "${RUN[@]}" --rm "$IMAGE" uoci-lo sh -c \
+    '(nc -l -p 7777 >/tmp/got &); sleep 0.2; echo over-lo | nc 127.0.0.1 7777; sleep 0.1; cat /tmp/got; ip -o link show lo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = over-lo ]
+  [[ "${lines[1]}" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
+}
+
 @test "a detached task runs, with its limit in its cgroup, and the runtime sees it" {
   c "${RUN[@]}" -d --null-io --memory-limit 67108864 "$IMAGE" $MAIN sh -c \
     'trap "exit 143" TERM; while :; do sleep 0.2; done'
@@ -112,6 +148,16 @@ task_pid() { c task ls | awk -v id="$1" '$1 == id {print $2}'; }
   [ "$output" = "1000:1000 /tmp" ]
   run c task exec --exec-id e5 $MAIN ls /proc/self/fd
   [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+}
+
+@test "exec as a non-root user: the shim's pipes and the pty belong to it" {
+  run c task exec --exec-id e6 --user 1000:1000 $MAIN sh -c 'echo via-stdout >/dev/stdout; echo via-stderr >/dev/stderr'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "via-stderr via-stdout " ]
+  run in_sandbox script -qec "ctr task exec -t --exec-id e7 --user 1000:1000 $MAIN sh -c 'stat -c %u:%g \$(tty)'" /dev/null </dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == 1000:5* ]]
 }
 
 @test "pause and resume" {

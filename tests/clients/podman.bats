@@ -101,8 +101,44 @@ MAIN=uoci-main
   [[ "${lines[4]}" =~ CapEff:[[:space:]]+0+$ ]]
 }
 
+@test "--network none: lo is up, a server on 127.0.0.1 answers" {
+  run pod run --rm "${CR[@]}" --network none "$IMAGE" sh -c \
+    '(nc -l -p 7777 >/tmp/got &); sleep 0.2; echo over-lo | nc 127.0.0.1 7777; sleep 0.1; cat /tmp/got; ip -o link show lo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = over-lo ]
+  [[ "${lines[1]}" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
+}
+
+@test "a non-root --user owns conmon's stdio pipes and its terminal" {
+  run pod run --rm "${CR[@]}" --user 1000:1000 "$IMAGE" sh -c \
+    'echo via-stdout >/dev/stdout && echo via-stderr >/dev/stderr && stat -L -c %u /proc/self/fd/1'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "1000 via-stderr via-stdout " ]
+  run pod run --rm -t "${CR[@]}" --user 1000:1000 "$IMAGE" sh -c 'stat -c %u:%g $(tty); echo hi >/dev/stdout && echo reopened'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == 1000:5* ]]
+  [[ "${lines[2]}" == reopened* ]]
+}
+
+@test "a container whose process exited: stop and rm -f succeed and leave nothing" {
+  pod run -d --name uoci-exit0 "${CR[@]}" "$IMAGE" sh -c 'exit 0'
+  for i in $(seq 50); do [ "$(pod inspect -f '{{.State.Status}}' uoci-exit0)" = exited ] && break; sleep 0.1; done
+  [ "$(pod inspect -f '{{.State.Status}} {{.State.ExitCode}}' uoci-exit0)" = "exited 0" ]
+  run pod stop -t 1 uoci-exit0
+  [ "$status" -eq 0 ]
+  id=$(pod inspect -f '{{.Id}}' uoci-exit0)
+  run pod rm -f uoci-exit0
+  [ "$status" -eq 0 ]
+  ! pod container exists uoci-exit0
+  run in_sandbox find /run -name "$id" -path '*ulysses*'
+  [ -z "$output" ]
+}
+
 @test "a detached container runs, with its limit in its cgroup" {
-  pod run -d --name $MAIN "${CR[@]}" --memory 64m "$IMAGE" sh -c \
+  pod run -d --name $MAIN "${CR[@]}" --memory 64m -e DUPVAR=from-run "$IMAGE" sh -c \
     'trap "exit 143" TERM; echo started; while :; do sleep 0.2; done'
   [ "$(pod inspect -f '{{.State.Status}}' $MAIN)" = running ]
   pid=$(pod inspect -f '{{.State.Pid}}' $MAIN)
@@ -125,6 +161,17 @@ MAIN=uoci-main
   [ "$output" = "1000:1000 xv /tmp" ]
   run pod exec $MAIN ls /proc/self/fd
   [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+}
+
+@test "exec -e replaces a variable the container has (podman appends it to the process's env)" {
+  run pod exec -e DUPVAR=from-exec $MAIN sh -c 'env | grep ^DUPVAR='
+  echo "$output"
+  [ "$output" = DUPVAR=from-exec ]
+  run pod exec $MAIN sh -c 'env | grep ^DUPVAR='
+  [ "$output" = DUPVAR=from-run ]
+  run pod exec --user 1000:1000 $MAIN sh -c 'echo via-stdout >/dev/stdout'
+  [ "$status" -eq 0 ]
+  [ "$output" = via-stdout ]
 }
 
 @test "top lists the container's processes" {
