@@ -2,7 +2,8 @@
 /* test_cgroup.c - the pure logic of the cgroup module: path resolution,
  * runc's v1->v2 conversions, list validation, device and blkio lines, systemd
  * names, resource validation, the state string round trip and the device
- * eBPF program's shape. Nothing here touches /sys/fs/cgroup. */
+ * eBPF program's shape, exec --cgroup's sub-cgroup specs (on directories
+ * under /tmp). Nothing here touches /sys/fs/cgroup. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -255,6 +256,97 @@ static void test_denied(void)
   cgroup_free(back);
 }
 
+/* exec --cgroup: runc's [CTRL[,CTRL]:]PATH, on hierarchies under a temporary
+ * directory standing for the cgroup mounts. */
+static uoci_cgroup *fake_cgroup(const char *top, enum cgroup_mode mode)
+{
+  uoci_cgroup *cg = xcalloc(1, sizeof *cg);
+  cg->mode = mode;
+  cg->path = xstrdup("/c1");
+  char *m1 = xasprintf("%s/memory", top), *m2 = xasprintf("%s/cpu,cpuacct", top);
+  if (mode == CGROUP_MODE_V2) {
+    cg_add_hier(cg, top, "/c1", 0, true);
+  } else {
+    cg_add_hier(cg, m1, "/c1", CG_BIT(CG_MEMORY), false);
+    cg_add_hier(cg, m2, "/c1", CG_BIT(CG_CPU) | CG_BIT(CG_CPUACCT), false);
+  }
+  free(m1);
+  free(m2);
+  return cg;
+}
+
+static int enter(uoci_cgroup *cg, const char *a, const char *b, const char **msg)
+{
+  static uoci_error *err;
+  uoci_error_free(err);
+  err = NULL;
+  char *specs[2] = { (char *) a, (char *) b };
+  int r = cgroup_enter_sub(cg, specs, b ? 2 : 1, &err);
+  *msg = err ? err->msg : "";
+  return r;
+}
+
+static void test_enter_sub(void)
+{
+  char top[] = "/tmp/uoci-test-cg.XXXXXX";
+  if (!mkdtemp(top)) {
+    ok(0, "mkdtemp");
+    return;
+  }
+  const char *dirs[] = { "memory", "memory/c1", "memory/c1/sub", "memory/c1/m2", "cpu,cpuacct", "cpu,cpuacct/c1",
+                         "cpu,cpuacct/c1/sub", "c1", "c1/sub" };
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    char *d = xasprintf("%s/%s", top, dirs[i]);
+    mkdir(d, 0755);
+    free(d);
+  }
+  const char *msg;
+  uoci_cgroup *cg = fake_cgroup(top, CGROUP_MODE_V1);
+  is_int(enter(cg, "sub", NULL, &msg), 0, "a bare path: every hierarchy");
+  is_str(cg->hier[0].rel, "/c1/sub", "memory moved");
+  is_str(cg->hier[1].rel, "/c1/sub", "cpu,cpuacct moved");
+  cgroup_free(cg);
+  cg = fake_cgroup(top, CGROUP_MODE_V1);
+  is_int(enter(cg, "memory:m2", "cpu,cpuacct:sub", &msg), 0, "per controller, two controllers of one hierarchy");
+  is_str(cg->hier[0].rel, "/c1/m2", "memory: its own sub-cgroup");
+  is_str(cg->hier[1].rel, "/c1/sub", "cpu,cpuacct: the other");
+  cgroup_free(cg);
+  cg = fake_cgroup(top, CGROUP_MODE_V1);
+  is_int(enter(cg, "cpu:sub", NULL, &msg), 0, "one controller: only its hierarchy");
+  is_str(cg->hier[0].rel, "/c1", "memory stays");
+  is_int(enter(cg, "cpu:sub", "cpuacct:other", &msg), -1, "two paths for one hierarchy refused");
+  ok(strstr(msg, "already has sub-cgroup") != NULL, "... saying so: %s", msg);
+  is_int(enter(cg, "sub", "memory:m2", &msg), -1, "a bare path with another --cgroup refused");
+  is_int(enter(cg, "nosuch:sub", NULL, &msg), -1, "an unknown controller refused");
+  ok(strstr(msg, "no nosuch hierarchy") != NULL, "... naming it: %s", msg);
+  is_int(enter(cg, "pids:sub", NULL, &msg), -1, "a controller the container has no hierarchy for refused");
+  is_int(enter(cg, "a:b:c", NULL, &msg), -1, "two colons refused");
+  cgroup_free(cg);
+  const char *bad[] = { "../x", "/abs", "sub/../..", "sub/", "a//b", ".", "" };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    cg = fake_cgroup(top, CGROUP_MODE_V1);
+    is_int(enter(cg, bad[i], NULL, &msg), -1, "\"%s\" is not a path below the container's cgroup", bad[i]);
+    is_str(cg->hier[0].rel, "/c1", "... and nothing moved");
+    cgroup_free(cg);
+  }
+  cg = fake_cgroup(top, CGROUP_MODE_V1);
+  is_int(enter(cg, "missing", NULL, &msg), -1, "a sub-cgroup that does not exist refused");
+  ok(strstr(msg, "No such file or directory") != NULL, "... with the path: %s", msg);
+  cgroup_free(cg);
+  cg = fake_cgroup(top, CGROUP_MODE_V2);
+  is_int(enter(cg, "sub", NULL, &msg), 0, "v2: the bare path");
+  is_str(cg->hier[0].rel, "/c1/sub", "v2: moved");
+  is_int(enter(cg, "memory:sub", NULL, &msg), -1, "v2: a per-controller path refused");
+  ok(strstr(msg, "cgroup v2 has one hierarchy") != NULL, "... saying why: %s", msg);
+  cgroup_free(cg);
+  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
+    char *d = xasprintf("%s/%s", top, dirs[i]);
+    rmdir(d);
+    free(d);
+  }
+  rmdir(top);
+}
+
 static void test_bpf(void)
 {
   struct bpf_insn *p = NULL;
@@ -386,6 +478,7 @@ int main(void)
   test_roundtrip();
   test_needed();
   test_denied();
+  test_enter_sub();
   test_bpf();
   test_v2_kernel();
   return done_testing();
