@@ -549,7 +549,11 @@ int process_drop_privileges(struct process_plan *plan, uoci_error **err)
   }
   if (mark_cloexec_from(3 + plan->preserve_fds, err) < 0)
     return -1;
-  if (p->user && p->user->uid != 0)
+  /* With a terminal, stdio before terminal_setup_child is the caller's, not
+   * the process's: nothing to hand over (exec's pty comes later, opened by
+   * the user itself). */
+  bool terminal = p->has_terminal && p->terminal;
+  if (p->user && p->user->uid != 0 && (!terminal || plan->stdio_is_own_pty))
     give_stdio_to_user(p->user->uid, plan->stdio_is_own_pty);
   /* Labels are written while /proc/self/attr is still writable by us. */
   if (!plan->proc_self_done && lsm_apply_exec_labels(p, err) < 0)

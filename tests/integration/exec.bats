@@ -234,6 +234,11 @@ EOF
   ! grep -q $'\r' "$TEST_TMP/out"
   run timeout 20 script -qec "'$UOCI' --root '$STATE' exec -t --user 1000:1000 $c1 sh -c 'stat -c %u:%g \$(tty)'" /dev/null </dev/null
   [ "$output" = 1000:5 ]
+  # the caller's own terminal (script's pty, exec's stdio) stays the caller's
+  run timeout 20 script -qec "stat -c %u:%g \$(tty); '$UOCI' --root '$STATE' exec -t --user 1000:1000 $c1 true; stat -c %u:%g \$(tty)" /dev/null </dev/null
+  echo "$output"
+  [ "${#lines[@]}" -eq 2 ]
+  [ "${lines[0]}" = "${lines[1]}" ]
   run uoci exec --user 1000:1000 $c1 sh -c 'echo via-dev-stdout >/dev/stdout' </dev/null
   [ "$status" -eq 0 ]
   [ "$output" = via-dev-stdout ]
