@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/run.sh - lifecycle latency, footprint and parallel throughput of
-# ulysses-oci next to other runc-compatible runtimes, measured interleaved
-# (each round runs every runtime once, in rotating order) so that load from
-# other work on the machine hits all of them alike.
+# bench/run.sh - lifecycle latency, footprint, parallel throughput and
+# behaviour at scale of ulysses-oci next to other runc-compatible runtimes,
+# measured interleaved (each round runs every runtime once, in rotating
+# order) so that load from other work on the machine hits all of them alike.
 #
 # Usage: bench/run.sh [RUNTIME...]
 #   default: crun (when installed), ./src/ulysses-oci, runc (when installed).
 #   The first runtime is the reference: each cell shows value (value/first).
 #   Run as root. Every runtime is driven through the runc CLI only:
-#   RT --root DIR create|start|run|exec|delete|state ...
+#   RT --root DIR create|start|run|exec|state|kill|delete|list ...
 #
-# Sections (SKIP="run phases exec rss mem par" to leave some out):
-#   run     `run` of /bin/true, N times: median, mean, p90 (ms)
+# Sections (SKIP="run phases exec rss mem par scale" to leave some out):
+#   run     `run` of /bin/true, N times: median, mean, p90 (ms); interleaved
+#           with the kernel-work floor when floor.c is found (FLOOR_C): the
+#           default spec's namespaces, mounts and pivot_root plus a v1 `tasks`
+#           join (`floor -t`), and each runtime's median over the floor's
 #   phases  create / start / delete of /bin/true, N times: medians (ms)
 #   exec    `exec CTR /bin/true` into a running sleep container, E times (ms)
 #   rss     peak RSS of `run` and of `create` (GNU time %M, max process), median of M
@@ -20,9 +23,18 @@
 #           times in a row (bisection, MEM_RES bytes resolution)
 #   par     COUNT containers created, started, waited for and deleted, PAR at a
 #           time: wall time, containers per second, errors
+#   scale   per runtime: SCALE_N lifecycles (create, start, exec, state,
+#           kill, delete of a sleep container, each timed: median and p99)
+#           with no container running, then with SCALE sleep containers
+#           running, then with none again; `list` (table and json) of the
+#           SCALE containers; the kernel memory each costs created (init
+#           waiting on exec.fifo) and running (/proc/meminfo deltas over
+#           SCALE), and, once, what an empty cgroup directory costs in each
+#           hierarchy of the host (SCALE directories made in each)
 #   size    binary size and shared-library count
 #
 # Environment: N=50 E=$N M=5 COUNT=100 PAR=8 MEM_TRIES=2 MEM_RES=8192
+#   SCALE=1000 SCALE_N=100 SCALE_LIST=20
 #   GAP_MS=50: idle ms before each timed run/create/exec. Sporadic starts are
 #   the common case, and after an idle moment moving a task into a v1 cgroup
 #   through cgroup.procs waits for an RCU grace period (~10 ms); back to back
@@ -30,21 +42,50 @@
 #   WORK=/var/tmp/uoci-bench (bundles, state roots, results)
 #   SPEC_FROM=auto|crun|runc|ulysses-oci (whose default `spec` the bundle uses;
 #   auto: crun, else runc, else ulysses-oci)
+#   FLOOR_C=PATH: floor.c of the shared tools (default: ../shared/bench/floor.c
+#   next to this tree, when there); built with cc into WORK/bin/floor
 #
 # The rootfs comes from bundles/mkrootfs.sh (busybox-static). Runtimes are
 # copied to WORK/bin first, so a rebuild during the run changes nothing.
-# crun 1.x refuses a cgroup v1 hybrid host whose cgroup2 mount lists a
-# controller; then the whole benchmark re-runs itself in a private mount
-# namespace with an empty tmpfs over /sys/fs/cgroup/unified (only there; the
-# host is untouched), so every runtime sees the same plain cgroup v1 (crun
-# still makes directories under "unified": they land in that tmpfs).
+# Each runtime is driven by a worker shell of its own that times each command
+# (fork, exec, wait: what the caller pays) and reports back over a pipe.
+# A runtime that cannot run /bin/true on the host as it is (crun 1.x refuses
+# a cgroup v1 hybrid host whose cgroup2 mount lists a controller) gets a
+# worker in a private mount namespace with an empty tmpfs over
+# /sys/fs/cgroup/unified (only there; the host is untouched): it then sees
+# plain cgroup v1, while the others run on the host as it is.
 # Everything created is deleted on exit, also on INT/TERM.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 TOP=$(dirname "$HERE")
+SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 
 usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit "${1:-0}"; }
+
+# ---- worker -------------------------------------------------------------------
+# bench/run.sh --worker ERRLOG: read commands (one per line, words quoted with
+# printf %q), run each with stdio away and stderr appended to ERRLOG, answer
+# "STATUS MICROSECONDS" per command.
+if [ "${1:-}" = --worker ]; then
+  set +e
+  errlog=$2
+  # Only stdin and stdout are ours: a copy of another worker's pipe kept
+  # here would keep that worker from ever seeing EOF.
+  for fd in $(ls /proc/$$/fd); do
+    [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+  done
+  while IFS= read -r line; do
+    eval "set -- $line"
+    t0=${EPOCHREALTIME/./}
+    "$@" </dev/null >/dev/null 2>>"$errlog"
+    rc=$?
+    t1=${EPOCHREALTIME/./}
+    echo "$rc $((t1 - t0))"
+  done
+  exit 0
+fi
+
 case "${1:-}" in -h | --help) usage 0 ;; esac
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 for tool in jq timeout unshare; do
@@ -53,20 +94,15 @@ done
 
 N=${N:-50} E=${E:-$N} M=${M:-5} GAP_MS=${GAP_MS:-50} COUNT=${COUNT:-100} PAR=${PAR:-8}
 MEM_TRIES=${MEM_TRIES:-2} MEM_RES=${MEM_RES:-8192} MEM_MIN=${MEM_MIN:-131072} MEM_MAX=${MEM_MAX:-67108864}
+SCALE=${SCALE:-1000} SCALE_N=${SCALE_N:-100} SCALE_LIST=${SCALE_LIST:-20}
 WORK=${WORK:-/var/tmp/uoci-bench} SPEC_FROM=${SPEC_FROM:-auto} SKIP=${SKIP:-}
+FLOOR_C=${FLOOR_C:-$TOP/../shared/bench/floor.c}
 
 # ---- runtimes -----------------------------------------------------------------
 if [ $# -eq 0 ]; then
   set -- "$TOP/src/ulysses-oci"
   command -v crun >/dev/null && set -- "$(command -v crun)" "$@"
   command -v runc >/dev/null && set -- "$@" "$(command -v runc)"
-fi
-# Re-run in a private mount namespace when crun would refuse the hybrid host.
-if [ -z "${UOCI_BENCH_INNER:-}" ] && [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
-  [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
-  exec unshare --mount --propagation private env UOCI_BENCH_INNER=1 bash -c \
-    'mount -t tmpfs -o size=16m,mode=0755 bench-hide-cgroup2 /sys/fs/cgroup/unified && exec "$0" "$@"' \
-    "${BASH_SOURCE[0]}" "$@"
 fi
 
 mkdir -p "$WORK/bin"
@@ -80,28 +116,100 @@ for src in "$@"; do
   NAMES+=("$name") BINS+=("$WORK/bin/$name")
 done
 NRT=${#NAMES[@]}
+HOSTW=$NRT # the worker for what is no runtime (the floor): the host's view
 
 RUN_ID=$$
 STATE=$WORK/state.$RUN_ID
 RESULTS=$WORK/results/$(date +%Y%m%d-%H%M%S).$RUN_ID
+ERRLOG=$RESULTS/errors.log
 mkdir -p "$STATE" "$RESULTS"
 for k in $(seq 0 $((NRT - 1))); do mkdir -p "$STATE/$k"; done
+: >"$ERRLOG"
 
-rt() { local k=$1; shift; "${BINS[$k]}" --root "$STATE/$k" "$@"; }
+skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# wait_gone PID: until the process has exited (gone, or a zombie).
+wait_gone() {
+  local pid=$1 n=0 st
+  while [ $n -lt 5000 ] && read -r st 2>/dev/null <"/proc/$pid/stat"; do
+    st=${st##*) }
+    case "$st" in Z* | X*) return 0 ;; esac
+    sleep 0.001
+    n=$((n + 1))
+  done
+}
+# One container of the parallel section: create, start, wait, delete.
+par_one() {
+  local bin=$1 root=$2 bundle=$3 id=$4 pid
+  "$bin" --root "$root" create --bundle "$bundle" --pid-file "$root/$id.pid" "$id" &&
+    pid=$(cat "$root/$id.pid") && rm -f "$root/$id.pid" &&
+    "$bin" --root "$root" start "$id" || { "$bin" --root "$root" delete -f "$id"; return 1; }
+  wait_gone "$pid"
+  "$bin" --root "$root" delete "$id"
+}
+export -f par_one wait_gone
+
+# ---- workers --------------------------------------------------------------------
+CGMEM_DIRS=()
+WIN=() WOUT=() WPID=() VIEW=()
+# start_worker K host|private
+start_worker() {
+  local k=$1 view=$2 fd
+  rm -f "$STATE/w$k.in" "$STATE/w$k.out"
+  mkfifo "$STATE/w$k.in" "$STATE/w$k.out"
+  if [ "$view" = host ]; then
+    "$SELF" --worker "$ERRLOG" <"$STATE/w$k.in" >"$STATE/w$k.out" &
+  else
+    unshare --mount --propagation private bash -c \
+      'mount -t tmpfs -o size=16m,mode=0755 bench-hide-cgroup2 /sys/fs/cgroup/unified && exec "$0" --worker "$1"' \
+      "$SELF" "$ERRLOG" <"$STATE/w$k.in" >"$STATE/w$k.out" &
+  fi
+  WPID[k]=$!
+  exec {fd}>"$STATE/w$k.in"
+  WIN[k]=$fd
+  exec {fd}<"$STATE/w$k.out"
+  WOUT[k]=$fd
+  VIEW[k]=$view
+}
+stop_worker() {
+  local k=$1
+  [ -n "${WIN[k]:-}" ] || return 0
+  local in=${WIN[k]} out=${WOUT[k]}
+  exec {in}>&- {out}<&-
+  wait "${WPID[k]}" 2>/dev/null || true
+  WIN[k]=""
+}
+# wcall K CMD...: run CMD in worker K; sets WRC (status) and WUS (wall, us).
+WRC=0 WUS=0
+wcall() {
+  local k=$1; shift
+  local line
+  printf -v line '%q ' "$@"
+  echo "$line" >&"${WIN[k]}"
+  read -r WRC WUS <&"${WOUT[k]}"
+}
+# rt K ARGS...: runtime K with its state root, in its worker; its status.
+rt() { local k=$1; shift; wcall "$k" "${BINS[$k]}" --root "$STATE/$k" "$@"; return "$WRC"; }
+# timed FILE K ARGS...: append rt's wall time (us) to FILE, or "fail".
+timed() {
+  local out=$1; shift
+  if rt "$@"; then echo "$WUS" >>"$out"; else echo fail >>"$out"; fi
+}
 
 cleanup() {
   set +e
   for k in $(seq 0 $((NRT - 1))); do
     for dir in "$STATE/$k"/*/; do
-      [ -d "$dir" ] && timeout 10 "${BINS[$k]}" --root "$STATE/$k" delete -f "$(basename "$dir")" >/dev/null 2>&1
+      [ -d "$dir" ] && [ -n "${WIN[k]:-}" ] && wcall "$k" timeout 10 "${BINS[$k]}" --root "$STATE/$k" delete -f "$(basename "$dir")"
     done
   done
+  for k in $(seq 0 "$HOSTW"); do stop_worker "$k"; done
+  local m
+  for m in "${CGMEM_DIRS[@]:-}"; do [ -n "$m" ] && [ -d "$m" ] && rmdir "$m"/c* "$m" 2>/dev/null; done
   rm -rf "$STATE" "$WORK/bundles.$RUN_ID"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-skipped() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ---- bundles ------------------------------------------------------------------
 ROOTFS=$WORK/rootfs
@@ -130,41 +238,52 @@ make_bundle() {
 make_bundle true '.process.args = ["/bin/true"]'
 make_bundle sleep '.process.args = ["/bin/sleep", "100000"]'
 
-# ---- measuring ----------------------------------------------------------------
-gap() { [ "$GAP_MS" = 0 ] || sleep "$(printf '0.%03d' "$GAP_MS")"; }
-# timed FILE CMD...: append the wall time of CMD in microseconds to FILE
-# (or "fail" when it exits non-zero).
-timed() {
-  local out=$1; shift
-  local t0=${EPOCHREALTIME/./}
-  if "$@" >/dev/null 2>>"$RESULTS/errors.log"; then
-    echo $((${EPOCHREALTIME/./} - t0)) >>"$out"
-  else
-    echo fail >>"$out"
+# ---- the kernel-work floor --------------------------------------------------------
+FLOOR=""
+if ! skipped run && [ -f "$FLOOR_C" ] && command -v cc >/dev/null; then
+  if cc -O2 -o "$WORK/bin/floor" "$FLOOR_C" 2>>"$ERRLOG"; then
+    FLOOR=$WORK/bin/floor
   fi
+fi
+
+# ---- each runtime's view ------------------------------------------------------------
+hybrid_with_controllers() {
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
+    [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]
 }
+start_worker "$HOSTW" host
+for k in $(seq 0 $((NRT - 1))); do
+  start_worker "$k" host
+  if ! rt "$k" run --bundle "$BUNDLES/true" "ub$RUN_ID-sanity-$k"; then
+    rt "$k" delete -f "ub$RUN_ID-sanity-$k" || true
+    hybrid_with_controllers || { echo "bench: ${NAMES[$k]} cannot run /bin/true (see $ERRLOG)" >&2; exit 1; }
+    stop_worker "$k"
+    start_worker "$k" private
+    rt "$k" run --bundle "$BUNDLES/true" "ub$RUN_ID-sanity-$k" ||
+      { echo "bench: ${NAMES[$k]} cannot run /bin/true, also with cgroup2 hidden (see $ERRLOG)" >&2; exit 1; }
+  fi
+  echo "bench: ${NAMES[$k]}: ${VIEW[k]} view of the cgroups" >&2
+done
+
+# ---- measuring ----------------------------------------------------------------
+gap() { [ "$GAP_MS" = 0 ] || sleep "$(printf '%d.%03d' $((GAP_MS / 1000)) $((GAP_MS % 1000)))"; }
 # The order of the runtimes in round i: rotated by i, so none is always first.
 order() { local i=$1 k; for k in $(seq 0 $((NRT - 1))); do echo $(((k + i) % NRT)); done; }
-# wait_gone PID: until the process has exited (gone, or a zombie).
-wait_gone() {
-  local pid=$1 n=0 st
-  while [ $n -lt 5000 ] && read -r st 2>/dev/null <"/proc/$pid/stat"; do
-    st=${st##*) }
-    case "$st" in Z* | X*) return 0 ;; esac
-    sleep 0.001
-    n=$((n + 1))
-  done
-}
 ids=0
 new_id() { ids=$((ids + 1)); ID="ub$RUN_ID-$1-$ids"; }
 
 section_run() {
-  echo "== run /bin/true x $N" >&2
+  echo "== run /bin/true x $N${FLOOR:+, and the floor}" >&2
   for i in $(seq 1 "$N"); do
     for k in $(order "$i"); do
       new_id "$k"; gap
-      timed "$RESULTS/run.$k" rt "$k" run --bundle "$BUNDLES/true" "$ID"
+      timed "$RESULTS/run.$k" "$k" run --bundle "$BUNDLES/true" "$ID"
     done
+    if [ -n "$FLOOR" ]; then
+      gap
+      wcall "$HOSTW" "$FLOOR" -t "$ROOTFS" /bin/true
+      if [ "$WRC" = 0 ]; then echo "$WUS" >>"$RESULTS/floor"; else echo fail >>"$RESULTS/floor"; fi
+    fi
   done
 }
 
@@ -173,11 +292,12 @@ section_phases() {
   for i in $(seq 1 "$N"); do
     for k in $(order "$i"); do
       new_id "$k"; gap
-      timed "$RESULTS/create.$k" rt "$k" create --bundle "$BUNDLES/true" --pid-file "$STATE/pid" "$ID"
+      rm -f "$STATE/pid"
+      timed "$RESULTS/create.$k" "$k" create --bundle "$BUNDLES/true" --pid-file "$STATE/pid" "$ID"
       local pid; pid=$(cat "$STATE/pid" 2>/dev/null || echo 0)
-      timed "$RESULTS/start.$k" rt "$k" start "$ID"
+      timed "$RESULTS/start.$k" "$k" start "$ID"
       [ "$pid" = 0 ] || wait_gone "$pid"
-      timed "$RESULTS/delete.$k" rt "$k" delete "$ID"
+      timed "$RESULTS/delete.$k" "$k" delete "$ID"
     done
   done
 }
@@ -186,16 +306,16 @@ section_exec() {
   echo "== exec /bin/true x $E" >&2
   local k
   for k in $(seq 0 $((NRT - 1))); do
-    rt "$k" run -d --bundle "$BUNDLES/sleep" "ub$RUN_ID-exec-$k" >/dev/null 2>>"$RESULTS/errors.log" ||
+    rt "$k" run -d --bundle "$BUNDLES/sleep" "ub$RUN_ID-exec-$k" ||
       echo "bench: ${NAMES[$k]}: cannot start the sleep container" >&2
   done
   for i in $(seq 1 "$E"); do
     for k in $(order "$i"); do
       gap
-      timed "$RESULTS/exec.$k" rt "$k" exec "ub$RUN_ID-exec-$k" /bin/true
+      timed "$RESULTS/exec.$k" "$k" exec "ub$RUN_ID-exec-$k" /bin/true
     done
   done
-  for k in $(seq 0 $((NRT - 1))); do rt "$k" delete -f "ub$RUN_ID-exec-$k" >/dev/null 2>&1 || true; done
+  for k in $(seq 0 $((NRT - 1))); do rt "$k" delete -f "ub$RUN_ID-exec-$k" || true; done
 }
 
 section_rss() {
@@ -204,12 +324,12 @@ section_rss() {
   for i in $(seq 1 "$M"); do
     for k in $(order "$i"); do
       new_id "$k"
-      /usr/bin/time -f %M -a -o "$RESULTS/rss_run.$k" "${BINS[$k]}" --root "$STATE/$k" run \
-        --bundle "$BUNDLES/true" "$ID" >/dev/null 2>>"$RESULTS/errors.log" || true
+      wcall "$k" /usr/bin/time -f %M -a -o "$RESULTS/rss_run.$k" "${BINS[$k]}" --root "$STATE/$k" run \
+        --bundle "$BUNDLES/true" "$ID"
       new_id "$k"
-      /usr/bin/time -f %M -a -o "$RESULTS/rss_create.$k" "${BINS[$k]}" --root "$STATE/$k" create \
-        --bundle "$BUNDLES/true" "$ID" >/dev/null 2>>"$RESULTS/errors.log" || true
-      rt "$k" delete -f "$ID" >/dev/null 2>&1 || true
+      wcall "$k" /usr/bin/time -f %M -a -o "$RESULTS/rss_create.$k" "${BINS[$k]}" --root "$STATE/$k" create \
+        --bundle "$BUNDLES/true" "$ID"
+      rt "$k" delete -f "$ID" || true
     done
   done
 }
@@ -220,8 +340,9 @@ mem_ok() {
   make_bundle "mem$k" ".process.args = [\"/bin/true\"] | .linux.resources.memory.limit = $limit"
   for t in $(seq 1 "$MEM_TRIES"); do
     new_id "$k"
-    if ! timeout 20 "${BINS[$k]}" --root "$STATE/$k" run --bundle "$BUNDLES/mem$k" "$ID" >/dev/null 2>&1; then
-      timeout 10 "${BINS[$k]}" --root "$STATE/$k" delete -f "$ID" >/dev/null 2>&1 || true
+    wcall "$k" timeout 20 "${BINS[$k]}" --root "$STATE/$k" run --bundle "$BUNDLES/mem$k" "$ID"
+    if [ "$WRC" != 0 ]; then
+      wcall "$k" timeout 10 "${BINS[$k]}" --root "$STATE/$k" delete -f "$ID"
       return 1
     fi
   done
@@ -242,30 +363,124 @@ section_mem() {
   done
 }
 
-# One container of the parallel section: create, start, wait, delete.
-par_one() {
-  local bin=$1 root=$2 bundle=$3 id=$4 pid
-  "$bin" --root "$root" create --bundle "$bundle" --pid-file "$root/$id.pid" "$id" &&
-    pid=$(cat "$root/$id.pid") && rm -f "$root/$id.pid" &&
-    "$bin" --root "$root" start "$id" || { "$bin" --root "$root" delete -f "$id"; return 1; }
-  wait_gone "$pid"
-  "$bin" --root "$root" delete "$id"
-}
-export -f par_one wait_gone
 
 section_par() {
   echo "== $COUNT containers, $PAR at a time" >&2
-  local round k t0 t1 fails
+  local round k fails
   for round in 1 2; do
     for k in $(order "$round"); do
-      t0=${EPOCHREALTIME/./}
-      fails=$(seq 1 "$COUNT" | xargs -P "$PAR" -I{} bash -c \
-        'par_one "$1" "$2" "$3" "$4-{}" >/dev/null 2>>"$5" || echo fail' _ \
-        "${BINS[$k]}" "$STATE/$k" "$BUNDLES/true" "ub$RUN_ID-par$round-$k" "$RESULTS/errors.log" | wc -l)
-      t1=${EPOCHREALTIME/./}
-      echo "$((t1 - t0)) $fails" >>"$RESULTS/par.$k"
+      fails=$RESULTS/parfail.$k.$round
+      : >"$fails"
+      wcall "$k" bash -c 'seq 1 "$1" | xargs -P "$2" -I{} bash -c \
+          "par_one \"\$1\" \"\$2\" \"\$3\" \"\$4-{}\" >/dev/null 2>>\"\$5\" || echo fail >>\"\$6\"" _ \
+          "$3" "$4" "$5" "$6" "$7" "$8"' _ \
+        "$COUNT" "$PAR" "${BINS[$k]}" "$STATE/$k" "$BUNDLES/true" "ub$RUN_ID-par$round-$k" "$ERRLOG" "$fails"
+      echo "$WUS $(wc -l <"$fails")" >>"$RESULTS/par.$k"
     done
   done
+}
+
+# ---- scale ----------------------------------------------------------------------
+# meminfo FILE: the /proc/meminfo fields the memory rows use, in KiB.
+meminfo() {
+  awk '/^(MemFree|MemAvailable|Slab|SReclaimable|SUnreclaim|KernelStack|PageTables|Percpu|AnonPages):/ {
+         sub(":", "", $1); print $1, $2 }' /proc/meminfo >"$1"
+}
+# settle: let RCU callbacks and deferred frees run before a memory snapshot.
+settle() { sleep "${SETTLE_S:-3}"; }
+# mem_delta BEFORE AFTER COUNT OUT: per-item deltas (KiB, one decimal) of the
+# kernel's fields and the whole ("used" = MemFree's drop).
+mem_delta() {
+  awk -v n="$3" 'NR == FNR { b[$1] = $2; next } { a[$1] = $2 }
+    END {
+      printf "used %.1f\n", (b["MemFree"] - a["MemFree"]) / n
+      kern = 0
+      split("SUnreclaim SReclaimable KernelStack PageTables Percpu AnonPages", f, " ")
+      for (i = 1; i <= 6; i++) printf "%s %.1f\n", f[i], (a[f[i]] - b[f[i]]) / n
+      printf "kernel %.1f\n", (a["SUnreclaim"] + a["KernelStack"] + a["PageTables"] + a["Percpu"] \
+                              - b["SUnreclaim"] - b["KernelStack"] - b["PageTables"] - b["Percpu"]) / n
+    }' "$1" "$2" >"$4"
+}
+
+# One timed lifecycle of a sleep container next to what is running: the
+# samples go to scale_OP_TAG.K.
+scale_lifecycle() {
+  local k=$1 tag=$2 pid
+  new_id "$k"; gap
+  rm -f "$STATE/pid"
+  timed "$RESULTS/scale_create_$tag.$k" "$k" create --bundle "$BUNDLES/sleep" --pid-file "$STATE/pid" "$ID"
+  pid=$(cat "$STATE/pid" 2>/dev/null || echo 0)
+  timed "$RESULTS/scale_start_$tag.$k" "$k" start "$ID"
+  gap
+  timed "$RESULTS/scale_exec_$tag.$k" "$k" exec "$ID" /bin/true
+  timed "$RESULTS/scale_state_$tag.$k" "$k" state "$ID"
+  timed "$RESULTS/scale_kill_$tag.$k" "$k" kill "$ID" KILL
+  [ "$pid" = 0 ] || wait_gone "$pid"
+  timed "$RESULTS/scale_delete_$tag.$k" "$k" delete "$ID"
+}
+
+scale_runtime() {
+  local k=$1 i t0 pids=()
+  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles with none running" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" none; done
+  echo "== scale ${NAMES[$k]}: $SCALE sleep containers created, then started" >&2
+  settle; meminfo "$RESULTS/meminfo0.$k"
+  t0=${EPOCHREALTIME/./}
+  for i in $(seq 1 "$SCALE"); do
+    rt "$k" create --bundle "$BUNDLES/sleep" "ub$RUN_ID-bg$k-$i" || echo fail >>"$RESULTS/scale_fill.$k"
+  done
+  echo "create $((${EPOCHREALTIME/./} - t0))" >>"$RESULTS/scale_walls.$k"
+  settle; meminfo "$RESULTS/meminfo1.$k"
+  t0=${EPOCHREALTIME/./}
+  for i in $(seq 1 "$SCALE"); do
+    rt "$k" start "ub$RUN_ID-bg$k-$i" || echo fail >>"$RESULTS/scale_fill.$k"
+  done
+  echo "start $((${EPOCHREALTIME/./} - t0))" >>"$RESULTS/scale_walls.$k"
+  settle; meminfo "$RESULTS/meminfo2.$k"
+  mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo1.$k" "$SCALE" "$RESULTS/mem_created.$k"
+  mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo2.$k" "$SCALE" "$RESULTS/mem_running.$k"
+  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles and $SCALE_LIST lists with $SCALE running" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" busy; done
+  for i in $(seq 1 "$SCALE_LIST"); do
+    timed "$RESULTS/scale_list.$k" "$k" list
+    timed "$RESULTS/scale_listjson.$k" "$k" list --format json
+  done
+  rt "$k" list -q || true
+  echo "== scale ${NAMES[$k]}: deleting the $SCALE" >&2
+  t0=${EPOCHREALTIME/./}
+  for i in $(seq 1 "$SCALE"); do rt "$k" delete -f "ub$RUN_ID-bg$k-$i" || echo fail >>"$RESULTS/scale_fill.$k"; done
+  echo "delete $((${EPOCHREALTIME/./} - t0))" >>"$RESULTS/scale_walls.$k"
+  settle
+  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles with none running again" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" none; done
+}
+
+# What an empty cgroup directory costs in each hierarchy of the host.
+section_cgmem() {
+  echo "== $SCALE empty cgroup directories in each hierarchy" >&2
+  local mnt base name
+  : >"$RESULTS/cgmem"
+  while read -r mnt; do
+    base=$mnt/uoci-bench-$RUN_ID
+    name=${mnt#/sys/fs/cgroup/}
+    settle; meminfo "$RESULTS/cgmem.before"
+    mkdir "$base"
+    CGMEM_DIRS+=("$base")
+    (cd "$base" && seq -f c%g 1 "$SCALE" | xargs mkdir)
+    settle; meminfo "$RESULTS/cgmem.after"
+    (cd "$base" && seq -f c%g 1 "$SCALE" | xargs rmdir)
+    rmdir "$base"
+    mem_delta "$RESULTS/cgmem.before" "$RESULTS/cgmem.after" "$SCALE" "$RESULTS/cgmem.one"
+    echo "$name $(awk '{ printf "%s=%s ", $1, $2 }' "$RESULTS/cgmem.one")" >>"$RESULTS/cgmem"
+  done < <(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break; if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5 }' \
+    /proc/self/mountinfo | sort -u)
+  CGMEM_DIRS=()
+}
+
+section_scale() {
+  local k
+  for k in $(seq 0 $((NRT - 1))); do scale_runtime "$k"; done
+  section_cgmem
 }
 
 skipped run || section_run
@@ -274,9 +489,10 @@ skipped exec || section_exec
 skipped rss || section_rss
 skipped mem || section_mem
 skipped par || section_par
+skipped scale || section_scale
 
 # ---- report -------------------------------------------------------------------
-# stat FILE median|mean|p90|fails|max: of the numeric lines of FILE.
+# stat FILE median|mean|p90|p99|fails|max: of the numeric lines of FILE.
 stat_of() {
   [ -s "$1" ] || { echo "-"; return; }
   sort -n "$1" | awk -v what="$2" '
@@ -286,6 +502,7 @@ stat_of() {
       if (n == 0) { print "-"; exit }
       if (what == "median") x = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
       else if (what == "p90") x = v[int(0.9 * (n - 1)) + 1]
+      else if (what == "p99") { i = int(0.99 * n + 0.999); x = v[i < 1 ? 1 : i] }
       else if (what == "max") x = v[n]
       else { for (i = 1; i <= n; i++) s += v[i]; x = s / n }
       print x
@@ -294,7 +511,7 @@ stat_of() {
 # row LABEL UNIT SCALE VALUES...: one table line, each value with its ratio to the first.
 row() {
   local label=$1 unit=$2 scale=$3; shift 3
-  printf '%-38s %-6s' "$label" "$unit"
+  printf '%-40s %-6s' "$label" "$unit"
   local first=${1:-} v
   for v in "$@"; do
     if [[ $v =~ ^[0-9.]+$ ]] && [[ $first =~ ^[0-9.]+$ ]] && [ "$first" != 0 ]; then
@@ -306,17 +523,26 @@ row() {
   echo
 }
 cells() { local f=$1 what=$2 k; for k in $(seq 0 $((NRT - 1))); do stat_of "$RESULTS/$f.$k" "$what"; done; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2fx\n", a / b; else print "-" }'; }
+ms() { awk -v v="$1" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.2f\n", v / 1000; else print "-" }'; }
+field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
 
 {
   echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r) cpus $(nproc) load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# N=$N E=$E M=$M GAP_MS=$GAP_MS COUNT=$COUNT PAR=$PAR spec=$SPEC_FROM state=$WORK (fs $(stat -f -c %T "$WORK"))"
-  printf '%-38s %-6s' metric unit
+  echo "# N=$N E=$E M=$M GAP_MS=$GAP_MS COUNT=$COUNT PAR=$PAR SCALE=$SCALE SCALE_N=$SCALE_N spec=$SPEC_FROM state=$WORK (fs $(stat -f -c %T "$WORK"))"
+  for k in $(seq 0 $((NRT - 1))); do echo "# ${NAMES[$k]}: $("${BINS[$k]}" --version 2>/dev/null | head -1); ${VIEW[k]} view of the cgroups"; done
+  printf '%-40s %-6s' metric unit
   for name in "${NAMES[@]}"; do printf ' %18s' "$name"; done
   echo
   if ! skipped run; then
     row "run /bin/true, median" ms 1000 $(cells run median)
     row "run /bin/true, mean" ms 1000 $(cells run mean)
     row "run /bin/true, p90" ms 1000 $(cells run p90)
+    if [ -s "$RESULTS/floor" ]; then
+      fl=$(stat_of "$RESULTS/floor" median)
+      row "run median / floor -t median" x 1 $(for k in $(seq 0 $((NRT - 1))); do
+        ratio "$(stat_of "$RESULTS/run.$k" median)" "$fl"; done)
+    fi
   fi
   if ! skipped phases; then
     row "create, median" ms 1000 $(cells create median)
@@ -338,7 +564,7 @@ cells() { local f=$1 what=$2 k; for k in $(seq 0 $((NRT - 1))); do stat_of "$RES
       awk '{ s += $2 } END { print s + 0 }' "$RESULTS/par.$k"; done)
   fi
   row "failed commands (all sections)" "#" 1 $(for k in $(seq 0 $((NRT - 1))); do
-    cat "$RESULTS"/{run,create,start,delete,exec}."$k" 2>/dev/null | grep -c fail || true; done)
+    cat "$RESULTS"/{run,create,start,delete,exec}."$k" "$RESULTS"/scale_*."$k" 2>/dev/null | grep -c fail || true; done)
   row "binary size" KiB 1 $(for b in "${BINS[@]}"; do echo $(($(stat -c %s "$b") / 1024)); done)
   if command -v strip >/dev/null; then
     row "binary size, stripped" KiB 1 $(for b in "${BINS[@]}"; do
@@ -346,5 +572,50 @@ cells() { local f=$1 what=$2 k; for k in $(seq 0 $((NRT - 1))); do stat_of "$RES
       rm -f "$RESULTS/stripped"; done)
   fi
   row "shared libraries (ldd)" "#" 1 $(for b in "${BINS[@]}"; do ldd "$b" 2>/dev/null | grep -c '=>' || true; done)
+  if [ -s "${RESULTS}/floor" ]; then
+    echo "# floor -t ($FLOOR_C; interleaved with run): median $(ms "$(stat_of "$RESULTS/floor" median)") ms, mean $(ms "$(stat_of "$RESULTS/floor" mean)") ms"
+  fi
+
+  if ! skipped scale; then
+    echo
+    echo "# scale: $SCALE_N lifecycles of a sleep container with none running (before and after: $((2 * SCALE_N)) samples) and with $SCALE sleep containers running"
+    printf '%-14s %-8s %10s %10s %10s %10s %9s %9s\n' runtime op "none med" "none p99" "$SCALE med" "$SCALE p99" "x med" "x p99"
+    for k in $(seq 0 $((NRT - 1))); do
+      for op in create start exec state kill delete; do
+        a=$(stat_of "$RESULTS/scale_${op}_none.$k" median) b=$(stat_of "$RESULTS/scale_${op}_none.$k" p99)
+        c=$(stat_of "$RESULTS/scale_${op}_busy.$k" median) d=$(stat_of "$RESULTS/scale_${op}_busy.$k" p99)
+        printf '%-14s %-8s %10s %10s %10s %10s %9s %9s\n' "${NAMES[$k]}" "$op" "$(ms "$a")" "$(ms "$b")" \
+          "$(ms "$c")" "$(ms "$d")" "$(ratio "$c" "$a")" "$(ratio "$d" "$b")"
+      done
+      printf '%-14s %-8s %10s %10s %10s %10s\n' "${NAMES[$k]}" "list" - - \
+        "$(ms "$(stat_of "$RESULTS/scale_list.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_list.$k" p99)")"
+      printf '%-14s %-8s %10s %10s %10s %10s\n' "${NAMES[$k]}" "list-json" - - \
+        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p99)")"
+    done
+    echo
+    echo "# scale: filling and emptying (wall for $SCALE, sequential), errors"
+    for k in $(seq 0 $((NRT - 1))); do
+      w=$RESULTS/scale_walls.$k
+      printf '%-14s create %.1f /s, start %.1f /s, delete -f %.1f /s, %d failed\n' "${NAMES[$k]}" \
+        "$(awk -v n="$SCALE" -v x="$(field "$w" create)" 'BEGIN { print n / (x / 1e6) }')" \
+        "$(awk -v n="$SCALE" -v x="$(field "$w" start)" 'BEGIN { print n / (x / 1e6) }')" \
+        "$(awk -v n="$SCALE" -v x="$(field "$w" delete)" 'BEGIN { print n / (x / 1e6) }')" \
+        "$(cat "$RESULTS/scale_fill.$k" 2>/dev/null | wc -l)"
+    done
+    echo
+    echo "# scale: memory per container (KiB, /proc/meminfo deltas over $SCALE; kernel = SUnreclaim + KernelStack + PageTables + Percpu)"
+    printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n' runtime state used kernel SUnrecl SRecl KStack PTables Percpu Anon
+    for k in $(seq 0 $((NRT - 1))); do
+      for s in created running; do
+        f=$RESULTS/mem_$s.$k
+        printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "${NAMES[$k]}" "$s" "$(field "$f" used)" \
+          "$(field "$f" kernel)" "$(field "$f" SUnreclaim)" "$(field "$f" SReclaimable)" "$(field "$f" KernelStack)" \
+          "$(field "$f" PageTables)" "$(field "$f" Percpu)" "$(field "$f" AnonPages)"
+      done
+    done
+    echo
+    echo "# an empty cgroup directory, per hierarchy (KiB, deltas over $SCALE directories)"
+    awk '{ printf "%-14s", $1; for (i = 2; i <= NF; i++) printf " %s", $i; print "" }' "$RESULTS/cgmem"
+  fi
   echo "# raw samples (us, KiB): $RESULTS"
 } | tee "$RESULTS/table.txt"
