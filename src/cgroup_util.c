@@ -455,6 +455,12 @@ int cg_mkdir_hier(struct cg_hier *h, bool skip_denied, uoci_error **err)
 
 static int mkdir_hier_once(struct cg_hier *h, bool skip_denied, uoci_error **err)
 {
+  /* The parents (/ulysses-oci) usually exist: the leaf alone first saves a
+   * mkdir per level and hierarchy; the walk below handles everything else. */
+  if (strlen(h->dir) > strlen(h->mount) && mkdir(h->dir, 0755) == 0) {
+    h->created = 1;
+    return 0;
+  }
   _cleanup_free_ char *p = xstrdup(h->dir);
   size_t mlen = strlen(h->mount);
   int made = 0;
