@@ -80,7 +80,7 @@ int cmd_list(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
     if (quiet) {
       printf("%s\n", st.id);
     } else if (json) {
-      ocispec_config *cfg = state_config(&st, &e);
+      ocispec_config *cfg = state_config_annotations(&st, &e);
       uoci_error_free(e);
       _cleanup_free_ char *j = state_json(&st, s, cfg ? &cfg->annotations : NULL, false);
       ocispec_config_free(cfg);

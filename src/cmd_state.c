@@ -20,7 +20,7 @@ int cmd_state(const struct uoci_globals *g, int argc, char **argv, uoci_error **
     return -1;
   enum container_status s = state_status(&st);
   uoci_error *cerr = NULL;
-  ocispec_config *cfg = state_config(&st, &cerr);
+  ocispec_config *cfg = state_config_annotations(&st, &cerr);
   uoci_error_free(cerr);
   char *json = state_json(&st, s, cfg ? &cfg->annotations : NULL, true);
   printf("%s\n", json);

@@ -351,11 +351,16 @@ enum container_status state_status(const struct uoci_state *st)
   return STATUS_RUNNING;
 }
 
-ocispec_config *state_config(const struct uoci_state *st, uoci_error **err)
+static ocispec_config *load_config(const struct uoci_state *st, bool only_annotations, uoci_error **err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
   if (read_file_at(st->dirfd, "config.json", &text, &len, err) < 0)
+    return NULL;
+  /* A text with neither the word nor a \u escape (which could spell it)
+   * has no annotations: `list --format json` of a thousand containers then
+   * skips a thousand parses (~17 us each). */
+  if (only_annotations && strstr(text, "annotations") == NULL && strstr(text, "\\u") == NULL)
     return NULL;
   char *perr = NULL;
   ocispec_config *c = ocispec_parse(&ocispec_config_type, text, len, "config.json", &perr);
@@ -364,6 +369,16 @@ ocispec_config *state_config(const struct uoci_state *st, uoci_error **err)
     free(perr);
   }
   return c;
+}
+
+ocispec_config *state_config(const struct uoci_state *st, uoci_error **err)
+{
+  return load_config(st, false, err);
+}
+
+ocispec_config *state_config_annotations(const struct uoci_state *st, uoci_error **err)
+{
+  return load_config(st, true, err);
 }
 
 #define GEN_STR(g, s) yajl_gen_string(g, (const unsigned char *) (s), strlen(s))

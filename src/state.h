@@ -77,6 +77,7 @@ enum container_status state_status(const struct uoci_state *st);
 
 /* The stored config.json of the container (NULL with *err on failure). */
 ocispec_config *state_config(const struct uoci_state *st, uoci_error **err);
+ocispec_config *state_config_annotations(const struct uoci_state *st, uoci_error **err);
 
 /* Spec state JSON (ociVersion, id, status, pid, bundle, annotations; plus the
  * rootfs/created/owner runc also prints). pretty for the CLI. */

@@ -79,3 +79,20 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
   ! kill -0 "$pid" 2>/dev/null
 }
+
+@test "list --format json: annotations still shown, also when a key is spelled with \\u escapes" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" "$id-plain"
+  cfg '.annotations = {"org.example/a": "1"}'
+  uoci create --bundle "$BUNDLE" "$id-ann"
+  # the same key, "annotations" written with an escaped "a": JSON-equal
+  sed -i 's/"annotations"/"\\u0061nnotations"/' "$BUNDLE/config.json"
+  grep -q 'u0061nnotations' "$BUNDLE/config.json"
+  uoci create --bundle "$BUNDLE" "$id-esc"
+  run uoci list --format json
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r --arg i "$id-plain" '.[] | select(.id == $i) | .annotations // {} | length')" = 0 ]
+  [ "$(echo "$output" | jq -r --arg i "$id-ann" '.[] | select(.id == $i) | .annotations["org.example/a"]')" = 1 ]
+  [ "$(echo "$output" | jq -r --arg i "$id-esc" '.[] | select(.id == $i) | .annotations["org.example/a"]')" = 1 ]
+  [ "$(uoci state "$id-ann" | jq -r '.annotations["org.example/a"]')" = 1 ]
+}
