@@ -93,8 +93,14 @@ teardown() {
   [[ "$output" == *"needs a new time namespace"* ]]
 }
 
-# A TCP round trip over 127.0.0.1 inside the container, then lo's flags.
-LOOPBACK_CHECK='(nc -l -p 7777 >/tmp/got &); sleep 0.2; echo over-lo | nc 127.0.0.1 7777; sleep 0.1; cat /tmp/got; cat /sys/class/net/lo/flags'
+# A TCP round trip over 127.0.0.1 inside the container, then lo's flags. No
+# fixed sleeps (they failed under load): the client retries until the listener
+# is up (5 s at most, then the listener is killed), and the listener is waited for.
+LOOPBACK_CHECK='nc -l -p 7777 >/tmp/got & l=$!; i=0
+until echo over-lo | nc 127.0.0.1 7777 2>/dev/null; do
+  i=$((i + 1)); if [ $i -gt 100 ]; then kill $l; break; fi; sleep 0.05
+done
+wait $l; cat /tmp/got; cat /sys/class/net/lo/flags'
 
 @test "a new network namespace has lo up: 127.0.0.1 works with no network configured" {
   export LOOPBACK_CHECK
