@@ -481,6 +481,11 @@ static int child_leave_runtime(struct container *c, uoci_error **err)
   close_fd(&c->state_dirfd);
   /* Until `create` has returned, the init dies with the runtime. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* A session of its own, terminal or not (as runc and crun): the
+   * container's processes are no job of the caller's shell, and CRIU can
+   * dump a tree whose session leader is inside it. */
+  if (setsid() < 0)
+    return uoci_fail(err, errno, "setsid");
   /* Not dumpable: no process in the container may open our /proc/PID/exe,
    * mem or fds while we still run runtime code. An unprivileged runtime must
    * first write our id maps, which needs /proc/PID owned by it: then this

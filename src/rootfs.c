@@ -272,6 +272,34 @@ static int readonly_path(int rootfd, const char *path, uoci_error **err)
   return attach_tree(tree, target, rootfd, path, what, err);
 }
 
+static bool is_null_device(const struct stat *st)
+{
+  return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
+}
+
+/* Standard streams the caller gave as the HOST's /dev/null (conmon does
+ * for a container without stdin) are moved to the container's own, as runc
+ * and crun do: no file of the host stays open in the container, and CRIU can
+ * checkpoint it (an fd on a mount the container lacks cannot be dumped).
+ * Best effort: a container whose /dev/null can't be opened keeps them. */
+static void reopen_dev_null(int rootfd)
+{
+  _cleanup_close_ int null = -1;
+  struct stat own;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !is_null_device(&st))
+      continue;
+    if (null < 0) {
+      null = in_root_open(rootfd, "/dev/null", O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0);
+      if (null < 0 || fstat(null, &own) < 0 || !is_null_device(&own))
+        return;
+    }
+    if (st.st_dev != own.st_dev || st.st_ino != own.st_ino)
+      dup3(null, fd, 0);
+  }
+}
+
 int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
 {
   const ocispec_config *cfg = ctx->config;
@@ -279,6 +307,7 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
   _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return uoci_fail(err, errno, "open /");
+  reopen_dev_null(rootfd);
   if (config_dev_readonly(cfg)) {
     _cleanup_close_ int dev = in_root_open(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
     struct attr_change ro = { .set = MOUNT_ATTR_RDONLY };

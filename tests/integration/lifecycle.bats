@@ -35,6 +35,15 @@ assert_nothing_left() {
   [ "$output" = "pid=1 host=box1" ]
 }
 
+@test "the init leads a session of its own, and stdio on the host's /dev/null is the container's /dev/null" {
+  # runc and crun do both; CRIU needs them to checkpoint the container
+  cfg '.process.args = ["sh", "-c", "echo sid=$(cut -d\" \" -f6 /proc/self/stat); [ \"$(stat -L -c %d:%i /proc/self/fd/0)\" = \"$(stat -c %d:%i /dev/null)\" ] && echo own-null"]'
+  run uoci run --bundle "$BUNDLE" $c1 </dev/null
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "sid=1" ]
+  [ "${lines[1]}" = own-null ]
+}
+
 @test "create, state, start, kill, delete: state transitions and the pid file" {
   cfg '.process.args = ["sleep", "100"]'
   uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
