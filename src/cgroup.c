@@ -590,6 +590,14 @@ int cgroup_attach_pid(uoci_cgroup *cg, pid_t pid, bool unified_done, uoci_error 
   return 0;
 }
 
+const char *cgroup_freezer_dir(const uoci_cgroup *cg)
+{
+  const struct cg_hier *h = NULL;
+  if (cg)
+    h = cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : cg_hier_for(cg, CG_FREEZER);
+  return h ? h->dir : NULL;
+}
+
 const char *cgroup_path(const uoci_cgroup *cg)
 {
   return cg && cg->path ? cg->path : "";

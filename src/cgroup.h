@@ -90,6 +90,10 @@ int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err);
 /* Human-readable path of the cgroup (relative to the hierarchy root). */
 const char *cgroup_path(const uoci_cgroup *cg);
 
+/* The directory whose freezer stops the container (v1: the freezer
+ * hierarchy's, v2: the unified one), for CRIU; NULL when there is none. */
+const char *cgroup_freezer_dir(const uoci_cgroup *cg);
+
 /* Remove the cgroup(s); kills what is still inside with SIGKILL first and
  * retries while the kernel reports EBUSY. Succeeds if already gone. */
 int cgroup_destroy(uoci_cgroup *cg, uoci_error **err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "caps.h"
 #include "commands.h"
+#include "criu.h"
 #include "mempolicy.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -98,6 +99,9 @@ int cmd_features(const struct uoci_globals *g, int argc, char **argv, uoci_error
   STRV_FROM(l->memory_policy->modes, mempolicy_known_modes);
   STRV_FROM(l->memory_policy->flags, mempolicy_known_flags);
   ocispec_strmap_set(&f.annotations, "org.ulysses.version", PACKAGE_VERSION);
+  /* checkpoint/restore built in (crun says run.oci.crun.checkpoint.enabled);
+   * it still needs the criu package at run time. */
+  ocispec_strmap_set(&f.annotations, "org.ulysses.checkpoint.enabled", cr_built_in() ? "true" : "false");
   const struct scmp_version *lib = seccomp_version();
   _cleanup_free_ char *libver = xasprintf("%u.%u.%u", lib->major, lib->minor, lib->micro);
   ocispec_strmap_set(&f.annotations, "io.github.seccomp.libseccomp.version", libver);

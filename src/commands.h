@@ -34,6 +34,10 @@ int cmd_resume(const struct uoci_globals *g, int argc, char **argv, uoci_error *
 int cmd_ps(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
 int cmd_events(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
 
+/* checkpoint/restore with CRIU (cmd_checkpoint.c, cmd_restore.c) */
+int cmd_checkpoint(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
+int cmd_restore(const struct uoci_globals *g, int argc, char **argv, uoci_error **err);
+
 /* Shared by verbs: exactly one positional container id after the options. */
 int expect_id(int argc, char **argv, int optind_, const char *verb, const char **id, uoci_error **err);
 

@@ -47,6 +47,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "container.h"
+#include "criu.h"
 #include "hooks.h"
 #include "keyring.h"
 #include "log.h"
@@ -1566,5 +1567,160 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
   ret = container_cleanup(g, &st, err);
 out:
   state_release(&st);
+  return ret;
+}
+
+/* ---- checkpoint and restore ------------------------------------------------- */
+
+/* A CNI network's veth has its other end on the host, which CRIU cannot
+ * dump: the namespace is checkpointed empty and the network attached again
+ * when the processes come back. */
+static bool network_is_wired(const ocispec_config *cfg)
+{
+  struct network_plan net;
+  uoci_error *e = NULL;
+  bool wired = network_plan_from_config(cfg, true, &net, &e) == 0 && net.name != NULL;
+  network_plan_release(&net);
+  uoci_error_free(e);
+  return wired;
+}
+
+int container_checkpoint(const struct uoci_globals *g, const char *id, const struct cr_options *opts,
+                         uoci_error **err)
+{
+  struct uoci_state st;
+  if (cr_supported(err) < 0 || state_load(g->root, id, &st, err) < 0)
+    return -1;
+  int ret = -1;
+  ocispec_config *cfg = NULL;
+  uoci_cgroup *cg = NULL;
+  enum container_status s = state_status(&st);
+  if (s != STATUS_RUNNING && s != STATUS_PAUSED) {
+    uoci_fail(err, 0, "cannot checkpoint container \"%s\": it is %s, not running", id, status_name(s));
+    goto out;
+  }
+  if ((cfg = state_config(&st, err)) == NULL || (st.cgroup && cgroup_from_string(st.cgroup, &cg, err) < 0))
+    goto out;
+  struct cr_options o = *opts;
+  if (network_is_wired(cfg))
+    o.empty_ns |= CLONE_NEWNET;
+  struct cr_dump_target t = { .pid = st.pid, .rootfs = st.rootfs, .cfg = cfg, .freezer_dir = cgroup_freezer_dir(cg) };
+  if (cr_dump(&t, &o, err) < 0)
+    goto out;
+  ret = 0;
+  if (o.leave_running || o.pre_dump)
+    goto out;
+  /* CRIU has ended the processes; the container goes, as runc's does:
+   * `restore` makes it again. */
+  kill_and_wait(&st, cg);
+  ret = container_cleanup(g, &st, err);
+out:
+  cgroup_free(cg);
+  ocispec_config_free(cfg);
+  state_release(&st);
+  return ret;
+}
+
+/* In the restore helper, once CRIU has made the namespaces and before any
+ * restored process runs: the network and the hooks that run at that point
+ * of a create (runc runs prestart and createRuntime here too). */
+static int restore_setup_namespaces(void *arg, pid_t pid, uoci_error **err)
+{
+  struct container *c = arg;
+  c->pid = pid;
+  if (network_attach(&c->net, c->o->id, pid, err) < 0)
+    return -1;
+  const ocispec_hooks *h = c->cfg->hooks;
+  if (h && (h->prestart_len || h->create_runtime_len)) {
+    _cleanup_free_ char *st = make_state_json(c, STATUS_CREATED);
+    if (hooks_run(h->prestart, h->prestart_len, "prestart", st, err) < 0 ||
+        hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", st, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* restore's plan: create's checks, and that the images, libcriu and criu
+ * are there, before anything is made. No init protocol: the restore helper
+ * is attached to the cgroup by us (child_joins_cgroup stays false). */
+static int restore_plan(struct container *c, const struct cr_options *opts, uoci_error **err)
+{
+  if (cr_supported(err) < 0 || state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 ||
+      validate(c, err) < 0 || cr_restore_check(opts, err) < 0)
+    return -1;
+  log_debug("restore %s: bundle %s, rootfs %s, images %s", c->o->id, c->bundle, c->rootfs, opts->image_path);
+  return 0;
+}
+
+/* CRIU in place of spawn_init and wait_created: the processes come back,
+ * the state records the restored init. *master: its terminal's master,
+ * when it is ours to proxy. */
+static int restore_processes(struct container *c, const struct cr_options *opts, int *master, uoci_error **err)
+{
+  struct cr_options cro = *opts;
+  if (c->net.name)
+    cro.empty_ns |= CLONE_NEWNET;
+  bool terminal = c->cfg->process->has_terminal && c->cfg->process->terminal;
+  struct cr_restore_target t = {
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .cfg = c->cfg,
+    .cg = c->cg,
+    .console_socket = c->o->console_socket,
+    .keep_master = terminal && c->o->console_socket == NULL,
+    .setup_namespaces = restore_setup_namespaces,
+    .arg = c,
+  };
+  if (cr_restore(&t, &cro, &c->pid, master, err) < 0)
+    return -1;
+  log_debug("restore %s: restored, init pid %d", c->o->id, (int) c->pid);
+  if (save_state(c, err) < 0)
+    return -1;
+  if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* restore in the foreground, as run: signals and the terminal forwarded,
+ * then the container deleted; its status returned. */
+static int restore_foreground(struct container *c, int master)
+{
+  close_fd(&c->state_dirfd);
+  process_forward_signals(c->pid);
+  if (master >= 0)
+    terminal_proxy(master);
+  uoci_error *werr = NULL;
+  int status = process_wait(c->pid, &werr);
+  uoci_error_free(werr);
+  process_forward_signals(0);
+  log_debug("restore %s: the container exited with status %d", c->o->id, status);
+  delete_after_run(c);
+  return status < 0 ? 255 : status;
+}
+
+int container_restore(const struct uoci_globals *g, const struct create_opts *o, const struct cr_options *opts,
+                      bool detach, uoci_error **err)
+{
+  struct container c;
+  container_init(&c);
+  c.g = g;
+  c.o = o;
+  c.mode = detach ? MODE_RUN_DETACH : MODE_RUN;
+  int ret = -1, master = -1;
+  if (restore_plan(&c, opts, err) < 0)
+    goto out;
+  /* In the foreground the restored init must become our child once the
+   * restore helper (its parent) is gone. */
+  if (!detach)
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (create_state_and_cgroup(&c, err) < 0 || restore_processes(&c, opts, &master, err) < 0) {
+    abort_create(&c);
+    goto out;
+  }
+  ret = detach ? 0 : restore_foreground(&c, master);
+out:
+  if (master >= 0)
+    close(master);
+  container_release(&c);
   return ret;
 }

@@ -18,6 +18,7 @@ struct uoci_globals {
   bool systemd_cgroup;   /* --systemd-cgroup */
   bool rootless;         /* not root, or root in a user namespace: cgroups best effort (rootless.h) */
   bool in_userns;        /* the runtime runs in a user namespace (rootless podman): no mknod */
+  const char *criu;      /* --criu: the criu binary for checkpoint/restore */
 };
 
 enum create_mode {
@@ -50,6 +51,19 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
 
 /* Clean up a loaded container whose processes are gone (used by delete and run). */
 int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err);
+
+struct cr_options;
+
+/* checkpoint: dump a running (or paused) container with CRIU; unless it is
+ * left running (or only pre-dumped), the container is then deleted. */
+int container_checkpoint(const struct uoci_globals *g, const char *id, const struct cr_options *opts,
+                         uoci_error **err);
+
+/* restore: a new container `o->id` from the bundle, its processes brought
+ * back from the checkpoint instead of a new init. Detached: returns once it
+ * runs; else waits, deletes it and returns its exit status (as run). */
+int container_restore(const struct uoci_globals *g, const struct create_opts *o, const struct cr_options *opts,
+                      bool detach, uoci_error **err);
 
 /* Write the pid file: the bare number, no newline, atomically. */
 int write_pid_file(const char *path, pid_t pid, uoci_error **err);

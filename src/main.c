@@ -106,6 +106,40 @@ static const struct command commands[] = {
     "      --annotation KEY=VALUE  an annotation (repeatable)\n" },
   { "features", cmd_features, "print the runtime's features as JSON",
     "Usage: ulysses-oci features\n" },
+  { "checkpoint", cmd_checkpoint, "checkpoint a running container with CRIU",
+    "Usage: ulysses-oci [global options] checkpoint [options] CONTAINER_ID\n\n"
+    "Save the container's processes with CRIU. Unless --leave-running or --pre-dump is given,\n"
+    "the container is deleted afterwards (restore brings it back).\n\n"
+    "  --image-path DIR           where the images go (made if missing; default ./checkpoint)\n"
+    "  --work-path DIR            where CRIU's log and work files go (default: the image path)\n"
+    "  --parent-path DIR          a previous --pre-dump, relative to the image path\n"
+    "  --leave-running            keep the container running after the checkpoint\n"
+    "  --pre-dump                 dump only the memory; the container keeps running\n"
+    "  --tcp-established          checkpoint established TCP connections\n"
+    "  --ext-unix-sk              allow unix sockets connected outside the container\n"
+    "  --shell-job                the container is a job of a shell (an external terminal)\n"
+    "  --file-locks               checkpoint file locks\n"
+    "  --manage-cgroups-mode M    soft (default), full, strict or ignore\n"
+    "  --empty-ns network         keep the network namespace out of the images\n"
+    "  --auto-dedup               free image pages already in the parent images\n" },
+  { "restore", cmd_restore, "restore a container from a CRIU checkpoint",
+    "Usage: ulysses-oci [global options] restore [options] CONTAINER_ID\n\n"
+    "Create CONTAINER_ID from the bundle with the processes of a checkpoint. Without --detach,\n"
+    "wait for it, delete it and exit with its status (as run).\n\n"
+    "  -b, --bundle DIR           bundle directory (default: current directory)\n"
+    "      --image-path DIR       the checkpoint's images (default ./checkpoint)\n"
+    "      --work-path DIR        where CRIU's log goes (default: the image path)\n"
+    "  -d, --detach               return once the container runs\n"
+    "      --pid-file FILE        write the restored init's pid to FILE\n"
+    "      --console-socket PATH  unix socket to receive the new pty master (process.terminal)\n"
+    "      --no-pivot             accepted for runc's command line (CRIU sets up the root itself)\n"
+    "      --no-subreaper         accepted for runc's command line\n"
+    "      --tcp-established, --ext-unix-sk, --shell-job, --file-locks, --auto-dedup\n"
+    "                             as given to checkpoint\n"
+    "      --manage-cgroups-mode M  soft (default), full, strict or ignore\n"
+    "      --empty-ns network     make a new, empty network namespace\n"
+    "      --lsm-profile TYPE:NAME  the LSM profile the processes get (apparmor:P, selinux:L)\n"
+    "      --lsm-mount-context CTX  the SELinux context of the restored mounts\n" },
   { "update", cmd_update, "update a container's resource limits",
     "Usage: ulysses-oci [global options] update [options] CONTAINER_ID\n\n"
     "  -r, --resources FILE      linux.resources JSON (\"-\" for stdin); the flags below override it\n"
@@ -146,6 +180,7 @@ static void usage(FILE *f)
              "  --log-format text|json format of --log (json: runc-style lines)\n"
              "  --debug                debug output\n"
              "  --systemd-cgroup       place the container's cgroup through systemd\n"
+             "  --criu PATH            the criu binary for checkpoint/restore (default: criu)\n"
              "  --version, -v          print the version\n"
              "  --help, -h             this help\n");
 }
@@ -239,7 +274,7 @@ int main(int argc, char **argv)
       g.rootless = v < 0 ? rootless_cgroups(&env) : v == 1;
       break;
     }
-    case OPT_CRIU: break;
+    case OPT_CRIU: g.criu = optarg; break;
     case 'v': print_version(); return 0;
     case 'h': usage(stdout); return 0;
     default:

@@ -640,6 +640,19 @@ static char *v1_controllers(const char *super_opts)
   return out ? out : xstrdup("");
 }
 
+/* The host directory of our own cgroup in the hierarchy mounted as e. */
+static char *cgroup_host_dir(const struct mountinfo_entry *e, const char *own_cgroups)
+{
+  bool v2 = strcmp(e->fstype, "cgroup2") == 0;
+  _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
+  _cleanup_free_ char *own = own_cgroup_path(own_cgroups, ctrls);
+  const char *rel = own ? own : "/";
+  size_t rootlen = strlen(e->root);
+  if (strcmp(e->root, "/") != 0 && strncmp(rel, e->root, rootlen) == 0)
+    rel += rootlen;
+  return xasprintf("%s%s", e->mount_point, rel);
+}
+
 /* A detached mount showing our own cgroup of one host hierarchy: a new
  * cgroup filesystem when we have a cgroup namespace, else a bind of the host
  * directory of our cgroup (so siblings stay invisible). */
@@ -648,16 +661,12 @@ static int cgroup_hierarchy_tree(const struct rootfs_ctx *ctx, const struct moun
                                  uoci_error **err)
 {
   bool v2 = strcmp(e->fstype, "cgroup2") == 0;
-  _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
   int fd;
-  if (ctx->new_cgroupns)
+  if (ctx->new_cgroupns) {
+    _cleanup_free_ char *ctrls = v2 ? xstrdup("") : v1_controllers(e->super_opts);
     return fs_create_detached(e->fstype, e->fstype, v2 ? NULL : ctrls, NULL, a, what, err);
-  _cleanup_free_ char *own = own_cgroup_path(own_cgroups, ctrls);
-  const char *rel = own ? own : "/";
-  size_t rootlen = strlen(e->root);
-  if (strcmp(e->root, "/") != 0 && strncmp(rel, e->root, rootlen) == 0)
-    rel += rootlen;
-  _cleanup_free_ char *host = xasprintf("%s%s", e->mount_point, rel);
+  }
+  _cleanup_free_ char *host = cgroup_host_dir(e, own_cgroups);
   fd = bind_create_detached(AT_FDCWD, host, false, what, err);
   if (fd >= 0 && apply_attrs(fd, a, false, what, err) < 0) {
     close(fd);
@@ -727,6 +736,37 @@ static int mount_cgroup(const struct rootfs_ctx *ctx, int rootfd, int targetfd, 
   if (tree < 0)
     return -1;
   return attach_tree(tree, targetfd, rootfd, dest, what, err);
+}
+
+int rootfs_cgroup_binds(const char *dest, rootfs_bind_fn fn, void *arg, uoci_error **err)
+{
+  struct statfs sfs;
+  if (statfs("/sys/fs/cgroup", &sfs) < 0)
+    return uoci_fail(err, errno, "statfs /sys/fs/cgroup");
+  _cleanup_free_ char *own_cgroups = read_own_cgroups();
+  _cleanup_free_ char *target = path_clean(dest);
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+    struct mountinfo_entry unified = { .fstype = "cgroup2", .root = "/", .mount_point = "/sys/fs/cgroup", .super_opts = "" };
+    _cleanup_free_ char *host = cgroup_host_dir(&unified, own_cgroups);
+    return fn(arg, target, host, err);
+  }
+  /* the same hierarchies mount_cgroup_v1_tree binds */
+  struct mountinfo mi;
+  if (mountinfo_read(&mi, err) < 0)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < mi.len; i++) {
+    const struct mountinfo_entry *e = &mi.e[i];
+    if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+      continue;
+    if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
+      continue;
+    _cleanup_free_ char *sub = xasprintf("%s/%s", strcmp(target, "/") ? target : "", e->mount_point + 15);
+    _cleanup_free_ char *host = cgroup_host_dir(e, own_cgroups);
+    rc = fn(arg, sub, host, err);
+  }
+  mountinfo_free(&mi);
+  return rc;
 }
 
 /* ---- one config mount -------------------------------------------------------- */
@@ -994,5 +1034,77 @@ int mount_source_open(const ocispec_config *cfg, const char *bundle, const ocisp
       apply_attrs(tree, &o.rattrs, true, what, err) == 0 && apply_idmap(tree, m, &o, cfg, what, err) == 0)
     rc = steal_fd(tree);
   mount_options_free(&o);
+  return rc;
+}
+
+/* ---- mount points for a restore --------------------------------------------- */
+
+static bool path_under(const char *path, const char *dir)
+{
+  size_t n = strlen(dir);
+  return strcmp(dir, "/") == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
+}
+
+/* A destination inside a tmpfs of the config: CRIU restores the tmpfs's
+ * content, mount points included. */
+static bool on_config_tmpfs(const ocispec_config *cfg, const char *dest)
+{
+  for (size_t i = 0; i < cfg->mounts_len; i++) {
+    const ocispec_mount *m = &cfg->mounts[i];
+    if (m->type == NULL || strcmp(m->type, "tmpfs") != 0 || m->destination == NULL)
+      continue;
+    _cleanup_free_ char *clean = path_clean(m->destination);
+    if (path_under(dest, clean) && strcmp(dest, clean) != 0)
+      return true;
+  }
+  return false;
+}
+
+int rootfs_prepare_mountpoints(const ocispec_config *cfg, const char *bundle, int rootfd, uoci_error **err)
+{
+  struct rootfs_ctx ctx = { .config = cfg, .bundle = bundle };
+  _cleanup_free_ int *binds = xcalloc(cfg->mounts_len + 1, sizeof *binds);
+  size_t nbinds = 0;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < cfg->mounts_len; i++) {
+    const ocispec_mount *m = &cfg->mounts[i];
+    if (m->destination == NULL)
+      continue;
+    _cleanup_free_ char *dest = path_clean(m->destination);
+    struct mount_options o;
+    if (mount_options_parse(m->options, m->options_len, &o, err) < 0)
+      return uoci_error_prefix(err, "mount %s", dest);
+    bool bind = o.bind || (m->type && strcmp(m->type, "bind") == 0);
+    bool cgroup = !bind && m->type && strcmp(m->type, "cgroup") == 0;
+    if (cgroup || on_config_tmpfs(cfg, dest) || (bind && m->source == NULL)) {
+      mount_options_free(&o);
+      continue;
+    }
+    _cleanup_free_ char *src = bind ? bind_source_path(&ctx, m->source) : NULL;
+    _cleanup_free_ char *what = xasprintf("restore: mount point %s", dest);
+    struct stat st;
+    bool file = bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
+    _cleanup_close_ int target = prepare_destination(rootfd, dest, file, m->type, err);
+    if (target < 0)
+      rc = -1;
+    /* A bind is mounted for the time being, so a mount point inside it is
+     * made in its source, where the container will see it. */
+    if (rc == 0 && bind) {
+      int tree = bind_create_detached(AT_FDCWD, src, o.rec, what, err);
+      if (tree < 0 || attach_tree(tree, target, rootfd, dest, what, err) < 0)
+        rc = -1;
+      if (tree >= 0)
+        binds[nbinds++] = tree;
+    }
+    mount_options_free(&o);
+  }
+  /* CRIU makes the container's mounts itself: take ours away again. */
+  while (nbinds > 0) {
+    char path[64];
+    int fd = binds[--nbinds];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    umount2(path, MNT_DETACH);
+    close(fd);
+  }
   return rc;
 }

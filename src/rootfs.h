@@ -71,4 +71,21 @@ int rootfs_make_cwd(const char *cwd, uoci_error **err);
  * /dev/console, creating the target safely. */
 int rootfs_bind_console(const char *slave_path, uoci_error **err);
 
+/* For checkpoint/restore (criu.c): the host directories that a `cgroup`
+ * mount at dest binds in when the container has no cgroup namespace, as
+ * computed from the CALLER's own cgroups (so call it from a process placed
+ * in the container's cgroup): fn(arg, target inside the container, host
+ * directory) for each. With a cgroup namespace the mounts are new cgroup
+ * filesystems, nothing is bound. */
+typedef int (*rootfs_bind_fn)(void *arg, const char *target, const char *host, uoci_error **err);
+int rootfs_cgroup_binds(const char *dest, rootfs_bind_fn fn, void *arg, uoci_error **err);
+
+/* For restore (criu.c), in a mount namespace of the caller's own: make the
+ * mount points of the config's mounts inside the rootfs (rootfd), as create
+ * does (CRIU creates none), binding the bind mounts for the time being so
+ * that a mount point inside one is made in its source; those binds are
+ * detached again. Mounts inside a tmpfs of the config (CRIU restores its
+ * content) and cgroup mounts are left out. */
+int rootfs_prepare_mountpoints(const ocispec_config *cfg, const char *bundle, int rootfd, uoci_error **err);
+
 #endif
