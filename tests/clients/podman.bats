@@ -6,56 +6,15 @@
 load helpers
 
 setup_file() {
-  clients_setup_file podman podman conmon nsenter unshare jq || return 1
-  [ -z "$CLIENTS_MISSING" ] || return 0
-  local P=$CWORK/podman
-  mkdir -p "$P/net" "$P/tmp"
-  # What a user of the runtime writes: a named runtime, and the JSON log
-  # format conmon only asks of runtimes listed in runtime_supports_json.
-  cat >"$P/containers.conf" <<EOF
-[containers]
-netns = "none"
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
-
-[engine]
-runtime = "ulysses-oci"
-runtime_supports_json = ["ulysses-oci"]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-tmp_dir = "$P/tmp"
-volume_path = "$P/volumes"
-
-[engine.runtimes]
-ulysses-oci = ["$UOCI"]
-
-[network]
-network_config_dir = "$P/net"
-EOF
-  cat >"$P/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-graphroot = "$P/root"
-runroot = "$P/runroot"
-EOF
-  export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
-  export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
-  : >"$P/registries.conf"
-  local id
-  id=$(pod pull -q "oci-archive:$IMAGE_TAR") && pod tag "$id" "$IMAGE"
+  podman_setup_file podman
 }
 
 teardown_file() {
-  [ -z "${CWORK:-}" ] || [ -n "${CLIENTS_MISSING:-}" ] || pod rm -a -f -t 0 >/dev/null 2>&1
-  clients_teardown_file
+  podman_teardown_file
 }
 
 setup() {
   [ -z "$CLIENTS_MISSING" ] || skip "not installed:$CLIENTS_MISSING"
-}
-
-pod() {
-  in_sandbox podman --root "$CWORK/podman/root" --runroot "$CWORK/podman/runroot" --storage-driver vfs "$@"
 }
 
 # Containers of this file go under one cgroup parent, removed at the end.

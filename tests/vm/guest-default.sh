@@ -3,9 +3,10 @@
 # guest-default.sh - the default guest command of run-cgroupv2.sh (runs in
 # the guest). It checks that the guest really is pure cgroup v2 (or, with
 # VM_SUITE=selinux, loads the SELinux policy and checks it is in force; with
-# VM_SUITE=systemd, that systemd is PID 1 and on the bus), then runs
-# `tests/run.sh integration` (systemd: `integration clients`; TESTS_FILTER
-# selects the files) and
+# VM_SUITE=systemd, that systemd is PID 1 and on the bus; with
+# VM_SUITE=checkpoint, that `criu check` passes), then runs `tests/run.sh
+# integration` (systemd: `integration clients`; checkpoint: `integration cni
+# clients`; TESTS_FILTER selects the files) and
 # folds everything into ONE valid TAP stream: test points renumbered, the
 # per-file plans and run.sh's summary turned into comments, one plan at the
 # end. That keeps the output valid TAP even when no cgroup test exists yet,
@@ -55,10 +56,18 @@ check_systemd() {
   echo "cgroup: $(stat -f -c %T /sys/fs/cgroup), $(cat /proc/self/cgroup)"
 }
 
+# check_criu: CRIU can work on this kernel (the host's may be too new for it).
+check_criu() {
+  local out
+  out=$(criu check 2>&1) || { echo "criu check failed:"; echo "$out"; return 1; }
+  echo "criu $(criu --version | sed -n 's/^Version: //p'): $(echo "$out" | tail -n 1)"
+}
+
 runs=integration
 case "${VM_SUITE:-cgroupv2}" in
   selinux) check=check_selinux what="guest has SELinux with a policy loaded" ;;
   systemd) check=check_systemd what="guest runs systemd as PID 1 on the system bus" runs="integration clients" ;;
+  checkpoint) check=check_criu what="criu check passes in the guest" runs="integration cni clients" ;;
   *) check=check_pure_cgroup2 what="guest is pure cgroup v2" ;;
 esac
 sanity_rc=0

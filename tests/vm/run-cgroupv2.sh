@@ -9,7 +9,10 @@
 #              TESTS_FILTER (default: cgroup), as one renumbered TAP stream.
 #              VM_SUITE=selinux instead boots with SELinux on, loads the
 #              host's policy (selinux-policy-default) and runs the selinux
-#              tests (TESTS_FILTER default: selinux)
+#              tests (TESTS_FILTER default: selinux); VM_SUITE=checkpoint
+#              checks that criu works there and runs the checkpoint/restore
+#              tests, the integration, CNI and client (podman) ones
+#              (TESTS_FILTER default: checkpoint)
 #   CMD...     run it in the guest; its stdout/stderr are printed here and
 #              its exit status is this script's exit status
 #   --shell    interactive shell on the guest console instead (no timeout)
@@ -327,7 +330,12 @@ case "${VM_SUITE:=cgroupv2}" in
     default_filter='systemd\.bats$' GUEST_INIT=systemd
     [ -x /lib/systemd/systemd ] || die "VM_SUITE=systemd: /lib/systemd/systemd missing (apt-get install systemd)"
     command -v dbus-daemon >/dev/null || die "VM_SUITE=systemd: dbus-daemon missing (apt-get install dbus)" ;;
-  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux or systemd" ;;
+  checkpoint)
+    # CRIU works on the guest's kernel (the host's may be too new for it):
+    # the checkpoint tests of the integration, CNI and client suites.
+    default_filter=checkpoint
+    command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=checkpoint: criu missing (apt-get install criu)" ;;
+  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux, systemd or checkpoint" ;;
 esac
 export VM_SUITE
 if [ $# -eq 0 ]; then
