@@ -1648,6 +1648,7 @@ static int restore_plan(struct container *c, const struct cr_options *opts, uoci
   if (cr_supported(err) < 0 || state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 ||
       validate(c, err) < 0 || cr_restore_check(opts, err) < 0)
     return -1;
+  c->keyring = c->o->no_new_keyring ? NULL : keyring_new_name(c->o->id);
   log_debug("restore %s: bundle %s, rootfs %s, images %s", c->o->id, c->bundle, c->rootfs, opts->image_path);
   return 0;
 }
@@ -1667,6 +1668,7 @@ static int restore_processes(struct container *c, const struct cr_options *opts,
     .cfg = c->cfg,
     .cg = c->cg,
     .console_socket = c->o->console_socket,
+    .keyring = c->keyring,
     .keep_master = terminal && c->o->console_socket == NULL,
     .setup_namespaces = restore_setup_namespaces,
     .arg = c,

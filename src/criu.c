@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "criu.h"
+#include "keyring.h"
 #include "log.h"
 #include "utils.h"
 
@@ -880,7 +881,10 @@ static void __attribute__((noreturn)) helper_main(int sock, const struct cr_rest
     _exit(1);
   uoci_error *err = NULL;
   pid_t pid = 0;
-  int r = helper_restore(t, o, &pid, &err);
+  /* criu and the processes it forks inherit our session keyring */
+  int r = t->keyring ? keyring_create(t->keyring, has_namespace(t->cfg, "user", NULL), &err) : 0;
+  if (r == 0)
+    r = helper_restore(t, o, &pid, &err);
   if (r < 0) {
     rep.errnum = err ? err->errnum : 0;
     snprintf(rep.msg, sizeof rep.msg, "%s", err && err->msg ? err->msg : "restore failed");
@@ -927,7 +931,7 @@ int cr_restore(const struct cr_restore_target *t, const struct cr_options *o, pi
   close(sv[1]);
   _cleanup_close_ int sock = sv[0];
   int rc = -1;
-  if (t->cg && cgroup_attach_pid(t->cg, helper, err) < 0)
+  if (t->cg && cgroup_attach_pid(t->cg, helper, false, err) < 0)
     goto out;
   if (write(sock, "g", 1) != 1) {
     uoci_fail(err, errno, "start the restore helper");

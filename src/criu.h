@@ -18,7 +18,10 @@
  *     processes come back in the new container's cgroup (the restore runs
  *     from a helper placed there);
  *   - stdio pipes (descriptors.json in the image, as runc and crun write it)
- *     and terminals (a restored pty's new master goes to --console-socket).
+ *     and terminals (a restored pty's new master goes to --console-socket);
+ *   - the session keyring: CRIU does not dump keyrings, and restored
+ *     processes inherit criu's; the helper joins the container's new one
+ *     first, so the caller's keys stay out of reach (as create's init).
  * The lifecycle around it (state dir, cgroup, hooks, delete) is container.c's. */
 #ifndef UOCI_CRIU_H
 #define UOCI_CRIU_H
@@ -73,6 +76,7 @@ struct cr_restore_target {
   const ocispec_config *cfg;
   uoci_cgroup *cg;           /* the restore helper is attached to it before CRIU runs; may be NULL */
   const char *console_socket; /* a restored terminal's new master is sent there */
+  const char *keyring;       /* the container's session keyring, joined before CRIU runs (NULL: the caller's) */
   bool keep_master;          /* no console socket: hand the master back (foreground restore) */
   /* Called (in the restore helper) once CRIU has made the namespaces of the
    * init `pid`, before any restored process runs: network, hooks. */
