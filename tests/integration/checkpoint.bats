@@ -172,6 +172,27 @@ run_counter() {
   assert_gone $c2
 }
 
+@test "restore: the processes come back in a session keyring of the container's own, which exec joins; never the caller's" {
+  needs_criu
+  local kp=${BUILDDIR:-$SRCDIR}/tests/helpers/keyprobe
+  cp "$kp" "$BUNDLE/rootfs/keyprobe"
+  cfg '.process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; while :; do /keyprobe session >/ses.new && mv /ses.new /ses; sleep 0.1; done"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  for i in $(seq 100); do [ -s "$BUNDLE/rootfs/ses" ] && break; sleep 0.1; done
+  uoci checkpoint --image-path "$IMG" $c1
+  rm "$BUNDLE/rootfs/ses"
+  # restore, called from a session keyring that holds a secret
+  "$kp" with-secret s3cr3t sh -c '"$1" session >"$2"; exec "$3" --root "$4" restore -d --bundle "$5" --image-path "$6" "$7"' \
+    sh "$kp" "$TEST_TMP/caller.ses" "$UOCI" "$STATE" "$BUNDLE" "$IMG" $c1 2>"$TEST_TMP/secret"
+  for i in $(seq 100); do [ -s "$BUNDLE/rootfs/ses" ] && break; sleep 0.1; done
+  restored=$(cat "$BUNDLE/rootfs/ses")
+  [ -n "$restored" ] && [ "$restored" != "$(cat "$TEST_TMP/caller.ses")" ]
+  run uoci exec $c1 /keyprobe session
+  [ "$output" = "$restored" ]
+  run uoci exec $c1 /keyprobe read "$(sed -n 's/^serial //p' "$TEST_TMP/secret")"
+  [[ $output != *"payload s3cr3t"* ]]
+}
+
 # anon_pipe: sets R and W to the two ends of a new anonymous pipe (reopened
 # through /proc from a process substitution's pipe).
 anon_pipe() {
