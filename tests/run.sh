@@ -12,7 +12,8 @@
 #   vm           tests/vm/run-cgroupv2.sh  (the cgroup tests in a pure cgroup v2 guest, then
 #                the selinux tests in a guest booted with SELinux and a policy, then the
 #                systemd tests, driver and engines, in a guest with systemd as PID 1, then the
-#                checkpoint/restore tests in a guest whose kernel CRIU works on)
+#                checkpoint/restore tests in a guest whose kernel CRIU works on, cgroup v2,
+#                then again on hybrid cgroups)
 # Environment: BUILDDIR (default: the tree this script is in), UOCI (runtime
 # binary, default $BUILDDIR/src/ulysses-oci), TESTS_FILTER (regex on file names).
 # Every suite prints TAP; this script counts it and ends with exactly one line
@@ -94,7 +95,8 @@ for suite in "$@"; do
       run_program cgroupv2-vm "$HERE/vm/run-cgroupv2.sh"
       run_program selinux-vm env VM_SUITE=selinux "$HERE/vm/run-cgroupv2.sh"
       run_program systemd-vm env VM_SUITE=systemd "$HERE/vm/run-cgroupv2.sh"
-      run_program checkpoint-vm env VM_SUITE=checkpoint "$HERE/vm/run-cgroupv2.sh" ;;
+      run_program checkpoint-vm env VM_SUITE=checkpoint "$HERE/vm/run-cgroupv2.sh"
+      run_program checkpoint-hybrid-vm env VM_SUITE=checkpoint-hybrid "$HERE/vm/run-cgroupv2.sh" ;;
     *) echo "run.sh: unknown suite '$suite'" >&2; exit 2 ;;
   esac
 done

@@ -4,7 +4,8 @@
 # the guest). It checks that the guest really is pure cgroup v2 (or, with
 # VM_SUITE=selinux, loads the SELinux policy and checks it is in force; with
 # VM_SUITE=systemd, that systemd is PID 1 and on the bus; with
-# VM_SUITE=checkpoint, that `criu check` passes), then runs `tests/run.sh
+# VM_SUITE=checkpoint, that `criu check` passes; with VM_SUITE=checkpoint-hybrid,
+# that the cgroups are hybrid too), then runs `tests/run.sh
 # integration` (systemd: `integration clients`; checkpoint: `integration cni
 # clients`; TESTS_FILTER selects the files) and
 # folds everything into ONE valid TAP stream: test points renumbered, the
@@ -63,11 +64,25 @@ check_criu() {
   echo "criu $(criu --version | sed -n 's/^Version: //p'): $(echo "$out" | tail -n 1)"
 }
 
+# check_hybrid_criu: v1 hierarchies (freezer among them), name=systemd and
+# cgroup2 at /sys/fs/cgroup/unified; and criu works.
+check_hybrid_criu() {
+  local fstype
+  fstype=$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)
+  [ "$fstype" = tmpfs ] || { echo "/sys/fs/cgroup is '$fstype', not a tmpfs of hierarchies"; return 1; }
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] || { echo "no cgroup2 on /sys/fs/cgroup/unified"; return 1; }
+  grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/self/mounts || { echo "no name=systemd hierarchy"; return 1; }
+  [ -f /sys/fs/cgroup/freezer/freezer.state ] || [ -d /sys/fs/cgroup/freezer ] || { echo "no freezer hierarchy"; return 1; }
+  echo "hybrid: $(awk '$3 == "cgroup" { sub("/sys/fs/cgroup/", "", $2); printf "%s ", $2 }' /proc/self/mounts)"
+  check_criu
+}
+
 runs=integration
 case "${VM_SUITE:-cgroupv2}" in
   selinux) check=check_selinux what="guest has SELinux with a policy loaded" ;;
   systemd) check=check_systemd what="guest runs systemd as PID 1 on the system bus" runs="integration clients" ;;
   checkpoint) check=check_criu what="criu check passes in the guest" runs="integration cni clients" ;;
+  checkpoint-hybrid) check=check_hybrid_criu what="hybrid cgroups, criu check passes in the guest" ;;
   *) check=check_pure_cgroup2 what="guest is pure cgroup v2" ;;
 esac
 sanity_rc=0

@@ -5,6 +5,8 @@
 # the run's exchange directory, mounted here at /vm-results, together with:
 #   cmd     the command to run (a bash script written by run-cgroupv2.sh)
 #   mode    "run" or "shell"
+#   cgroups "v2" (the default) or "hybrid": v1 hierarchies, name=systemd and
+#           cgroup2 at /sys/fs/cgroup/unified, as a systemd host in hybrid mode
 # and expects back:
 #   stdout, stderr   the command's output (written as it runs)
 #   status           its exit status
@@ -31,9 +33,35 @@ power_off() {
   sleep 10
 }
 
+CGROUPS=$(cat "$R/cgroups" 2>/dev/null || echo v2)
+
+# mount_hybrid_cgroups: the layout of a systemd host in hybrid mode (and of
+# the development machine): a tmpfs on /sys/fs/cgroup, one v1 hierarchy per
+# controller (cpu,cpuacct and net_cls,net_prio co-mounted, with links),
+# name=systemd, and an empty cgroup2 at /sys/fs/cgroup/unified.
+mount_hybrid_cgroups() {
+  local c d
+  mount -t tmpfs -o mode=0755,nosuid,nodev,noexec cgroup /sys/fs/cgroup || note_error "mount /sys/fs/cgroup tmpfs failed"
+  mkdir -p /sys/fs/cgroup/unified /sys/fs/cgroup/systemd
+  mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup/unified || note_error "mount cgroup2 on unified failed"
+  mount -t cgroup -o none,name=systemd,xattr systemd /sys/fs/cgroup/systemd || note_error "mount name=systemd failed"
+  for d in cpu,cpuacct net_cls,net_prio blkio cpuset devices freezer hugetlb memory perf_event pids rdma; do
+    for c in ${d//,/ }; do
+      awk -v c="$c" '$1 == c && $4 == 1 { found = 1 } END { exit !found }' /proc/cgroups || continue 2
+    done
+    mkdir -p "/sys/fs/cgroup/$d"
+    mount -t cgroup -o "$d" cgroup "/sys/fs/cgroup/$d" || { note_error "mount cgroup $d failed"; continue; }
+    [ "${d#*,}" = "$d" ] || for c in ${d//,/ }; do ln -s "$d" "/sys/fs/cgroup/$c"; done
+  done
+}
+
 mount_api_filesystems() {
-  mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
-    mount -t cgroup2 cgroup2 /sys/fs/cgroup || note_error "mount cgroup2 failed"
+  if [ "$CGROUPS" = hybrid ]; then
+    mount_hybrid_cgroups
+  else
+    mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
+      mount -t cgroup2 cgroup2 /sys/fs/cgroup || note_error "mount cgroup2 failed"
+  fi
   mkdir -p /dev/pts /dev/shm /dev/mqueue
   mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts ||
     note_error "mount devpts failed"
@@ -60,6 +88,7 @@ mount_api_filesystems() {
 # pure cgroup v2 host, so child cgroups get cpu.*, memory.*, io.*, pids.* ...
 enable_controllers() {
   local available wanted c
+  [ "$CGROUPS" = v2 ] || return 0
   available=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)
   for c in cpu cpuset io memory pids hugetlb rdma misc; do
     case " $available " in

@@ -12,7 +12,9 @@
 #              tests (TESTS_FILTER default: selinux); VM_SUITE=checkpoint
 #              checks that criu works there and runs the checkpoint/restore
 #              tests, the integration, CNI and client (podman) ones
-#              (TESTS_FILTER default: checkpoint)
+#              (TESTS_FILTER default: checkpoint); VM_SUITE=checkpoint-hybrid
+#              runs the integration ones on a hybrid cgroup layout (v1
+#              hierarchies, name=systemd, cgroup2 at /sys/fs/cgroup/unified)
 #   CMD...     run it in the guest; its stdout/stderr are printed here and
 #              its exit status is this script's exit status
 #   --shell    interactive shell on the guest console instead (no timeout)
@@ -200,6 +202,7 @@ write_exchange() {
   cp "$HERE/guest-stage2.sh" "$dir/stage2" || die "copy stage2 failed"
   echo "$mode" >"$dir/mode"
   echo "$GUEST_INIT" >"$dir/init"
+  echo "$GUEST_CGROUPS" >"$dir/cgroups"
   {
     for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG; do
       [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
@@ -258,7 +261,7 @@ qemu_base_args() { # ACCEL
     -machine pc $(accel_options "$1") -m "$VM_MEM" -smp "$VM_CPUS"
     -nic none
     -kernel "$BOOT_KERNEL" -initrd "$INITRAMFS"
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 cgroup_no_v1=all random.trust_cpu=on $KERNEL_SPEED_ARGS rdinit=/init ${VM_APPEND:-}"
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 $CGROUP_ARGS random.trust_cpu=on $KERNEL_SPEED_ARGS rdinit=/init ${VM_APPEND:-}"
     $(ninep hostroot / readonly) $(ninep results "$xdir")
     $(ninep buildtree "$BUILDDIR")
     # A 64 MiB disk (/dev/vda) that reads zeros and discards writes, so block
@@ -315,7 +318,7 @@ check_prerequisites
 [ -d "$SRCDIR" ] || die "SRCDIR $SRCDIR: No such file or directory"
 # The suite decides how the guest boots (also for a given command) and
 # which integration files the default command runs.
-GUEST_INIT=bash
+GUEST_INIT=bash GUEST_CGROUPS=v2 CGROUP_ARGS=cgroup_no_v1=all
 case "${VM_SUITE:=cgroupv2}" in
   cgroupv2) default_filter=cgroup ;;
   selinux)
@@ -335,7 +338,13 @@ case "${VM_SUITE:=cgroupv2}" in
     # the checkpoint tests of the integration, CNI and client suites.
     default_filter=checkpoint
     command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=checkpoint: criu missing (apt-get install criu)" ;;
-  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux, systemd or checkpoint" ;;
+  checkpoint-hybrid)
+    # The same integration tests on a hybrid cgroup layout (v1 hierarchies,
+    # name=systemd, cgroup2 at /sys/fs/cgroup/unified): CRIU's cgroup roots
+    # and the cgroup binds in every hierarchy.
+    default_filter=checkpoint GUEST_CGROUPS=hybrid CGROUP_ARGS=
+    command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=$VM_SUITE: criu missing (apt-get install criu)" ;;
+  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux, systemd, checkpoint or checkpoint-hybrid" ;;
 esac
 export VM_SUITE
 if [ $# -eq 0 ]; then
