@@ -471,6 +471,32 @@ last_tick() { grep -o 'tick [0-9]*' "$TEST_TMP/$1.out" | tail -n 1 | cut -d' ' -
   assert_gone $c2
 }
 
+@test "libcriu missing (the criu package not installed): one line, nothing changes" {
+  lib=$(ldconfig -p | awk '$1 == "libcriu.so.2" { print $NF; exit }')
+  [ -n "$lib" ] || skip "libcriu.so.2 is not installed"
+  cfg '.process.args = ["sleep", "1000"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  mkdir -p "$IMG" && : >"$IMG/inventory.img"
+  # in a mount namespace of the test's own, the library is an empty file
+  run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$(realpath "$lib")" \
+    "$UOCI" --root "$STATE" checkpoint --image-path "$TEST_TMP/img2" $c1
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: CRIU is not installed: cannot load libcriu.so.2 (apt-get install criu)" ]
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  [ ! -e "$TEST_TMP/img2" ]
+  run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$(realpath "$lib")" \
+    "$UOCI" --root "$STATE" restore -d --bundle "$BUNDLE" --image-path "$IMG" $c2
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: CRIU is not installed: cannot load libcriu.so.2 (apt-get install criu)" ]
+  assert_gone $c2
+}
+
+@test "features: org.ulysses.checkpoint.enabled says whether CRIU support is built in" {
+  want=false
+  grep -q '^#define HAVE_CRIU 1' "${BUILDDIR:-$SRCDIR}/config.h" && want=true
+  [ "$(uoci features | jq -r '.annotations["org.ulysses.checkpoint.enabled"]')" = $want ]
+}
+
 @test "bad options of checkpoint and restore: one line each" {
   run uoci checkpoint --manage-cgroups-mode sometimes $c1
   [ "$status" -ne 0 ]

@@ -73,8 +73,10 @@ check_hybrid_criu() {
   [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] || { echo "no cgroup2 on /sys/fs/cgroup/unified"; return 1; }
   grep -q ' /sys/fs/cgroup/systemd cgroup .*name=systemd' /proc/self/mounts || { echo "no name=systemd hierarchy"; return 1; }
   [ -f /sys/fs/cgroup/freezer/freezer.state ] || [ -d /sys/fs/cgroup/freezer ] || { echo "no freezer hierarchy"; return 1; }
-  echo "hybrid: $(awk '$3 == "cgroup" { sub("/sys/fs/cgroup/", "", $2); printf "%s ", $2 }' /proc/self/mounts)"
-  check_criu
+  local hierarchies criu
+  hierarchies=$(awk '$3 == "cgroup" { sub("/sys/fs/cgroup/", "", $2); printf " %s", $2 }' /proc/self/mounts)
+  criu=$(check_criu) || { echo "$criu"; return 1; }
+  echo "hybrid:$hierarchies; $criu"
 }
 
 runs=integration
