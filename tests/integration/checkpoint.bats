@@ -5,8 +5,9 @@
 # Unexpected rt vDSO area bounds"), and then the tests that need a real
 # checkpoint are skipped with that reason. The `vm` suite runs this file in
 # its guest on Debian's 6.1 kernel, where criu works (tests/vm,
-# VM_SUITE=checkpoint). The bad-input tests that need no working CRIU run
-# everywhere.
+# VM_SUITE=checkpoint on cgroup v2, VM_SUITE=checkpoint-hybrid on v1
+# hierarchies with name=systemd and cgroup2 at /sys/fs/cgroup/unified). The
+# bad-input tests that need no working CRIU run everywhere.
 load helpers
 
 setup_file() {
