@@ -7,7 +7,10 @@
 #include "config.h"
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -113,6 +116,37 @@ bool caps_spec_may_hold(const ocispec_capabilities *c, const char *name)
   return listed(c->bounding, c->bounding_len, name) || listed(c->effective, c->effective_len, name) ||
          listed(c->permitted, c->permitted_len, name) || listed(c->inheritable, c->inheritable_len, name) ||
          listed(c->ambient, c->ambient_len, name);
+}
+
+bool caps_status_may_hold(const char *status, int cap)
+{
+  static const char *const keys[] = { "\nCapInh:", "\nCapPrm:", "\nCapEff:", "\nCapBnd:", "\nCapAmb:" };
+  uint64_t any = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+    const char *p = strstr(status, keys[i]);
+    char *end;
+    if (p == NULL)
+      return true;
+    errno = 0;
+    uint64_t v = strtoull(p + strlen(keys[i]), &end, 16);
+    if (errno || end == p + strlen(keys[i]))
+      return true;
+    any |= v;
+  }
+  return cap >= 0 && cap < 64 && (any & (UINT64_C(1) << cap));
+}
+
+bool caps_pid_may_hold(pid_t pid, int cap)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+  _cleanup_free_ char *text = NULL;
+  uoci_error *err = NULL;
+  if (read_file_at(AT_FDCWD, path, &text, NULL, &err) < 0) {
+    uoci_error_free(err);
+    return false;
+  }
+  return caps_status_may_hold(text, cap);
 }
 
 void caps_plan_release(struct caps_plan *plan)

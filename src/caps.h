@@ -5,6 +5,7 @@
 #define UOCI_CAPS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include "error.h"
 #include "ocispec.h"
 
@@ -33,6 +34,13 @@ void caps_plan_release(struct caps_plan *plan);
  * True when any set lists it, or when c is NULL (no capabilities given: the
  * process keeps all of the runtime's). */
 bool caps_spec_may_hold(const ocispec_capabilities *c, const char *name);
+
+/* May the process whose /proc/PID/status is `status` hold capability `cap`:
+ * is it in any of its sets (CapInh, CapPrm, CapEff, CapBnd, CapAmb)? A text
+ * without all five is taken as "may" (pure: unit-tested). */
+bool caps_status_may_hold(const char *status, int cap);
+/* The same for a running process; one we can't read (gone): false. */
+bool caps_pid_may_hold(pid_t pid, int cap);
 
 /* Child, before setuid: keep capabilities across the uid change
  * (PR_SET_KEEPCAPS) and drop the bounding set to plan->bounding. */

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -45,6 +46,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "caps.h"
 #include "cgroup.h"
 #include "container.h"
 #include "criu.h"
@@ -1653,6 +1655,25 @@ static int restore_plan(struct container *c, const struct cr_options *opts, uoci
   return 0;
 }
 
+/* CRIU gives every process its capabilities back: one an exec granted
+ * CAP_SYS_PTRACE before the checkpoint holds it again, so the container is
+ * marked as that exec marked it (every later exec runs sealed, selfexe.h).
+ * The processes are the container's cgroup's; without one, mark it anyway. */
+static int restore_mark_ptrace(struct container *c, uoci_error **err)
+{
+  bool may = c->cg == NULL;
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (c->cg && cgroup_pids(c->cg, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && !may; i++)
+    may = caps_pid_may_hold(pids[i], CAP_SYS_PTRACE);
+  if (!may)
+    return 0;
+  log_debug("restore %s: a restored process may hold CAP_SYS_PTRACE: later execs run sealed", c->o->id);
+  return state_mark_ptrace(c->state_dirfd, err);
+}
+
 /* CRIU in place of spawn_init and wait_created: the processes come back,
  * the state records the restored init. *master: its terminal's master,
  * when it is ours to proxy. */
@@ -1676,7 +1697,7 @@ static int restore_processes(struct container *c, const struct cr_options *opts,
   if (cr_restore(&t, &cro, &c->pid, master, err) < 0)
     return -1;
   log_debug("restore %s: restored, init pid %d", c->o->id, (int) c->pid);
-  if (save_state(c, err) < 0)
+  if (save_state(c, err) < 0 || restore_mark_ptrace(c, err) < 0)
     return -1;
   if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
     return -1;

@@ -194,6 +194,29 @@ run_counter() {
   [[ $output != *"payload s3cr3t"* ]]
 }
 
+@test "restore: a process an exec gave CAP_SYS_PTRACE comes back with it, and the container is marked (later execs sealed)" {
+  needs_criu
+  cfg '.process.args = ["sleep", "100000"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  pid=$(uoci state $c1 | jq .pid)
+  # no CAP_SYS_PTRACE exec before the init has exec'd
+  for i in $(seq 100); do [[ "$(readlink /proc/$pid/exe)" == */sleep ]] && break; sleep 0.05; done
+  uoci exec -d --cap CAP_SYS_PTRACE $c1 sleep 100001
+  [ -e "$STATE/$c1/ptrace" ]
+  uoci checkpoint --image-path "$IMG" $c1
+  uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c1
+  traced=$(pgrep -f 'sleep 100001')
+  [ "$(( 0x$(awk '/^CapEff:/ { print $2 }' /proc/$traced/status) >> 19 & 1 ))" = 1 ]
+  [ -e "$STATE/$c1/ptrace" ]
+  uoci delete -f $c1
+  # without such a process the mark stays off (execs stay unsealed, fast)
+  uoci run -d --bundle "$BUNDLE" $c2
+  uoci checkpoint --image-path "$TEST_TMP/img2" $c2
+  uoci restore -d --bundle "$BUNDLE" --image-path "$TEST_TMP/img2" $c2
+  [ "$(uoci state $c2 | jq -r .status)" = running ]
+  [ ! -e "$STATE/$c2/ptrace" ]
+}
+
 # anon_pipe: sets R and W to the two ends of a new anonymous pipe (reopened
 # through /proc from a process substitution's pipe).
 anon_pipe() {

@@ -300,6 +300,24 @@ static void test_apply_errors(void)
          "and says why");
 }
 
+static void test_status_may_hold(void)
+{
+  const char *with = "Name:\tsleep\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\n"
+                     "CapEff:\t0000000000000000\nCapBnd:\t0000000000080000\nCapAmb:\t0000000000000000\n";
+  const char *without = "Name:\tsleep\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\n"
+                        "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n";
+  const char *ambient = "Name:\tx\nCapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\nCapAmb:\t80000\n";
+  ok(caps_status_may_hold(with, CAP_SYS_PTRACE), "CAP_SYS_PTRACE in the bounding set only: may hold it");
+  ok(!caps_status_may_hold(without, CAP_SYS_PTRACE), "a runc default set without CAP_SYS_PTRACE: may not");
+  ok(caps_status_may_hold(without, CAP_KILL), "CAP_KILL of the same set: may");
+  ok(caps_status_may_hold(ambient, CAP_SYS_PTRACE), "in the ambient set: may");
+  ok(caps_status_may_hold("Name:\tx\nCapInh:\t0\nCapPrm:\t0\n", CAP_SYS_PTRACE), "sets missing: taken as may");
+  ok(caps_status_may_hold("Name:\tx\nCapInh:\t0\nCapPrm:\tzz\nCapEff:\t0\nCapBnd:\t0\nCapAmb:\t0\n",
+                          CAP_SYS_PTRACE), "a set that is no number: taken as may");
+  ok(caps_pid_may_hold(getpid(), CAP_KILL), "this process (root) may hold CAP_KILL: read from /proc");
+  ok(!caps_pid_may_hold(-1, CAP_SYS_PTRACE), "no such process: false");
+}
+
 int main(void)
 {
   if (geteuid() != 0) {
@@ -307,6 +325,7 @@ int main(void)
     ok(1, "# SKIP needs root");
     return 0;
   }
+  test_status_may_hold();
   test_names();
   test_known_names();
   test_apply_as_root();
