@@ -1697,7 +1697,8 @@ static int restore_processes(struct container *c, const struct cr_options *opts,
   if (cr_restore(&t, &cro, &c->pid, master, err) < 0)
     return -1;
   log_debug("restore %s: restored, init pid %d", c->o->id, (int) c->pid);
-  if (save_state(c, err) < 0 || restore_mark_ptrace(c, err) < 0)
+  /* marked before the state names the init: no exec can come in between */
+  if (restore_mark_ptrace(c, err) < 0 || save_state(c, err) < 0)
     return -1;
   if (c->o->pid_file && write_pid_file(c->o->pid_file, c->pid, err) < 0)
     return -1;
