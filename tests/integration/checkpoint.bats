@@ -196,21 +196,25 @@ run_counter() {
 
 @test "restore: a process an exec gave CAP_SYS_PTRACE comes back with it, and the container is marked (later execs sealed)" {
   needs_criu
-  cfg '.process.args = ["sleep", "100000"]'
+  # stdio inside the container (CRIU can't dump fds on the host's files)
+  cfg '.process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; touch /ready; exec sleep 100000"]'
   uoci run -d --bundle "$BUNDLE" $c1
-  pid=$(uoci state $c1 | jq .pid)
-  # no CAP_SYS_PTRACE exec before the init has exec'd
-  for i in $(seq 100); do [[ "$(readlink /proc/$pid/exe)" == */sleep ]] && break; sleep 0.05; done
-  uoci exec -d --cap CAP_SYS_PTRACE $c1 sleep 100001
+  # the init has exec'd: a CAP_SYS_PTRACE exec is let in
+  for i in $(seq 100); do [ -e "$BUNDLE/rootfs/ready" ] && break; sleep 0.05; done
+  uoci exec -d --cap CAP_SYS_PTRACE $c1 sh -c 'exec </dev/null >/dev/null 2>&1; exec sleep 100001'
   [ -e "$STATE/$c1/ptrace" ]
+  for i in $(seq 100); do traced=$(pgrep -f '^sleep 100001$') && break; sleep 0.05; done
   uoci checkpoint --image-path "$IMG" $c1
+  ! kill -0 "$traced" 2>/dev/null
   uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c1
-  traced=$(pgrep -f 'sleep 100001')
+  traced=$(pgrep -f '^sleep 100001$')
   [ "$(( 0x$(awk '/^CapEff:/ { print $2 }' /proc/$traced/status) >> 19 & 1 ))" = 1 ]
   [ -e "$STATE/$c1/ptrace" ]
   uoci delete -f $c1
   # without such a process the mark stays off (execs stay unsealed, fast)
+  rm -f "$BUNDLE/rootfs/ready"
   uoci run -d --bundle "$BUNDLE" $c2
+  for i in $(seq 100); do [ -e "$BUNDLE/rootfs/ready" ] && break; sleep 0.05; done
   uoci checkpoint --image-path "$TEST_TMP/img2" $c2
   uoci restore -d --bundle "$BUNDLE" --image-path "$TEST_TMP/img2" $c2
   [ "$(uoci state $c2 | jq -r .status)" = running ]
