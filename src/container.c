@@ -1587,6 +1587,54 @@ static bool network_is_wired(const ocispec_config *cfg)
   return wired;
 }
 
+/* The parent of pid (/proc/PID/stat, field 4), and its name; -1 when it is gone. */
+static pid_t proc_parent(pid_t pid, char *comm, size_t commlen)
+{
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
+  if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+    return -1;
+  if (comm)
+    snprintf(comm, commlen, "%.*s", (int) (close_paren - open_paren - 1), open_paren + 1);
+  int ppid;
+  char state;
+  if (sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+    return -1;
+  return ppid;
+}
+
+/* CRIU saves the process tree under the init. A process of the container
+ * that is no descendant of it (a detached exec's: its parent was outside
+ * the container's pid namespace, so it was reparented outside too) would be
+ * killed after the dump and never restored: refused, as podman refuses a
+ * checkpoint while exec sessions run. */
+static int check_process_tree(const char *id, pid_t init, const uoci_cgroup *cg, uoci_error **err)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (cg == NULL)
+    return 0;
+  if (cgroup_pids(cg, &pids, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    char comm[64] = "";
+    pid_t p = pids[i];
+    for (int depth = 0; p > 1 && p != init && depth < 4096; depth++)
+      p = proc_parent(p, p == pids[i] ? comm : NULL, sizeof comm);
+    if (p < 0 || p == init)
+      continue; /* gone meanwhile, or in the init's tree */
+    return uoci_fail(err, 0, "cannot checkpoint container \"%s\": its process %d (%s) is not a descendant of its init "
+                             "(a detached exec?): CRIU would lose it", id, (int) pids[i], comm);
+  }
+  return 0;
+}
+
 int container_checkpoint(const struct uoci_globals *g, const char *id, const struct cr_options *opts,
                          uoci_error **err)
 {
@@ -1602,6 +1650,8 @@ int container_checkpoint(const struct uoci_globals *g, const char *id, const str
     goto out;
   }
   if ((cfg = state_config(&st, err)) == NULL || (st.cgroup && cgroup_from_string(st.cgroup, &cg, err) < 0))
+    goto out;
+  if (check_process_tree(id, st.pid, cg, err) < 0)
     goto out;
   struct cr_options o = *opts;
   if (network_is_wired(cfg))

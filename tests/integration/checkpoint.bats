@@ -204,25 +204,26 @@ ptrace_holders() {
   echo $n
 }
 
-@test "restore: a process an exec gave CAP_SYS_PTRACE comes back with it, and the container is marked (later execs sealed)" {
+@test "restore: a process holding CAP_SYS_PTRACE comes back with it, and the container is marked (later execs sealed) though the new config grants none" {
   needs_criu
-  # stdio inside the container (CRIU can't dump fds on the host's files)
-  cfg '.process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; touch /ready; exec sleep 100000"]'
+  # stdio inside the container (CRIU can't dump an fd on a host file); /ready
+  # once the init runs the container's process
+  cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
+       | .process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; touch /ready; exec sleep 100000"]'
   uoci run -d --bundle "$BUNDLE" $c1
-  # the init has exec'd: a CAP_SYS_PTRACE exec is let in
   for i in $(seq 100); do [ -e "$BUNDLE/rootfs/ready" ] && break; sleep 0.05; done
-  uoci exec -d --cap CAP_SYS_PTRACE $c1 sh -c 'exec </dev/null >/dev/null 2>&1; exec sleep 100001'
-  [ -e "$STATE/$c1/ptrace" ]
-  [ "$(ptrace_holders $c1)" -ge 1 ]
+  [ "$(ptrace_holders $c1)" = 1 ]
   uoci checkpoint --image-path "$IMG" $c1
+  cfg '.process.capabilities |= with_entries(.value -= ["CAP_SYS_PTRACE"])'
   uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c1
-  [ "$(ptrace_holders $c1)" -ge 1 ]
+  [ "$(ptrace_holders $c1)" = 1 ]
   [ -e "$STATE/$c1/ptrace" ]
   uoci delete -f $c1
   # without such a process the mark stays off (execs stay unsealed, fast)
   rm -f "$BUNDLE/rootfs/ready"
   uoci run -d --bundle "$BUNDLE" $c2
   for i in $(seq 100); do [ -e "$BUNDLE/rootfs/ready" ] && break; sleep 0.05; done
+  [ "$(ptrace_holders $c2)" = 0 ]
   uoci checkpoint --image-path "$TEST_TMP/img2" $c2
   uoci restore -d --bundle "$BUNDLE" --image-path "$TEST_TMP/img2" $c2
   [ "$(uoci state $c2 | jq -r .status)" = running ]
@@ -464,6 +465,18 @@ last_tick() { grep -o 'tick [0-9]*' "$TEST_TMP/$1.out" | tail -n 1 | cut -d' ' -
   run uoci checkpoint --image-path "$IMG" nosuch-$$
   [ "$status" -ne 0 ]
   [ "$output" = "ulysses-oci: container \"nosuch-$$\" does not exist" ]
+}
+
+@test "checkpoint of a container with a detached exec's process (no descendant of its init): one line, nothing changes" {
+  cfg '.process.args = ["sleep", "100000"]'
+  uoci run -d --bundle "$BUNDLE" $c1
+  uoci exec -d $c1 sleep 100001 </dev/null >/dev/null 2>&1
+  run uoci checkpoint --image-path "$IMG" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" =~ ^"ulysses-oci: cannot checkpoint container \"$c1\": its process "[0-9]+" (sleep) is not a descendant of its init (a detached exec?): CRIU would lose it"$ ]]
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  [ "$(uoci ps --format json $c1 | jq length)" = 2 ]
+  [ ! -e "$IMG" ]
 }
 
 @test "restore from a missing or empty image directory: one line, nothing left" {
