@@ -1612,8 +1612,8 @@ static pid_t proc_parent(pid_t pid, char *comm, size_t commlen)
 /* CRIU saves the process tree under the init. A process of the container
  * that is no descendant of it (a detached exec's: its parent was outside
  * the container's pid namespace, so it was reparented outside too) would be
- * killed after the dump and never restored: refused, as podman refuses a
- * checkpoint while exec sessions run. */
+ * killed after the dump and never restored: refused, before anything is
+ * written. */
 static int check_process_tree(const char *id, pid_t init, const uoci_cgroup *cg, uoci_error **err)
 {
   _cleanup_free_ pid_t *pids = NULL;
