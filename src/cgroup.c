@@ -860,8 +860,21 @@ static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
   return 0;
 }
 
+/* The container's processes are the cgroup's only when the container made
+ * the leaf they are listed in (or systemd made it, as the container's
+ * scope). A cgroupsPath naming a cgroup that already existed (a host
+ * service's, a slice) shares it with processes that are not the
+ * container's: those are never signalled. */
+static bool owns_procs(const uoci_cgroup *cg)
+{
+  const struct cg_hier *ph = procs_hier(cg);
+  return cg->systemd || (ph && ph->created > 0);
+}
+
 int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err)
 {
+  if (!owns_procs(cg))
+    return 1;
   return signal_all((uoci_cgroup *) cg, sig, err);
 }
 
@@ -885,6 +898,13 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
     return 0; /* pre-existing cgroup: neither kill its processes nor remove it */
   const struct cg_hier *ph = procs_hier(cg);
   int rc = 0;
+  if (!owns_procs(cg)) {
+    /* Only some hierarchies are ours: remove those, kill nothing. */
+    for (size_t i = 0; i < cg->nhier; i++)
+      if (cg->hier[i].created > 0 && remove_hier(&cg->hier[i], true, err) < 0)
+        rc = -1;
+    return rc;
+  }
   /* The usual delete: the container is gone and its cgroup empty, so the
    * rmdirs succeed at once. Only when the leaf holding the processes is busy
    * (EBUSY) are they looked for (cgroup.procs and sub-cgroups in every
@@ -903,7 +923,7 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
     for (int round = 0; round < 400; round++) {
       bool empty = true;
       for (size_t i = 0; i < cg->nhier && empty; i++)
-        empty = dir_empty_of_procs(cg->hier[i].dir);
+        empty = cg->hier[i].created == 0 || dir_empty_of_procs(cg->hier[i].dir);
       if (empty)
         break;
       if (round % 50 == 0 && signal_all(cg, SIGKILL, err) < 0)

@@ -94,7 +94,8 @@ const char *cgroup_path(const uoci_cgroup *cg);
  * hierarchy's, v2: the unified one), for CRIU; NULL when there is none. */
 const char *cgroup_freezer_dir(const uoci_cgroup *cg);
 
-/* Remove the cgroup(s); kills what is still inside with SIGKILL first and
+/* Remove the cgroup(s) the container made; kills what is still inside with
+ * SIGKILL first (never in a cgroup that existed before the container) and
  * retries while the kernel reports EBUSY. Succeeds if already gone. */
 int cgroup_destroy(uoci_cgroup *cg, uoci_error **err);
 
@@ -103,6 +104,8 @@ int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
 int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err);
 int cgroup_is_frozen(const uoci_cgroup *cg); /* 1 frozen, 0 not, -1 unknown */
 int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err);
+/* 1 (nothing signalled) when the processes' cgroup existed before the
+ * container: it may hold processes that are not the container's. */
 int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err);
 /* runc-style stats object ("cpu", "memory", "pids", "blkio", ...) as JSON text */
 int cgroup_stats_json(const uoci_cgroup *cg, char **json, uoci_error **err);

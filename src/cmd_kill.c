@@ -10,18 +10,6 @@
 #include "process.h"
 #include "state.h"
 
-/* --all: every process still in the cgroup, also once the init has exited.
- * A container in the host's or a pod's pid namespace can leave processes
- * behind its init, and containerd's shim sends `kill --all ID 9` after
- * every exit: with nothing left that is a success, as with runc. */
-static int kill_all(const struct uoci_state *st, int sig, uoci_error **err)
-{
-  uoci_cgroup *cg = NULL;
-  int r = cgroup_from_string(st->cgroup, &cg, err) < 0 || cgroup_kill_all(cg, sig, err) < 0 ? -1 : 0;
-  cgroup_free(cg);
-  return r;
-}
-
 /* The init only. A frozen init dies of SIGKILL only once thawed: runc thaws
  * for SIGKILL, and so do we; other signals wait for `resume`. */
 static int kill_init(const struct uoci_state *st, enum container_status s, int sig, uoci_error **err)
@@ -35,6 +23,24 @@ static int kill_init(const struct uoci_state *st, enum container_status s, int s
     return r;
   }
   return 0;
+}
+
+/* --all: every process still in the cgroup, also once the init has exited.
+ * A container in the host's or a pod's pid namespace can leave processes
+ * behind its init, and containerd's shim sends `kill --all ID 9` after
+ * every exit: with nothing left that is a success, as with runc. A cgroup
+ * that existed before the container holds processes that are not its own:
+ * then the init only, if it is still there. */
+static int kill_all(const struct uoci_state *st, enum container_status s, int sig, uoci_error **err)
+{
+  uoci_cgroup *cg = NULL;
+  int r = cgroup_from_string(st->cgroup, &cg, err);
+  if (r == 0)
+    r = cgroup_kill_all(cg, sig, err);
+  cgroup_free(cg);
+  if (r > 0)
+    return s == STATUS_STOPPED ? 0 : kill_init(st, s, sig, err);
+  return r < 0 ? -1 : 0;
 }
 
 int cmd_kill(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
@@ -62,7 +68,7 @@ int cmd_kill(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
   int ret;
   enum container_status s = state_status(&st);
   if (all && st.cgroup)
-    ret = kill_all(&st, sig, err);
+    ret = kill_all(&st, s, sig, err);
   else if (s == STATUS_STOPPED)
     /* "container not running" is runc's wording: containerd's shim takes
      * it (and only it) for "the process already finished". */

@@ -9,7 +9,11 @@
 load helpers
 
 setup() { setup_bundle; }
-teardown() { cleanup_all; }
+teardown() {
+  cleanup_all
+  if [ -n "${VICTIM_PID:-}" ]; then kill "$VICTIM_PID" 2>/dev/null; wait "$VICTIM_PID" 2>/dev/null; fi
+  [ -z "${VICTIM_DIR:-}" ] || rmdir "$VICTIM_DIR" 2>/dev/null || true
+}
 
 # nothing_left ID: no state dir, no cgroup directory, no process of it.
 nothing_left() {
@@ -514,4 +518,40 @@ hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgro
   [ ! -e "$STATE/fz1-$$" ]
   # only the test's own freezer directory existed (removed above)
   [ "$leftover" = "/sys/fs/cgroup/freezer/$parent" ]
+}
+
+# A cgroup of the host's with a process in it (a service's, a slice): made in
+# the hierarchy that lists processes (v2, or v1 pids) only, so that on a v1
+# host the container makes its own directories in the other hierarchies.
+host_cgroup_with_victim() {
+  local mnt=/sys/fs/cgroup/pids
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && mnt=/sys/fs/cgroup
+  [ -d "$mnt" ] || skip "no pids hierarchy"
+  VICTIM_CG=/uoci-rt-victim-$$
+  VICTIM_DIR=$mnt$VICTIM_CG
+  mkdir "$VICTIM_DIR"
+  sleep 1000 &
+  VICTIM_PID=$!
+  echo "$VICTIM_PID" >"$VICTIM_DIR/cgroup.procs"
+}
+
+@test "cgroups: a cgroupsPath naming an existing cgroup: delete, delete --force and kill --all spare its other processes" {
+  host_cgroup_with_victim
+  cfg ".linux.cgroupsPath = \"$VICTIM_CG\""
+  run uoci run --bundle "$BUNDLE" rt1
+  echo "run: $status $output"
+  [ "$status" -eq 0 ]
+  kill -0 "$VICTIM_PID" || { echo "run's delete killed a process of the host's cgroup"; return 1; }
+  cfg '.process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" rt2 </dev/null >/dev/null
+  uoci kill --all rt2 KILL
+  wait_status rt2 stopped
+  kill -0 "$VICTIM_PID" || { echo "kill --all killed a process of the host's cgroup"; return 1; }
+  uoci delete rt2
+  uoci run -d --bundle "$BUNDLE" rt3 </dev/null >/dev/null
+  uoci delete --force rt3
+  kill -0 "$VICTIM_PID" || { echo "delete --force killed a process of the host's cgroup"; return 1; }
+  [ "$(cat "$VICTIM_DIR/cgroup.procs")" = "$VICTIM_PID" ]
+  # What the container made (the other v1 hierarchies) is gone.
+  ! find /sys/fs/cgroup -maxdepth 2 -type d -name "${VICTIM_CG#/}" | grep -v "^$VICTIM_DIR\$"
 }
