@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -177,6 +178,26 @@ int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err)
   return set_affinity(&plan->cpus_final, "final", err);
 }
 
+/* 4294967295 is (uid_t) -1, which setresuid/setresgid take as "leave
+ * unchanged": the process would run as the runtime's root. setgroups takes
+ * at most NGROUPS_MAX groups and refuses -1. */
+static int check_user(const ocispec_user *u, uoci_error **err)
+{
+  if (u == NULL)
+    return 0;
+  if (u->has_uid && u->uid == (uint32_t) -1)
+    return uoci_fail(err, 0, "config.json: .process.user.uid: 4294967295 is not a valid uid");
+  if (u->has_gid && u->gid == (uint32_t) -1)
+    return uoci_fail(err, 0, "config.json: .process.user.gid: 4294967295 is not a valid gid");
+  if (u->additional_gids_len > NGROUPS_MAX)
+    return uoci_fail(err, 0, "config.json: .process.user.additionalGids: %zu groups, at most %d", u->additional_gids_len,
+                     NGROUPS_MAX);
+  for (size_t i = 0; i < u->additional_gids_len; i++)
+    if (u->additional_gids[i] == (uint32_t) -1)
+      return uoci_fail(err, 0, "config.json: .process.user.additionalGids[%zu]: 4294967295 is not a valid gid", i);
+  return 0;
+}
+
 int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int preserve_fds, bool own_userns,
                       struct process_plan *plan, uoci_error **err)
 {
@@ -191,6 +212,8 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
   if (p->cwd == NULL || p->cwd[0] != '/')
     return uoci_fail(err, 0, "config.json: .process.cwd: must be an absolute path, got \"%s\"",
                      p->cwd ? p->cwd : "");
+  if (check_user(p->user, err) < 0)
+    return -1;
   for (size_t i = 0; i < p->rlimits_len; i++) {
     const ocispec_rlimit *r = &p->rlimits[i];
     if (rlimit_resource(r->type) < 0)
