@@ -547,6 +547,16 @@ int seccomp_compile(const ocispec_seccomp *cfg, uoci_seccomp **out, uoci_error *
   if (add_architectures(ctx, cfg, err) < 0)
     return -1;
 
+  /* Every distinct (syscall, rule) pair costs at least one instruction, and
+   * libseccomp's time grows with the square of the rules of one syscall
+   * (100000 took minutes): refuse what can never load before compiling. */
+  size_t pairs = 0;
+  for (size_t i = 0; i < cfg->syscalls_len; i++)
+    pairs += cfg->syscalls[i].names_len;
+  if (pairs > BPF_MAXINSNS)
+    return uoci_fail(err, 0, "seccomp: %zu syscall rules (names across linux.seccomp.syscalls), at most %d (the kernel's instructions per filter)",
+                     pairs, BPF_MAXINSNS);
+
   bool uses_notify = false;
   for (size_t i = 0; i < cfg->syscalls_len; i++)
     if (add_syscall_rules(ctx, &cfg->syscalls[i], default_action, &uses_notify, err) < 0)

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "ocispec.h"
 #include "seccomp.h"
@@ -761,6 +762,37 @@ static void test_podman_profile(void)
   free(json);
 }
 
+/* A hostile profile of many distinct argument rules: libseccomp's time
+ * grows with their square (100000 took minutes) and the filter could never
+ * load; refused at once, before compiling. */
+static void test_too_many_rules_refused_at_once(void)
+{
+  size_t n = 20000;
+  static char *getppid_name[] = { "getppid" };
+  ocispec_syscall *r = xcalloc(n, sizeof *r);
+  ocispec_seccomp_arg *a = xcalloc(n, sizeof *a);
+  for (size_t i = 0; i < n; i++) {
+    a[i] = arg(0, "SCMP_CMP_EQ", i, 0);
+    r[i] = rule(getppid_name, 1, "SCMP_ACT_ERRNO");
+    r[i].args = &a[i];
+    r[i].args_len = 1;
+  }
+  ocispec_seccomp cfg = profile("SCMP_ACT_ALLOW", r, n);
+  const char *msg = "";
+  time_t t0 = time(NULL);
+  uoci_seccomp *s = compile(&cfg, &msg);
+  ok(s == NULL && strstr(msg, "20000 syscall rules") && strstr(msg, "at most 4096"), "20000 rules refused: %s", msg);
+  ok(time(NULL) - t0 <= 1, "refused in %lld s", (long long) (time(NULL) - t0));
+  cfg.syscalls_len = 4096;
+  s = compile(&cfg, &msg);
+  ok(s == NULL && strstr(msg, "instructions") && !strstr(msg, "syscall rules"),
+     "4096 distinct rules are compiled, and too long to load: %s", msg);
+  if (s)
+    seccomp_free(s);
+  free(r);
+  free(a);
+}
+
 int main(void)
 {
   test_null_config();
@@ -783,5 +815,6 @@ int main(void)
   test_notify();
   test_json_profile();
   test_podman_profile();
+  test_too_many_rules_refused_at_once();
   return done_testing();
 }
