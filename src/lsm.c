@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "lsm.h"
+#include "pathsafe.h"
 #include "utils.h"
 
 #define SELINUX_MAGIC 0xf97cff8c
@@ -53,13 +54,15 @@ bool lsm_fs_takes_mount_label(const char *fstype)
   return false;
 }
 
-static int write_attr(const char *path, const char *value, uoci_error **err)
+/* file below /proc/self: a label written anywhere else would be lost and
+ * the process would run unconfined. */
+static int write_attr(const char *file, const char *value, uoci_error **err)
 {
-  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = proc_self_open(file, O_WRONLY, err);
   if (fd < 0)
-    return uoci_fail(err, errno, "open %s", path);
+    return -1;
   if (write(fd, value, strlen(value)) < 0)
-    return uoci_fail(err, errno, "set %s to \"%s\"", path, value);
+    return uoci_fail(err, errno, "set /proc/self/%s to \"%s\"", file, value);
   return 0;
 }
 
@@ -67,12 +70,12 @@ int lsm_apply_exec_labels(const ocispec_process *p, uoci_error **err)
 {
   if (p->apparmor_profile && *p->apparmor_profile) {
     _cleanup_free_ char *cmd = xasprintf("exec %s", p->apparmor_profile);
-    if (write_attr("/proc/self/attr/apparmor/exec", cmd, err) < 0)
+    if (write_attr("attr/apparmor/exec", cmd, err) < 0)
       return uoci_error_prefix(err, "process.apparmorProfile");
   }
   if (p->selinux_label && *p->selinux_label) {
-    if (write_attr("/proc/self/attr/keycreate", p->selinux_label, err) < 0 ||
-        write_attr("/proc/self/attr/exec", p->selinux_label, err) < 0)
+    if (write_attr("attr/keycreate", p->selinux_label, err) < 0 ||
+        write_attr("attr/exec", p->selinux_label, err) < 0)
       return uoci_error_prefix(err, "process.selinuxLabel");
   }
   return 0;

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "pathsafe.h"
 #include "utils.h"
@@ -265,4 +267,33 @@ bool fd_same_object(int a, int b)
     return false;
   return sa.stx_dev_major == sb.stx_dev_major && sa.stx_dev_minor == sb.stx_dev_minor && sa.stx_ino == sb.stx_ino &&
          sa.stx_mnt_id == sb.stx_mnt_id;
+}
+
+int proc_self_open(const char *file, int flags, uoci_error **err)
+{
+  _cleanup_close_ int proc = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (proc < 0)
+    return uoci_fail(err, errno, "open /proc");
+  struct statfs sfs;
+  struct stat st;
+  if (fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || fstat(proc, &st) < 0 || st.st_ino != 1)
+    return uoci_fail(err, 0, "/proc/self/%s: /proc is not the root of a procfs", file);
+  /* "self" as this procfs names us (a bind of another pid namespace's
+   * procfs numbers us differently); then no symlink, no other mount. */
+  char pid[32];
+  ssize_t n = readlinkat(proc, "self", pid, sizeof pid - 1);
+  if (n <= 0)
+    return uoci_fail(err, n < 0 ? errno : ENOENT, "/proc/self/%s: read /proc/self", file);
+  pid[n] = '\0';
+  _cleanup_free_ char *path = xasprintf("%s/%s", pid, file);
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+  };
+  int fd = (int) syscall(SYS_openat2, proc, path, &how, sizeof how);
+  if (fd < 0 && errno == EXDEV)
+    return uoci_fail(err, 0, "/proc/self/%s: something is mounted over it, refusing", file);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open /proc/self/%s", file);
+  return fd;
 }

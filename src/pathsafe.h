@@ -48,4 +48,11 @@ uint64_t fd_mount_id(int fd);
 /* True when both fds name the same inode on the same mount. */
 bool fd_same_object(int a, int b);
 
+/* Open /proc/self/FILE of the procfs at /proc for the kernel's own files
+ * (oom_score_adj, attr/exec): /proc must be a procfs root and nothing may be
+ * mounted on the way, so that no mount a config or an image put there takes
+ * the write (runc's CVE-2019-16884 and CVE-2025-52881 class). Returns the
+ * fd, or -1 with *err naming the file. */
+int proc_self_open(const char *file, int flags, uoci_error **err);
+
 #endif

@@ -22,6 +22,7 @@
 #include <linux/magic.h>
 #include "log.h"
 #include "lsm.h"
+#include "pathsafe.h"
 #include "process.h"
 #include "sync.h"
 #include "utils.h"
@@ -302,8 +303,11 @@ static int write_oom_score_adj(const ocispec_process *p, uoci_error **err)
     return 0;
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
-  if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) n, false, err) < 0)
+  _cleanup_close_ int fd = proc_self_open("oom_score_adj", O_WRONLY, err);
+  if (fd < 0)
     return uoci_error_prefix(err, "process.oomScoreAdj");
+  if (write_all(fd, buf, (size_t) n) < 0)
+    return uoci_fail(err, errno, "process.oomScoreAdj: write /proc/self/oom_score_adj");
   return 0;
 }
 

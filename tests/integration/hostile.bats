@@ -187,3 +187,29 @@ run_c() {
   [ ! -e "$HOSTDIR/sub" ]
   [ ! -e /sub ]
 }
+
+@test "a mount over /proc/self/oom_score_adj never takes the runtime's write (CVE-2019-16884 class)" {
+  # The bind of a host file is read-write: a runtime writing the path would
+  # change the host file and leave the process's own score unset.
+  cfg ".process.oomScoreAdj = 500
+       | .mounts += [{\"destination\": \"/proc/self/oom_score_adj\", \"type\": \"bind\", \"source\": \"$CANARY\", \"options\": [\"bind\"]}]"
+  run_c 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"/proc/self/oom_score_adj: something is mounted over it"* ]]
+  host_unchanged
+  cfg ".mounts |= map(select(.destination != \"/proc/self/oom_score_adj\"))
+       | .mounts += [{\"destination\": \"/proc/1\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"
+  run_c 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"something is mounted over it"* ]]
+}
+
+@test "a rootfs /proc that is no procfs never takes the runtime's write" {
+  cfg '.process.oomScoreAdj = 500 | .root.readonly = false | .mounts |= map(select(.destination != "/proc"))'
+  mkdir -p "$R/proc/self" && echo 0 >"$R/proc/self/oom_score_adj"
+  run_c 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"/proc is not the root of a procfs"* ]]
+  [ "$(cat "$R/proc/self/oom_score_adj")" = 0 ]
+  host_unchanged
+}
