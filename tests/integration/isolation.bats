@@ -562,10 +562,10 @@ host_cgroup_with_victim() {
 }
 
 @test "user: uid or gid 4294967295 ((uid_t) -1, 'unchanged' to setresuid) is refused, never root" {
-  refused '.process.user.uid = 4294967295 | .process.args = ["id"]' ".process.user.uid" "4294967295"
-  refused '.process.user.gid = 4294967295 | .process.user.uid = 1 | .process.args = ["id"]' ".process.user.gid"
-  refused '.process.user.additionalGids = [1, 4294967295]' ".process.user.additionalGids[1]"
-  refused '.process.user.additionalGids = [range(70000)]' ".process.user.additionalGids" "at most"
+  refused '.process.user = {"uid": 4294967295, "gid": 0} | .process.args = ["id"]' ".process.user.uid" "4294967295"
+  refused '.process.user = {"uid": 1, "gid": 4294967295}' ".process.user.gid"
+  refused '.process.user = {"uid": 0, "gid": 0, "additionalGids": [1, 4294967295]}' ".process.user.additionalGids[1]"
+  refused '.process.user = {"uid": 0, "gid": 0, "additionalGids": [range(70000)]}' ".process.user.additionalGids" "at most"
   cfg '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "100"]'
   uoci run -d --bundle "$BUNDLE" r2 </dev/null >/dev/null
   run uoci exec --user 4294967295 r2 id -u
