@@ -55,15 +55,25 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
     exec_hook(h, p[0]);
   }
   close(p[0]);
-  /* The hook may not read stdin at all: ignore EPIPE. */
+  /* The hook may not read stdin at all: ignore EPIPE. The state goes in
+   * while we wait: a hook that never reads a state larger than the pipe
+   * (the config's annotations) must not keep us past its timeout. */
   signal(SIGPIPE, SIG_IGN);
-  (void) write_all(p[1], state, strlen(state));
-  close(p[1]);
+  _cleanup_close_ int in = p[1];
+  fcntl(in, F_SETFL, O_NONBLOCK);
+  size_t len = strlen(state), off = 0;
 
   long deadline = h->has_timeout && h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
   int status;
   for (;;) {
-    pid_t r = waitpid(pid, &status, deadline < 0 ? 0 : WNOHANG);
+    if (in >= 0) {
+      ssize_t w = write(in, state + off, len - off);
+      if (w > 0)
+        off += (size_t) w;
+      if (off == len || (w < 0 && errno != EAGAIN && errno != EINTR))
+        uoci_closep(&in);
+    }
+    pid_t r = waitpid(pid, &status, deadline < 0 && in < 0 ? 0 : WNOHANG);
     if (r == pid)
       break;
     if (r < 0 && errno != EINTR)

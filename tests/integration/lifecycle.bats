@@ -304,6 +304,18 @@ HOOK
   assert_nothing_left $c1
 }
 
+@test "a hook that never reads a state larger than a pipe still times out" {
+  # 300 KB of annotations: the state written to the hook's stdin fills the
+  # pipe; the runtime must not wait for the hook to read it.
+  cfg '.annotations = {"big": ("x" * 300000)}
+       | .hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "8"], "timeout": 1}]}'
+  run timeout 6 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1
+  echo "$status: ${output:0:200}"
+  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [[ "$output" == *"timed out after 1 seconds"* ]]
+  assert_nothing_left $c1
+}
+
 @test "kill: signal names and numbers reach the init" {
   cfg '.process.args = ["sh", "-c", "trap \"echo got-usr1 >/tmp/sig\" USR1; trap \"exit 7\" TERM; while :; do sleep 0.05; done"] |
        .root.readonly = false'
