@@ -873,7 +873,7 @@ static bool owns_procs(const uoci_cgroup *cg)
 
 int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err)
 {
-  if (!owns_procs(cg))
+  if (procs_hier(cg) && !owns_procs(cg))
     return 1;
   return signal_all((uoci_cgroup *) cg, sig, err);
 }
