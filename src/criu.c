@@ -19,6 +19,7 @@
 #include "criu.h"
 #include "keyring.h"
 #include "log.h"
+#include "mounts.h"
 #include "utils.h"
 
 int cr_parse_cgroups_mode(const char *s, enum cr_cgroups_mode *mode, uoci_error **err)
@@ -255,16 +256,6 @@ static char *dest_in_root(int rootfd, const char *rootfs, const char *dest)
   return xstrdup(real[rl] ? real + rl : "/");
 }
 
-static bool is_bind(const ocispec_mount *m)
-{
-  if (m->type && strcmp(m->type, "bind") == 0)
-    return true;
-  for (size_t k = 0; k < m->options_len; k++)
-    if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
-      return true;
-  return false;
-}
-
 static bool has_namespace(const ocispec_config *cfg, const char *type, const char **path)
 {
   const ocispec_linux *l = cfg->linux;
@@ -279,7 +270,7 @@ static bool has_namespace(const ocispec_config *cfg, const char *type, const cha
 
 static bool is_cgroup_mount(const ocispec_mount *m)
 {
-  return m->type && strcmp(m->type, "cgroup") == 0 && !is_bind(m);
+  return m->type && strcmp(m->type, "cgroup") == 0 && !mount_is_bind(m);
 }
 
 static int add_ext_mount(criu_opts *opts, const char *key, const char *val, uoci_error **err)
@@ -338,7 +329,7 @@ static int add_external_mounts(criu_opts *opts, const ocispec_config *cfg, const
         return -1;
       continue;
     }
-    if (!is_bind(m) || m->source == NULL)
+    if (!mount_is_bind(m) || m->source == NULL)
       continue;
     _cleanup_free_ char *key = dest_in_root(rootfd, rootfs, m->destination);
     _cleanup_free_ char *src = m->source[0] == '/' || !restore ? xstrdup(m->source)

@@ -771,6 +771,16 @@ int rootfs_cgroup_binds(const char *dest, rootfs_bind_fn fn, void *arg, uoci_err
 
 /* ---- one config mount -------------------------------------------------------- */
 
+bool mount_is_bind(const ocispec_mount *m)
+{
+  if (m->type && strcmp(m->type, "bind") == 0)
+    return true;
+  for (size_t k = 0; k < m->options_len; k++)
+    if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
+      return true;
+  return false;
+}
+
 bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind)
 {
   for (size_t i = 0; i < cfg->mounts_len; i++) {
@@ -780,13 +790,8 @@ bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_
     _cleanup_free_ char *clean = path_clean(m->destination);
     if (strcmp(clean, dest) != 0)
       continue;
-    if (!only_bind)
+    if (!only_bind || mount_is_bind(m))
       return true;
-    if (m->type && strcmp(m->type, "bind") == 0)
-      return true;
-    for (size_t k = 0; k < m->options_len; k++)
-      if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
-        return true;
   }
   return false;
 }
@@ -803,16 +808,13 @@ bool config_dev_readonly(const ocispec_config *cfg)
       continue;
     /* the last mount there decides; a bind is left as the host made it */
     ro = false;
-    bool bind = m->type && strcmp(m->type, "bind") == 0;
     for (size_t k = 0; k < m->options_len; k++) {
-      if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
-        bind = true;
-      else if (strcmp(m->options[k], "ro") == 0)
+      if (strcmp(m->options[k], "ro") == 0)
         ro = true;
       else if (strcmp(m->options[k], "rw") == 0)
         ro = false;
     }
-    ro = ro && !bind;
+    ro = ro && !mount_is_bind(m);
   }
   return ro;
 }
@@ -994,19 +996,10 @@ int rootfs_sources_device_fd(const struct rootfs_sources *s, size_t device_index
 }
 
 
-static bool is_bind_mount(const ocispec_mount *m)
-{
-  if (m->type && strcmp(m->type, "bind") == 0)
-    return true;
-  for (size_t k = 0; k < m->options_len; k++)
-    if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
-      return true;
-  return false;
-}
 
 enum rootfs_source mount_source_kind(const ocispec_mount *m)
 {
-  if (m->source == NULL || !is_bind_mount(m))
+  if (m->source == NULL || !mount_is_bind(m))
     return RS_NONE;
   for (size_t k = 0; k < m->options_len; k++)
     if (strcmp(m->options[k], "idmap") == 0 || strcmp(m->options[k], "ridmap") == 0)

@@ -88,6 +88,8 @@ int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
 /* True when /dev is a filesystem of the container's (not a bind) that the
  * config wants read-only: mounted writable, made read-only once filled. */
 bool config_dev_readonly(const ocispec_config *cfg);
+/* True when the mount is a bind: type "bind", or a "bind"/"rbind" option. */
+bool mount_is_bind(const ocispec_mount *m);
 /* True when the config mounts something (of any type) at dest. */
 bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind);
 
