@@ -394,22 +394,19 @@ char *cg_own_path(const char *ctrl)
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
     line[strcspn(line, "\n")] = '\0';
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (!c2)
+    const char *list, *path;
+    if (!proc_cgroup_split(line, &list, &path))
       continue;
-    *c2 = '\0';
-    const char *list = c1 + 1;
     if (ctrl == NULL) {
       if (*list == '\0')
-        return xstrdup(c2 + 1);
+        return xstrdup(path);
       continue;
     }
     _cleanup_free_ char *copy = xstrdup(list);
     char *save = NULL;
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
       if (strcmp(t, ctrl) == 0)
-        return xstrdup(c2 + 1);
+        return xstrdup(path);
   }
   return xstrdup("/");
 }

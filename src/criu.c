@@ -698,15 +698,13 @@ static int add_cgroup_roots(criu_opts *opts, uoci_error **err)
     return -1;
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (c2 == NULL)
+    const char *ctrls, *path;
+    if (!proc_cgroup_split(line, &ctrls, &path))
       continue;
-    *c2 = '\0';
-    log_debug("CRIU cgroup root %s: %s", c1 + 1, c2 + 1);
-    int r = lc.local_add_cg_root(opts, c1 + 1, c2 + 1);
+    log_debug("CRIU cgroup root %s: %s", ctrls, path);
+    int r = lc.local_add_cg_root(opts, ctrls, path);
     if (r < 0)
-      return uoci_fail(err, -r, "CRIU: cgroup root %s", c2 + 1);
+      return uoci_fail(err, -r, "CRIU: cgroup root %s", path);
   }
   return 0;
 }

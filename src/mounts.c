@@ -615,13 +615,9 @@ static char *own_cgroup_path(const char *own_cgroups, const char *ctrls)
   _cleanup_free_ char *text = xstrdup(own_cgroups);
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *c1 = strchr(line, ':');
-    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (c2 == NULL)
-      continue;
-    *c2 = '\0';
-    if (strcmp(c1 + 1, ctrls) == 0)
-      return xstrdup(c2 + 1);
+    const char *line_ctrls, *path;
+    if (proc_cgroup_split(line, &line_ctrls, &path) && strcmp(line_ctrls, ctrls) == 0)
+      return xstrdup(path);
   }
   return NULL;
 }

@@ -244,3 +244,15 @@ void rlimit_nofile_restore(void)
   if (nofile_raised && setrlimit(RLIMIT_NOFILE, &nofile_caller) == 0)
     nofile_raised = false;
 }
+
+bool proc_cgroup_split(char *line, const char **ctrls, const char **path)
+{
+  char *c1 = strchr(line, ':');
+  char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  if (c2 == NULL)
+    return false;
+  *c2 = '\0';
+  *ctrls = c1 + 1;
+  *path = c2 + 1;
+  return true;
+}

@@ -51,6 +51,9 @@ ssize_t read_all(int fd, void *buf, size_t len);
  * NUL-terminated buffer. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, uoci_error **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
+/* Splits a /proc/PID/cgroup line "ID:CONTROLLERS:PATH" in place (CONTROLLERS
+ * is "" for cgroup2); false when the line has not that shape. */
+bool proc_cgroup_split(char *line, const char **ctrls, const char **path);
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err);
 /* Write atomically: data to NAME.tmp in dirfd, then rename over NAME. No fsync:
  * state lives on tmpfs and a torn write is detected by the reader. */
