@@ -606,6 +606,17 @@ static char *read_own_cgroups(void)
   return text;
 }
 
+/* The name of a cgroup hierarchy mounted at /sys/fs/cgroup/NAME (a v1
+ * controller's, a named one, the hybrid unified tree), or NULL. */
+static const char *cgroup_hierarchy_name(const struct mountinfo_entry *e)
+{
+  if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+    return NULL;
+  if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
+    return NULL;
+  return e->mount_point + 15;
+}
+
 /* This process's cgroup path in the hierarchy whose /proc/self/cgroup
  * controller field is `ctrls` ("" for cgroup2), from that file's text. */
 static char *own_cgroup_path(const char *own_cgroups, const char *ctrls)
@@ -685,11 +696,9 @@ static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int ta
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < mi.len; i++) {
     const struct mountinfo_entry *e = &mi.e[i];
-    if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+    const char *name = cgroup_hierarchy_name(e);
+    if (name == NULL)
       continue;
-    if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
-      continue;
-    const char *name = e->mount_point + 15;
     _cleanup_free_ char *subwhat = xasprintf("mount cgroup %s to %s/%s", name, dest, name);
     if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST) {
       rc = uoci_fail(err, errno, "%s", subwhat);
@@ -753,11 +762,10 @@ int rootfs_cgroup_binds(const char *dest, rootfs_bind_fn fn, void *arg, uoci_err
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < mi.len; i++) {
     const struct mountinfo_entry *e = &mi.e[i];
-    if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+    const char *name = cgroup_hierarchy_name(e);
+    if (name == NULL)
       continue;
-    if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
-      continue;
-    _cleanup_free_ char *sub = xasprintf("%s/%s", strcmp(target, "/") ? target : "", e->mount_point + 15);
+    _cleanup_free_ char *sub = xasprintf("%s/%s", strcmp(target, "/") ? target : "", name);
     _cleanup_free_ char *host = cgroup_host_dir(e, own_cgroups);
     rc = fn(arg, sub, host, err);
   }
