@@ -11,25 +11,7 @@ setup_file() {
   [ -z "$CLIENTS_MISSING" ] || return 0
   local C=$CWORK/containerd
   mkdir -p "$C"
-  cat >"$C/config.toml" <<EOF
-version = 2
-root = "$C/root"
-state = "$C/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.internal.v1.tracing",
-  "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$C/containerd.sock"
-[ttrpc]
-  address = "$C/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$C/opt"
-EOF
+  containerd_write_config "$C"
   export CONTAINERD_ADDRESS=$C/containerd.sock CONTAINERD_NAMESPACE=$CGNAME
   in_sandbox bash -c 'containerd --config "$1" >"$2" 2>&1 & echo $! >"$3"' _ \
     "$C/config.toml" "$C/containerd.log" "$C/containerd.pid"

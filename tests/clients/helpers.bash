@@ -117,26 +117,21 @@ retry() {
   done
 }
 
-# podman_setup_file NAME: the sandbox of clients_setup_file, and podman
-# (conmon) driving ulysses-oci, registered as the named runtime "ulysses-oci"
-# in a private containers.conf, with private storage (vfs) and the locally
-# built image.
-podman_setup_file() {
-  clients_setup_file "$1" podman conmon nsenter unshare jq || return 1
-  [ -z "$CLIENTS_MISSING" ] || return 0
-  local P=$CWORK/podman
+# podman_write_conf DIR CGROUP_MANAGER: podman's private configuration in DIR
+# (containers.conf with ulysses-oci as the named runtime, vfs storage, no
+# registries) and the variables that point podman at it. Standard input is
+# the [containers] section. What a user of the runtime writes: a named
+# runtime, and the JSON log format conmon only asks of runtimes listed in
+# runtime_supports_json.
+podman_write_conf() {
+  local P=$1
   mkdir -p "$P/net" "$P/tmp"
-  # What a user of the runtime writes: a named runtime, and the JSON log
-  # format conmon only asks of runtimes listed in runtime_supports_json.
-  cat >"$P/containers.conf" <<EOF
-[containers]
-netns = "none"
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+  { cat; cat <<EOF
 
 [engine]
 runtime = "ulysses-oci"
 runtime_supports_json = ["ulysses-oci"]
-cgroup_manager = "cgroupfs"
+cgroup_manager = "$2"
 events_logger = "file"
 events_logfile_path = "$P/events.log"
 tmp_dir = "$P/tmp"
@@ -148,6 +143,7 @@ ulysses-oci = ["$UOCI"]
 [network]
 network_config_dir = "$P/net"
 EOF
+  } >"$P/containers.conf"
   cat >"$P/storage.conf" <<EOF
 [storage]
 driver = "vfs"
@@ -157,6 +153,46 @@ EOF
   export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
   export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
   : >"$P/registries.conf"
+}
+
+# containerd_write_config DIR: a containerd 1.6 config.toml in DIR with
+# everything (root, state, sockets) below DIR and only the plugins the
+# client tests use.
+containerd_write_config() {
+  local C=$1
+  cat >"$C/config.toml" <<EOF
+version = 2
+root = "$C/root"
+state = "$C/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.internal.v1.tracing",
+  "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "$C/containerd.sock"
+[ttrpc]
+  address = "$C/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$C/opt"
+EOF
+}
+
+# podman_setup_file NAME: the sandbox of clients_setup_file, and podman
+# (conmon) driving ulysses-oci, registered as the named runtime "ulysses-oci"
+# in a private containers.conf, with private storage (vfs) and the locally
+# built image.
+podman_setup_file() {
+  clients_setup_file "$1" podman conmon nsenter unshare jq || return 1
+  [ -z "$CLIENTS_MISSING" ] || return 0
+  podman_write_conf "$CWORK/podman" cgroupfs <<EOF
+[containers]
+netns = "none"
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+EOF
   local id
   id=$(pod pull -q "oci-archive:$IMAGE_TAR") && pod tag "$id" "$IMAGE"
 }

@@ -56,37 +56,11 @@ unit_prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
 # --- podman ---------------------------------------------------------------------
 
 podman_setup() {
-  local P=$CWORK/podman
-  mkdir -p "$P/net" "$P/tmp"
-  cat >"$P/containers.conf" <<EOF
+  podman_write_conf "$CWORK/podman" systemd <<EOF
 [containers]
 netns = "none"
 log_driver = "k8s-file"
-
-[engine]
-runtime = "ulysses-oci"
-runtime_supports_json = ["ulysses-oci"]
-cgroup_manager = "systemd"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-tmp_dir = "$P/tmp"
-volume_path = "$P/volumes"
-
-[engine.runtimes]
-ulysses-oci = ["$UOCI"]
-
-[network]
-network_config_dir = "$P/net"
 EOF
-  cat >"$P/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-graphroot = "$P/root"
-runroot = "$P/runroot"
-EOF
-  : >"$P/registries.conf"
-  export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
-  export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
   local id
   id=$(pod pull -q "oci-archive:$IMAGE_TAR") && pod tag "$id" "$IMAGE"
 }
@@ -137,25 +111,7 @@ containerd_setup() {
   # The guest's / is an overlay: its snapshots need a filesystem that can be
   # an overlay's upper layer.
   mount -t tmpfs -o mode=0700 uoci-systemd-containerd "$C"
-  cat >"$C/config.toml" <<EOF
-version = 2
-root = "$C/root"
-state = "$C/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.internal.v1.tracing",
-  "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$C/containerd.sock"
-[ttrpc]
-  address = "$C/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$C/opt"
-EOF
+  containerd_write_config "$C"
   export CONTAINERD_ADDRESS=$C/containerd.sock CONTAINERD_NAMESPACE=uoci-systemd
   containerd --config "$C/config.toml" >"$C/containerd.log" 2>&1 </dev/null &
   echo $! >"$C/containerd.pid"
