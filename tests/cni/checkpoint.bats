@@ -28,19 +28,8 @@ setup() {
   c1=netcr-$$-$BATS_TEST_NUMBER
 }
 
-teardown() {
-  for id in $(ls "$STATE" 2>/dev/null); do in_host "$UOCI" --root "$STATE" delete -f "$id" >/dev/null 2>&1 || true; done
-  rm -rf "$TEST_TMP"
-  cni_teardown
-}
-
-in_host() {
-  nsenter --net="/run/netns/$HOSTNS" env CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
-    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$@"
-}
-huoci() { in_host "$UOCI" --root "$STATE" "$@"; }
+teardown() { runtime_net_teardown; }
 leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
-host_links() { ip -n "$HOSTNS" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vu' || true; }
 
 @test "a container on a CNI network: checkpoint frees its address, restore attaches it again" {
   cfg '.process.args = ["sh", "-c", "exec </dev/null >/dev/null 2>&1; exec sleep 1000"]'

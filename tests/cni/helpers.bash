@@ -66,3 +66,18 @@ leases() { cat "$TMP/ipam/uocitest" 2>/dev/null | grep -v '^#' || true; }
 pingns() {
   if command -v ping >/dev/null; then ip netns exec "$T-$1" ping -c1 -W2 "$2"; else ip netns exec "$T-$1" busybox ping -c1 -W2 "$2"; fi
 }
+
+# For the files where the runtime wires CNI itself (runtime.bats,
+# checkpoint.bats): the runtime and the plugins run in the private "host"
+# netns, with the test's network configs, plugins and cache.
+in_host() {
+  nsenter --net="/run/netns/$HOSTNS" env CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
+    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$@"
+}
+huoci() { in_host "$UOCI" --root "$STATE" "$@"; }
+host_links() { ip -n "$HOSTNS" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vu' || true; }
+runtime_net_teardown() {
+  for id in $(ls "$STATE" 2>/dev/null); do in_host "$UOCI" --root "$STATE" delete -f "$id" >/dev/null 2>&1 || true; done
+  rm -rf "$TEST_TMP"
+  cni_teardown
+}

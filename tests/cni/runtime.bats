@@ -21,19 +21,8 @@ setup() {
        .process.capabilities.permitted += ["CAP_NET_RAW"]'
   c1=net1-$$-$BATS_TEST_NUMBER; c2=net2-$$-$BATS_TEST_NUMBER
 }
-teardown() {
-  for id in $(ls "$STATE" 2>/dev/null); do in_host "$UOCI" --root "$STATE" delete -f "$id" >/dev/null 2>&1 || true; done
-  rm -rf "$TEST_TMP"
-  cni_teardown
-}
-
-in_host() {
-  nsenter --net="/run/netns/$HOSTNS" env CNI_CONF_DIR="$TMP/conf" CNI_PATH="$CNI_BIN_DIR" \
-    ULYSSES_CNI_CACHE_DIR="$TMP/cache" "$@"
-}
-huoci() { in_host "$UOCI" --root "$STATE" "$@"; }
+teardown() { runtime_net_teardown; }
 leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
-host_links() { ip -n "$HOSTNS" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vu' || true; }
 host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null | grep -c comment || true; }
 
 @test "create attaches the container: an address on eth0, a default route, a lease; delete frees it all" {
