@@ -216,14 +216,31 @@ int parse_int64(const char *s, long long *out)
   return 0;
 }
 
+char *rfc3339_format(int64_t sec, long nsec)
+{
+  /* Civil date from days since 1970-01-01 (proleptic Gregorian, eras of
+   * 400 years), without gmtime_r: glibc's first gmtime_r reads and parses
+   * /etc/localtime (7 syscalls per create) for a zone UTC does not need. */
+  int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+  int64_t secs = sec - days * 86400;
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  int64_t y = yoe + era * 400 + (m <= 2);
+  return xasprintf("%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long) y, (long long) m, (long long) d,
+                   (long long) (secs / 3600), (long long) (secs / 60 % 60), (long long) (secs % 60), nsec);
+}
+
 char *rfc3339_now(void)
 {
   struct timespec ts;
-  struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                   tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  return rfc3339_format((int64_t) ts.tv_sec, ts.tv_nsec);
 }
 
 static struct rlimit nofile_caller;

@@ -73,5 +73,7 @@ void rlimit_nofile_restore(void);
 
 /* Current time in RFC 3339 with nanoseconds, UTC ("2026-11-23T10:00:00.123456789Z"). */
 char *rfc3339_now(void);
+/* The same for a given time (seconds since the epoch, nanoseconds). Pure. */
+char *rfc3339_format(int64_t sec, long nsec);
 
 #endif
