@@ -160,7 +160,7 @@ void caps_plan_release(struct caps_plan *plan)
 /* The highest capability the running kernel knows. /proc/sys may be gone
  * (or be the container's) by the time the child asks, so fall back to
  * probing the bounding set: PR_CAPBSET_READ fails with EINVAL past the end. */
-static int kernel_last_cap(void)
+static int kernel_last_cap_read(void)
 {
   FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
   if (f) {
@@ -174,6 +174,16 @@ static int kernel_last_cap(void)
   while (cap + 1 < CAPS_MAX && prctl(PR_CAPBSET_READ, (unsigned long) cap + 1, 0, 0, 0) >= 0)
     cap++;
   return cap;
+}
+
+/* Asked up to four times per create (twice by the runtime, twice by the
+ * init, a fork of it): read once per process image. */
+static int kernel_last_cap(void)
+{
+  static int last = -1;
+  if (last < 0)
+    last = kernel_last_cap_read();
+  return last;
 }
 
 static uint64_t kernel_caps_mask(void)
