@@ -1298,8 +1298,12 @@ static void delete_after_run(struct container *c)
 {
   struct uoci_state st = { 0 };
   uoci_error *e = NULL;
+  /* The state is read again (another process may have changed it while
+   * the container ran); config.json is not: create wrote it from c->cfg's
+   * text and nothing rewrites it, and the fields the cleanup uses
+   * (annotations, hooks, intelRdt) are not changed in memory. */
   if (state_load(c->g->root, c->o->id, &st, &e) == 0)
-    container_cleanup(c->g, &st, &e);
+    container_cleanup_with(c->g, &st, c->cfg, &e);
   if (e)
     log_warn("%s", e->msg);
   uoci_error_free(e);
@@ -1508,10 +1512,12 @@ static int remove_resctrl_groups(const ocispec_intel_rdt *rdt, const char *id, u
   return r;
 }
 
-int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err)
+int container_cleanup_with(const struct uoci_globals *g, struct uoci_state *st, const ocispec_config *given,
+                           uoci_error **err)
 {
   uoci_error *cfgerr = NULL;
-  ocispec_config *cfg = state_config(st, &cfgerr);
+  ocispec_config *loaded = given ? NULL : state_config(st, &cfgerr);
+  const ocispec_config *cfg = given ? given : loaded;
   uoci_error_free(cfgerr);
   int ret = 0;
   if (st->cgroup) {
@@ -1528,12 +1534,17 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
     _cleanup_free_ char *json = state_json(st, STATUS_STOPPED, &cfg->annotations, false);
     hooks_run_warn(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop", json);
   }
-  ocispec_config_free(cfg);
+  ocispec_config_free(loaded);
   if (ret < 0)
     return -1;
   log_debug("delete %s: cgroup and network removed, poststop hooks run", st->id);
   FAULT_POINT("delete-cgroup-removed");
   return state_remove(g->root, st->id, st->dirfd, err);
+}
+
+int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err)
+{
+  return container_cleanup_with(g, st, NULL, err);
 }
 
 int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
