@@ -135,10 +135,49 @@ static bool cpuset_empty(const char *v)
  * down to ours that is still empty gets its parent's, as runc does: the
  * levels we made, and a parent made by someone else and left empty (no task
  * can be in it, so filling it changes nothing for anyone). */
+/* The usual case in fewer reads: only the levels we just made are empty, so
+ * the deepest level that existed before holds what they need (a cpuset's
+ * cpus and mems are a subset of its parent's: a non-empty one has non-empty
+ * ancestors, nothing above it to fill). A level we made is empty, or a copy
+ * of its parent's (cgroup.clone_children): writing that is no change, so it
+ * is not read. Returns 1 when it does not apply (the walk below runs). */
+static int cpuset_fill_made(const struct cg_hier *h, uoci_error **err)
+{
+  size_t mlen = strlen(h->mount);
+  if (h->created <= 0)
+    return 1;
+  _cleanup_free_ char *p = xstrdup(h->dir);
+  char *made[64];
+  int n = 0;
+  for (; n < h->created; n++) {
+    char *slash = strrchr(p, '/');
+    if (slash == NULL || (size_t) (slash - p) < mlen || n == (int) ARRAY_SIZE(made))
+      return 1;
+    made[n] = slash;
+    *slash = '\0';
+  }
+  /* p is now the deepest level that existed before (maybe the root) */
+  struct cg_hier above = { .dir = p };
+  _cleanup_free_ char *cpus = cg_read(&above, "cpuset.cpus");
+  _cleanup_free_ char *mems = cg_read(&above, "cpuset.mems");
+  if (cpuset_empty(cpus) || cpuset_empty(mems))
+    return 1;
+  while (n-- > 0) {
+    *made[n] = '/';
+    struct cg_hier level = { .dir = p };
+    if (cg_write(&level, "cpuset.cpus", cpus, err) < 0 || cg_write(&level, "cpuset.mems", mems, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
 {
   if (!(h->ctrls & CG_BIT(CG_CPUSET)) || strlen(h->dir) <= strlen(h->mount))
     return 0;
+  int fast = cpuset_fill_made(h, err);
+  if (fast <= 0)
+    return fast;
   struct cg_hier root = { .dir = h->mount };
   _cleanup_free_ char *cpus = cg_read(&root, "cpuset.cpus");
   _cleanup_free_ char *mems = cg_read(&root, "cpuset.mems");

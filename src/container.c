@@ -597,6 +597,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .bind_devices = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns || c->g->in_userns,
     .new_netns = c->ns.present[NS_NET],
     .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .new_mntns = (c->ns.new_flags & CLONE_NEWNS) != 0,
     .sources = c->sources.fds ? &c->sources : NULL,
   };
   bool own_mounts = c->ns.present[NS_MNT];
@@ -1156,7 +1157,7 @@ static int save_state(struct container *c, uoci_error **err)
   struct uoci_state st = {
     .id = (char *) c->o->id,
     .pid = c->pid,
-    .start_time = proc_start_time(c->pid),
+    .start_time = c->pid > 0 ? proc_start_time(c->pid) : 0, /* no /proc/0 to ask before the clone */
     .bundle = c->bundle,
     .rootfs = c->rootfs,
     .created = c->created,

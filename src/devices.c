@@ -75,14 +75,17 @@ static int clear_slot(int parent, const char *base, const struct node_spec *n, b
 
 static int make_node(int parent, const char *base, const struct node_spec *n, uoci_error **err)
 {
-  bool keep;
-  if (clear_slot(parent, base, n, &keep, err) < 0)
-    return -1;
-  if (!keep) {
-    mode_t old = umask(0);
-    int r = mknodat(parent, base, n->type | n->mode, n->rdev);
-    umask(old);
-    if (r < 0)
+  /* Usually nothing is there (a fresh /dev tmpfs): mknodat first, which
+   * never follows a symlink at the name (EEXIST instead), and only then look
+   * at what is in the way. The umask is not cleared: fchmodat below sets
+   * the mode exactly. */
+  if (mknodat(parent, base, n->type | n->mode, n->rdev) < 0) {
+    if (errno != EEXIST)
+      return uoci_fail(err, errno, "mknod %s", n->path);
+    bool keep;
+    if (clear_slot(parent, base, n, &keep, err) < 0)
+      return -1;
+    if (!keep && mknodat(parent, base, n->type | n->mode, n->rdev) < 0)
       return uoci_fail(err, errno, "mknod %s", n->path);
   }
   /* we made (or verified) a node, not a symlink: following is harmless */
@@ -121,6 +124,18 @@ static int bind_host_node(int rootfd, int parent, const char *base, const struct
   return attach_tree(tree, target, rootfd, n->path, what, err);
 }
 
+/* The node n at parent/base (parent: an O_PATH fd resolved inside the root). */
+static int create_device_at(const struct rootfs_ctx *ctx, int rootfd, int parent, const char *base,
+                            const struct node_spec *n, int src_fd, uoci_error **err)
+{
+  /* In a user namespace (the container's, or the runtime's own under rootless
+   * podman) only a fifo can be made: mknod of a device needs CAP_MKNOD in the
+   * initial one. */
+  if (ctx->bind_devices && n->type != S_IFIFO)
+    return bind_host_node(rootfd, parent, base, n, src_fd, err);
+  return make_node(parent, base, n, err);
+}
+
 static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct node_spec *n, int src_fd,
                          uoci_error **err)
 {
@@ -130,20 +145,18 @@ static int create_device(const struct rootfs_ctx *ctx, int rootfd, const struct 
     return -1;
   if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
     return uoci_fail(err, 0, "device %s: not a file name", n->path);
-  /* In a user namespace (the container's, or the runtime's own under rootless
-   * podman) only a fifo can be made: mknod of a device needs CAP_MKNOD in the
-   * initial one. */
-  if (ctx->bind_devices && n->type != S_IFIFO)
-    return bind_host_node(rootfd, parent, base, n, src_fd, err);
-  return make_node(parent, base, n, err);
+  return create_device_at(ctx, rootfd, parent, base, n, src_fd, err);
 }
 
-static int create_link(int rootfd, const char *target, const char *link, uoci_error **err)
+/* The symlink parent/base -> target (link: its path, for messages). */
+static int create_link_at(int parent, const char *base, const char *target, const char *link, uoci_error **err)
 {
-  _cleanup_free_ char *base = NULL;
-  _cleanup_close_ int parent = in_root_open_parent(rootfd, link, &base, err);
-  if (parent < 0)
-    return -1;
+  /* Usually nothing is there: symlinkat first (it fails with EEXIST on
+   * anything at the name, a symlink included), the checks only then. */
+  if (symlinkat(target, parent, base) == 0)
+    return 0;
+  if (errno != EEXIST)
+    return uoci_fail(err, errno, "symlink %s -> %s", link, target);
   char cur[256];
   ssize_t n = readlinkat(parent, base, cur, sizeof cur - 1);
   if (n >= 0) {
@@ -161,6 +174,15 @@ static int create_link(int rootfd, const char *target, const char *link, uoci_er
   if (symlinkat(target, parent, base) < 0)
     return uoci_fail(err, errno, "symlink %s -> %s", link, target);
   return 0;
+}
+
+static int create_link(int rootfd, const char *target, const char *link, uoci_error **err)
+{
+  _cleanup_free_ char *base = NULL;
+  _cleanup_close_ int parent = in_root_open_parent(rootfd, link, &base, err);
+  if (parent < 0)
+    return -1;
+  return create_link_at(parent, base, target, link, err);
 }
 
 static bool config_has_device(const ocispec_config *cfg, const char *path)
@@ -194,17 +216,25 @@ static int mount_dev_fs(const struct rootfs_ctx *ctx, int rootfd, const char *de
 static int default_dev_setup(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
 {
   const ocispec_config *cfg = ctx->config;
+  /* Every default node and link is directly in /dev: resolved once inside
+   * the root, then each is made in that directory's fd (mknodat and
+   * symlinkat never follow a link at the name), as create_device would in
+   * the same directory resolved again for each. */
+  _cleanup_close_ int dev = in_root_mkdir_p(rootfd, "/dev", 0755, err);
+  if (dev < 0)
+    return -1;
   for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
     const struct default_device *d = &default_devices[i];
     if (config_has_device(cfg, d->path))
       continue;
     struct node_spec n = { .path = d->path, .type = S_IFCHR, .mode = 0666,
                            .rdev = makedev(d->major, d->minor), .uid = 0, .gid = 0 };
-    if (create_device(ctx, rootfd, &n, -1, err) < 0)
+    if (create_device_at(ctx, rootfd, dev, d->path + strlen("/dev/"), &n, -1, err) < 0)
       return -1;
   }
   for (size_t i = 0; i < ARRAY_SIZE(default_links); i++)
-    if (create_link(rootfd, default_links[i].target, default_links[i].link, err) < 0)
+    if (create_link_at(dev, default_links[i].link + strlen("/dev/"), default_links[i].target, default_links[i].link,
+                       err) < 0)
       return -1;
   if (access("/proc/kcore", F_OK) == 0 && create_link(rootfd, "/proc/kcore", "/dev/core", err) < 0)
     return -1;

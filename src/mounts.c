@@ -710,8 +710,18 @@ static int mount_cgroup_v1_tree(const struct rootfs_ctx *ctx, int rootfd, int ta
       rc = sub < 0 ? -1 : uoci_fail(err, errno, "%s", subwhat);
       break;
     }
-    _cleanup_free_ char *subdest = xasprintf("%s/%s", dest, name);
-    rc = attach_tree(sub, subtarget, rootfd, subdest, subwhat, err);
+    /* In a mount namespace of our own no attach_tree check is needed:
+     * subtarget is a directory we just made in the tmpfs we just mounted,
+     * which no other process can reach (nothing can rename or swap it, as
+     * in the rootfs), and move_mount onto its fd puts the mount exactly
+     * there. In a joined one, others could. */
+    if (ctx->new_mntns) {
+      if (move_mount(sub, "", subtarget, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        rc = uoci_fail(err, errno, "%s", subwhat);
+    } else {
+      _cleanup_free_ char *subdest = xasprintf("%s/%s", dest, name);
+      rc = attach_tree(sub, subtarget, rootfd, subdest, subwhat, err);
+    }
     /* co-mounted controllers ("cpu,cpuacct") get a link per controller */
     if (rc == 0 && strchr(name, ',')) {
       _cleanup_free_ char *copy = xstrdup(name);

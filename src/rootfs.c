@@ -52,13 +52,13 @@ static int make_rootfs_parent_private(int rootfs_fd, uoci_error **err)
 
 /* The rootfs bound onto itself (pivot_root needs a mount point), by fd.
  * Returns the O_PATH fd of the new mount. */
-static int bind_rootfs_onto_itself(const struct rootfs_ctx *ctx, uoci_error **err)
+static int bind_rootfs_onto_itself(const struct rootfs_ctx *ctx, bool none_shared, uoci_error **err)
 {
   _cleanup_close_ int dir = ctx->rootfs_fd >= 0 ? fcntl(ctx->rootfs_fd, F_DUPFD_CLOEXEC, 3)
                                                 : open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0)
     return uoci_fail(err, errno, "rootfs %s", ctx->rootfs);
-  if (make_rootfs_parent_private(dir, err) < 0)
+  if (!none_shared && make_rootfs_parent_private(dir, err) < 0)
     return -1;
   _cleanup_free_ char *what = xasprintf("bind mount rootfs %s", ctx->rootfs);
   _cleanup_close_ int tree = bind_create_detached(dir, "", true, what, err);
@@ -83,7 +83,11 @@ int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
     root_flags = MS_PRIVATE | MS_REC;
   if (mount(NULL, "/", NULL, root_flags, NULL) < 0)
     return uoci_fail(err, errno, "set propagation of /");
-  _cleanup_close_ int rootfd = bind_rootfs_onto_itself(ctx, err);
+  /* After a recursive slave or private on "/" no mount of this namespace is
+   * shared any more (a shared mount made a slave stops being shared): the
+   * search of mountinfo for a shared parent of the rootfs would find none. */
+  bool none_shared = (root_flags & MS_REC) && (root_flags & (MS_SLAVE | MS_PRIVATE));
+  _cleanup_close_ int rootfd = bind_rootfs_onto_itself(ctx, none_shared, err);
   if (rootfd < 0)
     return -1;
   if (mounts_setup_all(ctx, rootfd, err) < 0)
@@ -230,20 +234,38 @@ static int open_verified_null(int rootfd, uoci_error **err)
   return fd;
 }
 
-static int mask_path(int rootfd, const char *path, int *nullfd, uoci_error **err)
+/* Device, inode and mount id of fd (0 where the kernel reports none), and its mode. */
+static int fd_statx(int fd, struct statx *stx)
+{
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID, stx) < 0)
+    return -1;
+  if (!(stx->stx_mask & STATX_MNT_ID))
+    stx->stx_mnt_id = 0;
+  return 0;
+}
+
+static bool same_statx(const struct statx *a, const struct statx *b)
+{
+  return a->stx_dev_major == b->stx_dev_major && a->stx_dev_minor == b->stx_dev_minor && a->stx_ino == b->stx_ino &&
+         a->stx_mnt_id == b->stx_mnt_id;
+}
+
+/* root: rootfd's identity (fd_statx), taken once for all masked paths. */
+static int mask_path(int rootfd, const struct statx *root, const char *path, int *nullfd, uoci_error **err)
 {
   _cleanup_free_ char *what = xasprintf("mask %s", path);
   _cleanup_close_ int target = in_root_open(rootfd, path, O_PATH, 0);
   if (target < 0)
     return errno == ENOENT ? 0 : uoci_fail(err, errno, "%s", what);
-  _cleanup_free_ char *clean = path_clean(path);
-  if (strcmp(clean, "/") == 0 || fd_same_object(target, rootfd))
-    return uoci_fail(err, 0, "%s: resolves to the container root, refusing", what);
-  struct stat st;
-  if (fstat(target, &st) < 0)
+  /* one statx for the identity (as fd_same_object) and the type */
+  struct statx stx;
+  if (fd_statx(target, &stx) < 0)
     return uoci_fail(err, errno, "%s", what);
+  _cleanup_free_ char *clean = path_clean(path);
+  if (strcmp(clean, "/") == 0 || same_statx(&stx, root))
+    return uoci_fail(err, 0, "%s: resolves to the container root, refusing", what);
   _cleanup_close_ int tree = -1;
-  if (S_ISDIR(st.st_mode)) {
+  if (S_ISDIR(stx.stx_mode)) {
     /* an empty read-only tmpfs hides a directory */
     struct attr_change ro = { .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
     tree = fs_create_detached("tmpfs", "tmpfs", "size=0", NULL, &ro, what, err);
@@ -317,8 +339,11 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
       return -1;
   }
   _cleanup_close_ int nullfd = -1;
+  struct statx root;
+  if (lx && lx->masked_paths_len && fd_statx(rootfd, &root) < 0)
+    return uoci_fail(err, errno, "stat /");
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
-    if (mask_path(rootfd, lx->masked_paths[i], &nullfd, err) < 0)
+    if (mask_path(rootfd, &root, lx->masked_paths[i], &nullfd, err) < 0)
       return -1;
   for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
     if (readonly_path(rootfd, lx->readonly_paths[i], err) < 0)
@@ -383,6 +408,9 @@ int rootfs_bind_console(const char *slave_path, uoci_error **err)
 
 int rootfs_make_cwd(const char *cwd, uoci_error **err)
 {
+  _cleanup_free_ char *clean = path_clean(cwd);
+  if (strcmp(clean, "/") == 0)
+    return 0; /* the root exists */
   _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return uoci_fail(err, errno, "open /");

@@ -52,6 +52,8 @@ struct rootfs_ctx {
                          * refused, device nodes are bind-mounted from the host */
   bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
   bool new_cgroupns;
+  bool new_mntns;       /* a mount namespace of our own (not one joined by path): the mounts
+                         * we make are reachable by no other process */
   const struct rootfs_sources *sources; /* NULL, or what the runtime opened for us */
 };
 
