@@ -609,11 +609,14 @@ const char *cgroup_path(const uoci_cgroup *cg)
 
 static void put_escaped(FILE *f, const char *s)
 {
-  for (; *s; s++) {
-    if (*s == ' ' || *s == '%' || *s == '|' || *s == '\n' || *s == '\t')
-      fprintf(f, "%%%02X", (unsigned char) *s);
-    else
-      fputc(*s, f);
+  /* runs of plain bytes in one fwrite: a locked fputc per byte was ~1% of
+   * a `run` (the string is made at every state save) */
+  while (*s) {
+    size_t plain = strcspn(s, " %|\n\t");
+    fwrite(s, 1, plain, f);
+    s += plain;
+    if (*s)
+      fprintf(f, "%%%02X", (unsigned char) *s++);
   }
 }
 
