@@ -36,7 +36,8 @@ if [ "${1:-}" = --inner ]; then
   shift
   out=$1 label=$2 view=$3; shift 3
   T=/sys/kernel/tracing
-  mount -t tracefs nodev "$T"
+  # (tracefs may be mounted there already: this namespace's copy is used then)
+  mountpoint -q "$T" || mount -t tracefs nodev "$T"
   if [ "$view" = private ]; then
     mount -t tmpfs -o size=16m,mode=0755 bench-hide-cgroup2 /sys/fs/cgroup/unified
   fi
