@@ -96,3 +96,27 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ "$(echo "$output" | jq -r --arg i "$id-esc" '.[] | select(.id == $i) | .annotations["org.example/a"]')" = 1 ]
   [ "$(uoci state "$id-ann" | jq -r '.annotations["org.example/a"]')" = 1 ]
 }
+
+@test "run: the cleanup removes everything also when others changed the state while it ran" {
+  # poststop runs from the config run parsed at create (not read again)
+  cfg '.annotations = {"org.example/a": "1"} |
+       .hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >'"$TEST_TMP"'/poststop.json"]}] |
+       .root.readonly = false |
+       .process.args = ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 7"]'
+  uoci run --bundle "$BUNDLE" "$id" >/dev/null 2>"$TEST_TMP/run.err" &
+  runpid=$!
+  wait_status "$id" running
+  # another process changes the state while the container runs: an exec that
+  # may hold CAP_SYS_PTRACE marks it, update rewrites its cgroup's limits
+  uoci exec --cap CAP_SYS_PTRACE "$id" true
+  [ -e "$STATE/$id/ptrace" ]
+  uoci update --pids-limit 50 "$id"
+  uoci exec "$id" touch /tmp/go
+  status=0
+  wait "$runpid" || status=$?
+  [ "$status" -eq 7 ] || { cat "$TEST_TMP/run.err"; false; }
+  [ ! -e "$STATE/$id" ]
+  [ -z "$(cgroup_dirs "$id")" ]
+  [ "$(jq -r .status "$TEST_TMP/poststop.json")" = stopped ]
+  [ "$(jq -r '.annotations["org.example/a"]' "$TEST_TMP/poststop.json")" = 1 ]
+}

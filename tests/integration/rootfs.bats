@@ -61,6 +61,26 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [[ ${lines[-1]} == 4 ]] || { echo "$output"; false; }
 }
 
+@test "without a /dev tmpfs, what the image has in /dev is replaced, kept or left as runc does" {
+  cfg '.mounts |= map(select(.destination != "/dev"))'
+  R=$BUNDLE/rootfs
+  mkdir -p "$R/dev"
+  echo junk >"$R/dev/zero"             # a file where a node goes: replaced
+  mknod -m 600 "$R/dev/null" c 1 3     # the right node already: kept, mode set
+  ln -s /etc/passwd "$R/dev/stdout"    # a link elsewhere: replaced
+  ln -s /proc/self/fd/2 "$R/dev/stderr" # the right link: kept
+  mkdir "$R/dev/fd"                    # an image's own /dev/fd directory: left
+  run_in 'for d in null zero; do echo "$d $(stat -c "%F %t:%T %a" /dev/$d)"; done
+          for l in stdout stderr; do echo "$l -> $(readlink /dev/$l)"; done
+          echo "fd $(stat -c %F /dev/fd)"'
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [[ $output == *"null character special file 1:3 666"* ]] || { echo "$output"; false; }
+  [[ $output == *"zero character special file 1:5 666"* ]]
+  [[ $output == *"stdout -> /proc/self/fd/1"* ]]
+  [[ $output == *"stderr -> /proc/self/fd/2"* ]]
+  [[ $output == *"fd directory"* ]]
+}
+
 @test "/dev/pts and /dev/shm are mounted even when the config has none" {
   cfg '.mounts |= map(select(.destination != "/dev/pts" and .destination != "/dev/shm"))'
   run_in 'cat /proc/self/mountinfo'
