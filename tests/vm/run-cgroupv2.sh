@@ -14,7 +14,10 @@
 #              tests, the integration, CNI and client (podman) ones
 #              (TESTS_FILTER default: checkpoint); VM_SUITE=checkpoint-hybrid
 #              runs the integration ones on a hybrid cgroup layout (v1
-#              hierarchies, name=systemd, cgroup2 at /sys/fs/cgroup/unified)
+#              hierarchies, name=systemd, cgroup2 at /sys/fs/cgroup/unified);
+#              VM_SUITE=bench (opt-in, no test) runs bench/run.sh in the
+#              guest against crun and runc (tests/vm/guest-bench.sh) and
+#              copies its results directory to VM_BENCH_OUT
 #   CMD...     run it in the guest; its stdout/stderr are printed here and
 #              its exit status is this script's exit status
 #   --shell    interactive shell on the guest console instead (no timeout)
@@ -31,6 +34,10 @@
 #   VM_PVH      0: boot the bzImage, not the vmlinux extracted from it
 #   VM_KEEP     set to keep the exchange directory (console log) afterwards
 #   VM_VERBOSE  set to print the boot time and the run time
+#   VM_BENCH_OUT  VM_SUITE=bench: where the results go on the host
+#               (default /var/tmp/uoci-bench/results-vm); bench/run.sh's knobs
+#               N E M GAP_MS COUNT PAR SKIP SPEC_FROM SCALE SCALE_N FLOOR_C
+#               and BENCH_RUNTIMES are passed to the guest with this suite
 #
 # The guest boots the Debian kernel with a small busybox initramfs (built
 # here, cached in tests/vm/cache/), mounts the host's root filesystem
@@ -204,7 +211,7 @@ write_exchange() {
   echo "$GUEST_INIT" >"$dir/init"
   echo "$GUEST_CGROUPS" >"$dir/cgroups"
   {
-    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG; do
+    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG $GUEST_ENV; do
       [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
   } >"$dir/env"
@@ -318,7 +325,8 @@ check_prerequisites
 [ -d "$SRCDIR" ] || die "SRCDIR $SRCDIR: No such file or directory"
 # The suite decides how the guest boots (also for a given command) and
 # which integration files the default command runs.
-GUEST_INIT=bash GUEST_CGROUPS=v2 CGROUP_ARGS=cgroup_no_v1=all
+GUEST_INIT=bash GUEST_CGROUPS=v2 CGROUP_ARGS=cgroup_no_v1=all GUEST_ENV=
+default_cmd=guest-default.sh
 case "${VM_SUITE:=cgroupv2}" in
   cgroupv2) default_filter=cgroup ;;
   selinux)
@@ -344,13 +352,20 @@ case "${VM_SUITE:=cgroupv2}" in
     # and the cgroup binds in every hierarchy.
     default_filter=checkpoint GUEST_CGROUPS=hybrid CGROUP_ARGS=
     command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=$VM_SUITE: criu missing (apt-get install criu)" ;;
-  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux, systemd, checkpoint or checkpoint-hybrid" ;;
+  bench)
+    # bench/run.sh on pure cgroup v2 against crun and runc (where crun is
+    # at home); not a test, so never part of tests/run.sh.
+    default_cmd=guest-bench.sh default_filter=
+    GUEST_ENV="N E M GAP_MS COUNT PAR SKIP SPEC_FROM SCALE SCALE_N FLOOR_C BENCH_RUNTIMES"
+    command -v jq >/dev/null || die "VM_SUITE=bench: jq missing (apt-get install jq)"
+    command -v crun >/dev/null || echo "$PROG: VM_SUITE=bench: crun missing, no reference (apt-get install crun)" >&2 ;;
+  *) die "VM_SUITE=$VM_SUITE: expected cgroupv2, selinux, systemd, checkpoint, checkpoint-hybrid or bench" ;;
 esac
 export VM_SUITE
 if [ $# -eq 0 ]; then
   [ -f "$SRCDIR/tests/run.sh" ] || die "no command given and $SRCDIR/tests/run.sh: No such file or directory"
   export TESTS_FILTER=${TESTS_FILTER:-$default_filter}
-  set -- bash "$HERE/guest-default.sh"
+  set -- bash "$HERE/$default_cmd"
 fi
 build_initramfs
 prepare_boot_kernel
@@ -403,6 +418,14 @@ if [ ! -s "$xdir/status" ]; then
   exit 125
 fi
 status=$(cat "$xdir/status")
+if [ -d "$xdir/bench" ]; then
+  out=${VM_BENCH_OUT:-/var/tmp/uoci-bench/results-vm}
+  if mkdir -p "$out" && cp -r "$xdir/bench/." "$out/"; then
+    echo "$PROG: bench results copied to $out" >&2
+  else
+    echo "$PROG: copying the bench results to $out failed" >&2; status=1
+  fi
+fi
 if [ -n "${VM_VERBOSE:-}" ]; then
   echo "$PROG: $accel guest booted in $(cat "$xdir/booted")s (guest uptime at stage 2), whole run ${elapsed}s, exit status $status" >&2
 fi
