@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 6 times,
-# about 2 minutes under TCG). Usage: tests/vm/selftest.sh
+# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 7 times,
+# about 3 minutes under TCG). Usage: tests/vm/selftest.sh
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 RUN=$HERE/run-cgroupv2.sh
@@ -61,6 +61,17 @@ VM_SUITE=systemd "$RUN" sh -c 'cat /proc/1/comm; systemctl is-system-running; ex
 rc=$?
 [ "$rc" = 5 ] && grep -qx systemd "$tmp/out" && grep -qxE 'running|degraded' "$tmp/out"
 result "VM_SUITE=systemd runs the command under systemd as PID 1 (rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+# 7. VM_SUITE=bench: bench/run.sh in the guest (one runtime, one round of
+# the run section, to keep this short), the table on stdout, the results
+# directory copied out to VM_BENCH_OUT.
+VM_SUITE=bench N=1 SKIP="phases exec rss mem par scale" BENCH_RUNTIMES=${UOCI:-$(dirname "$(dirname "$HERE")")/src/ulysses-oci} VM_BENCH_OUT="$tmp/bench" \
+  "$RUN" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && grep -q '^run /bin/true, median .* ms .*(1.00x)' "$tmp/out" &&
+  grep -q 'state=/var/tmp/uoci-bench (fs tmpfs)' "$tmp/out" &&
+  ls "$tmp"/bench/*/table.txt >/dev/null 2>&1 && grep -q '^run /bin/true, median' "$tmp"/bench/*/table.txt
+result "VM_SUITE=bench runs bench/run.sh in the guest and copies the results out (rc=$rc)" $? "$tmp/out" "$tmp/err"
 
 echo "1..$n"
 [ "$failed" = 0 ]
