@@ -151,6 +151,7 @@ static ocispec_process *build_process(struct exec_opts *o, ocispec_config *cfg, 
 struct exec_ctx {
   struct process_plan plan;
   struct ns_plan ns;
+  int pidfd;            /* the container's init; -1: ns holds an fd per namespace instead */
   uoci_cgroup *cg;
   const char *keyring;  /* the container's session keyring (NULL: it kept the caller's) */
   struct mempolicy_plan mempolicy; /* the container's linux.memoryPolicy */
@@ -211,6 +212,18 @@ static int exec_child_join(struct exec_ctx *x, uoci_error **err)
   return process_apply_cpus_final(&x->plan, err);
 }
 
+/* One setns on the init's pidfd where the kernel takes it (all the
+ * namespaces at once, the user namespace first), else one per fd. */
+static int exec_join_namespaces(struct exec_ctx *x, uoci_error **err)
+{
+  if (x->pidfd < 0)
+    return ns_join_all(&x->ns, 0, err);
+  int r = ns_join_pidfd(&x->ns, x->pidfd, err);
+  close(x->pidfd);
+  x->pidfd = -1;
+  return r;
+}
+
 /* The first child stays in the runtime's pid namespace, where no container
  * process can see it: it joins the cgroup and the container's namespaces
  * (the user namespace first; the pid namespace for its child only) and the
@@ -230,7 +243,7 @@ static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
     exec_child_fail(x, err);
   /* /proc/self is ours only until we join the container's mount namespace:
    * its /proc belongs to a pid namespace we are not in. */
-  if (process_apply_proc_self(&x->plan, &err) < 0 || ns_join_all(&x->ns, 0, &err) < 0 ||
+  if (process_apply_proc_self(&x->plan, &err) < 0 || exec_join_namespaces(x, &err) < 0 ||
       (x->keyring && keyring_join(x->keyring, &err) < 0) || mempolicy_apply(&x->mempolicy, &err) < 0 ||
       process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
       process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
@@ -412,8 +425,8 @@ static struct ptrace_exposure exec_exposure(const struct exec_ctx *x, const ocis
       joined_pidns = true;
   }
   return (struct ptrace_exposure) {
-    .own_userns = x->ns.join_fd[NS_USER] >= 0,
-    .shared_pidns = joined_pidns && x->ns.join_fd[NS_PID] >= 0,
+    .own_userns = x->ns.present[NS_USER],
+    .shared_pidns = joined_pidns && x->ns.present[NS_PID],
     .config_ptrace = caps_spec_may_hold(cfg->process ? cfg->process->capabilities : NULL, "CAP_SYS_PTRACE"),
     .marked = state_ptrace_marked(st->dirfd),
   };
@@ -461,7 +474,7 @@ static int exec_refuse_notify_blocking(const ocispec_seccomp *sc, const ocispec_
 
 int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_error **err)
 {
-  struct exec_ctx x = { .sync_child = -1, .console_fd = -1 };
+  struct exec_ctx x = { .sync_child = -1, .console_fd = -1, .pidfd = -1 };
   for (int k = 0; k < NS_COUNT; k++)
     x.ns.join_fd[k] = -1;
   struct uoci_state st = { .dirfd = -1 };
@@ -472,6 +485,11 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
 
   if (state_load(g->root, o->id, &st, err) < 0)
     goto out;
+  /* The pidfd before the status check: if that finds the init still at its
+   * pid, the pidfd is the init's (a pid is not reused while its process
+   * lives), and it cannot become another process's later. */
+  if (st.pid > 0 && ns_setns_takes_pidfd())
+    x.pidfd = (int) syscall(SYS_pidfd_open, st.pid, 0);
   enum container_status s = state_status(&st);
   if (s == STATUS_STOPPED) {
     uoci_fail(err, 0, "cannot exec in container \"%s\": it is stopped", o->id);
@@ -481,7 +499,8 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
     uoci_fail(err, 0, "cannot exec in container \"%s\": it is paused (--ignore-paused to exec anyway)", o->id);
     goto out;
   }
-  if ((cfg = state_config(&st, err)) == NULL || ns_plan_from_pid(st.pid, &x.ns, err) < 0)
+  if ((cfg = state_config(&st, err)) == NULL ||
+      (x.pidfd >= 0 ? ns_plan_from_pidfd(st.pid, &x.ns, err) : ns_plan_from_pid(st.pid, &x.ns, err)) < 0)
     goto out;
   /* Before anything is read that a re-exec could not read again (the
    * --process file) or logged twice: seal the runtime if a container
@@ -524,7 +543,8 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
                     cgroup_enter_sub(x.cg, o->cgroups, o->cgroups_len, err) < 0 || cgroup_prepare_join(x.cg, err) < 0))
     goto out;
   x.keyring = st.keyring;
-  /* The namespaces are pinned by our fds: the lock is not needed while the
+  /* The namespaces are pinned by our fds, or the init by its pidfd (should
+   * it exit, the child's setns fails): the lock is not needed while the
    * process runs, and holding it would block `state` and `kill`. */
   close(st.dirfd);
   st.dirfd = -1;
@@ -536,6 +556,8 @@ out:
   free(x.rdt_root);
   free(x.state_json);
   ns_plan_close(&x.ns);
+  if (x.pidfd >= 0)
+    close(x.pidfd);
   if (x.cg)
     cgroup_free(x.cg);
   ocispec_process_free(proc);

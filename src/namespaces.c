@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "namespaces.h"
@@ -104,6 +105,55 @@ int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err)
     }
     plan->join_fd[k] = fd;
     plan->present[k] = true;
+  }
+  return 0;
+}
+
+bool ns_setns_takes_pidfd(void)
+{
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+    return false;
+  return major > 5 || (major == 5 && minor >= 8);
+}
+
+int ns_plan_from_pidfd(pid_t pid, struct ns_plan *plan, uoci_error **err)
+{
+  plan_init(plan);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns", (int) pid);
+  /* Two directory fds: each name is then one step, not a walk from /proc. */
+  _cleanup_close_ int theirs_dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (theirs_dir < 0)
+    return uoci_fail(err, errno, "container process %d: %s", (int) pid, path);
+  _cleanup_close_ int ours_dir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ours_dir < 0)
+    return uoci_fail(err, errno, "/proc/self/ns");
+  for (int k = 0; k < NS_COUNT; k++) {
+    struct stat theirs, ours;
+    if (fstatat(theirs_dir, kinds[k].proc_name, &theirs, 0) < 0) {
+      if (errno == ENOENT)
+        continue; /* namespace kind not supported by this kernel */
+      return uoci_fail(err, errno, "container process %d: %s/%s", (int) pid, path, kinds[k].proc_name);
+    }
+    if (fstatat(ours_dir, kinds[k].proc_name, &ours, 0) == 0 && ours.st_ino == theirs.st_ino &&
+        ours.st_dev == theirs.st_dev)
+      continue; /* shared with the host: nothing to join (and setns refuses our own user namespace) */
+    plan->pidfd_flags |= kinds[k].flag;
+    plan->present[k] = true;
+  }
+  return 0;
+}
+
+int ns_join_pidfd(const struct ns_plan *plan, int pidfd, uoci_error **err)
+{
+  if (plan->pidfd_flags == 0)
+    return 0;
+  if (setns(pidfd, plan->pidfd_flags) < 0) {
+    if (errno == ESRCH)
+      return uoci_fail(err, errno, "join the container's namespaces: its init has exited");
+    return uoci_fail(err, errno, "join the container's namespaces");
   }
   return 0;
 }

@@ -16,6 +16,7 @@ struct ns_plan {
   int new_flags;        /* CLONE_NEW* of the namespaces to create */
   int join_fd[NS_COUNT]; /* fd of a namespace to join (-1: none) */
   bool present[NS_COUNT]; /* listed in the config at all */
+  int pidfd_flags;       /* exec (ns_plan_from_pidfd): CLONE_NEW* to join with one setns on the init's pidfd */
 };
 
 /* Kind for a spec type name ("pid", "network", "mount", ...), -1 if unknown. */
@@ -28,6 +29,18 @@ int ns_plan_from_spec(const ocispec_linux *linux, struct ns_plan *plan, uoci_err
 /* Open the /proc/PID/ns files of a running container for exec (all kinds that differ
  * from ours). */
 int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err);
+
+/* Does setns() take a pidfd here (Linux >= 5.8)? */
+bool ns_setns_takes_pidfd(void);
+
+/* exec, with a pidfd of the container's init (pid): which of its namespaces
+ * differ from ours, in pidfd_flags (and present[]); no fd is opened. The
+ * child joins them all with ns_join_pidfd. */
+int ns_plan_from_pidfd(pid_t pid, struct ns_plan *plan, uoci_error **err);
+
+/* Child: join the namespaces of ns_plan_from_pidfd with one setns(pidfd,
+ * flags): the kernel joins the user namespace first and all or none. */
+int ns_join_pidfd(const struct ns_plan *plan, int pidfd, uoci_error **err);
 
 /* Child: setns() into every namespace to join, the user namespace first;
  * `skip` (a CLONE_NEW* mask) is left out (pid is joined by the parent for its
