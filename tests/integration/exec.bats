@@ -56,6 +56,59 @@ exec_detached() {
   [ "${lines[1]}" -lt 100 ]
 }
 
+@test "namespaces shared with the host stay ours, one joined by path is the path's (one setns on the init's pidfd)" {
+  # a first container whose ipc namespace the second joins by path
+  cfg '.process.args = ["sleep", "1000"]'
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/p0" $c1-0 </dev/null >/dev/null 2>&1
+  p0=$(cat "$TEST_TMP/p0")
+  cfg ".linux.namespaces |= map(select(.type != \"network\" and .type != \"uts\")) |
+       .linux.namespaces |= map(if .type == \"ipc\" then .path = \"/proc/$p0/ns/ipc\" else . end)"
+  start_container
+  exec_detached
+  for ns in pid mnt ipc cgroup user time; do
+    [ -e /proc/$INIT/ns/$ns ] || continue
+    [ "$(readlink /proc/$INIT/ns/$ns)" = "$(readlink /proc/$EXEC/ns/$ns)" ]
+  done
+  [ "$(readlink /proc/$EXEC/ns/net)" = "$(readlink /proc/self/ns/net)" ]
+  [ "$(readlink /proc/$EXEC/ns/uts)" = "$(readlink /proc/self/ns/uts)" ]
+  [ "$(readlink /proc/$EXEC/ns/ipc)" = "$(readlink /proc/$p0/ns/ipc)" ]
+  [ "$(readlink /proc/$EXEC/ns/ipc)" != "$(readlink /proc/self/ns/ipc)" ]
+  [ "$(readlink /proc/$EXEC/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]
+  # Linux >= 5.8: no /proc/PID/ns file is opened, the child joins with one setns
+  IFS=. read -r major minor _ < <(uname -r)
+  if command -v strace >/dev/null && { [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -ge 8 ]; }; }; then
+    strace -f -qq -e trace=setns,openat,open -o "$TEST_TMP/strace" "$UOCI" --root "$STATE" exec $c1 true
+    cat "$TEST_TMP/strace"
+    [ "$(grep -c 'setns(' "$TEST_TMP/strace")" -eq 1 ]
+    grep 'setns(' "$TEST_TMP/strace" | grep -q 'CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWPID'
+    ! grep 'setns(' "$TEST_TMP/strace" | grep -qE 'CLONE_NEW(NET|UTS|USER)'
+    ! grep -qE '"/proc/[0-9]+/ns/[a-z]' "$TEST_TMP/strace"
+  fi
+}
+
+@test "an execve refused in the container is one clear error; exec.lock is free while the process runs" {
+  start_container
+  printf 'not a program\n' >"$BUNDLE/rootfs/notbin"
+  chmod 755 "$BUNDLE/rootfs/notbin"
+  run uoci exec $c1 /notbin
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'exec in container "'$c1'"'*"Exec format error"* ]]
+  # exec.lock (held shared until the process has exec'd) is not held while
+  # the process runs: a CAP_SYS_PTRACE exec would wait for it
+  uoci exec $c1 sleep 5 </dev/null >/dev/null 2>&1 &
+  bg=$!
+  got=
+  for _ in $(seq 60); do
+    sleep 0.05
+    if flock -x -n "$STATE/$c1/exec.lock" true; then got=1; break; fi
+  done
+  [ -n "$got" ]
+  kill -0 $bg # the exec is still running
+  wait $bg
+}
+
 @test "the process joins the container's cgroup" {
   start_container
   exec_detached
