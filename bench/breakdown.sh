@@ -10,6 +10,9 @@
 #
 # Usage: bench/breakdown.sh [RUNTIME...]    (default: ./src/ulysses-oci)
 # Environment: M=20 runs each; GAP_MS=0 idle ms before each run;
+#   OP=run, or OP=exec: trace `exec CTR /bin/true` into a running sleep
+#   container of each runtime instead (the "init" is then the process that
+#   execs /bin/true, "until the init exists" the runtime and its first child);
 #   WORK=/var/tmp/uoci-bench; FLOOR_C=PATH as in bench/run.sh;
 #   ROOT_DIR=state root (default WORK/state.PID on WORK's file system)
 #
@@ -27,7 +30,8 @@ case "${1:-}" in -h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;
 grep -qw tracefs /proc/filesystems || { echo "breakdown: no tracefs in this kernel" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "breakdown: python3 is required" >&2; exit 1; }
 
-M=${M:-20} GAP_MS=${GAP_MS:-0} WORK=${WORK:-/var/tmp/uoci-bench}
+M=${M:-20} GAP_MS=${GAP_MS:-0} WORK=${WORK:-/var/tmp/uoci-bench} OP=${OP:-run}
+case "$OP" in run | exec) ;; *) echo "breakdown: OP is run or exec, not $OP" >&2; exit 1 ;; esac
 FLOOR_C=${FLOOR_C:-$TOP/../shared/bench/floor.c}
 [ $# -gt 0 ] || set -- "$TOP/src/ulysses-oci"
 
@@ -71,7 +75,13 @@ fi
 OUT=$WORK/breakdown/$(date +%Y%m%d-%H%M%S).$$
 ROOT_DIR=${ROOT_DIR:-$WORK/state.$$}
 mkdir -p "$OUT" "$ROOT_DIR" "$WORK/bin"
-trap 'rm -rf "$ROOT_DIR" "$WORK/bundles.$$"' EXIT
+SLEEPERS=()
+cleanup() {
+  local s
+  for s in "${SLEEPERS[@]}"; do eval "$s delete -f bd$$-sleep" >/dev/null 2>&1 || true; done
+  rm -rf "$ROOT_DIR" "$WORK/bundles.$$"
+}
+trap cleanup EXIT
 ROOTFS=$WORK/rootfs
 sh "$TOP/bundles/mkrootfs.sh" "$ROOTFS"
 B=$WORK/bundles.$$/true
@@ -79,6 +89,9 @@ mkdir -p "$B"
 if command -v crun >/dev/null; then (cd "$B" && crun spec); else "$TOP/src/ulysses-oci" spec -b "$B"; fi
 jq --arg root "$ROOTFS" '.process.terminal = false | .root.path = $root | .process.args = ["/bin/true"]' \
   "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+S=$WORK/bundles.$$/sleep
+mkdir -p "$S"
+jq '.process.args = ["sleep", "100000"]' "$B/config.json" >"$S/config.json"
 
 # trace LABEL VIEW CMD...: M traced runs of CMD (@ID@ in it: a fresh id each)
 trace() {
@@ -100,17 +113,29 @@ for rt in "$@"; do
     "$WORK/bin/$label.bd" --root "$ROOT_DIR" delete -f "bd$$-sanity" >/dev/null 2>&1 || true
     view=private
   fi
-  echo "== tracing $label ($view view) x $M" >&2
-  trace "$label" "$view" "$WORK/bin/$label.bd" --root "$ROOT_DIR" run --bundle "$B" @ID@
+  echo "== tracing $label $OP ($view view) x $M" >&2
+  if [ "$OP" = exec ]; then
+    # the sleep container is started in the view the traced execs will see
+    if [ "$view" = private ]; then
+      echo "breakdown: $label needs the private view; OP=exec traces runtimes that work on this host" >&2
+      continue
+    fi
+    "$WORK/bin/$label.bd" --root "$ROOT_DIR" run -d --bundle "$S" "bd$$-sleep" </dev/null >/dev/null
+    SLEEPERS+=("$(printf '%q ' "$WORK/bin/$label.bd" --root "$ROOT_DIR")")
+    trace "$label" "$view" "$WORK/bin/$label.bd" --root "$ROOT_DIR" exec "bd$$-sleep" /bin/true
+    "$WORK/bin/$label.bd" --root "$ROOT_DIR" delete -f "bd$$-sleep" >/dev/null 2>&1 || true
+  else
+    trace "$label" "$view" "$WORK/bin/$label.bd" --root "$ROOT_DIR" run --bundle "$B" @ID@
+  fi
   LABELS+=("$label")
 done
-if [ -f "$FLOOR_C" ] && command -v cc >/dev/null && cc -O2 -o "$WORK/bin/floor" "$FLOOR_C"; then
+if [ "$OP" = run ] && [ -f "$FLOOR_C" ] && command -v cc >/dev/null && cc -O2 -o "$WORK/bin/floor" "$FLOOR_C"; then
   echo "== tracing floor -t x $M" >&2
   trace floor host "$WORK/bin/floor" -t "$ROOTFS" /bin/true
   LABELS+=(floor)
 fi
 {
-  echo "# bench/breakdown.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r) cpus $(nproc) load $(cut -d' ' -f1-3 /proc/loadavg) M=$M GAP_MS=$GAP_MS state=$ROOT_DIR (fs $(stat -f -c %T "$ROOT_DIR"))"
+  echo "# bench/breakdown.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r) cpus $(nproc) load $(cut -d' ' -f1-3 /proc/loadavg) OP=$OP M=$M GAP_MS=$GAP_MS state=$ROOT_DIR (fs $(stat -f -c %T "$ROOT_DIR"))"
   for label in "${LABELS[@]}"; do python3 "$HERE/breakdown.py" "$label" "$OUT/$label".*.trace; done
   echo "# traces: $OUT"
 } | tee "$OUT/breakdown.txt"
