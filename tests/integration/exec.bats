@@ -80,9 +80,9 @@ exec_detached() {
     strace -f -qq -e trace=setns,openat,open -o "$TEST_TMP/strace" "$UOCI" --root "$STATE" exec $c1 true
     cat "$TEST_TMP/strace"
     [ "$(grep -c 'setns(' "$TEST_TMP/strace")" -eq 1 ]
-    grep 'setns(' "$TEST_TMP/strace" | grep -q 'CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWPID'
-    ! grep 'setns(' "$TEST_TMP/strace" | grep -qE 'CLONE_NEW(NET|UTS|USER)'
-    ! grep -qE '"/proc/[0-9]+/ns/[a-z]' "$TEST_TMP/strace"
+    for f in NS IPC PID CGROUP; do grep 'setns(' "$TEST_TMP/strace" | grep -q "CLONE_NEW$f\b"; done
+    [ "$(grep 'setns(' "$TEST_TMP/strace" | grep -cE 'CLONE_NEW(NET|UTS|USER)')" -eq 0 ]
+    [ "$(grep -cE '"/proc/[0-9]+/ns/[a-z]' "$TEST_TMP/strace")" -eq 0 ]
   fi
 }
 
