@@ -61,7 +61,7 @@ exec_detached() {
   cfg '.process.args = ["sleep", "1000"]'
   uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/p0" $c1-0 </dev/null >/dev/null 2>&1
   p0=$(cat "$TEST_TMP/p0")
-  cfg ".linux.namespaces |= map(select(.type != \"network\" and .type != \"uts\")) |
+  cfg "del(.hostname) | .linux.namespaces |= map(select(.type != \"network\" and .type != \"uts\")) |
        .linux.namespaces |= map(if .type == \"ipc\" then .path = \"/proc/$p0/ns/ipc\" else . end)"
   start_container
   exec_detached
