@@ -59,6 +59,7 @@
 #include "netdev.h"
 #include "network.h"
 #include "process.h"
+#include "procmount.h"
 #include "resctrl.h"
 #include "rootfs.h"
 #include "selfexe.h"
@@ -293,7 +294,7 @@ static int validate(struct container *c, uoci_error **err)
     if (!cfg->linux->uid_mappings_len || !cfg->linux->gid_mappings_len)
       return uoci_fail(err, 0, "config.json: .linux: a new user namespace needs uidMappings and gidMappings");
   }
-  if (lsm_check(NULL, cfg->linux, err) < 0)
+  if (lsm_check(NULL, cfg->linux, err) < 0 || procmount_check_config(cfg, c->bundle, err) < 0)
     return -1;
   c->mount_label = lsm_mount_label(cfg->linux);
   if (network_plan_from_config(cfg, (c->ns.new_flags & CLONE_NEWNET) != 0, &c->net, err) < 0)

@@ -24,6 +24,7 @@
 #include "lsm.h"
 #include "mounts.h"
 #include "pathsafe.h"
+#include "procmount.h"
 #include "utils.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -914,7 +915,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     file = !S_ISDIR(st.st_mode);
   }
   target = prepare_destination(rootfd, dest, file, type, err);
-  if (target < 0)
+  if (target < 0 || procmount_check_target(ctx->config, m, rootfd, target, err) < 0)
     goto out;
 
   if (o.remount) {
