@@ -12,6 +12,7 @@
 
 #include "cniexec.h"
 #include "firewall.h"
+#include "hostport.h"
 #include "ipam.h"
 #include "netlink.h"
 
@@ -376,7 +377,7 @@ static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_e
   }
   host_veth_name(env, c, host_veth);
   struct fw_attachment ports = {c->name, env->container_id, env->ifname, .pm = c->pm, .npm = c->npm};
-  if (fw_port_conflicts(&ports, e) < 0)
+  if (fw_port_conflicts(&ports, e) < 0 || hostport_check_listeners(c->pm, c->npm, e) < 0)
     goto out;
   if (ipam_add(c, env, &a, e) < 0)
     goto out;

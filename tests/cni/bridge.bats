@@ -290,6 +290,34 @@ teardown() { cni_teardown; }
   [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
 }
 
+@test "a host port a socket of the host listens on is refused (tcp, udp, [::], hostIP), leaving nothing behind" {
+  mkns a
+  host_listen tcp 0.0.0.0 18701
+  host_listen udp 127.0.0.1 18702
+  host_listen tcp :: 18703
+  host_listen tcp 127.0.0.1 18704
+  # p PORT PROTO [HOSTIP]: a config mapping it
+  p() { netconf 10.99.19.0/24 "{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":$1,\"containerPort\":80,\"protocol\":\"$2\",\"hostIP\":\"${3:-}\"}]}}" >"$TMP/p.json"; }
+  local case
+  for case in "18701 tcp|0.0.0.0:18701" "18702 udp|127.0.0.1:18702" "18703 tcp|[::]:18703" "18704 tcp|127.0.0.1:18704" \
+              "18701 tcp 10.1.2.3|0.0.0.0:18701" "18704 tcp 127.0.0.1|127.0.0.1:18704"; do
+    p ${case%|*}
+    run add a a "$TMP/p.json"
+    cat "$TMP/res-a.json"
+    [ "$status" = 1 ]
+    jq -e --arg w "${case#*|}" --arg p "${case%% *}" '.code == 100 and (.msg | contains("host port \(if $p == "18702" then "udp" else "tcp" end)/\($p) is in use on the host (a socket listens on \($w))"))' "$TMP/res-a.json"
+    [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ] && [ -z "$(ns_ip4 a)" ]
+    ! ip -n "$HOSTNS" link show uocibr0 2>/dev/null
+  done
+  # not diverted: another protocol, another address than the listener's, no listener
+  for case in "18701 udp" "18702 tcp" "18704 tcp 10.1.2.3" "18705 tcp"; do
+    p $case
+    add a a "$TMP/p.json"
+    del a a "$TMP/p.json"
+  done
+  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ]
+}
+
 @test "vlan: ports are untagged PVID members (or, without kernel support, ADD fails cleanly)" {
   mkns a; mkns b
   netconf 10.99.18.0/24 '{"bridge":"uocibr2","vlan":100,"isGateway":false,"ipMasq":false}' '{"routes":[]}' >"$TMP/v.json"

@@ -19,12 +19,30 @@ cni_setup() {
 }
 
 cni_teardown() {
-  local ns
+  local ns pid
+  for pid in $(cat "${TMP:-/nonexistent}/listeners" 2>/dev/null); do kill "$pid" 2>/dev/null; done
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${T:-none}"); do
     ip netns del "$ns" 2>/dev/null
   done
   [ -n "${TMP:-}" ] && rm -rf "$TMP"
   true
+}
+
+# host_listen tcp|udp ADDR PORT: a socket of the private host netns bound
+# there (TCP listening) until the test ends; ADDR "::" is a dual-stack one.
+host_listen() {
+  local fam=AF_INET
+  [[ $2 == *:* ]] && fam=AF_INET6
+  ip netns exec "$HOSTNS" python3 -c "import socket, sys, time
+s = socket.socket(socket.$fam, socket.SOCK_STREAM if sys.argv[1] == 'tcp' else socket.SOCK_DGRAM)
+s.bind((sys.argv[2], int(sys.argv[3])))
+sys.argv[1] == 'tcp' and s.listen()
+open(sys.argv[4], 'w').close()
+time.sleep(600)" "$1" "$2" "$3" "$TMP/bound-$3" </dev/null >/dev/null 2>&1 3>&- &
+  echo $! >>"$TMP/listeners"
+  local i
+  for i in $(seq 1 100); do [ -e "$TMP/bound-$3" ] && return 0; sleep 0.05; done
+  echo "listener on $2 $1/$3 never bound"; return 1
 }
 
 mkns() { ip netns add "$T-$1" && ip -n "$T-$1" link set lo up; }

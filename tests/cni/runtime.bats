@@ -108,6 +108,43 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
 }
 
+# refused_net ID WORDS...: create fails with one line holding every WORD and
+# leaves no state dir, cgroup or CNI result cache entry of ID
+refused_net() {
+  local id=$1; shift
+  status=0
+  huoci create --bundle "$BUNDLE" "$id" </dev/null >"$TEST_TMP/out" 2>&1 || status=$?
+  output=$(cat "$TEST_TMP/out")
+  mapfile -t lines <"$TEST_TMP/out"
+  echo "status $status: $output"
+  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  local w
+  for w in "$@"; do [[ $output == *"$w"* ]] || { echo "missing: $w"; return 1; }; done
+  [ ! -e "$STATE/$id" ] || { echo "state left"; return 1; }
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q . || { echo "cgroup left"; return 1; }
+  ! grep -rqs "$id" "$TMP/cache" || { echo "CNI cache left"; return 1; }
+}
+
+@test "a published port the host listens on, or another container maps, is refused and leaves nothing behind" {
+  host_listen tcp 0.0.0.0 18091
+  host_listen udp 127.0.0.1 18094
+  cfg '.annotations["org.ulysses.ports"] = "18090:80/tcp,18091:80/tcp" | .process.args = ["sleep", "100"]'
+  refused_net $c1 "network uocinet: host port tcp/18091 is in use on the host (a socket listens on 0.0.0.0:18091)"
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  cfg '.annotations["org.ulysses.ports"] = "18094:53/udp"'
+  refused_net $c1 "host port udp/18094 is in use on the host (a socket listens on 127.0.0.1:18094)"
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  # a port another container maps
+  cfg '.annotations["org.ulysses.ports"] = "18092:80/tcp"'
+  huoci create --bundle "$BUNDLE" $c1
+  rules=$(host_rules)
+  cfg '.annotations["org.ulysses.ports"] = "18093:80/udp,18092:81/tcp"'
+  refused_net $c2 "network uocinet: host port tcp/18092 is already mapped by uocinet $c1/eth0"
+  [ "$(leases | wc -l)" -eq 1 ] && [ "$(host_links | wc -l)" -eq 1 ] && [ "$(host_rules)" = "$rules" ]
+  huoci delete -f $c1
+  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+}
+
 @test "a network without a network namespace, or bad ports, is refused" {
   cfg '.linux.namespaces |= map(select(.type != "network"))'
   run huoci create --bundle "$BUNDLE" $c1

@@ -46,6 +46,6 @@ build cni_ipam  "$HERE/fuzz_cni_ipam.c"  "${CNICORE[@]}"
 # the bridge plugin links libnl and libnftables (its firewall code)
 if pkg-config --exists libnl-route-3.0 libnftables 2>/dev/null; then
   FLAGS+=($(pkg-config --cflags libnl-route-3.0 libnftables))
-  build cni_bridge "$HERE/fuzz_cni_bridge.c" "$SRC/cni/netlink.c" "$SRC/cni/firewall.c" "$SRC/cni/cniexec.c" \
+  build cni_bridge "$HERE/fuzz_cni_bridge.c" "$SRC/cni/netlink.c" "$SRC/cni/firewall.c" "$SRC/cni/hostport.c" "$SRC/cni/cniexec.c" \
     "${CNICORE[@]}" $(pkg-config --libs libnl-route-3.0 libnftables)
 fi

@@ -214,8 +214,58 @@ static void test_teardown_config(void)
   yajl_tree_free(root);
 }
 
+/* Host sockets a mapping would divert, from /proc/net tables as the kernel
+ * prints them (x86: addresses are the __be32 words as native integers). */
+static void test_hostport_tables(void)
+{
+  static const char TCP[] =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+      "   1: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0\n"
+      "   2: 0A00020F:C350 0A000201:0050 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0\n";
+  static const char TCP6[] =
+      "  sl  local_address                         remote_address                        st tx_queue rx_queue\n"
+      "   0: 00000000000000000000000000000000:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000\n"
+      "   1: 0000000000000000FFFF00000302010A:0FA0 00000000000000000000000000000000:0000 0A 00000000:00000000\n"
+      "   2: 000080FE00000000FF03FF0201020304:1388 00000000000000000000000000000000:0000 0A 00000000:00000000\n";
+  static const char UDP[] =
+      "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+      "  0: 3500007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000   0 0 1 2 0 0\n"
+      "  1: 0A00020F:0044 0A000201:0043 01 00000000:00000000 00:00000000 00000000   0 0 2 2 0 0\n";
+  char w[64] = "";
+  struct fw_portmap p = {.host_port = 22, .proto = "tcp"};
+  ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w) && !strcmp(w, "0.0.0.0:22"), "sshd on 0.0.0.0:22: %s", w);
+  p.host_ip = 0x0a010203;
+  ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "a wildcard listener conflicts with any hostIP");
+  p = (struct fw_portmap){.host_port = 8080, .proto = "tcp"};
+  ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w) && !strcmp(w, "127.0.0.1:8080"),
+     "127.0.0.1 is a local address the mapping without hostIP covers: %s", w);
+  p.host_ip = 0x0a000001;
+  ok(!hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "hostIP 10.0.0.1 leaves 127.0.0.1:8080 alone");
+  p = (struct fw_portmap){.host_port = 50000, .proto = "tcp"};
+  ok(!hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "an established connection is not a listener");
+  p = (struct fw_portmap){.host_port = 3000, .proto = "tcp"};
+  ok(hostport_table_conflict(TCP6, true, false, &p, w, sizeof w) && !strcmp(w, "[::]:3000"), "[::] counts: %s", w);
+  p = (struct fw_portmap){.host_port = 4000, .proto = "tcp", .host_ip = 0x0a010203};
+  ok(hostport_table_conflict(TCP6, true, false, &p, w, sizeof w) && !strcmp(w, "10.1.2.3:4000"),
+     "a v4-mapped [::ffff:10.1.2.3] listener: %s", w);
+  p.host_ip = 0x0a010204;
+  ok(!hostport_table_conflict(TCP6, true, false, &p, w, sizeof w), "... not for another hostIP");
+  p = (struct fw_portmap){.host_port = 5000, .proto = "tcp"};
+  ok(!hostport_table_conflict(TCP6, true, false, &p, w, sizeof w), "a specific IPv6 address takes no IPv4");
+  p = (struct fw_portmap){.host_port = 53, .proto = "udp"};
+  ok(hostport_table_conflict(UDP, false, true, &p, w, sizeof w) && !strcmp(w, "127.0.0.53:53"),
+     "an unconnected UDP socket (resolved's 127.0.0.53:53): %s", w);
+  p.host_port = 68;
+  ok(!hostport_table_conflict(UDP, false, true, &p, w, sizeof w), "a connected UDP socket is not a listener");
+  p = (struct fw_portmap){.host_port = 53, .proto = "tcp"};
+  ok(!hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "udp/53 bound says nothing about tcp/53");
+  ok(!hostport_table_conflict("", false, false, &p, w, sizeof w), "an empty table");
+}
+
 int main(void)
 {
+  test_hostport_tables();
   test_key_matching();
   test_containerd_portmappings();
   test_portmap_entries();
