@@ -994,6 +994,44 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
   return 0;
 }
 
+const char *cgroup_shared_dir(const uoci_cgroup *cg, bool freezer_only)
+{
+  if (cg->systemd)
+    return NULL;
+  if (freezer_only) {
+    const struct cg_hier *h = cg->mode == CGROUP_MODE_V2 ? cg_unified(cg) : cg_hier_for(cg, CG_FREEZER);
+    return h && h->created == 0 ? h->dir : NULL;
+  }
+  for (size_t i = 0; i < cg->nhier; i++)
+    if (cg->hier[i].created == 0)
+      return cg->hier[i].dir;
+  return NULL;
+}
+
+/* The inode of /proc/PID/ns/pid, 0 when the process is gone. */
+static ino_t pidns_of(pid_t pid)
+{
+  char path[64];
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+  return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+int cgroup_container_pids(const uoci_cgroup *cg, pid_t init, pid_t **pids, size_t *n, uoci_error **err)
+{
+  if (cgroup_pids(cg, pids, n, err) < 0)
+    return -1;
+  if (owns_procs(cg))
+    return 0;
+  ino_t ns = init > 0 ? pidns_of(init) : 0;
+  size_t k = 0;
+  for (size_t i = 0; i < *n; i++)
+    if (ns != 0 && pidns_of((*pids)[i]) == ns)
+      (*pids)[k++] = (*pids)[i];
+  *n = k;
+  return 0;
+}
+
 int cgroup_stats_json(const uoci_cgroup *cg, char **json, uoci_error **err)
 {
   if (cg->nhier == 0 && cg->denied)

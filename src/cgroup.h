@@ -117,6 +117,16 @@ uint64_t cgroup_oom_kills(const uoci_cgroup *cg);
  * seen so far, and is brought up to date. */
 bool cgroup_oom_happened(const uoci_cgroup *cg, uint64_t *kills);
 
+/* A cgroupsPath may name a cgroup that existed before the container (a
+ * service's, a slice): acting on the whole of it would reach processes that
+ * are not the container's. The first such directory (in the freezer's
+ * hierarchy only, with `freezer_only`), or NULL when the container (or
+ * systemd, as its scope) made every one. */
+const char *cgroup_shared_dir(const uoci_cgroup *cg, bool freezer_only);
+/* cgroup_pids, but in a shared cgroup only the processes in the pid
+ * namespace of `init` (none when it is gone). */
+int cgroup_container_pids(const uoci_cgroup *cg, pid_t init, pid_t **pids, size_t *n, uoci_error **err);
+
 void cgroup_free(uoci_cgroup *cg);
 static inline void cgroup_freep(uoci_cgroup **cg) { cgroup_free(*cg); *cg = 0; }
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))

@@ -109,7 +109,7 @@ int cmd_ps(const struct uoci_globals *g, int argc, char **argv, uoci_error **err
   int ret = -1;
   if (st.cgroup == NULL)
     uoci_fail(err, 0, "container \"%s\" has no cgroup", id);
-  else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && cgroup_pids(cg, &pids, &n, err) == 0)
+  else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && cgroup_container_pids(cg, st.pid, &pids, &n, err) == 0)
     ret = 0;
   cgroup_free(cg);
   state_release(&st);

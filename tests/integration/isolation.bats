@@ -13,6 +13,7 @@ teardown() {
   cleanup_all
   if [ -n "${VICTIM_PID:-}" ]; then kill "$VICTIM_PID" 2>/dev/null; wait "$VICTIM_PID" 2>/dev/null; fi
   [ -z "${VICTIM_DIR:-}" ] || rmdir "$VICTIM_DIR" 2>/dev/null || true
+  [ -z "${VICTIM_FREEZER:-}" ] || rmdir "$VICTIM_FREEZER" 2>/dev/null || true
 }
 
 # nothing_left ID: no state dir, no cgroup directory, no process of it.
@@ -559,6 +560,46 @@ host_cgroup_with_victim() {
   [ "$(cat "$VICTIM_DIR/cgroup.procs")" = "$VICTIM_PID" ]
   # What the container made (the other v1 hierarchies) is gone.
   ! find /sys/fs/cgroup -maxdepth 2 -type d -name "${VICTIM_CG#/}" | grep -v "^$VICTIM_DIR\$"
+}
+
+@test "cgroups: a cgroupsPath naming an existing cgroup: pause, resume and update are refused, ps lists only the container's processes" {
+  host_cgroup_with_victim
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    # v1: the host's cgroup has a freezer too (else the container's own is frozen, rightly)
+    [ -d /sys/fs/cgroup/freezer ] || skip "no freezer hierarchy"
+    VICTIM_FREEZER=/sys/fs/cgroup/freezer$VICTIM_CG
+    mkdir "$VICTIM_FREEZER"
+    echo "$VICTIM_PID" >"$VICTIM_FREEZER/cgroup.procs"
+  fi
+  cfg ".linux.cgroupsPath = \"$VICTIM_CG\" | .process.args = [\"sleep\", \"100\"]"
+  uoci run -d --bundle "$BUNDLE" rt1 </dev/null >/dev/null
+  local verb
+  for verb in pause resume; do
+    run uoci $verb rt1
+    echo "$verb: $status $output"
+    [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+    if [ $verb = pause ]; then
+      [[ $output == *"cannot pause container \"rt1\": its cgroup "*"existed before it (linux.cgroupsPath)"* ]]
+    fi
+  done
+  [ "$(uoci state rt1 | jq -r .status)" = running ]
+  [ "$(awk '/^State:/ {print $2}' /proc/$VICTIM_PID/status)" != D ]
+  [ -z "${VICTIM_FREEZER:-}" ] || [ "$(cat "$VICTIM_FREEZER/freezer.state")" = THAWED ]
+  local max_before; max_before=$(cat "$VICTIM_DIR/pids.max")
+  run uoci update --pids-limit 3 rt1
+  echo "update: $status $output"
+  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  [[ $output == *"cannot update container \"rt1\": its cgroup "*"existed before it"* ]]
+  [ "$(cat "$VICTIM_DIR/pids.max")" = "$max_before" ]
+  # ps: the container's processes (its pid namespace), not the host's sleep
+  local init; init=$(uoci state rt1 | jq .pid)
+  run uoci ps --format json rt1
+  echo "ps: $output"
+  [ "$output" = "[$init]" ]
+  run uoci ps rt1
+  [[ $output == *" $init "* ]] && [[ $output != *" $VICTIM_PID "* ]]
+  uoci delete --force rt1
+  kill -0 "$VICTIM_PID"
 }
 
 @test "user: uid or gid 4294967295 ((uid_t) -1, 'unchanged' to setresuid) is refused, never root" {
