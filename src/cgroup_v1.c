@@ -130,6 +130,35 @@ static bool cpuset_empty(const char *v)
   return v == NULL || v[0] == '\0' || v[0] == '\n';
 }
 
+/* Levels we make get cpuset.sched_load_balance 0 before their cpus when the
+ * root cpuset balances all CPUs (v1's default): the kernel then makes one
+ * scheduling domain of all CPUs whatever the cpusets below say
+ * (generate_sched_domains), so the flag changes nothing for the scheduler,
+ * while a cpuset that balances makes the kernel rebuild the domains when its
+ * cpus are written and again when it is removed (cpuset_css_offline), each
+ * a walk of every cpuset under the cpuset lock (docs/PERFORMANCE.md, "At
+ * scale"). Where the root does not balance, the flag is left as it is.
+ * *balance caches the root's answer (-1: not read yet). */
+static int no_own_balance(const struct cg_hier *h, const struct cg_hier *level, int *balance, uoci_error **err)
+{
+  if (*balance < 0) {
+    struct cg_hier root = { .dir = h->mount };
+    _cleanup_free_ char *v = cg_read(&root, "cpuset.sched_load_balance");
+    *balance = v != NULL && v[0] == '1';
+  }
+  return *balance ? cg_write(level, "cpuset.sched_load_balance", "0", err) : 0;
+}
+
+/* Components of a path below a mount ("/ulysses-oci/c1": 2). */
+static int path_levels(const char *rel)
+{
+  int n = 0;
+  for (const char *s = rel; *s; s++)
+    if (*s != '/' && (s == rel || s[-1] == '/'))
+      n++;
+  return n;
+}
+
 /* A new cpuset cgroup starts with no cpus and no mems, and nothing may join
  * it (nor a child of it) like that. Every level from the hierarchy's root
  * down to ours that is still empty gets its parent's, as runc does: the
@@ -162,10 +191,12 @@ static int cpuset_fill_made(const struct cg_hier *h, uoci_error **err)
   _cleanup_free_ char *mems = cg_read(&above, "cpuset.mems");
   if (cpuset_empty(cpus) || cpuset_empty(mems))
     return 1;
+  int balance = -1;
   while (n-- > 0) {
     *made[n] = '/';
     struct cg_hier level = { .dir = p };
-    if (cg_write(&level, "cpuset.cpus", cpus, err) < 0 || cg_write(&level, "cpuset.mems", mems, err) < 0)
+    if (no_own_balance(h, &level, &balance, err) < 0 ||
+        cg_write(&level, "cpuset.cpus", cpus, err) < 0 || cg_write(&level, "cpuset.mems", mems, err) < 0)
       return -1;
   }
   return 0;
@@ -183,6 +214,7 @@ int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
   _cleanup_free_ char *mems = cg_read(&root, "cpuset.mems");
   if (cpus == NULL || mems == NULL)
     return uoci_fail(err, errno, "cgroup: read cpuset of %s", h->mount);
+  int levels = path_levels(h->dir + strlen(h->mount)), level_no = 0, balance = -1;
   _cleanup_free_ char *p = xstrdup(h->dir);
   size_t mlen = strlen(h->mount);
   for (char *s = p + mlen + 1; ; s++) {
@@ -190,6 +222,7 @@ int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
       continue;
     char saved = *s;
     *s = '\0';
+    level_no++;
     struct cg_hier level = { .dir = p };
     char *own_cpus = cg_read(&level, "cpuset.cpus"), *own_mems = cg_read(&level, "cpuset.mems");
     if (own_cpus == NULL || own_mems == NULL) {
@@ -197,6 +230,9 @@ int cg_v1_setup_dir(uoci_cgroup *cg, struct cg_hier *h, uoci_error **err)
       free(own_mems);
       return uoci_fail(err, errno, "cgroup: read cpuset of %s", p);
     }
+    bool ours = level_no > levels - h->created;
+    if (ours && cpuset_empty(own_cpus) && !cpuset_empty(cpus) && no_own_balance(h, &level, &balance, err) < 0)
+      goto fail;
     if (cpuset_empty(own_cpus) && !cpuset_empty(cpus) && cg_write(&level, "cpuset.cpus", cpus, err) < 0)
       goto fail;
     if (cpuset_empty(own_mems) && !cpuset_empty(mems) && cg_write(&level, "cpuset.mems", mems, err) < 0)

@@ -463,14 +463,32 @@ try_detached() {
   cfg ".linux.cgroupsPath = \"/$parent/$CID\""
   try_detached
   echo "$output"
-  local cpus mems
+  local cpus mems balance leaf_balance
   cpus=$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.cpus")
   mems=$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.mems")
+  balance=$(cat "/sys/fs/cgroup/cpuset/$parent/cpuset.sched_load_balance")
+  leaf_balance=$(cat "/sys/fs/cgroup/cpuset/$parent/$CID/cpuset.sched_load_balance" || echo none)
   uoci delete -f "$CID" || true
   for d in /sys/fs/cgroup/*/"$parent"; do rmdir "$d" 2>/dev/null || true; done
   [ "$status" -eq 0 ]
   [ "$cpus" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ]
   [ "$mems" = "$(cat /sys/fs/cgroup/cpuset/cpuset.mems)" ]
+  # a parent we did not make keeps its flags; our own leaf follows the root
+  [ "$balance" = 1 ]
+  [ "$(cat /sys/fs/cgroup/cpuset/cpuset.sched_load_balance)" = 0 ] || [ "$leaf_balance" = 0 ]
+}
+
+@test "cpuset (v1): the container's own cpuset does not balance by itself when the root balances all CPUs (no sched-domain rebuild), and runs on all of them" {
+  is_v2 && skip "v1 only"
+  [ "$(cat /sys/fs/cgroup/cpuset/cpuset.sched_load_balance)" = 1 ] || skip "the root cpuset does not balance: the flag is left alone"
+  run_detached
+  [ "$(cat "$(cgf cpuset cpuset.sched_load_balance)")" = 0 ]
+  [ "$(cat "$(cgf cpuset cpuset.cpus)")" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ]
+  [ "$(cat "$(cgf cpuset cpuset.mems)")" = "$(cat /sys/fs/cgroup/cpuset/cpuset.mems)" ]
+  pid=$(uoci state "$CID" | jq -r .pid)
+  [ "$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$pid/status")" = "$(cat /sys/fs/cgroup/cpuset/cpuset.effective_cpus)" ]
+  uoci delete -f "$CID"
+  no_cgroup_left
 }
 
 @test "realtime (v1): realtimeRuntime with the default cgroupsPath; SCHED_FIFO, SCHED_RR and SCHED_DEADLINE in a container" {
