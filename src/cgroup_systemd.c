@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "cgroup_systemd.h"
 #include "cgroup_systemd_bus.h"
+#include "companion.h"
 #include "utils.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -337,6 +338,10 @@ int cg_systemd_set_message(const struct cg_sdbus *api, sd_bus *bus, const uoci_c
 
 static int load_sdbus(struct cg_sdbus *api, uoci_error **err)
 {
+#ifdef UOCI_MUSL
+  /* a static musl binary cannot load libsystemd: the glibc build does this */
+  return companion_exec_for_bus(err);
+#endif
   api->lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (api->lib == NULL)
     return uoci_fail(err, 0, "systemd cgroup manager: cannot load libsystemd.so.0 (install libsystemd0)");

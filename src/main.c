@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "companion.h"
 #include "log.h"
 #include "rootless.h"
 #include "selfexe.h"
@@ -206,6 +207,13 @@ static void print_version(void)
   const struct scmp_version *lib = seccomp_version();
   printf("ulysses-oci version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", PACKAGE_VERSION, UOCI_COMMIT,
          OCISPEC_VERSION, lib->major, lib->minor, lib->micro);
+  /* which build this is (configure.ac): the static musl one hands
+   * --systemd-cgroup and checkpoint/restore to the glibc one (companion.h) */
+#ifdef UOCI_MUSL
+  printf("libc: musl %s (static; %s for --systemd-cgroup, checkpoint, restore)\n", UOCI_MUSL, COMPANION_NAME);
+#else
+  printf("libc: glibc %d.%d\n", __GLIBC__, __GLIBC_MINOR__);
+#endif
 }
 
 /* runc's values for --rootless (true/false spellings, "auto" or empty: detect); anything else is refused. */
@@ -308,9 +316,16 @@ int main(int argc, char **argv)
       if (vargv[k][0] != '-' && strcmp(verb, "exec") == 0)
         break; /* exec's COMMAND may have its own --help */
     }
+    uoci_error *err = NULL;
+#ifdef UOCI_MUSL
+    if (companion_dispatch(verb, g.systemd_cgroup, &err) < 0) {
+      log_error("%s", err->msg);
+      uoci_error_free(err);
+      return 1;
+    }
+#endif
     log_debug("%s (root %s%s%s)", verb, g.root, g.systemd_cgroup ? ", systemd cgroup" : "",
               g.rootless ? ", rootless" : "");
-    uoci_error *err = NULL;
     bool uses_root = commands[i].fn != cmd_spec && commands[i].fn != cmd_features;
     if (uses_root && private_tmp && g.root == default_root && rootless_check_private_dir(g.root, &err) < 0) {
       log_error("%s", err->msg);

@@ -45,6 +45,11 @@ void selfexe_init(char **argv)
   unsetenv(REEXEC_GUARD); /* nothing we start inherits it */
 }
 
+char **selfexe_argv(void)
+{
+  return saved_argv;
+}
+
 bool selfexe_is_sealed(void)
 {
   _cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -33,6 +33,9 @@ bool selfexe_must_seal(const struct ptrace_exposure *e);
 /* main: remember the command line, for a re-exec. */
 void selfexe_init(char **argv);
 
+/* That command line (NULL before selfexe_init). */
+char **selfexe_argv(void);
+
 /* Is /proc/self/exe a view nobody can write: a sealed memfd, or a file on a
  * read-only mount? */
 bool selfexe_is_sealed(void);
