@@ -61,7 +61,8 @@ in_fake_systemd() {
     echo "cgroup=$(grep -E "^[0-9]+:(memory|):" /proc/$pid/cgroup | cut -d: -f3 | head -1)"
     echo "freezer=$(grep -E "^[0-9]+:freezer:" /proc/$pid/cgroup | cut -d: -f3)"
     "$UOCI" --root "$STATE" pause "$CID" && "$UOCI" --root "$STATE" resume "$CID" && echo paused-resumed
-    "$UOCI" --root "$STATE" update --memory 67108864 "$CID" && echo updated
+    # without --systemd-cgroup: the state says systemd (musl build: handed over to the glibc one)
+    "$UOCI" --debug --root "$STATE" update --memory 67108864 "$CID" 2>"$TEST_TMP/update.err" && echo updated
     echo "ps=$("$UOCI" --root "$STATE" ps --format json "$CID")"
     "$UOCI" --root "$STATE" delete -f "$CID"
     echo deleted'
@@ -86,6 +87,9 @@ in_fake_systemd() {
   [[ "$output" == *paused-resumed* ]]
   [[ "$output" == *updated* ]]
   [[ "$log" == *"SetUnitProperties uoci-$CID.scope runtime"*"MemoryMax=67108864"* ]]
+  if "$UOCI" --version | grep -q '^libc: musl '; then
+    grep -q "the container's systemd cgroup (libsystemd): handing over to .*/ulysses-oci-glibc" "$TEST_TMP/update.err"
+  fi
   [[ "$log" == *"StopUnit uoci-$CID.scope replace"* ]]
   [[ "$log" != *unexpected* ]]
 }
@@ -110,4 +114,16 @@ in_fake_systemd() {
   [ "$status" -ne 0 ]
   [[ "$output" == *'systemd cgroup manager: linux.cgroupsPath "/not/a/slice"'* ]]
   [ ! -e "$STATE/$CID" ]
+}
+
+@test "systemd: through the glibc companion (musl build), the container gets no fd of the runtimes and the caller's fd limit" {
+  cfg ".linux.cgroupsPath = \"uoci-test.slice:uoci:$CID\" | del(.process.rlimits) | .process.args = [\"sh\", \"-c\", \"ls /proc/self/fd; ulimit -Sn\"]"
+  export TEST_TMP STUB CID STATE BUNDLE UOCI
+  run in_fake_systemd '
+    ulimit -Sn 64
+    "$UOCI" --root "$STATE" --log "$TEST_TMP/runtime.log" --systemd-cgroup run --bundle "$BUNDLE" "$CID" </dev/null'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # 0-2, and the directory ls reads (3); then the caller's soft limit
+  [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 64 " ]
 }
