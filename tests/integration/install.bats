@@ -29,6 +29,12 @@ help_options() { grep -oE '(^|[ ,[])--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d ' ,[' | so
     [ -x "$dest/usr/bin/$b" ] || { echo "missing bin/$b"; false; }
   done
   "$dest/usr/bin/ulysses-oci" --version | grep -q '^ulysses-oci version '
+  # the static musl build comes with its glibc companion (docs/ARCHITECTURE.md), the glibc build alone
+  if "$dest/usr/bin/ulysses-oci" --version | grep -q '^libc: musl '; then
+    "$dest/usr/libexec/ulysses-oci/ulysses-oci-glibc" --version | grep -q '^libc: glibc '
+  else
+    [ ! -e "$dest/usr/libexec/ulysses-oci/ulysses-oci-glibc" ]
+  fi
   for v in $(verbs); do
     [ -f "$dest/usr/share/man/man8/ulysses-oci-$v.8" ] || { echo "missing man page of $v"; false; }
   done
