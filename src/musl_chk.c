@@ -14,70 +14,68 @@
 #include <string.h>
 
 /* glibc's overflow report, minus the message. */
-static void __attribute__ ((noreturn)) chk_fail (void)
+static void __attribute__((noreturn)) chk_fail(void)
 {
-  abort ();
+  abort();
 }
 
-int __vsnprintf_chk_impl (char *s, size_t maxlen, size_t slen, const char *fmt, va_list ap);
-
-int __vsnprintf_chk_impl (char *s, size_t maxlen, size_t slen, const char *fmt, va_list ap)
+static int vsnprintf_chk(char *s, size_t maxlen, size_t slen, const char *fmt, va_list ap)
 {
   if (maxlen > slen)
-    chk_fail ();
-  return vsnprintf (s, maxlen, fmt, ap);
+    chk_fail();
+  return vsnprintf(s, maxlen, fmt, ap);
 }
 
-int __snprintf_chk (char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
 {
   va_list ap;
   int r;
 
-  va_start (ap, fmt);
-  r = __vsnprintf_chk_impl (s, maxlen, slen, fmt, ap);
-  va_end (ap);
+  va_start(ap, fmt);
+  r = vsnprintf_chk(s, maxlen, slen, fmt, ap);
+  va_end(ap);
   return r;
 }
 
-int __sprintf_chk (char *s, int flag, size_t slen, const char *fmt, ...)
+int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...)
 {
   va_list ap;
   int r;
 
-  va_start (ap, fmt);
-  r = vsnprintf (s, slen, fmt, ap);
-  va_end (ap);
+  va_start(ap, fmt);
+  r = vsnprintf(s, slen, fmt, ap);
+  va_end(ap);
   if (r < 0 || (size_t) r >= slen)
-    chk_fail ();
+    chk_fail();
   return r;
 }
 
-int __fprintf_chk (FILE *f, int flag, const char *fmt, ...)
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
   va_list ap;
   int r;
 
-  va_start (ap, fmt);
-  r = vfprintf (f, fmt, ap);
-  va_end (ap);
+  va_start(ap, fmt);
+  r = vfprintf(f, fmt, ap);
+  va_end(ap);
   return r;
 }
 
-int __asprintf_chk (char **out, int flag, const char *fmt, ...)
+int __asprintf_chk(char **out, int flag, const char *fmt, ...)
 {
   va_list ap;
   int r;
 
-  va_start (ap, fmt);
-  r = vasprintf (out, fmt, ap);
-  va_end (ap);
+  va_start(ap, fmt);
+  r = vasprintf(out, fmt, ap);
+  va_end(ap);
   return r;
 }
 
-void *__memcpy_chk (void *dst, const void *src, size_t len, size_t dstlen)
+void *__memcpy_chk(void *dst, const void *src, size_t len, size_t dstlen)
 {
   if (len > dstlen)
-    chk_fail ();
-  return memcpy (dst, src, len);
+    chk_fail();
+  return memcpy(dst, src, len);
 }
 #endif

@@ -22,47 +22,47 @@
 #include <linux/stat.h>
 #include <linux/fs.h>
 
-static inline int open_tree (int dfd, const char *path, unsigned int flags)
+static inline int open_tree(int dfd, const char *path, unsigned int flags)
 {
-  return (int) syscall (SYS_open_tree, dfd, path, flags);
+  return (int) syscall(SYS_open_tree, dfd, path, flags);
 }
 
-static inline int move_mount (int from_dfd, const char *from_path, int to_dfd, const char *to_path,
+static inline int move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path,
                               unsigned int flags)
 {
-  return (int) syscall (SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+  return (int) syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
 
-static inline int fsopen (const char *fsname, unsigned int flags)
+static inline int fsopen(const char *fsname, unsigned int flags)
 {
-  return (int) syscall (SYS_fsopen, fsname, flags);
+  return (int) syscall(SYS_fsopen, fsname, flags);
 }
 
-static inline int fsconfig (int fd, unsigned int cmd, const char *key, const void *value, int aux)
+static inline int fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
 {
-  return (int) syscall (SYS_fsconfig, fd, cmd, key, value, aux);
+  return (int) syscall(SYS_fsconfig, fd, cmd, key, value, aux);
 }
 
-static inline int fsmount (int fd, unsigned int flags, unsigned int attr_flags)
+static inline int fsmount(int fd, unsigned int flags, unsigned int attr_flags)
 {
-  return (int) syscall (SYS_fsmount, fd, flags, attr_flags);
+  return (int) syscall(SYS_fsmount, fd, flags, attr_flags);
 }
 
-static inline int mount_setattr (int dfd, const char *path, unsigned int flags, struct mount_attr *attr,
+static inline int mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *attr,
                                  size_t size)
 {
-  return (int) syscall (SYS_mount_setattr, dfd, path, flags, attr, size);
+  return (int) syscall(SYS_mount_setattr, dfd, path, flags, attr, size);
 }
 
-static inline int statx (int dfd, const char *path, int flags, unsigned int mask, struct statx *buf)
+static inline int statx(int dfd, const char *path, int flags, unsigned int mask, struct statx *buf)
 {
-  return (int) syscall (SYS_statx, dfd, path, flags, mask, buf);
+  return (int) syscall(SYS_statx, dfd, path, flags, mask, buf);
 }
 
-static inline int renameat2 (int olddfd, const char *oldpath, int newdfd, const char *newpath,
+static inline int renameat2(int olddfd, const char *oldpath, int newdfd, const char *newpath,
                              unsigned int flags)
 {
-  return (int) syscall (SYS_renameat2, olddfd, oldpath, newdfd, newpath, flags);
+  return (int) syscall(SYS_renameat2, olddfd, oldpath, newdfd, newpath, flags);
 }
 
 #endif
