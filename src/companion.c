@@ -76,19 +76,31 @@ static int companion_exec(const char *reason, uoci_error **err)
   char **argv = selfexe_argv();
   if (argv == NULL)
     return uoci_fail(err, 0, "%s: no command line to hand over to %s", reason, COMPANION_NAME);
-  char dir[PATH_MAX];
-  const char *dirs[2];
+  /* next to this binary (the build tree), PREFIX/libexec/ulysses-oci from
+   * PREFIX/bin (an install under another prefix than configure's, as
+   * `make install prefix=...`), then the configured $(pkglibexecdir) */
+  char self[PATH_MAX], rel[PATH_MAX + 32];
+  const char *dirs[3];
   size_t ndirs = 0;
-  if (self_dir(dir, sizeof dir))
-    dirs[ndirs++] = dir;
+  if (self_dir(self, sizeof self)) {
+    dirs[ndirs++] = self;
+    char *slash = strrchr(self, '/');
+    int n = slash ? snprintf(rel, sizeof rel, "%.*s/libexec/ulysses-oci", (int) (slash - self), self) : -1;
+    if (n > 0 && (size_t) n < sizeof rel && strcmp(rel, UOCI_COMPANION_DIR) != 0)
+      dirs[ndirs++] = rel;
+  }
   dirs[ndirs++] = UOCI_COMPANION_DIR;
   int fd = -1;
   size_t i;
   for (i = 0; i < ndirs && fd < 0; i++)
     fd = companion_open_in(dirs[i]);
-  if (fd < 0)
-    return uoci_fail(err, 0, "%s needs the glibc build of ulysses-oci: no usable %s in %s%s%s (this one is built with musl)",
-                     reason, COMPANION_NAME, dirs[0], ndirs > 1 ? " or " : "", ndirs > 1 ? dirs[1] : "");
+  if (fd < 0) {
+    _cleanup_free_ char *where = ndirs == 1   ? xasprintf("%s", dirs[0])
+                                 : ndirs == 2 ? xasprintf("%s or %s", dirs[0], dirs[1])
+                                              : xasprintf("%s, %s or %s", dirs[0], dirs[1], dirs[2]);
+    return uoci_fail(err, 0, "%s needs the glibc build of ulysses-oci: no usable %s in %s (this one is built with musl)",
+                     reason, COMPANION_NAME, where);
+  }
   log_debug("%s: handing over to %s/%s (glibc build; this one is built with musl %s)", reason, dirs[i - 1],
             COMPANION_NAME, UOCI_MUSL);
   /* The companion must see the caller's fd limit, not the one main raised. */

@@ -35,6 +35,8 @@ clients_setup_file() {
   # clone under /tmp) would vanish, so the clients get a copy of the runtime.
   mkdir -p "$CWORK/bin"
   cp "$UOCI" "$CWORK/bin/ulysses-oci"
+  # the static musl build's glibc companion, found next to it (docs/ARCHITECTURE.md)
+  if [ -x "$(dirname "$UOCI")/ulysses-oci-glibc" ]; then cp "$(dirname "$UOCI")/ulysses-oci-glibc" "$CWORK/bin/"; fi
   export UOCI=$CWORK/bin/ulysses-oci
   # Unique per run: the cgroup parent (podman) or containerd namespace.
   export CGNAME="uoci-test-$name-$$"

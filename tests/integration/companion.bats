@@ -70,7 +70,7 @@ musl_build() {
   echo "$output"
   [ "$status" -eq 1 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == "ulysses-oci: --systemd-cgroup (libsystemd) needs the glibc build of ulysses-oci: no usable ulysses-oci-glibc in $TEST_TMP/bin or "*"/libexec/ulysses-oci (this one is built with musl)" ]]
+  [[ "$output" == "ulysses-oci: --systemd-cgroup (libsystemd) needs the glibc build of ulysses-oci: no usable ulysses-oci-glibc in $TEST_TMP/bin, $TEST_TMP/libexec/ulysses-oci or "*"/libexec/ulysses-oci (this one is built with musl)" ]]
   [ ! -e "$STATE/c1" ]
   run "$TEST_TMP/bin/ulysses-oci" --root "$STATE" checkpoint c1
   [ "$status" -eq 1 ]
@@ -87,4 +87,9 @@ musl_build() {
   run "$TEST_TMP/bin/ulysses-oci" --debug --root "$STATE" --systemd-cgroup delete c1
   [[ "$output" == *"handing over to $TEST_TMP/bin/ulysses-oci-glibc"* ]]
   [[ "$output" == *'container "c1" does not exist'* ]]
+  # or in PREFIX/libexec/ulysses-oci of an install under another prefix (make install prefix=...)
+  mkdir -p "$TEST_TMP/libexec/ulysses-oci"
+  mv "$TEST_TMP/bin/ulysses-oci-glibc" "$TEST_TMP/libexec/ulysses-oci/"
+  run "$TEST_TMP/bin/ulysses-oci" --debug --root "$STATE" restore --image-path "$TEST_TMP/none" c1
+  [[ "$output" == *"handing over to $TEST_TMP/libexec/ulysses-oci/ulysses-oci-glibc"* ]]
 }
