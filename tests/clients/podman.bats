@@ -91,7 +91,7 @@ MAIN=uoci-main
   id=$(pod inspect -f '{{.Id}}' uoci-exit0)
   run pod rm -f uoci-exit0
   [ "$status" -eq 0 ]
-  ! pod container exists uoci-exit0
+  ! pod container exists uoci-exit0 || false
   run in_sandbox find /run -name "$id" -path '*ulysses*'
   [ -z "$output" ]
 }
@@ -161,7 +161,7 @@ MAIN=uoci-main
   [ "$(pod inspect -f '{{.State.ExitCode}} {{.State.Status}}' $MAIN)" = "143 exited" ]
   id=$(pod inspect -f '{{.Id}}' $MAIN)
   pod rm $MAIN
-  ! pod container exists $MAIN
+  ! pod container exists $MAIN || false
   [ ! -e "$cgdir" ]
   run in_sandbox find /run -name "$id" -path '*ulysses*'
   [ -z "$output" ]

@@ -100,7 +100,7 @@ pod() {
   [ "$status" -eq 0 ]
   [ "$(unit_prop "$unit" LoadState)" = not-found ]
   [ ! -e "/sys/fs/cgroup/machine.slice/$unit" ]
-  ! kill -0 "$pid" 2>/dev/null
+  ! kill -0 "$pid" 2>/dev/null || false
 }
 
 # --- containerd -------------------------------------------------------------------

@@ -32,7 +32,7 @@ teardown() { cni_teardown; }
   pingns c1 10.99.1.1
   [ "$(leases)" = "$(res_ip ctr1) ctr1 eth0" ]
   del ctr1 c1 "$TMP/net.json"
-  ! ip -n "$T-c1" link show eth0
+  ! ip -n "$T-c1" link show eth0 || false
   [ -z "$(host_ports)" ]
   [ ! -e "$TMP/ipam/uocitest" ]
   [ -z "$(nft_rules)" ]
@@ -99,7 +99,7 @@ teardown() { cni_teardown; }
   [ "$status" = 0 ]
   [ "$(leases)" = "$(res_ip keep) keep eth0" ]
   [ "$(host_ports | wc -l)" = 1 ]
-  ! nft_rules | grep -q "$sip"
+  ! nft_rules | grep -q "$sip" || false
   nft_rules | grep -q "$(res_ip keep)"
   del keep k "$TMP/net.json"
   [ -z "$(nft_rules)" ]
@@ -130,7 +130,7 @@ teardown() { cni_teardown; }
   check 4 CNI_COMMAND=ADD CNI_CONTAINERID=../../x CNI_IFNAME=eth0 CNI_NETNS="$(nspath c1)" ulysses-cni-bridge "$TMP/net.json"
   check 4 CNI_COMMAND=FROB CNI_CONTAINERID=e1 CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/net.json"
   check 4 CNI_COMMAND=ADD CNI_CONTAINERID=e1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/uoci-test-none ulysses-cni-bridge "$TMP/net.json"
-  ! ip -n "$HOSTNS" link show uocibr0
+  ! ip -n "$HOSTNS" link show uocibr0 || false
   [ "$(ip -n "$T-c1" -o link show | wc -l)" = 1 ]
   [ -z "$(leases)" ]
 }
@@ -194,7 +194,7 @@ teardown() { cni_teardown; }
         "$CNI_BIN_DIR/ulysses-cni-bridge" <"$TMP/net.json" >/dev/null 2>&1; exit $? ) 2>/dev/null && rc=0 || rc=$?
     [ "$rc" = 137 ] && killed=$((killed + 1))
     del "k$r" "k$r" "$TMP/net.json"
-    ! ip -n "$T-k$r" link show eth0
+    ! ip -n "$T-k$r" link show eth0 || false
     ip netns del "$T-k$r"
   done
   echo "killed $killed of 16"
@@ -267,7 +267,7 @@ teardown() { cni_teardown; }
   netconf 10.99.16.0/24 '{"bridge":"uocibr1","promiscMode":true,"isGateway":false,"ipMasq":false}' '{"routes":[]}' >"$TMP/b.json"
   add b b "$TMP/b.json"
   ip -n "$HOSTNS" link show uocibr1 | grep -q PROMISC
-  ! ip -n "$HOSTNS" -4 addr show dev uocibr1 | grep -q inet
+  ! ip -n "$HOSTNS" -4 addr show dev uocibr1 | grep -q inet || false
   [ -z "$(ip -n "$T-b" route show default)" ]
   del b b "$TMP/b.json"
 }

@@ -77,7 +77,7 @@ start_container() { # NS: a process in that netns stands in for the container
   [ -n "$(ns_ip4 c1)" ]
   ip -n "$T-c1" link add eth1 type veth peer name eth2   # not ours: must survive
   hook del "$state"
-  ! ip -n "$T-c1" link show eth0
+  ! ip -n "$T-c1" link show eth0 || false
   ip -n "$T-c1" link show eth1
   [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
 }
@@ -101,7 +101,7 @@ start_container() { # NS: a process in that netns stands in for the container
   jq '.capabilities = {"PortMappings": true}' "$TMP/conf/10-uocitest.conf" >"$TMP/conf/x" && mv "$TMP/conf/x" "$TMP/conf/10-uocitest.conf"
   hook add "$state"
   [ -n "$(ns_ip4 c1)" ]
-  ! nft_rules | grep -q "dport 18383"
+  ! nft_rules | grep -q "dport 18383" || false
   hook del "$state"
   [ -z "$(leases)" ]
 }

@@ -35,7 +35,7 @@ CONF
 
 teardown() {
   cleanup_all
-  ! find /sys/fs/cgroup -maxdepth 5 -type d -name "uoci-$CID.scope" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 5 -type d -name "uoci-$CID.scope" 2>/dev/null | grep -q . || false
 }
 
 # in_fake_systemd SCRIPT: run SCRIPT (bash) where systemd seems to run.

@@ -66,7 +66,7 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [ "$status" -eq 0 ]
   [ "$(unit_prop LoadState)" = not-found ]
   [ ! -e "$SCOPE" ]
-  ! kill -0 "$pid" 2>/dev/null
+  process_gone "$pid"
 }
 
 @test "systemd: the limits are unit properties, and daemon-reload keeps them" {

@@ -14,7 +14,7 @@ setup() {
 teardown() {
   cleanup_all
   # Whatever happened, no cgroup of the test container may stay behind.
-  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q . || false
 }
 
 is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
@@ -25,7 +25,7 @@ cgf() {
 }
 
 no_cgroup_left() {
-  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q . || false
 }
 
 # A block device's MAJ:MIN: a disk if there is one, else any (loop).
@@ -277,7 +277,7 @@ try_detached() {
   [[ "$path" == */"rel-$CID/$CID" ]]
   [ "$path" != "/rel-$CID/$CID" ] || [ "$(cgroup_of_pid $$)" = / ] || is_v2
   uoci delete -f "$CID"
-  ! find /sys/fs/cgroup -maxdepth 8 -type d -name "rel-$CID" | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 8 -type d -name "rel-$CID" | grep -q . || false
 }
 
 @test "an absolute cgroupsPath is used as is and removed on delete" {
@@ -286,7 +286,7 @@ try_detached() {
   pid=$(uoci state "$CID" | jq -r .pid)
   [ "$(cgroup_of_pid "$pid")" = "/uoci-abs-$CID/$CID" ]
   uoci delete -f "$CID"
-  ! find /sys/fs/cgroup -maxdepth 3 -type d -name "uoci-abs-$CID" | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 3 -type d -name "uoci-abs-$CID" | grep -q . || false
 }
 
 @test "the cgroup is removed on delete after kill -9 of the container's processes" {
@@ -554,7 +554,7 @@ mk_sub() {
   cat /proc/$e1/cgroup
   # every line of the init's that names the container's cgroup names sub for it
   [ "$(grep -c "/ulysses-oci/$CID\$" /proc/$init/cgroup)" -eq "$(grep -c "/ulysses-oci/$CID/sub\$" /proc/$e1/cgroup)" ]
-  ! grep -q "/ulysses-oci/$CID\$" /proc/$e1/cgroup
+  ! grep -q "/ulysses-oci/$CID\$" /proc/$e1/cgroup || false
   if ! is_v2; then
     mk_sub "$(dirname "$(cgf memory x)")/m2"
     uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e2" --cgroup memory:m2 --cgroup cpu,pids:sub "$CID" sleep 100 \

@@ -96,7 +96,7 @@ run_counter() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"does not exist"* ]]
   assert_gone $c1
-  ! kill -0 "$old_pid" 2>/dev/null
+  process_gone "$old_pid"
   [ -f "$IMG/inventory.img" ] && [ -f "$IMG/descriptors.json" ] && [ -f "$WORK/dump.log" ]
   n=$(last_count)
   sleep 0.5

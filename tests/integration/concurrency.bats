@@ -61,9 +61,9 @@ check_nothing_left() {
   local id
   for id in $(ls "$STATE" 2>/dev/null); do uoci delete --force "$id"; done
   [ -z "$(ls "$STATE" 2>/dev/null)" ]
-  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$pfx-*" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$pfx-*" 2>/dev/null | grep -q . || false
   # (a zombie the host's init has not reaped yet names its cgroup "... (deleted)")
-  ! grep -l -E "/$pfx-[^/ ]*\$" /proc/[0-9]*/cgroup 2>/dev/null | grep -q .
+  ! grep -l -E "/$pfx-[^/ ]*\$" /proc/[0-9]*/cgroup 2>/dev/null | grep -q . || false
 }
 
 @test "8 clients, distinct ids: 200 operations all succeed" {

@@ -286,7 +286,7 @@ EOF
   timeout 20 script -qec "'$UOCI' --root '$STATE' exec -t $c1 printf 'one\\ntwo\\n'" /dev/null </dev/null >"$TEST_TMP/out"
   od -c "$TEST_TMP/out"
   [ "$(sed 's/\^@//g' "$TEST_TMP/out")" = "$(printf 'one\ntwo')" ]
-  ! grep -q $'\r' "$TEST_TMP/out"
+  ! grep -q $'\r' "$TEST_TMP/out" || false
   run timeout 20 script -qec "'$UOCI' --root '$STATE' exec -t --user 1000:1000 $c1 sh -c 'stat -c %u:%g \$(tty)'" /dev/null </dev/null
   [ "${output//^@/}" = 1000:5 ]
   # the caller's own terminal (script's pty, exec's stdio) stays the caller's

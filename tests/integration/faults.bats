@@ -42,9 +42,9 @@ assert_recovered() {
   [ "$status" -eq 0 ]
   [[ "$output" != *"$id"* ]]
   [ ! -e "$STATE/$id" ]
-  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q . || false
   [ -z "$(procs_of "$id")" ]
-  ! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+  ! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo || false
   # the id works again, end to end
   cfg '.process.args = ["true"]'
   uoci run --bundle "$BUNDLE" "$id"
@@ -118,7 +118,7 @@ fault() {
   find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" | grep -q .
   run uoci delete --force "$id"
   [ "$status" -eq 0 ]
-  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q . || false
   # a new container with the id gets its own limits, not the stale ones
   cfg 'del(.linux.resources.pids) | .process.args = ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"]'
   run uoci run --bundle "$BUNDLE" "$id"
@@ -209,7 +209,7 @@ assert_net_recovered() {
   [ -z "$(leases)" ] || { echo "lease left: $(leases)"; return 1; }
   [ -z "$(host_links)" ] || { echo "veth left: $(host_links)"; return 1; }
   [ "$(host_rules)" -eq 0 ] || { echo "firewall rules left"; return 1; }
-  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | grep -q . || false
   [ -z "$(procs_of "$id")" ]
 }
 

@@ -58,6 +58,19 @@ wait_status() {
   return 1
 }
 
+# process_gone PID: the process has exited (gone, or a zombie its new parent
+# has not reaped yet: kill -0 still succeeds on those), waiting 2 s at most.
+process_gone() {
+  local i
+  for i in $(seq 1 200); do
+    [ -e "/proc/$1" ] || return 0
+    grep -qs '^State:[[:space:]]*[ZX]' "/proc/$1/status" && return 0
+    sleep 0.01
+  done
+  echo "process $1 is still running: $(grep -s '^State:' "/proc/$1/status")" >&2
+  return 1
+}
+
 # The cgroup (v1 memory hierarchy or v2) path a container's init is in.
 cgroup_of_pid() {
   local pid=$1

@@ -11,7 +11,7 @@ teardown() { cleanup_all; }
 # (Container ids in this file are suffixed with $$ to be unique per run.)
 assert_nothing_left() {
   [ ! -e "$STATE/$1" ]
-  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null | grep -q .
+  ! find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null | grep -q . || false
 }
 
 @test "spec writes a config that parses, and refuses to overwrite it" {
@@ -381,7 +381,7 @@ HOOK
   kill -0 "$child"
   uoci kill --all $c1 KILL
   for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.02; done
-  ! kill -0 "$child" 2>/dev/null
+  process_gone "$child"
   uoci delete $c1
   assert_nothing_left $c1
 }
@@ -472,7 +472,7 @@ HOOK
   timeout 20 script -qec "'$UOCI' --root '$STATE' run --bundle '$BUNDLE' $c1" /dev/null </dev/null >"$TEST_TMP/out"
   od -c "$TEST_TMP/out"
   [ "$(sed 's/\^@//g' "$TEST_TMP/out")" = "$(printf 'one\ntwo')" ]
-  ! grep -q $'\r' "$TEST_TMP/out"
+  ! grep -q $'\r' "$TEST_TMP/out" || false
   assert_nothing_left $c1
 }
 
@@ -642,7 +642,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   [ "$status" -ne 0 ]
   [[ "$output" == *"poststart hook /bin/false: exited with status 1"* ]]
   # not left `stopped` for a later delete: destroyed now
-  ! kill -0 "$pid" 2>/dev/null
+  process_gone "$pid"
   assert_nothing_left $c1
   [ "$(cat "$TEST_TMP/poststop")" = ran ]
   # the same through run -d

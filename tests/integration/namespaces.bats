@@ -228,7 +228,7 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   run nsenter --net=/proc/$pid/ns/net ip -o link show ctr0
   [[ "$output" =~ [\<,]UP[,\>] ]]
   # gone from the runtime's namespace
-  ! ip -n "$NETNS" link show nd0
+  ! ip -n "$NETNS" link show nd0 || false
   uoci start $c1
   uoci kill $c1 KILL
   wait_status $c1 stopped
@@ -236,9 +236,9 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   # The spec: no move back at delete; the kernel destroys a virtual device
   # with its namespace (a physical one would come back to the host), and a
   # veth's peer with it.
-  ! ip -n "$NETNS" link show nd0
-  ! ip -n "$NETNS" link show ctr0
-  ! ip -n "$NETNS" link show nd0p
+  ! ip -n "$NETNS" link show nd0 || false
+  ! ip -n "$NETNS" link show ctr0 || false
+  ! ip -n "$NETNS" link show nd0p || false
 }
 
 @test "netDevices: a name ending in %d lets the kernel pick; without a name the host's is kept" {
@@ -322,7 +322,7 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   # kill and delete work as usual
   uoci delete -f $c2
   [ ! -e "$STATE/$c2" ]
-  ! grep -qs '^State:.*[RS]' /proc/$p2/status
+  ! grep -qs '^State:.*[RS]' /proc/$p2/status || false
 }
 
 # userns_cfg: a new user namespace mapping 0-65535 to host 100000-165535

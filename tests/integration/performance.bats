@@ -77,7 +77,7 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ ! -e "$STATE/$id" ]
   [ -z "$(cgroup_dirs "$id")" ]
   for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
-  ! kill -0 "$pid" 2>/dev/null
+  process_gone "$pid"
 }
 
 @test "list --format json: annotations still shown, also when a key is spelled with \\u escapes" {

@@ -38,7 +38,7 @@ mount_namespace_mounts() {
     mount -t proc proc $work/m/proc; test -e $work/m/proc/self/status
     mount -t tmpfs tmpfs $work/m/tmp; touch $work/m/tmp/x"
   # The mounts stayed in that namespace.
-  ! grep -q " $work/m/" /proc/self/mounts
+  ! grep -q " $work/m/" /proc/self/mounts || false
 }
 
 pivot_root_in_new_namespace() {
