@@ -307,7 +307,7 @@ teardown() { cni_teardown; }
     [ "$status" = 1 ]
     jq -e --arg w "${case#*|}" --arg p "${case%% *}" '.code == 100 and (.msg | contains("host port \(if $p == "18702" then "udp" else "tcp" end)/\($p) is in use on the host (a socket listens on \($w))"))' "$TMP/res-a.json"
     [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ] && [ -z "$(ns_ip4 a)" ]
-    ! ip -n "$HOSTNS" link show uocibr0 2>/dev/null
+    ! ip -n "$HOSTNS" link show uocibr0 2>/dev/null || false
   done
   # not diverted: another protocol, another address than the listener's, no listener
   for case in "18701 udp" "18702 tcp" "18704 tcp 10.1.2.3" "18705 tcp"; do
