@@ -80,45 +80,10 @@ int ns_plan_from_spec(const ocispec_linux *linux, struct ns_plan *plan, uoci_err
   return 0;
 }
 
-int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err)
-{
-  plan_init(plan);
-  for (int k = 0; k < NS_COUNT; k++) {
-    char path[64], self[64];
-    struct stat theirs, ours;
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) pid, kinds[k].proc_name);
-    snprintf(self, sizeof self, "/proc/self/ns/%s", kinds[k].proc_name);
-    if (stat(path, &theirs) < 0) {
-      if (errno == ENOENT)
-        continue; /* namespace kind not supported by this kernel */
-      int e = errno;
-      ns_plan_close(plan);
-      return uoci_fail(err, e, "container process %d: %s", (int) pid, path);
-    }
-    if (stat(self, &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev)
-      continue; /* shared with the host: nothing to join */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      int e = errno;
-      ns_plan_close(plan);
-      return uoci_fail(err, e, "open %s", path);
-    }
-    plan->join_fd[k] = fd;
-    plan->present[k] = true;
-  }
-  return 0;
-}
-
-bool ns_setns_takes_pidfd(void)
-{
-  struct utsname u;
-  int major = 0, minor = 0;
-  if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-    return false;
-  return major > 5 || (major == 5 && minor >= 8);
-}
-
-int ns_plan_from_pidfd(pid_t pid, struct ns_plan *plan, uoci_error **err)
+/* The namespaces of process `pid` that are not ours: each is opened for
+ * setns (join_fd), or, with `by_pidfd`, only flagged for one setns on the
+ * process's pidfd (pidfd_flags). */
+static int plan_from_proc(pid_t pid, struct ns_plan *plan, bool by_pidfd, uoci_error **err)
 {
   plan_init(plan);
   char path[64];
@@ -135,15 +100,46 @@ int ns_plan_from_pidfd(pid_t pid, struct ns_plan *plan, uoci_error **err)
     if (fstatat(theirs_dir, kinds[k].proc_name, &theirs, 0) < 0) {
       if (errno == ENOENT)
         continue; /* namespace kind not supported by this kernel */
-      return uoci_fail(err, errno, "container process %d: %s/%s", (int) pid, path, kinds[k].proc_name);
+      int e = errno;
+      ns_plan_close(plan);
+      return uoci_fail(err, e, "container process %d: %s/%s", (int) pid, path, kinds[k].proc_name);
     }
     if (fstatat(ours_dir, kinds[k].proc_name, &ours, 0) == 0 && ours.st_ino == theirs.st_ino &&
         ours.st_dev == theirs.st_dev)
       continue; /* shared with the host: nothing to join (and setns refuses our own user namespace) */
-    plan->pidfd_flags |= kinds[k].flag;
+    if (by_pidfd) {
+      plan->pidfd_flags |= kinds[k].flag;
+    } else {
+      int fd = openat(theirs_dir, kinds[k].proc_name, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        int e = errno;
+        ns_plan_close(plan);
+        return uoci_fail(err, e, "open %s/%s", path, kinds[k].proc_name);
+      }
+      plan->join_fd[k] = fd;
+    }
     plan->present[k] = true;
   }
   return 0;
+}
+
+int ns_plan_from_pid(pid_t pid, struct ns_plan *plan, uoci_error **err)
+{
+  return plan_from_proc(pid, plan, false, err);
+}
+
+bool ns_setns_takes_pidfd(void)
+{
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+    return false;
+  return major > 5 || (major == 5 && minor >= 8);
+}
+
+int ns_plan_from_pidfd(pid_t pid, struct ns_plan *plan, uoci_error **err)
+{
+  return plan_from_proc(pid, plan, true, err);
 }
 
 int ns_join_pidfd(const struct ns_plan *plan, int pidfd, uoci_error **err)
