@@ -994,7 +994,9 @@ int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err
   return 0;
 }
 
-const char *cgroup_shared_dir(const uoci_cgroup *cg, bool freezer_only)
+/* The first directory of `cg` (in the freezer's hierarchy only, with
+ * `freezer_only`) the container did not make, or NULL. */
+static const char *shared_dir(const uoci_cgroup *cg, bool freezer_only)
 {
   if (cg->systemd)
     return NULL;
@@ -1006,6 +1008,15 @@ const char *cgroup_shared_dir(const uoci_cgroup *cg, bool freezer_only)
     if (cg->hier[i].created == 0)
       return cg->hier[i].dir;
   return NULL;
+}
+
+int cgroup_refuse_shared(const uoci_cgroup *cg, bool freezer_only, const char *verb, const char *id, uoci_error **err)
+{
+  const char *dir = shared_dir(cg, freezer_only);
+  if (dir == NULL)
+    return 0;
+  return uoci_fail(err, 0, "cannot %s container \"%s\": its cgroup %s existed before it (linux.cgroupsPath) and may "
+                   "hold other processes", verb, id, dir);
 }
 
 /* The inode of /proc/PID/ns/pid, 0 when the process is gone. */

@@ -119,10 +119,10 @@ bool cgroup_oom_happened(const uoci_cgroup *cg, uint64_t *kills);
 
 /* A cgroupsPath may name a cgroup that existed before the container (a
  * service's, a slice): acting on the whole of it would reach processes that
- * are not the container's. The first such directory (in the freezer's
- * hierarchy only, with `freezer_only`), or NULL when the container (or
- * systemd, as its scope) made every one. */
-const char *cgroup_shared_dir(const uoci_cgroup *cg, bool freezer_only);
+ * are not the container's. Fails ("cannot VERB container ID: ...") when the
+ * container (or systemd, as its scope) did not make every directory of it
+ * (with `freezer_only`: the freezer's); 0 otherwise. */
+int cgroup_refuse_shared(const uoci_cgroup *cg, bool freezer_only, const char *verb, const char *id, uoci_error **err);
 /* cgroup_pids, but in a shared cgroup only the processes in the pid
  * namespace of `init` (none when it is gone). */
 int cgroup_container_pids(const uoci_cgroup *cg, pid_t init, pid_t **pids, size_t *n, uoci_error **err);

@@ -8,17 +8,6 @@
 #include "commands.h"
 #include "state.h"
 
-/* A cgroupsPath that named an existing cgroup: its freezer would stop (or
- * start) every process in it, the container's or not. */
-static int refuse_shared(const uoci_cgroup *cg, const char *id, const char *verb, uoci_error **err)
-{
-  const char *dir = cgroup_shared_dir(cg, true);
-  if (dir == NULL)
-    return 0;
-  return uoci_fail(err, 0, "cannot %s container \"%s\": its cgroup %s existed before it (linux.cgroupsPath) and may "
-                   "hold other processes", verb, id, dir);
-}
-
 static int set_frozen(const struct uoci_globals *g, int argc, char **argv, bool frozen, uoci_error **err)
 {
   const char *verb = frozen ? "pause" : "resume";
@@ -40,7 +29,7 @@ static int set_frozen(const struct uoci_globals *g, int argc, char **argv, bool 
     uoci_fail(err, 0, "container \"%s\" is not paused (%s)", id, status_name(s));
   else if (st.cgroup == NULL)
     uoci_fail(err, 0, "container \"%s\" has no cgroup to %s", id, verb);
-  else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && refuse_shared(cg, id, verb, err) == 0 &&
+  else if (cgroup_from_string(st.cgroup, &cg, err) == 0 && cgroup_refuse_shared(cg, true, verb, id, err) == 0 &&
            cgroup_freeze(cg, frozen, err) == 0)
     ret = 0;
   cgroup_free(cg);

@@ -222,16 +222,12 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
     goto out;
   enum container_status s = state_status(&st);
   uoci_cgroup *cg = NULL;
-  const char *shared = NULL;
   if (s == STATUS_STOPPED)
     uoci_fail(err, 0, "container \"%s\" is stopped: cannot update its resources", id);
   else if (st.cgroup && cgroup_from_string(st.cgroup, &cg, err) < 0)
     ;
-  else if (cg && (shared = cgroup_shared_dir(cg, false)) != NULL)
-    /* a cgroupsPath that named an existing cgroup: new limits would bind
-     * every process in it, the container's or not */
-    uoci_fail(err, 0, "cannot update container \"%s\": its cgroup %s existed before it (linux.cgroupsPath) and may "
-              "hold other processes", id, shared);
+  else if (cg && cgroup_refuse_shared(cg, false, "update", id, err) < 0)
+    ; /* new limits would bind every process in that cgroup, the container's or not */
   else if ((l3 || mb) && update_intel_rdt(&st, l3, mb, err) < 0)
     ; /* first: a refused schema leaves the cgroup as it was */
   else if (cg == NULL)
