@@ -25,6 +25,7 @@
 #include "pathsafe.h"
 #include "process.h"
 #include "sync.h"
+#include "userdb.h"
 #include "utils.h"
 
 static const struct { const char *name; int resource; } rlimit_names[] = {
@@ -348,29 +349,13 @@ int process_chdir(const struct process_plan *plan, uoci_error **err)
   return 0;
 }
 
-/* HOME from the container's /etc/passwd when the config does not set it. */
+/* HOME from the container's /etc/passwd when the config does not set it.
+ * We are in the container's root already; the image (or, for exec, the
+ * container) owns the file: a FIFO or /dev/zero there must not hang us. */
 static char *home_for_uid(uid_t uid)
 {
-  _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
-  if (f == NULL)
-    return NULL;
-  char line[1024];
-  while (fgets(line, sizeof line, f)) {
-    char *fields[7] = { 0 };
-    char *save = NULL, *s = line;
-    int i = 0;
-    /* strsep keeps empty fields, strtok would not */
-    while (i < 7 && (fields[i] = strsep(&s, ":")) != NULL)
-      i++;
-    if (i < 6)
-      continue;
-    unsigned long long u;
-    if (parse_uint64(fields[2], &u) == 0 && u == uid) {
-      (void) save;
-      return xstrdup(fields[5]);
-    }
-  }
-  return NULL;
+  _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return rootfd < 0 ? NULL : userdb_home_in_root(rootfd, (uint32_t) uid);
 }
 
 static bool same_env_key(const char *a, const char *b)

@@ -202,28 +202,52 @@ int userdb_resolve(const char *spec, const char *passwd, const char *group, cons
   return 0;
 }
 
+/* An fd to read PATH of `rootfd` with, when it is a regular file. Checked on
+ * an O_PATH fd first, so a FIFO or device planted there is never opened; the
+ * read-only open (non-blocking: a FIFO swapped in meanwhile cannot hang us)
+ * must then reach the same inode. No /proc needed: this also runs inside a
+ * container that has none. -1 with errno (0 and *why: not regular). */
+static int open_regular_in_root(int rootfd, const char *path, const char **why)
+{
+  *why = NULL;
+  _cleanup_close_ int pfd = in_root_open(rootfd, path, O_PATH, 0);
+  struct stat st, st2;
+  if (pfd < 0 || fstat(pfd, &st) < 0)
+    return -1;
+  if (!S_ISREG(st.st_mode)) {
+    *why = "not a regular file";
+    return -1;
+  }
+  if (st.st_size > USERDB_MAX_FILE) {
+    *why = "larger than 16 MiB";
+    return -1;
+  }
+  _cleanup_close_ int fd = in_root_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+  if (fd < 0 || fstat(fd, &st2) < 0)
+    return -1;
+  if (!S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+    *why = "replaced while being opened";
+    return -1;
+  }
+  return steal_fd(fd);
+}
+
 int userdb_read_in_root(int rootfd, const char *path, const char *where, char **out, uoci_error **err)
 {
   *out = NULL;
-  /* O_PATH first: a FIFO or device planted at the path is never opened. */
-  _cleanup_close_ int pfd = in_root_open(rootfd, path, O_PATH, 0);
-  if (pfd < 0) {
+  const char *why = NULL;
+  _cleanup_close_ int fd = open_regular_in_root(rootfd, path, &why);
+  if (fd < 0) {
+    if (why)
+      return uoci_fail(err, 0, "%s%s: %s", where, path, why);
     if (errno == ENOENT)
       return 0;
     return uoci_fail(err, errno, "%s%s", where, path);
   }
   struct stat st;
-  if (fstat(pfd, &st) < 0)
+  if (fstat(fd, &st) < 0)
     return uoci_fail(err, errno, "%s%s", where, path);
-  if (!S_ISREG(st.st_mode))
-    return uoci_fail(err, 0, "%s%s: not a regular file", where, path);
-  if (st.st_size > USERDB_MAX_FILE)
-    return uoci_fail(err, 0, "%s%s: larger than %d MiB", where, path, USERDB_MAX_FILE >> 20);
-  char proc[64];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
-  _cleanup_close_ int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    return uoci_fail(err, errno, "%s%s", where, path);
+  /* at most what fstat said: a file that grows meanwhile is cut there */
   _cleanup_free_ char *buf = xmalloc((size_t) st.st_size + 1);
   ssize_t n = read_all(fd, buf, (size_t) st.st_size);
   if (n < 0)
@@ -233,4 +257,32 @@ int userdb_read_in_root(int rootfd, const char *path, const char *where, char **
     return uoci_fail(err, 0, "%s%s: not a text file", where, path);
   *out = steal_ptr(buf);
   return 0;
+}
+
+struct home_query {
+  uint32_t uid;
+  char *home;
+};
+
+static bool home_match(char **f, size_t n, void *data)
+{
+  struct home_query *q = data;
+  uint32_t uid;
+  if (n < 6 || !parse_id(f[2], strlen(f[2]), &uid) || uid != q->uid)
+    return false;
+  q->home = xstrdup(f[5]);
+  return true;
+}
+
+char *userdb_home_in_root(int rootfd, uint32_t uid)
+{
+  _cleanup_free_ char *passwd = NULL;
+  uoci_error *err = NULL;
+  if (userdb_read_in_root(rootfd, "/etc/passwd", "", &passwd, &err) < 0) {
+    uoci_error_free(err);
+    return NULL;
+  }
+  struct home_query q = { .uid = uid };
+  for_each_entry(passwd, 6, home_match, &q);
+  return q.home;
 }

@@ -43,4 +43,8 @@ int userdb_resolve(const char *spec, const char *passwd, const char *group, cons
  * exist; a non-regular file or one larger than 16 MiB is an error. */
 int userdb_read_in_root(int rootfd, const char *path, const char *where, char **out, uoci_error **err);
 
+/* The home directory of `uid` in /etc/passwd of `rootfd` (read as above), or
+ * NULL: no such entry, or no readable regular file there. malloc'd. */
+char *userdb_home_in_root(int rootfd, uint32_t uid);
+
 #endif

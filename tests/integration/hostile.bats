@@ -215,3 +215,31 @@ run_c() {
   [ "$(cat "$R/proc/self/oom_score_adj")" = 0 ]
   host_unchanged
 }
+
+@test "an /etc/passwd that is a FIFO or /dev/zero never hangs run or exec (HOME lookup)" {
+  # run: the image's file; before, the init blocked in open() or read zeros forever
+  rm "$R/etc/passwd" && mkfifo "$R/etc/passwd"
+  cfg '.process.args = ["sh", "-c", "echo HOME=$HOME"] | .process.env = ["PATH=/bin"]'
+  run timeout 20 "$UOCI" --root "$STATE" run --bundle "$BUNDLE" h1 </dev/null
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = HOME=/ ]
+  rm "$R/etc/passwd" && ln -s /dev/zero "$R/etc/passwd"
+  run timeout 20 "$UOCI" --root "$STATE" run --bundle "$BUNDLE" h2 </dev/null
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = HOME=/ ]
+  # exec: the container plants them itself; a regular file still gives HOME
+  rm "$R/etc/passwd" && echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
+  cfg '.root.readonly = false | .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" h3 </dev/null >/dev/null 2>&1
+  run timeout 20 "$UOCI" --root "$STATE" exec h3 sh -c 'echo HOME=$HOME'
+  [ "${lines[-1]}" = HOME=/root ]
+  uoci exec h3 sh -c 'rm /etc/passwd && mkfifo /etc/passwd'
+  run timeout 20 "$UOCI" --root "$STATE" exec h3 sh -c 'echo HOME=$HOME'
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = HOME=/ ]
+  uoci exec h3 sh -c 'rm /etc/passwd && ln -s /dev/zero /etc/passwd'
+  run timeout 20 "$UOCI" --root "$STATE" exec h3 sh -c 'echo HOME=$HOME'
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = HOME=/ ]
+  host_unchanged
+}
