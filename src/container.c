@@ -196,6 +196,10 @@ int write_pid_file(const char *path, pid_t pid, uoci_error **err)
 
 /* ---- loading the bundle --------------------------------------------------- */
 
+/* Far above any real config (kubelet caps all annotations at 256 KiB; the
+ * seccomp rules at 4096): a bound on what a bundle can make us hold. */
+#define CONFIG_MAX_BYTES ((size_t) 64 << 20)
+
 static int load_bundle(struct container *c, uoci_error **err)
 {
   const char *b = c->o->bundle && *c->o->bundle ? c->o->bundle : ".";
@@ -204,7 +208,7 @@ static int load_bundle(struct container *c, uoci_error **err)
     return uoci_fail(err, errno, "bundle %s", b);
   c->bundle = xstrdup(real);
   _cleanup_free_ char *cfgpath = xasprintf("%s/config.json", c->bundle);
-  if (read_file_at(AT_FDCWD, cfgpath, &c->config_text, &c->config_len, err) < 0)
+  if (read_regular_file_at(AT_FDCWD, cfgpath, CONFIG_MAX_BYTES, &c->config_text, &c->config_len, err) < 0)
     return -1;
   char *perr = NULL;
   c->cfg = ocispec_parse(&ocispec_config_type, c->config_text, c->config_len, "config.json", &perr);

@@ -151,6 +151,39 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_err
   return 0;
 }
 
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
+{
+  /* Checked on an O_PATH fd first: a device (a watchdog, a tape) planted
+   * there is never opened; the real open must reach the same inode. */
+  _cleanup_close_ int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+  if (pfd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  struct stat st, st2;
+  if (fstat(pfd, &st) < 0)
+    return uoci_fail(err, errno, "stat %s", path);
+  if (!S_ISREG(st.st_mode))
+    return uoci_fail(err, 0, "%s: not a regular file", path);
+  if ((unsigned long long) st.st_size > (unsigned long long) max)
+    return uoci_fail(err, 0, "%s: larger than %zu MiB", path, max >> 20);
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  if (fstat(fd, &st2) < 0)
+    return uoci_fail(err, errno, "stat %s", path);
+  if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+    return uoci_fail(err, 0, "%s: replaced while being opened", path);
+  _cleanup_free_ char *buf = xmalloc((size_t) st.st_size + 1);
+  /* what fstat said at most: a file that grows meanwhile is cut there */
+  ssize_t n = read_all(fd, buf, (size_t) st.st_size);
+  if (n < 0)
+    return uoci_fail(err, errno, "read %s", path);
+  buf[n] = '\0';
+  if (lenp)
+    *lenp = (size_t) n;
+  *out = steal_ptr(buf);
+  return 0;
+}
+
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err)
 {
   _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | (trunc ? O_TRUNC : 0));

@@ -50,6 +50,10 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* Read a whole file (relative to dirfd, AT_FDCWD for cwd) into a malloc'd,
  * NUL-terminated buffer. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, uoci_error **err);
+/* The same for a file someone else put there (a bundle's config.json): it
+ * must be a regular file of at most `max` bytes. Opened non-blocking, so a
+ * FIFO (or a link to /dev/zero) fails with one line instead of hanging. */
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, uoci_error **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
 /* Splits a /proc/PID/cgroup line "ID:CONTROLLERS:PATH" in place (CONTROLLERS
  * is "" for cgroup2); false when the line has not that shape. */

@@ -118,7 +118,15 @@ config_case() {
   rm "$BUNDLE/config.json"
   expect_error "config.json: No such file or directory" uoci create --bundle "$BUNDLE" "$id"
   mkdir "$BUNDLE/config.json"
-  expect_error "config.json" uoci create --bundle "$BUNDLE" "$id"
+  expect_error "config.json: not a regular file" uoci create --bundle "$BUNDLE" "$id"
+  assert_nothing_left
+  # a FIFO or a device (link) never hangs create, a huge file is never read
+  rmdir "$BUNDLE/config.json" && mkfifo "$BUNDLE/config.json"
+  expect_error "config.json: not a regular file" timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" "$id"
+  rm "$BUNDLE/config.json" && ln -s /dev/zero "$BUNDLE/config.json"
+  expect_error "config.json: not a regular file" timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" "$id"
+  rm "$BUNDLE/config.json" && truncate -s 3G "$BUNDLE/config.json"
+  expect_error "config.json: larger than 64 MiB" timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" "$id"
   assert_nothing_left
 }
 
