@@ -72,33 +72,117 @@ static const struct cg_hier *procs_hier(const uoci_cgroup *cg)
   return h ? h : cg_unified(cg);
 }
 
-/* Collect the pids of a cgroup directory, recursively. */
-static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
+/* ---- walking the sub-cgroups a container made ---------------------------- */
+
+/* The container owns its subtree and may nest it as deep as it likes, far
+ * past PATH_MAX: the walk is by fd, and holds two at most (each level is
+ * reopened through ".." on the way up; cgroupfs renames stay in the parent),
+ * so neither a long path nor the fd limit leaves a sub-cgroup unseen. */
+#define SUBCGROUP_MAX_DEPTH 16384
+
+typedef void subcgroup_fn(int parentfd, const char *name, int subfd, void *arg);
+
+/* The names of dirfd's sub-cgroups, NULL-terminated (NULL when none). */
+static char **subcgroup_names(int dirfd)
 {
-  _cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
-  _cleanup_fclose_ FILE *f = fopen(p, "re");
-  if (f == NULL)
-    return errno == ENOENT ? 0 : -1;
-  long v;
-  while (fscanf(f, "%ld", &v) == 1) {
-    if (*n == *cap) {
-      *cap = *cap ? *cap * 2 : 16;
-      *pids = xrealloc(*pids, *cap * sizeof **pids);
-    }
-    (*pids)[(*n)++] = (pid_t) v;
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return NULL;
   }
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return 0;
+  char **names = NULL;
+  size_t n = 0;
   struct dirent *de;
   while ((de = readdir(d))) {
     if (de->d_type != DT_DIR || de->d_name[0] == '.')
       continue;
-    _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
-    collect_pids(sub, pids, n, cap);
+    names = xrealloc(names, (n + 2) * sizeof *names);
+    names[n++] = xstrdup(de->d_name);
+    names[n] = NULL;
   }
   closedir(d);
+  return names;
+}
+
+/* fn(parentfd, name, subfd) for every sub-cgroup below dirfd, deepest first.
+ * Takes dirfd and returns an fd on the same directory (-1 if it is gone). */
+static int walk_subcgroups(int dirfd, subcgroup_fn *fn, void *arg, unsigned depth)
+{
+  char **names = depth < SUBCGROUP_MAX_DEPTH ? subcgroup_names(dirfd) : NULL;
+  for (size_t i = 0; names && names[i]; i++) {
+    int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0)
+      continue;
+    close(dirfd);
+    sub = walk_subcgroups(sub, fn, arg, depth + 1);
+    dirfd = sub < 0 ? -1 : openat(sub, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd >= 0)
+      fn(dirfd, names[i], sub, arg);
+    if (sub >= 0)
+      close(sub);
+    if (dirfd < 0)
+      break;
+  }
+  uoci_strv_free(names);
+  return dirfd;
+}
+
+static void for_each_subcgroup(const char *dir, subcgroup_fn *fn, void *arg)
+{
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    fd = walk_subcgroups(fd, fn, arg, 0);
+  if (fd >= 0)
+    close(fd);
+}
+
+struct pid_list {
+  pid_t *pids;
+  size_t n, cap;
+};
+
+static int read_procs_at(int dirfd, struct pid_list *l)
+{
+  int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+  _cleanup_fclose_ FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+  if (f == NULL) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    errno = e;
+    return errno == ENOENT ? 0 : -1;
+  }
+  long v;
+  while (fscanf(f, "%ld", &v) == 1) {
+    if (l->n == l->cap) {
+      l->cap = l->cap ? l->cap * 2 : 16;
+      l->pids = xrealloc(l->pids, l->cap * sizeof *l->pids);
+    }
+    l->pids[l->n++] = (pid_t) v;
+  }
   return 0;
+}
+
+static void collect_sub(int parentfd, const char *name, int subfd, void *arg)
+{
+  (void) parentfd, (void) name;
+  read_procs_at(subfd, arg);
+}
+
+/* Collect the pids of a cgroup directory and of every sub-cgroup in it. */
+static int collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
+{
+  struct pid_list l = { *pids, *n, *cap };
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r = fd < 0 ? (errno == ENOENT ? 0 : -1) : read_procs_at(fd, &l);
+  if (r == 0 && fd >= 0)
+    fd = walk_subcgroups(fd, collect_sub, &l, 0);
+  if (fd >= 0)
+    close(fd);
+  *pids = l.pids, *n = l.n, *cap = l.cap;
+  return r;
 }
 
 /* ---- create ------------------------------------------------------------ */
@@ -741,36 +825,25 @@ static bool dir_empty_of_procs(const char *dir)
   return n == 0;
 }
 
-/* fn(dir) for every sub-cgroup below dir (the container may make its own),
- * deepest first. */
-static void for_each_subcgroup(const char *dir, void (*fn)(const char *dir, void *arg), void *arg)
+static void write_at_if_there(int dirfd, const char *file, const char *value)
 {
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return;
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_type != DT_DIR || de->d_name[0] == '.')
-      continue;
-    _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
-    for_each_subcgroup(sub, fn, arg);
-    fn(sub, arg);
+  int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void) !write(fd, value, strlen(value));
+    close(fd);
   }
-  closedir(d);
 }
 
-static void write_if_there(const char *dir, const char *file, const char *value)
+static void thaw_at(int dirfd)
 {
-  struct cg_hier h = { .dir = (char *) dir };
-  if (cg_has_file(&h, file))
-    cg_write(&h, file, value, NULL);
+  write_at_if_there(dirfd, "freezer.state", "THAWED"); /* v1 */
+  write_at_if_there(dirfd, "cgroup.freeze", "0");      /* v2 */
 }
 
-static void thaw_one(const char *dir, void *arg)
+static void thaw_sub(int parentfd, const char *name, int subfd, void *arg)
 {
-  (void) arg;
-  write_if_there(dir, "freezer.state", "THAWED"); /* v1 */
-  write_if_there(dir, "cgroup.freeze", "0");      /* v2 */
+  (void) parentfd, (void) name, (void) arg;
+  thaw_at(subfd);
 }
 
 /* Thaw the container's cgroup and every sub-cgroup in it: a task frozen in
@@ -782,15 +855,19 @@ static void thaw_subtree(const uoci_cgroup *cg)
     const struct cg_hier *h = &cg->hier[i];
     if (!(h->ctrls & CG_BIT(CG_FREEZER)) && !h->unified)
       continue;
-    for_each_subcgroup(h->dir, thaw_one, NULL);
-    thaw_one(h->dir, NULL);
+    for_each_subcgroup(h->dir, thaw_sub, NULL);
+    int fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      thaw_at(fd);
+      close(fd);
+    }
   }
 }
 
-static void rmdir_one(const char *dir, void *arg)
+static void rmdir_sub(int parentfd, const char *name, int subfd, void *arg)
 {
-  (void) arg;
-  for (int tries = 0; rmdir(dir) < 0 && errno == EBUSY && tries < 200; tries++) {
+  (void) subfd, (void) arg;
+  for (int tries = 0; unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno == EBUSY && tries < 200; tries++) {
     struct timespec ts = { 0, 5000000 };
     nanosleep(&ts, NULL);
   }
@@ -812,7 +889,7 @@ static int remove_hier(const struct cg_hier *h, bool wait_busy, uoci_error **err
         return 1;
       /* Sub-cgroups the container made itself: depth first, once. */
       if (errno == EBUSY && i == 0 && tries == 0) {
-        for_each_subcgroup(p, rmdir_one, NULL);
+        for_each_subcgroup(p, rmdir_sub, NULL);
         errno = EBUSY;
       }
       if (errno == EBUSY && ++tries < 200) {

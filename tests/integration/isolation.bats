@@ -480,6 +480,27 @@ hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgro
   nothing_left n1-$$
 }
 
+@test "cgroups: sub-cgroups nested past PATH_MAX are killed and removed too (no pid namespace)" {
+  [ -d /sys/fs/cgroup/pids ] || skip "no v1 pids hierarchy"
+  # 22 levels of 200-byte names: 4.4 KiB of path below the container's cgroup
+  # (busybox's cd stops short of PATH_MAX, relative names go on).
+  # Without a pid namespace only the cgroup finds the process hidden there;
+  # before, the walk by path stopped at ENAMETOOLONG: kill missed it and the
+  # container's cgroup stayed behind.
+  cfg '.root.readonly = false | .linux.namespaces |= (map(select(.type != "cgroup" and .type != "pid")) + [{"type": "cgroup"}])
+       | .mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)
+       | .process.args = ["sh", "-c", "n=$(printf %0200d 0); cd /sys/fs/cgroup/pids; for i in $(seq 20); do mkdir $n; cd $n; done; mkdir -p $n/$n; sleep 300 & echo $! > $n/$n/cgroup.procs; echo $! > /hidden; sleep 300"]'
+  uoci run -d --bundle "$BUNDLE" deep-$$
+  wait_file_exists "$BUNDLE/rootfs/hidden"
+  local hidden; hidden=$(cat "$BUNDLE/rootfs/hidden")
+  grep -q "/ulysses-oci/deep-$$/0" "/proc/$hidden/cgroup"
+  run timeout 60 "$UOCI" --root "$STATE" delete --force deep-$$ </dev/null
+  echo "$output"
+  process_gone "$hidden" || { kill -9 "$hidden"; false; }
+  [ "$status" -eq 0 ]
+  nothing_left deep-$$
+}
+
 @test "cgroups: delete --force thaws a freezer frozen from outside, nested too" {
   [ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer"
   cfg '.root.readonly = false | .linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])
