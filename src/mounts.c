@@ -504,19 +504,26 @@ static int apply_idmap(int treefd, const ocispec_mount *m, const struct mount_op
 
 /* ---- tmpcopyup ------------------------------------------------------------- */
 
-static int copy_tree(int srcdir, int dstdir, const char *what, uoci_error **err);
+/* The image decides how deep its tree is: each level costs a frame of this
+ * recursion (a symlink target's buffer among it) and a directory stream, and
+ * a few thousand overflowed the init's stack. Far deeper than a real image. */
+#define TMPCOPYUP_MAX_DEPTH 256
 
-static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st, const char *what,
-                      uoci_error **err)
+static int copy_tree(int srcdir, int dstdir, unsigned depth, const char *what, uoci_error **err);
+
+static int copy_entry(int srcdir, int dstdir, const char *name, const struct stat *st, unsigned depth,
+                      const char *what, uoci_error **err)
 {
   if (S_ISDIR(st->st_mode)) {
+    if (depth >= TMPCOPYUP_MAX_DEPTH)
+      return uoci_fail(err, 0, "%s: tmpcopyup: more than %d nested directories", what, TMPCOPYUP_MAX_DEPTH);
     if (mkdirat(dstdir, name, st->st_mode & 07777) < 0 && errno != EEXIST)
       return uoci_fail(err, errno, "%s: tmpcopyup mkdir %s", what, name);
     _cleanup_close_ int s = openat(srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     _cleanup_close_ int d = openat(dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (s < 0 || d < 0)
       return uoci_fail(err, errno, "%s: tmpcopyup open %s", what, name);
-    if (copy_tree(s, d, what, err) < 0)
+    if (copy_tree(s, d, depth + 1, what, err) < 0)
       return -1;
   } else if (S_ISREG(st->st_mode)) {
     _cleanup_close_ int s = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -550,7 +557,7 @@ static int copy_entry(int srcdir, int dstdir, const char *name, const struct sta
   return 0;
 }
 
-static int copy_tree(int srcdir, int dstdir, const char *what, uoci_error **err)
+static int copy_tree(int srcdir, int dstdir, unsigned depth, const char *what, uoci_error **err)
 {
   int dupfd = openat(srcdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dupfd < 0)
@@ -568,7 +575,7 @@ static int copy_tree(int srcdir, int dstdir, const char *what, uoci_error **err)
     if (fstatat(srcdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
       rc = uoci_fail(err, errno, "%s: tmpcopyup stat %s", what, de->d_name);
     else
-      rc = copy_entry(srcdir, dstdir, de->d_name, &st, what, err);
+      rc = copy_entry(srcdir, dstdir, de->d_name, &st, depth, what, err);
   }
   closedir(d);
   return rc;
@@ -589,7 +596,7 @@ static int tmpcopyup(int targetfd, int treefd, const char *what, uoci_error **er
     (void) !fchown(dst, st.st_uid, st.st_gid);
     (void) !fchmod(dst, st.st_mode & 07777);
   }
-  return copy_tree(src, dst, what, err);
+  return copy_tree(src, dst, 0, what, err);
 }
 
 /* ---- cgroup ---------------------------------------------------------------- */

@@ -243,3 +243,20 @@ run_c() {
   [ "${lines[-1]}" = HOME=/ ]
   host_unchanged
 }
+
+@test "tmpcopyup of an image tree 3000 directories deep: one line, no crash" {
+  # Before, the init overflowed its stack copying it ("container init exited").
+  python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for name in ["data"] + ["d"] * 3000:
+    os.mkdir(name, dir_fd=fd)
+    sub = os.open(name, os.O_RDONLY, dir_fd=fd); os.close(fd); fd = sub' "$R"
+  cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "size=10m"]}]'
+  run_c 'true'
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ $output == *"mount tmpfs to /data: tmpcopyup: more than 256 nested directories"* ]]
+  [ -z "$(ls "$STATE")" ]
+  host_unchanged
+}
