@@ -77,7 +77,8 @@ static const struct cg_hier *procs_hier(const uoci_cgroup *cg)
 /* The container owns its subtree and may nest it as deep as it likes, far
  * past PATH_MAX: the walk is by fd, and holds two at most (each level is
  * reopened through ".." on the way up; cgroupfs renames stay in the parent),
- * so neither a long path nor the fd limit leaves a sub-cgroup unseen. */
+ * so neither a long path nor the fd limit leaves a sub-cgroup unseen. The
+ * recursion stops at 16384 levels, to keep within the stack. */
 #define SUBCGROUP_MAX_DEPTH 16384
 
 typedef void subcgroup_fn(int parentfd, const char *name, int subfd, void *arg);
