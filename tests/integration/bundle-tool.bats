@@ -144,3 +144,21 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   [ "$status" = 0 ]
   for c in create export mount rm prune; do [[ $output == *"  $c"* ]]; done
 }
+
+@test "bundle-tool: --user NAME is looked up in the layers' /etc/passwd (a server's own user)" {
+  # as a Debian rootfs with redis: the name exists only in the layer, not in the bundle yet
+  cp -a "$ROOTFS_CACHE" "$TEST_TMP/img"
+  echo 'srv:x:100:103::/var/lib/srv:/bin/false' >>"$TEST_TMP/img/etc/passwd"
+  printf 'srv:x:103:\nssl-cert:x:102:srv\n' >>"$TEST_TMP/img/etc/group"
+  "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/img" --no-tty --user srv --args "id"
+  [ "$(jq -c .process.user "$TEST_TMP/b/config.json")" = '{"uid":100,"gid":103,"additionalGids":[103,102]}' ]
+  run uoci run --bundle "$TEST_TMP/b" "$CID"
+  [ "$status" = 0 ] && [ "$output" = "uid=100(srv) gid=103(srv) groups=102(ssl-cert),103(srv)" ]
+  # a name no layer has: one line, and the layer imported for it is gone again
+  run "$TOOL" create "$TEST_TMP/b2" --from "$TEST_TMP/img" --user nosuchuser
+  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *'"nosuchuser"'* ]]
+  [ ! -e "$TEST_TMP/b2" ]
+  "$TOOL" rm "$TEST_TMP/b"
+  "$TOOL" prune
+  [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 0 ] && [ "$(mounts_under_tmp)" = 0 ]
+}
