@@ -320,6 +320,24 @@ int process_apply_proc_self(struct process_plan *plan, uoci_error **err)
   return 0;
 }
 
+/* A server config asking for more open files than the runtime's hard limit
+ * fails with a bare EPERM: say which entry, and what the limit is, since
+ * only CAP_SYS_RESOURCE (often missing from the bounding set) raises it. */
+static int rlimit_failure(const ocispec_process *p, size_t i, int errnum, uoci_error **err)
+{
+  const ocispec_rlimit *r = &p->rlimits[i];
+  struct rlimit now;
+  if (errnum == EPERM && getrlimit(rlimit_resource(r->type), &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+      r->hard > now.rlim_max)
+    return uoci_fail(err, errnum,
+                     "process.rlimits[%zu]: set %s to %llu/%llu: the hard limit here is %llu, and raising it needs "
+                     "CAP_SYS_RESOURCE",
+                     i, r->type, (unsigned long long) r->soft, (unsigned long long) r->hard,
+                     (unsigned long long) now.rlim_max);
+  return uoci_fail(err, errnum, "process.rlimits[%zu]: set %s to %llu/%llu", i, r->type, (unsigned long long) r->soft,
+                   (unsigned long long) r->hard);
+}
+
 int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -328,8 +346,7 @@ int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
   for (size_t i = 0; i < p->rlimits_len; i++) {
     struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
     if (setrlimit(rlimit_resource(p->rlimits[i].type), &rl) < 0)
-      return uoci_fail(err, errno, "set %s to %llu/%llu", p->rlimits[i].type, (unsigned long long) rl.rlim_cur,
-                       (unsigned long long) rl.rlim_max);
+      return rlimit_failure(p, i, errno, err);
   }
   if (!plan->proc_self_done && write_oom_score_adj(p, err) < 0)
     return -1;

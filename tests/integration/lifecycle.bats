@@ -213,6 +213,18 @@ assert_nothing_left() {
   [[ "${lines[3]}" == *"NoNewPrivs:	1"* ]]
 }
 
+@test "an rlimit above the runtime's hard limit, without CAP_SYS_RESOURCE: one line naming the entry and the limit" {
+  # a server config asking for more open files than the host allows (podman's
+  # default is 1048576); CAP_SYS_RESOURCE is dropped so the raise must fail
+  cfg '.process.rlimits = [{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}, {"type": "RLIMIT_NOFILE", "soft": 2048, "hard": 2048}]'
+  run bash -c 'ulimit -n 1024 && exec setpriv --bounding-set -sys_resource --inh-caps -sys_resource "$@"' _ \
+    "$UOCI" --root "$STATE" run --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"process.rlimits[1]: set RLIMIT_NOFILE to 2048/2048: the hard limit here is 1024, and raising it needs CAP_SYS_RESOURCE"* ]]
+  assert_nothing_left $c1
+}
+
 @test "a read-only root, masked and read-only paths" {
   cfg '.process.args = ["sh", "-c", "touch /x 2>/dev/null && echo root-writable; wc -c </proc/timer_list; (echo 1 >/proc/sys/kernel/ns_last_pid) 2>/dev/null && echo sys-writable; ls /sys/firmware | wc -l; touch /tmp/ok && echo tmp-ok"] |
        .linux.maskedPaths += ["/proc/timer_list"] |
