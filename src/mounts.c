@@ -581,9 +581,25 @@ static int copy_tree(int srcdir, int dstdir, unsigned depth, const char *what, u
   return rc;
 }
 
+/* Whether comma-separated filesystem DATA holds KEY=... */
+static bool data_has_key(const char *data, const char *key)
+{
+  size_t klen = strlen(key);
+  for (const char *p = data; p != NULL && *p != '\0';) {
+    if (strncmp(p, key, klen) == 0 && p[klen] == '=')
+      return true;
+    p = strchr(p, ',');
+    if (p != NULL)
+      p++;
+  }
+  return false;
+}
+
 /* Copy what the rootfs has at the destination into the new (detached) tmpfs,
- * owner and mode of the directory included. */
-static int tmpcopyup(int targetfd, int treefd, const char *what, uoci_error **err)
+ * owner and mode of the directory included, unless the mount's own options
+ * set them: podman's `--tmpfs /run/postgresql:mode=1777` comes with
+ * tmpcopyup, and the directory in the image (root's, 0755) must not undo it. */
+static int tmpcopyup(int targetfd, int treefd, const char *data, const char *what, uoci_error **err)
 {
   _cleanup_close_ int src = openat(targetfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (src < 0)
@@ -593,8 +609,11 @@ static int tmpcopyup(int targetfd, int treefd, const char *what, uoci_error **er
     return uoci_fail(err, errno, "%s: tmpcopyup", what);
   struct stat st;
   if (fstat(src, &st) == 0) {
-    (void) !fchown(dst, st.st_uid, st.st_gid);
-    (void) !fchmod(dst, st.st_mode & 07777);
+    bool uid_set = data_has_key(data, "uid"), gid_set = data_has_key(data, "gid");
+    if (!uid_set || !gid_set)
+      (void) !fchown(dst, uid_set ? (uid_t) -1 : st.st_uid, gid_set ? (gid_t) -1 : st.st_gid);
+    if (!data_has_key(data, "mode"))
+      (void) !fchmod(dst, st.st_mode & 07777);
   }
   return copy_tree(src, dst, 0, what, err);
 }
@@ -964,7 +983,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     }
     if (tree < 0)
       goto out;
-    if (o.tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, what, err) < 0)
+    if (o.tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, o.data, what, err) < 0)
       goto out;
   }
   if (apply_attrs(tree, &o.rattrs, true, what, err) < 0)

@@ -178,6 +178,22 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "$(cat "$BUNDLE/rootfs/seed/sub/file")" = seeded ]
 }
 
+@test "tmpcopyup keeps the mount's own mode=, uid= and gid= (podman --tmpfs DIR:mode=1777)" {
+  # podman adds tmpcopyup to every --tmpfs; a server's socket directory from the
+  # image is root's 0755, and its user must still write into the tmpfs
+  mkdir -p "$BUNDLE/rootfs/run/sock" "$BUNDLE/rootfs/owned" && echo seeded >"$BUNDLE/rootfs/run/sock/file"
+  chmod 0755 "$BUNDLE/rootfs/run/sock" && chown 0:0 "$BUNDLE/rootfs/run/sock"
+  cfg '.process.user = {"uid": 1000, "gid": 1000} |
+       .mounts += [{"destination": "/run/sock", "type": "tmpfs", "source": "tmpfs", "options": ["rw", "mode=1777", "nosuid", "nodev", "tmpcopyup"]},
+                   {"destination": "/owned", "type": "tmpfs", "source": "tmpfs", "options": ["uid=1000", "gid=1000", "mode=0700", "tmpcopyup"]}]'
+  run_in 'stat -c "%a %u:%g" /run/sock /owned; cat /run/sock/file; touch /run/sock/server.lock /owned/x && echo written'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "1777 0:0" ]
+  [ "${lines[1]}" = "700 1000:1000" ]
+  [ "${lines[2]}" = seeded ]
+  [ "${lines[3]}" = written ]
+}
+
 @test "sysfs without a network namespace is the host's, bound read-only" {
   cfg '.linux.namespaces |= map(select(.type != "network"))'
   run_in 'cat /proc/self/mountinfo; touch /sys/kernel/x 2>&1; true'
