@@ -583,7 +583,7 @@ int cgroup_enter_sub(uoci_cgroup *cg, char *const *specs, size_t n, uoci_error *
   return ret;
 }
 
-int cgroup_join_self(const uoci_cgroup *cg)
+int cgroup_join_self(const uoci_cgroup *cg, bool unified_by_clone)
 {
   if (cg == NULL || cg->systemd)
     return 0;
@@ -593,7 +593,7 @@ int cgroup_join_self(const uoci_cgroup *cg)
       continue;
     /* A write to the v2 cgroup.procs waits for an RCU grace period; skip it
      * when clone3 already placed us. */
-    if (h->unified && already_in_unified(h->rel))
+    if (h->unified && (unified_by_clone || already_in_unified(h->rel)))
       continue;
     int fd = open(h->join_path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)

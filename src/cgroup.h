@@ -60,9 +60,11 @@ bool cgroup_clone_into_is_all(const uoci_cgroup *cg);
 /* Child side, single-threaded, after fork and before anything else: move the
  * calling thread in (v1, named hierarchies too: write "0" to each `tasks`, the
  * cheap path; the unified tree: "0" to cgroup.procs unless clone3 already
- * placed it). Opens one file at a time; no allocation, no stdio. Returns 0 or
- * -errno. */
-int cgroup_join_self(const uoci_cgroup *cg);
+ * placed it: `unified_by_clone` when the caller's own clone3 succeeded with
+ * CLONE_INTO_CGROUP (the kernel guarantees the placement), else it is looked
+ * up in /proc/self/cgroup). Opens one file at a time; no allocation, no
+ * stdio. Returns 0 or -errno. */
+int cgroup_join_self(const uoci_cgroup *cg, bool unified_by_clone);
 
 /* For exec: open the join fds of a cgroup from cgroup_from_string, so a new
  * child can cgroup_join_self() into it (a systemd scope's directories too). */

@@ -501,7 +501,9 @@ static int child_leave_runtime(struct container *c, uoci_error **err)
   if (!c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
   if (c->child_joins_cgroup) {
-    int r = cgroup_join_self(c->cg);
+    /* cgroup_by_clone is set in the child too: its clone3 returned 0 with
+     * CLONE_INTO_CGROUP, so it is in the unified cgroup already. */
+    int r = cgroup_join_self(c->cg, c->cgroup_by_clone);
     if (r < 0)
       return uoci_fail(err, -r, "join cgroup %s", cgroup_path(c->cg));
   }

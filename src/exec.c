@@ -153,6 +153,7 @@ struct exec_ctx {
   struct ns_plan ns;
   int pidfd;            /* the container's init; -1: ns holds an fd per namespace instead */
   uoci_cgroup *cg;
+  bool cgroup_by_clone; /* the first child: clone3 placed it in the unified cgroup */
   const char *keyring;  /* the container's session keyring (NULL: it kept the caller's) */
   struct mempolicy_plan mempolicy; /* the container's linux.memoryPolicy */
   struct resctrl_plan rdt;         /* the container's linux.intelRdt */
@@ -204,7 +205,7 @@ static int exec_child_join(struct exec_ctx *x, uoci_error **err)
   if (resctrl_join(&x->rdt, x->rdt_root, 0, err) < 0)
     return -1;
   if (x->cg) {
-    int r = cgroup_join_self(x->cg);
+    int r = cgroup_join_self(x->cg, x->cgroup_by_clone);
     cgroup_close_fds(x->cg);
     if (r < 0)
       return uoci_fail(err, -r, "join the container's cgroup");
@@ -308,6 +309,7 @@ static pid_t exec_fork(struct exec_ctx *x, int sync_parent, int console_end, uoc
   bool into_cgroup;
   pid_t pid = fork_into_cgroup(x->plan.cpus_initial.count ? NULL : x->cg, &into_cgroup);
   if (pid == 0) {
+    x->cgroup_by_clone = into_cgroup;
     close(sync_parent);
     if (console_end >= 0)
       close(console_end);
