@@ -22,7 +22,12 @@
 #   mem     smallest memory.limit under which `run /bin/true` works MEM_TRIES
 #           times in a row (bisection, MEM_RES bytes resolution)
 #   par     COUNT containers created, started, waited for and deleted, PAR at a
-#           time: wall time, containers per second, errors
+#           time, by bench/par.c (built with cc into WORK/bin/par: one process
+#           that posix_spawns each CLI call, waits for the container's process
+#           through a pidfd as its subreaper, and forks nothing else): wall
+#           time, containers per second, CPU per container (what par waited
+#           for: the runtime's processes and the containers'; and the whole
+#           machine's busy time, whoever spent it), errors
 #   scale   per runtime: SCALE_N lifecycles (create, start, exec, state,
 #           kill, delete of a sleep container, each timed: median and p99)
 #           with no container running, then with SCALE sleep containers
@@ -138,16 +143,6 @@ wait_gone() {
     n=$((n + 1))
   done
 }
-# One container of the parallel section: create, start, wait, delete.
-par_one() {
-  local bin=$1 root=$2 bundle=$3 id=$4 pid
-  "$bin" --root "$root" create --bundle "$bundle" --pid-file "$root/$id.pid" "$id" &&
-    pid=$(cat "$root/$id.pid") && rm -f "$root/$id.pid" &&
-    "$bin" --root "$root" start "$id" || { "$bin" --root "$root" delete -f "$id"; return 1; }
-  wait_gone "$pid"
-  "$bin" --root "$root" delete "$id"
-}
-export -f par_one wait_gone
 
 # ---- workers --------------------------------------------------------------------
 CGMEM_DIRS=()
@@ -243,6 +238,14 @@ FLOOR=""
 if ! skipped run && [ -f "$FLOOR_C" ] && command -v cc >/dev/null; then
   if cc -O2 -o "$WORK/bin/floor" "$FLOOR_C" 2>>"$ERRLOG"; then
     FLOOR=$WORK/bin/floor
+  fi
+fi
+
+# ---- the parallel section's driver ------------------------------------------------
+PARDRV=""
+if ! skipped par && command -v cc >/dev/null; then
+  if cc -O2 -o "$WORK/bin/par" "$HERE/par.c" 2>>"$ERRLOG"; then
+    PARDRV=$WORK/bin/par
   fi
 fi
 
@@ -364,18 +367,31 @@ section_mem() {
 }
 
 
+# cpu_busy: the machine's busy CPU time so far (clock ticks; /proc/stat's
+# first line without idle and iowait), whoever spent it.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_busy() {
+  local cpu user nice sys idle iowait irq softirq steal rest
+  read -r cpu user nice sys idle iowait irq softirq steal rest </proc/stat
+  echo $((user + nice + sys + irq + softirq + steal))
+}
 section_par() {
   echo "== $COUNT containers, $PAR at a time" >&2
-  local round k fails
+  local round k dir cpu0 cpu1 ndone failed cpu
   for round in 1 2; do
     for k in $(order "$round"); do
-      fails=$RESULTS/parfail.$k.$round
-      : >"$fails"
-      wcall "$k" bash -c 'seq 1 "$1" | xargs -P "$2" -I{} bash -c \
-          "par_one \"\$1\" \"\$2\" \"\$3\" \"\$4-{}\" >/dev/null 2>>\"\$5\" || echo fail >>\"\$6\"" _ \
-          "$3" "$4" "$5" "$6" "$7" "$8"' _ \
-        "$COUNT" "$PAR" "${BINS[$k]}" "$STATE/$k" "$BUNDLES/true" "ub$RUN_ID-par$round-$k" "$ERRLOG" "$fails"
-      echo "$WUS $(wc -l <"$fails")" >>"$RESULTS/par.$k"
+      dir=$STATE/par.$k.$round
+      mkdir -p "$dir"
+      cpu0=$(cpu_busy)
+      wcall "$k" "$PARDRV" "${BINS[$k]}" "$STATE/$k" "$BUNDLES/true" "ub$RUN_ID-par$round-$k" \
+        "$COUNT" "$PAR" "$dir" "$ERRLOG"
+      cpu1=$(cpu_busy)
+      echo "$(((cpu1 - cpu0) * 1000000 / CLK_TCK / COUNT))" >>"$RESULTS/parcpu.$k"
+      read -r ndone failed cpu <"$dir/result" || { ndone=0 failed=$COUNT cpu=fail; }
+      [ "$ndone" = "$COUNT" ] || failed=$((failed + COUNT - ndone))
+      echo "$cpu" >>"$RESULTS/parcpu_own.$k"
+      echo "$WUS $failed" >>"$RESULTS/par.$k"
+      rm -rf "$dir"
     done
   done
 }
@@ -488,7 +504,9 @@ skipped phases || section_phases
 skipped exec || section_exec
 skipped rss || section_rss
 skipped mem || section_mem
-skipped par || section_par
+if ! skipped par; then
+  if [ -n "$PARDRV" ]; then section_par; else echo "bench: no cc to build bench/par.c, par section left out" >&2; SKIP="$SKIP par"; fi
+fi
 skipped scale || section_scale
 
 # ---- report -------------------------------------------------------------------
@@ -560,6 +578,8 @@ field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
       awk '{ s += $1 } END { printf "%d\n", s / NR }' "$RESULTS/par.$k"; done)
     row "$COUNT containers x$PAR: per second" 1/s 1 $(for k in $(seq 0 $((NRT - 1))); do
       awk -v c="$COUNT" '{ s += $1 } END { printf "%.1f\n", c / (s / NR / 1e6) }' "$RESULTS/par.$k"; done)
+    row "$COUNT containers x$PAR: CPU each, runtime+ctr" ms 1000 $(cells parcpu_own mean)
+    row "$COUNT containers x$PAR: CPU each, machine" ms 1000 $(cells parcpu mean)
     row "$COUNT containers x$PAR: errors" "#" 1 $(for k in $(seq 0 $((NRT - 1))); do
       awk '{ s += $2 } END { print s + 0 }' "$RESULTS/par.$k"; done)
   fi
