@@ -122,6 +122,7 @@ static void begin(struct slot *s, enum step step)
     s->pidfd = spawn((const char *[]) { "delete", id, NULL });
     break;
   case FORCE_DELETE:
+    unlink(pidfile);
     s->pidfd = spawn((const char *[]) { "delete", "-f", id, NULL });
     break;
   case IDLE:
