@@ -236,8 +236,9 @@ int main(int argc, char **argv)
       }
     }
   }
-  /* anything else that became ours (a container's leftover children) */
-  while (waitpid(-1, NULL, 0) > 0)
+  /* whatever else became ours and has exited (a container's children);
+   * one still running is not waited for */
+  while (waitpid(-1, NULL, WNOHANG) > 0)
     ;
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);
