@@ -29,7 +29,7 @@
 #           for: the runtime's processes and the containers'; and the whole
 #           machine's busy time, whoever spent it), errors
 #   scale   per runtime: SCALE_N lifecycles (create, start, exec, state,
-#           kill, delete of a sleep container, each timed: median and p99)
+#           kill, delete of a sleep container, each timed: median, p95, p99)
 #           with no container running, then with SCALE sleep containers
 #           running, then with none again; `list` (table and json) of the
 #           SCALE containers; the kernel memory each costs created (init
@@ -80,13 +80,18 @@ if [ "${1:-}" = --worker ]; then
   for fd in $(ls /proc/$$/fd); do
     [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
   done
+  # The third number: how long, during the command, some task of the host
+  # waited for a CPU (PSI "some" total, us; 0 without /proc/pressure/cpu).
+  psi() { local w; PSI=0; [ -r /proc/pressure/cpu ] && read -r w w w w PSI </proc/pressure/cpu && PSI=${PSI#total=}; }
   while IFS= read -r line; do
     eval "set -- $line"
+    psi; p0=$PSI
     t0=${EPOCHREALTIME/./}
     "$@" </dev/null >/dev/null 2>>"$errlog"
     rc=$?
     t1=${EPOCHREALTIME/./}
-    echo "$rc $((t1 - t0))"
+    psi
+    echo "$rc $((t1 - t0)) $((PSI - p0))"
   done
   exit 0
 fi
@@ -174,14 +179,15 @@ stop_worker() {
   wait "${WPID[k]}" 2>/dev/null || true
   WIN[k]=""
 }
-# wcall K CMD...: run CMD in worker K; sets WRC (status) and WUS (wall, us).
-WRC=0 WUS=0
+# wcall K CMD...: run CMD in worker K; sets WRC (status), WUS (wall, us) and
+# WSTALL (us during it that some task of the host waited for a CPU).
+WRC=0 WUS=0 WSTALL=0
 wcall() {
   local k=$1; shift
   local line
   printf -v line '%q ' "$@"
   echo "$line" >&"${WIN[k]}"
-  read -r WRC WUS <&"${WOUT[k]}"
+  read -r WRC WUS WSTALL <&"${WOUT[k]}"
 }
 # rt K ARGS...: runtime K with its state root, in its worker; its status.
 rt() { local k=$1; shift; wcall "$k" "${BINS[$k]}" --root "$STATE/$k" "$@"; return "$WRC"; }
@@ -189,6 +195,7 @@ rt() { local k=$1; shift; wcall "$k" "${BINS[$k]}" --root "$STATE/$k" "$@"; retu
 timed() {
   local out=$1; shift
   if rt "$@"; then echo "$WUS" >>"$out"; else echo fail >>"$out"; fi
+  echo "$WUS ${WSTALL:-0}" >>"$out.stall"
 }
 
 cleanup() {
@@ -520,11 +527,19 @@ stat_of() {
       if (n == 0) { print "-"; exit }
       if (what == "median") x = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
       else if (what == "p90") x = v[int(0.9 * (n - 1)) + 1]
+      else if (what == "p95") { i = int(0.95 * n + 0.999); x = v[i < 1 ? 1 : i] }
       else if (what == "p99") { i = int(0.99 * n + 0.999); x = v[i < 1 ? 1 : i] }
       else if (what == "max") x = v[n]
       else { for (i = 1; i <= n; i++) s += v[i]; x = s / n }
       print x
     }'
+}
+# stalled FILE.stall MEDIAN P95: "k/m": of the m samples above P95, k during
+# which some task of the host waited for a CPU at least half as long as the
+# sample's excess over MEDIAN (the load, not the runtime, made them slow).
+stalled() {
+  [ -s "$1" ] && [[ $2 =~ ^[0-9.]+$ ]] || { echo "-"; return; }
+  awk -v med="$2" -v p95="$3" '$1 > p95 { m++; if ($2 >= ($1 - med) / 2) k++ } END { printf "%d/%d\n", k, m }' "$1"
 }
 # row LABEL UNIT SCALE VALUES...: one table line, each value with its ratio to the first.
 row() {
@@ -603,18 +618,25 @@ field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
   if ! skipped scale; then
     echo
     echo "# scale: $SCALE_N lifecycles of a sleep container with none running (before and after: $((2 * SCALE_N)) samples) and with $SCALE sleep containers running"
-    printf '%-14s %-8s %10s %10s %10s %10s %9s %9s\n' runtime op "none med" "none p99" "$SCALE med" "$SCALE p99" "x med" "x p99"
+    echo "# (p95 and p99 by nearest rank: of $SCALE_N samples p99 is the $(( SCALE_N - (99 * SCALE_N + 99) / 100 + 1 ))th worst; \"stalled\": of the samples"
+    echo "#  above p95, how many had some task of the host waiting for a CPU for at least half their excess over the median)"
+    printf '%-14s %-8s %9s %9s %9s %9s %9s %9s %7s %7s %7s %9s\n' runtime op "none med" "none p95" "none p99" \
+      "$SCALE med" "$SCALE p95" "$SCALE p99" "x med" "x p95" "x p99" stalled
     for k in $(seq 0 $((NRT - 1))); do
       for op in create start exec state kill delete; do
-        a=$(stat_of "$RESULTS/scale_${op}_none.$k" median) b=$(stat_of "$RESULTS/scale_${op}_none.$k" p99)
-        c=$(stat_of "$RESULTS/scale_${op}_busy.$k" median) d=$(stat_of "$RESULTS/scale_${op}_busy.$k" p99)
-        printf '%-14s %-8s %10s %10s %10s %10s %9s %9s\n' "${NAMES[$k]}" "$op" "$(ms "$a")" "$(ms "$b")" \
-          "$(ms "$c")" "$(ms "$d")" "$(ratio "$c" "$a")" "$(ratio "$d" "$b")"
+        none=$RESULTS/scale_${op}_none.$k busy=$RESULTS/scale_${op}_busy.$k
+        a=$(stat_of "$none" median) b=$(stat_of "$none" p95) e=$(stat_of "$none" p99)
+        c=$(stat_of "$busy" median) d=$(stat_of "$busy" p95) f=$(stat_of "$busy" p99)
+        printf '%-14s %-8s %9s %9s %9s %9s %9s %9s %7s %7s %7s %9s\n' "${NAMES[$k]}" "$op" "$(ms "$a")" "$(ms "$b")" \
+          "$(ms "$e")" "$(ms "$c")" "$(ms "$d")" "$(ms "$f")" "$(ratio "$c" "$a")" "$(ratio "$d" "$b")" \
+          "$(ratio "$f" "$e")" "$(stalled "$none.stall" "$a" "$b")+$(stalled "$busy.stall" "$c" "$d")"
       done
-      printf '%-14s %-8s %10s %10s %10s %10s\n' "${NAMES[$k]}" "list" - - \
-        "$(ms "$(stat_of "$RESULTS/scale_list.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_list.$k" p99)")"
-      printf '%-14s %-8s %10s %10s %10s %10s\n' "${NAMES[$k]}" "list-json" - - \
-        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p99)")"
+      printf '%-14s %-8s %9s %9s %9s %9s %9s %9s\n' "${NAMES[$k]}" "list" - - - \
+        "$(ms "$(stat_of "$RESULTS/scale_list.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_list.$k" p95)")" \
+        "$(ms "$(stat_of "$RESULTS/scale_list.$k" p99)")"
+      printf '%-14s %-8s %9s %9s %9s %9s %9s %9s\n' "${NAMES[$k]}" "list-json" - - - \
+        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p95)")" \
+        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p99)")"
     done
     echo
     echo "# scale: filling and emptying (wall for $SCALE, sequential), errors"
