@@ -147,8 +147,13 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
       break;
     close(fd);
   }
-  _cleanup_free_ char *text = NULL;
-  if (read_file_at(fd, "state", &text, NULL, err) < 0) {
+  /* A state file is well under 4 KiB: read into the stack. `list` loads a
+   * thousand of them, and musl's malloc hands a freed buffer of this size
+   * back to the kernel each time (an mmap, a page fault and a munmap per
+   * container; docs/PERFORMANCE.md, "list of 1000"). */
+  char small[4096], *text = NULL;
+  _cleanup_free_ char *big = NULL;
+  if (read_file_at_buf(fd, "state", small, sizeof small, &text, NULL, &big, err) < 0) {
     /* A state dir without a state file is a create that died half-way. */
     if ((*err)->errnum == ENOENT) {
       uoci_error_free(*err);
@@ -353,9 +358,11 @@ enum container_status state_status(const struct uoci_state *st)
 
 static ocispec_config *load_config(const struct uoci_state *st, bool only_annotations, uoci_error **err)
 {
-  _cleanup_free_ char *text = NULL;
+  /* On the stack when it fits, for `list` as the state file (load above). */
+  char small[16384], *text = NULL;
+  _cleanup_free_ char *big = NULL;
   size_t len;
-  if (read_file_at(st->dirfd, "config.json", &text, &len, err) < 0)
+  if (read_file_at_buf(st->dirfd, "config.json", small, sizeof small, &text, &len, &big, err) < 0)
     return NULL;
   /* A text with neither the word nor a \u escape (which could spell it)
    * has no annotations: `list --format json` of a thousand containers then

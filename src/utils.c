@@ -184,6 +184,29 @@ int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, si
   return 0;
 }
 
+int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *lenp, char **heap,
+                     uoci_error **err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  ssize_t n = read_all(fd, buf, cap);
+  if (n < 0)
+    return uoci_fail(err, errno, "read %s", path);
+  if ((size_t) n < cap) {
+    buf[n] = '\0';
+    *out = buf;
+    if (lenp)
+      *lenp = (size_t) n;
+    return 0;
+  }
+  /* It does not fit (with its NUL): all of it, on the heap. */
+  if (read_file_at(dirfd, path, heap, lenp, err) < 0)
+    return -1;
+  *out = *heap;
+  return 0;
+}
+
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err)
 {
   _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | (trunc ? O_TRUNC : 0));

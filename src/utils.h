@@ -54,6 +54,11 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, uoci_erro
  * must be a regular file of at most `max` bytes. Opened non-blocking, so a
  * FIFO (or a link to /dev/zero) fails with one line instead of hanging. */
 int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, uoci_error **err);
+/* read_file_at into buf (cap bytes, the text NUL-terminated) when it fits,
+ * else into *heap (the caller frees it); *out points at the text, *len (if
+ * not NULL) is its length. */
+int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *len, char **heap,
+                     uoci_error **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
 /* Splits a /proc/PID/cgroup line "ID:CONTROLLERS:PATH" in place (CONTROLLERS
  * is "" for cgroup2); false when the line has not that shape. */

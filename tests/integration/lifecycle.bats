@@ -556,6 +556,30 @@ HOOK
   [[ "${lines[1]}" == a1*created* ]]
 }
 
+@test "state and list read a state file over 4 KiB and a config.json over 16 KiB (the stack buffers' fallback)" {
+  # a bundle ~2200 characters deep: the state file names it and its rootfs
+  local deep=$TEST_TMP seg
+  seg=$(printf 'd%.0s' $(seq 1 240))
+  for i in 1 2 3 4 5 6 7 8 9; do deep=$deep/$seg$i; done
+  mkdir -p "$deep"
+  mv "$BUNDLE" "$deep/bundle"
+  BUNDLE=$deep/bundle
+  jq --arg big "$(head -c 20000 /dev/zero | tr '\0' x)" '.process.args = ["sleep", "100"] | .annotations = {"big": $big}' \
+    "$BUNDLE/config.json" >"$TEST_TMP/config.json" && mv "$TEST_TMP/config.json" "$BUNDLE/config.json"
+  uoci create --bundle "$BUNDLE" $c1
+  [ "$(stat -c %s "$STATE/$c1/state")" -gt 4096 ]
+  [ "$(stat -c %s "$STATE/$c1/config.json")" -gt 16384 ]
+  run uoci state $c1
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r '.status + " " + .bundle')" = "created $(cd "$BUNDLE" && pwd -P)" ]
+  [ "$(echo "$output" | jq -r '.annotations.big | length')" = 20000 ]
+  run uoci list --format json
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r '.[0].status + " " + (.[0].annotations.big | length | tostring)')" = "created 20000" ]
+  uoci delete -f $c1
+  assert_nothing_left $c1
+}
+
 @test "--log with --log-format json writes runc-style error lines" {
   run "$UOCI" --root "$STATE" --log "$TEST_TMP/log.json" --log-format json state nosuch
   [ "$status" -ne 0 ]
