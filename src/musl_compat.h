@@ -22,6 +22,12 @@
 #include <linux/stat.h>
 #include <linux/fs.h>
 
+/* musl's open() follows every O_CLOEXEC open with an fcntl(F_SETFD) of its
+ * own (for kernels before 2.6.23); its openat() does not. Every open of the
+ * sources is an openat here: one system call less each time (~25 in a
+ * `run`, two per container in `list`). */
+#define open(path, ...) openat(AT_FDCWD, path, __VA_ARGS__)
+
 static inline int open_tree(int dfd, const char *path, unsigned int flags)
 {
   return (int) syscall(SYS_open_tree, dfd, path, flags);
