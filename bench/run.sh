@@ -618,7 +618,7 @@ field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
   if ! skipped scale; then
     echo
     echo "# scale: $SCALE_N lifecycles of a sleep container with none running (before and after: $((2 * SCALE_N)) samples) and with $SCALE sleep containers running"
-    echo "# (p95 and p99 by nearest rank: of $SCALE_N samples p99 is the $(( SCALE_N - (99 * SCALE_N + 99) / 100 + 1 ))th worst; \"stalled\": of the samples"
+    echo "# (p95 and p99 by nearest rank: of $SCALE_N samples p99 is number $(( SCALE_N - (99 * SCALE_N + 99) / 100 + 1 )) from the worst; \"stalled\": of the samples"
     echo "#  above p95, how many had some task of the host waiting for a CPU for at least half their excess over the median)"
     printf '%-14s %-8s %9s %9s %9s %9s %9s %9s %7s %7s %7s %9s\n' runtime op "none med" "none p95" "none p99" \
       "$SCALE med" "$SCALE p95" "$SCALE p99" "x med" "x p95" "x p99" stalled
