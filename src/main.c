@@ -183,7 +183,29 @@ static void usage(FILE *f)
              "  --systemd-cgroup       place the container's cgroup through systemd\n"
              "  --criu PATH            the criu binary for checkpoint/restore (default: criu)\n"
              "  --version, -v          print the version\n"
-             "  --help, -h             this help\n");
+             "  --help, -h             this help (also: ulysses-oci help [COMMAND])\n");
+}
+
+/* `help [COMMAND]`, as runc's command line takes it (scripts and people type
+ * `runc help run`): the same text as --help, on stdout. */
+static int help_verb(int argc, char **argv)
+{
+  if (argc < 2) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc > 2) {
+    log_error("help: unexpected argument \"%s\"", argv[2]);
+    return 1;
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+    if (strcmp(commands[i].name, argv[1]) == 0) {
+      fputs(commands[i].usage, stdout);
+      return 0;
+    }
+  }
+  log_error("help: unknown command \"%s\" (see ulysses-oci --help)", argv[1]);
+  return 1;
 }
 
 int expect_id(int argc, char **argv, int optind_, const char *verb, const char **id, uoci_error **err)
@@ -301,6 +323,8 @@ int main(int argc, char **argv)
     return 1;
   }
   const char *verb = argv[optind];
+  if (strcmp(verb, "help") == 0)
+    return help_verb(argc - optind, argv + optind);
   for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
     if (strcmp(commands[i].name, verb) != 0)
       continue;

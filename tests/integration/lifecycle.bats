@@ -616,6 +616,22 @@ HOOK
   [[ "$output" == *"--console-socket"* ]]
 }
 
+@test "help [COMMAND] prints --help's text, as runc's help verb does" {
+  run "$UOCI" help
+  [ "$status" -eq 0 ]
+  [ "$output" = "$("$UOCI" --help)" ]
+  run "$UOCI" help exec
+  [ "$status" -eq 0 ]
+  [ "$output" = "$("$UOCI" exec --help)" ]
+  [[ "$output" == *"--ignore-paused"* ]]
+  run "$UOCI" help nosuchverb
+  [ "$status" -eq 1 ]
+  [ "$output" = 'ulysses-oci: help: unknown command "nosuchverb" (see ulysses-oci --help)' ]
+  run "$UOCI" help exec extra
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+}
+
 @test "run takes runc's --no-subreaper (always in effect); create refuses it, as runc does" {
   cfg '.process.args = ["sh", "-c", "exit 4"]'
   run uoci run --no-subreaper --bundle "$BUNDLE" $c1
