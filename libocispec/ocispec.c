@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -533,10 +534,23 @@ static bool key_equals(const char *s, const char *key, size_t len)
   return strlen(s) == len && memcmp(s, key, len) == 0;
 }
 
+static bool key_equals_nocase(const char *s, const char *key, size_t len)
+{
+  return strlen(s) == len && strncasecmp(s, key, len) == 0 && memchr(key, '\0', len) == NULL;
+}
+
+/* The field a key names: the exact name, else the name without regard to
+ * ASCII case, as Go's encoding/json (runc, containerd, podman) reads a config:
+ * a hand-written "pagesize" or "Type" is the field runc applies, not an
+ * unknown property quietly skipped while the real one reads as missing. */
 static const field_desc *find_field(const ocispec_type *t, const char *name, size_t len)
 {
   for (size_t i = 0; i < t->n_fields; i++) {
     if (key_equals(t->fields[i].json_name, name, len))
+      return &t->fields[i];
+  }
+  for (size_t i = 0; i < t->n_fields; i++) {
+    if (key_equals_nocase(t->fields[i].json_name, name, len))
       return &t->fields[i];
   }
   return NULL;

@@ -233,6 +233,22 @@ static void test_null_and_unknown(void)
   ok(c && c->hostname == NULL, "repeated member: the last one wins (null)");
   ok(c && c->process && c->process->args == NULL && c->process->cwd, "repeated object replaces the earlier one");
   ocispec_config_free(c);
+
+  /* Keys as Go's encoding/json (runc) reads them: exact name first, else
+   * without regard to ASCII case; the last of the matching keys wins. */
+  c = parse_config("{\"Hostname\":\"h\",\"linux\":{\"resources\":{\"hugepageLimits\":"
+                   "[{\"pagesize\":\"2MB\",\"LIMIT\":4096}]}},\"Process\":{\"args\":[\"a\"]},"
+                   "\"process\":{\"CWD\":\"/x\"}}");
+  ok(c && c->hostname && strcmp(c->hostname, "h") == 0, "case-insensitive key: Hostname is hostname");
+  ok(c && c->linux->resources->hugepage_limits_len == 1 && c->linux->resources->hugepage_limits[0].page_size &&
+     strcmp(c->linux->resources->hugepage_limits[0].page_size, "2MB") == 0 &&
+     c->linux->resources->hugepage_limits[0].limit == 4096, "case-insensitive key: pagesize, LIMIT");
+  ok(c && c->process && c->process->args == NULL && c->process->cwd && strcmp(c->process->cwd, "/x") == 0,
+     "case-insensitive key: Process then process, the last wins");
+  ocispec_config_free(c);
+  c = parse_config("{\"hostnamex\":\"h\",\"host\\u0000name\":\"n\"}");
+  ok(c && c->hostname == NULL, "a longer name or an escaped NUL is not a case variant");
+  ocispec_config_free(c);
 }
 
 /* Arrays and maps grow while they are read; unknown subtrees of any depth
