@@ -433,6 +433,29 @@ int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_e
   return 0;
 }
 
+/* A linux.cgroupsPath that already holds processes (another container's, a
+ * service's) is allowed, as runc's cgroupfs driver allows it, but said: this
+ * container's limits, pause and kill --all reach those processes too. Only a
+ * directory that existed is read, so a fresh cgroup costs nothing here. */
+static void warn_not_empty(const uoci_cgroup *cg)
+{
+  bool existed = false;
+  for (size_t i = 0; i < cg->nhier; i++)
+    existed |= cg->hier[i].created == 0;
+  if (!existed)
+    return;
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  uoci_error *e = NULL;
+  if (cgroup_pids(cg, &pids, &n, &e) < 0) {
+    uoci_error_free(e);
+    return;
+  }
+  if (n > 0)
+    log_warn("container's cgroup is not empty: %zu process%s found in %s (this container's limits, pause and "
+             "kill --all reach %s too)", n, n == 1 ? "" : "es", cg->path ? cg->path : "", n == 1 ? "it" : "them");
+}
+
 int cgroup_make(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
 {
   if (cg->systemd)
@@ -444,6 +467,7 @@ int cgroup_make(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_err
       remove_hier(&cg->hier[i], true, NULL);
     return -1;
   }
+  warn_not_empty(cg);
   return 0;
 }
 

@@ -583,6 +583,24 @@ host_cgroup_with_victim() {
   ! find /sys/fs/cgroup -maxdepth 2 -type d -name "${VICTIM_CG#/}" | grep -v "^$VICTIM_DIR\$" || false
 }
 
+@test "cgroups: a cgroupsPath that already holds processes: create says so in one warning and goes on (runc's cgroupfs driver)" {
+  host_cgroup_with_victim
+  cfg ".linux.cgroupsPath = \"$VICTIM_CG\""
+  # through a file, not bats' pipe: the created init keeps its stdio open
+  uoci create --bundle "$BUNDLE" rt1 </dev/null >"$TEST_TMP/out" 2>&1
+  cat "$TEST_TMP/out"
+  [ "$(wc -l <"$TEST_TMP/out")" -eq 1 ]
+  grep -q "container's cgroup is not empty: 1 process found in $VICTIM_CG " "$TEST_TMP/out"
+  [ "$(uoci state rt1 | jq -r .status)" = created ]
+  uoci delete --force rt1
+  kill -0 "$VICTIM_PID"
+  # a cgroup the container makes itself: nothing to say
+  cfg ".linux.cgroupsPath = \"/uoci-rt-fresh-$$\""
+  uoci create --bundle "$BUNDLE" rt2 </dev/null >"$TEST_TMP/out" 2>&1
+  [ ! -s "$TEST_TMP/out" ] || { cat "$TEST_TMP/out"; false; }
+  uoci delete --force rt2
+}
+
 @test "cgroups: a cgroupsPath naming an existing cgroup: pause, resume and update are refused, ps lists only the container's processes" {
   host_cgroup_with_victim
   if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
