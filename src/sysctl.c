@@ -105,7 +105,10 @@ static enum owner key_owner(const char *name)
 
 static bool is_set(const char *s) { return s && *s; }
 
-int sysctl_check(const char *key, const struct sysctl_scope *scope, uoci_error **err)
+/* A sysctl that repeats the field's own value asks for the same thing twice: no conflict (as crun) */
+static bool conflicts(const char *field, const char *value) { return is_set(field) && !(value && strcmp(field, value) == 0); }
+
+int sysctl_check(const char *key, const char *value, const struct sysctl_scope *scope, uoci_error **err)
 {
   const char *why = NULL;
   _cleanup_free_ char *name = sysctl_key_canonical(key, &why);
@@ -132,9 +135,9 @@ int sysctl_check(const char *key, const struct sysctl_scope *scope, uoci_error *
                      "config.json: .linux.sysctl: \"%s\" needs %s namespace of the container's own (this one is "
                      "the host's)",
                      key, kind_name[o]);
-  if (strcmp(name, "kernel.hostname") == 0 && is_set(scope->hostname))
+  if (strcmp(name, "kernel.hostname") == 0 && conflicts(scope->hostname, value))
     return uoci_fail(err, 0, "config.json: .linux.sysctl: \"%s\" conflicts with .hostname (set only one)", key);
-  if (strcmp(name, "kernel.domainname") == 0 && is_set(scope->domainname))
+  if (strcmp(name, "kernel.domainname") == 0 && conflicts(scope->domainname, value))
     return uoci_fail(err, 0, "config.json: .linux.sysctl: \"%s\" conflicts with .domainname (set only one)", key);
   return 0;
 }
@@ -144,7 +147,7 @@ int sysctl_check_all(const ocispec_linux *linux, const struct sysctl_scope *scop
   if (linux == NULL)
     return 0;
   for (size_t i = 0; i < linux->sysctl.len; i++)
-    if (sysctl_check(linux->sysctl.keys[i], scope, err) < 0)
+    if (sysctl_check(linux->sysctl.keys[i], linux->sysctl.values[i], scope, err) < 0)
       return -1;
   return 0;
 }

@@ -34,9 +34,9 @@ char *sysctl_key_to_path(const char *key, const char **why);
  * or NULL like sysctl_key_to_path. */
 char *sysctl_key_canonical(const char *key, const char **why);
 
-/* Is `key` allowed in this scope? 0, or -1 with an error naming the key
+/* Is `key` (set to `value`) allowed in this scope? 0, or -1 with an error naming the key
  * ("config.json: .linux.sysctl: \"kernel.printk\": ..."). */
-int sysctl_check(const char *key, const struct sysctl_scope *scope, uoci_error **err);
+int sysctl_check(const char *key, const char *value, const struct sysctl_scope *scope, uoci_error **err);
 
 /* Check every key of linux.sysctl. */
 int sysctl_check_all(const ocispec_linux *linux, const struct sysctl_scope *scope, uoci_error **err);

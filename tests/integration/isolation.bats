@@ -128,6 +128,14 @@ without_ns() { echo ".linux.namespaces |= map(select(.type != \"$1\"))"; }
   refused "$(without_ns uts) | del(.hostname) | .linux.sysctl = {\"kernel.hostname\": \"$(hostname)\"}" "UTS namespace"
 }
 
+@test "sysctl: kernel.domainname equal to .domainname is no conflict; the container sees it" {
+  cfg '.domainname = "same.test" | .linux.sysctl = {"kernel.domainname": "same.test"}
+       | .process.args = ["cat", "/proc/sys/kernel/domainname"]'
+  run uoci run --bundle "$BUNDLE" d1
+  [ "$status" -eq 0 ]
+  [ "$output" = same.test ]
+}
+
 @test "sysctl: a mount over /proc/sys cannot divert the write to a host file" {
   mkdir -p "$TEST_TMP/fake"
   echo original >"$TEST_TMP/fake/msgmax"

@@ -23,10 +23,11 @@ static const struct sysctl_scope all_own = { true, true, true, true, NULL, NULL 
 static const struct sysctl_scope none_own = { false, false, false, false, NULL, NULL };
 
 /* allowed(key, scope) -> 1 allowed, 0 refused; the message must name the key. */
-static int allowed(const char *key, const struct sysctl_scope *scope, const char *want_in_msg)
+static int allowed_value(const char *key, const char *value, const struct sysctl_scope *scope,
+                         const char *want_in_msg)
 {
   uoci_error *e = NULL;
-  int r = sysctl_check(key, scope, &e);
+  int r = sysctl_check(key, value, scope, &e);
   if (r < 0) {
     ok(e && strstr(e->msg, key) && (want_in_msg == NULL || strstr(e->msg, want_in_msg)),
        "message for \"%s\" names it%s%s: %s", key, want_in_msg ? " and says " : "", want_in_msg ? want_in_msg : "",
@@ -35,6 +36,11 @@ static int allowed(const char *key, const struct sysctl_scope *scope, const char
     return 0;
   }
   return 1;
+}
+
+static int allowed(const char *key, const struct sysctl_scope *scope, const char *want_in_msg)
+{
+  return allowed_value(key, "1", scope, want_in_msg);
 }
 
 int main(void)
@@ -94,6 +100,11 @@ int main(void)
     ok(!allowed("kernel.hostname", &s, "conflicts with .hostname"), "kernel.hostname conflicts with .hostname");
     ok(!allowed("kernel.domainname", &s, "conflicts with .domainname"),
        "kernel.domainname conflicts with .domainname");
+    ok(allowed_value("kernel.domainname", "example.test", &s, NULL),
+       "kernel.domainname with .domainname's own value is no conflict");
+    ok(allowed_value("kernel.hostname", "box", &s, NULL), "kernel.hostname with .hostname's own value is no conflict");
+    ok(!allowed_value("kernel.domainname", "Example.test", &s, "conflicts with .domainname"),
+       "a value differing only in case still conflicts");
     s.hostname = "";
     ok(allowed("kernel.hostname", &s, NULL), "an empty .hostname is no conflict");
   }
