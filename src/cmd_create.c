@@ -14,6 +14,7 @@ static int parse_create_opts(const char *verb, int argc, char **argv, struct cre
 {
   static const struct option opts[] = {
     { "bundle", required_argument, 0, 'b' },
+    { "config", required_argument, 0, 'f' },
     { "pid-file", required_argument, 0, OPT_PID_FILE },
     { "console-socket", required_argument, 0, OPT_CONSOLE },
     { "no-pivot", no_argument, 0, OPT_NO_PIVOT },
@@ -26,9 +27,10 @@ static int parse_create_opts(const char *verb, int argc, char **argv, struct cre
   };
   bool is_run = strcmp(verb, "run") == 0;
   int c;
-  while ((c = getopt_long(argc, argv, is_run ? "b:d" : "b:", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, is_run ? "b:f:d" : "b:f:", opts, NULL)) != -1) {
     switch (c) {
     case 'b': o->bundle = optarg; break;
+    case 'f': o->config = optarg; break;
     case OPT_PID_FILE: o->pid_file = optarg; break;
     case OPT_CONSOLE: o->console_socket = optarg; break;
     case OPT_NO_PIVOT: o->no_pivot = true; break;

@@ -207,7 +207,9 @@ static int load_bundle(struct container *c, uoci_error **err)
   if (realpath(b, real) == NULL)
     return uoci_fail(err, errno, "bundle %s", b);
   c->bundle = xstrdup(real);
-  _cleanup_free_ char *cfgpath = xasprintf("%s/config.json", c->bundle);
+  /* --config (crun's option) names the file relative to the caller's cwd, not the bundle */
+  _cleanup_free_ char *cfgpath = c->o->config && *c->o->config ? xstrdup(c->o->config)
+                                                               : xasprintf("%s/config.json", c->bundle);
   if (read_regular_file_at(AT_FDCWD, cfgpath, CONFIG_MAX_BYTES, &c->config_text, &c->config_len, err) < 0)
     return -1;
   char *perr = NULL;

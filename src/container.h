@@ -30,6 +30,7 @@ enum create_mode {
 struct create_opts {
   const char *id;
   const char *bundle;         /* --bundle (default: cwd) */
+  const char *config;         /* --config (default: BUNDLE/config.json) */
   const char *pid_file;       /* --pid-file */
   const char *console_socket; /* --console-socket */
   bool no_pivot;              /* --no-pivot */

@@ -18,6 +18,7 @@
 /* create's options; run takes them too. */
 #define CREATE_OPTIONS \
   "  -b, --bundle DIR          bundle directory (default: current directory)\n" \
+  "  -f, --config FILE         the config to use instead of BUNDLE/config.json (crun's option)\n" \
   "      --pid-file FILE       write the init's pid (bare number) to FILE\n" \
   "      --console-socket PATH unix socket to receive the pty master (process.terminal)\n" \
   "      --no-pivot            use MS_MOVE+chroot instead of pivot_root\n" \
@@ -181,6 +182,7 @@ static void usage(FILE *f)
              "  --log-format text|json format of --log (json: runc-style lines)\n"
              "  --debug                debug output\n"
              "  --systemd-cgroup       place the container's cgroup through systemd\n"
+             "  --cgroup-manager cgroupfs|systemd  the same choice, spelled as crun does\n"
              "  --criu PATH            the criu binary for checkpoint/restore (default: criu)\n"
              "  --version, -v          print the version\n"
              "  --help, -h             this help (also: ulysses-oci help [COMMAND])\n");
@@ -271,7 +273,7 @@ int main(int argc, char **argv)
   _cleanup_free_ char *default_root = rootless_default_root(&env, &private_tmp);
   g.root = default_root;
   const char *log_format = "text";
-  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL };
+  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL, OPT_CGROUP_MANAGER };
   static const struct option opts[] = {
     { "root", required_argument, 0, OPT_ROOT },
     { "log", required_argument, 0, OPT_LOG },
@@ -279,6 +281,7 @@ int main(int argc, char **argv)
     { "log-level", required_argument, 0, OPT_LOG_LEVEL },
     { "debug", no_argument, 0, OPT_DEBUG },
     { "systemd-cgroup", no_argument, 0, OPT_SYSTEMD },
+    { "cgroup-manager", required_argument, 0, OPT_CGROUP_MANAGER },
     { "rootless", required_argument, 0, OPT_ROOTLESS },
     { "criu", required_argument, 0, OPT_CRIU },
     { "version", no_argument, 0, 'v' },
@@ -295,6 +298,17 @@ int main(int argc, char **argv)
     case OPT_LOG_LEVEL: if (strcmp(optarg, "debug") == 0) g.debug = true; break;
     case OPT_DEBUG: g.debug = true; break;
     case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+    case OPT_CGROUP_MANAGER:
+      /* crun's spelling of the same choice; "disabled" (no cgroup at all) is not offered */
+      if (strcmp(optarg, "systemd") == 0)
+        g.systemd_cgroup = true;
+      else if (strcmp(optarg, "cgroupfs") == 0)
+        g.systemd_cgroup = false;
+      else {
+        log_error("--cgroup-manager: expected cgroupfs or systemd, got \"%s\"", optarg);
+        return 1;
+      }
+      break;
     case OPT_ROOTLESS: {
       int v;
       if (parse_bool_or_auto(optarg, &v) < 0) {

@@ -643,6 +643,28 @@ HOOK
   assert_nothing_left $c1
 }
 
+@test "crun's spellings: --cgroup-manager cgroupfs|systemd, and create/run --config FILE (relative to the cwd)" {
+  # the config lives outside the bundle and is named from the caller's cwd, not the bundle
+  cfg '.process.args = ["sh", "-c", "echo from-other-config; exit 5"]'
+  mv "$BUNDLE/config.json" "$TEST_TMP/other.json"
+  cfg_dir=$TEST_TMP
+  run bash -c 'cd "$1" && shift && "$@"' _ "$cfg_dir" "$UOCI" --root "$STATE" --cgroup-manager cgroupfs run --config other.json --bundle "$BUNDLE" $c1
+  [ "$status" -eq 5 ]
+  [ "$output" = from-other-config ]
+  assert_nothing_left $c1
+  run uoci run -f "$TEST_TMP/missing.json" --bundle "$BUNDLE" $c1
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"missing.json"* ]]
+  assert_nothing_left $c1
+  for bad in disabled "" CGROUPFS; do
+    run "$UOCI" --root "$STATE" --cgroup-manager "$bad" create --config "$TEST_TMP/other.json" --bundle "$BUNDLE" $c1
+    [ "$status" -ne 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"--cgroup-manager: expected cgroupfs or systemd, got \"$bad\""* ]]
+    assert_nothing_left $c1
+  done
+}
+
 @test "linux.personality LINUX32 changes what uname reports; unknown domains are refused" {
   cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["uname", "-m"]'
   run uoci run --bundle "$BUNDLE" $c1
