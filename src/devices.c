@@ -121,6 +121,11 @@ static int bind_host_node(int rootfd, int parent, const char *base, const struct
                                          : bind_create_detached(AT_FDCWD, n->path, false, what, err);
   if (tree < 0)
     return src_fd >= 0 ? uoci_fail(err, errno, "%s", what) : -1;
+  /* a node needs neither exec nor set-id: the bind gets what a devtmpfs-less
+   * /dev tmpfs would give it (crun does the same) */
+  struct attr_change a = { .set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+  if (apply_attrs(tree, &a, false, what, err) < 0)
+    return -1;
   return attach_tree(tree, target, rootfd, n->path, what, err);
 }
 

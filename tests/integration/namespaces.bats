@@ -384,3 +384,16 @@ userns_cfg() {
   # nothing of it on the host
   [ ! -e /dev/uoci-test-null ]
 }
+
+@test "user namespace: the host nodes bound into /dev are nosuid,noexec mounts (default and linux.devices)" {
+  userns_cfg
+  cfg '.linux.devices = [{"path": "/dev/uoci-test-zero", "type": "c", "major": 1, "minor": 5}] |
+       .process.args = ["sh", "-c", "for d in /dev/null /dev/tty /dev/urandom /dev/uoci-test-zero; do awk -v d=$d '"'"'$5 == d { print d, $6 }'"'"' /proc/self/mountinfo; done"]'
+  run uoci run --bundle "$BUNDLE" $c1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 4 ]
+  for l in "${lines[@]}"; do
+    [[ ",${l#* }," == *,nosuid,* && ",${l#* }," == *,noexec,* ]] || { echo "not nosuid,noexec: $l"; false; }
+  done
+}
