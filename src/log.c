@@ -15,15 +15,18 @@ static int log_file = -1;
 static bool log_json;
 static bool log_debug_on;
 
-void log_init(const char *path, bool json, bool debug)
+int log_init(const char *path, bool json, bool debug)
 {
   log_json = json;
   log_debug_on = debug;
   if (path && *path) {
     log_file = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (log_file < 0)
-      log_error("open log file %s: %s", path, strerror(errno));
+    if (log_file < 0) {
+      log_error("--log: open %s: %s", path, strerror(errno));
+      return -1;
+    }
   }
+  return 0;
 }
 
 

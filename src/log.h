@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 
-void log_init(const char *path, bool json, bool debug);
+/* -1 (the error said on stderr) when the --log file cannot be opened: the
+ * caller stops, as runc does, rather than losing what the engine reads there. */
+int log_init(const char *path, bool json, bool debug);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

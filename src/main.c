@@ -331,7 +331,8 @@ int main(int argc, char **argv)
     return 1;
   }
   g.log_json = strcmp(log_format, "json") == 0;
-  log_init(g.log, g.log_json, g.debug);
+  if (log_init(g.log, g.log_json, g.debug) < 0)
+    return 1;
   if (optind >= argc) {
     usage(stderr);
     return 1;

@@ -577,6 +577,13 @@ HOOK
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r '.[0].status + " " + (.[0].annotations.big | length | tostring)')" = "created 20000" ]
   uoci delete -f $c1
+
+@test "a --log file that cannot be opened stops the command (as runc), before any container exists" {
+  cfg '.process.args = ["true"]'
+  run uoci --log "$TEST_TMP/no/such/dir/log" run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"--log: open $TEST_TMP/no/such/dir/log: No such file or directory"* ]]
   assert_nothing_left $c1
 }
 
