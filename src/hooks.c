@@ -31,7 +31,9 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
   syscall(SYS_close_range, 3, ~0U, 0);
   char *default_argv[] = { h->path, NULL };
   char **argv = h->args_len ? strv_terminated(h->args, h->args_len) : default_argv;
-  char **envp = strv_terminated(h->env, h->env_len);
+  /* no "env" at all: the runtime's own environment, as runc and crun give it
+   * (a hook script finds its tools on the engine's PATH); "env": [] is empty */
+  char **envp = h->env ? strv_terminated(h->env, h->env_len) : environ;
   execve(h->path, argv, envp);
   _exit(127);
 }

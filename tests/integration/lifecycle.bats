@@ -300,6 +300,18 @@ HOOK
   grep -q "^poststop stopped $c1 " "$log"
 }
 
+@test "a hook without \"env\" gets the runtime's environment (as runc and crun), one with \"env\": [] an empty one" {
+  # each hook writes what it sees of a variable only the runtime's caller set
+  h() { echo "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo $1:\${UOCI_HOOK_PROBE-unset}:\${PATH-unset} >>$TEST_TMP/env.log\"]$2}"; }
+  cfg ".process.args = [\"true\"] | .hooks = {\"prestart\": [$(h inherit)], \"poststop\": [$(h empty ', "env": []')]}"
+  UOCI_HOOK_PROBE=from-caller PATH=/usr/sbin:/usr/bin:/sbin:/bin:/probe-path run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  run cat "$TEST_TMP/env.log"
+  [ "${lines[0]}" = "inherit:from-caller:/usr/sbin:/usr/bin:/sbin:/bin:/probe-path" ]
+  [[ "${lines[1]}" == empty:unset:* ]]
+  [[ "${lines[1]}" != *probe-path* ]]
+}
+
 @test "a failing createRuntime hook fails create and cleans up" {
   cfg '.hooks = {"createRuntime": [{"path": "/bin/false"}]} | .process.args = ["sleep", "100"]'
   run uoci create --bundle "$BUNDLE" $c1
