@@ -183,6 +183,13 @@ static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
     if (terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, x->proxied, &err) < 0)
       exec_child_fail(x, err);
     close(x->console_fd);
+  } else if (setsid() < 0) {
+    /* A session (and process group) of its own, terminal or not, as runc and
+     * crun: left in the caller's group, the process would have no visible
+     * process group in the container (getpgrp() 0) and its kill(0, sig) would
+     * reach the host processes of that group. */
+    uoci_fail(&err, errno, "setsid");
+    exec_child_fail(x, err);
   }
   process_exec(&x->plan, &err);
   exec_child_fail(x, err);

@@ -56,6 +56,19 @@ exec_detached() {
   [ "${lines[1]}" -lt 100 ]
 }
 
+@test "without a terminal the process leads a session and process group of its own (as runc), none of the caller's" {
+  start_container
+  # in the container: its pgrp and session are its own pid (0 would be a group outside)
+  run uoci exec $c1 sh -c 'echo "$$ $(cut -d" " -f5,6 /proc/self/stat)"'
+  [ "$status" -eq 0 ]
+  read -r self pgrp sid <<<"$output"
+  [ "$pgrp" = "$self" ] && [ "$sid" = "$self" ]
+  # on the host: a detached one is not in this shell's (the caller's) process group
+  exec_detached
+  [ "$(cut -d' ' -f5 /proc/$EXEC/stat)" = "$EXEC" ]
+  [ "$(cut -d' ' -f6 /proc/$EXEC/stat)" = "$EXEC" ]
+}
+
 @test "namespaces shared with the host stay ours, one joined by path is the path's (one setns on the init's pidfd)" {
   # a first container whose ipc namespace the second joins by path
   cfg '.process.args = ["sleep", "1000"]'
