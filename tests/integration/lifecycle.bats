@@ -589,6 +589,8 @@ HOOK
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -r '.[0].status + " " + (.[0].annotations.big | length | tostring)')" = "created 20000" ]
   uoci delete -f $c1
+  assert_nothing_left $c1
+}
 
 @test "a --log file that cannot be opened stops the command (as runc), before any container exists" {
   cfg '.process.args = ["true"]'
