@@ -62,10 +62,10 @@ run_program() { # NAME CMD...
   read -r p f s <"$logdir/counts"
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
     echo "not ok - $name exited with status $rc"
-    sed 's/^/#   /' "$logdir/stderr" | tail -n 20
+    sed 's/^/#   /' "$logdir/stderr" | tail -n 60
     f=1
   elif [ "$f" != 0 ]; then
-    sed 's/^/#   /' "$logdir/stderr" | tail -n 20
+    sed 's/^/#   /' "$logdir/stderr" | tail -n 60
   fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }

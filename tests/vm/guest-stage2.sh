@@ -11,6 +11,9 @@
 #   stdout, stderr   the command's output (written as it runs)
 #   status           its exit status
 #   guest-error      one line per setup step that failed
+#   guest-timeout    (empty) when the command outlived `timeout` (seconds,
+#                    from the host; 0 or absent: no limit), with
+#   watchdog.log     what every process and CPU was doing then
 #
 # bash as PID 1 reaps every child it is sent SIGCHLD for, orphans included,
 # so processes a container runtime leaves behind do not linger as zombies.
@@ -142,6 +145,40 @@ EOF
   exec /lib/systemd/systemd --unit=uoci-vm.target --log-target=kmsg --show-status=no
 }
 
+# guest_watchdog SECONDS PID: when the command is still running after
+# SECONDS (the host sets it some time before it would kill qemu), say so and
+# leave the evidence before the guest goes: every process (but kernel
+# threads) with its state and wait channel, the kernel stacks of the command's tasks that are running or
+# in uninterruptible sleep, the blocked tasks (sysrq w) and what every CPU
+# is doing (sysrq l), in $R/watchdog.log and on the console; then the
+# command's status is 124 and the guest powers off. A task stuck in the
+# kernel cannot be killed, so nothing waits for the command to end.
+guest_watchdog() {
+  local limit=$1 pid=$2 t st me=$BASHPID
+  sleep "$limit"
+  kill -0 "$pid" 2>/dev/null || return 0
+  : >"$R/guest-timeout"
+  {
+    echo "guest watchdog: the command was still running after ${limit}s (guest uptime $(cut -d' ' -f1 /proc/uptime)s)"
+    echo "--- processes (no kernel threads, not this watchdog's)"
+    ps -N --ppid 2 -o pid,ppid,stat,etimes,wchan:30,args 2>&1 | awk -v me="$me" '$2 != me' | cut -c1-200
+    for t in /proc/[0-9]*; do
+      st=$(awk '/^State:/ { print $2; exit }' "$t/status" 2>/dev/null)
+      case "$st" in R|D) ;; *) continue ;; esac
+      [ "${t#/proc/}" = "$me" ] && continue
+      echo "--- kernel stack of ${t#/proc/} ($(cat "$t/comm" 2>/dev/null), state $st)"
+      cat "$t/stack" 2>&1
+    done
+    echo "--- kernel log: blocked tasks (sysrq w), every CPU's backtrace (sysrq l)"
+    echo w >/proc/sysrq-trigger; echo l >/proc/sysrq-trigger
+    sleep 2
+    dmesg 2>&1 | tail -n 600
+  } >"$R/watchdog.log" 2>&1
+  cat "$R/watchdog.log" >/dev/console 2>/dev/null
+  echo 124 >"$R/status"
+  power_off
+}
+
 # run_command: the command (or the shell) with its output in the exchange
 # dir, then power off. Under bash as PID 1 or as uoci-vm.service.
 run_command() {
@@ -153,9 +190,18 @@ run_command() {
       </dev/ttyS0 >/dev/ttyS0 2>&1
     power_off
   fi
+  local cmd_pid dog_pid= status limit
+  limit=$(cat "$R/timeout" 2>/dev/null || echo 0)
   bash "$R/cmd" >"$R/stdout" 2>"$R/stderr" </dev/null &
-  wait $!
-  echo $? >"$R/status"
+  cmd_pid=$!
+  if [ "$limit" -gt 0 ] 2>/dev/null; then
+    guest_watchdog "$limit" "$cmd_pid" &
+    dog_pid=$!
+  fi
+  wait "$cmd_pid"
+  status=$?
+  [ -z "$dog_pid" ] || kill "$dog_pid" 2>/dev/null
+  echo "$status" >"$R/status"
   power_off
 }
 

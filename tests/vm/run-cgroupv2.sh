@@ -24,8 +24,15 @@
 #
 # Environment:
 #   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE  passed to the guest
-#   VM_TIMEOUT  seconds before the guest is killed (default 600 with KVM,
-#               1800 under TCG emulation, where tests run ~10x slower)
+#   VM_TIMEOUT  seconds before the guest is killed (default 600 with KVM;
+#               under TCG emulation, where tests run ~10x slower, the
+#               suite's budget for its default command: cgroupv2 600,
+#               selinux 420, systemd 480, checkpoint 900, checkpoint-hybrid
+#               720, bench 1800; 1800 for a command of your own). A minute
+#               before (a quarter of it when shorter), the guest's own
+#               watchdog dumps what every task and CPU is doing and stops
+#   VM_TEST_TIMEOUT  seconds one bats test of the default command may take
+#               in the guest (BATS_TEST_TIMEOUT there; default 300, 0: none)
 #   VM_BOOT_TIMEOUT  seconds to reach the guest's stage 2 (30 KVM, 120 TCG)
 #   VM_MEM      guest memory in MiB (default 2048)    VM_CPUS (default 2)
 #   VM_ACCEL    kvm or tcg (default: kvm when /dev/kvm has vmx/svm behind it)
@@ -60,6 +67,12 @@ INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_blk"
 # No huge page zeroing, no page init on alloc, no speculation mitigations:
 # each costs a lot under TCG and nothing here needs them.
 KERNEL_SPEED_ARGS="transparent_hugepage=never init_on_alloc=0 mitigations=off"
+# A CPU stuck in the kernel (soft lockup: no scheduling for 2 x
+# watchdog_thresh seconds, here 60 s, so a host too busy to run a vCPU for a
+# while is not taken for one) panics the guest, with the backtrace of every
+# CPU on the console; panic=-1 and -no-reboot then end qemu at once, and the
+# run fails with that report instead of waiting for VM_TIMEOUT.
+KERNEL_WATCHDOG_ARGS="watchdog_thresh=30 softlockup_panic=1 softlockup_all_cpu_backtrace=1"
 
 die() { echo "$PROG: $*" >&2; exit 2; }
 
@@ -211,7 +224,7 @@ write_exchange() {
   echo "$GUEST_INIT" >"$dir/init"
   echo "$GUEST_CGROUPS" >"$dir/cgroups"
   {
-    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE TERM LANG $GUEST_ENV; do
+    for v in SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE BATS_TEST_TIMEOUT TERM LANG $GUEST_ENV; do
       [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
   } >"$dir/env"
@@ -268,7 +281,7 @@ qemu_base_args() { # ACCEL
     -machine pc $(accel_options "$1") -m "$VM_MEM" -smp "$VM_CPUS"
     -nic none
     -kernel "$BOOT_KERNEL" -initrd "$INITRAMFS"
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 $CGROUP_ARGS random.trust_cpu=on $KERNEL_SPEED_ARGS rdinit=/init ${VM_APPEND:-}"
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 $KERNEL_WATCHDOG_ARGS $CGROUP_ARGS random.trust_cpu=on $KERNEL_SPEED_ARGS rdinit=/init ${VM_APPEND:-}"
     $(ninep hostroot / readonly) $(ninep results "$xdir")
     $(ninep buildtree "$BUILDDIR")
     # A 64 MiB disk (/dev/vda) that reads zeros and discards writes, so block
@@ -283,6 +296,38 @@ qemu_base_args() { # ACCEL
 console_tail() {
   echo "$PROG: last lines of the guest console and qemu:" >&2
   tail -n 30 "$xdir/console.log" "$xdir/qemu.log" 2>/dev/null | sed 's/^/#   /' >&2
+}
+
+# kernel_report_line: the first line of the guest kernel's own report of a
+# problem (soft lockup, panic, oops, hung task) on the console, or nothing.
+KERNEL_REPORT_RE='soft lockup|Kernel panic|BUG:|Oops|general protection fault|blocked for more than|rcu_sched detected stall|rcu: INFO'
+kernel_report_line() {
+  tr -d '\r' <"$xdir/console.log" 2>/dev/null | grep -m1 -aE "$KERNEL_REPORT_RE" | cut -c1-200
+}
+
+# kernel_report_excerpt: that report, 40 lines from its first line, with
+# the register dumps left out (the task, the function and the call trace
+# are what tell which code is stuck).
+kernel_report_excerpt() {
+  tr -d '\r' <"$xdir/console.log" 2>/dev/null |
+    awk -v re="$KERNEL_REPORT_RE" '!on && $0 ~ re { on = 1 }
+      on && !/ (RAX|RDX|RBP|R10|R13|FS|CS|CR2|DR0|DR3|RSP): |^ *Code: |Modules linked in/ { print; if (++n == 40) exit }' |
+    cut -c1-200 | sed 's/^/#   /' >&2
+}
+
+# watchdog_excerpt: from the guest watchdog's dump, the processes and the
+# kernel stacks of those running or in uninterruptible sleep (the blocked
+# tasks and the CPUs' backtraces stay in watchdog.log).
+watchdog_excerpt() {
+  sed -n '/^--- processes/,/^--- kernel log/{/^--- /!p}' "$xdir/watchdog.log" 2>/dev/null |
+    head -n 50 | cut -c1-200 | sed 's/^/#   /' >&2
+}
+
+# keep_evidence: the exchange dir (console log, watchdog dump) outlives a
+# failed run, and the last line says where it is.
+keep_evidence() {
+  evidence_kept=1
+  echo "$PROG: the guest's console log and outputs are kept in $xdir (console.log${1:+, $1})" >&2
 }
 
 # boot_watchdog QEMU_PID: kill qemu if the guest has not come up in time.
@@ -301,7 +346,11 @@ boot_watchdog() {
 # run_guest ACCEL: boot, stream the command's output, wait. Sets $qrc.
 run_guest() {
   local accel=$1 qpid wpid tail_out tail_err
-  rm -f "$xdir/booted" "$xdir/boot-timeout" "$xdir/status"
+  rm -f "$xdir/booted" "$xdir/boot-timeout" "$xdir/status" "$xdir/guest-timeout" "$xdir/watchdog.log"
+  # The guest's watchdog goes off first, while there is time to see why.
+  local margin=60
+  [ "$VM_TIMEOUT" -ge 240 ] || margin=$((VM_TIMEOUT / 4))
+  echo $((VM_TIMEOUT - margin)) >"$xdir/timeout"
   : >"$xdir/stdout"; : >"$xdir/stderr"; : >"$xdir/console.log"
   mapfile -t qemu_args < <(qemu_base_args "$accel")
   start=$(date +%s.%N)
@@ -327,10 +376,14 @@ check_prerequisites
 # which integration files the default command runs.
 GUEST_INIT=bash GUEST_CGROUPS=v2 CGROUP_ARGS=cgroup_no_v1=all GUEST_ENV=
 default_cmd=guest-default.sh
+# tcg_budget: VM_TIMEOUT under TCG for the suite's default command, about
+# twice what it takes on the 2-core CI machine (docs/TESTING-VM.md), so a
+# hang costs CI minutes, not half an hour.
+tcg_budget=600
 case "${VM_SUITE:=cgroupv2}" in
   cgroupv2) default_filter=cgroup ;;
   selinux)
-    default_filter=selinux
+    default_filter=selinux tcg_budget=420
     [ -f /etc/selinux/default/policy/policy.33 ] || ls /etc/selinux/default/policy/policy.* >/dev/null 2>&1 ||
       die "VM_SUITE=selinux: no policy in /etc/selinux/default (apt-get install selinux-policy-default policycoreutils)"
     command -v load_policy >/dev/null || die "VM_SUITE=selinux: load_policy missing (apt-get install policycoreutils)"
@@ -338,24 +391,24 @@ case "${VM_SUITE:=cgroupv2}" in
   systemd)
     # systemd as PID 1, the system bus, and the systemd tests of the
     # integration and client suites (cgroup-systemd.bats, systemd.bats).
-    default_filter='systemd\.bats$' GUEST_INIT=systemd
+    default_filter='systemd\.bats$' GUEST_INIT=systemd tcg_budget=480
     [ -x /lib/systemd/systemd ] || die "VM_SUITE=systemd: /lib/systemd/systemd missing (apt-get install systemd)"
     command -v dbus-daemon >/dev/null || die "VM_SUITE=systemd: dbus-daemon missing (apt-get install dbus)" ;;
   checkpoint)
     # CRIU works on the guest's kernel (the host's may be too new for it):
     # the checkpoint tests of the integration, CNI and client suites.
-    default_filter=checkpoint
+    default_filter=checkpoint tcg_budget=900
     command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=checkpoint: criu missing (apt-get install criu)" ;;
   checkpoint-hybrid)
     # The same integration tests on a hybrid cgroup layout (v1 hierarchies,
     # name=systemd, cgroup2 at /sys/fs/cgroup/unified): CRIU's cgroup roots
     # and the cgroup binds in every hierarchy.
-    default_filter=checkpoint GUEST_CGROUPS=hybrid CGROUP_ARGS=
+    default_filter=checkpoint GUEST_CGROUPS=hybrid CGROUP_ARGS= tcg_budget=720
     command -v criu >/dev/null || [ -x /usr/sbin/criu ] || die "VM_SUITE=$VM_SUITE: criu missing (apt-get install criu)" ;;
   bench)
     # bench/run.sh on pure cgroup v2 against crun and runc (where crun is
     # at home); not a test, so never part of tests/run.sh.
-    default_cmd=guest-bench.sh default_filter=
+    default_cmd=guest-bench.sh default_filter= tcg_budget=1800
     GUEST_ENV="N E M GAP_MS COUNT PAR SKIP SPEC_FROM SCALE SCALE_N FLOOR_C BENCH_RUNTIMES"
     command -v jq >/dev/null || die "VM_SUITE=bench: jq missing (apt-get install jq)"
     command -v crun >/dev/null || echo "$PROG: VM_SUITE=bench: crun missing, no reference (apt-get install crun)" >&2 ;;
@@ -365,7 +418,12 @@ export VM_SUITE
 if [ $# -eq 0 ]; then
   [ -f "$SRCDIR/tests/run.sh" ] || die "no command given and $SRCDIR/tests/run.sh: No such file or directory"
   export TESTS_FILTER=${TESTS_FILTER:-$default_filter}
+  # One bats test that hangs fails alone (bats: "# timeout after Ns").
+  export BATS_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
+  [ "$BATS_TEST_TIMEOUT" != 0 ] || unset BATS_TEST_TIMEOUT
   set -- bash "$HERE/$default_cmd"
+else
+  tcg_budget=1800
 fi
 build_initramfs
 prepare_boot_kernel
@@ -374,7 +432,8 @@ xdir=$(mktemp -d "${TMPDIR:-/tmp}/cgroupv2-vm.XXXXXX") || die "mktemp failed"
 dir_in_guest=/vm-results
 cleanup() {
   [ -n "${tail_pids:-}" ] && kill $tail_pids 2>/dev/null
-  if [ -n "${VM_KEEP:-}" ]; then echo "$PROG: kept $xdir" >&2; else rm -rf "$xdir"; fi
+  if [ -n "${evidence_kept:-}" ]; then :
+  elif [ -n "${VM_KEEP:-}" ]; then echo "$PROG: kept $xdir" >&2; else rm -rf "$xdir"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -389,12 +448,13 @@ fi
 
 accel=$(choose_accel)
 user_timeout=${VM_TIMEOUT:-}
-VM_TIMEOUT=${VM_TIMEOUT:-$([ "$accel" = kvm ] && echo 600 || echo 1800)}
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$accel" = kvm ] && echo 600 || echo "$tcg_budget")}
+case "$VM_TIMEOUT" in ''|*[!0-9]*) die "VM_TIMEOUT=$VM_TIMEOUT: expected a number of seconds" ;; esac
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-$([ "$accel" = kvm ] && echo 30 || echo 120)}
 run_guest "$accel"
 if [ -e "$xdir/boot-timeout" ] && [ "$accel" = kvm ] && [ -z "${VM_ACCEL:-}" ]; then
   echo "$PROG: guest did not boot under KVM within ${VM_BOOT_TIMEOUT}s, retrying with TCG" >&2
-  accel=tcg VM_BOOT_TIMEOUT=120 VM_TIMEOUT=${user_timeout:-1800}
+  accel=tcg VM_BOOT_TIMEOUT=120 VM_TIMEOUT=${user_timeout:-$tcg_budget}
   run_guest tcg
 fi
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
@@ -407,17 +467,32 @@ if [ -e "$xdir/boot-timeout" ]; then
   console_tail
   exit 124
 fi
+if [ -e "$xdir/guest-timeout" ]; then
+  echo "$PROG: the guest's watchdog found the command still running after $(cat "$xdir/timeout")s; its processes, and the kernel stacks of those running or in D state:" >&2
+  watchdog_excerpt
+  report=$(kernel_report_line)
+  [ -z "$report" ] || echo "$PROG: the guest kernel had reported: $report" >&2
+  keep_evidence watchdog.log
+  echo "$PROG: guest timed out after ${VM_TIMEOUT}s (VM_TIMEOUT), stopped by its watchdog" >&2
+  exit 124
+fi
+report=$(kernel_report_line)
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-  echo "$PROG: guest timed out after ${VM_TIMEOUT}s (VM_TIMEOUT) and was killed" >&2
-  console_tail
+  if [ -n "$report" ]; then kernel_report_excerpt; else console_tail; fi
+  keep_evidence
+  echo "$PROG: guest timed out after ${VM_TIMEOUT}s (VM_TIMEOUT) and was killed${report:+; its kernel reported: $report}" >&2
   exit 124
 fi
 if [ ! -s "$xdir/status" ]; then
-  echo "$PROG: guest ended (qemu status $qrc) without reporting the command's exit status" >&2
-  console_tail
+  if [ -n "$report" ]; then kernel_report_excerpt; else console_tail; fi
+  keep_evidence
+  echo "$PROG: guest ended (qemu status $qrc) without reporting the command's exit status${report:+; its kernel reported: $report}" >&2
   exit 125
 fi
 status=$(cat "$xdir/status")
+# A kernel that complained but carried on (a hung task warning, a WARN
+# splat) does not fail the run, but it is said.
+[ -z "$report" ] || echo "$PROG: note: the guest kernel reported: $report (VM_KEEP=1 keeps console.log)" >&2
 if [ -d "$xdir/bench" ]; then
   out=${VM_BENCH_OUT:-/var/tmp/uoci-bench/results-vm}
   if mkdir -p "$out" && cp -r "$xdir/bench/." "$out/"; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 7 times,
-# about 3 minutes under TCG). Usage: tests/vm/selftest.sh
+# selftest.sh - TAP tests of run-cgroupv2.sh itself (boots the guest 8 times,
+# about 4 minutes under TCG). Usage: tests/vm/selftest.sh
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 RUN=$HERE/run-cgroupv2.sh
@@ -39,11 +39,16 @@ sed 's/^/# guest: /' "$tmp/out"
 [ "$rc" = 0 ] && ! grep -q '^not ok' "$tmp/out" && grep -q '^1\.\.' "$tmp/out"
 result "guest supports namespaces, pivot_root, child cgroups, bats (rc=$rc)" $? "$tmp/err"
 
-# 4. the watchdog kills a guest that runs too long and says so.
-VM_TIMEOUT=40 "$RUN" sleep 1000 >"$tmp/out" 2>"$tmp/err"
+# 4. a command that runs too long: the guest's watchdog (a quarter of
+# VM_TIMEOUT before it) lists the processes, powers off, and the host says so
+# and keeps the dump.
+VM_TIMEOUT=80 "$RUN" sh -c 'sleep 1000' >"$tmp/out" 2>"$tmp/err"
 rc=$?
-[ "$rc" = 124 ] && grep -q 'timed out after 40s' "$tmp/err"
-result "VM_TIMEOUT watchdog kills the guest (rc=$rc)" $? "$tmp/err"
+kept=$(sed -n 's/.* kept in \([^ ]*\) .*/\1/p' "$tmp/err" | tail -n1)
+[ "$rc" = 124 ] && grep -q 'timed out after 80s (VM_TIMEOUT), stopped by its watchdog' "$tmp/err" &&
+  [ -n "$kept" ] && grep -q 'sleep 1000' "$kept/watchdog.log" && grep -q 'sysrq: Show Blocked State' "$kept/watchdog.log"
+result "VM_TIMEOUT: the guest's watchdog dumps the tasks and stops the guest (rc=$rc)" $? "$tmp/err"
+[ -z "$kept" ] || rm -rf "$kept"
 
 # 5. the default command emits valid TAP (a plan matching its test points)
 # even when no integration test matches (TESTS_FILTER selects none here, to
@@ -72,6 +77,18 @@ rc=$?
   grep -q 'state=/var/tmp/uoci-bench (fs tmpfs)' "$tmp/out" &&
   ls "$tmp"/bench/*/table.txt >/dev/null 2>&1 && grep -q '^run /bin/true, median' "$tmp"/bench/*/table.txt
 result "VM_SUITE=bench runs bench/run.sh in the guest and copies the results out (rc=$rc)" $? "$tmp/out" "$tmp/err"
+
+# 8. a guest kernel that panics (here by sysrq c) ends the run at once, not
+# at VM_TIMEOUT, with the kernel's report; a soft lockup panics it (60 s).
+SECONDS=0
+"$RUN" sh -c 'echo "softlockup_panic=$(cat /proc/sys/kernel/softlockup_panic) watchdog_thresh=$(cat /proc/sys/kernel/watchdog_thresh)"; sleep 1; echo c >/proc/sysrq-trigger; sleep 1000' \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$? took=$SECONDS
+kept=$(sed -n 's/.* kept in \([^ ]*\) .*/\1/p' "$tmp/err" | tail -n1)
+[ "$rc" = 125 ] && [ "$took" -lt 300 ] && grep -qx 'softlockup_panic=1 watchdog_thresh=30' "$tmp/out" &&
+  tail -n1 "$tmp/err" | grep -q 'without reporting the command.s exit status; its kernel reported: .*sysrq triggered crash'
+result "a guest kernel panic ends the run with its report, in ${took}s (rc=$rc)" $? "$tmp/out" "$tmp/err"
+[ -z "$kept" ] || rm -rf "$kept"
 
 echo "1..$n"
 [ "$failed" = 0 ]
