@@ -712,56 +712,84 @@ static const char *ns_path_of(const ocispec_linux *l, const char *type)
   return "";
 }
 
+/* The pid a pidfd stands for, as the reader's pid namespace sees it. */
+static pid_t pid_of_pidfd(int pidfd)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+  _cleanup_fclose_ FILE *f = fopen(path, "re");
+  char line[128];
+  long pid = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "Pid: %ld", &pid) == 1)
+      break;
+  return pid > 0 ? (pid_t) pid : -1;
+}
+
 /* A user namespace joined by `path`: the namespaces the init creates must
  * belong to it (a UTS namespace owned by the host's user namespace refuses
  * sethostname to the container's root, a pid namespace the proc mount).
  * Only a task inside it can create such namespaces, and the runtime must
  * not enter it itself (no way back to its rights on the host): a helper
  * joins it and clones the init with CLONE_PARENT, so that the init is still
- * the runtime's own child. The helper reports the pid (or errno) and exits. */
+ * the runtime's own child. The helper reports errno, or a pidfd of the init:
+ * forked after the runtime joined a pid namespace to join, the helper lives
+ * in that namespace, and the pid clone3 gives it is the pid there, not ours
+ * (used as ours, it named a host process). */
 static pid_t clone_in_user_ns(struct container *c, struct clone_args *args, uoci_error **err)
 {
-  int pfd[2];
-  if (pipe2(pfd, O_CLOEXEC) < 0)
-    return uoci_fail(err, errno, "pipe");
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return uoci_fail(err, errno, "socketpair");
   pid_t helper = fork();
   if (helper < 0) {
     int e = errno;
-    close(pfd[0]);
-    close(pfd[1]);
+    close(sv[0]);
+    close(sv[1]);
     return uoci_fail(err, e, "fork");
   }
   if (helper == 0) {
     int msg[2] = { -1, 0 };
-    close(pfd[0]);
+    int pidfd = -1;
+    close(sv[0]);
     if (setns(c->ns.join_fd[NS_USER], CLONE_NEWUSER) < 0) {
       msg[1] = errno;
     } else {
       close(c->ns.join_fd[NS_USER]);
       c->ns.join_fd[NS_USER] = -1; /* joined: the init must not try again */
-      args->flags |= CLONE_PARENT;
+      args->flags |= CLONE_PARENT | CLONE_PIDFD;
+      args->pidfd = (uint64_t) (uintptr_t) &pidfd;
       args->exit_signal = 0; /* CLONE_PARENT takes the helper's own (SIGCHLD) */
       msg[0] = (int) syscall(SYS_clone3, args, sizeof *args);
       if (msg[0] == 0) {
-        close(pfd[1]);
+        close(sv[1]);
         child_main(c);
       }
       if (msg[0] < 0)
         msg[1] = errno;
     }
-    (void) !write(pfd[1], msg, sizeof msg);
+    (void) !write(sv[1], msg, sizeof msg);
+    if (msg[0] > 0)
+      (void) sync_send_fd(sv[1], pidfd, NULL);
     _exit(0);
   }
-  close(pfd[1]);
+  close(sv[1]);
   int msg[2] = { -1, EIO };
-  ssize_t n = read_all(pfd[0], msg, sizeof msg);
-  close(pfd[0]);
+  ssize_t n = read_all(sv[0], msg, sizeof msg);
+  int pidfd = n == (ssize_t) sizeof msg && msg[0] > 0 ? sync_recv_fd(sv[0]) : -1;
+  close(sv[0]);
   while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
     ;
   if (n != (ssize_t) sizeof msg || msg[0] <= 0)
     return uoci_fail(err, msg[1], "clone the container init in the user namespace %s",
                      c->cfg->linux ? ns_path_of(c->cfg->linux, "user") : "");
-  return msg[0];
+  pid_t pid = pidfd >= 0 ? pid_of_pidfd(pidfd) : -1;
+  if (pidfd >= 0)
+    close(pidfd);
+  if (pid <= 0)
+    return uoci_fail(err, pidfd < 0 ? -pidfd : 0, "clone the container init in the user namespace %s: no pid for it",
+                     c->cfg->linux ? ns_path_of(c->cfg->linux, "user") : "");
+  return pid;
 }
 
 static pid_t clone_init(struct container *c, uoci_error **err)

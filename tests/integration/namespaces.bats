@@ -325,6 +325,30 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   ! grep -qs '^State:.*[RS]' /proc/$p2/status || false
 }
 
+@test "joining a user namespace and a pid namespace by path: the state's pid is the init's host pid, and only it is in the container's cgroup" {
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid1" $c1 </dev/null >/dev/null
+  p1=$(cat "$TEST_TMP/pid1")
+  # runc's run.bats: every namespace of the first but a new mount namespace
+  cfg "del(.linux.uidMappings) | del(.linux.gidMappings) |
+       .linux.namespaces |= map(if .type == \"mount\" then . else .path = \"/proc/$p1/ns/\" + ({\"network\": \"net\"}[.type] // .type) end)"
+  uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid2" $c2 </dev/null >"$TEST_TMP/out2" 2>&1 || { cat "$TEST_TMP/out2"; false; }
+  p2=$(cat "$TEST_TMP/pid2")
+  [ "$(uoci state $c2 | jq -r .pid)" = "$p2" ]
+  # the pid is ours (host) and names the init: in the first's user and pid namespaces
+  [ "$(readlink /proc/$p2/ns/user)" = "$(readlink /proc/$p1/ns/user)" ]
+  [ "$(readlink /proc/$p2/ns/pid)" = "$(readlink /proc/$p1/ns/pid)" ]
+  [ "$(awk '/^NSpid:/ {print NF}' /proc/$p2/status)" -eq 3 ]
+  grep -q "sleep" /proc/$p2/cmdline
+  # only the init is in its cgroup
+  [ "$(uoci ps $c2 --format json | jq -c .)" = "[$p2]" ]
+  uoci delete -f $c2
+  kill -0 "$p1"
+}
+
 # userns_cfg: a new user namespace mapping 0-65535 to host 100000-165535
 userns_cfg() {
   cfg '.linux.namespaces += [{"type": "user"}] |
