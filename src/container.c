@@ -106,6 +106,9 @@ struct container {
   bool cgroup_by_clone;     /* clone3's CLONE_INTO_CGROUP placed the init in the unified tree */
   bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
   bool create_hooks_ran;    /* prestart/createRuntime began: a failed create still runs poststop */
+  bool own_cgroupns;        /* a cgroup namespace not the runtime's: new, or joined by path (another
+                             * container's): /proc/self/cgroup is relative to its root there, not to
+                             * the host's hierarchies, so /sys/fs/cgroup is a new cgroup mount */
   bool joins_userns;        /* linux.namespaces has a user namespace `path`: a helper joins it and
                              * clones the init there (clone_in_user_ns) */
   struct process_plan proc;
@@ -332,6 +335,7 @@ static void plan_protocol(struct container *c)
 {
   const ocispec_hooks *h = c->cfg->hooks;
   c->joins_userns = c->ns.join_fd[NS_USER] >= 0;
+  c->own_cgroupns = ns_plan_owns(&c->ns, NS_CGROUP);
   /* In a user namespace, new or joined, the init's root is root only over
    * the ids it maps: the host's files are not its own. */
   bool new_userns = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns;
@@ -605,7 +609,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .no_pivot = c->o->no_pivot,
     .bind_devices = (c->ns.new_flags & CLONE_NEWUSER) != 0 || c->joins_userns || c->g->in_userns,
     .new_netns = c->ns.present[NS_NET],
-    .new_cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .new_cgroupns = c->own_cgroupns,
     .new_mntns = (c->ns.new_flags & CLONE_NEWNS) != 0,
     .sources = c->sources.fds ? &c->sources : NULL,
   };
@@ -712,6 +716,10 @@ static const char *ns_path_of(const ocispec_linux *l, const char *type)
   return "";
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
 /* The pid a pidfd stands for, as the reader's pid namespace sees it. */
 static pid_t pid_of_pidfd(int pidfd)
 {
@@ -784,6 +792,13 @@ static pid_t clone_in_user_ns(struct container *c, struct clone_args *args, uoci
     return uoci_fail(err, msg[1], "clone the container init in the user namespace %s",
                      c->cfg->linux ? ns_path_of(c->cfg->linux, "user") : "");
   pid_t pid = pidfd >= 0 ? pid_of_pidfd(pidfd) : -1;
+  if (pidfd >= 0 && pid <= 0) {
+    /* an init we cannot name by our pid must not run on: it is our child */
+    (void) syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    siginfo_t si;
+    while (waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+      ;
+  }
   if (pidfd >= 0)
     close(pidfd);
   if (pid <= 0)

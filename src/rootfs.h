@@ -51,7 +51,8 @@ struct rootfs_ctx {
   bool bind_devices;    /* in a user namespace (a new one, or the runtime's own): mknod is
                          * refused, device nodes are bind-mounted from the host */
   bool new_netns;       /* sysfs can be mounted fresh (else bind /sys) */
-  bool new_cgroupns;
+  bool new_cgroupns;    /* a cgroup namespace not the runtime's (new or joined): /sys/fs/cgroup is
+                         * a new cgroup mount, its root that namespace's */
   bool new_mntns;       /* a mount namespace of our own (not one joined by path): the mounts
                          * we make are reachable by no other process */
   const struct rootfs_sources *sources; /* NULL, or what the runtime opened for us */

@@ -342,11 +342,29 @@ in_host() { nsenter --net="/run/netns/$NETNS" "$@"; }
   [ "$(readlink /proc/$p2/ns/user)" = "$(readlink /proc/$p1/ns/user)" ]
   [ "$(readlink /proc/$p2/ns/pid)" = "$(readlink /proc/$p1/ns/pid)" ]
   [ "$(awk '/^NSpid:/ {print NF}' /proc/$p2/status)" -eq 3 ]
+  [ "$(awk '/^NSpid:/ {print $2}' /proc/$p2/status)" = "$p2" ]
+  inner=$(awk '/^NSpid:/ {print $3}' /proc/$p2/status)
+  [ "$inner" != "$p2" ]
   grep -q "sleep" /proc/$p2/cmdline
-  # only the init is in its cgroup
-  [ "$(uoci ps $c2 --format json | jq -c .)" = "[$p2]" ]
+  # only the init is in its cgroups (not the host process whose number is
+  # the init's pid inside the joined namespace), in every hierarchy
+  [ "$(uoci ps --format json $c2 | jq -c .)" = "[$p2]" ]
+  dirs=$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/ulysses-oci/$c2")
+  [ -n "$dirs" ]
+  for d in $dirs; do
+    [ "$(cat "$d/cgroup.procs")" = "$p2" ]
+    [ ! -e "$d/tasks" ] || [ "$(cat "$d/tasks")" = "$p2" ]
+  done
+  # /sys/fs/cgroup inside: the joined cgroup namespace's view (a cgroup mount, not a bind)
+  uoci exec $c2 sh -c 'grep -q " /sys/fs/cgroup[/ ].* cgroup" /proc/self/mountinfo'
+  # the first container's init is untouched; delete leaves nothing
+  [ "$(awk '/^NSpid:/ {print $2}' /proc/$p1/status)" = "$p1" ]
   uoci delete -f $c2
+  [ ! -e "$STATE/$c2" ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/ulysses-oci/$c2")" ]
+  ! kill -0 "$p2" 2>/dev/null || grep -q '^State:.*Z' /proc/$p2/status
   kill -0 "$p1"
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
 }
 
 # userns_cfg: a new user namespace mapping 0-65535 to host 100000-165535
