@@ -483,9 +483,24 @@ static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
   return fd;
 }
 
+/* Nothing of the caller's but stdio and the preserved fds stays with the
+ * init: runc's init starts with only those and its own, and a container
+ * that is created but not started must not hold the caller's pipe (a test
+ * harness waiting for EOF) or lock fd. Kept: every fd of the runtime's the
+ * init still uses (the ones it does not are closed or -1 by now). */
+static int child_close_inherited_fds(struct container *c, uoci_error **err)
+{
+  int keep[6 + NS_COUNT] = { log_fd(), c->sync_child, c->console_fd, c->fifo_fd, c->fifo_dirfd, c->rootfs_fd };
+  for (int k = 0; k < NS_COUNT; k++)
+    keep[6 + k] = c->ns.join_fd[k];
+  if (process_close_fds_except(3 + c->proc.preserve_fds, keep, ARRAY_SIZE(keep), err) < 0)
+    return uoci_error_prefix(err, "init: close the caller's fds");
+  return 0;
+}
+
 /* Stage 1, first part: leave the runtime's world. Drop what belongs to the
- * runtime, die with it until `create` has returned, become non-dumpable and
- * join the cgroup. */
+ * runtime and the caller's fds, die with the runtime until `create` has
+ * returned, become non-dumpable and join the cgroup. */
 static int child_leave_runtime(struct container *c, uoci_error **err)
 {
   close_fd(&c->sync_parent);
@@ -493,6 +508,12 @@ static int child_leave_runtime(struct container *c, uoci_error **err)
   /* The state directory's flock belongs to the runtime: a copy held here
    * would block every later command on this container. */
   close_fd(&c->state_dirfd);
+  /* the unified cgroup's directory was for clone3 only (the join below
+   * writes by path) */
+  if (c->cg)
+    cgroup_close_fds(c->cg);
+  if (child_close_inherited_fds(c, err) < 0)
+    return -1;
   /* Until `create` has returned, the init dies with the runtime. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* A session of its own, terminal or not (as runc and crun): the
@@ -513,8 +534,6 @@ static int child_leave_runtime(struct container *c, uoci_error **err)
     if (r < 0)
       return uoci_fail(err, -r, "join cgroup %s", cgroup_path(c->cg));
   }
-  if (c->cg)
-    cgroup_close_fds(c->cg);
   return 0;
 }
 

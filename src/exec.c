@@ -232,6 +232,20 @@ static int exec_join_namespaces(struct exec_ctx *x, uoci_error **err)
   return r;
 }
 
+/* As the init (container.c): of the caller's fds only stdio and the
+ * preserved ones go on; kept are the runtime's that the children still use
+ * (the unified cgroup's directory was for the clone only). */
+static int exec_close_inherited_fds(struct exec_ctx *x, uoci_error **err)
+{
+  cgroup_close_fds(x->cg);
+  int keep[4 + NS_COUNT] = { log_fd(), x->sync_child, x->console_fd, x->pidfd };
+  for (int k = 0; k < NS_COUNT; k++)
+    keep[4 + k] = x->ns.join_fd[k];
+  if (process_close_fds_except(3 + x->plan.preserve_fds, keep, ARRAY_SIZE(keep), err) < 0)
+    return uoci_error_prefix(err, "close the caller's fds");
+  return 0;
+}
+
 /* The first child stays in the runtime's pid namespace, where no container
  * process can see it: it joins the cgroup and the container's namespaces
  * (the user namespace first; the pid namespace for its child only) and the
@@ -247,7 +261,7 @@ static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
 {
   uoci_error *err = NULL;
   prctl(PR_SET_DUMPABLE, 0);
-  if (exec_child_join(x, &err) < 0)
+  if (exec_close_inherited_fds(x, &err) < 0 || exec_child_join(x, &err) < 0)
     exec_child_fail(x, err);
   /* /proc/self is ours only until we join the container's mount namespace:
    * its /proc belongs to a pid namespace we are not in. */

@@ -29,6 +29,10 @@ int log_init(const char *path, bool json, bool debug)
   return 0;
 }
 
+int log_fd(void)
+{
+  return log_file;
+}
 
 /* JSON string escaping for the log line. */
 static void json_escape(FILE *f, const char *s)

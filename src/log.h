@@ -14,6 +14,9 @@ int log_init(const char *path, bool json, bool debug);
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The --log file's fd (-1: none): a child that closes the fds it does not
+ * need keeps this one. */
+int log_fd(void);
 /* s with control characters (C0, DEL, C1) and bytes that are not UTF-8
  * escaped (\n, \t, \r, \xHH), so that a message stays one line and cannot
  * drive the terminal. malloc'd. */

@@ -470,12 +470,18 @@ static int set_user(const ocispec_user *u, uoci_error **err)
   return 0;
 }
 
-/* Mark every fd >= first close-on-exec: close_range(CLOEXEC), or one by one
- * through /proc/self/fd on kernels without it. */
-static int mark_cloexec_from(int first, uoci_error **err)
+static bool fd_kept(int fd, const int *keep, size_t n)
 {
-  if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0)
-    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (keep[i] == fd)
+      return true;
+  return false;
+}
+
+/* Kernels without close_range (< 5.9): every fd >= first but the kept ones,
+ * one by one through /proc/self/fd, closed or marked close-on-exec. */
+static int walk_fds_from(int first, const int *keep, size_t n, bool cloexec, uoci_error **err)
+{
   DIR *d = opendir("/proc/self/fd");
   if (d == NULL)
     return uoci_fail(err, errno, "list open fds");
@@ -483,13 +489,48 @@ static int mark_cloexec_from(int first, uoci_error **err)
   struct dirent *de;
   while ((de = readdir(d))) {
     unsigned long long fd;
-    if (parse_uint64(de->d_name, &fd) < 0 || (int) fd < first || (int) fd == self)
+    if (parse_uint64(de->d_name, &fd) < 0 || fd > INT_MAX || (int) fd < first || (int) fd == self ||
+        fd_kept((int) fd, keep, n))
       continue;
-    int fl = fcntl((int) fd, F_GETFD);
-    if (fl >= 0)
+    int fl = cloexec ? fcntl((int) fd, F_GETFD) : -1;
+    if (!cloexec)
+      close((int) fd);
+    else if (fl >= 0)
       fcntl((int) fd, F_SETFD, fl | FD_CLOEXEC);
   }
   closedir(d);
+  return 0;
+}
+
+/* Mark every fd >= first close-on-exec: close_range(CLOEXEC), or one by one
+ * through /proc/self/fd on kernels without it. */
+static int mark_cloexec_from(int first, uoci_error **err)
+{
+  if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0)
+    return 0;
+  return walk_fds_from(first, NULL, 0, true, err);
+}
+
+int process_close_fds_except(int first, int *keep, size_t n, uoci_error **err)
+{
+  /* sorted (a handful of fds: insertion sort), then close_range over the
+   * gaps between them and above the last */
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned lo = (unsigned) first;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && (keep[i] < first || (unsigned) keep[i] < lo))
+      continue; /* -1, below first, or the same fd twice */
+    unsigned hi = i < n ? (unsigned) keep[i] - 1 : ~0U;
+    if (hi >= lo && syscall(SYS_close_range, lo, hi, 0) < 0)
+      return walk_fds_from(first, keep, n, false, err);
+    if (i < n)
+      lo = (unsigned) keep[i] + 1;
+  }
   return 0;
 }
 

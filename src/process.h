@@ -91,6 +91,14 @@ int process_resolve(struct process_plan *plan, uoci_error **err);
  * syscalls of this hand-off). No-op without a notify filter. */
 int process_send_notify_listener(struct process_plan *plan, int sync_fd, uoci_error **err);
 
+/* Child, first thing after the clone: close every fd >= first (3 + the
+ * preserved fds) but the ones in keep[] (any order, -1s ignored; sorted in
+ * place), so that no fd the caller of the runtime left open stays held by a
+ * container that is not started yet (runc's init starts with only stdio,
+ * the preserved fds and its own). close_range over the gaps, or one by one
+ * through /proc/self/fd on kernels without it. */
+int process_close_fds_except(int first, int *keep, size_t n, uoci_error **err);
+
 /* Child: become the process as far as possible short of execve: fds marked
  * close-on-exec (but the preserved ones), LSM exec labels, a seccomp filter
  * without no_new_privs, groups/gid/uid, capabilities, no_new_privs. A notify

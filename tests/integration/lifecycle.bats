@@ -544,6 +544,41 @@ HOOK
   [[ "${lines[1]}" != *"4 5"* ]]
 }
 
+@test "a created container holds none of the caller's fds but stdio and the preserved ones" {
+  echo secret-of-fd3 >"$TEST_TMP/fd3"
+  cfg '.process.args = ["sh", "-c", "cat <&3; ls /proc/self/fd | tr \"\\n\" \" \""]'
+  uoci create --preserve-fds 1 --bundle "$BUNDLE" $c1 3<"$TEST_TMP/fd3" 7>"$TEST_TMP/fd7" 8< <(:) \
+    >"$TEST_TMP/out"
+  local pid fds f
+  pid=$(uoci state $c1 | jq .pid)
+  fds=$(for f in /proc/$pid/fd/*; do [ "${f##*/}" -lt 3 ] || echo "${f##*/} $(readlink "$f")"; done)
+  echo "the init's fds above stdio: $fds"
+  # runc's init has only stdio, the preserved fds and its own: not the caller's fd 7 or pipe on 8
+  [[ "$fds" == *"3 $TEST_TMP/fd3"* ]]
+  [[ "$fds" != *"$TEST_TMP/fd7"* ]]
+  [[ "$fds" != *"pipe:"* ]]
+  uoci start $c1
+  process_gone $pid
+  run cat "$TEST_TMP/out"
+  # the preserved fd reached the process, and nothing else above it
+  [ "${lines[0]}" = secret-of-fd3 ]
+  [ "${lines[1]}" = "0 1 2 3 4 " ] || [ "${lines[1]}" = "0 1 2 3 " ]
+}
+
+@test "create lets go of the caller's pipe and lock: a reader sees EOF, the lock is free" {
+  cfg '.process.args = ["sleep", "100"]'
+  mkfifo "$TEST_TMP/pipe"
+  (timeout 5 cat "$TEST_TMP/pipe" >/dev/null; echo $? >"$TEST_TMP/eof") 3>&- &
+  local reader=$!
+  # flock(1) leaves the lock's fd open in the command it runs, as a shell's redirection does
+  flock "$TEST_TMP/lock" "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1 8>"$TEST_TMP/pipe"
+  wait $reader
+  # EOF as soon as create returned, not the timeout (124): the init did not keep fd 8
+  [ "$(cat "$TEST_TMP/eof")" = 0 ]
+  flock -n "$TEST_TMP/lock" true
+  [ "$(uoci state $c1 | jq -r .status)" = created ]
+}
+
 @test "no runtime fd or cwd leaks into the container" {
   cfg '.process.args = ["sh", "-c", "for f in /proc/self/fd/*; do readlink $f; done; pwd"]'
   run uoci run --bundle "$BUNDLE" $c1

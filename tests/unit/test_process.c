@@ -4,9 +4,12 @@
  * both applied for real in forked children. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <seccomp_lib.h> /* libseccomp */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -142,10 +145,63 @@ static void test_scheduler_applied(void)
    * the cgroup the test runs in: the integration tests cover them. */
 }
 
+/* In a child: fds 10..20 open, process_close_fds_except(11, keep) with
+ * keep = 12 (twice), 15, -1, 2 (below first) and the report pipe; a bit
+ * for each of 10..20 still open. no_close_range: the /proc/self/fd way
+ * (close_range refused as on kernels before 5.9). */
+static unsigned fds_left_open(bool no_close_range, int *err_no)
+{
+  int pfd[2];
+  if (pipe(pfd) < 0)
+    return 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    unsigned res[2] = { 0, 0 };
+    int null = open("/dev/null", O_RDONLY);
+    for (int fd = 10; fd <= 20; fd++)
+      dup2(null, fd);
+    if (no_close_range) {
+      scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+      if (ctx == NULL || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(close_range), 0) < 0 ||
+          seccomp_load(ctx) < 0)
+        _exit(2);
+    }
+    int keep[] = { 15, 12, -1, pfd[1], 2, 12 };
+    uoci_error *err = NULL;
+    if (process_close_fds_except(11, keep, ARRAY_SIZE(keep), &err) < 0)
+      res[1] = err && err->errnum ? (unsigned) err->errnum : 1;
+    for (int fd = 10; fd <= 20; fd++)
+      if (fcntl(fd, F_GETFD) >= 0)
+        res[0] |= 1u << (fd - 10);
+    (void) !write(pfd[1], res, sizeof res);
+    _exit(0);
+  }
+  close(pfd[1]);
+  unsigned res[2] = { 0, 99 };
+  (void) !read(pfd[0], res, sizeof res);
+  close(pfd[0]);
+  waitpid(pid, NULL, 0);
+  *err_no = (int) res[1];
+  return res[0];
+}
+
+static void test_close_fds_except(void)
+{
+  /* 10 (below first), 12 and 15 (kept) */
+  unsigned want = 1u << 0 | 1u << 2 | 1u << 5;
+  int e;
+  unsigned got = fds_left_open(false, &e);
+  ok(got == want && e == 0, "close_range: only 10, 12 and 15 of 10..20 stay open (mask 0x%x, error %d)", got, e);
+  got = fds_left_open(true, &e);
+  ok(got == want && e == 0, "without close_range: the same through /proc/self/fd (mask 0x%x, error %d)", got, e);
+}
+
 int main(void)
 {
   test_scheduler_rules();
   test_affinity_rules();
   test_scheduler_applied();
+  test_close_fds_except();
   return done_testing();
 }
