@@ -568,7 +568,7 @@ HOOK
 @test "create lets go of the caller's pipe and lock: a reader sees EOF, the lock is free" {
   cfg '.process.args = ["sleep", "100"]'
   mkfifo "$TEST_TMP/pipe"
-  (timeout 5 cat "$TEST_TMP/pipe" >/dev/null; echo $? >"$TEST_TMP/eof") 3>&- &
+  (rc=0; timeout 5 cat "$TEST_TMP/pipe" >/dev/null || rc=$?; echo $rc >"$TEST_TMP/eof") 3>&- &
   local reader=$!
   # flock(1) leaves the lock's fd open in the command it runs, as a shell's redirection does
   flock "$TEST_TMP/lock" "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1 8>"$TEST_TMP/pipe"
