@@ -470,6 +470,52 @@ static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error
   }
 }
 
+/* Hands *err the first of two errors, frees the second. */
+static int keep_first(uoci_error **err, uoci_error *first, uoci_error *second)
+{
+  if (*err == NULL)
+    *err = first;
+  else
+    uoci_error_free(first);
+  uoci_error_free(second);
+  return -1;
+}
+
+static int name_cfs(uoci_error **err, bool period, const ocispec_cpu *c)
+{
+  const char *why = (*err)->errnum == EINVAL ? " (out of range, or more than the parent cgroup's CPU quota allows)" : "";
+  if (period)
+    return uoci_error_prefix(err, "linux.resources.cpu.period %" PRIu64 " (update --cpu-period)%s", c->period, why);
+  return uoci_error_prefix(err, "linux.resources.cpu.quota %" PRId64 " (update --cpu-quota)%s", c->quota, why);
+}
+
+/* The kernel checks each write of cpu.cfs_period_us or cpu.cfs_quota_us
+ * against the parent's bandwidth with the other value as it is at that
+ * moment: under a parent with a quota (a kubelet pod cgroup), a shorter
+ * period with the old quota is refused (EINVAL) although the new pair fits.
+ * As runc: the period first; when that is refused, the quota, then the
+ * period again. If the retry fails too, the first error is the one told. */
+static int v1_cfs(const struct cg_hier *h, const ocispec_cpu *c, uoci_error **err)
+{
+  bool period = c->has_period && c->period, quota = c->has_quota && c->quota != 0;
+  uoci_error *first = NULL, *second = NULL;
+  if (period && cg_writef(h, "cpu.cfs_period_us", &first, "%" PRIu64, c->period) < 0) {
+    name_cfs(&first, true, c);
+    if (!quota || first->errnum != EINVAL)
+      return keep_first(err, first, NULL);
+    if (write_i64(h, "cpu.cfs_quota_us", c->quota, &second) < 0 ||
+        cg_writef(h, "cpu.cfs_period_us", &second, "%" PRIu64, c->period) < 0)
+      return keep_first(err, first, second);
+    uoci_error_free(first);
+    return 0;
+  }
+  if (quota && write_i64(h, "cpu.cfs_quota_us", c->quota, &first) < 0) {
+    name_cfs(&first, false, c);
+    return keep_first(err, first, NULL);
+  }
+  return 0;
+}
+
 static int v1_cpu(uoci_cgroup *cg, const ocispec_cpu *c, uoci_error **err)
 {
   bool want_cpu = (c->has_shares && c->shares) || c->has_quota || (c->has_period && c->period) ||
@@ -485,9 +531,7 @@ static int v1_cpu(uoci_cgroup *cg, const ocispec_cpu *c, uoci_error **err)
         return uoci_fail(err, 0, "cgroup: cpu.shares %" PRIu64 " out of range: the kernel set %" PRIu64
                          " (allowed 2-262144)", c->shares, got);
     }
-    if (c->has_period && c->period && cg_writef(h, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0)
-      return -1;
-    if (c->has_quota && c->quota != 0 && write_i64(h, "cpu.cfs_quota_us", c->quota, err) < 0)
+    if (v1_cfs(h, c, err) < 0)
       return -1;
     if (c->has_burst && cg_writef(h, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
       return -1;

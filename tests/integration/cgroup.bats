@@ -13,6 +13,12 @@ setup() {
 
 teardown() {
   cleanup_all
+  # a parent cgroup a test made itself (PARENT=name below the hierarchies' roots)
+  if [ -n "${PARENT:-}" ]; then
+    local d
+    for d in /sys/fs/cgroup/*/"$PARENT" /sys/fs/cgroup/"$PARENT"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+    ! find /sys/fs/cgroup -maxdepth 3 -type d -name "$PARENT" 2>/dev/null | grep -q . || false
+  fi
   # Whatever happened, no cgroup of the test container may stay behind.
   ! find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID" 2>/dev/null | grep -q . || false
 }
@@ -520,6 +526,54 @@ try_detached() {
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *"process.scheduler: set policy SCHED_FIFO"*"linux.resources.cpu.realtimeRuntime"* ]]
   no_cgroup_left
+}
+
+# The kubelet's pod cgroup: a parent with a CFS quota, containers under it.
+# The kernel checks each write against the parent's bandwidth with the
+# other value as it is at that moment, so a shorter period with the old
+# quota can be refused while the pair itself fits (runc's update.bats case).
+@test "cpu (v1): period and quota under a parent with a CFS quota (pod cgroup), at create and on update" {
+  is_v2 && skip "v1 only (v2 writes cpu.max in one go)"
+  [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] || skip "no CFS bandwidth control on this kernel"
+  PARENT=ulysses-oci-test-parent-$$
+  mkdir /sys/fs/cgroup/cpu/$PARENT
+  echo 100000 >/sys/fs/cgroup/cpu/$PARENT/cpu.cfs_period_us
+  echo 50000 >/sys/fs/cgroup/cpu/$PARENT/cpu.cfs_quota_us   # 50%
+  local d=/sys/fs/cgroup/cpu/$PARENT/$CID
+  cfg ".linux.cgroupsPath = \"/$PARENT/$CID\" | .linux.resources.cpu = {\"period\": 100000, \"quota\": 40000}"
+  run_detached
+  [ "$(cat $d/cpu.cfs_period_us)" = 100000 ]
+  [ "$(cat $d/cpu.cfs_quota_us)" = 40000 ]
+  # more than the parent's 50%: refused, one line naming the flag
+  run uoci update --cpu-quota 60000 "$CID"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *--cpu-quota* ]]
+  [ "$(cat $d/cpu.cfs_quota_us)" = 40000 ]
+  # 30% with a shorter period: 10000 with the old quota 40000 would be 400%
+  run uoci update --cpu-period 10000 --cpu-quota 3000 "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat $d/cpu.cfs_period_us)" = 10000 ]
+  [ "$(cat $d/cpu.cfs_quota_us)" = 3000 ]
+  # and back to a longer period with a larger quota (quota first is refused here)
+  run uoci update --cpu-period 100000 --cpu-quota 45000 "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat $d/cpu.cfs_period_us)" = 100000 ]
+  [ "$(cat $d/cpu.cfs_quota_us)" = 45000 ]
+  uoci delete -f "$CID"
+  # the same pair in the config at create, in a cgroup that already has a quota
+  mkdir $d
+  echo 100000 >$d/cpu.cfs_period_us
+  echo 40000 >$d/cpu.cfs_quota_us
+  cfg ".linux.resources.cpu = {\"period\": 10000, \"quota\": 3000}"
+  run_detached
+  [ "$(cat $d/cpu.cfs_period_us)" = 10000 ]
+  [ "$(cat $d/cpu.cfs_quota_us)" = 3000 ]
+  uoci delete -f "$CID"
+  [ ! -d $d ] || rmdir $d
 }
 
 @test "memory.kernel (and on v2 kernelTCP, swappiness, disableOOMKiller): warned about, not silently dropped" {
