@@ -437,13 +437,11 @@ static int give_parent_rt_budget(const struct cg_hier *h, int64_t runtime, uint6
   return lock;
 }
 
-static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error **err)
+/* cpu.rt_runtime_us, with the parent's budget where the parent is ours;
+ * then, with the budget still locked, cpu.rt_period_us = retry_period if
+ * that is not 0 (its first write was refused with the old runtime). */
+static int v1_rt_runtime(const struct cg_hier *h, const ocispec_cpu *c, uint64_t retry_period, uoci_error **err)
 {
-  if (c->has_realtime_period && c->realtime_period &&
-      cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
-    return -1;
-  if (!c->has_realtime_runtime || c->realtime_runtime == 0)
-    return 0;
   uint64_t period = c->has_realtime_period && c->realtime_period ? c->realtime_period : 0;
   if (period == 0 && cg_read_u64(h, "cpu.rt_period_us", &period) < 0)
     return uoci_fail(err, errno, "cgroup: read %s/cpu.rt_period_us", h->dir);
@@ -456,7 +454,7 @@ static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error
   for (int tries = 0;; tries++) {
     uoci_error *e = NULL;
     if (write_i64(h, "cpu.rt_runtime_us", c->realtime_runtime, &e) == 0)
-      return 0;
+      return retry_period ? cg_writef(h, "cpu.rt_period_us", err, "%" PRIu64, retry_period) : 0;
     if (lock < 0 || e->errnum != EINVAL || tries == 100) {
       if (*err == NULL)
         *err = e;
@@ -468,6 +466,34 @@ static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error
     struct timespec ts = { 0, 2 * 1000 * 1000 };
     nanosleep(&ts, NULL);
   }
+}
+
+static int keep_first(uoci_error **err, uoci_error *first, uoci_error *second);
+
+/* As for the CFS pair (v1_cfs): a shorter rt period with the old runtime
+ * can be refused although the new pair fits; then the runtime goes first
+ * and the period is written again after it. */
+static int v1_realtime(const struct cg_hier *h, const ocispec_cpu *c, uoci_error **err)
+{
+  uoci_error *first = NULL;
+  bool has_runtime = c->has_realtime_runtime && c->realtime_runtime != 0;
+  if (c->has_realtime_period && c->realtime_period &&
+      cg_writef(h, "cpu.rt_period_us", &first, "%" PRIu64, c->realtime_period) < 0) {
+    uoci_error_prefix(&first, "linux.resources.cpu.realtimePeriod %" PRIu64 " (update --cpu-rt-period)",
+                      c->realtime_period);
+    if (!has_runtime || first->errnum != EINVAL)
+      return keep_first(err, first, NULL);
+  }
+  if (!has_runtime)
+    return 0;
+  if (first) {
+    uoci_error *second = NULL;
+    if (v1_rt_runtime(h, c, c->realtime_period, &second) < 0)
+      return keep_first(err, first, second);
+    uoci_error_free(first);
+    return 0;
+  }
+  return v1_rt_runtime(h, c, 0, err);
 }
 
 /* Hands *err the first of two errors, frees the second. */

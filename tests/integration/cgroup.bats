@@ -576,6 +576,22 @@ try_detached() {
   [ ! -d $d ] || rmdir $d
 }
 
+@test "realtime (v1): update to a shorter rt period with a smaller runtime (the runtime is written first when needed)" {
+  is_v2 && skip "v1 only (no real-time group scheduling on v2)"
+  [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no RT group scheduling on this kernel"
+  cfg '.linux.resources.cpu.realtimeRuntime = 20000 | .linux.resources.cpu.realtimePeriod = 1000000'
+  run_detached
+  [ "$(cat "$(cgf cpu cpu.rt_runtime_us)")" = 20000 ]
+  # period 10000 with the old runtime 20000 would be more than 100%
+  run uoci update --cpu-rt-period 10000 --cpu-rt-runtime 200 "$CID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$(cgf cpu cpu.rt_period_us)")" = 10000 ]
+  [ "$(cat "$(cgf cpu cpu.rt_runtime_us)")" = 200 ]
+  uoci delete -f "$CID"
+  no_cgroup_left
+}
+
 @test "memory.kernel (and on v2 kernelTCP, swappiness, disableOOMKiller): warned about, not silently dropped" {
   cfg '.linux.resources.memory = {"limit": 67108864, "kernel": 50593792} | .process.args = ["true"]'
   run uoci run --bundle "$BUNDLE" "$CID"
