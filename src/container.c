@@ -58,6 +58,7 @@
 #include "namespaces.h"
 #include "netdev.h"
 #include "network.h"
+#include "notify.h"
 #include "process.h"
 #include "procmount.h"
 #include "resctrl.h"
@@ -130,6 +131,8 @@ struct container {
   char *saved_cgroup;       /* the cgroup string as last written */
   char *keyring;            /* name of the init's session keyring (NULL: --no-new-keyring) */
   char *exe;                /* identity of the runtime binary the init runs (selfexe_identity) */
+  const char *notify_host;  /* $NOTIFY_SOCKET of the runtime (notify.h), NULL: none */
+  int notify_fd;            /* run: the container's notify socket, bound before the init runs */
 };
 
 static void container_init(struct container *c)
@@ -138,6 +141,7 @@ static void container_init(struct container *c)
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
   c->fifo_write = -1;
   c->rootfs_fd = -1;
+  c->notify_fd = -1;
   c->netdevs.nsfd = -1;
   c->saved_pid = -1;
   for (int k = 0; k < NS_COUNT; k++)
@@ -178,6 +182,7 @@ static void container_release(struct container *c)
   close_fd(&c->fifo_fd);
   close_fd(&c->fifo_dirfd);
   close_fd(&c->rootfs_fd);
+  close_fd(&c->notify_fd);
   rootfs_sources_release(&c->sources);
 }
 
@@ -1252,7 +1257,22 @@ static int save_state(struct container *c, uoci_error **err)
  * console socket. Nothing exists yet, so a failure leaves nothing behind. */
 static int create_plan(struct container *c, uoci_error **err)
 {
-  if (state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 || validate(c, err) < 0)
+  if (state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0)
+    return -1;
+  /* sd_notify: the container's own socket, mounted like any bind mount of
+   * the config (so it is validated and planned with them) */
+  c->notify_host = notify_host_socket();
+  if (c->notify_host) {
+    if (notify_check_host(c->notify_host, err) < 0)
+      return -1;
+    char cwd[PATH_MAX];
+    if (c->g->root[0] != '/' && getcwd(cwd, sizeof cwd) == NULL)
+      return uoci_fail(err, errno, "getcwd");
+    _cleanup_free_ char *dir = c->g->root[0] == '/' ? xasprintf("%s/%s", c->g->root, c->o->id)
+                                                     : xasprintf("%s/%s/%s", cwd, c->g->root, c->o->id);
+    notify_setup_spec(c->cfg, dir);
+  }
+  if (validate(c, err) < 0)
     return -1;
   plan_protocol(c);
   c->keyring = c->o->no_new_keyring ? NULL : keyring_new_name(c->o->id);
@@ -1274,6 +1294,11 @@ static int create_state_and_cgroup(struct container *c, uoci_error **err)
   FAULT_POINT("create-state-dir");
   c->created = rfc3339_now();
   if (c->mode == MODE_CREATE && make_exec_fifo(c, err) < 0)
+    return -1;
+  /* run binds the socket now: the init may go on by itself after CREATED
+   * (create leaves it to `start`, as runc does) */
+  if (c->notify_host && (notify_make_dir(c->state_dirfd, err) < 0 ||
+                         (c->mode != MODE_CREATE && (c->notify_fd = notify_listen(c->state_dirfd, err)) < 0)))
     return -1;
   log_debug("create %s: state directory %s/%s made", c->o->id, c->g->root, c->o->id);
   if (create_cgroup(c, err) < 0)
@@ -1396,12 +1421,37 @@ static void destroy_after_failed_start(struct container *c)
   delete_after_run(c);
 }
 
+/* run in the foreground with NOTIFY_SOCKET: a child forwards READY while
+ * this process waits for the container (runc does both at once). Forked
+ * after the state directory's lock is given up, so it holds no lock. */
+static pid_t notify_in_background(struct container *c)
+{
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    log_warn("run %s: fork the NOTIFY_SOCKET forwarder: %s", c->o->id, strerror(errno));
+    return -1;
+  }
+  if (pid > 0) {
+    close_fd(&c->notify_fd);
+    return pid;
+  }
+  close_fd(&c->console_master_end);
+  close_fd(&c->sync_parent);
+  uoci_error *e = NULL;
+  int r = notify_forward(c->notify_fd, c->notify_host, c->pid, proc_start_time(c->pid), &e);
+  if (r < 0)
+    log_warn("run %s: %s", c->o->id, e->msg);
+  _exit(r < 0 ? 1 : 0);
+}
+
 /* run in the foreground: forward signals and the terminal while the
  * container runs, then delete it (unless --keep) and return its status. */
 static int run_foreground(struct container *c, uoci_error **err)
 {
   /* Unlock while the container runs, so `state`, `kill`, `exec` work. */
   close_fd(&c->state_dirfd);
+  pid_t notifier = c->notify_fd >= 0 ? notify_in_background(c) : -1;
   process_forward_signals(c->pid);
   if (c->console_master_end >= 0)
     terminal_proxy_from(c->console_master_end);
@@ -1411,6 +1461,9 @@ static int run_foreground(struct container *c, uoci_error **err)
     status = 255;
   uoci_error_free(werr);
   process_forward_signals(0);
+  /* (it sees the init gone within 100 ms) */
+  while (notifier > 0 && waitpid(notifier, NULL, 0) < 0 && errno == EINTR)
+    ;
   log_debug("run %s: the container exited with status %d", c->o->id, status);
   /* A failure before execve undoes the whole create, --keep or not. */
   bool init_failed = c->released_early && init_failed_before_exec(c, err);
@@ -1435,6 +1488,12 @@ int container_create(const struct uoci_globals *g, const struct create_opts *o, 
     goto out;
   }
   if (mode != MODE_CREATE && run_release(&c, err) < 0) {
+    destroy_after_failed_start(&c);
+    goto out;
+  }
+  /* run -d with NOTIFY_SOCKET returns once READY is forwarded (runc) */
+  if (mode == MODE_RUN_DETACH && c.notify_fd >= 0 &&
+      notify_forward(c.notify_fd, c.notify_host, c.pid, proc_start_time(c.pid), err) < 0) {
     destroy_after_failed_start(&c);
     goto out;
   }
@@ -1503,6 +1562,7 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   if (state_load(g->root, id, &st, err) < 0)
     return -1;
   int ret = -1;
+  _cleanup_close_ int notify_fd = -1;
   enum container_status s = state_status(&st);
   if (s != STATUS_CREATED) {
     uoci_fail(err, 0, "cannot start container \"%s\": it is %s, not created", id, status_name(s));
@@ -1512,6 +1572,14 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   if (cfg == NULL)
     goto out;
   FAULT_POINT("start-loaded");
+  /* sd_notify: bind the container's socket before the process can send
+   * (only if create made its directory, i.e. create had NOTIFY_SOCKET too) */
+  const char *notify_host = notify_host_socket();
+  if (notify_host && faccessat(st.dirfd, NOTIFY_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (notify_check_host(notify_host, err) < 0 || (notify_fd = notify_listen(st.dirfd, err)) < 0)) {
+    ocispec_config_free(cfg);
+    goto out;
+  }
   log_debug("start %s: releasing the init (pid %d)", id, (int) st.pid);
   bool released = false;
   ret = open_fifo_and_release(&st, &released, err);
@@ -1540,8 +1608,14 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
     uoci_error_free(e);
   }
   ocispec_config_free(cfg);
-out:
+out:;
+  pid_t pid = st.pid;
+  unsigned long long start_time = st.start_time;
+  /* Unlocked while waiting for READY: `state`, `kill` work meanwhile.
+   * Like runc, a failure to forward leaves the container running. */
   state_release(&st);
+  if (ret == 0 && notify_fd >= 0)
+    ret = notify_forward(notify_fd, notify_host_socket(), pid, start_time, err);
   return ret;
 }
 

@@ -287,6 +287,9 @@ int state_remove(const char *root, const char *id, int dirfd, uoci_error **err)
   static const char *const files[] = { "state", "state.tmp", "config.json", "exec.fifo", "ptrace", "exec.lock" };
   for (size_t i = 0; i < ARRAY_SIZE(files); i++)
     unlinkat(dirfd, files[i], 0);
+  /* notify.h: the sd_notify socket and its directory */
+  unlinkat(dirfd, "notify/notify.sock", 0);
+  unlinkat(dirfd, "notify", AT_REMOVEDIR);
   _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
   if (rmdir(dir) < 0 && errno != ENOENT) {
     /* Unknown leftovers: remove them too, the directory is ours. */

@@ -9,6 +9,8 @@
  *                         annotations and networking need it at delete)
  *   exec.fifo             exists while the container is "created": the init
  *                         blocks opening it until `start` opens the other end
+ *   notify/notify.sock    with NOTIFY_SOCKET only: the container's sd_notify
+ *                         socket, mounted at /run/notify (notify.h)
  * Status is derived, never stored: the init's pid and start time (pid reuse
  * safe) say whether it lives; exec.fifo says created vs running; the cgroup
  * freezer says paused. */
