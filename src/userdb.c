@@ -202,58 +202,27 @@ int userdb_resolve(const char *spec, const char *passwd, const char *group, cons
   return 0;
 }
 
-/* An fd to read PATH of `rootfd` with, when it is a regular file. Checked on
- * an O_PATH fd first, so a FIFO or device planted there is never opened; the
- * read-only open (non-blocking: a FIFO swapped in meanwhile cannot hang us)
- * must then reach the same inode. No /proc needed: this also runs inside a
- * container that has none. -1 with errno (0 and *why: not regular). */
-static int open_regular_in_root(int rootfd, const char *path, const char **why)
+/* read_regular_file_with's opener: resolved inside the root, no /proc needed
+ * (this also runs inside a container that has none). */
+static int open_in_root(int rootfd, const char *path, int flags)
 {
-  *why = NULL;
-  _cleanup_close_ int pfd = in_root_open(rootfd, path, O_PATH, 0);
-  struct stat st, st2;
-  if (pfd < 0 || fstat(pfd, &st) < 0)
-    return -1;
-  if (!S_ISREG(st.st_mode)) {
-    *why = "not a regular file";
-    return -1;
-  }
-  if (st.st_size > USERDB_MAX_FILE) {
-    *why = "larger than 16 MiB";
-    return -1;
-  }
-  _cleanup_close_ int fd = in_root_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-  if (fd < 0 || fstat(fd, &st2) < 0)
-    return -1;
-  if (!S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-    *why = "replaced while being opened";
-    return -1;
-  }
-  return steal_fd(fd);
+  return in_root_open(rootfd, path, flags, 0);
 }
 
 int userdb_read_in_root(int rootfd, const char *path, const char *where, char **out, uoci_error **err)
 {
   *out = NULL;
-  const char *why = NULL;
-  _cleanup_close_ int fd = open_regular_in_root(rootfd, path, &why);
-  if (fd < 0) {
-    if (why)
-      return uoci_fail(err, 0, "%s%s: %s", where, path, why);
-    if (errno == ENOENT)
-      return 0;
-    return uoci_fail(err, errno, "%s%s", where, path);
+  /* a regular file only: a FIFO or /dev/zero planted there never hangs us */
+  _cleanup_free_ char *buf = NULL;
+  size_t n;
+  if (read_regular_file_with(open_in_root, rootfd, where, path, USERDB_MAX_FILE, &buf, &n, err) < 0) {
+    if ((*err)->errnum != ENOENT)
+      return -1;
+    uoci_error_free(*err);
+    *err = NULL;
+    return 0;
   }
-  struct stat st;
-  if (fstat(fd, &st) < 0)
-    return uoci_fail(err, errno, "%s%s", where, path);
-  /* at most what fstat said: a file that grows meanwhile is cut there */
-  _cleanup_free_ char *buf = xmalloc((size_t) st.st_size + 1);
-  ssize_t n = read_all(fd, buf, (size_t) st.st_size);
-  if (n < 0)
-    return uoci_fail(err, errno, "read %s%s", where, path);
-  buf[n] = '\0';
-  if (memchr(buf, '\0', (size_t) n))
+  if (memchr(buf, '\0', n))
     return uoci_fail(err, 0, "%s%s: not a text file", where, path);
   *out = steal_ptr(buf);
   return 0;

@@ -151,37 +151,49 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_err
   return 0;
 }
 
-int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
+static int openat_cloexec(int dirfd, const char *path, int flags)
 {
-  /* Checked on an O_PATH fd first: a device (a watchdog, a tape) planted
-   * there is never opened; the real open must reach the same inode. */
-  _cleanup_close_ int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+  return openat(dirfd, path, flags | O_CLOEXEC);
+}
+
+int read_regular_file_with(open_at_fn open_at, int dirfd, const char *where, const char *path, size_t max,
+                           char **out, size_t *lenp, uoci_error **err)
+{
+  /* Checked on an O_PATH fd first: a FIFO or device (a watchdog, a tape)
+   * planted there is never opened; the real open, non-blocking, must reach
+   * the same inode. */
+  _cleanup_close_ int pfd = open_at(dirfd, path, O_PATH);
   if (pfd < 0)
-    return uoci_fail(err, errno, "open %s", path);
+    return uoci_fail(err, errno, "open %s%s", where, path);
   struct stat st, st2;
   if (fstat(pfd, &st) < 0)
-    return uoci_fail(err, errno, "stat %s", path);
+    return uoci_fail(err, errno, "stat %s%s", where, path);
   if (!S_ISREG(st.st_mode))
-    return uoci_fail(err, 0, "%s: not a regular file", path);
+    return uoci_fail(err, 0, "%s%s: not a regular file", where, path);
   if ((unsigned long long) st.st_size > (unsigned long long) max)
-    return uoci_fail(err, 0, "%s: larger than %zu MiB", path, max >> 20);
-  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    return uoci_fail(err, 0, "%s%s: larger than %zu MiB", where, path, max >> 20);
+  _cleanup_close_ int fd = open_at(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
-    return uoci_fail(err, errno, "open %s", path);
+    return uoci_fail(err, errno, "open %s%s", where, path);
   if (fstat(fd, &st2) < 0)
-    return uoci_fail(err, errno, "stat %s", path);
+    return uoci_fail(err, errno, "stat %s%s", where, path);
   if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
-    return uoci_fail(err, 0, "%s: replaced while being opened", path);
+    return uoci_fail(err, 0, "%s%s: replaced while being opened", where, path);
   _cleanup_free_ char *buf = xmalloc((size_t) st.st_size + 1);
   /* what fstat said at most: a file that grows meanwhile is cut there */
   ssize_t n = read_all(fd, buf, (size_t) st.st_size);
   if (n < 0)
-    return uoci_fail(err, errno, "read %s", path);
+    return uoci_fail(err, errno, "read %s%s", where, path);
   buf[n] = '\0';
   if (lenp)
     *lenp = (size_t) n;
   *out = steal_ptr(buf);
   return 0;
+}
+
+int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
+{
+  return read_regular_file_with(openat_cloexec, dirfd, "", path, max, out, lenp, err);
 }
 
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *lenp, char **heap,

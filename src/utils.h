@@ -54,6 +54,11 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len, uoci_erro
  * must be a regular file of at most `max` bytes. Opened non-blocking, so a
  * FIFO (or a link to /dev/zero) fails with one line instead of hanging. */
 int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len, uoci_error **err);
+/* The same, opened through open_at (openat's shape: in_root_open for a path
+ * inside a rootfs); `where` is put before path in the errors. */
+typedef int (*open_at_fn)(int dirfd, const char *path, int flags);
+int read_regular_file_with(open_at_fn open_at, int dirfd, const char *where, const char *path, size_t max,
+                           char **out, size_t *len, uoci_error **err);
 /* read_file_at into buf (cap bytes, the text NUL-terminated) when it fits,
  * else into *heap (the caller frees it); *out points at the text, *len (if
  * not NULL) is its length. */
