@@ -264,6 +264,7 @@ int main(int argc, char **argv)
    * a moment (cgroup files of every hierarchy, sockets). Every process the
    * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
   rlimit_nofile_raise();
+  preserve_fds_reserve(preserve_fds_wanted(argc, argv, getenv("LISTEN_FDS")));
   selfexe_init(argv);
   struct rootless_env env;
   rootless_env_detect(&env);

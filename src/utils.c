@@ -330,6 +330,56 @@ void rlimit_nofile_restore(void)
     nofile_raised = false;
 }
 
+static int parse_count(const char *s, unsigned long long max)
+{
+  unsigned long long n;
+  if (s == NULL || parse_uint64(s, &n) < 0 || n > max)
+    return 0;
+  return (int) n;
+}
+
+int preserve_fds_wanted(int argc, char **argv, const char *listen_fds)
+{
+  static const char opt[] = "--preserve-fds";
+  int want = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0)
+      break;
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t) (eq - a) : strlen(a);
+    /* "--pre" is the shortest prefix getopt_long could take for it */
+    if (len < 5 || len > sizeof opt - 1 || strncmp(a, opt, len) != 0)
+      continue;
+    int n = parse_count(eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL), 65536);
+    if (n > want)
+      want = n;
+  }
+  int l = parse_count(listen_fds, 1023);
+  return l > want ? l : want;
+}
+
+void preserve_fds_reserve(int n)
+{
+  int nul = -1;
+  for (int fd = 3; fd < 3 + n; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    if (nul < 0) {
+      /* the lowest free fd: this one, unless stdio is closed */
+      nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (nul < 0)
+        return;
+      if (nul == fd)
+        continue;
+    }
+    if (dup3(nul, fd, O_CLOEXEC) < 0)
+      break; /* past RLIMIT_NOFILE: nothing can be opened there either */
+  }
+  if (nul >= 0 && (nul < 3 || nul >= 3 + n))
+    close(nul);
+}
+
 bool proc_cgroup_split(char *line, const char **ctrls, const char **path)
 {
   char *c1 = strchr(line, ':');

@@ -85,6 +85,17 @@ int parse_int64(const char *s, long long *out);
 void rlimit_nofile_raise(void);
 void rlimit_nofile_restore(void);
 
+/* How many fds (3..3+N-1) this command line may ask to pass on: the largest
+ * --preserve-fds value anywhere before "--" (also as --preserve-fds=N or an
+ * abbreviation getopt takes, such as --preserve), and LISTEN_FDS. It may
+ * count too many (an exec COMMAND's own words), never too few. */
+int preserve_fds_wanted(int argc, char **argv, const char *listen_fds);
+/* Every fd of 3..3+n-1 that is not open becomes /dev/null (close-on-exec
+ * until the range is handed on), before the runtime opens anything: else a
+ * runtime fd (the --log file, a state directory) lands there and is passed
+ * to the container as "preserved". */
+void preserve_fds_reserve(int n);
+
 /* Current time in RFC 3339 with nanoseconds, UTC ("2026-11-23T10:00:00.123456789Z"). */
 char *rfc3339_now(void);
 /* The same for a given time (seconds since the epoch, nanoseconds). Pure. */

@@ -259,6 +259,22 @@ EOF
   [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
 }
 
+@test "--preserve-fds N with fds 3..3+N-1 not open: they are /dev/null, never a runtime fd such as --log's" {
+  start_container
+  # fd 3 and 4 closed in the caller: the --log file (and anything the runtime
+  # opens) used to land there and went to the process as a preserved fd
+  run uoci --log "$TEST_TMP/rt.log" exec --preserve-fds 2 $c1 sh -c 'readlink /proc/self/fd/3; readlink /proc/self/fd/4' 3<&- 4<&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/dev/null\n/dev/null')" ]
+  run uoci --log "$TEST_TMP/rt.log" exec --preserve=2 $c1 sh -c 'readlink /proc/self/fd/3; readlink /proc/self/fd/4' 3<&- 4<&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/dev/null\n/dev/null')" ]
+  # LISTEN_FDS asks for the same range
+  run env LISTEN_FDS=2 "$UOCI" --root "$STATE" --log "$TEST_TMP/rt.log" exec $c1 sh -c 'readlink /proc/self/fd/3; readlink /proc/self/fd/4' 3<&- 4<&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/dev/null\n/dev/null')" ]
+}
+
 @test "--tty with --console-socket: the pty master goes to the socket" {
   start_container
   "$BUILDDIR/tests/helpers/recvtty" "$TEST_TMP/tty.sock" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &

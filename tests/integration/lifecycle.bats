@@ -531,6 +531,14 @@ HOOK
   assert_nothing_left $c1
 }
 
+@test "run --preserve-fds N with fds 3..3+N-1 not open: the init gets /dev/null there, not the --log file" {
+  cfg '.process.args = ["sh", "-c", "readlink /proc/self/fd/3; readlink /proc/self/fd/4"]'
+  run uoci --log "$TEST_TMP/rt.log" run --preserve-fds 2 --bundle "$BUNDLE" $c1 3<&- 4<&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '/dev/null\n/dev/null')" ]
+  assert_nothing_left $c1
+}
+
 @test "--preserve-fds passes extra fds, and nothing else leaks in" {
   echo secret-of-fd3 >"$TEST_TMP/fd3"
   cfg '.process.args = ["sh", "-c", "cat <&3; ls /proc/self/fd | tr \"\\n\" \" \""]'
