@@ -52,7 +52,7 @@ static int read_resources(const char *path, ocispec_resources **out, uoci_error 
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &text, &len, err) < 0)
+  if (read_input_file(path, INPUT_MAX_BYTES, &text, &len, err) < 0)
     return uoci_error_prefix(err, "update --resources");
   char *perr = NULL;
   *out = ocispec_parse(&ocispec_resources_type, text, len, strcmp(path, "-") == 0 ? "resources (stdin)" : path, &perr);

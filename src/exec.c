@@ -90,7 +90,11 @@ static ocispec_process *build_process(struct exec_opts *o, ocispec_config *cfg, 
   ocispec_process *p;
   if (o->process_file) {
     char *perr = NULL;
-    p = ocispec_parse_file(&ocispec_process_type, o->process_file, &perr);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (read_input_file(o->process_file, INPUT_MAX_BYTES, &text, &len, err) < 0)
+      return uoci_error_prefix(err, "exec: --process"), NULL;
+    p = ocispec_parse(&ocispec_process_type, text, len, o->process_file, &perr);
     if (p == NULL) {
       uoci_fail(err, 0, "exec: %s", perr);
       free(perr);

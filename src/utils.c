@@ -196,6 +196,65 @@ int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, si
   return read_regular_file_with(openat_cloexec, dirfd, "", path, max, out, lenp, err);
 }
 
+static int read_pipe_bounded(int fd, const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
+{
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+    return uoci_fail(err, errno, "%s: fcntl", path);
+  size_t cap = 4096, len = 0;
+  _cleanup_free_ char *buf = xmalloc(cap);
+  for (;;) {
+    if (len + 1 >= cap) {
+      cap *= 2;
+      buf = xrealloc(buf, cap);
+    }
+    ssize_t r = read(fd, buf + len, cap - len - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return uoci_fail(err, errno, "read %s", path);
+    if (r == 0)
+      break;
+    len += (size_t) r;
+    if (len > max)
+      return uoci_fail(err, 0, "%s: larger than %zu MiB", path, max >> 20);
+  }
+  buf[len] = '\0';
+  if (lenp)
+    *lenp = len;
+  *out = steal_ptr(buf);
+  return 0;
+}
+
+int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
+{
+  struct stat st, st2;
+  if (strcmp(path, "-") == 0) {
+    if (fstat(0, &st) < 0)
+      return uoci_fail(err, errno, "stdin");
+    if (S_ISREG(st.st_mode) && (unsigned long long) st.st_size > (unsigned long long) max)
+      return uoci_fail(err, 0, "stdin: larger than %zu MiB", max >> 20);
+    return read_pipe_bounded(0, "stdin", max, out, lenp, err); /* a terminal too: whoever types ends it */
+  }
+  _cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
+  if (pfd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  if (fstat(pfd, &st) < 0)
+    return uoci_fail(err, errno, "stat %s", path);
+  if (S_ISREG(st.st_mode))
+    return read_regular_file_at(AT_FDCWD, path, max, out, lenp, err);
+  if (!S_ISFIFO(st.st_mode))
+    return uoci_fail(err, 0, "%s: not a regular file or a pipe", path);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  if (fstat(fd, &st2) < 0)
+    return uoci_fail(err, errno, "stat %s", path);
+  if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+    return uoci_fail(err, 0, "%s: replaced while being opened", path);
+  return read_pipe_bounded(fd, path, max, out, lenp, err);
+}
+
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *lenp, char **heap,
                      uoci_error **err)
 {

@@ -62,6 +62,13 @@ int read_regular_file_with(open_at_fn open_at, int dirfd, const char *where, con
 /* read_file_at into buf (cap bytes, the text NUL-terminated) when it fits,
  * else into *heap (the caller frees it); *out points at the text, *len (if
  * not NULL) is its length. */
+/* A document the caller names (exec --process, update --resources; "-" is
+ * stdin): a regular file as read_regular_file_at, or a pipe (a FIFO,
+ * process substitution, stdin), read to EOF; either at most max bytes. A FIFO
+ * without a writer reads as empty (opened non-blocking) instead of waiting for
+ * one; devices (/dev/zero), directories and sockets are refused by type. */
+#define INPUT_MAX_BYTES ((size_t) 64 << 20)
+int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci_error **err);
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *len, char **heap,
                      uoci_error **err);
 /* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */

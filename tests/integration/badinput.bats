@@ -250,6 +250,22 @@ cli_case() {
   expect_error "expected integer" uoci update --resources "$TEST_TMP/r.json" "$id"
   printf '{' >"$TEST_TMP/r.json"
   expect_error "invalid JSON" uoci update --resources "$TEST_TMP/r.json" "$id"
+  # a device, a FIFO nobody writes, endless stdin: one line in bounded time
+  # (before: read /dev/zero until memory ran out, or waited for a writer)
+  mkfifo "$TEST_TMP/fifo"
+  expect_error "/dev/zero: not a regular file or a pipe" timeout 20 "$UOCI" --root "$STATE" exec --process /dev/zero "$id"
+  expect_error "premature EOF" timeout 20 "$UOCI" --root "$STATE" exec --process "$TEST_TMP/fifo" "$id"
+  expect_error "not a regular file or a pipe" timeout 20 "$UOCI" --root "$STATE" exec --process "$TEST_TMP" "$id"
+  expect_error "/dev/urandom: not a regular file or a pipe" timeout 20 "$UOCI" --root "$STATE" update --resources /dev/urandom "$id"
+  expect_error "premature EOF" timeout 20 "$UOCI" --root "$STATE" update --resources "$TEST_TMP/fifo" "$id"
+  run bash -c '"$0" --root "$1" update --resources - "$2" </dev/zero' "$UOCI" "$STATE" "$id"
+  [ "$status" -eq 1 ] && [ "$output" = "ulysses-oci: update --resources: stdin: larger than 64 MiB" ]
+  # a pipe still works: stdin, process substitution
+  echo '{"args": ["true"]}' >"$TEST_TMP/p.json"
+  uoci exec --process <(cat "$TEST_TMP/p.json") "$id"
+  uoci exec --process /dev/stdin "$id" <"$TEST_TMP/p.json"
+  echo '{"pids": {"limit": 100}}' | uoci update --resources - "$id"
+  uoci update --resources <(echo '{"pids": {"limit": 101}}') "$id"
   # the container is unharmed
   [ "$(uoci state "$id" | jq -r .status)" = running ]
   uoci delete --force "$id"
