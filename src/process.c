@@ -69,6 +69,56 @@ static const struct { const char *name; uint64_t flag; } sched_flags[] = {
 
 #define SCHED_PATH "config.json: .process.scheduler"
 
+/* The kernel's limit of a SCHED_DEADLINE period, in ns (sysctl
+ * kernel.sched_deadline_period_{min,max}_us); 0 when it cannot be read
+ * (then sched_setattr is the judge). */
+static uint64_t deadline_period_limit_ns(const char *which)
+{
+  char path[64], text[32] = "", *end;
+  snprintf(path, sizeof path, "/proc/sys/kernel/sched_deadline_period_%s_us", which);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read_all(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  text[n] = '\0';
+  unsigned long long us = strtoull(text, &end, 10);
+  return end != text ? (uint64_t) us * 1000 : 0;
+}
+
+/* sched(7) and the kernel's __checkparam_dl: 1024 ns <= runtime <= deadline
+ * <= period (0: the deadline) within the period sysctls, no value with the
+ * top bit set. Checked here, each error naming its field, because the init's
+ * sched_setattr could only say EINVAL. */
+static int check_deadline(const ocispec_scheduler *s, uoci_error **err)
+{
+  const uint64_t top = UINT64_C(1) << 63;
+  if (s->runtime & top || s->deadline & top || s->period & top)
+    return uoci_fail(err, 0, SCHED_PATH ".%s: %llu ns is above the kernel's limit (2^63 - 1)",
+                     s->runtime & top ? "runtime" : s->deadline & top ? "deadline" : "period",
+                     (unsigned long long) (s->runtime & top ? s->runtime : s->deadline & top ? s->deadline : s->period));
+  if (s->runtime < 1024)
+    return uoci_fail(err, 0, SCHED_PATH ".runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns (the kernel's "
+                     "resolution), got %llu", (unsigned long long) s->runtime);
+  if (s->deadline == 0)
+    return uoci_fail(err, 0, SCHED_PATH ".deadline: SCHED_DEADLINE needs a deadline (ns)");
+  if (s->runtime > s->deadline)
+    return uoci_fail(err, 0, SCHED_PATH ".runtime: %llu ns must be <= the deadline, %llu ns",
+                     (unsigned long long) s->runtime, (unsigned long long) s->deadline);
+  if (s->period && s->deadline > s->period)
+    return uoci_fail(err, 0, SCHED_PATH ".deadline: %llu ns must be <= the period, %llu ns",
+                     (unsigned long long) s->deadline, (unsigned long long) s->period);
+  uint64_t period = s->period ? s->period : s->deadline;
+  uint64_t min = deadline_period_limit_ns("min"), max = deadline_period_limit_ns("max");
+  if ((min && period < min) || (max && period > max))
+    return uoci_fail(err, 0, SCHED_PATH ".%s: %llu ns is outside the kernel's period range %llu..%llu ns "
+                     "(sysctl kernel.sched_deadline_period_min_us/max_us)", s->period ? "period" : "deadline",
+                     (unsigned long long) period, (unsigned long long) min, (unsigned long long) max);
+  return 0;
+}
+
 /* Parent: the whole sched_attr, checked against sched(7)'s rules so that a
  * bad value is reported before anything starts. */
 static int plan_scheduler(const ocispec_scheduler *s, struct process_sched_attr *a, uoci_error **err)
@@ -104,12 +154,8 @@ static int plan_scheduler(const ocispec_scheduler *s, struct process_sched_attr 
     return uoci_fail(err, 0, SCHED_PATH ".nice: %d out of range (-20 to 19)", nice);
   a->sched_nice = nice;
   if (policy == SCHED_DEADLINE) {
-    /* sched(7): runtime <= deadline <= period (a period of 0 means the deadline) */
-    uint64_t period = s->period ? s->period : s->deadline;
-    if (s->runtime == 0 || s->deadline < s->runtime || period < s->deadline)
-      return uoci_fail(err, 0, SCHED_PATH ": SCHED_DEADLINE needs 0 < runtime <= deadline <= period (ns), got "
-                       "%llu/%llu/%llu", (unsigned long long) s->runtime, (unsigned long long) s->deadline,
-                       (unsigned long long) s->period);
+    if (check_deadline(s, err) < 0)
+      return -1;
     a->sched_runtime = s->runtime;
     a->sched_deadline = s->deadline;
     a->sched_period = s->period;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <seccomp_lib.h> /* libseccomp */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -74,9 +75,42 @@ static void test_scheduler_rules(void)
   m = sched_error((ocispec_scheduler) { .policy = "SCHED_OTHER", FLAGS("SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_TURBO") });
   ok(m && strstr(m, ".process.scheduler.flags[1]: unknown flag \"SCHED_FLAG_TURBO\""), "unknown flag (%s)", m);
   m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 6000000, .deadline = 5000000 });
-  ok(m && strstr(m, "SCHED_DEADLINE needs 0 < runtime <= deadline <= period"), "runtime above deadline (%s)", m);
+  ok(m && strstr(m, ".process.scheduler.runtime: 6000000 ns must be <= the deadline, 5000000 ns"),
+     "runtime above deadline (%s)", m);
   m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE" });
-  ok(m && strstr(m, "SCHED_DEADLINE needs"), "deadline without runtime (%s)", m);
+  ok(m && strstr(m, ".process.scheduler.runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns"),
+     "deadline without runtime (%s)", m);
+  /* what the kernel's __checkparam_dl refuses, each named before the init
+   * starts (the init's sched_setattr could only say EINVAL) */
+  m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 1023, .deadline = 10000000 });
+  ok(m && strstr(m, ".process.scheduler.runtime: SCHED_DEADLINE needs a runtime of at least 1024 ns (the kernel's "
+                    "resolution), got 1023"), "runtime below 1024 ns (%s)", m);
+  m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 10000000, .period = 20000000 });
+  ok(m && strstr(m, ".process.scheduler.deadline: SCHED_DEADLINE needs a deadline"), "no deadline (%s)", m);
+  m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 10000000, .deadline = 30000000,
+                                        .period = 20000000 });
+  ok(m && strstr(m, ".process.scheduler.deadline: 30000000 ns must be <= the period, 20000000 ns"),
+     "deadline above period (%s)", m);
+  m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = UINT64_C(9223372036854775809),
+                                        .deadline = UINT64_C(9223372036854775810) });
+  ok(m && strstr(m, ".process.scheduler.runtime: 9223372036854775809 ns is above the kernel's limit"),
+     "runtime with the top bit (%s)", m);
+  m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 1024, .deadline = 1024 });
+  ok(m && strstr(m, ".process.scheduler.deadline: 1024 ns is outside the kernel's period range"),
+     "period (the deadline) below sched_deadline_period_min_us (%s)", m);
+  FILE *f = fopen("/proc/sys/kernel/sched_deadline_period_max_us", "r");
+  unsigned long long max_us = 0;
+  if (f && fscanf(f, "%llu", &max_us) == 1 && max_us < UINT64_MAX / 1000 - 1) {
+    uint64_t over = (uint64_t) (max_us + 1) * 1000;
+    m = sched_error((ocispec_scheduler) { .policy = "SCHED_DEADLINE", .runtime = 1000000, .deadline = 5000000,
+                                          .period = over });
+    ok(m && strstr(m, ".process.scheduler.period: ") && strstr(m, "outside the kernel's period range"),
+       "period above sched_deadline_period_max_us (%s)", m);
+  } else {
+    ok(1, "# SKIP no kernel.sched_deadline_period_max_us");
+  }
+  if (f)
+    fclose(f);
   m = sched_error((ocispec_scheduler) { .policy = "SCHED_OTHER", .runtime = 1 });
   ok(m && strstr(m, "runtime, deadline and period are for SCHED_DEADLINE only"), "runtime with SCHED_OTHER (%s)", m);
 }
