@@ -896,6 +896,23 @@ static int prepare_destination(int rootfd, const char *dest, bool file, const ch
   return fd;
 }
 
+/* As runc (since 1.1.10) and crun: a tmpfs without its own mode= takes the
+ * mode of the directory it covers, so that a private directory of the image
+ * (0700 /root, 0750 /var/lib/x) does not become the kernel's default 1777,
+ * writable by every user of the container. A destination that does not
+ * exist yet keeps the default. Returns the new data, or NULL to keep it. */
+static char *tmpfs_data_with_dir_mode(int rootfd, const char *dest, const char *data)
+{
+  if (data_has_key(data, "mode"))
+    return NULL;
+  _cleanup_close_ int fd = in_root_open(rootfd, dest, O_PATH | O_CLOEXEC, 0);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+    return NULL;
+  return data && *data ? xasprintf("mode=%04o,%s", (unsigned) (st.st_mode & 07777), data)
+                       : xasprintf("mode=%04o", (unsigned) (st.st_mode & 07777));
+}
+
 /* src_fd: what the runtime opened for an init in a user namespace (-1:
  * none): the source itself (RS_BIND), or the whole tree, attributes and
  * idmapping already set (RS_IDMAP). */
@@ -939,6 +956,13 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
       goto out;
     }
     file = !S_ISDIR(st.st_mode);
+  }
+  if (!bind && strcmp(type, "tmpfs") == 0) {
+    char *with_mode = tmpfs_data_with_dir_mode(rootfd, dest, o.data);
+    if (with_mode) {
+      free(o.data);
+      o.data = with_mode;
+    }
   }
   target = prepare_destination(rootfd, dest, file, type, err);
   if (target < 0 || procmount_check_target(ctx->config, m, rootfd, target, err) < 0)

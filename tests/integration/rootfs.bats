@@ -194,6 +194,23 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "${lines[3]}" = written ]
 }
 
+@test "a tmpfs without mode= takes the mode of the directory it covers (as runc >= 1.1.10 and crun)" {
+  # an image's private directory must not become the kernel's default 1777
+  mkdir -p "$BUNDLE/rootfs/private" "$BUNDLE/rootfs/shared" "$BUNDLE/rootfs/own"
+  chmod 0700 "$BUNDLE/rootfs/private" && chmod 2712 "$BUNDLE/rootfs/shared" && chmod 0700 "$BUNDLE/rootfs/own"
+  cfg '.mounts += [{"destination": "/private", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "size=64k"]},
+                   {"destination": "/shared", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]},
+                   {"destination": "/own", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777"]},
+                   {"destination": "/new/dir", "type": "tmpfs", "source": "tmpfs"}]'
+  run_in 'stat -c "%a %n" /private /shared /own /new/dir; grep -E " /(private|shared|own|new/dir) " /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "700 /private" ]
+  [ "${lines[1]}" = "2712 /shared" ]
+  [ "${lines[2]}" = "1777 /own" ]      # the mount's own mode= wins
+  [ "${lines[3]}" = "1777 /new/dir" ]  # made by the runtime: the kernel's default
+  [[ $output == *" /private "*" - tmpfs tmpfs "*"size=64k,mode=700"* ]]
+}
+
 @test "sysfs without a network namespace is the host's, bound read-only" {
   cfg '.linux.namespaces |= map(select(.type != "network"))'
   run_in 'cat /proc/self/mountinfo; touch /sys/kernel/x 2>&1; true'
