@@ -144,7 +144,9 @@ int notify_forward(int fd, const char *host, pid_t pid, unsigned long long start
         continue;
       }
     }
-    if (proc_start_time(pid) != start_time) {
+    /* start_time 0: the init was gone (or a zombie, which reads as 0 too)
+     * before it could be read, so "still the same" would hold forever */
+    if (start_time == 0 || proc_start_time(pid) != start_time) {
       log_debug("notify: the init (pid %d) exited before READY", (int) pid);
       return 0;
     }

@@ -40,7 +40,8 @@ int notify_listen(int state_dirfd, uoci_error **err);
 
 /* Wait on `fd` for a datagram with a READY= line and forward it, then
  * MAINPID=pid, to `host`. Returns 0 without sending anything when the init
- * (pid with start_time, state.h) goes away first. */
+ * (pid with start_time, proc_start_time: 0 when it was already gone) goes
+ * away first. */
 int notify_forward(int fd, const char *host, pid_t pid, unsigned long long start_time, uoci_error **err);
 
 #endif

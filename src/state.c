@@ -308,33 +308,6 @@ int state_remove(const char *root, const char *id, int dirfd, uoci_error **err)
   return 0;
 }
 
-unsigned long long proc_start_time(pid_t pid)
-{
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')');
-  if (p == NULL || p[1] == '\0')
-    return 0;
-  p += 2; /* field 3: state */
-  if (*p == 'Z' || *p == 'X')
-    return 0;
-  /* skip to field 22 (starttime): 19 more fields after the state */
-  for (int field = 3; field < 22; field++) {
-    p = strchr(p, ' ');
-    if (p == NULL)
-      return 0;
-    p++;
-  }
-  return strtoull(p, NULL, 10);
-}
-
 enum container_status state_status(const struct uoci_state *st)
 {
   if (st->pid <= 0)

@@ -86,9 +86,6 @@ ocispec_config *state_config_annotations(const struct uoci_state *st, uoci_error
 char *state_json(const struct uoci_state *st, enum container_status status,
                  const ocispec_strmap *annotations, bool pretty);
 
-/* /proc/<pid>/stat start time; 0 when the process is gone or a zombie. */
-unsigned long long proc_start_time(pid_t pid);
-
 void state_release(struct uoci_state *st);
 
 #endif

@@ -46,6 +46,8 @@ char **strv_terminated(char **v, size_t n);
 /* write()/read() the whole buffer, retrying on EINTR and short counts. */
 ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
+/* /proc/<pid>/stat start time; 0 when the process is gone or a zombie. */
+unsigned long long proc_start_time(pid_t pid);
 
 /* Read a whole file (relative to dirfd, AT_FDCWD for cwd) into a malloc'd,
  * NUL-terminated buffer. */
