@@ -1814,7 +1814,7 @@ int container_checkpoint(const struct uoci_globals *g, const char *id, const str
   if (network_is_wired(cfg))
     o.empty_ns |= CLONE_NEWNET;
   struct cr_dump_target t = { .pid = st.pid, .rootfs = st.rootfs, .cfg = cfg, .freezer_dir = cgroup_freezer_dir(cg) };
-  if (cr_dump(&t, &o, err) < 0)
+  if (cr_dump_check(&t, id, err) < 0 || cr_dump(&t, &o, err) < 0)
     goto out;
   ret = 0;
   if (o.leave_running || o.pre_dump)
@@ -1855,7 +1855,7 @@ static int restore_setup_namespaces(void *arg, pid_t pid, uoci_error **err)
 static int restore_plan(struct container *c, const struct cr_options *opts, uoci_error **err)
 {
   if (cr_supported(err) < 0 || state_validate_id(c->o->id, err) < 0 || load_bundle(c, err) < 0 ||
-      validate(c, err) < 0 || cr_restore_check(opts, err) < 0)
+      validate(c, err) < 0 || cr_restore_check(c->cfg, opts, err) < 0)
     return -1;
   c->keyring = c->o->no_new_keyring ? NULL : keyring_new_name(c->o->id);
   log_debug("restore %s: bundle %s, rootfs %s, images %s", c->o->id, c->bundle, c->rootfs, opts->image_path);

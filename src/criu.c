@@ -63,9 +63,15 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
   return not_built(err);
 }
 
-int cr_restore_check(const struct cr_options *o, uoci_error **err)
+int cr_dump_check(const struct cr_dump_target *t, const char *id, uoci_error **err)
 {
-  (void) o;
+  (void) t, (void) id;
+  return not_built(err);
+}
+
+int cr_restore_check(const ocispec_config *cfg, const struct cr_options *o, uoci_error **err)
+{
+  (void) cfg, (void) o;
   return not_built(err);
 }
 
@@ -83,6 +89,7 @@ int cr_restore(const struct cr_restore_target *t, const struct cr_options *o, pi
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 #include <criu/criu.h>
+#include <dirent.h>
 #include "pathsafe.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -273,6 +280,31 @@ static bool is_cgroup_mount(const ocispec_mount *m)
   return m->type && strcmp(m->type, "cgroup") == 0 && !mount_is_bind(m);
 }
 
+static bool same_file(const char *a, const char *b)
+{
+  struct stat x, y;
+  return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/* The container's cgroup namespace as create made it (container.c,
+ * own_cgroupns): the runtime's (none in the config, or the runtime's own
+ * joined by path: /sys/fs/cgroup binds the container's cgroup), a new one,
+ * or another's joined by path (`*path`; also one that no longer exists). */
+enum cgroupns_kind { CGNS_RUNTIME, CGNS_NEW, CGNS_JOINED };
+static enum cgroupns_kind cgroupns_of(const ocispec_config *cfg, const char **path)
+{
+  const char *p = NULL;
+  if (!has_namespace(cfg, "cgroup", &p))
+    return CGNS_RUNTIME;
+  if (p == NULL)
+    return CGNS_NEW;
+  if (same_file(p, "/proc/self/ns/cgroup"))
+    return CGNS_RUNTIME;
+  if (path)
+    *path = p;
+  return CGNS_JOINED;
+}
+
 static int add_ext_mount(criu_opts *opts, const char *key, const char *val, uoci_error **err)
 {
   log_debug("CRIU external mount %s: %s", key, val);
@@ -319,7 +351,7 @@ static int add_external_mounts(criu_opts *opts, const ocispec_config *cfg, const
   _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return uoci_fail(err, errno, "rootfs %s", rootfs);
-  bool cgroupns = has_namespace(cfg, "cgroup", NULL);
+  bool cgroupns = cgroupns_of(cfg, NULL) != CGNS_RUNTIME;
   for (size_t i = 0; i < cfg->mounts_len; i++) {
     const ocispec_mount *m = &cfg->mounts[i];
     if (m->destination == NULL)
@@ -564,6 +596,59 @@ static int add_external_namespaces(criu_opts *opts, const ocispec_config *cfg, u
   return 0;
 }
 
+/* The host gid that gid 0 of the user namespace of `pid` maps to; -1 for
+ * the runtime's own namespace, or when 0 is not mapped. */
+static gid_t userns_root_gid(pid_t pid)
+{
+  char ns[64], map[64];
+  snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int) pid);
+  if (same_file(ns, "/proc/self/ns/user"))
+    return (gid_t) -1;
+  snprintf(map, sizeof map, "/proc/%d/gid_map", (int) pid);
+  _cleanup_fclose_ FILE *f = fopen(map, "re");
+  unsigned long inner, outer, count;
+  while (f && fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3)
+    if (inner == 0 && count > 0)
+      return (gid_t) outer;
+  return (gid_t) -1;
+}
+
+/* At restore CRIU reads the images of a user namespace from inside it, as
+ * that namespace's root (tty-info.img, the pages...). With the usual
+ * mapping the host's root, who owns the files (0600), is no id there, and
+ * the restore fails with EACCES. So the image directory and its files go
+ * to the group of the namespace's root: readable by it, never writable (it
+ * reads only what the container had). Symlinks (a pre-dump's parent) and
+ * subdirectories are left alone. */
+static int share_images_with_userns(int imagedir, const char *path, gid_t gid, uoci_error **err)
+{
+  if (gid == (gid_t) -1)
+    return 0;
+  struct stat st;
+  if (fstat(imagedir, &st) < 0 || fchown(imagedir, (uid_t) -1, gid) < 0 ||
+      fchmod(imagedir, (st.st_mode | S_IRGRP | S_IXGRP) & ~(mode_t) (S_IWGRP | S_IFMT)) < 0)
+    return uoci_fail(err, errno, "image directory %s: give its group to the user namespace's root (gid %u)", path,
+                     (unsigned) gid);
+  int dfd = fcntl(imagedir, F_DUPFD_CLOEXEC, 3);
+  DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
+  if (dir == NULL) {
+    if (dfd >= 0)
+      close(dfd);
+    return uoci_fail(err, errno, "image directory %s", path);
+  }
+  int rc = 0;
+  for (struct dirent *e; rc == 0 && (e = readdir(dir)) != NULL;) {
+    if (fstatat(imagedir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+      continue;
+    if (fchownat(imagedir, e->d_name, (uid_t) -1, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+        fchmodat(imagedir, e->d_name, (st.st_mode | S_IRGRP) & ~(mode_t) (S_IWGRP | S_IFMT), 0) < 0)
+      rc = uoci_fail(err, errno, "image %s/%s: give its group to the user namespace's root (gid %u)", path, e->d_name,
+                     (unsigned) gid);
+  }
+  closedir(dir);
+  return rc;
+}
+
 static int check_parent_path(const struct cr_options *o, int imagedir, uoci_error **err)
 {
   if (o->parent_path[0] == '/')
@@ -597,6 +682,7 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
   if (open_dirs(opts, o, true, &d, err) < 0)
     goto out;
   const char *log = o->pre_dump ? "pre-dump.log" : "dump.log";
+  gid_t userns_gid = userns_root_gid(t->pid); /* read now: the dump ends the processes */
   set_common(opts, o, o->empty_ns, log);
   lc.local_set_pid(opts, t->pid);
   lc.local_set_leave_running(opts, o->leave_running);
@@ -612,6 +698,8 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
     lc.local_set_track_mem(opts, true);
     if ((r = lc.local_pre_dump(opts)) != 0)
       r = criu_failed(r, "pre-dump", d.work, d.work_path, log, err);
+    else
+      r = share_images_with_userns(d.image, o->image_path, userns_gid, err);
     goto out;
   }
   if (lc.local_set_root(opts, t->rootfs) < 0) {
@@ -627,6 +715,8 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
     goto out;
   if ((r = lc.local_dump(opts)) != 0)
     r = criu_failed(r, "dump", d.work, d.work_path, log, err);
+  else
+    r = share_images_with_userns(d.image, o->image_path, userns_gid, err);
 out:
   dirs_close(&d);
   return r < 0 ? -1 : 0;
@@ -723,6 +813,8 @@ static int join_namespaces(criu_opts *opts, const ocispec_config *cfg, uoci_erro
     const ocispec_namespace *ns = &l->namespaces[i];
     if (ns->path == NULL || *ns->path == '\0')
       continue;
+    if (strcmp(ns->type, "cgroup") == 0 && cgroupns_of(cfg, NULL) == CGNS_RUNTIME)
+      continue; /* the runtime's own: criu and what it restores are in it */
     size_t k = 0;
     while (k < ARRAY_SIZE(kinds) && strcmp(kinds[k].type, ns->type) != 0)
       k++;
@@ -886,8 +978,26 @@ static void __attribute__((noreturn)) helper_main(int sock, const struct cr_rest
   _exit(0);
 }
 
-int cr_restore_check(const struct cr_options *o, uoci_error **err)
+int cr_dump_check(const struct cr_dump_target *t, const char *id, uoci_error **err)
 {
+  /* CRIU has no join for a cgroup namespace. A user namespace joined by
+   * path is dumped as the container's own, and CRIU 3.17 fails to join it
+   * from the one it makes at restore ("Can't open ns file"). */
+  const char *path = NULL, *kind = "cgroup";
+  if (cgroupns_of(t->cfg, &path) != CGNS_JOINED) {
+    kind = "user";
+    if (!has_namespace(t->cfg, "user", &path) || path == NULL || same_file(path, "/proc/self/ns/user"))
+      return 0;
+  }
+  return uoci_fail(err, 0, "cannot checkpoint container \"%s\": it joined the %s namespace %s, which CRIU cannot join "
+                           "again at restore", id, kind, path);
+}
+
+int cr_restore_check(const ocispec_config *cfg, const struct cr_options *o, uoci_error **err)
+{
+  const char *path = NULL;
+  if (cgroupns_of(cfg, &path) == CGNS_JOINED)
+    return uoci_fail(err, 0, "restore: CRIU cannot join an existing cgroup namespace (%s)", path);
   _cleanup_close_ int imagedir = open(o->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (imagedir < 0)
     return uoci_fail(err, errno, "image directory %s", o->image_path);

@@ -65,10 +65,13 @@ struct cr_dump_target {
 /* checkpoint (and --pre-dump): write the images. On success without
  * leave_running or pre_dump, the container's processes are gone. */
 int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_error **err);
+/* Before a dump: what CRIU could dump but never restore is refused (a
+ * cgroup or user namespace joined by path, not the runtime's). */
+int cr_dump_check(const struct cr_dump_target *t, const char *id, uoci_error **err);
 
 /* Before anything is made for a restore: the image directory holds a
  * checkpoint, libcriu loads, criu runs and is new enough. */
-int cr_restore_check(const struct cr_options *o, uoci_error **err);
+int cr_restore_check(const ocispec_config *cfg, const struct cr_options *o, uoci_error **err);
 
 /* A container to restore into: state dir and cgroup made by the lifecycle. */
 struct cr_restore_target {

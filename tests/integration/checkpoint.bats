@@ -351,6 +351,69 @@ anon_pipe() {
   [ "$(stat -L -c %i /proc/$pid/ns/net)" = "$(stat -L -c %i "$ns")" ]
 }
 
+# set_cgroupns PATH: the cgroup namespace joined by path
+set_cgroupns() { cfg "(.linux.namespaces[] | select(.type == \"cgroup\")) .path = \"$1\""; }
+
+@test "a cgroup namespace joined by path that is the runtime's own: the cgroup binds go out and come back, the count goes on" {
+  needs_criu
+  # the namespace the runtime runs in: a container without a cgroup
+  # namespace of its own (its /sys/fs/cgroup binds its own cgroup)
+  set_cgroupns "/proc/$$/ns/cgroup"
+  run_counter $c1
+  uoci checkpoint --image-path "$IMG" $c1
+  n=$(last_count)
+  uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c2
+  wait_count $((n + 3))
+  counted_without_gap
+  pid=$(uoci state $c2 | jq .pid)
+  [ "$(readlink /proc/$pid/ns/cgroup)" = "$(readlink /proc/$$/ns/cgroup)" ]
+  run uoci exec $c2 sh -c 'cat /sys/fs/cgroup/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/pids/cgroup.procs'
+  [ "$status" -eq 0 ]
+  [[ " $(echo $output) " == *" 1 "* ]]
+}
+
+# userns_cfg: a new user namespace mapping 0-65535 to host 100000-165535
+userns_cfg() {
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+# The counter in the container's /dev/shm (a tmpfs its root owns; the
+# rootfs is the host root's, read-only to a user namespace).
+SHM_COUNTER='exec </dev/null >/dev/shm/count 2>&1; i=0; while :; do echo $i; i=$((i+1)); sleep 0.1; done'
+shm_count() { uoci exec "$1" tail -n 1 /dev/shm/count; }
+wait_shm_count() {
+  local i
+  for i in $(seq 200); do [ "$(shm_count "$1")" -gt "$2" ] 2>/dev/null && return 0; sleep 0.1; done
+  echo "the counter of $1 did not pass $2 (last: $(shm_count "$1"))" >&2
+  return 1
+}
+
+@test "a container with a user namespace: restored in a new user namespace with its mappings, the count goes on" {
+  needs_criu
+  userns_cfg
+  cfg ".process.args = [\"sh\", \"-c\", \"$SHM_COUNTER\"]"
+  uoci run -d --bundle "$BUNDLE" $c1
+  wait_shm_count $c1 3
+  uoci checkpoint --image-path "$IMG" $c1
+  assert_gone $c1
+  # readable by the namespace's root (CRIU reads them from inside at restore), writable by no one but root
+  [ "$(stat -c %g "$IMG")" = 100000 ] && [ -z "$(find "$IMG" -maxdepth 1 -type f ! -group 100000)" ]
+  [ -z "$(find "$IMG" -maxdepth 1 ! -perm -g+r)" ] && [ -z "$(find "$IMG" -maxdepth 1 -perm /g+w,o+w)" ]
+  uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c1 || { grep Error "$IMG/restore.log"; false; }
+  pid=$(uoci state $c1 | jq .pid)
+  [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+  [ "$(tr -s ' ' </proc/$pid/uid_map | sed 's/^ //')" = "0 100000 65536" ]
+  [ "$(tr -s ' ' </proc/$pid/gid_map | sed 's/^ //')" = "0 100000 65536" ]
+  [ "$(stat -c %u /proc/$pid)" = 100000 ]
+  first=$(shm_count $c1)
+  wait_shm_count $c1 $((first + 3))
+  uoci exec $c1 cat /dev/shm/count | awk 'NR - 1 != $1 { exit 1 }'
+  [[ "$(cgroup_of_pid "$pid")" == *"/$c1" ]]
+  [ "$(uoci exec $c1 id -u)" = 0 ]
+}
+
 @test "an established TCP connection: refused without --tcp-established, kept with it" {
   needs_criu
   # A server and a client in the container, talking over 127.0.0.1.
@@ -477,6 +540,50 @@ last_tick() { grep -o 'tick [0-9]*' "$TEST_TMP/$1.out" | tail -n 1 | cut -d' ' -
   [ "$(uoci state $c1 | jq -r .status)" = running ]
   [ "$(uoci ps --format json $c1 | jq length)" = 2 ]
   [ ! -e "$IMG" ]
+}
+
+needs_criu_build() { grep -q '^#define HAVE_CRIU 1' "${BUILDDIR:-$SRCDIR}/config.h" || skip "built without CRIU"; }
+
+@test "another container's cgroup namespace joined by path: checkpoint and restore refused in one line, both containers as they were" {
+  needs_criu_build
+  cfg '.process.args = ["sleep", "1000"]'
+  uoci run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null 2>&1
+  p1=$(uoci state $c1 | jq .pid)
+  set_cgroupns "/proc/$p1/ns/cgroup"
+  uoci run -d --bundle "$BUNDLE" $c2 </dev/null >/dev/null 2>&1
+  p2=$(uoci state $c2 | jq .pid)
+  [ "$(readlink /proc/$p2/ns/cgroup)" = "$(readlink /proc/$p1/ns/cgroup)" ]
+  # CRIU cannot join a cgroup namespace at restore: the checkpoint would end
+  # a container that nothing can bring back
+  run uoci checkpoint --image-path "$IMG" $c2
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cannot checkpoint container \"$c2\": it joined the cgroup namespace /proc/$p1/ns/cgroup, which CRIU cannot join again at restore" ]
+  [ ! -e "$IMG" ]
+  [ "$(uoci state $c2 | jq -r .status)" = running ] && [ "$(uoci state $c2 | jq .pid)" = "$p2" ]
+  [ "$(uoci state $c1 | jq -r .status)" = running ] && [ "$(uoci state $c1 | jq .pid)" = "$p1" ]
+  # a restore with a config that joins one: refused before anything is made
+  mkdir "$IMG" && : >"$IMG/inventory.img"
+  run uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" cr3-$$
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: restore: CRIU cannot join an existing cgroup namespace (/proc/$p1/ns/cgroup)" ]
+  assert_gone cr3-$$
+}
+
+@test "a user namespace joined by path: checkpoint refused in one line (CRIU cannot join it again), the container as it was" {
+  needs_criu_build
+  userns_cfg
+  cfg '.process.args = ["sleep", "1000"]'
+  uoci run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null 2>&1
+  p1=$(uoci state $c1 | jq .pid)
+  cfg "del(.linux.uidMappings) | del(.linux.gidMappings) |
+       .linux.namespaces |= map(if .type == \"user\" then .path = \"/proc/$p1/ns/user\" else . end)"
+  uoci run -d --bundle "$BUNDLE" $c2 </dev/null >/dev/null 2>&1
+  p2=$(uoci state $c2 | jq .pid)
+  run uoci checkpoint --image-path "$IMG" $c2
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cannot checkpoint container \"$c2\": it joined the user namespace /proc/$p1/ns/user, which CRIU cannot join again at restore" ]
+  [ ! -e "$IMG" ]
+  [ "$(uoci state $c2 | jq -r .status)" = running ] && [ "$(uoci state $c2 | jq .pid)" = "$p2" ]
 }
 
 @test "restore from a missing or empty image directory: one line, nothing left" {
