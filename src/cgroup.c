@@ -1044,11 +1044,62 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)
 
 /* ---- update, freeze, pids, stats, oom ---------------------------------- */
 
+/* The cgroup's CFS quota (-1: none) and period now. */
+static bool current_cpu_max(const uoci_cgroup *cg, int64_t *quota, uint64_t *period)
+{
+  if (cg->mode == CGROUP_MODE_V2) {
+    const struct cg_hier *h = cg_unified(cg);
+    _cleanup_free_ char *text = h ? cg_read(h, "cpu.max") : NULL;
+    return cg_parse_cpu_max(text, quota, period) == 0;
+  }
+  const struct cg_hier *h = cg_hier_for(cg, CG_CPU);
+  _cleanup_free_ char *q = h ? cg_read(h, "cpu.cfs_quota_us") : NULL;
+  if (q == NULL || cg_read_u64(h, "cpu.cfs_period_us", period) < 0)
+    return false;
+  char *end;
+  errno = 0;
+  long long v = strtoll(q, &end, 10);
+  if (errno || end == q)
+    return false;
+  *quota = v < 0 ? -1 : v;
+  return true;
+}
+
+/* An update that gives only one of cpu.quota and cpu.period keeps the other
+ * as it is (runc applies the container's whole config, the old value with
+ * the new). On v2 both are one file, cpu.max, where a period alone would
+ * reset the quota to max; systemd computes the quota from CPUQuotaPerSecUSec
+ * and the unit's period, so a quota alone needs the period it goes with.
+ * The completed pair goes in *cpu (a shallow copy), r in *copy. */
+static const ocispec_resources *complete_cpu_pair(const uoci_cgroup *cg, const ocispec_resources *r,
+                                                  ocispec_resources *copy, ocispec_cpu *cpu)
+{
+  const ocispec_cpu *c = r ? r->cpu : NULL;
+  if (c == NULL || (cg->mode != CGROUP_MODE_V2 && !cg->systemd))
+    return r;
+  bool quota = c->has_quota && c->quota != 0, period = c->has_period && c->period != 0;
+  int64_t q;
+  uint64_t p;
+  if (quota == period || !current_cpu_max(cg, &q, &p))
+    return r;
+  *copy = *r;
+  *cpu = *c;
+  copy->cpu = cpu;
+  if (quota)
+    cpu->period = p, cpu->has_period = true;
+  else
+    cpu->quota = q, cpu->has_quota = true;
+  return copy;
+}
+
 int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
 {
   if (cg_validate_resources(r, cg->mode, err) < 0)
     return -1;
   warn_unapplied(r, cg->mode);
+  ocispec_resources copy;
+  ocispec_cpu cpu;
+  r = complete_cpu_pair(cg, r, &copy, &cpu);
   /* The files first: that checks the new values (memory below the usage
    * with checkBeforeUpdate) before systemd applies them itself. */
   if (apply_resources(cg, r, true, err) < 0)

@@ -186,6 +186,32 @@ int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why)
   return swap - limit;
 }
 
+int cg_parse_cpu_max(const char *text, int64_t *quota, uint64_t *period)
+{
+  if (text == NULL)
+    return -1;
+  size_t n = strcspn(text, " ");
+  if (n == 0 || text[n] != ' ' || text[n + 1] < '0' || text[n + 1] > '9')
+    return -1;
+  char *end;
+  errno = 0;
+  int64_t q = -1;
+  if (!(n == 3 && strncmp(text, "max", 3) == 0)) {
+    if (text[0] < '0' || text[0] > '9')
+      return -1;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end != text + n || v <= 0)
+      return -1;
+    q = v;
+  }
+  unsigned long long p = strtoull(text + n + 1, &end, 10);
+  if (errno || p == 0 || p > UINT64_MAX || (*end != '\0' && strcmp(end, "\n") != 0))
+    return -1;
+  *quota = q;
+  *period = p;
+  return 0;
+}
+
 int cg_validate_list(const char *list, int max_id, const char **why)
 {
   const char *s = list;

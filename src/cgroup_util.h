@@ -79,6 +79,9 @@ uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
 /* v2 memory.swap.max from spec swap (memory+swap) and limit: the value, -1
  * for "max", -3 to leave it unset, -2 on error (message in *why). */
 int64_t cg_swap_to_v2(int64_t swap, int64_t limit, const char **why);
+/* v2 cpu.max ("max 100000", "20000 100000"): the quota (-1 for max) and
+ * the period; -1 when it is not that shape. */
+int cg_parse_cpu_max(const char *text, int64_t *quota, uint64_t *period);
 /* The fields of r this cgroup mode cannot apply, as warnings (up to max):
  * the spec's fields the kernel dropped. Never silently ignored. */
 size_t cg_unapplied(const ocispec_resources *r, enum cgroup_mode mode, const char **out, size_t max);

@@ -116,6 +116,38 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [ "$(cat "$SCOPE/cpu.max")" = "20000 100000" ]
 }
 
+@test "systemd: update of the cpu quota or the period alone keeps the other, in cpu.max and in the unit" {
+  cfg '.linux.resources.cpu = {"quota": 20000, "period": 50000}'
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(cat "$SCOPE/cpu.max")" = "20000 50000" ]
+  # systemd computes cpu.max from CPUQuotaPerSecUSec and the unit's period
+  sd update --cpu-quota 30000 "$CID"
+  [ "$(cat "$SCOPE/cpu.max")" = "30000 50000" ]
+  [ "$(unit_prop CPUQuotaPerSecUSec)" = 600ms ]
+  sd update --cpu-period 100000 "$CID"
+  [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
+  [ "$(unit_prop CPUQuotaPerSecUSec)" = 300ms ] && [ "$(unit_prop CPUQuotaPeriodUSec)" = 100ms ]
+  systemctl daemon-reload
+  [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
+}
+
+@test "systemd: an update that v2 or the kernel refuses changes neither the unit nor the files" {
+  cfg '.linux.resources.memory.limit = 33554432'
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  run sd update --memory 64m --cpu-rt-runtime 1000 "$CID"
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cgroup: linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported on cgroup v2" ]
+  [ "$(unit_prop MemoryMax)" = 33554432 ] && [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
+  run sd update --resources - "$CID" <<<'{"unified": {"memory.high": "not-a-number"}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"memory.high"* ]] || { echo "$output"; false; }
+  [ "$(unit_prop MemoryHigh)" = infinity ] && [ "$(cat "$SCOPE/memory.high")" = max ]
+  systemctl daemon-reload
+  [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
+}
+
 @test "systemd: containers that exit or are killed leave no unit, and the name can be used again" {
   cfg '.process.args = ["true"]'
   run sd run --bundle "$BUNDLE" "$CID"

@@ -391,6 +391,71 @@ try_detached() {
   [[ "$output" == *"invalid size"* ]]
 }
 
+# cpu_max: the container's CFS quota and period as "QUOTA PERIOD" (v2's
+# cpu.max; v1's two files, -1 shown as max).
+cpu_max() {
+  if is_v2; then cat "$(cgf cpu cpu.max)"; return; fi
+  local q
+  q=$(cat "$(cgf cpu cpu.cfs_quota_us)")
+  [ "$q" = -1 ] && q=max
+  echo "$q $(cat "$(cgf cpu cpu.cfs_period_us)")"
+}
+
+@test "update: cpu quota or period alone keeps the other (v2: one cpu.max line), as runc" {
+  cfg '.linux.resources.cpu = {"quota": 20000, "period": 100000}'
+  run_detached
+  [ "$(cpu_max)" = "20000 100000" ]
+  uoci update --cpu-period 50000 "$CID"
+  [ "$(cpu_max)" = "20000 50000" ]
+  uoci update --cpu-quota 30000 "$CID"
+  [ "$(cpu_max)" = "30000 50000" ]
+  uoci update --resources - "$CID" <<<'{"cpu": {"period": 200000}}'
+  [ "$(cpu_max)" = "30000 200000" ]
+  uoci update --cpu-quota -1 "$CID"
+  [ "$(cpu_max)" = "max 200000" ]
+  uoci update --cpu-period 100000 "$CID"
+  [ "$(cpu_max)" = "max 100000" ]
+  uoci update --cpu-quota 10000 --cpu-period 20000 "$CID"
+  [ "$(cpu_max)" = "10000 20000" ]
+}
+
+@test "update (v2): what v2 cannot apply is refused before any file is written; kernel memory is warned about" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  cfg '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids.limit = 10'
+  run_detached
+  run uoci update --memory 64m --pids-limit 20 --cpu-rt-runtime 1000 "$CID"
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cgroup: linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported on cgroup v2" ]
+  run uoci update --resources - "$CID" <<<'{"pids": {"limit": 20}, "network": {"classID": 1048577}}'
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cgroup: linux.resources.network (net_cls/net_prio) is not supported on cgroup v2" ]
+  [ "$(cat "$(cgf memory memory.max)")" = 33554432 ]
+  [ "$(cat "$(cgf pids pids.max)")" = 10 ]
+  # memory+swap below memory: refused, nothing written
+  run uoci update --memory 64m --memory-swap 32m "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"swap (33554432) must be >= limit (67108864)"* ]]
+  [ "$(cat "$(cgf memory memory.max)")" = 33554432 ]
+  # what v2 has no file for: applied around it, with one warning each
+  run uoci update --kernel-memory 64m --kernel-memory-tcp 64m --pids-limit 20 "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"linux.resources.memory.kernel: ignored"* ]]
+  [[ "$output" == *"linux.resources.memory.kernelTCP: ignored, cgroup v2"* ]]
+  [ "$(cat "$(cgf pids pids.max)")" = 20 ]
+  # memory+swap becomes memory.swap.max = swap - memory; -1 is max
+  if [ -e "$(cgf memory memory.swap.max)" ]; then
+    uoci update --memory 48m --memory-swap 96m "$CID"
+    [ "$(cat "$(cgf memory memory.max)")" = 50331648 ] && [ "$(cat "$(cgf memory memory.swap.max)")" = 50331648 ]
+    uoci update --memory-swap -1 "$CID"
+    [ "$(cat "$(cgf memory memory.swap.max)")" = max ]
+  fi
+  # a value the kernel refuses: the error names the file
+  run uoci update --resources - "$CID" <<<'{"unified": {"pids.max": "lots"}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"pids.max"* ]]
+  [ "$(cat "$(cgf pids pids.max)")" = 20 ]
+}
+
 @test "events --stats prints runc's stats shape" {
   cfg '.linux.resources.memory.limit = 33554432 | .linux.resources.pids.limit = 50'
   run_detached

@@ -54,6 +54,18 @@ static void test_conversions(void)
   is_int(cg_swap_to_v2(300, 100, &why), 200, "memory+swap 300, memory 100 -> swap.max 200");
   is_int(cg_swap_to_v2(50, 100, &why), -2, "swap below limit rejected");
   is_int(cg_swap_to_v2(50, 0, &why), -2, "swap without memory limit rejected");
+  int64_t q = 0;
+  uint64_t per = 0;
+  ok(cg_parse_cpu_max("max 100000\n", &q, &per) == 0 && q == -1 && per == 100000, "cpu.max: max 100000");
+  ok(cg_parse_cpu_max("20000 50000\n", &q, &per) == 0 && q == 20000 && per == 50000, "cpu.max: 20000 50000");
+  ok(cg_parse_cpu_max("20000 50000", &q, &per) == 0 && q == 20000 && per == 50000, "cpu.max: no newline");
+  q = 7, per = 7;
+  ok(cg_parse_cpu_max(NULL, &q, &per) < 0 && cg_parse_cpu_max("", &q, &per) < 0 && cg_parse_cpu_max("max", &q, &per) < 0 &&
+         cg_parse_cpu_max("20000\n", &q, &per) < 0 && cg_parse_cpu_max("-1 100000", &q, &per) < 0 &&
+         cg_parse_cpu_max("0 100000", &q, &per) < 0 && cg_parse_cpu_max("max 0", &q, &per) < 0 &&
+         cg_parse_cpu_max("max -5", &q, &per) < 0 && cg_parse_cpu_max("1x 100", &q, &per) < 0 &&
+         cg_parse_cpu_max("max 100 7", &q, &per) < 0 && q == 7 && per == 7,
+     "cpu.max: other shapes refused, nothing written");
 }
 
 static void test_lists(void)
