@@ -128,8 +128,11 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   sd update --cpu-period 100000 "$CID"
   [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
   [ "$(unit_prop CPUQuotaPerSecUSec)" = 300ms ] && [ "$(unit_prop CPUQuotaPeriodUSec)" = 100ms ]
+  # burst has no property (the file alone), idle is CPUWeight=idle: both kept by daemon-reload
+  sd update --resources - "$CID" <<<'{"cpu": {"burst": 1000, "idle": 1}}'
   systemctl daemon-reload
   [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
+  [ "$(cat "$SCOPE/cpu.max.burst")" = 1000 ] && [ "$(cat "$SCOPE/cpu.idle")" = 1 ]
 }
 
 @test "systemd: an update that v2 or the kernel refuses changes neither the unit nor the files" {

@@ -449,6 +449,9 @@ cpu_max() {
     uoci update --memory-swap -1 "$CID"
     [ "$(cat "$(cgf memory memory.swap.max)")" = max ]
   fi
+  # burst and idle: files of their own
+  uoci update --resources - "$CID" <<<'{"cpu": {"burst": 1000, "idle": 1}}'
+  [ "$(cat "$(cgf cpu cpu.max.burst)")" = 1000 ] && [ "$(cat "$(cgf cpu cpu.idle)")" = 1 ]
   # a value the kernel refuses: the error names the file
   run uoci update --resources - "$CID" <<<'{"unified": {"pids.max": "lots"}}'
   [ "$status" -ne 0 ]
