@@ -619,34 +619,39 @@ static gid_t userns_root_gid(pid_t pid)
  * the restore fails with EACCES. So the image directory and its files go
  * to the group of the namespace's root: readable by it, never writable (it
  * reads only what the container had). Symlinks (a pre-dump's parent) and
- * subdirectories are left alone. */
-static int share_images_with_userns(int imagedir, const char *path, gid_t gid, uoci_error **err)
+ * subdirectories are left alone. Called after the dump, which has ended the
+ * processes: a failure here is a warning (the images are whole; a chgrp by
+ * hand makes them restorable), never a checkpoint that failed half-way. */
+static void share_images_with_userns(int imagedir, const char *path, gid_t gid)
 {
   if (gid == (gid_t) -1)
-    return 0;
+    return;
   struct stat st;
   if (fstat(imagedir, &st) < 0 || fchown(imagedir, (uid_t) -1, gid) < 0 ||
-      fchmod(imagedir, (st.st_mode | S_IRGRP | S_IXGRP) & ~(mode_t) (S_IWGRP | S_IFMT)) < 0)
-    return uoci_fail(err, errno, "image directory %s: give its group to the user namespace's root (gid %u)", path,
-                     (unsigned) gid);
+      fchmod(imagedir, (st.st_mode | S_IRGRP | S_IXGRP) & ~(mode_t) (S_IWGRP | S_IFMT)) < 0) {
+    log_warn("image directory %s: cannot give its group to the user namespace's root (gid %u), restore will "
+             "not read it: %s", path, (unsigned) gid, strerror(errno));
+    return;
+  }
   int dfd = fcntl(imagedir, F_DUPFD_CLOEXEC, 3);
   DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
   if (dir == NULL) {
+    log_warn("image directory %s: %s", path, strerror(errno));
     if (dfd >= 0)
       close(dfd);
-    return uoci_fail(err, errno, "image directory %s", path);
+    return;
   }
-  int rc = 0;
-  for (struct dirent *e; rc == 0 && (e = readdir(dir)) != NULL;) {
+  for (struct dirent *e; (e = readdir(dir)) != NULL;) {
     if (fstatat(imagedir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
       continue;
     if (fchownat(imagedir, e->d_name, (uid_t) -1, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-        fchmodat(imagedir, e->d_name, (st.st_mode | S_IRGRP) & ~(mode_t) (S_IWGRP | S_IFMT), 0) < 0)
-      rc = uoci_fail(err, errno, "image %s/%s: give its group to the user namespace's root (gid %u)", path, e->d_name,
-                     (unsigned) gid);
+        fchmodat(imagedir, e->d_name, (st.st_mode | S_IRGRP) & ~(mode_t) (S_IWGRP | S_IFMT), 0) < 0) {
+      log_warn("image %s/%s: cannot give its group to the user namespace's root (gid %u), restore will not read "
+               "it: %s", path, e->d_name, (unsigned) gid, strerror(errno));
+      break;
+    }
   }
   closedir(dir);
-  return rc;
 }
 
 static int check_parent_path(const struct cr_options *o, int imagedir, uoci_error **err)
@@ -699,7 +704,7 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
     if ((r = lc.local_pre_dump(opts)) != 0)
       r = criu_failed(r, "pre-dump", d.work, d.work_path, log, err);
     else
-      r = share_images_with_userns(d.image, o->image_path, userns_gid, err);
+      share_images_with_userns(d.image, o->image_path, userns_gid);
     goto out;
   }
   if (lc.local_set_root(opts, t->rootfs) < 0) {
@@ -716,7 +721,7 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
   if ((r = lc.local_dump(opts)) != 0)
     r = criu_failed(r, "dump", d.work, d.work_path, log, err);
   else
-    r = share_images_with_userns(d.image, o->image_path, userns_gid, err);
+    share_images_with_userns(d.image, o->image_path, userns_gid);
 out:
   dirs_close(&d);
   return r < 0 ? -1 : 0;
