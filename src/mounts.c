@@ -869,18 +869,25 @@ static char *bind_source_path(const struct rootfs_ctx *ctx, const char *source)
 }
 
 /* Create the destination inside the rootfs (a file when the source is not a
- * directory) and return an O_PATH fd on it. */
-static int prepare_destination(int rootfd, const char *dest, bool file, const char *type, uoci_error **err)
+ * directory) and return an O_PATH fd on it. `index` is the mount's in
+ * config.json's mounts, for errors. */
+static int prepare_destination(int rootfd, const char *dest, bool file, const char *type, size_t index,
+                               uoci_error **err)
 {
   if (type && (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)) {
-    /* procfs/sysfs must land on a real directory (runc's CVE-2019-19921 class). */
+    /* procfs/sysfs must land on a real directory (runc's CVE-2019-19921
+     * class): an existing symlink or file there is refused, as runc does
+     * (its words kept: "must be mounted on ordinary directory"). */
     int fd = in_root_open(rootfd, dest, O_PATH | O_NOFOLLOW, 0);
     if (fd >= 0) {
       struct stat st;
-      bool link = fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+      bool stat_ok = fstat(fd, &st) == 0;
       close(fd);
-      if (link)
-        return uoci_fail(err, 0, "mount %s to %s: destination is a symlink, refusing", type, dest);
+      if (stat_ok && !S_ISDIR(st.st_mode))
+        return uoci_fail(err, 0,
+                         "mounts[%zu]: mount %s to %s: destination is %s in the rootfs; %s must be mounted on "
+                         "ordinary directory",
+                         index, type, dest, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory", type);
     }
   }
   int fd = file ? in_root_create_file(rootfd, dest, 0644, err) : in_root_mkdir_p(rootfd, dest, 0755, err);
@@ -916,7 +923,7 @@ static char *tmpfs_data_with_dir_mode(int rootfd, const char *dest, const char *
 /* src_fd: what the runtime opened for an init in a user namespace (-1:
  * none): the source itself (RS_BIND), or the whole tree, attributes and
  * idmapping already set (RS_IDMAP). */
-static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, int src_fd,
+static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, size_t index, int src_fd,
                      enum rootfs_source src_kind, uoci_error **err)
 {
   const char *dest = m->destination;
@@ -964,7 +971,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
       o.data = with_mode;
     }
   }
-  target = prepare_destination(rootfd, dest, file, type, err);
+  target = prepare_destination(rootfd, dest, file, type, index, err);
   if (target < 0 || procmount_check_target(ctx->config, m, rootfd, target, err) < 0)
     goto out;
 
@@ -1030,7 +1037,7 @@ int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
   for (size_t i = 0; i < cfg->mounts_len; i++) {
     bool given = srcs && i < srcs->nmounts && srcs->mounts[i] != RS_NONE;
     int fd = given ? rootfs_sources_fd(srcs, i) : -1;
-    if (mount_one(ctx, rootfd, &cfg->mounts[i], fd, given ? srcs->mounts[i] : RS_NONE, err) < 0)
+    if (mount_one(ctx, rootfd, &cfg->mounts[i], i, fd, given ? srcs->mounts[i] : RS_NONE, err) < 0)
       return -1;
   }
   return 0;
@@ -1142,7 +1149,7 @@ int rootfs_prepare_mountpoints(const ocispec_config *cfg, const char *bundle, in
     _cleanup_free_ char *what = xasprintf("restore: mount point %s", dest);
     struct stat st;
     bool file = bind && stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
-    _cleanup_close_ int target = prepare_destination(rootfd, dest, file, m->type, err);
+    _cleanup_close_ int target = prepare_destination(rootfd, dest, file, m->type, i, err);
     if (target < 0)
       rc = -1;
     /* A bind is mounted for the time being, so a mount point inside it is

@@ -58,6 +58,25 @@ run_c() {
   host_unchanged
 }
 
+@test "/proc or /sys not a directory: refused naming mounts[N], as runc (\"must be mounted on ordinary directory\")" {
+  rmdir "$R/proc" && ln -s /nonexistent "$R/proc"
+  local i
+  i=$(jq '[.mounts[].destination] | index("/proc")' "$BUNDLE/config.json")
+  run_c 'true'
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ $output == *"mounts[$i]: mount proc to /proc: destination is a symlink in the rootfs; proc must be mounted on ordinary directory"* ]]
+  rm "$R/proc" && mkdir "$R/proc"
+  rmdir "$R/sys" && echo file >"$R/sys"
+  i=$(jq '[.mounts[].destination] | index("/sys")' "$BUNDLE/config.json")
+  run_c 'true'
+  [ "$status" -ne 0 ]
+  [[ $output == *"mounts[$i]: mount sysfs to /sys: destination is not a directory in the rootfs; sysfs must be mounted on ordinary directory"* ]]
+  [ "$(cat "$R/sys")" = file ]
+  [ -z "$(ls -A "$STATE" 2>/dev/null)" ]
+  host_unchanged
+}
+
 @test "/sys a symlink out is refused" {
   rmdir "$R/sys" && ln -s "$HOSTDIR" "$R/sys"
   run_c 'true'

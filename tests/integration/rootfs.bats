@@ -165,6 +165,31 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [[ $output == *"mount tmpfs to /y: size=bogus: Invalid argument"* ]]
 }
 
+@test "a tmpfs without mode= gets the mode of the directory it covers (runc >= 1.1.10, crun)" {
+  mkdir -p "$BUNDLE/rootfs/covered" "$BUNDLE/rootfs/plain"
+  chmod 6710 "$BUNDLE/rootfs/covered"   # set-id bits kept too, as runc
+  chmod 1777 "$BUNDLE/rootfs/plain"
+  ln -s covered "$BUNDLE/rootfs/vialink"
+  cfg '.mounts += [{"destination": "/covered", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
+                   {"destination": "/vialink", "type": "tmpfs", "source": "tmpfs", "options": ["nodev"]},
+                   {"destination": "/plain", "type": "tmpfs", "source": "tmpfs"},
+                   {"destination": "/made", "type": "tmpfs", "source": "tmpfs"},
+                   {"destination": "/given", "type": "tmpfs", "source": "tmpfs", "options": ["mode=0410"]}]'
+  mkdir -p "$BUNDLE/rootfs/given" && chmod 0700 "$BUNDLE/rootfs/given"
+  run_in 'stat -c %a /covered /plain /made /given; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 6710 ]
+  [ "${lines[1]}" = 1777 ]
+  [ "${lines[2]}" = 1777 ]    # made by the runtime: the kernel's default
+  [ "${lines[3]}" = 410 ]     # the mount's own mode= wins
+  [[ $(mount_line /covered) == *" - tmpfs "*"mode=6710"* ]]
+  # the symlink resolved inside the rootfs: the tmpfs covers /covered again
+  [[ $(mount_line /covered) == *"nodev"* ]]
+  # the rootfs's directories are unchanged
+  [ "$(stat -c %a "$BUNDLE/rootfs/covered")" = 6710 ]
+  [ "$(stat -c %a "$BUNDLE/rootfs/given")" = 700 ]
+}
+
 @test "tmpcopyup copies the rootfs content into the new tmpfs" {
   mkdir -p "$BUNDLE/rootfs/seed/sub" && echo seeded >"$BUNDLE/rootfs/seed/sub/file" && ln -s sub/file "$BUNDLE/rootfs/seed/link"
   chmod 0710 "$BUNDLE/rootfs/seed"
