@@ -592,7 +592,7 @@ static int child_enter_namespaces(struct container *c, uoci_error **err)
 /* The round trip for the create-time hooks: the runtime runs prestart and
  * createRuntime, then answers with the states for createContainer (run
  * here, now) and startContainer (kept for just before execve). */
-static int child_create_hooks(struct container *c, char **start_state, uoci_error **err)
+static int child_create_hooks(struct container *c, int root_mount, char **start_state, uoci_error **err)
 {
   if (sync_send(c->sync_child, SYNC_CREATE_HOOKS, 0, NULL, 0) < 0)
     _exit(1);
@@ -601,7 +601,11 @@ static int child_create_hooks(struct container *c, char **start_state, uoci_erro
     return -1;
   *start_state = xstrdup(payload + strlen(payload) + 1);
   const ocispec_hooks *h = c->cfg->hooks;
-  if (h && hooks_run(h->create_container, h->create_container_len, "createContainer", payload, err) < 0)
+  /* In the rootfs, as runc runs them: a hook's relative paths (`touch
+   * ./lib/x`, runc's own hooks test) are the container's, mounts included. */
+  if (h && h->create_container_len && (root_mount >= 0 ? fchdir(root_mount) : chdir(c->rootfs)) < 0)
+    return uoci_fail(err, errno, "createContainer hooks: chdir to the rootfs %s", c->rootfs);
+  if (h && hooks_run(h->create_container, h->create_container_len, "createContainer", payload, NULL, err) < 0)
     return -1;
   return 0;
 }
@@ -645,7 +649,7 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
   close_fd(&c->rootfs_fd);
   rootfs_sources_release(&c->sources);
   FAULT_POINT("init-rootfs");
-  if (c->hooks_round_trip && child_create_hooks(c, start_state, err) < 0)
+  if (c->hooks_round_trip && child_create_hooks(c, root_mount, start_state, err) < 0)
     return -1;
   if (child_enter_root(c, &rctx, root_mount, err) < 0)
     return -1;
@@ -724,7 +728,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
     child_fail(c, err);
   const ocispec_hooks *h = c->cfg->hooks;
   if (start_state && h &&
-      hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, &err) < 0)
+      hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, NULL, &err) < 0)
     child_fail(c, err);
   process_exec(&c->proc, &err);
   child_fail(c, err);
@@ -925,9 +929,9 @@ static int parent_run_create_hooks(struct container *c, uoci_error **err)
   log_debug("create %s: the init stops for the create hooks", c->o->id);
   c->create_hooks_ran = true;
   _cleanup_free_ char *creating = make_state_json(c, STATUS_CREATED);
-  if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, err) < 0)
+  if (h && hooks_run(h->prestart, h->prestart_len, "prestart", creating, c->bundle, err) < 0)
     return -1;
-  if (h && hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", creating, err) < 0)
+  if (h && hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", creating, c->bundle, err) < 0)
     return -1;
   _cleanup_free_ char *created = make_state_json(c, STATUS_CREATED);
   size_t l1 = strlen(creating), l2 = strlen(created);
@@ -1084,7 +1088,7 @@ static void abort_create(struct container *c)
   const ocispec_hooks *h = c->cfg ? c->cfg->hooks : NULL;
   if (c->create_hooks_ran && h && h->poststop_len) {
     _cleanup_free_ char *st = make_state_json(c, STATUS_STOPPED);
-    hooks_run_warn(h->poststop, h->poststop_len, "poststop", st);
+    hooks_run_warn(h->poststop, h->poststop_len, "poststop", st, c->bundle);
   }
   /* The state directory is ours once it is open ("already exists" leaves
    * it unopened, and the other container's alone). */
@@ -1382,7 +1386,7 @@ static int run_release(struct container *c, uoci_error **err)
   const ocispec_hooks *h = c->cfg->hooks;
   if (h && h->poststart_len) {
     _cleanup_free_ char *st = make_state_json(c, STATUS_RUNNING);
-    if (hooks_run(h->poststart, h->poststart_len, "poststart", st, err) < 0)
+    if (hooks_run(h->poststart, h->poststart_len, "poststart", st, c->bundle, err) < 0)
       return -1;
   }
   return 0;
@@ -1400,7 +1404,7 @@ static void delete_after_run(struct container *c)
    * text and nothing rewrites it, and the fields the cleanup uses
    * (annotations, hooks, intelRdt) are not changed in memory. */
   if (state_load(c->g->root, c->o->id, &st, &e) == 0)
-    container_cleanup_with(c->g, &st, c->cfg, &e);
+    container_cleanup_with(c->g, &st, c->cfg, c->bundle, &e);
   if (e)
     log_warn("%s", e->msg);
   uoci_error_free(e);
@@ -1588,7 +1592,7 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
     FAULT_POINT("start-released");
     if (cfg->hooks && cfg->hooks->poststart_len) {
       _cleanup_free_ char *json = state_json(&st, STATUS_RUNNING, &cfg->annotations, false);
-      ret = hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json, err);
+      ret = hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart", json, NULL, err);
     }
   }
   /* Spec 1.3, lifecycle steps 7 and 9: a failing startContainer or
@@ -1659,7 +1663,7 @@ static int remove_resctrl_groups(const ocispec_intel_rdt *rdt, const char *id, u
 }
 
 int container_cleanup_with(const struct uoci_globals *g, struct uoci_state *st, const ocispec_config *given,
-                           uoci_error **err)
+                           const char *hooks_cwd, uoci_error **err)
 {
   uoci_error *cfgerr = NULL;
   ocispec_config *loaded = given ? NULL : state_config(st, &cfgerr);
@@ -1678,7 +1682,7 @@ int container_cleanup_with(const struct uoci_globals *g, struct uoci_state *st, 
     ret = -1;
   if (cfg && cfg->hooks && cfg->hooks->poststop_len) {
     _cleanup_free_ char *json = state_json(st, STATUS_STOPPED, &cfg->annotations, false);
-    hooks_run_warn(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop", json);
+    hooks_run_warn(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop", json, hooks_cwd);
   }
   ocispec_config_free(loaded);
   if (ret < 0)
@@ -1690,7 +1694,7 @@ int container_cleanup_with(const struct uoci_globals *g, struct uoci_state *st, 
 
 int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err)
 {
-  return container_cleanup_with(g, st, NULL, err);
+  return container_cleanup_with(g, st, NULL, NULL, err);
 }
 
 int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
@@ -1842,8 +1846,8 @@ static int restore_setup_namespaces(void *arg, pid_t pid, uoci_error **err)
   const ocispec_hooks *h = c->cfg->hooks;
   if (h && (h->prestart_len || h->create_runtime_len)) {
     _cleanup_free_ char *st = make_state_json(c, STATUS_CREATED);
-    if (hooks_run(h->prestart, h->prestart_len, "prestart", st, err) < 0 ||
-        hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", st, err) < 0)
+    if (hooks_run(h->prestart, h->prestart_len, "prestart", st, c->bundle, err) < 0 ||
+        hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", st, c->bundle, err) < 0)
       return -1;
   }
   return 0;

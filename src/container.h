@@ -53,9 +53,10 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
 /* Clean up a loaded container whose processes are gone (used by delete and run). */
 int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_error **err);
 /* The same with the container's config already parsed (NULL: read
- * config.json from the state directory). */
+ * config.json from the state directory), the poststop hooks run in
+ * hooks_cwd (NULL: the caller's working directory; see hooks.h). */
 int container_cleanup_with(const struct uoci_globals *g, struct uoci_state *st, const ocispec_config *cfg,
-                           uoci_error **err);
+                           const char *hooks_cwd, uoci_error **err);
 
 struct cr_options;
 

@@ -22,9 +22,9 @@ static long now_ms(void)
 }
 
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
-static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd)
+static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd, const char *cwd)
 {
-  if (dup2(in_fd, 0) < 0)
+  if (dup2(in_fd, 0) < 0 || (cwd && chdir(cwd) < 0))
     _exit(127);
   rlimit_nofile_restore();
   /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
@@ -38,7 +38,7 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
   _exit(127);
 }
 
-static int run_one(const ocispec_hook *h, const char *stage, const char *state, uoci_error **err)
+static int run_one(const ocispec_hook *h, const char *stage, const char *state, const char *cwd, uoci_error **err)
 {
   log_debug("%s hook %s", stage, h->path ? h->path : "");
   if (h->path == NULL || h->path[0] != '/')
@@ -54,7 +54,7 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
   }
   if (pid == 0) {
     close(p[1]);
-    exec_hook(h, p[0]);
+    exec_hook(h, p[0], cwd);
   }
   close(p[0]);
   /* The hook may not read stdin at all: ignore EPIPE. The state goes in
@@ -92,24 +92,28 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
     return 0;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && access(h->path, X_OK) < 0)
     return uoci_fail(err, errno, "%s hook %s", stage, h->path);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && cwd && access(cwd, X_OK) < 0)
+    return uoci_fail(err, errno, "%s hook %s: working directory %s", stage, h->path, cwd);
   if (WIFEXITED(status))
     return uoci_fail(err, 0, "%s hook %s: exited with status %d", stage, h->path, WEXITSTATUS(status));
   return uoci_fail(err, 0, "%s hook %s: killed by signal %d", stage, h->path, WTERMSIG(status));
 }
 
-int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, uoci_error **err)
+int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, const char *cwd,
+              uoci_error **err)
 {
   for (size_t i = 0; i < n; i++)
-    if (run_one(&hooks[i], stage, state_json, err) < 0)
+    if (run_one(&hooks[i], stage, state_json, cwd, err) < 0)
       return -1;
   return 0;
 }
 
-void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json)
+void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json,
+                    const char *cwd)
 {
   for (size_t i = 0; i < n; i++) {
     uoci_error *e = NULL;
-    if (run_one(&hooks[i], stage, state_json, &e) < 0)
+    if (run_one(&hooks[i], stage, state_json, cwd, &e) < 0)
       log_warn("%s", e->msg);
     uoci_error_free(e);
   }

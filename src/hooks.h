@@ -10,11 +10,17 @@
 
 /* Run hooks[0..n) in order; stop at the first that fails (non-zero exit,
  * signal, timeout, or exec failure). `stage` names them in errors
- * ("createRuntime hook /usr/bin/x: exited with status 1"). */
-int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, uoci_error **err);
+ * ("createRuntime hook /usr/bin/x: exited with status 1"). Each hook runs in
+ * `cwd`, or in the caller's working directory when it is NULL. The spec
+ * says nothing of it; runc's are: the bundle for the hooks `create`, `run`
+ * and `restore` run (runc chdirs there), the rootfs for createContainer,
+ * process.cwd for startContainer, the caller's for `start` and `delete`. */
+int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, const char *cwd,
+              uoci_error **err);
 
 /* Run them all, logging failures as warnings (poststart after start,
  * poststop at delete: the spec says those only warn). */
-void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json);
+void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json,
+                    const char *cwd);
 
 #endif

@@ -300,6 +300,43 @@ HOOK
   grep -q "^poststop stopped $c1 " "$log"
 }
 
+@test "hooks' working directories are runc's: bundle (create, run), rootfs with the container's mounts (createContainer), process.cwd (startContainer), the caller's (start, delete)" {
+  mkdir -p "$TEST_TMP/hooklog" "$TEST_TMP/caller"
+  log=$TEST_TMP/hooklog/log
+  h() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo $1 \$(pwd -P) >>$log\"]}]"; }
+  # createContainer writes through ./ into a tmpfs only the container's mount namespace has
+  cc="[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo createContainer \$(pwd -P) >>$log; echo from-hook >./cc-tmpfs/file\"]}]"
+  sc='[{"path": "/bin/sh", "args": ["sh", "-c", "echo startContainer $(pwd) >>/hooklog/log"]}]'
+  cfg ".process.args = [\"cat\", \"/cc-tmpfs/file\"] | .process.cwd = \"/etc\" |
+       .hooks = {\"prestart\": $(h prestart), \"createRuntime\": $(h createRuntime), \"createContainer\": $cc,
+                 \"startContainer\": $sc, \"poststart\": $(h poststart), \"poststop\": $(h poststop)} |
+       .mounts += [{\"destination\": \"/hooklog\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hooklog\", \"options\": [\"bind\"]},
+                   {\"destination\": \"/cc-tmpfs\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"
+  bundle=$(realpath "$BUNDLE") caller=$(realpath "$TEST_TMP/caller")
+  cd "$TEST_TMP/caller"
+  uoci create --bundle "$BUNDLE" $c1
+  uoci start $c1
+  wait_status $c1 stopped
+  uoci delete $c1
+  run cat "$log"
+  [ "${lines[0]}" = "prestart $bundle" ]
+  [ "${lines[1]}" = "createRuntime $bundle" ]
+  [ "${lines[2]}" = "createContainer $bundle/rootfs" ]
+  [ "${lines[3]}" = "startContainer /etc" ]
+  [ "${lines[4]}" = "poststart $caller" ]
+  [ "${lines[5]}" = "poststop $caller" ]
+  [ ! -e "$BUNDLE/rootfs/cc-tmpfs/file" ]
+  # run: its own poststart and poststop run where create's hooks do; the
+  # container's process read what createContainer wrote through ./
+  : >"$log"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ]
+  [ "$output" = from-hook ]
+  run cut -d' ' -f2 "$log"
+  [ "$(echo $output)" = "$bundle $bundle $bundle/rootfs /etc $bundle $bundle" ]
+  cd /
+}
+
 @test "a hook without \"env\" gets the runtime's environment (as runc and crun), one with \"env\": [] an empty one" {
   # each hook writes what it sees of a variable only the runtime's caller set
   h() { echo "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo $1:\${UOCI_HOOK_PROBE-unset}:\${PATH-unset} >>$TEST_TMP/env.log\"]$2}"; }
