@@ -727,9 +727,17 @@ static void __attribute__((noreturn)) child_main(struct container *c)
       child_finish_process(c, &err) < 0 || child_wait_start(c, &err) < 0)
     child_fail(c, err);
   const ocispec_hooks *h = c->cfg->hooks;
-  if (start_state && h &&
-      hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, NULL, &err) < 0)
-    child_fail(c, err);
+  if (start_state && h && h->start_container_len) {
+    /* As runc (1.0 to now) runs them: as the process itself, its user,
+     * capabilities, no_new_privs and seccomp filter already in force (a
+     * command of the container's rootfs gets no more than the container),
+     * in process.cwd, with the process's environment unless they have one. */
+    if (process_become(&c->proc, &err) < 0)
+      child_fail(c, err);
+    environ = c->proc.envp;
+    if (hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, NULL, &err) < 0)
+      child_fail(c, err);
+  }
   process_exec(&c->proc, &err);
   child_fail(c, err);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hooks.c - see hooks.h */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +37,16 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
   char **envp = h->env ? strv_terminated(h->env, h->env_len) : environ;
   execve(h->path, argv, envp);
   _exit(127);
+}
+
+/* "bad system call", as runc's errors (Go's signal names) spell it. */
+static const char *signal_description(int sig)
+{
+  static char buf[64];
+  const char *d = strsignal(sig);
+  snprintf(buf, sizeof buf, "%s", d ? d : "unknown signal");
+  buf[0] = (char) tolower((unsigned char) buf[0]);
+  return buf;
 }
 
 static int run_one(const ocispec_hook *h, const char *stage, const char *state, const char *cwd, uoci_error **err)
@@ -83,7 +94,8 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
     if (deadline >= 0 && now_ms() >= deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      return uoci_fail(err, 0, "%s hook %s: timed out after %d seconds", stage, h->path, h->timeout);
+      return uoci_fail(err, 0, "error running hook: %s hook %s: timed out after %d seconds", stage, h->path,
+                       h->timeout);
     }
     if (r == 0)
       poll(NULL, 0, 5);
@@ -95,8 +107,10 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && cwd && access(cwd, X_OK) < 0)
     return uoci_fail(err, errno, "%s hook %s: working directory %s", stage, h->path, cwd);
   if (WIFEXITED(status))
-    return uoci_fail(err, 0, "%s hook %s: exited with status %d", stage, h->path, WEXITSTATUS(status));
-  return uoci_fail(err, 0, "%s hook %s: killed by signal %d", stage, h->path, WTERMSIG(status));
+    return uoci_fail(err, 0, "error running hook: %s hook %s: exited with status %d", stage, h->path,
+                     WEXITSTATUS(status));
+  return uoci_fail(err, 0, "error running hook: %s hook %s: killed by signal %d (%s)", stage, h->path, WTERMSIG(status),
+                   signal_description(WTERMSIG(status)));
 }
 
 int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, const char *cwd,

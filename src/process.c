@@ -695,12 +695,19 @@ int process_drop_privileges(struct process_plan *plan, uoci_error **err)
   return 0;
 }
 
-int process_exec(struct process_plan *plan, uoci_error **err)
+int process_become(struct process_plan *plan, uoci_error **err)
 {
-  const ocispec_process *p = plan->proc;
   if (process_drop_privileges(plan, err) < 0)
     return -1;
   if (plan->seccomp && !plan->seccomp_installed && install_filter(plan, err) < 0)
+    return -1;
+  return 0;
+}
+
+int process_exec(struct process_plan *plan, uoci_error **err)
+{
+  const ocispec_process *p = plan->proc;
+  if (process_become(plan, err) < 0)
     return -1;
   execve(plan->exe, plan->argv, plan->envp);
   return uoci_fail(err, errno, "exec %s", p->args[0]);

@@ -106,8 +106,11 @@ int process_close_fds_except(int first, int *keep, size_t n, uoci_error **err);
  * plan->listener_sync_fd (process_send_notify_listener) when that is set. */
 int process_drop_privileges(struct process_plan *plan, uoci_error **err);
 
-/* Child: process_drop_privileges() unless done, a seccomp filter with
- * no_new_privs, execve. Returns only on failure. */
+/* Child: process_drop_privileges() unless done, then the seccomp filter if
+ * not loaded yet: everything of the process but execve. */
+int process_become(struct process_plan *plan, uoci_error **err);
+
+/* Child: process_become(), execve. Returns only on failure. */
 int process_exec(struct process_plan *plan, uoci_error **err);
 
 /* Foreground run/exec: forward the usual terminal and job-control signals

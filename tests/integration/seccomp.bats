@@ -331,3 +331,25 @@ EOF
   uoci delete -f c1
   kill "$agent"; wait "$agent" || true
 }
+
+@test "startContainer hooks run as the process, as runc: under its seccomp filter, user, capabilities and environment" {
+  mkdir -p "$TEST_TMP/hooklog" && chmod 0777 "$TEST_TMP/hooklog"
+  seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}'
+  # the hook records who it runs as, then mkdir's: the filter kills it
+  hook='id -u >/hooklog/log; grep -E "^(CapBnd|Seccomp):" /proc/self/status >>/hooklog/log; echo "env=$PROBE" >>/hooklog/log; mkdir /tmp/hook-dir'
+  cfg ".process.args = [\"true\"] | .process.user = {\"uid\": 1000, \"gid\": 1000} | .process.env += [\"PROBE=from-process\"] |
+       .process.capabilities = {\"bounding\": [\"CAP_KILL\"], \"effective\": [\"CAP_KILL\"], \"permitted\": [\"CAP_KILL\"]} |
+       .hooks = {\"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", $(jq -cn --arg s "$hook" '$s')]}]} |
+       .mounts += [{\"destination\": \"/hooklog\", \"type\": \"bind\", \"source\": \"$TEST_TMP/hooklog\", \"options\": [\"bind\"]}]"
+  PROBE=from-runtime run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"error running hook: startContainer hook /bin/sh: killed by signal 31 (bad system call)"* ]]
+  [ ! -e "$BUNDLE/rootfs/tmp/hook-dir" ]
+  run cat "$TEST_TMP/hooklog/log"
+  [ "${lines[0]}" = 1000 ]
+  [[ "$output" == *$'CapBnd:\t0000000000000020'* ]]
+  [[ "$output" == *$'Seccomp:\t2'* ]]
+  [[ "$output" == *"env=from-process"* ]]
+  [ -z "$(ls -A "$STATE" 2>/dev/null)" ]
+}
