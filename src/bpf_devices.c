@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "bpf_devices.h"
+#include "cgroup_util.h"
 #include "utils.h"
 
 /* Instruction builders (struct bpf_insn: code, dst:4, src:4, off, imm). */
@@ -36,9 +37,11 @@ enum { R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5 };
 
 static int access_mask(const char *access)
 {
+  char rwm[4];
   int m = 0;
-  for (const char *a = access && *access ? access : "rwm"; *a; a++)
-    m |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE : *a == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+  cg_device_access(access, rwm);
+  for (const char *a = rwm; *a; a++)
+    m |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE : BPF_DEVCG_ACC_MKNOD;
   return m;
 }
 

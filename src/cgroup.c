@@ -404,6 +404,11 @@ static void warn_unapplied(const ocispec_resources *r, enum cgroup_mode mode)
   size_t n = cg_unapplied(r, mode, why, ARRAY_SIZE(why));
   for (size_t i = 0; i < n; i++)
     log_warn("%s", why[i]);
+  for (size_t i = 0; r && i < r->devices_len; i++) {
+    _cleanup_free_ char *note = cg_device_access_note(&r->devices[i], i);
+    if (note)
+      log_warn("%s", note);
+  }
 }
 
 int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_error **err)

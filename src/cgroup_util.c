@@ -299,6 +299,41 @@ size_t cg_unapplied(const ocispec_resources *r, enum cgroup_mode mode, const cha
   return n;
 }
 
+void cg_device_access(const char *access, char out[4])
+{
+  const char *a = access && *access ? access : "rwm";
+  size_t n = 0;
+  for (const char *c = "rwm"; *c; c++)
+    if (strchr(a, *c))
+      out[n++] = *c;
+  out[n] = '\0';
+}
+
+/* runc reads an access as the set of its r, w and m and ignores any other
+ * letter (its v1 rules and v2 eBPF program alike); crun's v2 program does
+ * too, its v1 writes the string and the kernel refuses it. Taken as runc
+ * does, and said: "rwa" is "rw" (a is the devices cgroup's type letter for
+ * all devices, not an access). */
+char *cg_device_access_note(const ocispec_device_cgroup *d, size_t i)
+{
+  if (d->access == NULL || strspn(d->access, "rwm") == strlen(d->access))
+    return NULL;
+  char others[64], covered[4];
+  size_t n = 0;
+  for (const char *c = d->access; *c && n + 1 < sizeof others; c++)
+    if (!strchr("rwm", *c) && !memchr(others, *c, n))
+      others[n++] = *c;
+  others[n] = '\0';
+  cg_device_access(d->access, covered);
+  if (covered[0] == '\0')
+    return xasprintf("linux.resources.devices[%zu].access \"%s\": \"%s\" %s not a device access (r, w, m), "
+                     "ignored as runc does: the rule covers no access and has no effect",
+                     i, d->access, others, n > 1 ? "are" : "is");
+  return xasprintf("linux.resources.devices[%zu].access \"%s\": \"%s\" %s not a device access (r, w, m), "
+                   "ignored as runc does: the rule covers \"%s\"",
+                   i, d->access, others, n > 1 ? "are" : "is", covered);
+}
+
 int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err)
 {
   if (r == NULL)
@@ -351,8 +386,6 @@ int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoc
     const ocispec_device_cgroup *d = &r->devices[i];
     if (d->type && strcmp(d->type, "a") && strcmp(d->type, "b") && strcmp(d->type, "c"))
       return uoci_fail(err, 0, "linux.resources.devices[%zu].type: invalid \"%s\" (a, b or c)", i, d->type);
-    if (d->access && strspn(d->access, "rwm") != strlen(d->access))
-      return uoci_fail(err, 0, "linux.resources.devices[%zu].access: invalid \"%s\" (r, w, m)", i, d->access);
   }
   for (size_t i = 0; i < r->hugepage_limits_len; i++) {
     const char *ps = r->hugepage_limits[i].page_size;

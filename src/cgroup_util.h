@@ -95,6 +95,13 @@ int cg_list_max(const char *list);
  * refuses itself (net_cls, net_prio, realtime); devices are an eBPF program
  * there, CG_DEVICES on v1. */
 unsigned cg_needed_ctrls(const ocispec_resources *r, bool v2);
+/* The accesses a device rule's "access" grants or denies, in "rwm" order
+ * ("" when none; NULL or "" in the config is "rwm"). Letters other than r,
+ * w, m are left out, as runc reads them. */
+void cg_device_access(const char *access, char out[4]);
+/* The warning for devices[i] whose access has letters that are not
+ * accesses (runc's own tests write "rwa"), malloc'd, or NULL. */
+char *cg_device_access_note(const ocispec_device_cgroup *d, size_t i);
 /* Validate the resources before touching anything (negative limits etc.). */
 int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoci_error **err);
 

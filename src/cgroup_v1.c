@@ -277,7 +277,10 @@ char *cg_device_rule(const ocispec_device_cgroup *d)
   dev_num(maj, sizeof maj, d->has_major, d->major);
   dev_num(min, sizeof min, d->has_minor, d->minor);
   const char *type = d->type && *d->type ? d->type : "a";
-  const char *access = d->access && *d->access ? d->access : "rwm";
+  char access[4];
+  cg_device_access(d->access, access);
+  if (access[0] == '\0')
+    return NULL;
   return xasprintf("%s %s:%s %s", type, maj, min, access);
 }
 
@@ -658,6 +661,8 @@ static int v1_devices(uoci_cgroup *cg, const ocispec_device_cgroup *d, size_t n,
   /* Applied in order, as the spec says: a later rule overrides an earlier. */
   for (size_t i = 0; i < n; i++) {
     _cleanup_free_ char *rule = cg_device_rule(&d[i]);
+    if (rule == NULL)
+      continue; /* no access: nothing to allow or deny */
     bool allow = d[i].has_allow && d[i].allow;
     if (write_device_rule(h, allow ? "devices.allow" : "devices.deny", allow ? &allow_fd : &deny_fd, rule, err) < 0)
       return -1;

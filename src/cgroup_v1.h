@@ -17,7 +17,8 @@ int cg_v1_stats(const uoci_cgroup *cg, FILE *out);
 int cg_v1_oom_fd(const uoci_cgroup *cg, uoci_error **err);
 int cg_v1_oom_kills(const uoci_cgroup *cg, uint64_t *kills);
 
-/* Device rule line for devices.allow/deny: "c 1:3 rwm", "a *:* rwm". */
+/* Device rule line for devices.allow/deny: "c 1:3 rwm", "a *:* rwm"; NULL
+ * for a rule that covers no access (see cg_device_access). */
 char *cg_device_rule(const ocispec_device_cgroup *d);
 /* Major:minor lines for blkio: "8:0 1048576". */
 char *cg_blkio_line(int64_t major, int64_t minor, uint64_t value);

@@ -192,6 +192,36 @@ try_detached() {
   [[ "$output" == *opened* ]]
 }
 
+@test "devices: an access with letters other than r, w, m (runc's \"rwa\") is read as runc does, with a warning" {
+  # the default config denies everything first: allow /dev/myfuse "rwa" (= rw),
+  # /dev/mykmsg "a" (no access: no effect, it stays denied)
+  cfg '.linux.devices = [{"path": "/dev/myfuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438},
+                         {"path": "/dev/mykmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}] |
+       .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwa"},
+                                    {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "a"}] |
+       .process.args = ["sh", "-c", "true </dev/myfuse && echo fuse-opened; true </dev/mykmsg && echo kmsg-opened; true"]'
+  n=$(jq '.linux.resources.devices | length' "$BUNDLE/config.json")
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"linux.resources.devices[$((n - 2))].access \"rwa\": \"a\" is not a device access (r, w, m), ignored as runc does: the rule covers \"rw\""* ]]
+  [[ "$output" == *"linux.resources.devices[$((n - 1))].access \"a\": \"a\" is not a device access (r, w, m), ignored as runc does: the rule covers no access and has no effect"* ]]
+  [[ "$output" == *fuse-opened* ]]
+  [[ "$output" == *"mykmsg"*"Operation not permitted"* ]]
+  [[ "$output" != *kmsg-opened* ]]
+  # update takes the same rules
+  cfg '.process.args = ["sleep", "100"]'
+  try_detached
+  [ "$status" -eq 0 ]
+  run uoci update --resources <(jq '.linux.resources' "$BUNDLE/config.json") "$CID"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"\"rwa\": \"a\" is not a device access"* ]]
+  if ! is_v2; then
+    list=$(cat "$(cgf devices devices.list)")
+    [[ "$list" == *"c 10:229 rw"* ]]
+    [[ "$list" != *"c 1:11 "* ]]
+  fi
+}
+
 @test "devices (v1): the rules are in devices.list" {
   is_v2 && skip "v2 uses an eBPF program"
   run_detached

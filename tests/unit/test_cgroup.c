@@ -95,6 +95,25 @@ static void test_lines(void)
   is_str(s = cg_device_rule(&null), "c 1:3 rw", "char 1:3 rw"); free(s);
   ocispec_device_cgroup wild = { .type = "b", .major = 8, .has_major = true, .minor = -1, .has_minor = true };
   is_str(s = cg_device_rule(&wild), "b 8:* rwm", "minor -1 is a wildcard, access defaults to rwm"); free(s);
+  /* runc's update.bats writes "rwa": runc reads the r, w, m in it */
+  ocispec_device_cgroup rwa = { .type = "c", .major = 1, .has_major = true, .minor = 11, .has_minor = true,
+                                .access = "rwa" };
+  is_str(s = cg_device_rule(&rwa), "c 1:11 rw", "\"rwa\" is written as rw"); free(s);
+  ocispec_device_cgroup none = { .type = "c", .major = 1, .has_major = true, .minor = 11, .has_minor = true,
+                                 .access = "a" };
+  ok(cg_device_rule(&none) == NULL, "an access of no r, w, m is no rule");
+  char acc[4];
+  cg_device_access("mwrmx", acc);
+  is_str(acc, "rwm", "accesses in rwm order, unknown letters left out");
+  cg_device_access(NULL, acc);
+  is_str(acc, "rwm", "no access is rwm");
+  is_str(s = cg_device_access_note(&rwa, 1),
+         "linux.resources.devices[1].access \"rwa\": \"a\" is not a device access (r, w, m), ignored as runc does: "
+         "the rule covers \"rw\"", "the warning names the rule, the letter and what it covers"); free(s);
+  is_str(s = cg_device_access_note(&none, 0),
+         "linux.resources.devices[0].access \"a\": \"a\" is not a device access (r, w, m), ignored as runc does: "
+         "the rule covers no access and has no effect", "a rule left with nothing says so"); free(s);
+  ok(cg_device_access_note(&null, 0) == NULL, "no warning for rw");
   is_str(s = cg_blkio_line(8, 0, 1048576), "8:0 1048576", "blkio throttle line"); free(s);
 }
 
@@ -151,6 +170,10 @@ static void test_validation(void)
   ocispec_device_cgroup d = { .type = "x" };
   ocispec_resources rd = { .devices = &d, .devices_len = 1 };
   is_int(cg_validate_resources(&rd, CGROUP_MODE_V1, &err), -1, "device type x rejected");
+  uoci_error_free(err), err = NULL;
+  ocispec_device_cgroup da = { .type = "c", .access = "rwa" };
+  ocispec_resources rda = { .devices = &da, .devices_len = 1 };
+  is_int(cg_validate_resources(&rda, CGROUP_MODE_V1, &err), 0, "access \"rwa\" accepted (as runc), with a warning");
   uoci_error_free(err), err = NULL;
 }
 
