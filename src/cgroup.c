@@ -368,7 +368,7 @@ static int make_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_
   /* Nothing can join a frozen cgroup and go on: refuse it rather than hang
    * (the directory may exist already, or a parent may be frozen). */
   if (cg->nhier && cgroup_is_frozen(cg) == 1)
-    return uoci_fail(err, 0, "cgroup %s is frozen", cg->path ? cg->path : "");
+    return uoci_fail(err, 0, "container's cgroup unexpectedly frozen: %s", cg->path ? cg->path : "");
   return 0;
 }
 

@@ -393,7 +393,8 @@ int cg_validate_resources(const ocispec_resources *r, enum cgroup_mode mode, uoc
       return uoci_fail(err, 0, "linux.resources.hugepageLimits[%zu].pageSize: invalid \"%s\"", i, ps ? ps : "");
   }
   if (r->unified.len > 0 && mode != CGROUP_MODE_V2)
-    return uoci_fail(err, 0, "linux.resources.unified (\"%s\") requires cgroup v2, this host uses cgroup v1%s",
+    return uoci_fail(err, 0, "invalid configuration: linux.resources.unified (\"%s\") requires cgroup v2, this host uses "
+                     "cgroup v1%s",
                      r->unified.keys[0], mode == CGROUP_MODE_HYBRID ? " (hybrid)" : "");
   for (size_t i = 0; i < r->unified.len; i++) {
     const char *k = r->unified.keys[i];

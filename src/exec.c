@@ -523,7 +523,7 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
     goto out;
   }
   if (s == STATUS_PAUSED && !o->ignore_paused) {
-    uoci_fail(err, 0, "cannot exec in container \"%s\": it is paused (--ignore-paused to exec anyway)", o->id);
+    uoci_fail(err, 0, "cannot exec in a paused container \"%s\" (--ignore-paused to exec anyway)", o->id);
     goto out;
   }
   if ((cfg = state_config(&st, err)) == NULL ||

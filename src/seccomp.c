@@ -271,7 +271,9 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const ocispec_syscall *sc, uin
       continue; /* unknown to this libseccomp: skipped, as runc does */
     if (action == SCMP_ACT_NOTIFY) {
       if (notify_forbidden_on(name))
-        return uoci_fail(err, 0, "seccomp: SCMP_ACT_NOTIFY cannot be used for \"%s\" (the runtime needs it to pass the listener fd)", name);
+        return uoci_fail(err, 0, "seccomp: SCMP_ACT_NOTIFY cannot be used for the %s syscall (the runtime needs it to "
+                         "pass the listener fd)",
+                         name);
       *uses_notify = true;
     }
     if (add_rule(ctx, action, name, nr, conds, sc->args_len, err) < 0)
@@ -691,8 +693,9 @@ static int connect_listener(const char *path, uoci_error **err)
   _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return uoci_fail(err, errno, "seccomp: socket");
+  /* runc's words: its suite and users look for "failed to connect with seccomp agent" */
   if (connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return uoci_fail(err, errno, "seccomp listenerPath %s", path);
+    return uoci_fail(err, errno, "seccomp listenerPath %s: failed to connect with seccomp agent", path);
   return steal_fd(fd);
 }
 

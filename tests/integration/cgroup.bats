@@ -264,7 +264,7 @@ try_detached() {
     [ "$(cat "$(cgf memory memory.high)")" = 49999872 ] || [ "$(cat "$(cgf memory memory.high)")" = 50000000 ]
   else
     [ "$status" -ne 0 ]
-    [[ "$output" == *"unified"*"requires cgroup v2"* ]]
+    [[ "$output" == *"invalid configuration: linux.resources.unified"*"requires cgroup v2"* ]]
     no_cgroup_left
   fi
 }

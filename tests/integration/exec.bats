@@ -185,7 +185,7 @@ exec_detached() {
   uoci pause $c1
   run uoci exec $c1 true
   [ "$status" -eq 255 ]
-  [[ "$output" == *"it is paused"*"--ignore-paused"* ]]
+  [[ "$output" == *"cannot exec in a paused container"*"--ignore-paused"* ]]
   uoci exec --ignore-paused $c1 sh -c 'echo ran >/tmp/ran; echo done' >"$TEST_TMP/out" 2>&1 &
   bg=$!
   sleep 0.5
@@ -359,7 +359,7 @@ EOF
   uoci pause $c1
   run uoci exec $c1 true
   [ "$status" -eq 255 ]
-  [[ "$output" == *"it is paused"* ]]
+  [[ "$output" == *"cannot exec in a paused container"* ]]
   uoci resume $c1
 
   uoci kill $c1 KILL

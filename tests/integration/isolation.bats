@@ -549,7 +549,7 @@ hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgro
   local leftover; leftover=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$parent")
   rmdir "/sys/fs/cgroup/freezer/$parent"
   [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
-  [[ $output == *"cgroup /$parent/fz1-$$ is frozen"* ]]
+  [[ $output == *"container's cgroup unexpectedly frozen: /$parent/fz1-$$"* ]]
   [ ! -e "$STATE/fz1-$$" ]
   # only the test's own freezer directory existed (removed above)
   [ "$leftover" = "/sys/fs/cgroup/freezer/$parent" ]
