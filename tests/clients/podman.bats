@@ -15,6 +15,11 @@ teardown_file() {
 
 setup() {
   [ -z "$CLIENTS_MISSING" ] || skip "not installed:$CLIENTS_MISSING"
+  LISTENER=
+}
+
+teardown() {
+  [ -z "$LISTENER" ] || { kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null; } || true
 }
 
 # Containers of this file go under one cgroup parent, removed at the end.
@@ -165,4 +170,49 @@ MAIN=uoci-main
   [ ! -e "$cgdir" ]
   run in_sandbox find /run -name "$id" -path '*ulysses*'
   [ -z "$output" ]
+}
+
+# podman 4.3 --sdnotify=container: podman does not hand NOTIFY_SOCKET to the
+# runtime; it binds a directory of its own at /run/notify, puts
+# NOTIFY_SOCKET=/run/notify/notify.sock in process.env, and conmon relays the
+# container's READY=1 to podman's NOTIFY_SOCKET (podman sends MAINPID=conmon's
+# pid). The runtime has to keep that mount and that variable (runc: the same).
+@test "run --sdnotify=container: the container's READY=1 reaches podman's NOTIFY_SOCKET, after the container sent it" {
+  cp "$BUILDDIR/tests/helpers/sdnotify" "$CWORK/bin/sdnotify"
+  sock=$CWORK/notify.sock got=$CWORK/notify.got
+  : >"$got"
+  # each datagram as one line: milliseconds since the epoch, then the message
+  python3 - "$sock" "$got" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "w") as out:
+    try:
+        while True:
+            d = s.recv(4096)
+            out.write("%d %s\n" % (time.time() * 1000, d.decode().strip())); out.flush()
+    except socket.timeout:
+        pass
+PY
+  LISTENER=$!
+  for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.01; done
+  t0=$(( $(date +%s%N) / 1000000 ))
+  in_sandbox env NOTIFY_SOCKET="$sock" podman --root "$CWORK/podman/root" --runroot "$CWORK/podman/runroot" \
+    --storage-driver vfs run -d --name uoci-notify --sdnotify=container "${CR[@]}" \
+    -v "$CWORK/bin/sdnotify:/sdnotify:ro" "$IMAGE" sh -c 'sleep 1; /sdnotify READY=1; exec sleep 100'
+  for _ in $(seq 100); do grep -q ' READY=1$' "$got" && break; sleep 0.1; done
+  cat "$got"
+  ready=$(awk '$2 == "READY=1" {print $1; exit}' "$got")
+  [ -n "$ready" ]
+  # READY=1 is the container's, sent after its sleep, not one sent at start
+  [ $((ready - t0)) -ge 900 ]
+  grep -qx "[0-9]* MAINPID=$(pod inspect -f '{{.State.ConmonPid}}' uoci-notify)" "$got"
+  # the container has podman's socket directory and variable, nothing of the runtime's
+  pid=$(pod inspect -f '{{.State.Pid}}' uoci-notify)
+  run in_sandbox awk '$5 == "/run/notify" {print $4}' "/proc/$pid/mountinfo"
+  [[ "$output" == */userdata/notify ]]
+  run in_sandbox sh -c "tr '\\0' '\\n' </proc/$pid/environ | grep ^NOTIFY_SOCKET="
+  [ "$output" = NOTIFY_SOCKET=/run/notify/notify.sock ]
+  pod rm -f -t 0 uoci-notify
 }
