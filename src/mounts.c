@@ -633,11 +633,17 @@ static char *read_own_cgroups(void)
   return text;
 }
 
-/* The name of a cgroup hierarchy mounted at /sys/fs/cgroup/NAME (a v1
- * controller's, a named one, the hybrid unified tree), or NULL. */
+/* The name of a v1 cgroup hierarchy mounted at /sys/fs/cgroup/NAME (a
+ * controller's or a named one), or NULL. A hybrid host's cgroup2 tree
+ * (/sys/fs/cgroup/unified) is left out, as runc does: systemd as the
+ * container's init takes a cgroup2 at unified for hybrid mode and then must
+ * create its cgroups there, so a read-only one (a `cgroup` mount with "ro",
+ * as podman --systemd=always asks on v1 with only name=systemd bound
+ * writable) froze it at boot; without it systemd runs in legacy mode on the
+ * name=systemd hierarchy. */
 static const char *cgroup_hierarchy_name(const struct mountinfo_entry *e)
 {
-  if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
+  if (strcmp(e->fstype, "cgroup") != 0)
     return NULL;
   if (strncmp(e->mount_point, "/sys/fs/cgroup/", 15) != 0 || strchr(e->mount_point + 15, '/'))
     return NULL;
