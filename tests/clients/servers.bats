@@ -40,6 +40,7 @@ setup() {
 }
 
 u() { in_sandbox "$UOCI" --root "$CWORK/state" "$@"; }
+sysd_stopped() { [ "$(u state sysd | jq -r .status)" = stopped ]; }
 
 # booted EXEC...: systemd in the container (EXEC... runs a command in it) is
 # up: its private bus socket answers, the boot ends in "running", systemctl
@@ -67,7 +68,7 @@ booted() {
   u run -d --bundle "$B" sysd </dev/null >/dev/null 2>&1
   booted u exec sysd
   u kill sysd RTMIN+3
-  retry 60 bash -c '[ "$("$@" state sysd | jq -r .status)" = stopped ]' _ in_sandbox "$UOCI" --root "$CWORK/state"
+  retry 60 sysd_stopped
   u delete sysd
   [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$CGNAME/sysd")" ]
 }
