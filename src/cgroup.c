@@ -734,9 +734,9 @@ static void put_escaped(FILE *f, const char *s)
   }
 }
 
-static char *unescape(const char *s, size_t n)
+/* s[0..n) unescaped into out (n + 1 bytes: never longer than the input). */
+static void unescape_into(const char *s, size_t n, char *out)
 {
-  char *out = xmalloc(n + 1);
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '%' && i + 2 < n) {
@@ -747,7 +747,27 @@ static char *unescape(const char *s, size_t n)
       out[o++] = s[i];
   }
   out[o] = '\0';
+}
+
+static char *unescape(const char *s, size_t n)
+{
+  char *out = xmalloc(n + 1);
+  unescape_into(s, n, out);
   return out;
+}
+
+/* Split a hierarchy entry "MOUNT|CTRLS|UNIFIED|CREATED|REL" in place into
+ * its five fields (the last one keeps any further '|'); false when short. */
+static bool split_entry(char *tok, char *f[5])
+{
+  int nf = 0;
+  char *p = tok;
+  f[nf++] = p;
+  while (nf < 5 && (p = strchr(p, '|'))) {
+    *p++ = '\0';
+    f[nf++] = p;
+  }
+  return nf == 5;
 }
 
 static const char *mode_name(enum cgroup_mode m)
@@ -815,14 +835,7 @@ int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err)
       cg->denied = (unsigned) strtoul(tok + 7, NULL, 16) & CG_ALL;
     } else {
       char *f[5];
-      int nf = 0;
-      char *p = tok;
-      f[nf++] = p;
-      while (nf < 5 && (p = strchr(p, '|'))) {
-        *p++ = '\0';
-        f[nf++] = p;
-      }
-      if (nf != 5)
+      if (!split_entry(tok, f))
         return uoci_fail(err, 0, "cgroup: invalid saved state entry \"%s\"", tok);
       _cleanup_free_ char *mount = unescape(f[0], strlen(f[0]));
       _cleanup_free_ char *rel = unescape(f[4], strlen(f[4]));
@@ -836,6 +849,55 @@ int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err)
   }
   *out = steal_ptr(cg);
   return 0;
+}
+
+/* cgroup_is_frozen(cgroup_from_string(s)) without building the cgroup:
+ * `list` asks it of every container, and the whole parse (three strings
+ * allocated per hierarchy) was a third of its time. The string is checked
+ * as cgroup_from_string checks it (a damaged one is -1, as its failure
+ * was), only the freezer's directory (v1, hybrid) or the unified one (v2)
+ * is kept, in a stack buffer. */
+int cgroup_saved_is_frozen(const char *s)
+{
+  char copy[4096], dir[PATH_MAX];
+  size_t len = strcspn(s, "\n");
+  if (len >= sizeof copy) {
+    uoci_cgroup *cg = NULL;
+    int r = cgroup_from_string(s, &cg, NULL) == 0 ? cgroup_is_frozen(cg) : -1;
+    cgroup_free(cg);
+    return r;
+  }
+  memcpy(copy, s, len);
+  copy[len] = '\0';
+  char *save = NULL, *tok = strtok_r(copy, " ", &save);
+  if (tok == NULL || (strcmp(tok, "v1") != 0 && strcmp(tok, "hybrid") != 0 && strcmp(tok, "v2") != 0))
+    return -1;
+  bool v2 = strcmp(tok, "v2") == 0, found = false;
+  size_t nhier = 0;
+  while ((tok = strtok_r(NULL, " ", &save))) {
+    if (strncmp(tok, "systemd=", 8) == 0 || strncmp(tok, "slice=", 6) == 0 || strncmp(tok, "path=", 5) == 0 ||
+        strncmp(tok, "denied=", 7) == 0)
+      continue;
+    char *f[5];
+    if (!split_entry(tok, f))
+      return -1;
+    /* unescaped in place: never longer */
+    unescape_into(f[0], strlen(f[0]), f[0]);
+    unescape_into(f[4], strlen(f[4]), f[4]);
+    if (f[0][0] != '/' || f[4][0] != '/' || ++nhier > CG_MAX_HIER)
+      return -1;
+    bool mine = v2 ? atoi(f[2]) != 0 : ((unsigned) strtoul(f[1], NULL, 16) & CG_BIT(CG_FREEZER)) != 0;
+    if (mine && !found) { /* the first one, as cg_unified and cg_hier_for */
+      int n = strcmp(f[4], "/") == 0 ? snprintf(dir, sizeof dir, "%s", f[0])
+                                     : snprintf(dir, sizeof dir, "%s%s", f[0], f[4]);
+      if (n < 0 || (size_t) n >= sizeof dir)
+        return -1;
+      found = true;
+    }
+  }
+  if (!found)
+    return -1;
+  return v2 ? cg_v2_dir_is_frozen(dir) : cg_v1_dir_is_frozen(dir);
 }
 
 /* ---- destroy ----------------------------------------------------------- */

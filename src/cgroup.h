@@ -105,6 +105,8 @@ int cgroup_destroy(uoci_cgroup *cg, uoci_error **err);
 int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err);
 int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err);
 int cgroup_is_frozen(const uoci_cgroup *cg); /* 1 frozen, 0 not, -1 unknown */
+/* The same for a cgroup_to_string() text, without building the cgroup. */
+int cgroup_saved_is_frozen(const char *s);
 int cgroup_pids(const uoci_cgroup *cg, pid_t **pids, size_t *n, uoci_error **err);
 /* 1 (nothing signalled) when the processes' cgroup existed before the
  * container: it may hold processes that are not the container's. */

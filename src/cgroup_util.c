@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -587,6 +589,26 @@ char *cg_read(const struct cg_hier *h, const char *file)
     return NULL;
   }
   return out;
+}
+
+int cg_read_small(const char *dir, const char *file, char *buf, size_t cap)
+{
+  char path[PATH_MAX];
+  if (cap == 0 || (size_t) snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+    return -1;
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  /* One read: the kernel hands a seq_file this short over whole (asking
+   * again only to get 0 back costs a syscall per container in `list`). */
+  ssize_t n;
+  do
+    n = read(fd, buf, cap - 1);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  buf[n] = '\0';
+  return 0;
 }
 
 bool cg_has_file(const struct cg_hier *h, const char *file)

@@ -121,6 +121,9 @@ int cg_writef(const struct cg_hier *h, const char *file, uoci_error **err, const
     __attribute__((format(printf, 4, 5)));
 /* Read a file of the cgroup; NULL (and errno) when it cannot. */
 char *cg_read(const struct cg_hier *h, const char *file);
+/* DIR/FILE into buf (NUL-terminated), for files of a line or two (freezer.state,
+ * cgroup.events): no allocation, one read. -1 when it cannot. */
+int cg_read_small(const char *dir, const char *file, char *buf, size_t cap);
 bool cg_has_file(const struct cg_hier *h, const char *file);
 int cg_read_u64(const struct cg_hier *h, const char *file, uint64_t *out); /* "max" -> UINT64_MAX */
 uint64_t cg_u64_or0(const struct cg_hier *h, const char *file); /* 0 when h is NULL or unreadable */

@@ -753,10 +753,13 @@ int cg_v1_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)
 int cg_v1_is_frozen(const uoci_cgroup *cg)
 {
   const struct cg_hier *h = cg_hier_for(cg, CG_FREEZER);
-  if (h == NULL)
-    return -1;
-  _cleanup_free_ char *st = cg_read(h, "freezer.state");
-  if (st == NULL)
+  return h ? cg_v1_dir_is_frozen(h->dir) : -1;
+}
+
+int cg_v1_dir_is_frozen(const char *dir)
+{
+  char st[64]; /* THAWED, FREEZING or FROZEN */
+  if (cg_read_small(dir, "freezer.state", st, sizeof st) < 0)
     return -1;
   return strncmp(st, "FROZEN", 6) == 0;
 }

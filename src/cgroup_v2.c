@@ -248,9 +248,14 @@ int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_e
 int cg_v2_is_frozen(const uoci_cgroup *cg)
 {
   const struct cg_hier *h = cg_unified(cg);
-  _cleanup_free_ char *ev = h ? cg_read(h, "cgroup.events") : NULL;
+  return h ? cg_v2_dir_is_frozen(h->dir) : -1;
+}
+
+int cg_v2_dir_is_frozen(const char *dir)
+{
+  char ev[256]; /* "populated N\nfrozen N\n" */
   uint64_t v = 0;
-  if (ev == NULL || cg_keyed_u64(ev, "frozen", &v) < 0)
+  if (cg_read_small(dir, "cgroup.events", ev, sizeof ev) < 0 || cg_keyed_u64(ev, "frozen", &v) < 0)
     return -1;
   return v == 1;
 }

@@ -11,6 +11,8 @@ int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources 
 int cg_v2_apply(uoci_cgroup *cg, const ocispec_resources *r, bool update, uoci_error **err);
 int cg_v2_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err);
 int cg_v2_is_frozen(const uoci_cgroup *cg);
+/* The same for the directory DIR. */
+int cg_v2_dir_is_frozen(const char *dir);
 int cg_v2_stats(const uoci_cgroup *cg, FILE *out);
 int cg_v2_oom_fd(const uoci_cgroup *cg, uoci_error **err);
 int cg_v2_oom_kills(const uoci_cgroup *cg, uint64_t *kills);

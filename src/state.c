@@ -318,17 +318,8 @@ enum container_status state_status(const struct uoci_state *st)
     return STATUS_STOPPED;
   if (faccessat(st->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
-  if (st->cgroup) {
-    uoci_error *e = NULL;
-    uoci_cgroup *cg = NULL;
-    if (cgroup_from_string(st->cgroup, &cg, &e) == 0) {
-      int frozen = cgroup_is_frozen(cg);
-      cgroup_free(cg);
-      if (frozen == 1)
-        return STATUS_PAUSED;
-    }
-    uoci_error_free(e);
-  }
+  if (st->cgroup && cgroup_saved_is_frozen(st->cgroup) == 1)
+    return STATUS_PAUSED;
   return STATUS_RUNNING;
 }
 

@@ -340,6 +340,9 @@ try_detached() {
   run_detached
   uoci pause "$CID"
   [ "$(uoci state "$CID" | jq -r .status)" = paused ]
+  # list reads the freezer from the saved cgroup string itself (cgroup_saved_is_frozen)
+  [ "$(uoci list --format json | jq -r --arg id "$CID" '.[] | select(.id == $id) | .status')" = paused ]
+  [ "$(uoci list | awk -v id="$CID" '$1 == id { print $3 }')" = paused ]
   if is_v2; then grep -qx "frozen 1" "$(cgf freezer cgroup.events)"; else [ "$(cat "$(cgf freezer freezer.state)")" = FROZEN ]; fi
   pid=$(uoci state "$CID" | jq -r .pid)
   # no CPU time while frozen (schedstat: nanoseconds on a CPU)
@@ -350,6 +353,7 @@ try_detached() {
   [[ "$output" == *"not running"* ]]
   uoci resume "$CID"
   [ "$(uoci state "$CID" | jq -r .status)" = running ]
+  [ "$(uoci list | awk -v id="$CID" '$1 == id { print $3 }')" = running ]
   run uoci resume "$CID"
   [ "$status" -ne 0 ]
   [[ "$output" == *"not paused"* ]]

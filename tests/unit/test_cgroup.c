@@ -501,6 +501,89 @@ static void test_unapplied(void)
   is_int(cg_unapplied(NULL, CGROUP_MODE_V2, why, 8), 0, "no resources");
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+  char *p = xasprintf("%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  ok(f && fputs(text, f) >= 0 && fclose(f) == 0, "write %s", p);
+  free(p);
+}
+
+/* cgroup_saved_is_frozen (list's cheap status) must answer what
+ * cgroup_is_frozen(cgroup_from_string()) answers, for any saved string. */
+static int frozen_the_long_way(const char *s)
+{
+  uoci_cgroup *cg = NULL;
+  int r = cgroup_from_string(s, &cg, NULL) == 0 ? cgroup_is_frozen(cg) : -1;
+  cgroup_free(cg);
+  return r;
+}
+
+static void test_saved_frozen(void)
+{
+  char top[] = "/tmp/uoci-test-frz.XXXXXX";
+  if (!mkdtemp(top)) {
+    ok(0, "mkdtemp");
+    return;
+  }
+  /* a v1 freezer hierarchy with two cgroups, one with a space in its name
+   * (escaped in the state string), and a unified tree */
+  char *fz = xasprintf("%s/freezer", top), *c1 = xasprintf("%s/freezer/c1", top);
+  char *c2 = xasprintf("%s/freezer/c 2", top), *un = xasprintf("%s/unified", top);
+  char *u1 = xasprintf("%s/unified/c1", top);
+  const char *dirs[] = { fz, c1, c2, un, u1 };
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+    mkdir(dirs[i], 0755);
+  put_file(c1, "freezer.state", "FROZEN\n");
+  put_file(c2, "freezer.state", "THAWED\n");
+  put_file(fz, "freezer.state", "FREEZING\n");
+  put_file(u1, "cgroup.events", "populated 1\nfrozen 1\n");
+  put_file(un, "cgroup.events", "populated 1\nfrozen 0\n");
+  unsigned f = CG_BIT(CG_FREEZER), m = CG_BIT(CG_MEMORY);
+  struct {
+    char *s;
+    int want;
+    const char *what;
+  } cases[] = {
+    { xasprintf("hybrid path=/c1 %s/memory|%x|0|1|/c1 %s|%x|0|1|/c1 %s|0|1|1|/c1", top, m, fz, f, un), 1,
+      "hybrid, frozen: the freezer hierarchy, not the unified one" },
+    { xasprintf("v1 path=/c%%202 %s|%x|0|1|/c%%202", fz, f), 0, "v1, thawed, escaped path" },
+    { xasprintf("v1 systemd=a.scope slice=s.slice path=/ %s|%x|0|0|/", fz, f), 0, "systemd keys, rel \"/\": FREEZING" },
+    { xasprintf("v1 path=/c1 denied=%x %s|%x|0|1|/c1 %s|%x|0|1|/c%%202", m, fz, f, fz, f), 1,
+      "the first freezer entry counts" },
+    { xasprintf("v2 path=/c1 %s|0|1|1|/c1", un), 1, "v2, frozen 1" },
+    { xasprintf("v2 path=/ %s|0|1|0|/", un), 0, "v2, frozen 0" },
+    { xasprintf("v1 path=/c1 %s/memory|%x|0|1|/c1", top, m), -1, "no freezer hierarchy" },
+    { xasprintf("v1 path=/c1 %s|%x|0|1|/missing", fz, f), -1, "no freezer.state" },
+    { xasprintf("v1 path=/c1 %s|%x|0|1|/c1 %s|%x|0", fz, f, fz, f), -1, "a damaged entry after the freezer's" },
+    { xasprintf("v1 path=/c1 %s|%x|0|1|c1", fz, f), -1, "a relative path" },
+    { xasprintf("v9 path=/c1 %s|%x|0|1|/c1", fz, f), -1, "an unknown mode" },
+    { xasprintf("%s", ""), -1, "empty" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    is_int(cgroup_saved_is_frozen(cases[i].s), cases[i].want, "saved frozen: %s", cases[i].what);
+    is_int(cgroup_saved_is_frozen(cases[i].s), frozen_the_long_way(cases[i].s), "... as cgroup_from_string + cgroup_is_frozen");
+    free(cases[i].s);
+  }
+  /* more hierarchies than a cgroup holds: refused by both */
+  char *many = xasprintf("v1 path=/c1");
+  for (int i = 0; i < CG_MAX_HIER + 1; i++) {
+    char *more = xasprintf("%s %s|%x|0|1|/c1", many, fz, f);
+    free(many);
+    many = more;
+  }
+  is_int(cgroup_saved_is_frozen(many), -1, "saved frozen: too many hierarchies");
+  is_int(frozen_the_long_way(many), -1, "... as cgroup_from_string");
+  free(many);
+  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
+    char *cmd = xasprintf("rm -rf '%s'", dirs[i]);
+    (void) !system(cmd);
+    free(cmd);
+    free((char *) dirs[i]);
+  }
+  rmdir(top);
+}
+
 int main(void)
 {
   test_unapplied();
@@ -511,6 +594,7 @@ int main(void)
   test_systemd();
   test_validation();
   test_roundtrip();
+  test_saved_frozen();
   test_needed();
   test_denied();
   test_enter_sub();
