@@ -64,11 +64,13 @@ int cmd_list(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
 
   size_t n;
   _cleanup_strv_ char **ids = list_ids(g->root, &n);
+  /* -q prints the ids alone, whatever the format (as runc) */
+  json = json && !quiet;
+  state_json_array *arr = NULL;
+  if (json && (arr = state_json_array_new()) == NULL)
+    return uoci_fail(err, ENOMEM, "list");
   if (!quiet && !json)
     printf("%-12s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-  if (json)
-    printf("[");
-  bool first = true;
   for (size_t i = 0; i < n; i++) {
     struct uoci_state st;
     uoci_error *e = NULL;
@@ -77,22 +79,30 @@ int cmd_list(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
       continue; /* deleted meanwhile, or not a container */
     }
     enum container_status s = state_status(&st);
+    ocispec_strmap annotations = { 0 };
+    if (json) {
+      state_annotations(&st, &annotations, &e);
+      uoci_error_free(e);
+    }
+    /* what is printed is read: the lock goes before the output, which a
+     * reader that does not read (a pager) can block */
+    state_unlock(&st);
     if (quiet) {
       printf("%s\n", st.id);
     } else if (json) {
-      ocispec_config *cfg = state_config_annotations(&st, &e);
-      uoci_error_free(e);
-      _cleanup_free_ char *j = state_json(&st, s, cfg ? &cfg->annotations : NULL, false);
-      ocispec_config_free(cfg);
-      printf("%s%s", first ? "" : ",", j);
+      state_json_array_add(arr, &st, s, &annotations);
+      state_json_array_flush(arr, stdout, false);
     } else {
       printf("%-12s %-8d %-10s %-40s %-30s %s\n", st.id, s == STATUS_STOPPED ? 0 : (int) st.pid, status_name(s),
              st.bundle ? st.bundle : "", st.created ? st.created : "", st.owner == 0 ? "root" : "user");
     }
-    first = false;
+    state_annotations_free(&annotations);
     state_release(&st);
   }
-  if (json)
-    printf("]\n");
+  if (json) {
+    state_json_array_flush(arr, stdout, true);
+    printf("\n");
+    state_json_array_free(arr);
+  }
   return 0;
 }

@@ -20,12 +20,13 @@ int cmd_state(const struct uoci_globals *g, int argc, char **argv, uoci_error **
     return -1;
   enum container_status s = state_status(&st);
   uoci_error *cerr = NULL;
-  ocispec_config *cfg = state_config_annotations(&st, &cerr);
+  ocispec_strmap annotations;
+  state_annotations(&st, &annotations, &cerr);
   uoci_error_free(cerr);
-  char *json = state_json(&st, s, cfg ? &cfg->annotations : NULL, true);
+  char *json = state_json(&st, s, &annotations, true);
   printf("%s\n", json);
   free(json);
-  ocispec_config_free(cfg);
+  state_annotations_free(&annotations);
   state_release(&st);
   return 0;
 }

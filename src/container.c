@@ -131,6 +131,7 @@ struct container {
   char *saved_cgroup;       /* the cgroup string as last written */
   char *keyring;            /* name of the init's session keyring (NULL: --no-new-keyring) */
   char *exe;                /* identity of the runtime binary the init runs (selfexe_identity) */
+  char *annotations;        /* the config's annotations as the state file records them */
   const char *notify_host;  /* $NOTIFY_SOCKET of the runtime (notify.h), NULL: none */
   int notify_fd;            /* run: the container's notify socket, bound before the init runs */
 };
@@ -163,6 +164,7 @@ static void container_release(struct container *c)
   free(c->created);
   free(c->keyring);
   free(c->exe);
+  free(c->annotations);
   free(c->saved_cgroup);
   ocispec_config_free(c->cfg);
   ns_plan_close(&c->ns);
@@ -1252,6 +1254,7 @@ static int save_state(struct container *c, uoci_error **err)
     .cgroup = cg,
     .keyring = c->keyring,
     .exe = c->exe,
+    .annotations = c->annotations,
     .owner = geteuid(),
     .dirfd = c->state_dirfd,
   };
@@ -1289,6 +1292,7 @@ static int create_plan(struct container *c, uoci_error **err)
   plan_protocol(c);
   c->keyring = c->o->no_new_keyring ? NULL : keyring_new_name(c->o->id);
   c->exe = selfexe_identity();
+  c->annotations = state_annotations_record(&c->cfg->annotations);
   log_debug("create %s: bundle %s, rootfs %s; init joins cgroup %d, parent step %d, hooks round trip %d, "
             "waits for start %d, rootfs from parent %d", c->o->id, c->bundle, c->rootfs, c->child_joins_cgroup,
             c->parent_step, c->hooks_round_trip, c->child_waits_start, c->rootfs_from_parent);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 #include "cgroup.h"
 #include "state.h"
 #include "utils.h"
@@ -107,6 +108,8 @@ static void set_field(struct uoci_state *st, const char *key, const char *val)
     replace(&st->keyring, val);
   else if (strcmp(key, "exe") == 0)
     replace(&st->exe, val);
+  else if (strcmp(key, "annotations") == 0)
+    replace(&st->annotations, val);
 }
 
 /* "does not exist", with ENOENT kept so callers can tell it apart
@@ -250,6 +253,7 @@ int state_save(const struct uoci_state *st, uoci_error **err)
   put_line(f, "cgroup", st->cgroup);
   put_line(f, "keyring", st->keyring);
   put_line(f, "exe", st->exe);
+  put_line(f, "annotations", st->annotations);
   fclose(f);
   int r = write_state_file(st->dirfd, text, len, err);
   free(text);
@@ -350,21 +354,90 @@ ocispec_config *state_config(const struct uoci_state *st, uoci_error **err)
   return load_config(st, false, err);
 }
 
-ocispec_config *state_config_annotations(const struct uoci_state *st, uoci_error **err)
-{
-  return load_config(st, true, err);
-}
-
 #define GEN_STR(g, s) yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
 
-char *state_json(const struct uoci_state *st, enum container_status status, const ocispec_strmap *annotations,
-                 bool pretty)
+char *state_annotations_record(const ocispec_strmap *annotations)
 {
   yajl_gen g = yajl_gen_alloc(NULL);
   if (g == NULL)
     return NULL;
-  yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
-  yajl_gen_config(g, yajl_gen_indent_string, "  ");
+  /* not beautified: one line (yajl writes a newline or any other control
+   * character in a string as an escape) */
+  yajl_gen_map_open(g);
+  for (size_t i = 0; annotations && i < annotations->len; i++) {
+    GEN_STR(g, annotations->keys[i]);
+    GEN_STR(g, annotations->values[i]);
+  }
+  yajl_gen_map_close(g);
+  const unsigned char *buf;
+  size_t len;
+  char *out = NULL;
+  if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && len <= STATE_ANNOTATIONS_MAX &&
+      memchr(buf, '\n', len) == NULL) {
+    out = xmalloc(len + 1);
+    memcpy(out, buf, len);
+    out[len] = '\0';
+  }
+  yajl_gen_free(g);
+  return out;
+}
+
+void state_annotations_free(ocispec_strmap *m)
+{
+  for (size_t i = 0; i < m->len; i++) {
+    free(m->keys[i]);
+    free(m->values[i]);
+  }
+  free(m->keys);
+  free(m->values);
+  memset(m, 0, sizeof *m);
+}
+
+/* The record back into *out; -1 when it is not an object of strings. */
+static int decode_annotations(const char *record, ocispec_strmap *out)
+{
+  if (strcmp(record, "{}") == 0) /* no annotations: the usual case, no parse */
+    return 0;
+  char why[64];
+  yajl_val v = yajl_tree_parse(record, why, sizeof why);
+  int r = YAJL_IS_OBJECT(v) ? 0 : -1;
+  for (size_t i = 0; r == 0 && i < v->u.object.len; i++) {
+    const char *val = YAJL_GET_STRING(v->u.object.values[i]);
+    if (val == NULL || ocispec_strmap_set(out, v->u.object.keys[i], val) < 0)
+      r = -1;
+  }
+  yajl_tree_free(v);
+  if (r < 0)
+    state_annotations_free(out);
+  return r;
+}
+
+int state_annotations(const struct uoci_state *st, ocispec_strmap *out, uoci_error **err)
+{
+  memset(out, 0, sizeof *out);
+  /* a record that does not decode (the file was edited) is no record */
+  if (st->annotations && decode_annotations(st->annotations, out) == 0)
+    return 0;
+  uoci_error *e = NULL;
+  ocispec_config *cfg = load_config(st, true, &e);
+  if (cfg) {
+    *out = cfg->annotations;
+    memset(&cfg->annotations, 0, sizeof cfg->annotations);
+    ocispec_config_free(cfg);
+    return 0;
+  }
+  if (e == NULL) /* load_config found no annotations without parsing */
+    return 0;
+  if (err && *err == NULL)
+    *err = e;
+  else
+    uoci_error_free(e);
+  return -1;
+}
+
+static void gen_state(yajl_gen g, const struct uoci_state *st, enum container_status status,
+                      const ocispec_strmap *annotations)
+{
   yajl_gen_map_open(g);
   GEN_STR(g, "ociVersion");
   GEN_STR(g, OCISPEC_VERSION);
@@ -394,6 +467,17 @@ char *state_json(const struct uoci_state *st, enum container_status status, cons
     yajl_gen_map_close(g);
   }
   yajl_gen_map_close(g);
+}
+
+char *state_json(const struct uoci_state *st, enum container_status status, const ocispec_strmap *annotations,
+                 bool pretty)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  if (g == NULL)
+    return NULL;
+  yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
+  yajl_gen_config(g, yajl_gen_indent_string, "  ");
+  gen_state(g, st, status, annotations);
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf(g, &buf, &len);
@@ -402,6 +486,54 @@ char *state_json(const struct uoci_state *st, enum container_status status, cons
   out[len] = '\0';
   yajl_gen_free(g);
   return out;
+}
+
+struct state_json_array {
+  yajl_gen g;
+};
+
+state_json_array *state_json_array_new(void)
+{
+  yajl_gen g = yajl_gen_alloc(NULL);
+  if (g == NULL)
+    return NULL;
+  state_json_array *a = xcalloc(1, sizeof *a);
+  a->g = g;
+  yajl_gen_array_open(a->g);
+  return a;
+}
+
+void state_json_array_add(state_json_array *a, const struct uoci_state *st, enum container_status status,
+                          const ocispec_strmap *annotations)
+{
+  gen_state(a->g, st, status, annotations);
+}
+
+void state_json_array_flush(state_json_array *a, FILE *out, bool last)
+{
+  if (last)
+    yajl_gen_array_close(a->g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf(a->g, &buf, &len);
+  fwrite(buf, 1, len, out);
+  /* empties the buffer, keeps the generator's place in the array (the
+   * next element still gets its comma) */
+  yajl_gen_clear(a->g);
+}
+
+void state_json_array_free(state_json_array *a)
+{
+  if (a)
+    yajl_gen_free(a->g);
+  free(a);
+}
+
+void state_unlock(struct uoci_state *st)
+{
+  if (st->dirfd >= 0)
+    close(st->dirfd);
+  st->dirfd = -1;
 }
 
 void state_release(struct uoci_state *st)
@@ -413,6 +545,7 @@ void state_release(struct uoci_state *st)
   free(st->cgroup);
   free(st->keyring);
   free(st->exe);
+  free(st->annotations);
   if (st->dirfd >= 0)
     close(st->dirfd);
   memset(st, 0, sizeof *st);

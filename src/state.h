@@ -4,7 +4,8 @@
  * <root>/<id>/            the state directory (mode 0700), flock-ed by every
  *                         command that reads or changes the container
  *   state                 key=value lines: pid, start time, bundle, rootfs,
- *                         created, cgroup location (written atomically)
+ *                         created, cgroup location, the config's annotations
+ *                         (written atomically)
  *   config.json           the config the container was created from (hooks,
  *                         annotations and networking need it at delete)
  *   exec.fifo             exists while the container is "created": the init
@@ -18,6 +19,7 @@
 #define UOCI_STATE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "error.h"
 #include "ocispec.h"
@@ -41,6 +43,7 @@ struct uoci_state {
   char *cgroup;                  /* cgroup_to_string(), may be NULL */
   char *keyring;                 /* the init's session keyring (keyring.h), NULL: the caller's was kept */
   char *exe;                     /* identity of the runtime binary the init runs until it execs (selfexe.h) */
+  char *annotations;             /* the config's annotations, state_annotations_record(); NULL: not recorded */
   uid_t owner;
   int dirfd;                     /* the locked state directory */
 };
@@ -79,13 +82,39 @@ enum container_status state_status(const struct uoci_state *st);
 
 /* The stored config.json of the container (NULL with *err on failure). */
 ocispec_config *state_config(const struct uoci_state *st, uoci_error **err);
-ocispec_config *state_config_annotations(const struct uoci_state *st, uoci_error **err);
+
+/* The annotations as the state file records them, so that `state` and
+ * `list --format json` need not open config.json: one line of JSON ("{}"
+ * for none). NULL when longer than STATE_ANNOTATIONS_MAX (the state file
+ * stays within the 4 KiB read on the stack): then they are not recorded,
+ * as in a state file of a version before them, and come from config.json. */
+#define STATE_ANNOTATIONS_MAX 2048
+char *state_annotations_record(const ocispec_strmap *annotations);
+/* The container's annotations into *out (empty when none): from the state
+ * file's record, else from config.json. -1 with *err when neither reads. */
+int state_annotations(const struct uoci_state *st, ocispec_strmap *out, uoci_error **err);
+void state_annotations_free(ocispec_strmap *m);
 
 /* Spec state JSON (ociVersion, id, status, pid, bundle, annotations; plus the
  * rootfs/created/owner runc also prints). pretty for the CLI. */
 char *state_json(const struct uoci_state *st, enum container_status status,
                  const ocispec_strmap *annotations, bool pretty);
 
+/* `list --format json`: the array of every container's state JSON (as
+ * state_json, not pretty) from one generator, not one per container.
+ * flush writes what was added since the last flush (last: and the array's
+ * end) to out. */
+typedef struct state_json_array state_json_array;
+state_json_array *state_json_array_new(void); /* NULL: out of memory */
+void state_json_array_add(state_json_array *a, const struct uoci_state *st, enum container_status status,
+                          const ocispec_strmap *annotations);
+void state_json_array_flush(state_json_array *a, FILE *out, bool last);
+void state_json_array_free(state_json_array *a);
+
+/* Close the state directory, and so its lock, keeping the fields: `list`
+ * prints after this, so that a reader of its output that does not read
+ * holds no container's lock. */
+void state_unlock(struct uoci_state *st);
 void state_release(struct uoci_state *st);
 
 #endif

@@ -7,8 +7,9 @@
 # when it is empty and still kills and waits when it is not.
 load helpers
 
-setup() { setup_bundle true; id=p-$$-$BATS_TEST_NUMBER; }
-teardown() { cleanup_all; }
+setup() { setup_bundle true; id=p-$$-$BATS_TEST_NUMBER; bg=; }
+# bg: a process a test left in the background (killed even when it failed)
+teardown() { [ -z "$bg" ] || { kill -9 "$bg"; wait "$bg"; } 2>/dev/null || true; cleanup_all; }
 
 # cgroup directories named after the container, in any hierarchy.
 cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null || true; }
@@ -95,6 +96,69 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ "$(echo "$output" | jq -r --arg i "$id-ann" '.[] | select(.id == $i) | .annotations["org.example/a"]')" = 1 ]
   [ "$(echo "$output" | jq -r --arg i "$id-esc" '.[] | select(.id == $i) | .annotations["org.example/a"]')" = 1 ]
   [ "$(uoci state "$id-ann" | jq -r '.annotations["org.example/a"]')" = 1 ]
+}
+
+@test "list --format json and state: annotations from the state file's record, from config.json for an older state file, a long or a damaged record" {
+  cfg '.process.args = ["sleep", "100"]'
+  uoci create --bundle "$BUNDLE" "$id-plain"
+  cfg '.annotations = {"org.example/a": "1", "two\nlines": "tab\there \"quoted\" é", "z": ""}'
+  uoci create --bundle "$BUNDLE" "$id-ann"
+  uoci create --bundle "$BUNDLE" "$id-old"
+  uoci create --bundle "$BUNDLE" "$id-bad"
+  cfg '.annotations = {"long": ("y" * 3000)}'
+  uoci create --bundle "$BUNDLE" "$id-long"
+  want=$(jq -cS '.annotations' "$STATE/$id-ann/config.json")
+  # the record: one line, the annotations as JSON ({} for none); none past 2 KiB
+  [ "$(grep -c '^annotations=' "$STATE/$id-ann/state")" = 1 ]
+  [ "$(grep '^annotations=' "$STATE/$id-ann/state" | cut -d= -f2- | jq -cS .)" = "$want" ]
+  grep -qx 'annotations={}' "$STATE/$id-plain/state"
+  ! grep -q '^annotations=' "$STATE/$id-long/state"
+  # a state file written before the record existed (no annotations= line),
+  # and a record that is not an object of strings: config.json is read
+  sed -i '/^annotations=/d' "$STATE/$id-old/state"
+  sed -i 's/^annotations=.*/annotations=["x"/' "$STATE/$id-bad/state"
+  # the record is what list and state read: not config.json
+  mv "$STATE/$id-ann/config.json" "$TEST_TMP/ann-config.json"
+  run uoci list --format json
+  mv "$TEST_TMP/ann-config.json" "$STATE/$id-ann/config.json"
+  [ "$status" -eq 0 ]
+  ann() { echo "$output" | jq -cS --arg i "$1" '.[] | select(.id == $i) | .annotations'; }
+  [ "$(ann "$id-ann")" = "$want" ]
+  [ "$(ann "$id-old")" = "$want" ]
+  [ "$(ann "$id-bad")" = "$want" ]
+  [ "$(ann "$id-plain")" = null ]
+  [ "$(ann "$id-long" | jq -r '.long | length')" = 3000 ]
+  for c in ann old bad; do
+    [ "$(uoci state "$id-$c" | jq -cS .annotations)" = "$want" ]
+  done
+  [ "$(uoci state "$id-plain" | jq -c .annotations)" = null ]
+  # the older state file's container goes on as before: start, list, delete
+  uoci start "$id-old"
+  [ "$(uoci list --format json | jq -r --arg i "$id-old" '.[] | select(.id == $i) | .status')" = running ]
+  uoci delete -f "$id-old"
+  [ ! -e "$STATE/$id-old" ]
+}
+
+@test "list holds no container's lock while its output waits for a reader" {
+  # three containers whose JSON (40 KB each) fills a pipe (64 KB) nobody reads
+  cfg '.process.args = ["sleep", "100"] | .annotations = {"big": ("x" * 40000)}'
+  for i in 1 2 3; do uoci create --bundle "$BUNDLE" "$id-$i"; done
+  mkfifo "$TEST_TMP/out"
+  exec 5<>"$TEST_TMP/out"
+  # none of bats' fds: a list left blocked must not hold up bats (teardown kills it)
+  "$UOCI" --root "$STATE" list --format json >"$TEST_TMP/out" 2>"$TEST_TMP/list.err" 3>&- 5>&- &
+  bg=$!
+  # until list is blocked writing (pipe_write; anon_pipe_write on 6.x)
+  for i in $(seq 1 200); do
+    [[ "$(cat /proc/$bg/wchan 2>/dev/null)" == *pipe_write ]] && break
+    sleep 0.01
+  done
+  [[ "$(cat /proc/$bg/wchan)" == *pipe_write ]]
+  for i in 1 2 3; do
+    run timeout 5 "$UOCI" --root "$STATE" state "$id-$i"
+    [ "$status" -eq 0 ]
+  done
+  exec 5>&-
 }
 
 @test "run: the cleanup removes everything also when others changed the state while it ran" {
