@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -119,15 +120,11 @@ ssize_t read_all(int fd, void *buf, size_t len)
   return (ssize_t) done;
 }
 
-int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_error **err)
+/* Reads fd to EOF into a buffer that grows from `cap`; more than `max`
+ * bytes stops it with errno EFBIG. Returns 0, or -1 with errno set. */
+static int read_fd_growing(int fd, size_t cap, size_t max, char **out, size_t *lenp)
 {
-  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return uoci_fail(err, errno, "open %s", path);
-  size_t cap = 4096, len = 0;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-    cap = (size_t) st.st_size + 1;
+  size_t len = 0;
   _cleanup_free_ char *buf = xmalloc(cap);
   for (;;) {
     if (len + 1 >= cap) {
@@ -135,19 +132,36 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_err
       buf = xrealloc(buf, cap);
     }
     ssize_t r = read(fd, buf + len, cap - len - 1);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      return uoci_fail(err, errno, "read %s", path);
-    }
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -1;
     if (r == 0)
       break;
     len += (size_t) r;
+    if (len > max) {
+      errno = EFBIG;
+      return -1;
+    }
   }
   buf[len] = '\0';
   if (lenp)
     *lenp = len;
   *out = steal_ptr(buf);
+  return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *lenp, uoci_error **err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return uoci_fail(err, errno, "open %s", path);
+  size_t cap = 4096;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    cap = (size_t) st.st_size + 1;
+  if (read_fd_growing(fd, cap, SIZE_MAX, out, lenp) < 0)
+    return uoci_fail(err, errno, "read %s", path);
   return 0;
 }
 
@@ -201,29 +215,11 @@ static int read_pipe_bounded(int fd, const char *path, size_t max, char **out, s
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
     return uoci_fail(err, errno, "%s: fcntl", path);
-  size_t cap = 4096, len = 0;
-  _cleanup_free_ char *buf = xmalloc(cap);
-  for (;;) {
-    if (len + 1 >= cap) {
-      cap *= 2;
-      buf = xrealloc(buf, cap);
-    }
-    ssize_t r = read(fd, buf + len, cap - len - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return uoci_fail(err, errno, "read %s", path);
-    if (r == 0)
-      break;
-    len += (size_t) r;
-    if (len > max)
-      return uoci_fail(err, 0, "%s: larger than %zu MiB", path, max >> 20);
-  }
-  buf[len] = '\0';
-  if (lenp)
-    *lenp = len;
-  *out = steal_ptr(buf);
-  return 0;
+  if (read_fd_growing(fd, 4096, max, out, lenp) == 0)
+    return 0;
+  if (errno == EFBIG)
+    return uoci_fail(err, 0, "%s: larger than %zu MiB", path, max >> 20);
+  return uoci_fail(err, errno, "read %s", path);
 }
 
 int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci_error **err)
