@@ -31,9 +31,23 @@ static inline void fault_point(const char *phase)
 
 #define FAULT_POINT(phase) fault_point(phase)
 
+/* ULYSSES_FAULT_PAUSE=PHASE: the process that reaches FAULT_PAUSE("PHASE")
+ * stops itself (SIGSTOP) there, so that a test can change the world inside a
+ * window of the runtime's (a pid reused between a check and its use) and
+ * then let it go on with SIGCONT. */
+static inline void fault_pause(const char *phase)
+{
+  const char *want = getenv("ULYSSES_FAULT_PAUSE");
+  if (want != NULL && strcmp(want, phase) == 0)
+    raise(SIGSTOP);
+}
+
+#define FAULT_PAUSE(phase) fault_pause(phase)
+
 #else
 
 #define FAULT_POINT(phase) ((void) 0)
+#define FAULT_PAUSE(phase) ((void) 0)
 
 #endif
 

@@ -941,3 +941,43 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   [[ "$output" == *'unknown policy "SCHED_FANCY"'* ]]
   assert_nothing_left $c1
 }
+
+# kill checks the recorded pid's start time, then signals. If the init exits
+# in between and its pid goes to another process, kill(2) by pid would hit
+# that process; the init's pidfd, taken before the check, cannot. The window
+# is held open with the fault-injection build's pause point, in a pid
+# namespace of the test's own, where ns_last_pid hands the pid on.
+@test "kill: a process that got the init's pid after the status check is not signalled" {
+  grep -q ULYSSES_FAULT_PAUSE "$UOCI" || skip "$UOCI has no pause points: build with ./configure --enable-fault-injection"
+  cfg '.process.args = ["sleep", "100"]'
+  cat >"$TEST_TMP/race.sh" <<'SCRIPT'
+uoci() { "$UOCI" --root "$STATE" "$@"; }
+uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$ID" </dev/null >/dev/null 2>&1 || { echo "run failed"; exit 3; }
+P=$(cat "$TEST_TMP/pid")
+ULYSSES_FAULT_PAUSE=kill-checked "$UOCI" --root "$STATE" kill "$ID" KILL >"$TEST_TMP/kill.out" 2>&1 </dev/null &
+K=$!
+for i in $(seq 300); do grep -qs '^State:.*T' /proc/$K/status && break; sleep 0.01; done
+grep -qs '^State:.*T' /proc/$K/status || { echo "kill never reached its pause point"; exit 3; }
+kill -9 "$P"
+for i in $(seq 300); do [ -e /proc/$P ] || break; sleep 0.01; done
+[ ! -e /proc/$P ] || { echo "the init $P was not reaped"; exit 3; }
+echo $((P - 1)) >/proc/sys/kernel/ns_last_pid
+sleep 1000 </dev/null >/dev/null 2>&1 &
+S=$!
+[ "$S" = "$P" ] || { echo "pid $P not reused (got $S)"; exit 4; }
+kill -CONT $K
+rc=0; wait $K || rc=$?
+alive=no; grep -qs '^State:[[:space:]]*[^ZX]' /proc/$S/status && alive=yes
+echo "rc=$rc alive=$alive"
+cat "$TEST_TMP/kill.out"
+uoci delete -f "$ID" >/dev/null 2>&1
+SCRIPT
+  run env UOCI="$UOCI" STATE="$STATE" BUNDLE="$BUNDLE" TEST_TMP="$TEST_TMP" ID="$c1" \
+    timeout 60 unshare --pid --fork --mount-proc bash "$TEST_TMP/race.sh"
+  echo "$output"
+  [ "$status" -ne 4 ] || skip "the kernel gave the pid to another process: $output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"rc=1 alive=yes"* ]]
+  [[ "$output" == *"cannot kill container \"$c1\": container not running"* ]]
+  assert_nothing_left $c1
+}
