@@ -366,6 +366,9 @@ int main(void)
   test_unified();
   test_bad_values();
   test_update();
-  sd_bus_flush_close_unref(bus);
+  /* No flush: nobody answers this socket, and a flush waits for the
+   * handshake until sd-bus times out (about 90 s). */
+  sd_bus_close(bus);
+  sd_bus_unref(bus);
   return done_testing();
 }
