@@ -920,6 +920,17 @@ const char *ocispec_strmap_get(const ocispec_strmap *m, const char *key)
   return NULL;
 }
 
+void ocispec_strmap_clear(ocispec_strmap *m)
+{
+  for (size_t i = 0; i < m->len; i++) {
+    free(m->keys[i]);
+    free(m->values[i]);
+  }
+  free(m->keys);
+  free(m->values);
+  memset(m, 0, sizeof *m);
+}
+
 int ocispec_strmap_set(ocispec_strmap *m, const char *key, const char *value)
 {
   char *v = strdup(value);

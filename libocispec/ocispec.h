@@ -455,6 +455,8 @@ void ocispec_free(const ocispec_type *t, void *obj);
 const char *ocispec_strmap_get(const ocispec_strmap *m, const char *key);
 /* Set (copy) key=value, replacing an existing key. Returns -1 on ENOMEM. */
 int ocispec_strmap_set(ocispec_strmap *m, const char *key, const char *value);
+/* Free every key and value of m (one filled by ocispec_strmap_set) and empty it. */
+void ocispec_strmap_clear(ocispec_strmap *m);
 
 /* Typed conveniences */
 static inline ocispec_config *ocispec_config_parse_file(const char *path, char **err)

@@ -96,7 +96,7 @@ int cmd_list(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
       printf("%-12s %-8d %-10s %-40s %-30s %s\n", st.id, s == STATUS_STOPPED ? 0 : (int) st.pid, status_name(s),
              st.bundle ? st.bundle : "", st.created ? st.created : "", st.owner == 0 ? "root" : "user");
     }
-    state_annotations_free(&annotations);
+    ocispec_strmap_clear(&annotations);
     state_release(&st);
   }
   if (json) {

@@ -26,7 +26,7 @@ int cmd_state(const struct uoci_globals *g, int argc, char **argv, uoci_error **
   char *json = state_json(&st, s, &annotations, true);
   printf("%s\n", json);
   free(json);
-  state_annotations_free(&annotations);
+  ocispec_strmap_clear(&annotations);
   state_release(&st);
   return 0;
 }

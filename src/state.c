@@ -382,17 +382,6 @@ char *state_annotations_record(const ocispec_strmap *annotations)
   return out;
 }
 
-void state_annotations_free(ocispec_strmap *m)
-{
-  for (size_t i = 0; i < m->len; i++) {
-    free(m->keys[i]);
-    free(m->values[i]);
-  }
-  free(m->keys);
-  free(m->values);
-  memset(m, 0, sizeof *m);
-}
-
 /* The record back into *out; -1 when it is not an object of strings. */
 static int decode_annotations(const char *record, ocispec_strmap *out)
 {
@@ -408,7 +397,7 @@ static int decode_annotations(const char *record, ocispec_strmap *out)
   }
   yajl_tree_free(v);
   if (r < 0)
-    state_annotations_free(out);
+    ocispec_strmap_clear(out);
   return r;
 }
 

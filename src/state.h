@@ -91,9 +91,9 @@ ocispec_config *state_config(const struct uoci_state *st, uoci_error **err);
 #define STATE_ANNOTATIONS_MAX 2048
 char *state_annotations_record(const ocispec_strmap *annotations);
 /* The container's annotations into *out (empty when none): from the state
- * file's record, else from config.json. -1 with *err when neither reads. */
+ * file's record, else from config.json; free with ocispec_strmap_clear. -1
+ * with *err when neither reads. */
 int state_annotations(const struct uoci_state *st, ocispec_strmap *out, uoci_error **err);
-void state_annotations_free(ocispec_strmap *m);
 
 /* Spec state JSON (ociVersion, id, status, pid, bundle, annotations; plus the
  * rootfs/created/owner runc also prints). pretty for the CLI. */

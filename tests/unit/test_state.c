@@ -66,7 +66,7 @@ static char *annotations_of(const char *id, bool *from_record)
   if (state_annotations(&st, &m, &e) == 0) {
     char *rec = state_annotations_record(&m);
     out = rec ? rec : xstrdup("(too long)");
-    state_annotations_free(&m);
+    ocispec_strmap_clear(&m);
   }
   uoci_error_free(e);
   state_release(&st);
@@ -95,7 +95,7 @@ static void test_record(void)
   ok(r == NULL, "longer than STATE_ANNOTATIONS_MAX: not recorded");
   free(r);
   free(big);
-  state_annotations_free(&m);
+  ocispec_strmap_clear(&m);
 }
 
 static void test_state_file(void)
@@ -193,7 +193,7 @@ static void test_json_array(void)
   free(want);
   free(ja);
   free(jb);
-  state_annotations_free(&m);
+  ocispec_strmap_clear(&m);
 }
 
 int main(void)
