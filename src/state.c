@@ -133,7 +133,8 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
   if (state_validate_id(id, err) < 0)
     return -1;
   _cleanup_free_ char *dir = xasprintf("%s/%s", root, id);
-  _cleanup_close_ int fd = -1;
+  _cleanup_close_ int fd = -1, sfd = -1;
+  struct stat sb;
   for (;;) {
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -144,28 +145,48 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
     if (lock_dir(fd, id, err) < 0)
       return -1;
     /* A delete that held the lock before us may have removed the directory
-     * (and a create made a new one): only a linked directory is the container. */
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && sb.st_nlink > 0)
-      break;
+     * (and a create made a new one): only a linked directory is the
+     * container. A directory is removed only once empty, so a linked state
+     * file says so; its fstat also gives the size to read (below). */
+    sfd = openat(fd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (sfd >= 0) {
+      if (fstat(sfd, &sb) < 0)
+        return uoci_fail(err, errno, "container \"%s\": state", id);
+      if (sb.st_nlink > 0)
+        break;
+      close(sfd);
+      sfd = -1;
+    } else if (errno != ENOENT) {
+      return uoci_fail(err, errno, "container \"%s\": open state", id);
+    } else if (fstat(fd, &sb) == 0 && sb.st_nlink > 0) {
+      /* A state dir without a state file is a create that died half-way. */
+      st->id = xstrdup(id);
+      st->dirfd = steal_fd(fd);
+      return 0;
+    }
     close(fd);
   }
   /* A state file is well under 4 KiB: read into the stack. `list` loads a
    * thousand of them, and musl's malloc hands a freed buffer of this size
    * back to the kernel each time (an mmap, a page fault and a munmap per
-   * container; docs/PERFORMANCE.md, "list of 1000"). */
-  char small[4096], *text = NULL;
+   * container; docs/PERFORMANCE.md, "list of 1000"). One read of the size
+   * fstat gave: every writer holds the lock we hold, so the file does not
+   * change meanwhile, and no second read is needed to see its end. A size
+   * of 0 (an empty file, or a file system that reports none) is read to
+   * its end as before. */
+  char small[4096], *text = small;
   _cleanup_free_ char *big = NULL;
-  if (read_file_at_buf(fd, "state", small, sizeof small, &text, NULL, &big, err) < 0) {
-    /* A state dir without a state file is a create that died half-way. */
-    if ((*err)->errnum == ENOENT) {
-      uoci_error_free(*err);
-      *err = NULL;
-      st->id = xstrdup(id);
-      st->dirfd = steal_fd(fd);
-      return 0;
-    }
-    return uoci_error_prefix(err, "container \"%s\"", id);
+  size_t size = (size_t) sb.st_size;
+  if (size == 0) {
+    if (read_file_at_buf(fd, "state", small, sizeof small, &text, NULL, &big, err) < 0)
+      return uoci_error_prefix(err, "container \"%s\"", id);
+  } else {
+    if (size >= sizeof small)
+      text = big = xmalloc(size + 1);
+    ssize_t n = read_all(sfd, text, size);
+    if (n < 0)
+      return uoci_fail(err, errno, "container \"%s\": read state", id);
+    text[n] = '\0';
   }
   st->id = xstrdup(id);
   char *save = NULL;

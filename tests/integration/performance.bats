@@ -161,6 +161,35 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   exec 5>&-
 }
 
+@test "list and state read each state file with one read (the size from its fstat)" {
+  command -v strace >/dev/null || skip "strace not installed (scripts/packages.txt lists it)"
+  cfg '.process.args = ["sleep", "100"] | .annotations = {"org.example/a": "1"}'
+  for i in 1 2 3; do uoci create --bundle "$BUNDLE" "$id-$i"; done
+  uoci start "$id-2"
+  # per open of a file named "state": the reads of its fd until its close
+  reads_per_open() {
+    awk '/^openat\(.*"state"/ { fd = $NF; n = 0; next }
+         fd != "" && index($0, "read(" fd ",") == 1 { n++ }
+         fd != "" && index($0, "close(" fd ")") == 1 { print n; fd = "" }' "$1"
+  }
+  strace -qq -e trace=openat,read,close -o "$TEST_TMP/list.st" "$UOCI" --root "$STATE" list --format json >"$TEST_TMP/list.out"
+  [ "$(reads_per_open "$TEST_TMP/list.st" | tr '\n' ' ')" = "1 1 1 " ]
+  # and all of it was read: the last line (annotations) too
+  [ "$(jq -r '[.[] | .status + ":" + .annotations["org.example/a"]] | join(",")' "$TEST_TMP/list.out")" = \
+    "created:1,running:1,created:1" ]
+  strace -qq -e trace=openat,read,close -o "$TEST_TMP/state.st" "$UOCI" --root "$STATE" state "$id-2" >"$TEST_TMP/state.out"
+  [ "$(reads_per_open "$TEST_TMP/state.st")" = 1 ]
+  [ "$(jq -r '.status + " " + .annotations["org.example/a"]' "$TEST_TMP/state.out")" = "running 1" ]
+  # an empty state file (a file system that reports no size reads the same
+  # way): read to its end, refused as damaged, as before
+  : >"$STATE/$id-3/state"
+  run uoci state "$id-3"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"corrupt state file"* ]]
+  uoci delete -f "$id-3"
+  [ ! -e "$STATE/$id-3" ]
+}
+
 @test "run: the cleanup removes everything also when others changed the state while it ran" {
   # poststop runs from the config run parsed at create (not read again)
   cfg '.annotations = {"org.example/a": "1"} |
