@@ -250,8 +250,11 @@ static bool same_statx(const struct statx *a, const struct statx *b)
          a->stx_mnt_id == b->stx_mnt_id;
 }
 
-/* root: rootfd's identity (fd_statx), taken once for all masked paths. */
-static int mask_path(int rootfd, const struct statx *root, const char *path, int *nullfd, uoci_error **err)
+/* root: rootfd's identity (fd_statx), taken once for all masked paths.
+ * nullfd and emptyfd: the verified /dev/null and the first masking tmpfs,
+ * opened by the first path that needs them and reused by the others. */
+static int mask_path(int rootfd, const struct statx *root, const char *path, int *nullfd, int *emptyfd,
+                     uoci_error **err)
 {
   _cleanup_free_ char *what = xasprintf("mask %s", path);
   _cleanup_close_ int target = in_root_open(rootfd, path, O_PATH, 0);
@@ -265,7 +268,13 @@ static int mask_path(int rootfd, const struct statx *root, const char *path, int
   if (strcmp(clean, "/") == 0 || same_statx(&stx, root))
     return uoci_fail(err, 0, "%s: resolves to the container root, refusing", what);
   _cleanup_close_ int tree = -1;
-  if (S_ISDIR(stx.stx_mode)) {
+  bool dir = S_ISDIR(stx.stx_mode);
+  if (dir && *emptyfd >= 0) {
+    /* The same empty tmpfs hides every directory: a bind of the first, not
+     * a superblock more per directory (each one a shrinker the kernel keeps
+     * per memory cgroup; docs/PERFORMANCE.md, "superblocks per container"). */
+    tree = bind_create_detached(*emptyfd, "", false, what, err);
+  } else if (dir) {
     /* an empty read-only tmpfs hides a directory */
     struct attr_change ro = { .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
     tree = fs_create_detached("tmpfs", "tmpfs", "size=0", NULL, &ro, what, err);
@@ -274,9 +283,12 @@ static int mask_path(int rootfd, const struct statx *root, const char *path, int
       return -1;
     tree = bind_create_detached(*nullfd, "", false, what, err);
   }
-  if (tree < 0)
+  if (tree < 0 || attach_tree(tree, target, rootfd, path, what, err) < 0)
     return -1;
-  return attach_tree(tree, target, rootfd, path, what, err);
+  /* attached now (in this namespace): what the next directory binds */
+  if (dir && *emptyfd < 0)
+    *emptyfd = steal_fd(tree);
+  return 0;
 }
 
 static int readonly_path(int rootfd, const char *path, uoci_error **err)
@@ -338,12 +350,12 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
     if (apply_attrs(dev, &ro, false, "remount /dev read-only", err) < 0)
       return -1;
   }
-  _cleanup_close_ int nullfd = -1;
+  _cleanup_close_ int nullfd = -1, emptyfd = -1;
   struct statx root;
   if (lx && lx->masked_paths_len && fd_statx(rootfd, &root) < 0)
     return uoci_fail(err, errno, "stat /");
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
-    if (mask_path(rootfd, &root, lx->masked_paths[i], &nullfd, err) < 0)
+    if (mask_path(rootfd, &root, lx->masked_paths[i], &nullfd, &emptyfd, err) < 0)
       return -1;
   for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
     if (readonly_path(rootfd, lx->readonly_paths[i], err) < 0)

@@ -123,6 +123,30 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "$(cat "$BUNDLE/rootfs/etc/secret")" = secret ]
 }
 
+@test "maskedPaths: every masked directory is the same empty read-only tmpfs (one superblock per container, not one per directory)" {
+  mkdir -p "$BUNDLE/rootfs/etc/d1" "$BUNDLE/rootfs/etc/d2" "$BUNDLE/rootfs/etc/d3/sub"
+  echo x >"$BUNDLE/rootfs/etc/d2/f"
+  echo secret >"$BUNDLE/rootfs/etc/secret"
+  cfg '.linux.maskedPaths = ["/etc/d1", "/etc/secret", "/etc/d2", "/etc/d3", "/etc/d3/sub"]'
+  run_in 'for d in d1 d2 d3; do echo "$(ls -A /etc/$d | wc -l) $(touch /etc/$d/n 2>&1)"; done; cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  for i in 0 1 2; do [[ ${lines[$i]} == "0 "*"Read-only file system"* ]]; done
+  # the same device (superblock) under each, each mount read-only, nosuid, nodev, noexec
+  local devs="" d line
+  for d in /etc/d1 /etc/d2 /etc/d3; do
+    line=$(mount_line $d)
+    [[ $line == *" ro,nosuid,nodev,noexec"*" - tmpfs "* ]]
+    devs="$devs $(awk '{ print $3 }' <<<"$line")"
+  done
+  [ "$(tr ' ' '\n' <<<"$devs" | sed '/^$/d' | sort -u | wc -l)" = 1 ]
+  # a path inside an already masked directory is gone: nothing mounted there
+  [ -z "$(mount_line /etc/d3/sub)" ]
+  # the file is still hidden by /dev/null, and nothing changed on the host
+  [[ $(mount_line /etc/secret) == *" /null /etc/secret "* ]]
+  [ -f "$BUNDLE/rootfs/etc/d2/f" ] && [ -d "$BUNDLE/rootfs/etc/d3/sub" ]
+  [ ! -e "$BUNDLE/rootfs/etc/d1/n" ]
+}
+
 @test "readonlyPaths are read-only and keep nosuid/nodev/noexec" {
   mkdir -p "$BUNDLE/rootfs/data"
   cfg '.root.readonly = false | .linux.readonlyPaths = ["/data", "/proc/sys", "/dev/shm", "/missing/path"]'
