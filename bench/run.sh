@@ -425,6 +425,18 @@ mem_delta() {
     }' "$1" "$2" >"$4"
 }
 
+# superblocks ID K: how many file systems (devices in mountinfo) the running
+# container ID of runtime K has that the host's mount namespace has not: what
+# it keeps alive in the kernel (each a superblock with a shrinker the kernel
+# sizes every memory cgroup's bookkeeping by; docs/PERFORMANCE.md).
+superblocks() {
+  local pid
+  pid=$(grep -l -- "/$1\$" /proc/[0-9]*/cgroup 2>/dev/null | head -1 | cut -d/ -f3)
+  [ -n "$pid" ] || { echo -; return; }
+  awk 'NR == FNR { host[$3] = 1; next } !($3 in host) { own[$3] = 1 } END { print length(own) }' \
+    /proc/self/mountinfo "/proc/$pid/mountinfo"
+}
+
 # One timed lifecycle of a sleep container next to what is running: the
 # samples go to scale_OP_TAG.K.
 scale_lifecycle() {
@@ -460,6 +472,7 @@ scale_runtime() {
   done
   echo "start $((${EPOCHREALTIME/./} - t0))" >>"$RESULTS/scale_walls.$k"
   settle; meminfo "$RESULTS/meminfo2.$k"
+  echo "superblocks $(superblocks "ub$RUN_ID-bg$k-$SCALE")" >>"$RESULTS/scale_walls.$k"
   mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo1.$k" "$SCALE" "$RESULTS/mem_created.$k"
   mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo2.$k" "$SCALE" "$RESULTS/mem_running.$k"
   echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles and $SCALE_LIST lists with $SCALE running" >&2
@@ -650,13 +663,16 @@ field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
     done
     echo
     echo "# scale: memory per container (KiB, /proc/meminfo deltas over $SCALE; kernel = SUnreclaim + KernelStack + PageTables + Percpu)"
-    printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n' runtime state used kernel SUnrecl SRecl KStack PTables Percpu Anon
+    echo "# (superblocks: file systems a running container has that the host's mount namespace has not)"
+    printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' runtime state used kernel SUnrecl SRecl KStack PTables Percpu Anon \
+      superblk
     for k in $(seq 0 $((NRT - 1))); do
       for s in created running; do
         f=$RESULTS/mem_$s.$k
-        printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "${NAMES[$k]}" "$s" "$(field "$f" used)" \
+        printf '%-14s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "${NAMES[$k]}" "$s" "$(field "$f" used)" \
           "$(field "$f" kernel)" "$(field "$f" SUnreclaim)" "$(field "$f" SReclaimable)" "$(field "$f" KernelStack)" \
-          "$(field "$f" PageTables)" "$(field "$f" Percpu)" "$(field "$f" AnonPages)"
+          "$(field "$f" PageTables)" "$(field "$f" Percpu)" "$(field "$f" AnonPages)" \
+          "$([ "$s" = running ] && field "$RESULTS/scale_walls.$k" superblocks || echo -)"
       done
     done
     echo
