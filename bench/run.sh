@@ -34,7 +34,8 @@
 #           running, then with none again; `list` (table and json) of the
 #           SCALE containers; the kernel memory each costs created (init
 #           waiting on exec.fifo) and running (/proc/meminfo deltas over
-#           SCALE), and, once, what an empty cgroup directory costs in each
+#           SCALE) and the superblocks a running one has that the host has
+#           not, and, once, what an empty cgroup directory costs in each
 #           hierarchy of the host (SCALE directories made in each)
 #   size    binary size and shared-library count
 #
