@@ -53,6 +53,11 @@ static enum cgroup_mode cgroup_mode(void)
   return m;
 }
 
+bool cgroup_host_is_unified(void)
+{
+  return cgroup_mode() == CGROUP_MODE_V2;
+}
+
 /* ---- processes --------------------------------------------------------- */
 
 /* The hierarchy that lists the container's processes best: the unified tree

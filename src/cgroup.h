@@ -131,6 +131,9 @@ int cgroup_refuse_shared(const uoci_cgroup *cg, bool freezer_only, const char *v
  * namespace of `init` (none when it is gone). */
 int cgroup_container_pids(const uoci_cgroup *cg, pid_t init, pid_t **pids, size_t *n, uoci_error **err);
 
+/* True when /sys/fs/cgroup is cgroup2 (not a v1 or hybrid host). */
+bool cgroup_host_is_unified(void);
+
 void cgroup_free(uoci_cgroup *cg);
 static inline void cgroup_freep(uoci_cgroup **cg) { cgroup_free(*cg); *cg = 0; }
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "caps.h"
+#include "cgroup.h"
 #include "commands.h"
 #include "pathsafe.h"
 #include "userdb.h"
@@ -45,10 +46,25 @@ static const char default_config[] =
   "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
   "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
   "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
-  "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+  "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],"
   "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
   "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/sys/devices/virtual/powercap\",\"/proc/scsi\"],"
   "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
+
+/* A cgroup namespace only where the host is cgroup v2 (unified), as runc's
+ * and crun's `spec` do: on v1 and hybrid hosts their default config has
+ * none, and configs written for them (runc's tests add one with
+ * `namespaces += [{"type":"cgroup"}]`) would carry it twice, which the
+ * runtime-spec makes an error. */
+static void add_cgroupns_on_v2(ocispec_config *cfg)
+{
+  if (!cgroup_host_is_unified())
+    return;
+  ocispec_linux *l = cfg->linux;
+  l->namespaces = xrealloc(l->namespaces, (l->namespaces_len + 1) * sizeof *l->namespaces);
+  memset(&l->namespaces[l->namespaces_len], 0, sizeof l->namespaces[0]);
+  l->namespaces[l->namespaces_len++].type = xstrdup("cgroup");
+}
 
 /* Rootless: a user namespace mapping the caller to root, no network or
  * cgroup namespace, /sys bound from the host, no cgroup mount or limits. */
@@ -1062,6 +1078,7 @@ int cmd_spec(const struct uoci_globals *g, int argc, char **argv, uoci_error **e
     free(perr);
     return -1;
   }
+  add_cgroupns_on_v2(cfg);
   apply_options(cfg, &o);
   int r = write_config(o.bundle, cfg, err);
   ocispec_config_free(cfg);

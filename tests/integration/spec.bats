@@ -34,6 +34,18 @@ is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
   [ "$(j .linux.resources.memory)" = null ]
 }
 
+@test "spec: a cgroup namespace by default only on a cgroup v2 host (runc's and crun's spec)" {
+  uoci spec --bundle "$BUNDLE"
+  types=$(j '[.linux.namespaces[].type]')
+  echo "$types"
+  if is_v2; then
+    [ "$types" = '["pid","network","ipc","uts","mount","cgroup"]' ]
+  else
+    # runc's tests on v1 add one themselves (`namespaces += [{"type":"cgroup"}]`)
+    [ "$types" = '["pid","network","ipc","uts","mount"]' ]
+  fi
+}
+
 @test "spec: every option lands in its config field" {
   mkdir "$TEST_TMP/vol" "$BUNDLE/myroot"
   uoci spec --bundle "$BUNDLE" --rootfs myroot --args "sh -c 'echo \"a b\"; true'" --arg extra \
