@@ -529,32 +529,57 @@ int cgroup_prepare_join(uoci_cgroup *cg, uoci_error **err)
   return open_join_fds(cg, err);
 }
 
-/* A path below the container's cgroup: relative, no "." or ".." steps. */
-static bool is_sub_path(const char *sub)
+/* exec --cgroup's PATH as runc reads it (Go's path.Join onto the
+ * container's cgroup): empty, "." and leading "/" steps dropped, ".." taking
+ * one step back. NULL when it climbs above the container's cgroup; "" is the
+ * container's cgroup itself (runc's `--cgroup /`). */
+static char *clean_sub_path(const char *sub)
 {
-  if (*sub == '\0' || *sub == '/')
-    return false;
+  char *out = xmalloc(strlen(sub) + 1);
+  size_t len = 0;
   for (const char *p = sub; *p;) {
-    size_t len = strcspn(p, "/");
-    if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-      return false;
-    p += len;
-    if (*p == '/' && *++p == '\0')
-      return false;
+    size_t step = strcspn(p, "/");
+    if (step == 2 && p[0] == '.' && p[1] == '.') {
+      if (len == 0) {
+        free(out);
+        return NULL;
+      }
+      while (len > 0 && out[len - 1] != '/')
+        len--;
+      if (len > 0)
+        len--;
+    } else if (step > 0 && !(step == 1 && p[0] == '.')) {
+      if (len > 0)
+        out[len++] = '/';
+      memcpy(out + len, p, step);
+      len += step;
+    }
+    p += step;
+    while (*p == '/')
+      p++;
   }
-  return true;
+  out[len] = '\0';
+  return out;
 }
 
-/* Point hierarchy h at its sub-cgroup `sub`, which must exist. */
-static int hier_enter_sub(struct cg_hier *h, const char *sub, uoci_error **err)
+/* Point hierarchy h at its sub-cgroup `sub`, which must exist ("" leaves it
+ * at the container's cgroup). ENOENT in runc's words: the pid it would add
+ * has nowhere to go. */
+static int hier_enter_sub(struct cg_hier *h, const char *spec, const char *sub, uoci_error **err)
 {
+  if (*sub == '\0')
+    return 0;
   _cleanup_free_ char *rel = xasprintf("%s/%s", strcmp(h->rel, "/") ? h->rel : "", sub);
   _cleanup_free_ char *dir = xasprintf("%s%s", h->mount, rel);
   struct stat st;
-  if (stat(dir, &st) < 0)
-    return uoci_fail(err, errno, "sub-cgroup %s", dir);
+  if (stat(dir, &st) < 0) {
+    if (errno == ENOENT)
+      return uoci_fail(err, 0, "--cgroup \"%s\": cannot join, adding pid to %s/cgroup.procs: no such file or directory",
+                       spec, dir);
+    return uoci_fail(err, errno, "--cgroup \"%s\": sub-cgroup %s", spec, dir);
+  }
   if (!S_ISDIR(st.st_mode))
-    return uoci_fail(err, ENOTDIR, "sub-cgroup %s", dir);
+    return uoci_fail(err, ENOTDIR, "--cgroup \"%s\": sub-cgroup %s", spec, dir);
   free(h->rel);
   free(h->dir);
   h->rel = steal_ptr(rel);
@@ -565,7 +590,7 @@ static int hier_enter_sub(struct cg_hier *h, const char *sub, uoci_error **err)
 /* One "CTRL[,CTRL...]:PATH" of exec --cgroup: PATH for the hierarchies
  * serving those controllers (v1 only: v2 has one hierarchy). */
 static int plan_sub_for_ctrls(const uoci_cgroup *cg, const char *spec, const char *ctrls, const char *sub,
-                              const char **target, uoci_error **err)
+                              const char **target, const char **target_spec, uoci_error **err)
 {
   if (cg->mode == CGROUP_MODE_V2)
     return uoci_fail(err, 0, "--cgroup \"%s\": cgroup v2 has one hierarchy, give the path alone", spec);
@@ -577,41 +602,46 @@ static int plan_sub_for_ctrls(const uoci_cgroup *cg, const char *spec, const cha
     while (c >= 0 && i < cg->nhier && !(cg->hier[i].ctrls & CG_BIT(c)))
       i++;
     if (c < 0 || i == cg->nhier)
-      return uoci_fail(err, 0, "--cgroup \"%s\": the container has no %s hierarchy", spec, name);
+      return uoci_fail(err, 0, "--cgroup \"%s\": unknown controller %s: the container has no %s hierarchy", spec,
+                       name, name);
     if (target[i] && strcmp(target[i], sub) != 0)
       return uoci_fail(err, 0, "--cgroup \"%s\": %s already has sub-cgroup \"%s\"", spec, name, target[i]);
     target[i] = sub;
+    target_spec[i] = spec;
   }
   return 0;
 }
 
 int cgroup_enter_sub(uoci_cgroup *cg, char *const *specs, size_t n, uoci_error **err)
 {
-  const char *target[CG_MAX_HIER] = { 0 };
+  const char *target[CG_MAX_HIER] = { 0 }, *target_spec[CG_MAX_HIER] = { 0 };
   _cleanup_free_ char **subs = xcalloc(n + 1, sizeof *subs);
   int ret = 0;
   for (size_t k = 0; k < n && ret == 0; k++) {
-    subs[k] = xstrdup(specs[k]);
-    char *colon = strchr(subs[k], ':');
-    const char *sub = colon ? colon + 1 : subs[k];
+    _cleanup_free_ char *ctrls = xstrdup(specs[k]);
+    char *colon = strchr(ctrls, ':');
+    const char *path = colon ? colon + 1 : ctrls;
     if (colon)
       *colon = '\0';
-    if (strchr(sub, ':'))
+    if (strchr(path, ':')) {
       ret = uoci_fail(err, 0, "--cgroup \"%s\": expected [CONTROLLER[,CONTROLLER...]:]PATH", specs[k]);
-    else if (!is_sub_path(sub))
-      ret = uoci_fail(err, 0, "--cgroup \"%s\": the path must be relative and stay below the container's cgroup",
-                      specs[k]);
-    else if (colon)
-      ret = plan_sub_for_ctrls(cg, specs[k], subs[k], sub, target, err);
-    else if (n > 1)
+    } else if ((subs[k] = clean_sub_path(path)) == NULL) {
+      ret = uoci_fail(err, 0, "--cgroup \"%s\": %s is not a sub cgroup path: it climbs above the container's cgroup",
+                      specs[k], path);
+    } else if (colon) {
+      ret = plan_sub_for_ctrls(cg, specs[k], ctrls, subs[k], target, target_spec, err);
+    } else if (n > 1) {
       ret = uoci_fail(err, 0, "--cgroup \"%s\": a path without a controller must be the only --cgroup", specs[k]);
-    else
-      for (size_t i = 0; i < cg->nhier; i++)
-        target[i] = sub;
+    } else {
+      for (size_t i = 0; i < cg->nhier; i++) {
+        target[i] = subs[k];
+        target_spec[i] = specs[k];
+      }
+    }
   }
   for (size_t i = 0; i < cg->nhier && ret == 0; i++)
     if (target[i])
-      ret = hier_enter_sub(&cg->hier[i], target[i], err);
+      ret = hier_enter_sub(&cg->hier[i], target_spec[i], target[i], err);
   for (size_t k = 0; k < n; k++)
     free(subs[k]);
   return ret;

@@ -739,19 +739,28 @@ mk_sub() {
     run uoci exec --cgroup memory:m2 --cgroup memory:sub "$CID" true
     [ "$status" -eq 255 ] && [[ "$output" == *"already has sub-cgroup"* ]]
     run uoci exec --cgroup nosuchctrl:sub "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *"no nosuchctrl hierarchy"* ]]
+    [ "$status" -eq 255 ] && [[ "$output" == *"unknown controller nosuchctrl"* ]]
     kill -9 $e2
   else
     run uoci exec --cgroup memory:sub "$CID" true
     [ "$status" -eq 255 ] && [[ "$output" == *"cgroup v2 has one hierarchy"* ]]
   fi
   kill -9 $e1
-  for bad in ../x /abs sub/../.. ""; do
+  for bad in .. ../x sub/../.. /../$CID; do
     run uoci exec --cgroup "$bad" "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *"below the container's cgroup"* ]]
+    [ "$status" -eq 255 ] && [[ "$output" == *" $bad is not a sub cgroup path"* ]]
+  done
+  # PATH as runc reads it (path.Join onto the container's cgroup): "/" is the container's cgroup
+  for top in / . sub/.. /sub; do
+    uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e3" --cgroup "$top" "$CID" sleep 100 </dev/null >/dev/null 2>&1
+    e3=$(cat "$BATS_TEST_TMPDIR/e3")
+    want=$CID; [ "$top" = /sub ] && want=$CID/sub
+    echo "--cgroup $top:"; cat /proc/$e3/cgroup
+    [ "$(grep -c "/ulysses-oci/$want\$" /proc/$e3/cgroup)" -eq "$(grep -c "/ulysses-oci/$CID\$" /proc/$init/cgroup)" ]
+    kill -9 $e3
   done
   run uoci exec --cgroup nosuch "$CID" true
-  [ "$status" -eq 255 ] && [[ "$output" == *"/ulysses-oci/$CID/nosuch"*"No such file or directory"* ]]
+  [ "$status" -eq 255 ] && [[ "$output" == *" adding pid "*"/ulysses-oci/$CID/nosuch/cgroup.procs: no such file "* ]]
   run uoci exec --cgroup sub --cgroup sub "$CID" true
   [ "$status" -eq 255 ] && [[ "$output" == *"must be the only"* ]]
   sleep 0.2

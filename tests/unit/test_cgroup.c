@@ -353,20 +353,38 @@ static void test_enter_sub(void)
   ok(strstr(msg, "already has sub-cgroup") != NULL, "... saying so: %s", msg);
   is_int(enter(cg, "sub", "memory:m2", &msg), -1, "a bare path with another --cgroup refused");
   is_int(enter(cg, "nosuch:sub", NULL, &msg), -1, "an unknown controller refused");
-  ok(strstr(msg, "no nosuch hierarchy") != NULL, "... naming it: %s", msg);
+  ok(strstr(msg, "unknown controller nosuch: ") != NULL, "... naming it: %s", msg);
   is_int(enter(cg, "pids:sub", NULL, &msg), -1, "a controller the container has no hierarchy for refused");
   is_int(enter(cg, "a:b:c", NULL, &msg), -1, "two colons refused");
   cgroup_free(cg);
-  const char *bad[] = { "../x", "/abs", "sub/../..", "sub/", "a//b", ".", "" };
+  const char *bad[] = { "..", "../x", "sub/../..", "/../c1/sub", "a/b/../../../c1" };
   for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
     cg = fake_cgroup(top, CGROUP_MODE_V1);
-    is_int(enter(cg, bad[i], NULL, &msg), -1, "\"%s\" is not a path below the container's cgroup", bad[i]);
+    is_int(enter(cg, bad[i], NULL, &msg), -1, "\"%s\" climbs above the container's cgroup: refused", bad[i]);
+    ok(strstr(msg, " is not a sub cgroup path") != NULL, "... in runc's words: %s", msg);
     is_str(cg->hier[0].rel, "/c1", "... and nothing moved");
+    cgroup_free(cg);
+  }
+  /* runc reads PATH as Go's path.Join onto the container's cgroup */
+  const char *top_level[] = { "/", ".", "", "sub/..", "//" };
+  for (size_t i = 0; i < ARRAY_SIZE(top_level); i++) {
+    cg = fake_cgroup(top, CGROUP_MODE_V1);
+    is_int(enter(cg, top_level[i], NULL, &msg), 0, "\"%s\" is the container's cgroup itself", top_level[i]);
+    is_str(cg->hier[0].rel, "/c1", "... memory stays");
+    is_str(cg->hier[1].rel, "/c1", "... cpu,cpuacct stays");
+    cgroup_free(cg);
+  }
+  const char *same_sub[] = { "/sub", "sub/", "./sub", "x/../sub", "//sub//" };
+  for (size_t i = 0; i < ARRAY_SIZE(same_sub); i++) {
+    cg = fake_cgroup(top, CGROUP_MODE_V1);
+    is_int(enter(cg, same_sub[i], NULL, &msg), 0, "\"%s\" is sub", same_sub[i]);
+    is_str(cg->hier[0].rel, "/c1/sub", "... memory moved");
     cgroup_free(cg);
   }
   cg = fake_cgroup(top, CGROUP_MODE_V1);
   is_int(enter(cg, "missing", NULL, &msg), -1, "a sub-cgroup that does not exist refused");
-  ok(strstr(msg, "No such file or directory") != NULL, "... with the path: %s", msg);
+  ok(strstr(msg, "adding pid to ") && strstr(msg, "/c1/missing/cgroup.procs: no such file or directory"),
+     "... in runc's words, with the path: %s", msg);
   cgroup_free(cg);
   cg = fake_cgroup(top, CGROUP_MODE_V2);
   is_int(enter(cg, "sub", NULL, &msg), 0, "v2: the bare path");
