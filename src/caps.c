@@ -69,6 +69,16 @@ static uint64_t mask_from_names(const char *set, char **names, size_t n, struct 
 
 static uint64_t kernel_caps_mask(void);
 
+/* CAP_SYS_ADMIN, as the spec spells it (libcap gives lower case). */
+static void cap_upper_name(int cap, char upper[static 32])
+{
+  char *name = cap_to_name(cap);
+  memset(upper, 0, 32);
+  for (size_t i = 0; name && name[i] && i + 1 < 32; i++)
+    upper[i] = (char) toupper((unsigned char) name[i]);
+  cap_free(name);
+}
+
 void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, struct caps_plan *plan)
 {
   *plan = (struct caps_plan) { 0 };
@@ -84,11 +94,8 @@ void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, stru
   for (int cap = 0; cap < CAPS_MAX; cap++) {
     if (!(wanted & cap_bit(cap)) || (grantable & cap_bit(cap)))
       continue;
-    char *name = cap_to_name(cap);
-    char upper[32] = "";
-    for (size_t i = 0; name && name[i] && i + 1 < sizeof upper; i++)
-      upper[i] = (char) toupper((unsigned char) name[i]);
-    cap_free(name);
+    char upper[32];
+    cap_upper_name(cap, upper);
     add_warning(plan, xasprintf("process.capabilities: %s ignored: %s", upper,
                                 (known & cap_bit(cap)) ? "the runtime cannot grant it (not in its own capability sets)"
                                                        : "not a capability of this kernel"));
@@ -98,6 +105,18 @@ void caps_plan_from_spec(const ocispec_capabilities *c, uint64_t grantable, stru
   plan->inheritable &= grantable;
   plan->permitted &= grantable;
   plan->ambient &= grantable;
+  /* The kernel lets a capability into the ambient set only when it is
+   * permitted and inheritable; the others are skipped, said as runc says it. */
+  uint64_t unraisable = plan->ambient & ~(plan->permitted & plan->inheritable) & known;
+  for (int cap = 0; cap < CAPS_MAX; cap++) {
+    if (!(unraisable & cap_bit(cap)))
+      continue;
+    char upper[32];
+    cap_upper_name(cap, upper);
+    add_warning(plan, xasprintf("process.capabilities.ambient: can't raise ambient capability %s: not in the %s set, "
+                                "ignored",
+                                upper, (plan->inheritable & cap_bit(cap)) ? "permitted" : "inheritable"));
+  }
   plan->present = true;
 }
 

@@ -138,6 +138,10 @@ static ocispec_process *build_process(struct exec_opts *o, ocispec_config *cfg, 
         add_to_set(&c->bounding, &c->bounding_len, o->caps[i]);
         add_to_set(&c->effective, &c->effective_len, o->caps[i]);
         add_to_set(&c->permitted, &c->permitted_len, o->caps[i]);
+        /* runc (1.2+) adds it to ambient too when the process has an
+         * inheritable set, where it can take effect */
+        if (c->inheritable)
+          add_to_set(&c->ambient, &c->ambient_len, o->caps[i]);
       }
     }
     if (o->no_new_privs)

@@ -63,7 +63,7 @@ status_line() { # NAME: the hex value of NAME: in the container's /proc/self/sta
   [ "$(status_line CapInh)" = 0000000000000400 ]
 }
 
-@test "an ambient capability that is not inheritable is skipped, not fatal" {
+@test "an ambient capability that is not inheritable is skipped with a warning in runc's words, not fatal" {
   cfg '.process.user = {"uid": 65534, "gid": 65534}'
   cfg '.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: [], ambient: ["CAP_KILL"]}'
   cfg '.process.args = ["grep", "^Cap", "/proc/self/status"]'
@@ -72,6 +72,36 @@ status_line() { # NAME: the hex value of NAME: in the container's /proc/self/sta
   [ "$status" -eq 0 ]
   [ "$(status_line CapAmb)" = 0000000000000000 ]
   [ "$(status_line CapEff)" = 0000000000000000 ]
+  [[ "$output" == *"warning: process.capabilities.ambient: can't raise ambient capability CAP_KILL: not in the inheritable set"* ]]
+  # root: the inheritable one raised, the other named (runc's capabilities.bats)
+  cfg 'del(.process.user) | .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL", "CAP_CHOWN"],
+       permitted: ["CAP_KILL", "CAP_CHOWN"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL", "CAP_CHOWN"]}'
+  run uoci run --bundle "$BUNDLE" c2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapAmb)" = 0000000000000020 ]
+  [[ "$output" == *"can't raise ambient capability CAP_CHOWN: "* ]]
+  [[ "$output" != *"ambient capability CAP_KILL"* ]]
+}
+
+@test "exec --cap: ambient too when the process has an inheritable set (runc 1.2+), else not" {
+  cfg '.process.args = ["sleep", "100"] | .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"],
+       effective: ["CAP_KILL"], permitted: ["CAP_KILL", "CAP_CHOWN"], inheritable: ["CAP_CHOWN", "CAP_SYSLOG"],
+       ambient: ["CAP_CHOWN"]}'
+  uoci run -d --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1
+  run uoci exec --cap CAP_SYSLOG c1 grep ^Cap /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapAmb)" = 0000000400000001 ]   # SYSLOG 34, CHOWN 0
+  [ "$(status_line CapEff)" = 0000000400000021 ]
+  cfg 'del(.process.capabilities.inheritable, .process.capabilities.ambient)'
+  uoci run -d --bundle "$BUNDLE" c2 </dev/null >/dev/null 2>&1
+  run uoci exec --cap CAP_SYSLOG c2 grep ^Cap /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(status_line CapAmb)" = 0000000000000000 ]
+  [ "$(status_line CapEff)" = 0000000400000020 ]
+  [[ "$output" != *"warning"* ]]
 }
 
 @test "without process.capabilities a non-root process has no capabilities" {
