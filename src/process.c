@@ -412,7 +412,8 @@ int process_chdir(const struct process_plan *plan, uoci_error **err)
   return 0;
 }
 
-/* HOME from the container's /etc/passwd when the config does not set it.
+/* HOME from the container's /etc/passwd when the config does not set it
+ * (or sets it empty).
  * We are in the container's root already; the image (or, for exec, the
  * container) owns the file: a FIFO or /dev/zero there must not hang us. */
 static char *home_for_uid(uid_t uid)
@@ -437,11 +438,8 @@ static char **build_env(const struct process_plan *plan, uid_t uid)
   const ocispec_process *p = plan->proc;
   size_t n = p->env_len;
   char **env = xcalloc(n + 4, sizeof *env);
-  bool has_home = false;
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (strncmp(p->env[i], "HOME=", 5) == 0)
-      has_home = true;
     size_t j = 0;
     while (j < k && !same_env_key(env[j], p->env[i]))
       j++;
@@ -449,9 +447,16 @@ static char **build_env(const struct process_plan *plan, uid_t uid)
     if (j == k)
       k++;
   }
-  if (!has_home) {
+  /* An empty HOME counts as none (runc checks os.Getenv("HOME") == ""):
+   * the user's home replaces it in place, so HOME stays once. */
+  size_t h = 0;
+  while (h < k && !same_env_key(env[h], "HOME"))
+    h++;
+  if (h == k || env[h][5] == '\0') {
     char *home = home_for_uid(uid);
-    env[k++] = xasprintf("HOME=%s", home ? home : "/");
+    env[h] = xasprintf("HOME=%s", home ? home : "/");
+    if (h == k)
+      k++;
     free(home);
   }
   if (plan->listen_fds > 0) {
