@@ -534,6 +534,8 @@ static int child_leave_runtime(struct container *c, uoci_error **err)
    * waits until the maps are done (no container process exists before). */
   if (!c->late_undumpable)
     prctl(PR_SET_DUMPABLE, 0);
+  if (process_reset_cpu_affinity(err) < 0)
+    return -1;
   if (c->child_joins_cgroup) {
     /* cgroup_by_clone is set in the child too: its clone3 returned 0 with
      * CLONE_INTO_CGROUP, so it is in the unified cgroup already. */

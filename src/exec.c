@@ -210,6 +210,8 @@ static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
  * them). With `initial`, exec_fork did not clone into the cgroup. */
 static int exec_child_join(struct exec_ctx *x, uoci_error **err)
 {
+  if (x->plan.cpus_initial.count == 0 && process_reset_cpu_affinity(err) < 0)
+    return -1;
   if (process_apply_cpus_initial(&x->plan, err) < 0)
     return -1;
   if (x->plan.cpus_initial.count) {

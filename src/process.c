@@ -216,6 +216,15 @@ static int set_affinity(const struct idlist *cpus, const char *field, uoci_error
   return 0;
 }
 
+int process_reset_cpu_affinity(uoci_error **err)
+{
+  unsigned long all[8192 / (8 * sizeof(unsigned long))]; /* any CPU of up to 8192 */
+  memset(all, 0xff, sizeof all);
+  if (sched_setaffinity(0, sizeof all, (const cpu_set_t *) all) < 0)
+    return uoci_fail(err, errno, "reset the CPU affinity the runtime was started with");
+  return 0;
+}
+
 int process_apply_cpus_initial(const struct process_plan *plan, uoci_error **err)
 {
   return set_affinity(&plan->cpus_initial, "initial", err);

@@ -68,6 +68,11 @@ int process_apply_privileged(const struct process_plan *plan, uoci_error **err);
  * attach resets the affinity to the cpuset's CPUs in between). The spec
  * does not apply it to the init. No-ops when not given. */
 int process_apply_cpus_initial(const struct process_plan *plan, uoci_error **err);
+/* Child: every CPU, which the kernel narrows to the cgroup's cpuset, so the
+ * caller's affinity (taskset, a pinned shim) does not pass to the container
+ * (runc 1.2.7+; since 6.2 the kernel keeps a task's own request across
+ * cpuset moves, so the cgroup join alone does not undo it). */
+int process_reset_cpu_affinity(uoci_error **err);
 int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err);
 
 /* Child: linux.personality (domain LINUX or LINUX32). */

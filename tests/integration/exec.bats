@@ -411,6 +411,23 @@ EOF2
   [[ "$output" == *'.process.execCPUAffinity.final "1-0": range end is before its start'* ]]
 }
 
+@test "the init and exec'd processes do not keep the caller's CPU affinity (taskset, a pinned shim), as runc 1.2.7+" {
+  [ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+  online=$(cat /sys/devices/system/cpu/online)
+  taskset -c 0 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" --pid-file "$TEST_TMP/init.pid" $c1 </dev/null >/dev/null 2>&1
+  uoci start $c1
+  # every CPU the container's cpuset has (the host's online ones here), not CPU 0 only
+  [ "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$(cat "$TEST_TMP/init.pid")/status)" = "$online" ]
+  run taskset -c 0 "$UOCI" --root "$STATE" exec $c1 grep Cpus_allowed_list /proc/self/status
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'Cpus_allowed_list:\t'"$online" ]
+  # execCPUAffinity still wins
+  echo '{"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"final": "1"}}' >"$TEST_TMP/p.json"
+  run taskset -c 0 "$UOCI" --root "$STATE" exec --process "$TEST_TMP/p.json" $c1
+  [ "$output" = $'Cpus_allowed_list:\t1' ]
+}
+
 @test "--apparmor and --process-label: refused when the host lacks the LSM" {
   start_container
   if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
