@@ -164,6 +164,7 @@ struct exec_ctx {
   bool cgroup_by_clone; /* the first child: clone3 placed it in the unified cgroup */
   const char *keyring;  /* the container's session keyring (NULL: it kept the caller's) */
   struct mempolicy_plan mempolicy; /* the container's linux.memoryPolicy */
+  const ocispec_personality *personality; /* the container's linux.personality, as runc's exec */
   struct resctrl_plan rdt;         /* the container's linux.intelRdt */
   char *rdt_root;
   const ocispec_seccomp *seccomp_cfg;  /* for a notify listener: listenerPath, metadata */
@@ -259,8 +260,8 @@ static int exec_close_inherited_fds(struct exec_ctx *x, uoci_error **err)
 /* The first child stays in the runtime's pid namespace, where no container
  * process can see it: it joins the cgroup and the container's namespaces
  * (the user namespace first; the pid namespace for its child only) and the
- * session keyring, applies the process's settings (the memory policy too,
- * which the child inherits) and drops to its user and capabilities (a
+ * session keyring, applies the process's settings (the memory policy and the
+ * container's personality too, which the child inherits) and drops to its user and capabilities (a
  * notifying seccomp filter loaded then hands its listener to the runtime;
  * with no_new_privs the second child loads it). Only then it makes, in
  * the container's pid namespace and as a child of the runtime (CLONE_PARENT),
@@ -277,7 +278,8 @@ static void __attribute__((noreturn)) exec_first_child(struct exec_ctx *x)
    * its /proc belongs to a pid namespace we are not in. */
   if (process_apply_proc_self(&x->plan, &err) < 0 || exec_join_namespaces(x, &err) < 0 ||
       (x->keyring && keyring_join(x->keyring, &err) < 0) || mempolicy_apply(&x->mempolicy, &err) < 0 ||
-      process_apply_privileged(&x->plan, &err) < 0 || process_chdir(&x->plan, &err) < 0 ||
+      process_apply_privileged(&x->plan, &err) < 0 || process_apply_personality(x->personality, &err) < 0 ||
+      process_chdir(&x->plan, &err) < 0 ||
       process_resolve(&x->plan, &err) < 0 || process_drop_privileges(&x->plan, &err) < 0)
     exec_child_fail(x, err);
   pid_t pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -564,6 +566,7 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
     x.seccomp_cfg = cfg->linux->seccomp;
     x.state_json = state_json(&st, s, &cfg->annotations, false);
   }
+  x.personality = cfg->linux ? cfg->linux->personality : NULL;
   if (mempolicy_plan_from_spec(cfg->linux ? cfg->linux->memory_policy : NULL, &x.mempolicy, err) < 0 ||
       resctrl_plan_from_spec(cfg->linux ? cfg->linux->intel_rdt : NULL, o->id, &x.rdt, err) < 0 ||
       (x.rdt.present && resctrl_find_root(&x.rdt_root, err) < 0))

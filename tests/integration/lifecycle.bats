@@ -790,6 +790,14 @@ HOOK
   assert_nothing_left $c1
 }
 
+@test "linux.personality applies to exec'd processes too (runc's setns init)" {
+  cfg '.linux.personality = {"domain": "LINUX32"} | .process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null 2>&1
+  run uoci exec $c1 uname -m
+  [ "$status" -eq 0 ]
+  [[ "$output" == i?86 ]]
+}
+
 @test "an AppArmor profile or SELinux process label the host cannot apply is an error" {
   [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "this host has AppArmor"
   cfg '.process.apparmorProfile = "some-profile"'
