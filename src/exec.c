@@ -188,6 +188,13 @@ static void __attribute__((noreturn)) exec_child_fail(struct exec_ctx *x, uoci_e
 static void __attribute__((noreturn)) exec_second_child(struct exec_ctx *x)
 {
   uoci_error *err = NULL;
+  if (x->plan.sched_by_runtime) {
+    /* the runtime sets process.scheduler on us first (SYNC_START) */
+    struct sync_hdr h;
+    char b[64];
+    if (sync_recv(x->sync_child, &h, b, sizeof b) < 0 || h.type != SYNC_START)
+      _exit(127); /* the runtime failed and says why */
+  }
   if (x->console_fd >= 0) {
     if (terminal_setup_child(x->console_fd, x->plan.proc->console_size, false, x->proxied, &err) < 0)
       exec_child_fail(x, err);
@@ -368,6 +375,15 @@ static pid_t exec_wait_execve(const struct exec_opts *o, struct exec_ctx *x, int
     if (n >= 0 && h.type == SYNC_PID) {
       pid = h.value;
       process_forward_signals(pid);
+      if (x->plan.sched_by_runtime) {
+        int r = process_apply_scheduler_to(&x->plan, pid, err);
+        if (r == 0 && (r = sync_send(sock, SYNC_START, 0, NULL, 0)) < 0)
+          uoci_fail(err, -r, "let the process go on");
+        if (r < 0) {
+          uoci_error_prefix(err, "exec in container \"%s\"", o->id);
+          break;
+        }
+      }
     } else if (n >= 0 && h.type == SYNC_SECCOMP_FD) {
       if ((listener = sync_recv_fd(sock)) < 0) {
         uoci_fail(err, -listener, "exec in container \"%s\": receive the seccomp listener fd", o->id);
@@ -560,6 +576,10 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, exposure.own_userns,
                         &x.plan, err) < 0)
     goto out;
+  /* SCHED_DEADLINE is not inherited by a clone (it fails), a reset-on-fork
+   * policy is reset in it: the runtime sets those on the process itself. */
+  x.plan.sched_by_runtime = proc->scheduler && (x.plan.sched.sched_policy == SCHED_DEADLINE ||
+                                                (x.plan.sched.sched_flags & SCHED_FLAG_RESET_ON_FORK));
   if (seccomp_wants_notify(x.plan.seccomp) && exec_refuse_notify_blocking(cfg->linux->seccomp, proc, err) < 0)
     goto out;
   if (seccomp_wants_notify(x.plan.seccomp)) {

@@ -165,23 +165,33 @@ static int plan_scheduler(const ocispec_scheduler *s, struct process_sched_attr 
   return 0;
 }
 
-static int apply_scheduler(const struct process_plan *plan, uoci_error **err)
+/* pid 0: the caller */
+static int apply_scheduler(const struct process_plan *plan, pid_t pid, uoci_error **err)
 {
   const ocispec_scheduler *s = plan->proc->scheduler;
   struct process_sched_attr a = plan->sched;
   /* the nice value matters for the fair policies only; set it for every
    * policy, so that a later switch to SCHED_OTHER keeps it */
-  if (s->has_nice && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
+  if (s->has_nice && setpriority(PRIO_PROCESS, (id_t) pid, s->nice) < 0)
     return uoci_fail(err, errno, "process.scheduler: set nice %d", s->nice);
-  if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) {
+  if (syscall(SYS_sched_setattr, pid, &a, 0) < 0) {
     int e = errno;
     bool rt = a.sched_policy == SCHED_FIFO || a.sched_policy == SCHED_RR || a.sched_policy == SCHED_DEADLINE;
     return uoci_fail(err, e, "process.scheduler: set policy %s%s", s->policy,
-                     e == EPERM && rt ? " (a real-time policy needs CAP_SYS_NICE and, with RT group scheduling, "
-                                        "a cgroup with cpu.rt_runtime_us > 0: linux.resources.cpu.realtimeRuntime)"
+                     e == EPERM && a.sched_policy == SCHED_DEADLINE
+                       ? " (SCHED_DEADLINE needs CAP_SYS_NICE and every CPU of the scheduling domain in the "
+                         "process's affinity: the process scheduler can't be used together with AllowedCPUs, "
+                         "a cpuset linux.resources.cpu.cpus or execCPUAffinity leaving some out)"
+                     : e == EPERM && rt ? " (a real-time policy needs CAP_SYS_NICE and, with RT group scheduling, "
+                                          "a cgroup with cpu.rt_runtime_us > 0: linux.resources.cpu.realtimeRuntime)"
                      : e == EBUSY ? " (not enough SCHED_DEADLINE bandwidth left on these CPUs)" : "");
   }
   return 0;
+}
+
+int process_apply_scheduler_to(const struct process_plan *plan, pid_t pid, uoci_error **err)
+{
+  return apply_scheduler(plan, pid, err);
 }
 
 /* ---- process.execCPUAffinity ---------------------------------------------- */
@@ -405,7 +415,7 @@ int process_apply_privileged(const struct process_plan *plan, uoci_error **err)
   }
   if (!plan->proc_self_done && write_oom_score_adj(p, err) < 0)
     return -1;
-  if (p->scheduler && apply_scheduler(plan, err) < 0)
+  if (p->scheduler && !plan->sched_by_runtime && apply_scheduler(plan, 0, err) < 0)
     return -1;
   if (p->io_priority && apply_io_priority(p->io_priority, err) < 0)
     return -1;

@@ -36,6 +36,9 @@ struct process_plan {
   int preserve_fds;        /* extra fds kept after stdio: 3 .. 3+n-1 */
   int listen_fds;          /* LISTEN_FDS passed through (part of preserve_fds) */
   struct process_sched_attr sched; /* decided from process.scheduler (when given) */
+  bool sched_by_runtime;   /* exec: a SCHED_DEADLINE or reset-on-fork policy, which the process that
+                            * execs (a clone of the first child) would not inherit: the runtime sets it
+                            * on that pid (process_apply_scheduler_to) */
   struct idlist cpus_initial, cpus_final; /* execCPUAffinity (empty: not given) */
   char *exe;               /* args[0] resolved in the container (process_resolve) */
   bool privileges_dropped; /* process_drop_privileges() done */
@@ -74,6 +77,10 @@ int process_apply_cpus_initial(const struct process_plan *plan, uoci_error **err
  * cpuset moves, so the cgroup join alone does not undo it). */
 int process_reset_cpu_affinity(uoci_error **err);
 int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err);
+
+/* Runtime: process.scheduler on exec's process `pid` (plan->sched_by_runtime),
+ * before it execs. */
+int process_apply_scheduler_to(const struct process_plan *plan, pid_t pid, uoci_error **err);
 
 /* Child: linux.personality (domain LINUX or LINUX32). */
 int process_apply_personality(const ocispec_personality *pers, uoci_error **err);

@@ -630,6 +630,38 @@ cpu_max() {
   no_cgroup_left
 }
 
+@test "exec: a SCHED_DEADLINE or reset-on-fork process.scheduler reaches the process that execs; DEADLINE with a cpuset leaving CPUs out: runc's words" {
+  cfg '.process.args = ["sleep", "100"]'
+  run_detached
+  # SCHED_DEADLINE cannot be inherited through a clone, reset-on-fork is reset in it
+  cat >"$BATS_TEST_TMPDIR/p.json" <<'EOF2'
+{"args": ["sleep", "100"], "cwd": "/", "scheduler": {"policy": "SCHED_DEADLINE", "flags": ["SCHED_FLAG_RESET_ON_FORK"],
+ "runtime": 42000, "deadline": 100000, "period": 1000000}}
+EOF2
+  uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e1" --process "$BATS_TEST_TMPDIR/p.json" "$CID" </dev/null >/dev/null 2>&1
+  run chrt -p "$(cat "$BATS_TEST_TMPDIR/e1")"
+  echo "$output"
+  [[ "${lines[0]}" == *"scheduling policy: SCHED_DEADLINE|SCHED_RESET_ON_FORK" ]]
+  [[ "${lines[2]}" == *"runtime/deadline/period parameters: 42000/100000/1000000" ]]
+  kill -9 "$(cat "$BATS_TEST_TMPDIR/e1")"
+  echo '{"args": ["sleep", "100"], "cwd": "/", "scheduler": {"policy": "SCHED_BATCH", "flags": ["SCHED_FLAG_RESET_ON_FORK"], "nice": 7}}' \
+    >"$BATS_TEST_TMPDIR/p.json"
+  uoci exec -d --pid-file "$BATS_TEST_TMPDIR/e2" --process "$BATS_TEST_TMPDIR/p.json" "$CID" </dev/null >/dev/null 2>&1
+  run chrt -p "$(cat "$BATS_TEST_TMPDIR/e2")"
+  echo "$output"
+  [[ "${lines[0]}" == *"scheduling policy: SCHED_BATCH|SCHED_RESET_ON_FORK" ]]
+  [ "$(ps -o nice= -p "$(cat "$BATS_TEST_TMPDIR/e2")" | tr -d ' ')" = 7 ]
+  kill -9 "$(cat "$BATS_TEST_TMPDIR/e2")"
+  if [ "$(nproc)" -ge 2 ]; then
+    cfg '.linux.resources.cpu.cpus = "0" | .linux.resources.cpu.mems = "0" | .process.scheduler = {"policy": "SCHED_DEADLINE",
+         "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+    run uoci run --bundle "$BUNDLE" "$CID-2"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"process scheduler can't be used together with AllowedCPUs"* ]]
+  fi
+}
+
 # The kubelet's pod cgroup: a parent with a CFS quota, containers under it.
 # The kernel checks each write against the parent's bandwidth with the
 # other value as it is at that moment, so a shorter period with the old
