@@ -626,7 +626,7 @@ int cgroup_enter_sub(uoci_cgroup *cg, char *const *specs, size_t n, uoci_error *
     if (strchr(path, ':')) {
       ret = uoci_fail(err, 0, "--cgroup \"%s\": expected [CONTROLLER[,CONTROLLER...]:]PATH", specs[k]);
     } else if ((subs[k] = clean_sub_path(path)) == NULL) {
-      ret = uoci_fail(err, 0, "--cgroup \"%s\": %s is not a sub cgroup path: it climbs above the container's cgroup",
+      ret = uoci_fail(err, 0, "--cgroup \"%s\": bad sub cgroup path: %s is not a sub cgroup path (it climbs above the container's cgroup)",
                       specs[k], path);
     } else if (colon) {
       ret = plan_sub_for_ctrls(cg, specs[k], ctrls, subs[k], target, target_spec, err);

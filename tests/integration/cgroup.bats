@@ -780,7 +780,8 @@ mk_sub() {
   kill -9 $e1
   for bad in .. ../x sub/../.. /../$CID; do
     run uoci exec --cgroup "$bad" "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *" $bad is not a sub cgroup path"* ]]
+    # runc 1.1's words and runc 1.2+'s
+    [ "$status" -eq 255 ] && [[ "$output" == *" $bad is not a sub cgroup path"* && "$output" == *"bad sub cgroup path"* ]]
   done
   # PATH as runc reads it (path.Join onto the container's cgroup): "/" is the container's cgroup
   for top in / . sub/.. /sub; do
