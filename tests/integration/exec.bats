@@ -74,7 +74,8 @@ exec_detached() {
   cfg '.process.args = ["sleep", "1000"]'
   uoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/p0" $c1-0 </dev/null >/dev/null 2>&1
   p0=$(cat "$TEST_TMP/p0")
-  cfg "del(.hostname) | .linux.namespaces |= map(select(.type != \"network\" and .type != \"uts\")) |
+  # a cgroup namespace of the container's own (spec's default only on cgroup v2)
+  cfg "del(.hostname) | .linux.namespaces |= map(select(.type != \"network\" and .type != \"uts\" and .type != \"cgroup\")) + [{\"type\": \"cgroup\"}] |
        .linux.namespaces |= map(if .type == \"ipc\" then .path = \"/proc/$p0/ns/ipc\" else . end)"
   start_container
   exec_detached

@@ -700,11 +700,13 @@ HOOK
 @test "environment: an empty HOME counts as none (runc): the user's home replaces it, once" {
   cfg '.process.env = ["PATH=/bin", "HOME=/override", "HOME="] | .process.args = ["sh", "-c", "echo $HOME; env | grep -c ^HOME="]'
   run uoci run --bundle "$BUNDLE" $c1
+  echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = /root ]
   [ "${lines[1]}" = 1 ]
   cfg '.process.env = ["PATH=/bin", "HOME="] | .process.args = ["sh", "-c", "echo $HOME"]'
-  run uoci run --bundle "$BUNDLE" $c2
+  run uoci run --bundle "$BUNDLE" $c1-b
+  echo "$output"
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = /root ]
 }
