@@ -351,8 +351,10 @@ anon_pipe() {
   [ "$(stat -L -c %i /proc/$pid/ns/net)" = "$(stat -L -c %i "$ns")" ]
 }
 
-# set_cgroupns PATH: the cgroup namespace joined by path
-set_cgroupns() { cfg "(.linux.namespaces[] | select(.type == \"cgroup\")) .path = \"$1\""; }
+# own_cgroupns: a cgroup namespace of the container's own (spec's default has
+# one on cgroup v2 hosts only); set_cgroupns PATH: the cgroup namespace joined by path
+own_cgroupns() { cfg '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'; }
+set_cgroupns() { cfg ".linux.namespaces |= (map(select(.type != \"cgroup\")) + [{\"type\": \"cgroup\", \"path\": \"$1\"}])"; }
 
 @test "a cgroup namespace joined by path that is the runtime's own: the cgroup binds go out and come back, the count goes on" {
   needs_criu
@@ -552,6 +554,7 @@ needs_criu_build() {
 @test "another container's cgroup namespace joined by path: checkpoint and restore refused in one line, both containers as they were" {
   needs_criu_build
   cfg '.process.args = ["sleep", "1000"]'
+  own_cgroupns
   uoci run -d --bundle "$BUNDLE" $c1 </dev/null >/dev/null 2>&1
   p1=$(uoci state $c1 | jq .pid)
   set_cgroupns "/proc/$p1/ns/cgroup"
