@@ -839,100 +839,133 @@ char *cgroup_to_string(const uoci_cgroup *cg)
   return buf;
 }
 
+/* What parse_saved() keeps of a saved string. A full parse fills `cg`
+ * (cgroup_from_string). `list` asks only whether the container is frozen,
+ * for every container, and the full parse (three strings allocated per
+ * hierarchy) was a third of its time: with `cg` NULL nothing is allocated,
+ * the string is checked all the same (a damaged one fails either way) and
+ * only the directory cgroup_is_frozen() would read is kept, in `dir`: the
+ * first hierarchy with the freezer (v1, hybrid) or the unified one (v2), as
+ * cg_hier_for() and cg_unified() pick it. */
+struct saved_parse {
+  uoci_cgroup *cg; /* NULL: freezer directory only */
+  char *dir;
+  size_t dir_size;
+  bool v2, found;
+};
+
+static bool saved_header_key(const char *tok)
+{
+  return strncmp(tok, "systemd=", 8) == 0 || strncmp(tok, "slice=", 6) == 0 || strncmp(tok, "path=", 5) == 0 ||
+         strncmp(tok, "denied=", 7) == 0;
+}
+
+static void saved_set_header(uoci_cgroup *cg, const char *tok)
+{
+  if (strncmp(tok, "systemd=", 8) == 0) {
+    cg->systemd = true;
+    cg->unit = unescape(tok + 8, strlen(tok + 8));
+  } else if (strncmp(tok, "slice=", 6) == 0) {
+    cg->slice = unescape(tok + 6, strlen(tok + 6));
+  } else if (strncmp(tok, "path=", 5) == 0) {
+    free(cg->path);
+    cg->path = unescape(tok + 5, strlen(tok + 5));
+  } else {
+    cg->denied = (unsigned) strtoul(tok + 7, NULL, 16) & CG_ALL;
+  }
+}
+
+/* One hierarchy entry "MOUNT|CTRLS|UNIFIED|CREATED|REL", split and
+ * unescaped in place (never longer). `nhier` counts the entries so far. */
+static int saved_add_entry(struct saved_parse *p, char *tok, size_t *nhier, uoci_error **err)
+{
+  char *f[5];
+  if (!split_entry(tok, f))
+    return uoci_fail(err, 0, "cgroup: invalid saved state entry \"%s\"", tok);
+  unescape_into(f[0], strlen(f[0]), f[0]);
+  unescape_into(f[4], strlen(f[4]), f[4]);
+  const char *mount = f[0], *rel = f[4];
+  unsigned ctrls = (unsigned) strtoul(f[1], NULL, 16);
+  bool unified = atoi(f[2]) != 0;
+  if (mount[0] != '/' || rel[0] != '/')
+    return uoci_fail(err, 0, "cgroup: invalid saved state entry \"%s\"", mount);
+  if (++*nhier > CG_MAX_HIER)
+    return uoci_fail(err, 0, "cgroup: too many hierarchies in saved state");
+  if (p->cg) {
+    cg_add_hier(p->cg, mount, rel, ctrls, unified)->created = atoi(f[3]);
+    return 0;
+  }
+  bool freezer = p->v2 ? unified : (ctrls & CG_BIT(CG_FREEZER)) != 0;
+  if (freezer && !p->found) {
+    int n = strcmp(rel, "/") == 0 ? snprintf(p->dir, p->dir_size, "%s", mount)
+                                  : snprintf(p->dir, p->dir_size, "%s%s", mount, rel);
+    if (n < 0 || (size_t) n >= p->dir_size)
+      return uoci_fail(err, 0, "cgroup: saved directory too long");
+    p->found = true;
+  }
+  return 0;
+}
+
+/* The one parser of cgroup_to_string()'s text: `copy` (one line, the
+ * caller's to change) is cut up in place; `s` is the text for errors. */
+static int parse_saved(char *copy, const char *s, struct saved_parse *p, uoci_error **err)
+{
+  char *save = NULL;
+  char *tok = strtok_r(copy, " ", &save);
+  if (tok == NULL)
+    return uoci_fail(err, 0, "cgroup: empty saved state");
+  enum cgroup_mode mode;
+  if (strcmp(tok, "v1") == 0)
+    mode = CGROUP_MODE_V1;
+  else if (strcmp(tok, "hybrid") == 0)
+    mode = CGROUP_MODE_HYBRID;
+  else if (strcmp(tok, "v2") == 0)
+    mode = CGROUP_MODE_V2;
+  else
+    return uoci_fail(err, 0, "cgroup: invalid saved state \"%s\"", s);
+  p->v2 = mode == CGROUP_MODE_V2;
+  if (p->cg) {
+    p->cg->mode = mode;
+    p->cg->self_join = true;
+  }
+  size_t nhier = 0;
+  while ((tok = strtok_r(NULL, " ", &save))) {
+    if (!saved_header_key(tok)) {
+      if (saved_add_entry(p, tok, &nhier, err) < 0)
+        return -1;
+    } else if (p->cg) {
+      saved_set_header(p->cg, tok);
+    }
+  }
+  return 0;
+}
+
 int cgroup_from_string(const char *s, uoci_cgroup **out, uoci_error **err)
 {
   _cleanup_cgroup_ uoci_cgroup *cg = xcalloc(1, sizeof *cg);
   _cleanup_free_ char *copy = xstrdup(s);
   copy[strcspn(copy, "\n")] = '\0';
-  char *save = NULL;
-  char *tok = strtok_r(copy, " ", &save);
-  if (tok == NULL)
-    return uoci_fail(err, 0, "cgroup: empty saved state");
-  if (strcmp(tok, "v1") == 0)
-    cg->mode = CGROUP_MODE_V1;
-  else if (strcmp(tok, "hybrid") == 0)
-    cg->mode = CGROUP_MODE_HYBRID;
-  else if (strcmp(tok, "v2") == 0)
-    cg->mode = CGROUP_MODE_V2;
-  else
-    return uoci_fail(err, 0, "cgroup: invalid saved state \"%s\"", s);
-  cg->self_join = true;
-  while ((tok = strtok_r(NULL, " ", &save))) {
-    if (strncmp(tok, "systemd=", 8) == 0) {
-      cg->systemd = true;
-      cg->unit = unescape(tok + 8, strlen(tok + 8));
-    } else if (strncmp(tok, "slice=", 6) == 0) {
-      cg->slice = unescape(tok + 6, strlen(tok + 6));
-    } else if (strncmp(tok, "path=", 5) == 0) {
-      free(cg->path);
-      cg->path = unescape(tok + 5, strlen(tok + 5));
-    } else if (strncmp(tok, "denied=", 7) == 0) {
-      cg->denied = (unsigned) strtoul(tok + 7, NULL, 16) & CG_ALL;
-    } else {
-      char *f[5];
-      if (!split_entry(tok, f))
-        return uoci_fail(err, 0, "cgroup: invalid saved state entry \"%s\"", tok);
-      _cleanup_free_ char *mount = unescape(f[0], strlen(f[0]));
-      _cleanup_free_ char *rel = unescape(f[4], strlen(f[4]));
-      if (mount[0] != '/' || rel[0] != '/')
-        return uoci_fail(err, 0, "cgroup: invalid saved state entry \"%s\"", f[0]);
-      struct cg_hier *h = cg_add_hier(cg, mount, rel, (unsigned) strtoul(f[1], NULL, 16), atoi(f[2]) != 0);
-      if (h == NULL)
-        return uoci_fail(err, 0, "cgroup: too many hierarchies in saved state");
-      h->created = atoi(f[3]);
-    }
-  }
+  struct saved_parse p = { .cg = cg };
+  if (parse_saved(copy, s, &p, err) < 0)
+    return -1;
   *out = steal_ptr(cg);
   return 0;
 }
 
-/* cgroup_is_frozen(cgroup_from_string(s)) without building the cgroup:
- * `list` asks it of every container, and the whole parse (three strings
- * allocated per hierarchy) was a third of its time. The string is checked
- * as cgroup_from_string checks it (a damaged one is -1, as its failure
- * was), only the freezer's directory (v1, hybrid) or the unified one (v2)
- * is kept, in a stack buffer. */
+/* cgroup_is_frozen(cgroup_from_string(s)) without building the cgroup (see
+ * struct saved_parse): the copy lives on the stack when it fits. */
 int cgroup_saved_is_frozen(const char *s)
 {
-  char copy[4096], dir[PATH_MAX];
+  char stack_copy[4096], dir[PATH_MAX];
   size_t len = strcspn(s, "\n");
-  if (len >= sizeof copy) {
-    uoci_cgroup *cg = NULL;
-    int r = cgroup_from_string(s, &cg, NULL) == 0 ? cgroup_is_frozen(cg) : -1;
-    cgroup_free(cg);
-    return r;
-  }
+  _cleanup_free_ char *heap_copy = len < sizeof stack_copy ? NULL : xstrdup(s);
+  char *copy = heap_copy ? heap_copy : stack_copy;
   memcpy(copy, s, len);
   copy[len] = '\0';
-  char *save = NULL, *tok = strtok_r(copy, " ", &save);
-  if (tok == NULL || (strcmp(tok, "v1") != 0 && strcmp(tok, "hybrid") != 0 && strcmp(tok, "v2") != 0))
+  struct saved_parse p = { .dir = dir, .dir_size = sizeof dir };
+  if (parse_saved(copy, s, &p, NULL) < 0 || !p.found)
     return -1;
-  bool v2 = strcmp(tok, "v2") == 0, found = false;
-  size_t nhier = 0;
-  while ((tok = strtok_r(NULL, " ", &save))) {
-    if (strncmp(tok, "systemd=", 8) == 0 || strncmp(tok, "slice=", 6) == 0 || strncmp(tok, "path=", 5) == 0 ||
-        strncmp(tok, "denied=", 7) == 0)
-      continue;
-    char *f[5];
-    if (!split_entry(tok, f))
-      return -1;
-    /* unescaped in place: never longer */
-    unescape_into(f[0], strlen(f[0]), f[0]);
-    unescape_into(f[4], strlen(f[4]), f[4]);
-    if (f[0][0] != '/' || f[4][0] != '/' || ++nhier > CG_MAX_HIER)
-      return -1;
-    bool mine = v2 ? atoi(f[2]) != 0 : ((unsigned) strtoul(f[1], NULL, 16) & CG_BIT(CG_FREEZER)) != 0;
-    if (mine && !found) { /* the first one, as cg_unified and cg_hier_for */
-      int n = strcmp(f[4], "/") == 0 ? snprintf(dir, sizeof dir, "%s", f[0])
-                                     : snprintf(dir, sizeof dir, "%s%s", f[0], f[4]);
-      if (n < 0 || (size_t) n >= sizeof dir)
-        return -1;
-      found = true;
-    }
-  }
-  if (!found)
-    return -1;
-  return v2 ? cg_v2_dir_is_frozen(dir) : cg_v1_dir_is_frozen(dir);
+  return p.v2 ? cg_v2_dir_is_frozen(dir) : cg_v1_dir_is_frozen(dir);
 }
 
 /* ---- destroy ----------------------------------------------------------- */

@@ -593,6 +593,14 @@ static void test_saved_frozen(void)
   is_int(cgroup_saved_is_frozen(many), -1, "saved frozen: too many hierarchies");
   is_int(frozen_the_long_way(many), -1, "... as cgroup_from_string");
   free(many);
+  /* longer than the stack copy: parsed from a heap copy, same answer */
+  char *pad = xcalloc(1, 5001);
+  memset(pad, 'x', 5000);
+  char *longer = xasprintf("v1 slice=%s path=/c1 %s|%x|0|1|/c1", pad, fz, f);
+  is_int(cgroup_saved_is_frozen(longer), 1, "saved frozen: a string longer than 4096 bytes");
+  is_int(frozen_the_long_way(longer), 1, "... as cgroup_from_string + cgroup_is_frozen");
+  free(longer);
+  free(pad);
   for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
     char *cmd = xasprintf("rm -rf '%s'", dirs[i]);
     (void) !system(cmd);
