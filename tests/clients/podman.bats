@@ -4,6 +4,7 @@
 # "ulysses-oci" in a private containers.conf, with private storage (vfs) and
 # a locally built image; everything inside the sandbox of helpers.bash.
 load helpers
+source "$SRCDIR/tests/helpers/notify.bash"
 
 setup_file() {
   podman_setup_file podman
@@ -180,23 +181,8 @@ MAIN=uoci-main
 @test "run --sdnotify=container: the container's READY=1 reaches podman's NOTIFY_SOCKET, after the container sent it" {
   cp "$BUILDDIR/tests/helpers/sdnotify" "$CWORK/bin/sdnotify"
   sock=$CWORK/notify.sock got=$CWORK/notify.got
-  : >"$got"
   # each datagram as one line: milliseconds since the epoch, then the message
-  python3 - "$sock" "$got" 3>&- <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(30)
-with open(sys.argv[2], "w") as out:
-    try:
-        while True:
-            d = s.recv(4096)
-            out.write("%d %s\n" % (time.time() * 1000, d.decode().strip())); out.flush()
-    except socket.timeout:
-        pass
-PY
-  LISTENER=$!
-  for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.01; done
+  notify_listen "$sock" "$got" --stamp --timeout 30
   t0=$(( $(date +%s%N) / 1000000 ))
   in_sandbox env NOTIFY_SOCKET="$sock" podman --root "$CWORK/podman/root" --runroot "$CWORK/podman/runroot" \
     --storage-driver vfs run -d --name uoci-notify --sdnotify=container "${CR[@]}" \

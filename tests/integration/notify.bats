@@ -4,6 +4,7 @@
 # socket of its own at /run/notify/notify.sock; start/run forward its READY=
 # and MAINPID=<init's host pid> to the runtime's NOTIFY_SOCKET, as runc does.
 load helpers
+source "$SRCDIR/tests/helpers/notify.bash"
 
 setup() {
   setup_bundle true
@@ -22,27 +23,7 @@ teardown() {
 # A host datagram socket at $HOST_SOCK writing what it gets to $GOT (until
 # MAINPID= or 20 s).
 listen_host() {
-  : >"$GOT"
-  python3 - "$HOST_SOCK" "$GOT" 3>&- <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(20)
-with open(sys.argv[2], "w") as out:
-    try:
-        while True:
-            d = s.recv(4096)
-            out.write(d.decode()); out.flush()
-            if d.startswith(b"MAINPID="):
-                break
-    except socket.timeout:
-        pass
-PY
-  LISTENER=$!
-  local i
-  for i in $(seq 1 200); do [ -S "$HOST_SOCK" ] && return 0; sleep 0.01; done
-  echo "the listener never bound $HOST_SOCK" >&2
-  return 1
+  notify_listen "$HOST_SOCK" "$GOT" --until MAINPID=
 }
 
 # wait_got LINE: the listener got LINE (2 s at most)
