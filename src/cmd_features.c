@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "criu.h"
 #include "mempolicy.h"
-#include "mounts.h"
+#include "mountopt.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "utils.h"

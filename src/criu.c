@@ -19,7 +19,7 @@
 #include "criu.h"
 #include "keyring.h"
 #include "log.h"
-#include "mounts.h"
+#include "mountopt.h"
 #include "utils.h"
 
 int cr_parse_cgroups_mode(const char *s, enum cr_cgroups_mode *mode, uoci_error **err)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* mounts.c - config.mounts: option parsing and the fd-based mount primitives.
+/* mounts.c - config.mounts: the fd-based mount primitives and each mount.
  *
  * Every mount is built detached (fsopen+fsmount for a new filesystem,
  * open_tree(OPEN_TREE_CLONE) for a bind), gets its attributes while nobody
@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lsm.h"
+#include "mountinfo.h"
+#include "mountopt.h"
 #include "mounts.h"
 #include "pathsafe.h"
 #include "procmount.h"
@@ -30,248 +32,6 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
-
-/* ---- option parsing ------------------------------------------------------ */
-
-enum opt_kind { OPT_SET, OPT_CLR, OPT_ATIME, OPT_PROPAGATION, OPT_BIND, OPT_RBIND,
-                OPT_IDMAP, OPT_RIDMAP, OPT_TMPCOPYUP, OPT_REMOUNT, OPT_IGNORE, OPT_SBFLAG };
-
-struct opt_def {
-  const char *name;
-  enum opt_kind kind;
-  uint64_t value;  /* MOUNT_ATTR_* or MS_* propagation */
-  bool recursive;  /* the r-prefixed forms of attributes and propagation */
-};
-
-static const struct opt_def option_table[] = {
-  { "ro", OPT_SET, MOUNT_ATTR_RDONLY, false },      { "rw", OPT_CLR, MOUNT_ATTR_RDONLY, false },
-  { "nosuid", OPT_SET, MOUNT_ATTR_NOSUID, false },  { "suid", OPT_CLR, MOUNT_ATTR_NOSUID, false },
-  { "nodev", OPT_SET, MOUNT_ATTR_NODEV, false },    { "dev", OPT_CLR, MOUNT_ATTR_NODEV, false },
-  { "noexec", OPT_SET, MOUNT_ATTR_NOEXEC, false },  { "exec", OPT_CLR, MOUNT_ATTR_NOEXEC, false },
-  { "nodiratime", OPT_SET, MOUNT_ATTR_NODIRATIME, false }, { "diratime", OPT_CLR, MOUNT_ATTR_NODIRATIME, false },
-  { "nosymfollow", OPT_SET, MOUNT_ATTR_NOSYMFOLLOW, false }, { "symfollow", OPT_CLR, MOUNT_ATTR_NOSYMFOLLOW, false },
-  { "relatime", OPT_ATIME, MOUNT_ATTR_RELATIME, false }, { "noatime", OPT_ATIME, MOUNT_ATTR_NOATIME, false },
-  { "strictatime", OPT_ATIME, MOUNT_ATTR_STRICTATIME, false },
-  /* "atime" undoes noatime: back to the kernel default, relatime */
-  { "atime", OPT_ATIME, MOUNT_ATTR_RELATIME, false },
-  { "norelatime", OPT_IGNORE, 0, false }, { "nostrictatime", OPT_IGNORE, 0, false },
-  { "rro", OPT_SET, MOUNT_ATTR_RDONLY, true },      { "rrw", OPT_CLR, MOUNT_ATTR_RDONLY, true },
-  { "rnosuid", OPT_SET, MOUNT_ATTR_NOSUID, true },  { "rsuid", OPT_CLR, MOUNT_ATTR_NOSUID, true },
-  { "rnodev", OPT_SET, MOUNT_ATTR_NODEV, true },    { "rdev", OPT_CLR, MOUNT_ATTR_NODEV, true },
-  { "rnoexec", OPT_SET, MOUNT_ATTR_NOEXEC, true },  { "rexec", OPT_CLR, MOUNT_ATTR_NOEXEC, true },
-  { "rnodiratime", OPT_SET, MOUNT_ATTR_NODIRATIME, true }, { "rdiratime", OPT_CLR, MOUNT_ATTR_NODIRATIME, true },
-  { "rnosymfollow", OPT_SET, MOUNT_ATTR_NOSYMFOLLOW, true }, { "rsymfollow", OPT_CLR, MOUNT_ATTR_NOSYMFOLLOW, true },
-  { "rrelatime", OPT_ATIME, MOUNT_ATTR_RELATIME, true }, { "rnoatime", OPT_ATIME, MOUNT_ATTR_NOATIME, true },
-  { "rstrictatime", OPT_ATIME, MOUNT_ATTR_STRICTATIME, true }, { "ratime", OPT_ATIME, MOUNT_ATTR_RELATIME, true },
-  { "private", OPT_PROPAGATION, MS_PRIVATE, false },  { "rprivate", OPT_PROPAGATION, MS_PRIVATE, true },
-  { "shared", OPT_PROPAGATION, MS_SHARED, false },    { "rshared", OPT_PROPAGATION, MS_SHARED, true },
-  { "slave", OPT_PROPAGATION, MS_SLAVE, false },      { "rslave", OPT_PROPAGATION, MS_SLAVE, true },
-  { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE, false }, { "runbindable", OPT_PROPAGATION, MS_UNBINDABLE, true },
-  { "bind", OPT_BIND, 0, false }, { "rbind", OPT_RBIND, 0, true },
-  { "idmap", OPT_IDMAP, 0, false }, { "ridmap", OPT_RIDMAP, 0, true },
-  { "tmpcopyup", OPT_TMPCOPYUP, 0, false },
-  { "remount", OPT_REMOUNT, 0, false },
-  { "defaults", OPT_IGNORE, 0, false },
-  /* Superblock flags: passed to the filesystem (fsconfig knows them). For a
-   * bind mount they mean nothing and are dropped, as MS_REMOUNT|MS_BIND does. */
-  { "sync", OPT_SBFLAG, 0, false }, { "async", OPT_SBFLAG, 0, false },
-  { "dirsync", OPT_SBFLAG, 0, false }, { "mand", OPT_SBFLAG, 0, false },
-  { "nomand", OPT_SBFLAG, 0, false }, { "lazytime", OPT_SBFLAG, 0, false },
-  { "nolazytime", OPT_SBFLAG, 0, false },
-};
-
-const char *const *mount_known_options(size_t *n)
-{
-  static const char *names[ARRAY_SIZE(option_table) + 1];
-  for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
-    names[i] = option_table[i].name;
-  *n = ARRAY_SIZE(option_table);
-  return names;
-}
-
-static void data_append(char **data, const char *item)
-{
-  if (*data == NULL) {
-    *data = xstrdup(item);
-    return;
-  }
-  char *joined = xasprintf("%s,%s", *data, item);
-  free(*data);
-  *data = joined;
-}
-
-static void attr_apply(struct attr_change *a, const struct opt_def *d)
-{
-  switch (d->kind) {
-  case OPT_SET: a->set |= d->value; a->clr &= ~d->value; break;
-  case OPT_CLR: a->clr |= d->value; a->set &= ~d->value; break;
-  case OPT_ATIME: a->atime = true; a->atime_mode = d->value; break;
-  default: break;
-  }
-}
-
-int mount_options_parse(char *const *opts, size_t n, struct mount_options *o, uoci_error **err)
-{
-  memset(o, 0, sizeof *o);
-  char *sbflags = NULL;
-  for (size_t i = 0; i < n; i++) {
-    const char *name = opts[i];
-    if (name == NULL || name[0] == '\0') {
-      free(sbflags);
-      mount_options_free(o);
-      return uoci_fail(err, 0, "mount option %zu is empty", i);
-    }
-    const struct opt_def *d = NULL;
-    for (size_t k = 0; k < ARRAY_SIZE(option_table); k++)
-      if (strcmp(option_table[k].name, name) == 0) {
-        d = &option_table[k];
-        break;
-      }
-    if (d == NULL) {
-      data_append(&o->data, name);
-      continue;
-    }
-    switch (d->kind) {
-    case OPT_SET: case OPT_CLR: case OPT_ATIME:
-      attr_apply(d->recursive ? &o->rattrs : &o->attrs, d);
-      break;
-    case OPT_PROPAGATION: o->propagation = d->value; o->propagation_rec = d->recursive; break;
-    case OPT_BIND: o->bind = true; break;
-    case OPT_RBIND: o->bind = true; o->rec = true; break;
-    case OPT_IDMAP: o->idmap = true; break;
-    case OPT_RIDMAP: o->idmap = true; o->idmap_rec = true; break;
-    case OPT_TMPCOPYUP: o->tmpcopyup = true; break;
-    case OPT_REMOUNT: o->remount = true; break;
-    case OPT_SBFLAG: data_append(&sbflags, name); break;
-    case OPT_IGNORE: break;
-    }
-  }
-  /* superblock flags only make sense for a new filesystem */
-  if (sbflags && !o->bind)
-    data_append(&o->data, sbflags);
-  free(sbflags);
-  return 0;
-}
-
-void mount_options_free(struct mount_options *o)
-{
-  free(o->data);
-  o->data = NULL;
-}
-
-unsigned long propagation_from_name(const char *name)
-{
-  for (size_t k = 0; k < ARRAY_SIZE(option_table); k++)
-    if (option_table[k].kind == OPT_PROPAGATION && strcmp(option_table[k].name, name) == 0)
-      return option_table[k].value | (option_table[k].recursive ? MS_REC : 0);
-  return 0;
-}
-
-/* ---- /proc/self/mountinfo -------------------------------------------------- */
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape_octal(const char *s, size_t len)
-{
-  char *out = xmalloc(len + 1);
-  size_t j = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '7'
-        && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out[j++] = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
-      i += 3;
-    } else {
-      out[j++] = s[i];
-    }
-  }
-  out[j] = '\0';
-  return out;
-}
-
-/* Split one line into whitespace-separated fields (at most max). */
-static size_t split_fields(const char *line, const char **f, size_t *flen, size_t max)
-{
-  size_t n = 0;
-  const char *p = line;
-  while (*p && n < max) {
-    while (*p == ' ')
-      p++;
-    if (*p == '\0')
-      break;
-    f[n] = p;
-    while (*p && *p != ' ')
-      p++;
-    flen[n] = (size_t) (p - f[n]);
-    n++;
-  }
-  return n;
-}
-
-static int mountinfo_parse_line(const char *line, struct mountinfo_entry *e)
-{
-  const char *f[64];
-  size_t fl[64];
-  size_t n = split_fields(line, f, fl, 64);
-  /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-  size_t dash = 0;
-  for (size_t i = 6; i < n; i++)
-    if (fl[i] == 1 && f[i][0] == '-') {
-      dash = i;
-      break;
-    }
-  if (n < 7 || dash == 0 || dash + 3 > n)
-    return -1;
-  memset(e, 0, sizeof *e);
-  e->id = atoi(f[0]);
-  e->parent = atoi(f[1]);
-  e->root = unescape_octal(f[3], fl[3]);
-  e->mount_point = unescape_octal(f[4], fl[4]);
-  e->optional = dash > 6 ? strndup(f[6], (size_t) (f[dash - 1] + fl[dash - 1] - f[6])) : xstrdup("");
-  e->fstype = unescape_octal(f[dash + 1], fl[dash + 1]);
-  e->source = unescape_octal(f[dash + 2], fl[dash + 2]);
-  e->super_opts = dash + 3 < n ? unescape_octal(f[dash + 3], fl[dash + 3]) : xstrdup("");
-  return 0;
-}
-
-int mountinfo_parse(const char *text, struct mountinfo *mi)
-{
-  memset(mi, 0, sizeof *mi);
-  const char *p = text;
-  while (*p) {
-    const char *nl = strchr(p, '\n');
-    size_t len = nl ? (size_t) (nl - p) : strlen(p);
-    _cleanup_free_ char *line = strndup(p, len);
-    struct mountinfo_entry e;
-    if (len > 0 && mountinfo_parse_line(line, &e) == 0) {
-      mi->e = xrealloc(mi->e, (mi->len + 1) * sizeof *mi->e);
-      mi->e[mi->len++] = e;
-    }
-    p += len;
-    if (*p == '\n')
-      p++;
-  }
-  return 0;
-}
-
-int mountinfo_read(struct mountinfo *mi, uoci_error **err)
-{
-  _cleanup_free_ char *text = NULL;
-  size_t len;
-  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, &len, err) < 0)
-    return -1;
-  return mountinfo_parse(text, mi);
-}
-
-void mountinfo_free(struct mountinfo *mi)
-{
-  for (size_t i = 0; i < mi->len; i++) {
-    struct mountinfo_entry *e = &mi->e[i];
-    free(e->root); free(e->mount_point); free(e->optional);
-    free(e->fstype); free(e->source); free(e->super_opts);
-  }
-  free(mi->e);
-  mi->e = NULL;
-  mi->len = 0;
-}
 
 /* ---- primitives ------------------------------------------------------------ */
 
@@ -675,7 +435,7 @@ static char *v1_controllers(const char *super_opts)
     if (strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 || strncmp(o, "release_agent=", 14) == 0
         || strcmp(o, "clone_children") == 0 || strcmp(o, "noprefix") == 0 || strncmp(o, "xattr", 5) == 0)
       continue;
-    data_append(&out, o);
+    mount_data_append(&out, o);
   }
   return out ? out : xstrdup("");
 }
@@ -817,16 +577,6 @@ int rootfs_cgroup_binds(const char *dest, rootfs_bind_fn fn, void *arg, uoci_err
 }
 
 /* ---- one config mount -------------------------------------------------------- */
-
-bool mount_is_bind(const ocispec_mount *m)
-{
-  if (m->type && strcmp(m->type, "bind") == 0)
-    return true;
-  for (size_t k = 0; k < m->options_len; k++)
-    if (strcmp(m->options[k], "bind") == 0 || strcmp(m->options[k], "rbind") == 0)
-      return true;
-  return false;
-}
 
 bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind)
 {

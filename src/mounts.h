@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mounts.h - internals of the rootfs module shared by rootfs.c, mounts.c and
- * devices.c: mount option parsing, fd-based mount primitives, /dev setup.
- * Not used outside the module (its interface is rootfs.h). */
+ * devices.c: fd-based mount primitives, each config mount, /dev setup.
+ * Not used outside the module (its interface is rootfs.h; what others need
+ * of mounts is in mountopt.h and mountinfo.h). */
 #ifndef UOCI_MOUNTS_H
 #define UOCI_MOUNTS_H
 
@@ -9,54 +10,9 @@
 #include <stdint.h>
 #include "error.h"
 #include "ocispec.h"
+#include "mountinfo.h"
+#include "mountopt.h"
 #include "rootfs.h"
-
-/* A change of mount attributes (MOUNT_ATTR_*), as mount_setattr takes it.
- * The atime mode is a 3-valued field, so it is tracked apart. */
-struct attr_change {
-  uint64_t set, clr;
-  bool atime;          /* an atime mode was given */
-  uint64_t atime_mode; /* MOUNT_ATTR_RELATIME / NOATIME / STRICTATIME */
-};
-
-struct mount_options {
-  struct attr_change attrs;  /* ro, nosuid, ...: this mount only */
-  struct attr_change rattrs; /* rro, rnosuid, ...: the whole tree */
-  uint64_t propagation;      /* MS_PRIVATE/MS_SHARED/MS_SLAVE/MS_UNBINDABLE, 0 = none */
-  bool propagation_rec;
-  bool bind, rec;            /* bind / rbind */
-  bool idmap, idmap_rec;     /* idmap / ridmap */
-  bool tmpcopyup;
-  bool remount;
-  char *data;                /* everything else, for the filesystem: "size=1m,mode=755" */
-};
-
-/* Parse OCI mount options. Unknown names go to data, as runc does. Only fails
- * on a malformed entry (empty option). */
-int mount_options_parse(char *const *opts, size_t n, struct mount_options *out, uoci_error **err);
-void mount_options_free(struct mount_options *o);
-
-/* For `features`: every option name mount_options_parse knows (static,
- * NULL-terminated); *n gets the count. */
-const char *const *mount_known_options(size_t *n);
-
-/* Propagation name ("rslave", "private", ...) to MS_* flags (with MS_REC for
- * the r-forms). Returns 0 for an unknown name. */
-unsigned long propagation_from_name(const char *name);
-
-/* One line of /proc/self/mountinfo. */
-struct mountinfo_entry {
-  int id, parent;
-  char *root, *mount_point, *optional, *fstype, *source, *super_opts;
-};
-struct mountinfo {
-  struct mountinfo_entry *e;
-  size_t len;
-};
-int mountinfo_read(struct mountinfo *mi, uoci_error **err);
-/* Parse mountinfo text (pure; exposed for unit tests). */
-int mountinfo_parse(const char *text, struct mountinfo *mi);
-void mountinfo_free(struct mountinfo *mi);
 
 /* ---- fd-based primitives (mounts.c) ------------------------------------ */
 
@@ -88,8 +44,6 @@ int mounts_setup_all(const struct rootfs_ctx *ctx, int rootfd, uoci_error **err)
 /* True when /dev is a filesystem of the container's (not a bind) that the
  * config wants read-only: mounted writable, made read-only once filled. */
 bool config_dev_readonly(const ocispec_config *cfg);
-/* True when the mount is a bind: type "bind", or a "bind"/"rbind" option. */
-bool mount_is_bind(const ocispec_mount *m);
 /* True when the config mounts something (of any type) at dest. */
 bool config_has_mount_at(const ocispec_config *cfg, const char *dest, bool only_bind);
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#include "mounts.h"
+#include "mountopt.h"
 #include "pathsafe.h"
 #include "procmount.h"
 #include "utils.h"
@@ -28,19 +28,11 @@ bool procmount_allowed(const char *clean)
   return false;
 }
 
-static bool has_option(const ocispec_mount *m, const char *opt)
-{
-  for (size_t k = 0; k < m->options_len; k++)
-    if (strcmp(m->options[k], opt) == 0)
-      return true;
-  return false;
-}
-
 /* At /proc itself: a new procfs, the root of an existing one bound there, or
  * a remount (new flags for what is already there). */
 static int check_at_proc(const ocispec_mount *m, size_t i, const char *bundle, uoci_error **err)
 {
-  if (has_option(m, "remount"))
+  if (mount_has_option(m, "remount"))
     return 0;
   if (!mount_is_bind(m)) {
     if (m->type && strcmp(m->type, "proc") == 0)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "mounts.h"
+#include "mountinfo.h"
 #include "resctrl.h"
 #include "utils.h"
 
