@@ -101,6 +101,113 @@ static int update_intel_rdt(struct uoci_state *st, const char *l3, const char *m
   return r;
 }
 
+/* One resource flag, as given on the command line (applied after the file). */
+struct update_flag {
+  int opt;
+  const char *name, *val;
+};
+
+static int set_memory_flag(ocispec_resources *r, const struct update_flag *f, uoci_error **err)
+{
+  int64_t n = 0;
+  if (parse_bytes(f->val, &n) < 0)
+    return uoci_fail(err, 0, "update: --%s: invalid size \"%s\"", f->name, f->val);
+  if (r->memory == NULL)
+    r->memory = xcalloc(1, sizeof *r->memory);
+  ocispec_memory *m = r->memory;
+  switch (f->opt) {
+  case O_MEMORY: m->limit = n, m->has_limit = true; break;
+  case O_MEMORY_SWAP: m->swap = n, m->has_swap = true; break;
+  case O_MEMORY_RES: m->reservation = n, m->has_reservation = true; break;
+  case O_KMEM: m->kernel = n, m->has_kernel = true; break;
+  case O_KMEM_TCP: m->kernel_tcp = n, m->has_kernel_tcp = true; break;
+  }
+  return 0;
+}
+
+static int set_cpu_flag(ocispec_resources *r, const struct update_flag *f, uoci_error **err)
+{
+  if (r->cpu == NULL)
+    r->cpu = xcalloc(1, sizeof *r->cpu);
+  ocispec_cpu *cp = r->cpu;
+  if (f->opt == O_CPUSET_CPUS || f->opt == O_CPUSET_MEMS) {
+    char **dst = f->opt == O_CPUSET_CPUS ? &cp->cpus : &cp->mems;
+    free(*dst);
+    *dst = xstrdup(f->val);
+    return 0;
+  }
+  int64_t n = 0;
+  if (num_arg(f->name, f->val, &n, err) < 0)
+    return -1;
+  bool unsigned_only = f->opt == O_CPU_SHARES || f->opt == O_CPU_PERIOD || f->opt == O_CPU_RT_PERIOD;
+  if (unsigned_only && n < 0)
+    return uoci_fail(err, 0, "update: --%s: must not be negative", f->name);
+  switch (f->opt) {
+  case O_CPU_SHARES: cp->shares = (uint64_t) n, cp->has_shares = true; break;
+  case O_CPU_QUOTA: cp->quota = n, cp->has_quota = true; break;
+  case O_CPU_PERIOD: cp->period = (uint64_t) n, cp->has_period = true; break;
+  case O_CPU_RT_PERIOD: cp->realtime_period = (uint64_t) n, cp->has_realtime_period = true; break;
+  case O_CPU_RT_RUNTIME: cp->realtime_runtime = n, cp->has_realtime_runtime = true; break;
+  }
+  return 0;
+}
+
+/* A flag's value into the resources, over what the file said. */
+static int set_flag(ocispec_resources *r, const struct update_flag *f, uoci_error **err)
+{
+  int64_t n = 0;
+  switch (f->opt) {
+  case O_MEMORY: case O_MEMORY_SWAP: case O_MEMORY_RES: case O_KMEM: case O_KMEM_TCP:
+    return set_memory_flag(r, f, err);
+  case O_PIDS:
+    if (num_arg(f->name, f->val, &n, err) < 0)
+      return -1;
+    if (r->pids == NULL)
+      r->pids = xcalloc(1, sizeof *r->pids);
+    r->pids->limit = n, r->pids->has_limit = true;
+    return 0;
+  case O_BLKIO_WEIGHT:
+    if (num_arg(f->name, f->val, &n, err) < 0)
+      return -1;
+    if (n < 0 || n > 1000)
+      return uoci_fail(err, 0, "update: --blkio-weight: %s out of range (10-1000)", f->val);
+    if (r->block_io == NULL)
+      r->block_io = xcalloc(1, sizeof *r->block_io);
+    r->block_io->weight = (uint16_t) n, r->block_io->has_weight = true;
+    return 0;
+  default:
+    return set_cpu_flag(r, f, err);
+  }
+}
+
+/* The new limits to the container's cgroup (and schemata to its resctrl
+ * group), once it is known to be one that may change. */
+static int update_container(const struct uoci_globals *g, const char *id, const ocispec_resources *r,
+                            const char *l3, const char *mb, uoci_error **err)
+{
+  struct uoci_state st;
+  if (state_load(g->root, id, &st, err) < 0)
+    return -1;
+  enum container_status s = state_status(&st);
+  uoci_cgroup *cg = NULL;
+  int ret = -1;
+  if (s == STATUS_STOPPED)
+    uoci_fail(err, 0, "container \"%s\" is stopped: cannot update its resources", id);
+  else if (st.cgroup && cgroup_from_string(st.cgroup, &cg, err) < 0)
+    ;
+  else if (cg && cgroup_refuse_shared(cg, false, "update", id, err) < 0)
+    ; /* new limits would bind every process in that cgroup, the container's or not */
+  else if ((l3 || mb) && update_intel_rdt(&st, l3, mb, err) < 0)
+    ; /* first: a refused schema leaves the cgroup as it was */
+  else if (cg == NULL)
+    uoci_fail(err, 0, "container \"%s\" has no cgroup", id);
+  else if (cgroup_update(cg, r, err) == 0)
+    ret = 0;
+  cgroup_free(cg);
+  state_release(&st);
+  return ret;
+}
+
 int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error **err)
 {
   static const struct option opts[] = {
@@ -126,7 +233,7 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
     { 0, 0, 0, 0 },
   };
   /* Flags are applied after the file: remember them first. */
-  struct { int opt; const char *name, *val; } flags[32];
+  struct update_flag flags[32];
   size_t nflags = 0;
   const char *resources_path = NULL, *l3 = NULL, *mb = NULL;
   int c, idx = 0;
@@ -142,7 +249,7 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
       continue;
     }
     if (nflags < ARRAY_SIZE(flags))
-      flags[nflags++] = (typeof(flags[0])) { c, opts[idx].name, optarg };
+      flags[nflags++] = (struct update_flag) { c, opts[idx].name, optarg };
   }
   const char *id;
   if (expect_id(argc, argv, optind, "update", &id, err) < 0)
@@ -154,89 +261,11 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
       return -1;
   } else
     r = xcalloc(1, sizeof *r);
-  int ret = -1;
-  for (size_t i = 0; i < nflags; i++) {
-    const char *v = flags[i].val, *name = flags[i].name;
-    int64_t n = 0;
-    int o = flags[i].opt;
-    if (o == O_MEMORY || o == O_MEMORY_SWAP || o == O_MEMORY_RES || o == O_KMEM || o == O_KMEM_TCP) {
-      if (parse_bytes(v, &n) < 0) {
-        uoci_fail(err, 0, "update: --%s: invalid size \"%s\"", name, v);
-        goto out;
-      }
-      if (r->memory == NULL)
-        r->memory = xcalloc(1, sizeof *r->memory);
-      ocispec_memory *m = r->memory;
-      if (o == O_MEMORY) m->limit = n, m->has_limit = true;
-      if (o == O_MEMORY_SWAP) m->swap = n, m->has_swap = true;
-      if (o == O_MEMORY_RES) m->reservation = n, m->has_reservation = true;
-      if (o == O_KMEM) m->kernel = n, m->has_kernel = true;
-      if (o == O_KMEM_TCP) m->kernel_tcp = n, m->has_kernel_tcp = true;
-      continue;
-    }
-    if (o == O_PIDS) {
-      if (num_arg(name, v, &n, err) < 0)
-        goto out;
-      if (r->pids == NULL)
-        r->pids = xcalloc(1, sizeof *r->pids);
-      r->pids->limit = n, r->pids->has_limit = true;
-      continue;
-    }
-    if (o == O_BLKIO_WEIGHT) {
-      if (num_arg(name, v, &n, err) < 0)
-        goto out;
-      if (n < 0 || n > 1000) {
-        uoci_fail(err, 0, "update: --blkio-weight: %s out of range (10-1000)", v);
-        goto out;
-      }
-      if (r->block_io == NULL)
-        r->block_io = xcalloc(1, sizeof *r->block_io);
-      r->block_io->weight = (uint16_t) n, r->block_io->has_weight = true;
-      continue;
-    }
-    if (r->cpu == NULL)
-      r->cpu = xcalloc(1, sizeof *r->cpu);
-    ocispec_cpu *cp = r->cpu;
-    if (o == O_CPUSET_CPUS || o == O_CPUSET_MEMS) {
-      char **dst = o == O_CPUSET_CPUS ? &cp->cpus : &cp->mems;
-      free(*dst);
-      *dst = xstrdup(v);
-      continue;
-    }
-    if (num_arg(name, v, &n, err) < 0)
-      goto out;
-    bool unsigned_only = o == O_CPU_SHARES || o == O_CPU_PERIOD || o == O_CPU_RT_PERIOD;
-    if (unsigned_only && n < 0) {
-      uoci_fail(err, 0, "update: --%s: must not be negative", name);
-      goto out;
-    }
-    if (o == O_CPU_SHARES) cp->shares = (uint64_t) n, cp->has_shares = true;
-    if (o == O_CPU_QUOTA) cp->quota = n, cp->has_quota = true;
-    if (o == O_CPU_PERIOD) cp->period = (uint64_t) n, cp->has_period = true;
-    if (o == O_CPU_RT_PERIOD) cp->realtime_period = (uint64_t) n, cp->has_realtime_period = true;
-    if (o == O_CPU_RT_RUNTIME) cp->realtime_runtime = n, cp->has_realtime_runtime = true;
-  }
-
-  struct uoci_state st;
-  if (state_load(g->root, id, &st, err) < 0)
-    goto out;
-  enum container_status s = state_status(&st);
-  uoci_cgroup *cg = NULL;
-  if (s == STATUS_STOPPED)
-    uoci_fail(err, 0, "container \"%s\" is stopped: cannot update its resources", id);
-  else if (st.cgroup && cgroup_from_string(st.cgroup, &cg, err) < 0)
-    ;
-  else if (cg && cgroup_refuse_shared(cg, false, "update", id, err) < 0)
-    ; /* new limits would bind every process in that cgroup, the container's or not */
-  else if ((l3 || mb) && update_intel_rdt(&st, l3, mb, err) < 0)
-    ; /* first: a refused schema leaves the cgroup as it was */
-  else if (cg == NULL)
-    uoci_fail(err, 0, "container \"%s\" has no cgroup", id);
-  else if (cgroup_update(cg, r, err) == 0)
-    ret = 0;
-  cgroup_free(cg);
-  state_release(&st);
-out:
+  int ret = 0;
+  for (size_t i = 0; ret == 0 && i < nflags; i++)
+    ret = set_flag(r, &flags[i], err);
+  if (ret == 0)
+    ret = update_container(g, id, r, l3, mb, err);
   ocispec_resources_free(r);
   return ret;
 }
