@@ -568,13 +568,12 @@ static int child_wait_parent_step(struct container *c, uoci_error **err)
   return 0;
 }
 
-/* Stage 1: enter the namespaces (join the `path` ones, create the cgroup
- * namespace) and set what lives in them: hostname, domainname, keyring. */
+/* Stage 1, last part: enter the namespaces (join the `path` ones, create
+ * the cgroup namespace) and set what lives in them: hostname, domainname,
+ * keyring. */
 static int child_enter_namespaces(struct container *c, uoci_error **err)
 {
   const ocispec_config *cfg = c->cfg;
-  if (child_leave_runtime(c, err) < 0 || child_wait_parent_step(c, err) < 0)
-    return -1;
   log_debug("init %s: entering namespaces", c->o->id);
   if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
@@ -626,14 +625,11 @@ static int child_enter_root(struct container *c, const struct rootfs_ctx *rctx, 
   return 0;
 }
 
-/* Stage 2: build the root: mounts and /dev, the createContainer hooks,
- * pivot_root, the terminal, the sysctls, then masked and read-only paths
- * (after the sysctls: /proc/sys is usually one of the read-only paths). */
-static int child_build_root(struct container *c, char **start_state, uoci_error **err)
+/* What the rootfs module needs to know of this container. */
+static struct rootfs_ctx child_rootfs_ctx(const struct container *c)
 {
-  const ocispec_config *cfg = c->cfg;
-  struct rootfs_ctx rctx = {
-    .config = cfg,
+  return (struct rootfs_ctx) {
+    .config = c->cfg,
     .bundle = c->bundle,
     .rootfs = c->rootfs,
     .rootfs_fd = c->rootfs_fd,
@@ -645,6 +641,29 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
     .new_mntns = (c->ns.new_flags & CLONE_NEWNS) != 0,
     .sources = c->sources.fds ? &c->sources : NULL,
   };
+}
+
+/* process.terminal: the pty, made inside the container (its /dev/ptmx),
+ * becomes the process's stdio; its master goes out over the console socket. */
+static int child_setup_terminal(struct container *c, bool own_mounts, uoci_error **err)
+{
+  const ocispec_process *p = c->cfg->process;
+  if (!p->has_terminal || !p->terminal)
+    return 0;
+  if (terminal_setup_child(c->console_fd, p->console_size, own_mounts, c->o->console_socket == NULL, err) < 0)
+    return -1;
+  close_fd(&c->console_fd);
+  c->proc.stdio_is_own_pty = true;
+  return 0;
+}
+
+/* Stage 2: build the root: mounts and /dev, the createContainer hooks,
+ * pivot_root, the terminal, the sysctls, then masked and read-only paths
+ * (after the sysctls: /proc/sys is usually one of the read-only paths). */
+static int child_build_root(struct container *c, char **start_state, uoci_error **err)
+{
+  const ocispec_config *cfg = c->cfg;
+  struct rootfs_ctx rctx = child_rootfs_ctx(c);
   bool own_mounts = c->ns.present[NS_MNT];
   log_debug("init %s: building the root filesystem%s", c->o->id, own_mounts ? "" : " (no mount namespace: chroot)");
   _cleanup_close_ int root_mount = -1;
@@ -660,13 +679,8 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
   /* must not reach the container process: a preserved fd number is not
    * close-on-exec any more */
   close_fd(&root_mount);
-  if (cfg->process->has_terminal && cfg->process->terminal) {
-    if (terminal_setup_child(c->console_fd, cfg->process->console_size, own_mounts, c->o->console_socket == NULL,
-                             err) < 0)
-      return -1;
-    close_fd(&c->console_fd);
-    c->proc.stdio_is_own_pty = true;
-  }
+  if (child_setup_terminal(c, own_mounts, err) < 0)
+    return -1;
   if (sysctl_write_all(cfg->linux, err) < 0)
     return -1;
   /* A Kubernetes workingDir the image lacks: made before the root turns
@@ -721,28 +735,38 @@ static int child_wait_start(struct container *c, uoci_error **err)
   return 0;
 }
 
-/* The init: the stages in order, then the startContainer hooks and execve.
- * It only follows the flags the runtime decided in plan_protocol(). */
+/* The startContainer hooks, as runc (1.0 to now) runs them: as the process
+ * itself, its user, capabilities, no_new_privs and seccomp filter already in
+ * force (a command of the container's rootfs gets no more than the
+ * container), in process.cwd, with the process's environment unless they
+ * have one. `start_state` is NULL when there are none. */
+static int child_start_hooks(struct container *c, const char *start_state, uoci_error **err)
+{
+  const ocispec_hooks *h = c->cfg->hooks;
+  if (start_state == NULL || h == NULL || h->start_container_len == 0)
+    return 0;
+  if (process_become(&c->proc, err) < 0)
+    return -1;
+  environ = c->proc.envp;
+  return hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, NULL, err);
+}
+
+/* The init: the steps in the order the spec's lifecycle and runc give them.
+ * It only follows the flags the runtime decided in plan_protocol(); the
+ * first error goes to the runtime (child_fail) and ends it. */
 static void __attribute__((noreturn)) child_main(struct container *c)
 {
   uoci_error *err = NULL;
   char *start_state = NULL;
-  if (child_enter_namespaces(c, &err) < 0 || child_build_root(c, &start_state, &err) < 0 ||
-      child_finish_process(c, &err) < 0 || child_wait_start(c, &err) < 0)
+  if (child_leave_runtime(c, &err) < 0 ||               /* fds, PDEATHSIG, setsid, dumpable, cgroup */
+      child_wait_parent_step(c, &err) < 0 ||            /* id maps, rootfs fds; root in the userns */
+      child_enter_namespaces(c, &err) < 0 ||            /* setns, lo, cgroupns, hostname, keyring */
+      child_build_root(c, &start_state, &err) < 0 ||    /* mounts, hooks, pivot_root, tty, sysctl */
+      child_finish_process(c, &err) < 0 ||              /* rlimits, sched, personality, cwd, argv[0] */
+      child_wait_start(c, &err) < 0 ||                  /* CREATED, then exec.fifo or START */
+      child_start_hooks(c, start_state, &err) < 0)      /* startContainer */
     child_fail(c, err);
-  const ocispec_hooks *h = c->cfg->hooks;
-  if (start_state && h && h->start_container_len) {
-    /* As runc (1.0 to now) runs them: as the process itself, its user,
-     * capabilities, no_new_privs and seccomp filter already in force (a
-     * command of the container's rootfs gets no more than the container),
-     * in process.cwd, with the process's environment unless they have one. */
-    if (process_become(&c->proc, &err) < 0)
-      child_fail(c, err);
-    environ = c->proc.envp;
-    if (hooks_run(h->start_container, h->start_container_len, "startContainer", start_state, NULL, &err) < 0)
-      child_fail(c, err);
-  }
-  process_exec(&c->proc, &err);
+  process_exec(&c->proc, &err);                         /* caps, nnp, seccomp, execve */
   child_fail(c, err);
 }
 
