@@ -679,6 +679,43 @@ static char *tmpfs_data_with_dir_mode(int rootfd, const char *dest, const char *
 /* src_fd: what the runtime opened for an init in a user namespace (-1:
  * none): the source itself (RS_BIND), or the whole tree, attributes and
  * idmapping already set (RS_IDMAP). */
+/* The detached tree of a bind mount (src, or src_fd when the runtime opened
+ * it), with this mount's own attributes. sysfs without a new network
+ * namespace: the kernel refuses a new one, so the host's /sys is bound
+ * (recursively, read-only flags to all). */
+static int bind_tree(const char *src, int src_fd, bool sysfs_bind, const struct mount_options *o, const char *what,
+                     uoci_error **err)
+{
+  _cleanup_close_ int tree = src_fd >= 0
+                                 ? bind_create_detached(src_fd, "", o->rec, what, err)
+                                 : bind_create_detached(AT_FDCWD, sysfs_bind ? "/sys" : src, sysfs_bind || o->rec,
+                                                        what, err);
+  if (tree < 0 || apply_attrs(tree, &o->attrs, sysfs_bind, what, err) < 0)
+    return -1;
+  return steal_fd(tree);
+}
+
+/* The detached tree of a new filesystem of `type`, filled from the target
+ * with tmpcopyup. */
+static int new_fs_tree(const struct rootfs_ctx *ctx, const ocispec_mount *m, const char *type,
+                       const struct mount_options *o, int target, const char *what, uoci_error **err)
+{
+  _cleanup_close_ int tree = fs_create_detached(type, m->source, o->data, mount_label_for(ctx, type), &o->attrs,
+                                                what, err);
+  if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
+    /* no private IPC namespace to show: bind the host's, as runc does */
+    uoci_error_freep(err);
+    tree = bind_create_detached(AT_FDCWD, "/dev/mqueue", false, what, err);
+    if (tree >= 0 && apply_attrs(tree, &o->attrs, false, what, err) < 0)
+      return -1;
+  }
+  if (tree < 0)
+    return -1;
+  if (o->tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, o->data, what, err) < 0)
+    return -1;
+  return steal_fd(tree);
+}
+
 static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mount *m, size_t index, int src_fd,
                      enum rootfs_source src_kind, uoci_error **err)
 {
@@ -752,28 +789,9 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     rc = apply_propagation(tree, o.propagation, o.propagation_rec, what, err);
     goto out;
   }
-  if (bind || sysfs_bind) {
-    /* sysfs without a new network namespace: the kernel refuses a new one,
-     * so the host's /sys is bound (recursively, read-only flags to all). */
-    tree = src_fd >= 0 ? bind_create_detached(src_fd, "", o.rec, what, err)
-                       : bind_create_detached(AT_FDCWD, sysfs_bind ? "/sys" : src, sysfs_bind || o.rec, what, err);
-    if (tree < 0 || apply_attrs(tree, &o.attrs, sysfs_bind, what, err) < 0)
-      goto out;
-  } else {
-    tree = fs_create_detached(type, m->source, o.data, mount_label_for(ctx, type), &o.attrs, what, err);
-    if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
-      /* no private IPC namespace to show: bind the host's, as runc does */
-      uoci_error_freep(err);
-      tree = bind_create_detached(AT_FDCWD, "/dev/mqueue", false, what, err);
-      if (tree >= 0 && apply_attrs(tree, &o.attrs, false, what, err) < 0)
-        goto out;
-    }
-    if (tree < 0)
-      goto out;
-    if (o.tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, o.data, what, err) < 0)
-      goto out;
-  }
-  if (apply_attrs(tree, &o.rattrs, true, what, err) < 0)
+  tree = bind || sysfs_bind ? bind_tree(src, src_fd, sysfs_bind, &o, what, err)
+                            : new_fs_tree(ctx, m, type, &o, target, what, err);
+  if (tree < 0 || apply_attrs(tree, &o.rattrs, true, what, err) < 0)
     goto out;
   if (o.idmap || m->uid_mappings_len || m->gid_mappings_len)
     if (apply_idmap(tree, m, &o, ctx->config, what, err) < 0)
