@@ -423,16 +423,9 @@ static int write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m
     if (write_file_at(AT_FDCWD, sg, "deny", 4, false, err) < 0)
       return uoci_error_prefix(err, "user namespace");
   }
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  for (size_t i = 0; i < n; i++)
-    fprintf(f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  fclose(f);
-  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) pid, file);
-  int r = write_file_at(AT_FDCWD, path, buf, len, false, err);
-  free(buf);
-  return r < 0 ? uoci_error_prefix(err, "user namespace") : 0;
+  if (ns_write_id_map(pid, file, m, n, err) < 0)
+    return uoci_error_prefix(err, "user namespace");
+  return 0;
 }
 
 /* ---- the init child ------------------------------------------------------ */

@@ -25,6 +25,7 @@
 #include "mountinfo.h"
 #include "mountopt.h"
 #include "mounts.h"
+#include "namespaces.h"
 #include "pathsafe.h"
 #include "procmount.h"
 #include "utils.h"
@@ -167,18 +168,6 @@ int attach_tree(int treefd, int targetfd, int rootfd, const char *dest, const ch
 
 /* ---- idmapped mounts ------------------------------------------------------- */
 
-static int write_id_map(pid_t hostpid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err)
-{
-  _cleanup_free_ char *text = xstrdup("");
-  for (size_t i = 0; i < n; i++) {
-    char *next = xasprintf("%s%u %u %u\n", text, m[i].container_id, m[i].host_id, m[i].size);
-    free(text);
-    text = next;
-  }
-  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) hostpid, file);
-  return write_file_at(AT_FDCWD, path, text, strlen(text), false, err);
-}
-
 /* A user namespace fd carrying the given mappings, for MOUNT_ATTR_IDMAP: a
  * child enters a new userns, we write its maps, keep an fd, and let it go. */
 static int make_userns_fd(const ocispec_id_mapping *uids, size_t nu, const ocispec_id_mapping *gids, size_t ng,
@@ -223,7 +212,8 @@ static int make_userns_fd(const ocispec_id_mapping *uids, size_t nu, const ocisp
   } else {
     pid_t hostpid = atoi(buf);
     _cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/user", (int) hostpid);
-    if (write_id_map(hostpid, "uid_map", uids, nu, err) == 0 && write_id_map(hostpid, "gid_map", gids, ng, err) == 0) {
+    if (ns_write_id_map(hostpid, "uid_map", uids, nu, err) == 0 &&
+        ns_write_id_map(hostpid, "gid_map", gids, ng, err) == 0) {
       fd = open(nspath, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         uoci_fail(err, errno, "idmap: open %s", nspath);

@@ -194,6 +194,20 @@ bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k)
   return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
 }
 
+int ns_write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (f == NULL)
+    return uoci_fail(err, errno, "%s", file);
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  fclose(f);
+  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int) pid, file);
+  return write_file_at(AT_FDCWD, path, text, len, false, err);
+}
+
 int ns_fds_from_mntns(pid_t pid, ns_fds_fn fn, void *arg, int *fds, size_t n, uoci_error **err)
 {
   for (size_t i = 0; i < n; i++)

@@ -54,6 +54,10 @@ void ns_plan_close(struct ns_plan *plan);
  * namespace, /proc/1/ns/uts say, shares the host's)? */
 bool ns_plan_owns(const struct ns_plan *plan, enum ns_kind k);
 
+/* Write `file` ("uid_map" or "gid_map") of process `pid`: one
+ * "CONTAINER HOST SIZE" line per entry, in one write as the kernel wants. */
+int ns_write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m, size_t n, uoci_error **err);
+
 /* Child, in a network namespace it created: bring `lo` up, as runc and crun
  * do, so 127.0.0.1 works with no network configured (CNI plugins add their
  * interfaces afterwards and leave lo alone). */
