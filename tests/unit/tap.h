@@ -52,6 +52,15 @@ static inline bool tap_result(bool pass, const char *file, int line, const char 
       printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");  \
   } while (0)
 
+/* Fixtures: point a spec document's list field and its _len at a literal
+ * array (SET_LIST(caps, bounding, "CAP_KILL", "CAP_CHOWN")). */
+#define SET_LIST(obj, field, ...)                                      \
+  do {                                                                 \
+    static char *list_[] = { __VA_ARGS__ };                            \
+    (obj).field = list_;                                               \
+    (obj).field##_len = sizeof list_ / sizeof list_[0];                \
+  } while (0)
+
 static inline int done_testing(void)
 {
   printf("1..%d\n", tap_count);

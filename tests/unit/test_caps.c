@@ -17,13 +17,6 @@
 #include "utils.h"
 
 #define BIT(cap) (UINT64_C(1) << (cap))
-/* Point a name list and its _len at a literal array. */
-#define SET_LIST(obj, field, ...)                    \
-  do {                                               \
-    static char *list_[] = { __VA_ARGS__ };          \
-    (obj).field = list_;                             \
-    (obj).field##_len = ARRAY_SIZE(list_);           \
-  } while (0)
 #define NOBODY 65534
 
 /* The five sets as /proc/<pid>/status shows them. */

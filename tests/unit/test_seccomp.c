@@ -28,13 +28,6 @@
 /* ---- building profiles by hand ------------------------------------------ */
 
 #define NAMES(...) ((char *[]) { __VA_ARGS__ }), (sizeof((char *[]) { __VA_ARGS__ }) / sizeof(char *))
-/* Point a list field and its _len at a literal array. */
-#define SET_LIST(obj, field, ...)                                           \
-  do {                                                                      \
-    static char *list_[] = { __VA_ARGS__ };                                 \
-    (obj).field = list_;                                                    \
-    (obj).field##_len = ARRAY_SIZE(list_);                                  \
-  } while (0)
 
 static ocispec_syscall rule(char **names, size_t n, const char *action)
 {
