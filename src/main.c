@@ -257,22 +257,10 @@ static int parse_bool_or_auto(const char *s, int *out)
   return -1;
 }
 
-int main(int argc, char **argv)
+/* The global options, up to the verb, into *g. Returns -1 to go on, else
+ * the status to exit with (--version, --help, a bad option). */
+static int parse_globals(int argc, char **argv, struct uoci_globals *g, const struct rootless_env *env)
 {
-  struct uoci_globals g = { 0 };
-  /* The soft fd limit may be tiny (16); the runtime holds more than that for
-   * a moment (cgroup files of every hierarchy, sockets). Every process the
-   * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
-  rlimit_nofile_raise();
-  preserve_fds_reserve(preserve_fds_wanted(argc, argv, getenv("LISTEN_FDS")));
-  selfexe_init(argv);
-  struct rootless_env env;
-  rootless_env_detect(&env);
-  g.rootless = rootless_cgroups(&env);
-  g.in_userns = env.in_userns;
-  bool private_tmp = false;
-  _cleanup_free_ char *default_root = rootless_default_root(&env, &private_tmp);
-  g.root = default_root;
   const char *log_format = "text";
   enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU, OPT_LOG_LEVEL, OPT_CGROUP_MANAGER };
   static const struct option opts[] = {
@@ -293,18 +281,18 @@ int main(int argc, char **argv)
   opterr = 0;
   while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
     switch (c) {
-    case OPT_ROOT: g.root = optarg; break;
-    case OPT_LOG: g.log = optarg; break;
+    case OPT_ROOT: g->root = optarg; break;
+    case OPT_LOG: g->log = optarg; break;
     case OPT_LOG_FORMAT: log_format = optarg; break;
-    case OPT_LOG_LEVEL: if (strcmp(optarg, "debug") == 0) g.debug = true; break;
-    case OPT_DEBUG: g.debug = true; break;
-    case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+    case OPT_LOG_LEVEL: if (strcmp(optarg, "debug") == 0) g->debug = true; break;
+    case OPT_DEBUG: g->debug = true; break;
+    case OPT_SYSTEMD: g->systemd_cgroup = true; break;
     case OPT_CGROUP_MANAGER:
       /* crun's spelling of the same choice; "disabled" (no cgroup at all) is not offered */
       if (strcmp(optarg, "systemd") == 0)
-        g.systemd_cgroup = true;
+        g->systemd_cgroup = true;
       else if (strcmp(optarg, "cgroupfs") == 0)
-        g.systemd_cgroup = false;
+        g->systemd_cgroup = false;
       else {
         log_error("--cgroup-manager: expected cgroupfs or systemd, got \"%s\"", optarg);
         return 1;
@@ -316,10 +304,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "ulysses-oci: --rootless: expected true, false or auto, got \"%s\"\n", optarg);
         return 1;
       }
-      g.rootless = v < 0 ? rootless_cgroups(&env) : v == 1;
+      g->rootless = v < 0 ? rootless_cgroups(env) : v == 1;
       break;
     }
-    case OPT_CRIU: g.criu = optarg; break;
+    case OPT_CRIU: g->criu = optarg; break;
     case 'v': print_version(); return 0;
     case 'h': usage(stdout); return 0;
     default:
@@ -331,7 +319,79 @@ int main(int argc, char **argv)
     log_error("--log-format: expected text or json, got \"%s\"", log_format);
     return 1;
   }
-  g.log_json = strcmp(log_format, "json") == 0;
+  g->log_json = strcmp(log_format, "json") == 0;
+  return -1;
+}
+
+/* `VERB --help` (before the verb's own parser sees it): prints its usage. */
+static bool wants_usage(const struct command *cmd, int argc, char **argv)
+{
+  for (int k = 1; k < argc; k++) {
+    if (strcmp(argv[k], "--") == 0)
+      return false;
+    if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+      return true;
+    if (argv[k][0] != '-' && strcmp(cmd->name, "exec") == 0)
+      return false; /* exec's COMMAND may have its own --help */
+  }
+  return false;
+}
+
+/* One verb, argv[0] its name: the hand-over to the glibc build where it
+ * needs one, the check of a private default state root, then the verb. */
+static int run_command(const struct command *cmd, const struct uoci_globals *g, int argc, char **argv,
+                       bool root_is_private_default)
+{
+  if (wants_usage(cmd, argc, argv)) {
+    fputs(cmd->usage, stdout);
+    return 0;
+  }
+  uoci_error *err = NULL;
+#ifdef UOCI_MUSL
+  if (companion_dispatch(cmd->name, g->systemd_cgroup, &err) < 0) {
+    log_error("%s", err->msg);
+    uoci_error_free(err);
+    return 1;
+  }
+#endif
+  log_debug("%s (root %s%s%s)", cmd->name, g->root, g->systemd_cgroup ? ", systemd cgroup" : "",
+            g->rootless ? ", rootless" : "");
+  bool uses_root = cmd->fn != cmd_spec && cmd->fn != cmd_features;
+  if (uses_root && root_is_private_default && rootless_check_private_dir(g->root, &err) < 0) {
+    log_error("%s", err->msg);
+    uoci_error_free(err);
+    return 1;
+  }
+  optind = 0; /* GNU getopt: start over for the verb's own options */
+  opterr = 0;
+  int r = cmd->fn(g, argc, argv, &err);
+  if (r < 0) {
+    log_error("%s", err && err->msg ? err->msg : "failed");
+    uoci_error_free(err);
+    return cmd->fail_status ? cmd->fail_status : 1;
+  }
+  return r;
+}
+
+int main(int argc, char **argv)
+{
+  struct uoci_globals g = { 0 };
+  /* The soft fd limit may be tiny (16); the runtime holds more than that for
+   * a moment (cgroup files of every hierarchy, sockets). Every process the
+   * runtime starts gets the caller's limit back (rlimit_nofile_restore). */
+  rlimit_nofile_raise();
+  preserve_fds_reserve(preserve_fds_wanted(argc, argv, getenv("LISTEN_FDS")));
+  selfexe_init(argv);
+  struct rootless_env env;
+  rootless_env_detect(&env);
+  g.rootless = rootless_cgroups(&env);
+  g.in_userns = env.in_userns;
+  bool private_tmp = false;
+  _cleanup_free_ char *default_root = rootless_default_root(&env, &private_tmp);
+  g.root = default_root;
+  int status = parse_globals(argc, argv, &g, &env);
+  if (status >= 0)
+    return status;
   if (log_init(g.log, g.log_json, g.debug) < 0)
     return 1;
   if (optind >= argc) {
@@ -341,47 +401,9 @@ int main(int argc, char **argv)
   const char *verb = argv[optind];
   if (strcmp(verb, "help") == 0)
     return help_verb(argc - optind, argv + optind);
-  for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-    if (strcmp(commands[i].name, verb) != 0)
-      continue;
-    int vargc = argc - optind;
-    char **vargv = argv + optind;
-    for (int k = 1; k < vargc; k++) {
-      if (strcmp(vargv[k], "--") == 0)
-        break;
-      if (strcmp(vargv[k], "--help") == 0 || strcmp(vargv[k], "-h") == 0) {
-        fputs(commands[i].usage, stdout);
-        return 0;
-      }
-      if (vargv[k][0] != '-' && strcmp(verb, "exec") == 0)
-        break; /* exec's COMMAND may have its own --help */
-    }
-    uoci_error *err = NULL;
-#ifdef UOCI_MUSL
-    if (companion_dispatch(verb, g.systemd_cgroup, &err) < 0) {
-      log_error("%s", err->msg);
-      uoci_error_free(err);
-      return 1;
-    }
-#endif
-    log_debug("%s (root %s%s%s)", verb, g.root, g.systemd_cgroup ? ", systemd cgroup" : "",
-              g.rootless ? ", rootless" : "");
-    bool uses_root = commands[i].fn != cmd_spec && commands[i].fn != cmd_features;
-    if (uses_root && private_tmp && g.root == default_root && rootless_check_private_dir(g.root, &err) < 0) {
-      log_error("%s", err->msg);
-      uoci_error_free(err);
-      return 1;
-    }
-    optind = 0; /* GNU getopt: start over for the verb's own options */
-    opterr = 0;
-    int r = commands[i].fn(&g, vargc, vargv, &err);
-    if (r < 0) {
-      log_error("%s", err && err->msg ? err->msg : "failed");
-      uoci_error_free(err);
-      return commands[i].fail_status ? commands[i].fail_status : 1;
-    }
-    return r;
-  }
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    if (strcmp(commands[i].name, verb) == 0)
+      return run_command(&commands[i], &g, argc - optind, argv + optind, private_tmp && g.root == default_root);
   log_error("unknown command \"%s\" (see ulysses-oci --help)", verb);
   return 1;
 }
