@@ -104,6 +104,8 @@ struct container {
                              * the parent has written uid_map. */
   bool hooks_round_trip;    /* the child stops for createRuntime/createContainer hooks */
   bool child_waits_start;   /* run: the init waits for SYNC_START after CREATED */
+  bool parent_lo_up;        /* the runtime brings lo of the init's new network namespace up after the
+                             * clone, and the init waits for SYNC_LO_UP before it could matter */
   bool cgroup_by_clone;     /* clone3's CLONE_INTO_CGROUP placed the init in the unified tree */
   bool released_early;      /* run in the foreground: the init goes on after CREATED unasked */
   bool create_hooks_ran;    /* prestart/createRuntime began: a failed create still runs poststop */
@@ -120,6 +122,8 @@ struct container {
   struct resctrl_plan rdt;        /* linux.intelRdt */
   char *rdt_root;                 /* where resctrl is mounted (when rdt.present) */
   bool rdt_prepared;              /* its groups exist: undo them on failure */
+  bool config_copied;             /* config.json is in the state directory (copy_config) */
+  bool restoring;                 /* restore: CRIU makes the processes, no clone of ours */
   int sync_parent, sync_child;
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
   int console_master_end;   /* run in the foreground with a tty: where the master arrives */
@@ -371,6 +375,14 @@ static void plan_protocol(struct container *c)
    * the init into its resctrl group: both before the init may go on. */
   c->parent_step = new_userns || !c->child_joins_cgroup || c->netdevs.n > 0 || c->rdt.present;
   c->late_undumpable = (c->ns.new_flags & CLONE_NEWUSER) && geteuid() != 0;
+  /* `lo` of a new network namespace: brought up by the runtime, which has
+   * nothing else to do while the init builds the root, rather than by the
+   * init (an ioctl of ~0.08 ms: the kernel's work of opening a device).
+   * Only a privileged runtime outside any user namespace can enter the
+   * init's namespace; the init waits for the answer before the sysctls and
+   * the create hooks, and does it itself when the runtime could not. */
+  c->parent_lo_up = (c->ns.new_flags & CLONE_NEWNET) && !new_userns && !c->g->in_userns && !c->g->rootless &&
+                    geteuid() == 0;
 }
 
 /* ---- user namespace ----------------------------------------------------- */
@@ -570,7 +582,7 @@ static int child_enter_namespaces(struct container *c, uoci_error **err)
   log_debug("init %s: entering namespaces", c->o->id);
   if (ns_join_all(&c->ns, CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
-  if ((c->ns.new_flags & CLONE_NEWNET) && ns_loopback_up(err) < 0)
+  if ((c->ns.new_flags & CLONE_NEWNET) && !c->parent_lo_up && ns_loopback_up(err) < 0)
     return -1;
   if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
     return uoci_fail(err, errno, "create cgroup namespace");
@@ -604,6 +616,21 @@ static int child_create_hooks(struct container *c, int root_mount, char **start_
   if (h && hooks_run(h->create_container, h->create_container_len, "createContainer", payload, NULL, err) < 0)
     return -1;
   return 0;
+}
+
+/* Before anything that could see the network (the create hooks, the
+ * sysctls, the process): the runtime's word that lo is up, or that the
+ * init must bring it up itself (SYNC_LO_UP's value 1). */
+static int child_wait_lo_up(struct container *c, uoci_error **err)
+{
+  struct sync_hdr h;
+  char buf[16];
+  ssize_t n = sync_recv(c->sync_child, &h, buf, sizeof buf);
+  if (n < 0)
+    return uoci_fail(err, (int) -n, "init: read from runtime");
+  if (h.type != SYNC_LO_UP)
+    return uoci_fail(err, 0, "init: runtime went away");
+  return h.value == 0 ? 0 : ns_loopback_up(err);
 }
 
 /* Into the new root: pivot_root with a mount namespace; without one every
@@ -665,6 +692,8 @@ static int child_build_root(struct container *c, char **start_state, uoci_error 
   close_fd(&c->rootfs_fd);
   rootfs_sources_release(&c->sources);
   FAULT_POINT("init-rootfs");
+  if (c->parent_lo_up && child_wait_lo_up(c, err) < 0)
+    return -1;
   if (c->hooks_round_trip && child_create_hooks(c, root_mount, start_state, err) < 0)
     return -1;
   if (child_enter_root(c, &rctx, root_mount, err) < 0)
@@ -1129,18 +1158,41 @@ static void abort_create(struct container *c)
   }
 }
 
+/* The copy of config.json that start, exec, update and delete read. No
+ * temporary file + rename: the directory is new and locked, nobody reads it
+ * before create is done, and a copy cut short by a crash only matters to a
+ * delete, which then finds nothing the copy would have told it to undo. */
+static int copy_config(struct container *c, uoci_error **err)
+{
+  if (c->config_copied)
+    return 0;
+  _cleanup_close_ int fd = openat(c->state_dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all(fd, c->config_text, c->config_len) < 0)
+    return uoci_fail(err, errno, "write %s/%s/config.json", c->g->root, c->o->id);
+  c->config_copied = true;
+  return 0;
+}
+
+/* A delete after the runtime was killed right after the clone reads the
+ * copy for what the config makes before the clone (intelRdt's groups) and
+ * for poststop hooks, which delete runs whatever the create got to. Without
+ * either (and outside restore), the copy is made after the clone, while the
+ * init builds the container on the other CPU (a new file on the state
+ * root: an inode allocation, ~0.05 ms on this host's ext4,
+ * docs/PERFORMANCE.md), and before anything after the clone that a delete
+ * undoes with it: the network, the create hooks. */
+static bool config_needed_before_clone(const struct container *c)
+{
+  const ocispec_hooks *h = c->cfg->hooks;
+  return c->restoring || c->rdt.present || (h && h->poststop_len);
+}
+
 static int create_state_dir(struct container *c, uoci_error **err)
 {
   c->state_dirfd = state_dir_create(c->g->root, c->o->id, err);
   if (c->state_dirfd < 0)
     return -1;
-  /* No temporary file + rename: the directory is new and locked, nobody reads
-   * it before we are done, and a copy cut short by a crash only matters to a
-   * delete that then finds nothing else made yet (the state file comes later). */
-  _cleanup_close_ int fd = openat(c->state_dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 || write_all(fd, c->config_text, c->config_len) < 0)
-    return uoci_fail(err, errno, "write %s/%s/config.json", c->g->root, c->o->id);
-  return 0;
+  return config_needed_before_clone(c) ? copy_config(c, err) : 0;
 }
 
 /* Device rules every container gets after its own, runc 1.1's list: mknod
@@ -1251,6 +1303,25 @@ static int parent_after_clone(struct container *c, uoci_error **err)
       close(fds[i]);
   free(fds);
   return r < 0 ? -1 : 0;
+}
+
+/* lo of the init's new network namespace (plan_protocol), then the word to
+ * the init: 0, it is up; 1, bring it up yourself. */
+static int parent_lo_up(struct container *c, uoci_error **err)
+{
+  if (!c->parent_lo_up)
+    return 0;
+  int r = ns_loopback_up_of(c->pid, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    log_debug("create %s: lo brought up by the runtime", c->o->id);
+  r = sync_send(c->sync_parent, SYNC_LO_UP, r, NULL, 0);
+  /* An init that failed meanwhile has closed its end: what it sent before
+   * is read next (parent_wait_created), and is the error to report. */
+  if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+    return uoci_fail(err, -r, "send to container init");
+  return 0;
 }
 
 static int save_state(struct container *c, uoci_error **err)
@@ -1385,7 +1456,7 @@ static int spawn_init(struct container *c, uoci_error **err)
 static int wait_created(struct container *c, uoci_error **err)
 {
   /* (the state again when attaching made a cgroup directory: a no-op else) */
-  if (parent_after_clone(c, err) < 0 || save_state(c, err) < 0)
+  if (parent_after_clone(c, err) < 0 || save_state(c, err) < 0 || copy_config(c, err) < 0 || parent_lo_up(c, err) < 0)
     return -1;
   /* The init sets up its mounts while the network is wired; a crash in
    * between is cleaned by delete (the stored config names the network). */
@@ -1972,6 +2043,7 @@ int container_restore(const struct uoci_globals *g, const struct create_opts *o,
   c.g = g;
   c.o = o;
   c.mode = detach ? MODE_RUN_DETACH : MODE_RUN;
+  c.restoring = true;
   int ret = -1, master = -1;
   if (restore_plan(&c, opts, err) < 0)
     goto out;

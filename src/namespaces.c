@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "log.h"
 #include "namespaces.h"
 #include "sync.h"
 #include "utils.h"
@@ -305,4 +306,28 @@ int ns_loopback_up(uoci_error **err)
   if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
     return uoci_fail(err, errno, "network namespace: bring lo up");
   return 0;
+}
+
+int ns_loopback_up_of(pid_t pid, uoci_error **err)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int) pid);
+  _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int target = own < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+  /* (without CAP_SYS_PTRACE the init's, non-dumpable, is not ours to open) */
+  if (target < 0 || setns(target, CLONE_NEWNET) < 0) {
+    log_debug("network namespace of %d: not joined (%s): its init brings lo up", (int) pid, strerror(errno));
+    return 1;
+  }
+  /* The socket is made in there; the ioctls act on its namespace. */
+  int r = ns_loopback_up(err);
+  /* Never seen to fail. The caller stops at any error, and undoing a
+   * create needs no network namespace up to here (no CNI ADD, no hook has
+   * run yet), so an error is enough. */
+  if (setns(own, CLONE_NEWNET) < 0) {
+    if (r == 0)
+      uoci_fail(err, errno, "network namespace: bring lo up: return to the runtime's own");
+    return -1;
+  }
+  return r;
 }

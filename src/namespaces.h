@@ -63,6 +63,12 @@ int ns_write_id_map(pid_t pid, const char *file, const ocispec_id_mapping *m, si
  * interfaces afterwards and leave lo alone). */
 int ns_loopback_up(uoci_error **err);
 
+/* The same for the network namespace of process `pid` (the runtime, for an
+ * init it cloned into a new one): enters it for the socket only and comes
+ * back to its own. 0: lo is up; 1: that namespace could not be entered
+ * (no right to: the init must do it itself); -1: error. */
+int ns_loopback_up_of(pid_t pid, uoci_error **err);
+
 /* Open `path` (O_PATH | O_DIRECTORY) as seen from the mount namespace of
  * `pid`, with our own credentials: a short-lived helper process joins that
  * namespace, opens, and hands the fd back. Needs CAP_SYS_ADMIN over the

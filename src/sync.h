@@ -18,6 +18,7 @@ enum sync_type {
   SYNC_ERROR,            /* child -> parent: payload = one-line error message */
   SYNC_SECCOMP_FD,       /* child -> parent: the next datagram carries the seccomp listener fd */
   SYNC_PID,              /* exec's first child -> runtime: value = pid of the process that execs */
+  SYNC_LO_UP,            /* parent -> child: lo of the init's new network namespace is up */
 };
 
 #define SYNC_MAX_PAYLOAD (256 * 1024)

@@ -128,6 +128,22 @@ fault() {
   assert_recovered "$id"
 }
 @test "fault create-cloned: killed after the clone, recovered" { fault create-cloned; assert_recovered "$id"; }
+@test "fault create-cloned: config.json is copied after the clone when a delete needs none of it before" {
+  fault create-cloned
+  # the state names the init already; the copy is made while the init works
+  grep -q '^pid=[1-9]' "$STATE/$id/state"
+  [ ! -e "$STATE/$id/config.json" ]
+  assert_recovered "$id"
+}
+@test "fault create-cloned with a poststop hook: config.json is copied before the clone, delete runs the hook" {
+  cfg ".hooks.poststop = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo gone >>$TEST_TMP/poststop\"]}]"
+  fault create-cloned
+  [ -e "$STATE/$id/config.json" ]
+  run uoci delete --force "$id"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$TEST_TMP/poststop")" = gone ]
+  assert_recovered "$id"
+}
 @test "fault init-rootfs: the init dies after its mounts, create fails and cleans up" {
   fault init-rootfs
   [[ "$output" == *"container init"* ]]

@@ -49,6 +49,23 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ ! -e "$STATE/$id" ]
 }
 
+@test "run: lo of a new network namespace, brought up by the runtime, is up for the createContainer hooks and the process" {
+  ip=$(command -v ip) || skip "no ip(8) on the host"
+  cfg '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "'"$ip"' -o link show >'"$TEST_TMP"'/hook.links"]}] |
+       .process.args = ["cat", "/sys/class/net/lo/flags"]'
+  run uoci --debug run --bundle "$BUNDLE" "$id"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"lo brought up by the runtime"* ]]
+  # IFF_UP | IFF_LOOPBACK, in the process's namespace
+  [[ "$output" == *0x9* ]]
+  # the hook ran in the container's namespace (lo only), lo already up
+  cat "$TEST_TMP/hook.links"
+  [ "$(wc -l <"$TEST_TMP/hook.links")" -eq 1 ]
+  grep -q 'lo: <LOOPBACK,UP' "$TEST_TMP/hook.links"
+  [ ! -e "$STATE/$id" ]
+}
+
 @test "create: state names the init, exec.fifo is 0622, config.json is the bundle's" {
   uoci create --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" "$id"
   grep -qx "pid=$(cat "$TEST_TMP/pid")" "$STATE/$id/state"
