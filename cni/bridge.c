@@ -10,7 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* UOCI_FAULT_INJECTION: the fault points of src/fault.h */
+#endif
 #include "cniexec.h"
+#include "cnilock.h"
+#include "fault.h"
 #include "firewall.h"
 #include "hostport.h"
 #include "ipam.h"
@@ -328,6 +333,7 @@ static int attach(const struct conf *c, const struct cni_env *env, int nsfd, str
     return -1;
   if (nlx_veth_create(host, host_veth, br, env->ifname, nsfd, c->mtu, e) < 0)
     return -1;
+  FAULT_POINT("cni-add-veth");
   idx = nlx_ifindex(host, host_veth);
   if (c->hairpin && nlx_port_hairpin(host, idx, true, e) < 0)
     return -1;
@@ -356,17 +362,26 @@ static int attach(const struct conf *c, const struct cni_env *env, int nsfd, str
       return -1;
   }
   struct fw_attachment f = fw_of(c, env, a);
-  return fw_add(&f, e);
+  if (fw_add(&f, e) < 0)
+    return -1;
+  FAULT_POINT("cni-add-rules");
+  return 0;
 }
 
 static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_error *e)
 {
   _cleanup_close_ int nsfd = open(env->netns, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int lockfd = -1;
   char host_veth[16];
   struct addrs a = {0};
   int r = -1;
   if (nsfd < 0)
     return cni_fail(e, CNI_ERR_INVALID_ENV, "CNI_NETNS %s: %s", env->netns, strerror(errno));
+  /* one invocation per attachment at a time: a DEL racing this ADD waits,
+   * then removes all of it, instead of freeing the lease under our feet */
+  lockfd = cni_lock_open(e);
+  if (lockfd < 0 || cni_lock_attachment(lockfd, attachment_hash(c->name, env->container_id, env->ifname), e) < 0)
+    return -1;
   struct nl_sock *ns = nlx_open(nsfd, e), *host = ns ? nlx_open(-1, e) : NULL;
   if (!host)
     goto out;
@@ -377,10 +392,16 @@ static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_e
   }
   host_veth_name(env, c, host_veth);
   struct fw_attachment ports = {c->name, env->container_id, env->ifname, .pm = c->pm, .npm = c->npm};
+  /* host ports: the check and our DNAT rules under one lock, so that of two
+   * ADDs mapping the same port the second sees the first's rules */
+  if (c->npm && cni_lock_host_ports(lockfd, e) < 0)
+    goto out;
   if (fw_port_conflicts(&ports, e) < 0 || hostport_check_listeners(c->pm, c->npm, e) < 0)
     goto out;
+  FAULT_PAUSE("cni-add-ports-checked");
   if (ipam_add(c, env, &a, e) < 0)
     goto out;
+  FAULT_POINT("cni-add-ipam");
   r = attach(c, env, nsfd, host, ns, host_veth, &a, e);
   if (r == 0) {
     print_result(c, env, host_veth, host, ns, &a);
@@ -404,10 +425,18 @@ out:
 static int cmd_del(const struct conf *c, const struct cni_env *env, struct cni_error *e)
 {
   char host_veth[16];
+  struct cni_error lock_error;
+  /* waits for an ADD of this attachment still running; without the lock
+   * file (a read-only /run) DEL still frees what it can */
+  _cleanup_close_ int lockfd = cni_lock_open(&lock_error);
+  if (lockfd >= 0 &&
+      cni_lock_attachment(lockfd, attachment_hash(c->name, env->container_id, env->ifname), &lock_error) < 0)
+    return cni_fail(e, lock_error.code, "%s", lock_error.msg);
   host_veth_name(env, c, host_veth);
   /* rules first, lease last: a DEL killed half-way can simply be repeated */
   if (fw_del(c->name, env->container_id, env->ifname, e) < 0)
     return -1;
+  FAULT_POINT("cni-del-rules");
   struct nl_sock *host = nlx_open(-1, e);
   if (!host)
     return -1;
@@ -415,6 +444,7 @@ static int cmd_del(const struct conf *c, const struct cni_env *env, struct cni_e
   nlx_close(host);
   if (r < 0)
     return -1;
+  FAULT_POINT("cni-del-link");
   if (env->netns && *env->netns) {
     /* the sandbox may be gone already: that is not an error for DEL */
     _cleanup_close_ int nsfd = open(env->netns, O_RDONLY | O_CLOEXEC);

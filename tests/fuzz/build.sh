@@ -12,7 +12,7 @@ CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
 
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-       -DFUZZ_LIBFUZZER -I"$SRC/libocispec" -I"$SRC/cni" -I"$HERE" ${FUZZ_CFLAGS:-})
+       -DFUZZ_LIBFUZZER -I"$SRC/libocispec" -I"$SRC/cni" -I"$SRC/src" -I"$HERE" ${FUZZ_CFLAGS:-})
 
 probe=$OUT/.probe.c
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }' >"$probe"
@@ -46,6 +46,6 @@ build cni_ipam  "$HERE/fuzz_cni_ipam.c"  "${CNICORE[@]}"
 # the bridge plugin links libnl and libnftables (its firewall code)
 if pkg-config --exists libnl-route-3.0 libnftables 2>/dev/null; then
   FLAGS+=($(pkg-config --cflags libnl-route-3.0 libnftables))
-  build cni_bridge "$HERE/fuzz_cni_bridge.c" "$SRC/cni/netlink.c" "$SRC/cni/firewall.c" "$SRC/cni/hostport.c" "$SRC/cni/cniexec.c" \
+  build cni_bridge "$HERE/fuzz_cni_bridge.c" "$SRC/cni/netlink.c" "$SRC/cni/firewall.c" "$SRC/cni/hostport.c" "$SRC/cni/cnilock.c" "$SRC/cni/cniexec.c" \
     "${CNICORE[@]}" $(pkg-config --libs libnl-route-3.0 libnftables)
 fi
