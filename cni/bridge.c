@@ -329,8 +329,6 @@ static int attach(const struct conf *c, const struct cni_env *env, int nsfd, str
     if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1", e) < 0)
       return -1;
   }
-  if (nlx_link_del(host, host_veth, e) < 0) /* left by a killed ADD of this attachment */
-    return -1;
   if (nlx_veth_create(host, host_veth, br, env->ifname, nsfd, c->mtu, e) < 0)
     return -1;
   FAULT_POINT("cni-add-veth");
@@ -390,7 +388,15 @@ static int cmd_add(const struct conf *c, const struct cni_env *env, struct cni_e
     cni_fail(e, CNI_ERR_PLUGIN, "interface %s already exists in %s", env->ifname, env->netns);
     goto out;
   }
+  /* the attachment exists already, with its container end in another netns
+   * (an ADD without DEL, which the spec forbids): replacing its veth would
+   * cut that container off, and failing later would free its lease */
   host_veth_name(env, c, host_veth);
+  if (nlx_ifindex(host, host_veth) > 0) {
+    cni_fail(e, CNI_ERR_PLUGIN, "container %s is already attached to network %s as %s (host veth %s): DEL it first",
+             env->container_id, c->name, env->ifname, host_veth);
+    goto out;
+  }
   struct fw_attachment ports = {c->name, env->container_id, env->ifname, .pm = c->pm, .npm = c->npm};
   /* host ports: the check and our DNAT rules under one lock, so that of two
    * ADDs mapping the same port the second sees the first's rules */

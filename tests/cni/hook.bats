@@ -106,7 +106,7 @@ start_container() { # NS: a process in that netns stands in for the container
   [ -z "$(leases)" ]
 }
 
-@test "a second add of the same attachment in the same netns finds it made; in another netns the plugins run" {
+@test "a second add of the same attachment in the same netns finds it made; in another netns the bridge refuses it" {
   start_container c1
   state=$(jq -n --argjson pid "$SLEEPER" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18283:80/tcp"}}')
   hook add "$state"
@@ -119,13 +119,15 @@ start_container() { # NS: a process in that netns stands in for the container
   run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18284:80/tcp"}}')"
   [ "$status" = 1 ] && [[ $output == *"already exists"* ]]
   # the same id, network and ifname in another namespace is not the attachment made:
-  # the plugins run there (the bridge takes the same container id for a retried ADD)
+  # the plugins run there, and the bridge refuses to take c1's attachment away
   mkns c2
   ip netns exec "$T-c2" sleep 300 &
   other=$!
   run hook add "$(jq -n --argjson pid "$other" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18283:80/tcp"}}')"
   kill $other
-  [ -n "$(ns_ip4 c2)" ]
+  [ "$status" = 1 ] && [[ $output == *"container twice1 is already attached to network uocitest as eth0"* ]]
+  [ -z "$(ns_ip4 c2)" ] && [ "$(ns_ip4 c1)" = "$ip" ]
+  [ "$(leases)" = "${ip%/*} twice1 eth0" ]
   hook del "$state"
   [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports)" ]
 }

@@ -104,6 +104,31 @@ nothing_left() {
   nothing_left
 }
 
+@test "ADD of an attachment that exists in another netns is refused; the first container keeps its network" {
+  mkns a; mkns b
+  netconf 10.99.42.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18803,"containerPort":80}]}}' >"$TMP/p.json"
+  add same a "$TMP/p.json"
+  ip=$(ns_ip4 a)
+  before=$(leases; host_ports; nft_rules)
+  run add same b "$TMP/p.json"
+  cat "$TMP/res-same.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 100 and (.msg | test("container same is already attached to network uocitest as eth0 \\(host veth vu[0-9a-f]{12}\\): DEL it first"))' "$TMP/res-same.json"
+  # untouched: a's interface, address, veth, lease and rules
+  [ "$(ns_ip4 a)" = "$ip" ] && [ -z "$(ns_ip4 b)" ]
+  [ "$(leases; host_ports; nft_rules)" = "$before" ]
+  # the same id with another ifname is another attachment (whose port is taken)
+  run add same b "$TMP/p.json" eth1
+  [ "$status" = 1 ]
+  jq -e '.msg | contains("host port tcp/18803 is already mapped by uocitest same/eth0")' "$TMP/res-same.json"
+  netconf 10.99.42.0/24 >"$TMP/plain.json"
+  add same b "$TMP/plain.json" eth1
+  [ -n "$(ns_ip4 b eth1)" ]
+  del same a "$TMP/p.json"
+  del same b "$TMP/plain.json" eth1
+  nothing_left
+}
+
 @test "a plugin killed at each step of ADD or DEL: the DEL that follows (netns present or gone) leaves nothing" {
   needs_faults ULYSSES_FAULT
   netconf 10.99.43.0/29 '{"runtimeConfig":{"portMappings":[{"hostPort":18804,"containerPort":80}]}}' >"$TMP/p.json"
