@@ -74,6 +74,14 @@ int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct c
       continue; /* an IPv6 host address cannot reach an IPv4-only container */
     if (hip && *hip && strcmp(hip, "0.0.0.0") && !ip4_parse(hip, &p->host_ip))
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: invalid hostIP %s", i, hip);
+    /* two mappings of one host port: only the first DNAT rule would ever match */
+    for (size_t k = 0; k < *n; k++) {
+      const struct fw_portmap *q = &(*out)[k];
+      if (q->host_port == p->host_port && !strcmp(q->proto, p->proto) &&
+          (!q->host_ip || !p->host_ip || q->host_ip == p->host_ip))
+        return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: host port %s/%d is already mapped by an "
+                        "earlier entry", i, p->proto, p->host_port);
+    }
     (*n)++;
   }
   return 0;

@@ -337,3 +337,30 @@ teardown() { cni_teardown; }
   pingns a "$(res_ip b)"
   del a a "$TMP/v.json"; del b b "$TMP/v.json"
 }
+
+@test "port mappings: sctp, udp and a hostIP get their DNAT rules, CHECK sees one missing; one host port twice in a request is refused" {
+  mkns a
+  netconf 10.99.20.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18901,"containerPort":80,"protocol":"sctp"},{"hostPort":18901,"containerPort":80,"protocol":"udp"},{"hostPort":18902,"containerPort":81,"protocol":"tcp","hostIP":"127.0.0.1"}]}}' >"$TMP/p.json"
+  add a a "$TMP/p.json"
+  ip=$(res_ip a)
+  for c in prerouting output; do
+    ip netns exec "$HOSTNS" nft list chain ip ulysses-cni $c | grep -q "fib daddr type local sctp dport 18901 dnat to $ip:80"
+    ip netns exec "$HOSTNS" nft list chain ip ulysses-cni $c | grep -q "fib daddr type local udp dport 18901 dnat to $ip:80"
+    ip netns exec "$HOSTNS" nft list chain ip ulysses-cni $c | grep -q "ip daddr 127.0.0.1 tcp dport 18902 dnat to $ip:81"
+  done
+  jq --slurpfile r "$TMP/res-a.json" '. + {prevResult: $r[0]}' "$TMP/p.json" >"$TMP/check.json"
+  plugin CNI_COMMAND=CHECK CNI_CONTAINERID=a CNI_NETNS="$(nspath a)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
+  h=$(ip netns exec "$HOSTNS" nft -a list chain ip ulysses-cni output | sed -n 's/.*sctp dport 18901 .*# handle \([0-9]*\)$/\1/p')
+  ip netns exec "$HOSTNS" nft delete rule ip ulysses-cni output handle "$h"
+  run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=a CNI_NETNS="$(nspath a)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
+  [ "$status" = 1 ]
+  echo "$output" | jq -e '.code == 100 and (.msg | contains("7 of 8 rules of a/eth0"))'
+  del a a "$TMP/p.json"
+  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
+  # the second entry's DNAT rule could never match: refused before anything is made
+  netconf 10.99.20.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18903,"containerPort":80},{"hostPort":18903,"containerPort":8080,"protocol":"tcp"}]}}' >"$TMP/dup.json"
+  run add a a "$TMP/dup.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 7 and .msg == "portMappings[1]: host port tcp/18903 is already mapped by an earlier entry"' "$TMP/res-a.json"
+  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(ns_ip4 a)" ]
+}

@@ -122,6 +122,24 @@ static void test_portmap_entries(void)
   r = portmaps("[{\"HostPort\":\"8080\",\"ContainerPort\":80}]", &pm, &n, &e);
   ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "a string port is refused, as Go's int field refuses it");
   free(pm);
+
+  /* one host port twice: the second DNAT rule could never match */
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80},{\"hostPort\":8081,\"containerPort\":80},"
+               "{\"hostPort\":8080,\"containerPort\":81,\"protocol\":\"TCP\"}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG &&
+         !strcmp(e.msg, "portMappings[2]: host port tcp/8080 is already mapped by an earlier entry"),
+     "a host port mapped twice is refused (%s)", e.msg);
+  free(pm);
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"10.0.0.1\"},"
+               "{\"hostPort\":8080,\"containerPort\":80}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "one of them on every address overlaps one on an address");
+  free(pm);
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"10.0.0.1\"},"
+               "{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"10.0.0.2\"},"
+               "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"udp\"},"
+               "{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"sctp\"}]", &pm, &n, &e);
+  ok(r == 0 && n == 4, "one port on two host addresses, or in other protocols, is four mappings (%s)", e.msg);
+  free(pm);
 }
 
 /* Every key of the bridge and IPAM configs in another case, as a Go
