@@ -281,6 +281,11 @@ size_t ipam_gc(struct ipam_store *s, const struct ipam_attachment *valid, size_t
 int ipam_valid_attachments(yajl_val root, struct ipam_attachment **out, size_t *n, struct cni_error *e)
 {
   yajl_val arr = json_get(root, "cni.dev/valid-attachments");
+  /* the released 1.1.0 spec text named the key cni.dev/attachments (libcni
+   * sends both, containernetworking/cni#1101): a runtime written against the
+   * spec must not have every attachment collected */
+  if (!arr)
+    arr = json_get(root, "cni.dev/attachments");
   *out = NULL;
   *n = 0;
   if (!arr || YAJL_IS_NULL(arr))

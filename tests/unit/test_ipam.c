@@ -128,6 +128,11 @@ static void test_allocation(void)
      "valid-attachments parse");
   free(va);
   yajl_tree_free(gcreq);
+  gcreq = yajl_tree_parse("{\"cni.dev/attachments\":[{\"containerID\":\"c7\",\"ifname\":\"eth1\"}]}", NULL, 0);
+  ok(ipam_valid_attachments(gcreq, &va, &nva, &e) == 0 && nva == 1 && !strcmp(va[0].cid, "c7"),
+     "the 1.1.0 spec text's key cni.dev/attachments is the valid list too");
+  free(va);
+  yajl_tree_free(gcreq);
   gcreq = yajl_tree_parse("{\"cni.dev/valid-attachments\":[{\"ifname\":\"eth0\"}]}", NULL, 0);
   ok(ipam_valid_attachments(gcreq, &va, &nva, &e) < 0 && e.code == CNI_ERR_INVALID_CONFIG,
      "a valid-attachments entry without containerID is refused");
