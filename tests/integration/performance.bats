@@ -199,8 +199,12 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ "$(jq -r '.status + " " + .annotations["org.example/a"]' "$TEST_TMP/state.out")" = "running 1" ]
   # an empty state file (a file system that reports no size reads the same
   # way): read to its end, refused as damaged, as before
+  # (the file is put back before the delete: a delete of a damaged state
+  # cannot know the init's pid or cgroups, and would leave them behind)
+  cp "$STATE/$id-3/state" "$TEST_TMP/state.saved"
   : >"$STATE/$id-3/state"
   run uoci state "$id-3"
+  cat "$TEST_TMP/state.saved" >"$STATE/$id-3/state"
   [ "$status" -ne 0 ]
   [[ "$output" == *"corrupt state file"* ]]
   uoci delete -f "$id-3"
