@@ -39,7 +39,8 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   hash=$(sha256sum "$TEST_TMP/rootfs.tar" | cut -d' ' -f1)
   [ -x "$ULYSSES_LAYERS/$hash/bin/busybox" ]
   [ "$(findmnt -rn -o FSTYPE "$TEST_TMP/b/rootfs")" = overlay ]
-  findmnt -rn -o FS-OPTIONS "$TEST_TMP/b/rootfs" | grep -q "lowerdir=$ULYSSES_LAYERS/$hash"
+  findmnt -rn -o FS-OPTIONS "$TEST_TMP/b/rootfs" | grep -q "lowerdir=l/0,upperdir=upper,workdir=work"
+  [ "$(readlink "$TEST_TMP/b/.overlay/l/0")" = "$ULYSSES_LAYERS/$hash" ]
   [ "$(jq -c .root "$TEST_TMP/b/config.json")" = '{"path":"rootfs","readonly":false}' ]
   [ "$(jq -c .process.args "$TEST_TMP/b/config.json")" = '["true"]' ]
 }
@@ -137,6 +138,27 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   [ "$status" = 1 ] && [[ $output == *"not a bundle made by ulysses-bundle"* ]]
   run "$TOOL" rm "$TEST_TMP/full"
   [ "$status" = 1 ] && [ -e "$TEST_TMP/full/x" ]
+}
+
+@test "bundle-tool: 61 layers mount (absolute paths would not fit overlayfs' one-page options); prune keeps them while mounted" {
+  set -- --from "$TEST_TMP/rootfs.tar"
+  for i in $(seq 1 60); do
+    mkdir -p "$TEST_TMP/src/$i/layers"
+    echo "$i" >"$TEST_TMP/src/$i/layers/f$i"
+    echo "$i" >"$TEST_TMP/src/$i/top"
+    set -- "$@" --from "$TEST_TMP/src/$i"
+  done
+  "$TOOL" create "$TEST_TMP/b" "$@" --no-tty --args "sh -c 'cat /top; ls /layers | wc -l'"
+  run uoci run --bundle "$TEST_TMP/b" "$CID"
+  [ "$status" = 0 ]
+  [ "$output" = "$(printf '60\n60')" ]
+  [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 61 ]
+  run "$TOOL" prune
+  [ "$status" = 0 ] && [ -z "$output" ]
+  [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 61 ]
+  "$TOOL" rm "$TEST_TMP/b"
+  [ "$("$TOOL" prune | wc -l)" = 61 ]
+  [ "$(mounts_under_tmp)" = 0 ]
 }
 
 @test "bundle-tool: --help lists every command" {
