@@ -145,7 +145,9 @@ refused() {
   "$TOOL" create "$TEST_TMP/b3" --image "oci:$TEST_TMP/layout:@0" 2>/dev/null
   "$TOOL" create "$TEST_TMP/b4" --image "docker-archive:$FILE_TMP/img-docker.tar:uoci-test/img" 2>/dev/null
   for b in b2 b3 b4; do
-    diff <(jq -S . "$TEST_TMP/b1/config.json") <(jq -S . "$TEST_TMP/$b/config.json")
+    # the same but for the bundle's own path (its volumes' sources)
+    diff <(jq -S . "$TEST_TMP/b1/config.json" | sed "s#$TEST_TMP/b1/#BUNDLE/#") \
+      <(jq -S . "$TEST_TMP/$b/config.json" | sed "s#$TEST_TMP/$b/#BUNDLE/#")
     diff "$TEST_TMP/b1/.overlay/layers" "$TEST_TMP/$b/.overlay/layers"
   done
   store_has 1
@@ -161,7 +163,7 @@ refused() {
   run "$TOOL" create "$TEST_TMP/b" --image "oci-archive:$FILE_TMP/img-oci.tar"
   [ "$status" = 0 ]
   [[ $output == *"note: the image exposes 8080/tcp: publish with --network NAME -p HOST_PORT:8080"* ]]
-  [[ $output == *"note: the image declares volumes /data"* ]]
+  [[ $output == *"note: the image's volumes /data are directories of the bundle"* ]]
   [[ $output == *"note: label org.ulysses.network not made an annotation"* ]]
   c=$TEST_TMP/b/config.json
   [ "$(jq -c .process.args "$c")" = '["/bin/sh","-c","id; pwd; echo \"FOO=$FOO\"; echo \"HOME=$HOME\"; echo \"PATH=$PATH\"; cat /etc/motd"]' ]
@@ -206,6 +208,67 @@ refused() {
   [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *'no user "ghost" in '*/rootfs/etc/passwd* ]]
   [ ! -e "$TEST_TMP/b" ] && [ "$(mounts_under_tmp)" = 0 ]
   store_has 0
+}
+
+@test "bundle-image: image Volumes: seeded from the image (owner, mode, content), bind-mounted, kept out of export; -v or --tmpfs replaces one" {
+  local s=$TEST_TMP/stage
+  mkdir -p "$s/data" "$s/etc" "$TEST_TMP/host"
+  echo seeded >"$s/data/file" && chown -R 1000:1000 "$s/data" && chmod 1777 "$s/data"
+  # a volume through an absolute symlink is the image's /etc, never the host's
+  ln -s /etc "$s/evil" && echo img >"$s/etc/imgonly"
+  tar -C "$s" --numeric-owner -cf "$TEST_TMP/l1.tar" .
+  tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
+  $MKIMAGE layout "$TEST_TMP/img" --config '{"Volumes": {"/data": {}, "/var/cache/x": {}, "/evil": {}}}' \
+    "$TEST_TMP/base.tar" "$TEST_TMP/l1.tar"
+  run "$TOOL" create "$TEST_TMP/b" --image "oci:$TEST_TMP/img" --args "sh -c 'stat -c \"%u %a\" /data; cat /data/file;
+    echo new >/data/new; echo c >/var/cache/x/c; grep -c \" /data \" /proc/mounts; ls /evil'"
+  [ "$status" = 0 ]
+  [[ $output == *"note: the image's volumes /data, /evil, /var/cache/x are directories of the bundle"* ]]
+  run uoci run --bundle "$TEST_TMP/b" "$CID"
+  [ "$status" = 0 ]
+  [ "${lines[0]}" = "1000 1777" ] && [ "${lines[1]}" = seeded ] && [ "${lines[2]}" = 1 ]
+  [[ $output == *imgonly* ]] && [[ $output != *debian_version* ]]
+  [ "$(cat "$TEST_TMP/b/.overlay/volumes/data/new")" = new ]
+  [ "$(cat "$TEST_TMP/b/.overlay/volumes/var_cache_x/c")" = c ]
+  "$TOOL" export "$TEST_TMP/b" "$TEST_TMP/out.tar"
+  ! tar -tf "$TEST_TMP/out.tar" | grep -E 'data/new|cache/x/c'
+  "$TOOL" rm "$TEST_TMP/b"
+  [ ! -e "$TEST_TMP/b" ]
+  # the user's own mounts on a volume's path replace it
+  run "$TOOL" create "$TEST_TMP/b2" --image "oci:$TEST_TMP/img" -v "$TEST_TMP/host:/data" --tmpfs /var/cache/x
+  [ "$status" = 0 ]
+  [ "$(jq -r '.mounts[] | select(.destination == "/data") | .source' "$TEST_TMP/b2/config.json")" = "$TEST_TMP/host" ]
+  [ "$(jq -r '.mounts[] | select(.destination == "/var/cache/x") | .type' "$TEST_TMP/b2/config.json")" = tmpfs ]
+  [ "$(ls "$TEST_TMP/b2/.overlay/volumes")" = evil ]
+  "$TOOL" rm "$TEST_TMP/b2"
+  # a volume on a file of the image: one line, nothing left
+  $MKIMAGE layout "$TEST_TMP/img2" --config '{"Volumes": {"/etc/passwd": {}}}' "$TEST_TMP/base.tar"
+  refused "oci:$TEST_TMP/img2" "config.Volumes: /etc/passwd is not a directory in the image"
+}
+
+@test "bundle-image: Entrypoint and Cmd as podman combines them: --cmd replaces Cmd, --entrypoint drops it; no WorkingDir is /, a missing one is made" {
+  tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
+  $MKIMAGE layout "$TEST_TMP/img" --config '{"Entrypoint": ["/bin/echo", "E"], "Cmd": ["c1", "c 2"]}' "$TEST_TMP/base.tar"
+  args() { jq -c .process.args "$TEST_TMP/$1/config.json"; }
+  "$TOOL" create "$TEST_TMP/b1" --image "oci:$TEST_TMP/img"
+  [ "$(args b1)" = '["/bin/echo","E","c1","c 2"]' ]
+  [ "$(jq -r .process.cwd "$TEST_TMP/b1/config.json")" = / ]
+  "$TOOL" create "$TEST_TMP/b2" --image "oci:$TEST_TMP/img" --cmd "x 'y z'"
+  [ "$(args b2)" = '["/bin/echo","E","x","y z"]' ]
+  "$TOOL" create "$TEST_TMP/b3" --image "oci:$TEST_TMP/img" --entrypoint /bin/pwd
+  [ "$(args b3)" = '["/bin/pwd"]' ]
+  "$TOOL" create "$TEST_TMP/b4" --image "oci:$TEST_TMP/img" --entrypoint "sh -c" --cmd "'echo hi; pwd'" --cwd /srv/app
+  [ "$(args b4)" = '["sh","-c","echo hi; pwd"]' ]
+  run uoci run --bundle "$TEST_TMP/b4" "$CID"
+  [ "$status" = 0 ] && [ "$output" = $'hi\n/srv/app' ]
+  # Cmd alone: --cmd replaces it all
+  $MKIMAGE layout "$TEST_TMP/img2" --config '{"Cmd": ["sh", "-c", "echo image"], "WorkingDir": "/work"}' "$TEST_TMP/base.tar"
+  "$TOOL" create "$TEST_TMP/b5" --image "oci:$TEST_TMP/img2" --cmd "echo mine"
+  [ "$(args b5)" = '["echo","mine"]' ] && [ "$(jq -r .process.cwd "$TEST_TMP/b5/config.json")" = /work ]
+  run "$TOOL" create "$TEST_TMP/b6" --image "oci:$TEST_TMP/img2" --cmd
+  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"--cmd needs a value"* ]] && [ ! -e "$TEST_TMP/b6" ]
+  local b
+  for b in b1 b2 b3 b4 b5; do "$TOOL" rm "$TEST_TMP/$b"; done
 }
 
 # Layers made with GNU tar from staged trees: what image builders produce.

@@ -131,6 +131,9 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 0 ]
   run "$TOOL" create "$TEST_TMP/b"
   [ "$status" = 1 ] && [[ $output == *"--from"* ]]
+  run "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/rootfs.tar" --cmd true
+  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"--cmd replaces an image's command: it needs --image"* ]]
+  [ ! -e "$TEST_TMP/b" ]
   mkdir -p "$TEST_TMP/full" && touch "$TEST_TMP/full/x"
   run "$TOOL" create "$TEST_TMP/full" --from "$TEST_TMP/rootfs.tar"
   [ "$status" = 1 ] && [[ $output == *"not empty"* ]] && [ -e "$TEST_TMP/full/x" ]
