@@ -7,7 +7,8 @@
 #       an OCI image layout in directory OUT with one manifest (tagged T in
 #       index.json); LAYER is FILE.tar[:gzip|:zstd] (compressed here, with
 #       the matching media type) or FILE.tar:media=TYPE (raw, any type).
-#       JSON is merged into the image config's "config" object.
+#       JSON is merged into the image config's "config" object (which has
+#       PATH in Env and Cmd ["sh"], as busybox's image).
 #   mkimage.py multiarch OUT LAYOUT:OS/ARCH...
 #       a layout whose index.json holds one nested index naming the
 #       manifests of the given one-image layouts as those platforms.
@@ -81,7 +82,8 @@ def cmd_layout(out, args):
         descs.append(dict(mediaType=mt, **blob(out, data)))
     os_, arch = plat.split("/")
     config = {"architecture": arch, "os": os_,
-              "config": dict({"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]}, **extra),
+              "config": dict({"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                              "Cmd": ["sh"]}, **extra),
               "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     cdesc = dict(mediaType="application/vnd.oci.image.config.v1+json", **blob(out, json.dumps(config).encode()))
     manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",

@@ -246,7 +246,7 @@ refused() {
   refused "oci:$TEST_TMP/img2" "config.Volumes: /etc/passwd is not a directory in the image"
 }
 
-@test "bundle-image: Entrypoint and Cmd as podman combines them: --cmd replaces Cmd, --entrypoint drops it; no WorkingDir is /, a missing one is made" {
+@test "bundle-image: Entrypoint and Cmd as podman combines them: --cmd replaces Cmd, --entrypoint drops it, none is refused; no WorkingDir is /, a missing one is made" {
   tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
   $MKIMAGE layout "$TEST_TMP/img" --config '{"Entrypoint": ["/bin/echo", "E"], "Cmd": ["c1", "c 2"]}' "$TEST_TMP/base.tar"
   args() { jq -c .process.args "$TEST_TMP/$1/config.json"; }
@@ -267,8 +267,13 @@ refused() {
   [ "$(args b5)" = '["echo","mine"]' ] && [ "$(jq -r .process.cwd "$TEST_TMP/b5/config.json")" = /work ]
   run "$TOOL" create "$TEST_TMP/b6" --image "oci:$TEST_TMP/img2" --cmd
   [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"--cmd needs a value"* ]] && [ ! -e "$TEST_TMP/b6" ]
+  # no command at all: refused, as podman does (spec's default sh would exit at once), unless given one
+  $MKIMAGE layout "$TEST_TMP/img3" --config '{"Cmd": null}' "$TEST_TMP/base.tar"
+  refused "oci:$TEST_TMP/img3" "the image names no command (Entrypoint, Cmd): give one with --cmd or --args"
+  "$TOOL" create "$TEST_TMP/b7" --image "oci:$TEST_TMP/img3" --cmd "echo ok"
+  [ "$(args b7)" = '["echo","ok"]' ]
   local b
-  for b in b1 b2 b3 b4 b5; do "$TOOL" rm "$TEST_TMP/$b"; done
+  for b in b1 b2 b3 b4 b5 b7; do "$TOOL" rm "$TEST_TMP/$b"; done
 }
 
 # Layers made with GNU tar from staged trees: what image builders produce.
