@@ -1003,6 +1003,14 @@ int cr_restore_check(const ocispec_config *cfg, const struct cr_options *o, uoci
   const char *path = NULL;
   if (cgroupns_of(cfg, &path) == CGNS_JOINED)
     return uoci_fail(err, 0, "restore: CRIU cannot join an existing cgroup namespace (%s)", path);
+  /* CRIU 3.17 asked to join a user namespace by path (join-ns user:PATH)
+   * fails midway, once the cgroup, the helper and criu's own processes
+   * exist ("Unable to open the proc file system: Operation not permitted",
+   * checkpoint of a container without one, restored into another
+   * container's; the guest's 6.1 kernel). Refused first, as a dump of a
+   * container that joined one (cr_dump_check). */
+  if (has_namespace(cfg, "user", &path) && path && *path && !same_file(path, "/proc/self/ns/user"))
+    return uoci_fail(err, 0, "restore: CRIU cannot join an existing user namespace (%s)", path);
   _cleanup_close_ int imagedir = open(o->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (imagedir < 0)
     return uoci_fail(err, errno, "image directory %s", o->image_path);

@@ -577,7 +577,7 @@ needs_criu_build() {
   assert_gone cr3-$$
 }
 
-@test "a user namespace joined by path: checkpoint refused in one line (CRIU cannot join it again), the container as it was" {
+@test "a user namespace joined by path: checkpoint and restore refused in one line (CRIU cannot join it), the container as it was" {
   needs_criu_build
   userns_cfg
   cfg '.process.args = ["sleep", "1000"]'
@@ -592,6 +592,13 @@ needs_criu_build() {
   [ "$output" = "ulysses-oci: cannot checkpoint container \"$c2\": it joined the user namespace /proc/$p1/ns/user, which CRIU cannot join again at restore" ]
   [ ! -e "$IMG" ]
   [ "$(uoci state $c2 | jq -r .status)" = running ] && [ "$(uoci state $c2 | jq .pid)" = "$p2" ]
+  # a restore with a config that joins one (CRIU 3.17 fails midway, in the
+  # guest): refused before anything is made
+  mkdir "$IMG" && : >"$IMG/inventory.img"
+  run uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" cr3-$$
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: restore: CRIU cannot join an existing user namespace (/proc/$p1/ns/user)" ]
+  assert_gone cr3-$$
 }
 
 @test "restore from a missing or empty image directory: one line, nothing left" {
