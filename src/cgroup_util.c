@@ -709,6 +709,13 @@ int cg_set_hugetlb_limits(const struct cg_hier *h, const ocispec_resources *r, c
       return uoci_fail(err, 0, "cgroup: hugepage size %s is not supported on this host", r->hugepage_limits[i].page_size);
     if (cg_writef(h, file, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
       return -1;
+    /* The same limit on reservations (kernel 5.7+), as runc 1.3 does: without
+     * it, pages mmap reserves count against no limit
+     * until touched, and a fault past the limit is a SIGBUS rather than a
+     * failed mmap. */
+    _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.%s", r->hugepage_limits[i].page_size, suffix);
+    if (cg_has_file(h, rsvd) && cg_writef(h, rsvd, err, "%" PRIu64, r->hugepage_limits[i].limit) < 0)
+      return -1;
   }
   return 0;
 }

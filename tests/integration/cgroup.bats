@@ -238,6 +238,9 @@ try_detached() {
   if [ "$status" -eq 0 ]; then
     if is_v2; then f=$(cgf hugetlb hugetlb.2MB.max); else f=$(cgf hugetlb hugetlb.2MB.limit_in_bytes); fi
     [ "$(cat "$f")" = 4194304 ]
+    # and on reservations, where the kernel has them (5.7+; as runc 1.3)
+    rsvd=${f/2MB./2MB.rsvd.}
+    [ ! -e "$rsvd" ] || [ "$(cat "$rsvd")" = 4194304 ] || { cat "$rsvd"; false; }
   else
     [[ "$output" == *"hugetlb"* ]]
     no_cgroup_left
