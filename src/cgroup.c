@@ -1235,11 +1235,26 @@ int cgroup_update(uoci_cgroup *cg, const ocispec_resources *r, uoci_error **err)
   ocispec_resources copy;
   ocispec_cpu cpu;
   r = complete_cpu_pair(cg, r, &copy, &cpu);
-  /* The files first: that checks the new values (memory below the usage
-   * with checkBeforeUpdate) before systemd applies them itself. */
-  if (apply_resources(cg, r, true, err) < 0)
-    return -1;
-  return cg->systemd ? cg_systemd_update(cg, r, err) : 0;
+  /* The files first: the kernel checks the new values (and we memory below
+   * the usage, checkBeforeUpdate) before systemd is asked, and systemd takes
+   * all of SetUnitProperties or nothing (it checks every property before it
+   * applies one). Whatever fails, a file the kernel refuses halfway or a
+   * value systemd refuses, the files written are put back as they were, so
+   * a failed update changes nothing (runc leaves what it wrote). */
+  cg_undo_begin();
+  int rc = apply_resources(cg, r, true, err);
+  if (rc == 0 && cg->systemd)
+    rc = cg_systemd_update(cg, r, err);
+  if (rc == 0) {
+    cg_undo_end();
+    return 0;
+  }
+  _cleanup_free_ char *first = NULL;
+  size_t failed = cg_undo_rollback(&first);
+  if (failed)
+    log_warn("update failed, and %zu cgroup file%s could not be put back as %s was (%s first)", failed,
+             failed == 1 ? "" : "s", failed == 1 ? "it" : "they", first);
+  return -1;
 }
 
 int cgroup_freeze(uoci_cgroup *cg, bool frozen, uoci_error **err)

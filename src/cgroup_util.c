@@ -549,11 +549,195 @@ static int mkdir_hier_once(struct cg_hier *h, bool skip_denied, uoci_error **err
   return 0;
 }
 
+/* ---- undo ------------------------------------------------------------ */
+
+/* Files with one line per key, and what a key's line is reset with. The
+ * v1 blkio files take "MAJ:MIN 0" to drop a device's limit or weight. */
+static const struct { const char *file, *reset; } keyed_files[] = {
+  { "io.max", " rbps=max wbps=max riops=max wiops=max" },
+  { "io.weight", " default" },
+  { "io.bfq.weight", " default" },
+  { "rdma.max", " hca_handle=max hca_object=max" },
+  { "blkio.throttle.read_bps_device", " 0" },
+  { "blkio.throttle.write_bps_device", " 0" },
+  { "blkio.throttle.read_iops_device", " 0" },
+  { "blkio.throttle.write_iops_device", " 0" },
+  { "blkio.weight_device", " 0" },
+  { "blkio.bfq.weight_device", " 0" },
+};
+
+static const char *keyed_reset(const char *file)
+{
+  for (size_t i = 0; i < ARRAY_SIZE(keyed_files); i++)
+    if (strcmp(file, keyed_files[i].file) == 0)
+      return keyed_files[i].reset;
+  return NULL;
+}
+
+char *cg_undo_key(const char *file, const char *value)
+{
+  if (keyed_reset(file) == NULL)
+    return NULL;
+  value += strspn(value, " \t\n");
+  size_t n = strcspn(value, " \t\n");
+  /* a value of one word sets the default ("100", "default 100"), no key */
+  if (n == 0 || value[n] == '\0' || (n == 7 && strncmp(value, "default", 7) == 0))
+    return NULL;
+  return strndup(value, n);
+}
+
+static void push(char ***v, size_t *n, char *s)
+{
+  *v = xrealloc(*v, (*n + 2) * sizeof **v);
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
+}
+
+char **cg_undo_writes(const char *file, const char *old, char *const *keys, size_t nkeys)
+{
+  char **out = NULL;
+  size_t n = 0;
+  const char *reset = keyed_reset(file);
+  const char *oom = strcmp(file, "memory.oom_control") == 0 ? strstr(old, "oom_kill_disable ") : NULL;
+  if (oom) /* v1 reads back a keyed report, but takes the one flag */
+    old = oom + strlen("oom_kill_disable ");
+  if (reset == NULL) {
+    size_t len = oom ? strcspn(old, "\n") : strlen(old);
+    while (len && old[len - 1] == '\n')
+      len--;
+    /* an empty value is written as a newline (cpuset.cpus on v2: "use the parent's") */
+    push(&out, &n, len ? strndup(old, len) : xstrdup("\n"));
+    return out;
+  }
+  for (const char *l = old; *l;) {
+    size_t len = strcspn(l, "\n");
+    if (len)
+      push(&out, &n, strndup(l, len));
+    l += len + (l[len] == '\n');
+  }
+  for (size_t k = 0; k < nkeys; k++) {
+    size_t klen = strlen(keys[k]);
+    bool had = false;
+    for (size_t i = 0; i < n && !had; i++)
+      had = strncmp(out[i], keys[k], klen) == 0 && out[i][klen] == ' ';
+    if (!had)
+      push(&out, &n, xasprintf("%s%s", keys[k], reset));
+  }
+  if (out == NULL)
+    push(&out, &n, NULL); /* nothing to write back: an empty list */
+  return out;
+}
+
+struct undo_entry {
+  char *path;   /* the file */
+  char *name;   /* its name in the cgroup directory */
+  char *old;    /* what it held; NULL: unreadable (write-only), not restored */
+  char **keys;  /* keyed files: the keys written */
+  size_t nkeys;
+};
+
+static struct {
+  bool on;
+  struct undo_entry *e;
+  size_t n;
+} undo;
+
+void cg_undo_begin(void)
+{
+  cg_undo_end();
+  undo.on = true;
+}
+
+void cg_undo_end(void)
+{
+  for (size_t i = 0; i < undo.n; i++) {
+    free(undo.e[i].path);
+    free(undo.e[i].name);
+    free(undo.e[i].old);
+    for (size_t k = 0; k < undo.e[i].nkeys; k++)
+      free(undo.e[i].keys[k]);
+    free(undo.e[i].keys);
+  }
+  free(undo.e);
+  undo.e = NULL;
+  undo.n = 0;
+  undo.on = false;
+}
+
+/* Before a write: the file's content, the first time. After a write that
+ * succeeded (ok): the key it changed, whose line is then restored or reset
+ * (a key the kernel refused, a device that does not exist, changed nothing
+ * and could not be reset either). */
+static void undo_record(const char *path, const char *file, const char *value, bool ok)
+{
+  struct undo_entry *e = NULL;
+  for (size_t i = 0; i < undo.n && e == NULL; i++)
+    if (strcmp(undo.e[i].path, path) == 0)
+      e = &undo.e[i];
+  if (e == NULL && ok)
+    return; /* recorded before the write: cannot happen */
+  if (e == NULL) {
+    undo.e = xrealloc(undo.e, (undo.n + 1) * sizeof *undo.e);
+    e = &undo.e[undo.n++];
+    *e = (struct undo_entry) { .path = xstrdup(path), .name = xstrdup(file) };
+    uoci_error *ignored = NULL;
+    if (read_file_at(AT_FDCWD, path, &e->old, NULL, &ignored) < 0)
+      e->old = NULL;
+    uoci_error_free(ignored);
+  }
+  char *key = ok ? cg_undo_key(file, value) : NULL;
+  if (key == NULL)
+    return;
+  for (size_t k = 0; k < e->nkeys; k++)
+    if (strcmp(e->keys[k], key) == 0) {
+      free(key);
+      return;
+    }
+  e->keys = xrealloc(e->keys, (e->nkeys + 1) * sizeof *e->keys);
+  e->keys[e->nkeys++] = key;
+}
+
+static int write_path(const char *p, const char *value)
+{
+  _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  size_t n = strlen(value);
+  ssize_t w = write(fd, value, n);
+  return w < 0 || (size_t) w != n ? -1 : 0;
+}
+
+size_t cg_undo_rollback(char **first_failed)
+{
+  size_t failed = 0;
+  if (first_failed)
+    *first_failed = NULL;
+  undo.on = false;
+  for (size_t i = undo.n; i-- > 0;) {
+    struct undo_entry *e = &undo.e[i];
+    if (e->old == NULL)
+      continue;
+    char **writes = cg_undo_writes(e->name, e->old, e->keys, e->nkeys);
+    bool ok = true;
+    for (char **w = writes; *w; w++) {
+      ok = write_path(e->path, *w) == 0 && ok;
+      free(*w);
+    }
+    free(writes);
+    if (!ok && failed++ == 0 && first_failed)
+      *first_failed = xstrdup(e->path);
+  }
+  cg_undo_end();
+  return failed;
+}
+
 /* ---- file helpers ------------------------------------------------------ */
 
 int cg_write(const struct cg_hier *h, const char *file, const char *value, uoci_error **err)
 {
   _cleanup_free_ char *p = xasprintf("%s/%s", h->dir, file);
+  if (undo.on)
+    undo_record(p, file, value, false);
   _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "cgroup: open %s", p);
@@ -561,6 +745,8 @@ int cg_write(const struct cg_hier *h, const char *file, const char *value, uoci_
   ssize_t w = write(fd, value, n);
   if (w < 0 || (size_t) w != n)
     return uoci_fail(err, w < 0 ? errno : EIO, "cgroup: write \"%s\" to %s", value, p);
+  if (undo.on)
+    undo_record(p, file, value, true);
   return 0;
 }
 

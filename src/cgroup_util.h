@@ -130,6 +130,28 @@ uint64_t cg_u64_or0(const struct cg_hier *h, const char *file); /* 0 when h is N
 /* Value of "key N" in a flat keyed file (memory.stat, cpu.stat, memory.events). */
 int cg_keyed_u64(const char *text, const char *key, uint64_t *out);
 
+/* ---- undo: an update is all or nothing ---------------------------------- */
+/* Between cg_undo_begin() and cg_undo_rollback()/cg_undo_end(), cg_write
+ * keeps what each file it is the first to write held before (one update,
+ * one process: the log is the module's own). A failure later in the update
+ * (a file the kernel refuses, SetUnitProperties refused by systemd) writes
+ * those contents back, newest first. */
+void cg_undo_begin(void);
+/* Writes the old contents back and ends the log; returns how many files
+ * could not be restored (the first one in *first_failed, malloc'd, or NULL). */
+size_t cg_undo_rollback(char **first_failed);
+void cg_undo_end(void);
+/* Pure (unit-tested): in a keyed file (one line per device: io.max,
+ * io.weight, rdma.max, blkio.throttle.*...) a write changes the line of its
+ * key (the first word) alone, so the writes that restore `old` are its lines
+ * plus, for each key written that `old` had no line for, that key's reset
+ * ("8:0 rbps=max wbps=max riops=max wiops=max"); for any other file it is
+ * `old` itself, its trailing newline cut. NULL-terminated, malloc'd. */
+char **cg_undo_writes(const char *file, const char *old, char *const *keys, size_t nkeys);
+/* The key a write of `value` to `file` changes, malloc'd; NULL when the
+ * file is not keyed or the value names no key ("100" to io.weight). */
+char *cg_undo_key(const char *file, const char *value);
+
 /* ---- what more than one backend writes --------------------------------- */
 /* update with memory.checkBeforeUpdate: refuse a limit below the current
  * usage (read from usage_file; peak_file only for the message). */

@@ -496,6 +496,44 @@ cpu_max() {
   [ "$(cat "$(cgf pids pids.max)")" = 20 ]
 }
 
+# read_bps MAJ:MIN: the device's read bps limit ("max" or none: "").
+read_bps() {
+  if is_v2; then
+    sed -n "s/^$1 rbps=\([^ ]*\).*/\1/p" "$(cgf io io.max)" | grep -vx max || true
+  else
+    sed -n "s/^$1 //p" "$(cgf blkio blkio.throttle.read_bps_device)"
+  fi
+}
+
+@test "update: a value the kernel refuses halfway puts back every file written before it" {
+  cfg '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids.limit = 10'
+  run_detached
+  dev=$(block_dev) || skip "no block device"
+  maj=${dev%:*} min=${dev#*:}
+  [ -z "$(read_bps "$dev")" ]
+  # memory, pids and a device's limit are written, then the kernel refuses
+  # a device that does not exist (511:511): the update fails and changes nothing
+  run uoci update --resources - "$CID" <<<"{\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 20},
+    \"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576},
+                                             {\"major\": 511, \"minor\": 511, \"rate\": 1048576}]}}"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"511:511"* ]] || { echo "$output"; false; }
+  [[ "$output" != *"could not be put back"* ]] || { echo "$output"; false; }
+  if is_v2; then [ "$(cat "$(cgf memory memory.max)")" = 33554432 ]; else
+    [ "$(cat "$(cgf memory memory.limit_in_bytes)")" = 33554432 ]; fi
+  [ "$(cat "$(cgf pids pids.max)")" = 10 ]
+  [ -z "$(read_bps "$dev")" ] || { read_bps "$dev"; false; }
+  # the same without the bad device: all applied
+  uoci update --resources - "$CID" <<<"{\"pids\": {\"limit\": 20},
+    \"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}]}}"
+  [ "$(cat "$(cgf pids pids.max)")" = 20 ] && [ "$(read_bps "$dev")" = 1048576 ]
+  # a device limit that was there is put back as it was, not dropped
+  run uoci update --resources - "$CID" <<<"{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj,
+    \"minor\": $min, \"rate\": 2097152}, {\"major\": 511, \"minor\": 511, \"rate\": 1}]}}"
+  [ "$status" -ne 0 ]
+  [ "$(read_bps "$dev")" = 1048576 ]
+}
+
 @test "events --stats prints runc's stats shape" {
   cfg '.linux.resources.memory.limit = 33554432 | .linux.resources.pids.limit = 50'
   run_detached

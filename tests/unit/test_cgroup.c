@@ -610,8 +610,71 @@ static void test_saved_frozen(void)
   rmdir(top);
 }
 
+/* update's undo log: what writes put each file back (pure), and the log
+ * itself on plain files (same-length values: no cgroup file, no truncation). */
+static void test_undo(void)
+{
+  char *k, **w;
+  is_str(k = cg_undo_key("io.max", "8:0 rbps=1000"), "8:0", "io.max: the device is the key"); free(k);
+  ok(cg_undo_key("io.weight", "100") == NULL, "io.weight: a default weight has no key");
+  ok(cg_undo_key("io.weight", "default 100") == NULL, "io.weight: \"default N\" has no key");
+  ok(cg_undo_key("memory.max", "8:0 1") == NULL, "memory.max is not keyed");
+  is_str(k = cg_undo_key("blkio.throttle.read_bps_device", "8:0 1048576"), "8:0", "v1 throttle: device key"); free(k);
+
+  w = cg_undo_writes("memory.max", "max\n", NULL, 0);
+  ok(w[0] && strcmp(w[0], "max") == 0 && w[1] == NULL, "a plain file: its old value, newline cut");
+  free(w[0]); free(w);
+  w = cg_undo_writes("cpuset.cpus", "\n", NULL, 0);
+  ok(w[0] && strcmp(w[0], "\n") == 0 && w[1] == NULL, "an empty cpuset.cpus is written back empty");
+  free(w[0]); free(w);
+  w = cg_undo_writes("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", NULL, 0);
+  ok(w[0] && strcmp(w[0], "0") == 0 && w[1] == NULL, "v1 memory.oom_control: the flag alone");
+  free(w[0]); free(w);
+  char *keys[] = { "8:0", "8:16" };
+  w = cg_undo_writes("io.max", "8:0 rbps=1000 wbps=max riops=max wiops=max\n", keys, 2);
+  ok(w[0] && strcmp(w[0], "8:0 rbps=1000 wbps=max riops=max wiops=max") == 0, "io.max: the old line of 8:0");
+  ok(w[1] && strcmp(w[1], "8:16 rbps=max wbps=max riops=max wiops=max") == 0, "io.max: 8:16 had none: reset");
+  ok(w[2] == NULL, "io.max: nothing else");
+  for (char **p = w; *p; p++) free(*p);
+  free(w);
+  w = cg_undo_writes("blkio.throttle.read_bps_device", "", keys, 1);
+  ok(w[0] && strcmp(w[0], "8:0 0") == 0 && w[1] == NULL, "v1 throttle: a new device's limit is dropped");
+  free(w[0]); free(w);
+  w = cg_undo_writes("rdma.max", "", NULL, 0);
+  ok(w[0] == NULL, "a keyed file with nothing before and no key written: no write");
+  free(w);
+
+  char dir[] = "/tmp/uoci-undo-XXXXXX";
+  if (mkdtemp(dir) == NULL) { ok(0, "mkdtemp"); return; }
+  struct cg_hier h = { .dir = dir };
+  char *p1 = xasprintf("%s/memory.max", dir), *p2 = xasprintf("%s/pids.max", dir);
+  uoci_error *err = NULL;
+  int f1 = open(p1, O_WRONLY | O_CREAT | O_CLOEXEC, 0644), f2 = open(p2, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ok(f1 >= 0 && f2 >= 0 && write(f1, "max\n", 4) == 4 && write(f2, "10\n", 3) == 3, "two files");
+  close(f1); close(f2);
+  cg_undo_begin();
+  cg_write(&h, "memory.max", "123", NULL);
+  cg_write(&h, "memory.max", "456", NULL);
+  cg_write(&h, "pids.max", "20", NULL);
+  char *text = NULL;
+  read_file_at(AT_FDCWD, p1, &text, NULL, &err);
+  is_str(text, "456\n", "written"); free(text);
+  char *first = NULL;
+  is_int((int) cg_undo_rollback(&first), 0, "rollback: every file put back");
+  read_file_at(AT_FDCWD, p1, &text, NULL, &err);
+  is_str(text, "max\n", "memory.max as before the first write"); free(text);
+  read_file_at(AT_FDCWD, p2, &text, NULL, &err);
+  is_str(text, "10\n", "pids.max as before"); free(text);
+  cg_write(&h, "pids.max", "30", NULL);
+  is_int((int) cg_undo_rollback(&first), 0, "after the rollback the log is off");
+  read_file_at(AT_FDCWD, p2, &text, NULL, &err);
+  is_str(text, "30\n", "a write outside an update is not undone"); free(text);
+  unlink(p1); unlink(p2); rmdir(dir); free(p1); free(p2);
+}
+
 int main(void)
 {
+  test_undo();
   test_unapplied();
   test_paths();
   test_conversions();
