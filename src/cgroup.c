@@ -218,6 +218,7 @@ void cgroup_free(uoci_cgroup *cg)
   free(cg->unit);
   free(cg->slice);
   free(cg->path);
+  cg_sd_props_free(cg->sd_props, cg->n_sd_props);
   free(cg);
 }
 
@@ -432,7 +433,8 @@ int cgroup_plan(const struct cgroup_create_opts *opts, uoci_cgroup **out, uoci_e
     if (opts->rootless)
       return uoci_fail(err, 0, "cgroup: --systemd-cgroup is not supported rootless (it needs the user's systemd "
                        "instance): use the cgroupfs manager (podman: cgroup_manager = \"cgroupfs\")");
-    if (cg_systemd_prepare(cg, opts->cgroups_path, opts->id, err) < 0)
+    if (cg_sd_props_from_annotations(opts->annotations, &cg->sd_props, &cg->n_sd_props, err) < 0 ||
+        cg_systemd_prepare(cg, opts->cgroups_path, opts->id, err) < 0)
       return -1;
     if (place_systemd_scope(cg, opts->resources, err) < 0)
       return -1;

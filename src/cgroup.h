@@ -33,6 +33,7 @@ struct cgroup_create_opts {
   const char *id;                     /* container id */
   const char *cgroups_path;           /* linux.cgroupsPath, NULL for the default */
   const ocispec_resources *resources; /* linux.resources, may be NULL */
+  const ocispec_strmap *annotations;  /* systemd: org.systemd.property.NAME, may be NULL */
   bool systemd;                       /* --systemd-cgroup: "slice:prefix:name" via systemd */
   bool rootless;                      /* skip or use a delegated cgroup, never fail for EPERM */
   bool self_join;                     /* the child will call cgroup_join_self() */

@@ -256,6 +256,208 @@ static void resource_props(struct props *p, const ocispec_resources *r)
     unified_prop(p, r->unified.keys[i], r->unified.values[i]);
 }
 
+/* ---- annotations org.systemd.property.* (pure: unit-tested) -------------- */
+
+#define SD_PROP_PREFIX "org.systemd.property."
+
+static const struct { const char *word; char type; int64_t min; uint64_t max; } gv_numbers[] = {
+  { "byte", 'y', 0, UINT8_MAX },          { "int16", 'n', INT16_MIN, INT16_MAX },
+  { "uint16", 'q', 0, UINT16_MAX },       { "int32", 'i', INT32_MIN, INT32_MAX },
+  { "uint32", 'u', 0, UINT32_MAX },       { "int64", 'x', INT64_MIN, INT64_MAX },
+  { "uint64", 't', 0, UINT64_MAX },       { "double", 'd', 0, 0 },
+};
+
+/* A GVariant text string, 'x' or "x", with \-escapes; NULL if not one. */
+static char *gv_string(const char *s)
+{
+  char q = *s;
+  if (q != '\'' && q != '"')
+    return NULL;
+  size_t n = strlen(s);
+  _cleanup_free_ char *out = xcalloc(1, n);
+  size_t o = 0;
+  const char *p = s + 1;
+  for (; *p && *p != q; p++) {
+    if (*p == '\\') {
+      p++;
+      switch (*p) {
+      case 'n': out[o++] = '\n'; continue;
+      case 't': out[o++] = '\t'; continue;
+      case '\\': case '\'': case '"': out[o++] = *p; continue;
+      default: return NULL; /* \uXXXX and octal are not taken */
+      }
+    }
+    out[o++] = *p;
+  }
+  if (*p != q || p[1] != '\0')
+    return NULL;
+  return steal_ptr(out);
+}
+
+/* A number of the given type ('i' for an untyped integer, 'd' for one with
+ * a point or an exponent): -1 with *why when it is not one or out of range. */
+static int gv_number(const char *s, char type, int64_t min, uint64_t max, struct cg_sd_prop *out, const char **why)
+{
+  char *end;
+  errno = 0;
+  out->type = type;
+  if (type == 'd') {
+    out->v.d = strtod(s, &end);
+    if (end == s || *end || errno)
+      return *why = "not a number", -1;
+    return 0;
+  }
+  if (*s == '-') {
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end)
+      return *why = "not a number", -1;
+    if (errno || v < min)
+      return *why = "out of range for its type", -1;
+    out->v.i = v;
+    return 0;
+  }
+  if (*s < '0' || *s > '9')
+    return *why = "not a number, boolean or quoted string", -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end)
+    return *why = "not a number", -1;
+  if (errno || v > max)
+    return *why = "out of range for its type", -1;
+  out->v.u = v;
+  return 0;
+}
+
+static int gv_parse(const char *value, struct cg_sd_prop *out, const char **why)
+{
+  while (*value == ' ')
+    value++;
+  if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0 || strcmp(value, "boolean true") == 0 ||
+      strcmp(value, "boolean false") == 0) {
+    out->type = 'b';
+    out->v.b = strstr(value, "true") != NULL;
+    return 0;
+  }
+  if ((out->s = gv_string(value)) != NULL) {
+    out->type = 's';
+    return 0;
+  }
+  if (*value == '\'' || *value == '"')
+    return *why = "a string that does not end with its quote, or with an escape we do not take", -1;
+  for (size_t i = 0; i < ARRAY_SIZE(gv_numbers); i++) {
+    size_t n = strlen(gv_numbers[i].word);
+    if (strncmp(value, gv_numbers[i].word, n) == 0 && value[n] == ' ') {
+      const char *num = value + n + strspn(value + n, " ");
+      return gv_number(num, gv_numbers[i].type, gv_numbers[i].min, gv_numbers[i].max, out, why);
+    }
+  }
+  if (strpbrk(value, ".eE") && strspn(value, "+-0123456789.eE") == strlen(value))
+    return gv_number(value, 'd', 0, 0, out, why);
+  if (strchr("[(<@{", *value))
+    return *why = "arrays, tuples, dictionaries and typed containers are not supported (numbers, booleans, quoted "
+                  "strings are)", -1;
+  return gv_number(value, 'i', INT32_MIN, INT32_MAX, out, why);
+}
+
+int cg_sd_prop_parse(const char *name, const char *value, struct cg_sd_prop *out, const char **why)
+{
+  *out = (struct cg_sd_prop) { 0 };
+  size_t n = strlen(name);
+  if (n < 3)
+    return *why = "the property name is too short (3 letters at least)", -1;
+  if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != n)
+    return *why = "the property name must be letters only", -1;
+  if (gv_parse(value, out, why) < 0) {
+    free(out->s);
+    out->s = NULL;
+    return -1;
+  }
+  /* systemd documents TimeoutStopSec= but its D-Bus property is TimeoutStopUSec */
+  if (n > 3 && strcmp(name + n - 3, "Sec") == 0 && name[n - 4] >= 'a' && name[n - 4] <= 'z') {
+    uint64_t usec;
+    bool negative = strchr("nixd", out->type) && (out->type == 'd' ? out->v.d < 0 : out->v.i < 0);
+    if (strchr("bs", out->type) || negative) {
+      free(out->s);
+      out->s = NULL;
+      return *why = "NAMESec takes a number of seconds", -1;
+    }
+    if (out->type == 'd')
+      usec = (uint64_t) (out->v.d * 1000000);
+    else if (out->v.u > UINT64_MAX / 1000000)
+      return *why = "too many seconds", -1;
+    else
+      usec = out->v.u * 1000000;
+    out->name = xasprintf("%.*sUSec", (int) (n - 3), name);
+    out->type = 't';
+    out->v.u = usec;
+    return 0;
+  }
+  out->name = xstrdup(name);
+  return 0;
+}
+
+void cg_sd_props_free(struct cg_sd_prop *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free(p[i].name);
+    free(p[i].annotation);
+    free(p[i].s);
+  }
+  free(p);
+}
+
+int cg_sd_props_from_annotations(const ocispec_strmap *a, struct cg_sd_prop **out, size_t *n, uoci_error **err)
+{
+  *out = NULL;
+  *n = 0;
+  for (size_t i = 0; a && i < a->len; i++) {
+    const char *key = a->keys[i];
+    if (strncmp(key, SD_PROP_PREFIX, strlen(SD_PROP_PREFIX)) != 0)
+      continue;
+    struct cg_sd_prop p;
+    const char *why = NULL;
+    if (cg_sd_prop_parse(key + strlen(SD_PROP_PREFIX), a->values[i], &p, &why) < 0) {
+      cg_sd_props_free(*out, *n);
+      *out = NULL;
+      *n = 0;
+      return uoci_fail(err, 0, "annotations.%s: \"%s\": %s", key, a->values[i], why);
+    }
+    p.annotation = xstrdup(key);
+    *out = xrealloc(*out, (*n + 1) * sizeof **out);
+    (*out)[(*n)++] = p;
+  }
+  return 0;
+}
+
+static void annotation_props(struct props *p, const struct cg_sd_prop *a, size_t n)
+{
+  for (size_t i = 0; i < n && p->r >= 0; i++) {
+    const struct cg_sd_prop *x = &a[i];
+    char sig[2] = { x->type, '\0' };
+    switch (x->type) {
+    case 'y': case 'q': case 'u':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, (unsigned) x->v.u);
+      break;
+    case 'n': case 'i':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, (int) x->v.i);
+      break;
+    case 'x':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, x->v.i);
+      break;
+    case 't':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, x->v.u);
+      break;
+    case 'd':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, x->v.d);
+      break;
+    case 'b':
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, (int) x->v.b);
+      break;
+    default:
+      p->r = p->api->sd_bus_message_append(p->m, "(sv)", x->name, sig, x->s);
+    }
+  }
+}
+
 bool cg_systemd_needs_version(const ocispec_resources *r)
 {
   if (r == NULL)
@@ -311,6 +513,7 @@ int cg_systemd_start_message(const struct cg_sdbus *api, sd_bus *bus, const uoci
   /* No ordering against shutdown.target etc.: the engine manages its lifetime. */
   prop_bool(&p, "DefaultDependencies", false);
   resource_props(&p, r);
+  annotation_props(&p, cg->sd_props, cg->n_sd_props); /* last: they may override, as in runc */
   if (p.r >= 0)
     p.r = api->sd_bus_message_close_container(p.m);
   if (p.r >= 0)
@@ -598,7 +801,14 @@ static int start_scope(uoci_cgroup *cg, pid_t pid, const ocispec_resources *reso
   int rc = 0;
   *started = w.path != NULL;
   if (r < 0 && w.path == NULL) {
-    rc = uoci_fail(err, 0, "systemd cgroup manager: start %s: %s", cg->unit, bus_error_text(&e, r));
+    const char *text = bus_error_text(&e, r), *from = NULL;
+    for (size_t i = 0; i < cg->n_sd_props && from == NULL; i++)
+      if (strstr(text, cg->sd_props[i].name))
+        from = cg->sd_props[i].annotation;
+    if (from)
+      rc = uoci_fail(err, 0, "systemd cgroup manager: start %s: %s (annotations.%s)", cg->unit, text, from);
+    else
+      rc = uoci_fail(err, 0, "systemd cgroup manager: start %s: %s", cg->unit, text);
   } else if (r < 0) {
     rc = uoci_fail(err, -r, "systemd cgroup manager: start %s: waiting for the job", cg->unit);
   } else if (strcmp(w.result, "done") != 0) {

@@ -12,6 +12,29 @@
  * path "/a.slice/a-b.slice/prefix-name.scope". Returns -1 with *why. */
 int cg_systemd_parse(const char *spec, const char *id, char **slice, char **unit, char **path,
                      const char **why);
+/* An annotation "org.systemd.property.NAME": VALUE, a unit property set
+ * at StartTransientUnit after the resources' own (so it can override them),
+ * as runc does. VALUE is GVariant text: a number ("5", "uint64 5",
+ * "int32 -1", "2.5"), a boolean ("true") or a string ("'inactive-or-failed'").
+ * NAME is 3+ letters; NAMESec (a lowercase letter before "Sec":
+ * TimeoutStopSec) is sent as NAMEUSec, the seconds in microseconds. */
+struct cg_sd_prop {
+  char *name;        /* the D-Bus property */
+  char *annotation;  /* the annotation it came from, for errors */
+  char type;         /* D-Bus signature: y n q i u x t d b s */
+  union {
+    int64_t i;       /* n i x; y q u t as well, in u */
+    uint64_t u;
+    double d;
+    bool b;
+  } v;
+  char *s;           /* type s */
+};
+/* Pure (unit-tested): one annotation; -1 with *why (static text). */
+int cg_sd_prop_parse(const char *name, const char *value, struct cg_sd_prop *out, const char **why);
+/* Every org.systemd.property.* annotation, or -1 naming the first bad one. */
+int cg_sd_props_from_annotations(const ocispec_strmap *a, struct cg_sd_prop **out, size_t *n, uoci_error **err);
+void cg_sd_props_free(struct cg_sd_prop *p, size_t n);
 /* At create: the names into cg (unit, slice, path); systemd must run. */
 int cg_systemd_prepare(uoci_cgroup *cg, const char *cgroups_path, const char *id, uoci_error **err);
 /* Does systemd make the scope's directory in this hierarchy? v2 and the

@@ -61,6 +61,8 @@ struct uoci_cgroup {
   char *slice;       /* systemd: "system.slice" */
   char *path;        /* human-readable, e.g. "/ulysses-oci/ID" */
   const ocispec_resources *pending; /* systemd: applied once the scope exists (borrowed) */
+  struct cg_sd_prop *sd_props;       /* systemd: annotations org.systemd.property.* (create only) */
+  size_t n_sd_props;
   size_t nhier;
   struct cg_hier hier[CG_MAX_HIER];
 };

@@ -1248,6 +1248,7 @@ static int create_cgroup(struct container *c, uoci_error **err)
     .id = c->o->id,
     .cgroups_path = c->cfg->linux ? c->cfg->linux->cgroups_path : NULL,
     .resources = c->cfg->linux ? c->cfg->linux->resources : NULL,
+    .annotations = &c->cfg->annotations,
     .systemd = c->g->systemd_cgroup,
     .rootless = c->g->rootless,
     .self_join = c->child_joins_cgroup,

@@ -565,6 +565,14 @@ read_bps() {
   [[ "$output" == *"systemd cgroup manager: systemd is not running"* ]]
   [ ! -e "$STATE/$CID" ]
   no_cgroup_left
+  # an org.systemd.property.* annotation systemd could not take: refused
+  # first, naming it (the systemd guest applies good ones)
+  cfg '.annotations = {"org.systemd.property.TimeoutStopSec": "soon"}'
+  run "$UOCI" --root "$STATE" --systemd-cgroup run -d --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "$output" = 'ulysses-oci: annotations.org.systemd.property.TimeoutStopSec: "soon": not a number, boolean or quoted string' ] || { echo "$output"; false; }
+  [ ! -e "$STATE/$CID" ]
+  no_cgroup_left
 }
 
 @test "linux.intelRdt: an error when resctrl is not mounted (the spec's MUST), bad schemata refused first, nothing left" {

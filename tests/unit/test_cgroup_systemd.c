@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "cgroup_systemd.h"
 #include "cgroup_systemd_bus.h"
 #include "tap.h"
 #include "utils.h"
@@ -63,6 +64,18 @@ static char *read_back(sd_bus_message *m)
         fprintf(f, "infinity");
       else
         fprintf(f, "%" PRIu64, v);
+    } else if (strcmp(sig, "i") == 0) {
+      int32_t v;
+      sd_bus_message_read(m, "i", &v);
+      fprintf(f, "i:%" PRId32, v);
+    } else if (strcmp(sig, "u") == 0) {
+      uint32_t v;
+      sd_bus_message_read(m, "u", &v);
+      fprintf(f, "u:%" PRIu32, v);
+    } else if (strcmp(sig, "d") == 0) {
+      double v;
+      sd_bus_message_read(m, "d", &v);
+      fprintf(f, "d:%g", v);
     } else if (strcmp(sig, "b") == 0) {
       sd_bus_message_read(m, "b", &b);
       fprintf(f, "%s", b ? "yes" : "no");
@@ -355,9 +368,86 @@ static void test_update(void)
   free(t);
 }
 
+/* annotations org.systemd.property.*: runc's forms and refusals */
+static void test_annotations(void)
+{
+  static const struct { const char *name, *value, *prop; char type; uint64_t u; } good[] = {
+    { "TimeoutStopUSec", "uint64 123456789", "TimeoutStopUSec", 't', 123456789 },
+    { "TimeoutStopSec", "456", "TimeoutStopUSec", 't', 456000000 },
+    { "TimeoutStopSec", "byte 234", "TimeoutStopUSec", 't', 234000000 },
+    { "TimeoutStopSec", "int16 234", "TimeoutStopUSec", 't', 234000000 },
+    { "TimeoutStopSec", "uint32 234", "TimeoutStopUSec", 't', 234000000 },
+    { "TimeoutStopSec", "234.789", "TimeoutStopUSec", 't', 234789000 },
+    { "FOOSec", "123", "FOOSec", 'i', 123 },   /* no lowercase letter before Sec */
+    { "Sec", "123", "Sec", 'i', 123 },
+    { "CPUQuotaPerSecUSec", "uint64 5000", "CPUQuotaPerSecUSec", 't', 5000 },
+    { "TasksMax", "uint64 7", "TasksMax", 't', 7 },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+    struct cg_sd_prop p;
+    const char *why = NULL;
+    int r = cg_sd_prop_parse(good[i].name, good[i].value, &p, &why);
+    ok(r == 0 && strcmp(p.name, good[i].prop) == 0 && p.type == good[i].type && p.v.u == good[i].u,
+       "%s: \"%s\" -> %s %c %" PRIu64, good[i].name, good[i].value, good[i].prop, good[i].type, good[i].u);
+    free(p.name);
+    free(p.s);
+  }
+  struct cg_sd_prop p;
+  const char *why = NULL;
+  ok(cg_sd_prop_parse("CollectMode", "'inactive-or-failed'", &p, &why) == 0 && p.type == 's' &&
+     strcmp(p.s, "inactive-or-failed") == 0, "a quoted string");
+  free(p.name); free(p.s);
+  ok(cg_sd_prop_parse("SendSIGKILL", "false", &p, &why) == 0 && p.type == 'b' && !p.v.b, "a boolean");
+  free(p.name);
+  ok(cg_sd_prop_parse("Nice", "int32 -5", &p, &why) == 0 && p.type == 'i' && p.v.i == -5, "a negative int32");
+  free(p.name);
+  static const struct { const char *name, *value; } bad[] = {
+    { "TimeoutStopSec", "false" }, { "TimeoutStopSec", "'covfefe'" }, { "TimeoutStopSec", "int32 -1" },
+    { "Xo", "1" }, { "Number1", "1" }, { "ValidName", "invalid-value" }, { "ValidName", "4294967296" },
+    { "ValidName", "byte 256" }, { "ValidName", "'unterminated" }, { "DeviceAllow", "[('/dev/null', 'rw')]" },
+    { "ValidName", "" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    why = NULL;
+    ok(cg_sd_prop_parse(bad[i].name, bad[i].value, &p, &why) < 0 && why, "%s=\"%s\" refused: %s", bad[i].name,
+       bad[i].value, why ? why : "(accepted)");
+  }
+  /* the map: other annotations ignored, the first bad one named */
+  char *keys[] = { "org.systemd.property.CollectMode", "io.podman.x", "org.systemd.property.TimeoutStopSec" };
+  char *vals[] = { "'inactive-or-failed'", "whatever", "5" };
+  ocispec_strmap a = { .keys = keys, .values = vals, .len = 3 };
+  struct cg_sd_prop *props = NULL;
+  size_t n = 0;
+  uoci_error *err = NULL;
+  ok(cg_sd_props_from_annotations(&a, &props, &n, &err) == 0 && n == 2, "two properties from three annotations");
+  uoci_cgroup *cg = scope(CGROUP_MODE_V2);
+  cg->sd_props = props;
+  cg->n_sd_props = n;
+  ocispec_pids pids = { .limit = 11, .has_limit = true };
+  ocispec_resources r = { .pids = &pids };
+  sd_bus_message *m = NULL;
+  char *t = NULL;
+  if (cg_systemd_start_message(&api, bus, cg, 4242, &r, 0, &m, &err) == 0) {
+    t = read_back(m);
+    sd_bus_message_unref(m);
+  }
+  has(t, "CollectMode=inactive-or-failed");
+  has(t, "TimeoutStopUSec=5000000");
+  has(t, "TasksMax=11");
+  free(t);
+  cg_sd_props_free(cg->sd_props, cg->n_sd_props);
+  free_scope(cg);
+  vals[2] = "soon";
+  ok(cg_sd_props_from_annotations(&a, &props, &n, &err) < 0 && props == NULL && n == 0, "a bad value refused");
+  is_str(err ? err->msg : "", "annotations.org.systemd.property.TimeoutStopSec: \"soon\": not a number, boolean or "
+         "quoted string", "the error names the annotation");
+  uoci_error_free(err);
+}
+
 int main(void)
 {
   setup_bus();
+  test_annotations();
   test_scope();
   test_v2_resources();
   test_quota();
