@@ -65,8 +65,63 @@ static void enable_controllers(const char *dir)
   }
 }
 
+/* The controllers a threaded subtree can have (the others are "domain"
+ * controllers: memory, io, hugetlb, rdma, misc). */
+#define CG_V2_THREADED (CG_BIT(CG_CPU) | CG_BIT(CG_CPUSET) | CG_BIT(CG_PIDS) | CG_BIT(CG_PERF_EVENT))
+
+/* A leaf in a threaded subtree (cgroupsPath below a cgroup made
+ * "threaded"): a new directory there is "domain invalid", where no process
+ * can go. As runc: it is made threaded when the resources need only
+ * threaded controllers; otherwise, and for a threaded leaf, domain
+ * controllers are refused here, saying why (the kernel's EOPNOTSUPP at
+ * join, or "not enabled by the parent", would not). */
+static int threaded_level(const struct cg_hier *h, unsigned needed, uoci_error **err)
+{
+  char type[32];
+  if (cg_read_small(h->dir, "cgroup.type", type, sizeof type) < 0)
+    return 0; /* the root has none */
+  type[strcspn(type, "\n")] = '\0';
+  if (strcmp(type, "domain") == 0 || strcmp(type, "domain threaded") == 0)
+    return 0; /* a domain: the root of a threaded subtree is one too */
+  unsigned domain = needed & ~CG_V2_THREADED;
+  for (int c = 0; c < CG_NCTRL; c++)
+    if (domain & CG_BIT(c))
+      return uoci_fail(err, 0, "cgroup: %s is in a threaded subtree (cgroup.type \"%s\"): the %s controller cannot be "
+                       "used there (only cpu, cpuset, pids)", h->dir, type, v2_name(c));
+  if (strcmp(type, "domain invalid") == 0 && cg_write(h, "cgroup.type", "threaded", err) < 0)
+    return uoci_error_prefix(err, "cgroup: %s is in a threaded subtree", h->dir);
+  return 0;
+}
+
+/* The leaf says whether there is anything to do (one read on the common
+ * path); then every level from the top, so that directories we made
+ * between a threaded cgroup and the leaf become threaded in order. */
+static int threaded_subtree(const struct cg_hier *h, unsigned needed, uoci_error **err)
+{
+  char type[32];
+  if (strlen(h->dir) <= strlen(h->mount) || cg_read_small(h->dir, "cgroup.type", type, sizeof type) < 0 ||
+      strcmp(type, "domain\n") == 0)
+    return 0;
+  _cleanup_free_ char *p = xstrdup(h->dir);
+  for (char *s = p + strlen(h->mount) + 1; ; s++) {
+    if (*s != '/' && *s != '\0')
+      continue;
+    char c = *s;
+    *s = '\0';
+    struct cg_hier level = { .dir = p };
+    if (threaded_level(&level, needed, err) < 0)
+      return -1;
+    if (c == '\0')
+      return 0;
+    *s = c;
+  }
+}
+
 int cg_v2_setup_dir(uoci_cgroup *cg, struct cg_hier *h, const ocispec_resources *r, uoci_error **err)
 {
+  /* Threaded first: a "domain invalid" level takes no controller. */
+  if (threaded_subtree(h, cg_needed_ctrls(r, true), err) < 0)
+    return -1;
   /* Walk from the hierarchy root to the leaf's parent. */
   _cleanup_free_ char *p = xstrdup(h->dir);
   size_t mlen = strlen(h->mount);

@@ -16,7 +16,7 @@ teardown() {
   # a parent cgroup a test made itself (PARENT=name below the hierarchies' roots)
   if [ -n "${PARENT:-}" ]; then
     local d
-    for d in /sys/fs/cgroup/*/"$PARENT" /sys/fs/cgroup/"$PARENT"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+    for d in /sys/fs/cgroup/*/"$PARENT" /sys/fs/cgroup/"$PARENT"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
     ! find /sys/fs/cgroup -maxdepth 3 -type d -name "$PARENT" 2>/dev/null | grep -q . || false
   fi
   # Whatever happened, no cgroup of the test container may stay behind.
@@ -532,6 +532,72 @@ read_bps() {
     \"minor\": $min, \"rate\": 2097152}, {\"major\": 511, \"minor\": 511, \"rate\": 1}]}}"
   [ "$status" -ne 0 ]
   [ "$(read_bps "$dev")" = 1048576 ]
+}
+
+@test "v2: memory.oom.group (unified, as the kubelet sets it): an OOM kill takes the whole container, not one process" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  cfg '.linux.resources = {"memory": {"limit": 16777216, "swap": 16777216}, "unified": {"memory.oom.group": "1"}} |
+       .process.args = ["sh", "-c", "sleep 100 & sleep 0.3; dd if=/dev/zero of=/dev/null bs=64M count=1; echo survived"]'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 137 ] && [[ "$output" != *survived* ]] || { echo "$status $output"; false; }
+  # without it only dd is killed and the shell goes on
+  cfg 'del(.linux.resources.unified)'
+  run uoci run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ] && [[ "$output" == *survived* ]] || { echo "$status $output"; false; }
+}
+
+@test "v2: -1 is max: pids limit, memory swap; unified overrides the typed field it shares a file with" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  cfg '.linux.resources = {"pids": {"limit": -1}, "memory": {"limit": 33554432, "swap": -1},
+                           "unified": {"memory.max": "67108864", "pids.max": "max"}}'
+  run_detached
+  [ "$(cat "$(cgf pids pids.max)")" = max ]
+  [ "$(cat "$(cgf memory memory.max)")" = 67108864 ] # runc writes unified last
+  [ ! -e "$(cgf memory memory.swap.max)" ] || [ "$(cat "$(cgf memory memory.swap.max)")" = max ]
+  uoci update --pids-limit 5 "$CID"
+  [ "$(cat "$(cgf pids pids.max)")" = 5 ]
+  uoci update --pids-limit -1 "$CID"
+  [ "$(cat "$(cgf pids pids.max)")" = max ]
+}
+
+@test "v2: kill --all KILL and delete --force use cgroup.kill (one write, no pid walk)" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  command -v strace >/dev/null || skip "strace not installed"
+  cfg '.process.args = ["sh", "-c", "sleep 100 & sleep 100 & wait"]'
+  run_detached
+  [ -e "$(cgf pids cgroup.kill)" ] || skip "no cgroup.kill (kernel < 5.14)"
+  strace -f -e trace=openat -o "$TEST_TMP/kill.trace" "$UOCI" --root "$STATE" kill --all "$CID" KILL
+  grep -q "ulysses-oci/$CID/cgroup.kill" "$TEST_TMP/kill.trace" || { cat "$TEST_TMP/kill.trace"; false; }
+  wait_status "$CID" stopped
+  uoci delete "$CID"
+  run_detached
+  strace -f -e trace=openat -o "$TEST_TMP/delete.trace" "$UOCI" --root "$STATE" delete --force "$CID"
+  grep -q "ulysses-oci/$CID/cgroup.kill" "$TEST_TMP/delete.trace" || { cat "$TEST_TMP/delete.trace"; false; }
+  no_cgroup_left
+}
+
+@test "v2: a cgroupsPath in a threaded subtree: threaded controllers only (the new leaf made threaded, as runc), domain ones refused naming the cgroup type" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  PARENT=uoci-thr$$
+  mkdir "/sys/fs/cgroup/$PARENT"
+  echo "+cpu +pids" >"/sys/fs/cgroup/$PARENT/cgroup.subtree_control"
+  mkdir "/sys/fs/cgroup/$PARENT/t"
+  echo threaded >"/sys/fs/cgroup/$PARENT/t/cgroup.type"
+  # pids only: the new leaf (and the level above it) become threaded and the container runs
+  cfg ".linux.cgroupsPath = \"/$PARENT/t/a/$CID\" | .linux.resources.pids.limit = 10"
+  run_detached
+  [ "$(cat "/sys/fs/cgroup/$PARENT/t/a/$CID/cgroup.type")" = threaded ]
+  [ "$(cat "/sys/fs/cgroup/$PARENT/t/a/$CID/pids.max")" = 10 ]
+  [ "$(cat /proc/"$(uoci state "$CID" | jq .pid)"/cgroup)" = "0::/$PARENT/t/a/$CID" ]
+  uoci delete -f "$CID"
+  [ ! -e "/sys/fs/cgroup/$PARENT/t/a" ]
+  # memory is a domain controller: refused in one line, nothing left
+  cfg '.linux.resources.memory.limit = 33554432'
+  try_detached
+  [ "$status" -ne 0 ]
+  [ "$output" = "ulysses-oci: cgroup: /sys/fs/cgroup/$PARENT/t is in a threaded subtree (cgroup.type \"threaded\"): the memory controller cannot be used there (only cpu, cpuset, pids)" ] || { echo "$output"; false; }
+  [ ! -e "$STATE/$CID" ] && [ ! -e "/sys/fs/cgroup/$PARENT/t/a" ]
+  rmdir "/sys/fs/cgroup/$PARENT/t"
 }
 
 @test "events --stats prints runc's stats shape" {
