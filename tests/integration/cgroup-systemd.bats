@@ -151,6 +151,85 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
 }
 
+@test "systemd: an update whose SetUnitProperties fails (no system bus) puts back the files it wrote" {
+  cfg '.linux.resources.memory.limit = 33554432 | .linux.resources.pids.limit = 11'
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  # the files are written first (the kernel checks them), then systemd is
+  # asked: with the bus gone that fails, and the files go back as they were
+  systemctl stop dbus.socket dbus.service
+  run sd update --memory 67108864 --pids-limit 22 "$CID"
+  # read before the bus is back: starting it makes systemd rewrite the
+  # files of other units from their properties, which would hide a change
+  files="$(cat "$SCOPE/memory.max") $(cat "$SCOPE/pids.max")"
+  systemctl start dbus.socket dbus.service
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"systemd cgroup manager: connect to the system bus"* ]] || { echo "$output"; false; }
+  [[ "$output" != *"could not be put back"* ]] || { echo "$output"; false; }
+  [ "$files" = "33554432 11" ] || { echo "files: $files"; false; }
+  [ "$(unit_prop MemoryMax)" = 33554432 ] && [ "$(unit_prop TasksMax)" = 11 ]
+  # files and unit agree: a daemon-reload changes nothing, and the bus is back
+  systemctl daemon-reload
+  [ "$(cat "$SCOPE/memory.max")" = 33554432 ] && [ "$(cat "$SCOPE/pids.max")" = 11 ]
+  sd update --pids-limit 22 "$CID"
+  [ "$(cat "$SCOPE/pids.max")" = 22 ] && [ "$(unit_prop TasksMax)" = 22 ]
+}
+
+@test "systemd: annotations org.systemd.property.* are unit properties; one systemd refuses is named, nothing left" {
+  cfg '.annotations = {"org.systemd.property.CollectMode": "'"'inactive-or-failed'"'",
+                       "org.systemd.property.TimeoutStopSec": "7", "org.systemd.property.SendSIGHUP": "true",
+                       "io.example.other": "ignored"}'
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(unit_prop CollectMode)" = inactive-or-failed ]
+  [ "$(unit_prop TimeoutStopUSec)" = 7s ]
+  [ "$(unit_prop SendSIGHUP)" = yes ]
+  sd delete -f "$CID"
+  [ "$(unit_prop LoadState)" = not-found ]
+  cfg '.annotations = {"org.systemd.property.NoSuchProperty": "1"}'
+  run_detached
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"systemd cgroup manager: start $UNIT: "*NoSuchProperty*" (annotations.org.systemd.property.NoSuchProperty)" ]] || { echo "$output"; false; }
+  [ ! -e "$STATE/$CID" ]
+}
+
+@test "systemd: a slice that does not exist is made by systemd (nested as its name says), as with runc" {
+  local slice=uoci-n$$-x.slice
+  [ "$(unit_prop ActiveState "$slice")" = inactive ]
+  cfg ".linux.cgroupsPath = \"$slice:uoci:$CID\""
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  local cg=/uoci.slice/uoci-n$$.slice/$slice/$UNIT
+  [ "$(unit_prop ControlGroup)" = "$cg" ] && [ "$(unit_prop Slice)" = "$slice" ]
+  [ "$(cat /proc/"$(pid_of)"/cgroup)" = "0::$cg" ]
+  [ "$(unit_prop ActiveState "$slice")" = active ]
+  sd delete -f "$CID"
+  [ "$(unit_prop LoadState)" = not-found ] && [ ! -e "/sys/fs/cgroup$cg" ]
+  # the slices are systemd's (runc leaves them too); the test's own go here
+  systemctl stop "$slice" "uoci-n$$.slice"
+}
+
+@test "systemd: Delegate=yes: a sub-cgroup of the scope is kept by systemd, seen by ps and events, killed and removed at delete" {
+  run_detached
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  pid=$(pid_of)
+  sd exec -d --pid-file "$TEST_TMP/exec.pid" "$CID" sleep 60
+  epid=$(cat "$TEST_TMP/exec.pid")
+  # what an engine or the container's own init does in a delegated scope
+  mkdir "$SCOPE/sub"
+  echo "$epid" >"$SCOPE/sub/cgroup.procs"
+  systemctl daemon-reload
+  [ "$(cat /proc/"$epid"/cgroup)" = "0::/uoci.slice/uoci-test.slice/$UNIT/sub" ]
+  [ "$(sd ps --format json "$CID")" = "$(jq -cn --argjson a "$pid" --argjson b "$epid" '[$a, $b] | sort')" ]
+  [ "$(sd events --stats "$CID" | jq .data.pids.current)" = 2 ]
+  sd kill --all "$CID" KILL
+  for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
+  ! kill -0 "$epid" 2>/dev/null
+  for _ in $(seq 50); do [ "$(sd state "$CID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+  sd delete "$CID"
+  [ "$(unit_prop LoadState)" = not-found ] && [ ! -e "$SCOPE" ]
+}
+
 @test "systemd: containers that exit or are killed leave no unit, and the name can be used again" {
   cfg '.process.args = ["true"]'
   run sd run --bundle "$BUNDLE" "$CID"
