@@ -560,6 +560,16 @@ read_bps() {
   [ "$(cat "$(cgf pids pids.max)")" = max ]
 }
 
+@test "v2: an rdma limit for a device the host does not have: one line naming it, nothing left" {
+  is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
+  cfg '.linux.resources.rdma = {"uoci_nodev0": {"hcaHandles": 3, "hcaObjects": 100}}'
+  try_detached
+  [ "$status" -ne 0 ]
+  [[ "$output" == "ulysses-oci: cgroup: write \"uoci_nodev0 hca_handle=3 hca_object=100\" to "*"/rdma.max: No such device" ]] || { echo "$output"; false; }
+  [ ! -e "$STATE/$CID" ]
+  no_cgroup_left
+}
+
 @test "v2: kill --all KILL and delete --force use cgroup.kill (one write, no pid walk)" {
   is_v2 || skip "cgroup v2 only (the v2 guest runs it)"
   command -v strace >/dev/null || skip "strace not installed"
