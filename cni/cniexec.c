@@ -113,7 +113,7 @@ static void put_env(char **envp, size_t *n, const char *key, const char *val)
 /* Turn a failed plugin's stdout into our error. */
 static void error_from_output(const char *binary, const char *out, int status, struct cni_error *e)
 {
-  _cleanup_json_ yajl_val v = out && *out ? yajl_tree_parse(out, NULL, 0) : NULL;
+  _cleanup_json_ yajl_val v = out && *out ? json_tree_parse(out, NULL, 0) : NULL;
   yajl_val code = json_get(v, "code");
   const char *msg = json_get_str(v, "msg"), *details = json_get_str(v, "details");
   if (code && YAJL_IS_INTEGER(code) && msg) {

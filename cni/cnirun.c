@@ -67,7 +67,7 @@ static yajl_val as_conflist(yajl_val conf)
   sb_add(&b, ",\"plugins\":[");
   sb_json_value(&b, conf);
   sb_add(&b, "]}");
-  yajl_val list = yajl_tree_parse(b.s, NULL, 0);
+  yajl_val list = json_tree_parse(b.s, NULL, 0);
   free(b.s);
   yajl_tree_free(conf);
   return list;
@@ -90,7 +90,7 @@ static yajl_val load_network(const char *confdir, const char *network, char **er
       snprintf(path, sizeof path, "%s/%s", confdir, ents[i]->d_name);
       _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
       _cleanup_free_ char *text = fd >= 0 ? read_all_fd(fd, NULL) : NULL;
-      yajl_val v = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+      yajl_val v = text ? json_tree_parse(text, NULL, 0) : NULL;
       if (v && YAJL_IS_OBJECT(v) && !is_conflist(ents[i]->d_name))
         v = as_conflist(v);
       const char *name = exact_str(v, "name");
@@ -229,7 +229,7 @@ static void cache_store(const char *path, const char *result, const char *pm, co
 /* JSON text re-serialised, so that two texts of one value compare equal. */
 static char *json_canonical(const char *text)
 {
-  _cleanup_json_ yajl_val v = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+  _cleanup_json_ yajl_val v = text ? json_tree_parse(text, NULL, 0) : NULL;
   struct sbuf b = {0};
   sb_json_value(&b, v);
   return sb_steal(&b);
@@ -245,7 +245,7 @@ static char *cached_attachment(const char *cache, const char *netns_path, const 
 {
   _cleanup_close_ int fd = cache ? open(cache, O_RDONLY | O_CLOEXEC) : -1;
   _cleanup_free_ char *text = fd >= 0 ? read_all_fd(fd, NULL) : NULL;
-  _cleanup_json_ yajl_val cached = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+  _cleanup_json_ yajl_val cached = text ? json_tree_parse(text, NULL, 0) : NULL;
   const char *ns = json_get_str(cached, "netns");
   _cleanup_free_ char *id = ns ? netns_id(netns_path) : NULL;
   yajl_val r = json_get_obj(cached, "result");
@@ -353,7 +353,7 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
   _cleanup_free_ char *cache = cache_path(network, container_id, ifname);
   _cleanup_close_ int cfd = cache ? open(cache, O_RDONLY | O_CLOEXEC) : -1;
   _cleanup_free_ char *ctext = cfd >= 0 ? read_all_fd(cfd, NULL) : NULL;
-  _cleanup_json_ yajl_val cached = ctext ? yajl_tree_parse(ctext, NULL, 0) : NULL;
+  _cleanup_json_ yajl_val cached = ctext ? json_tree_parse(ctext, NULL, 0) : NULL;
   struct sbuf prev = {0}, pm = {0};
   yajl_val r = json_get_obj(cached, "result"), p = json_get_arr(cached, "portMappings");
   if (r)

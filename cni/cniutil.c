@@ -208,10 +208,42 @@ int json_get_bool(yajl_val obj, const char *key)
   return -2;
 }
 
+bool json_nesting_exceeds(const char *text, size_t max)
+{
+  size_t depth = 0;
+  bool in_string = false;
+  for (const char *p = text; *p; p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1])
+        p++; /* the escaped character, a quote too */
+      else if (*p == '"')
+        in_string = false;
+    } else if (*p == '"') {
+      in_string = true;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > max)
+        return true;
+    } else if ((*p == ']' || *p == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+yajl_val json_tree_parse(const char *text, char *err, size_t errlen)
+{
+  if (json_nesting_exceeds(text, JSON_MAX_DEPTH)) {
+    if (err && errlen)
+      snprintf(err, errlen, "nested deeper than %d levels", JSON_MAX_DEPTH);
+    return NULL;
+  }
+  return yajl_tree_parse(text, err, errlen);
+}
+
 yajl_val json_parse(const char *text, struct cni_error *e)
 {
   char err[256] = "";
-  yajl_val v = yajl_tree_parse(text, err, sizeof err);
+  yajl_val v = json_tree_parse(text, err, sizeof err);
   if (!v) {
     for (char *p = err; *p; p++) /* yajl's message spans lines */
       if (*p == '\n')
@@ -229,6 +261,11 @@ char *read_all_fd(int fd, size_t *len)
     return NULL;
   for (;;) {
     if (n + 1 >= cap) {
+      if (cap >= CNI_READ_MAX) {
+        free(buf);
+        errno = EFBIG;
+        return NULL;
+      }
       char *nb = realloc(buf, cap *= 2);
       if (!nb) {
         free(buf);

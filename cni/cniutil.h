@@ -48,6 +48,20 @@ void sb_json_str(struct sbuf *b, const char *s);   /* quoted, escaped */
 void sb_json_value(struct sbuf *b, yajl_val v);    /* re-serialise a parsed value */
 char *sb_steal(struct sbuf *b);
 
+/* yajl_tree_parse, refusing (NULL, err says why) a document nested deeper
+ * than JSON_MAX_DEPTH: yajl_tree_free and sb_json_value recurse once per
+ * level, and a million nested arrays on stdin overflowed the stack (SIGSEGV)
+ * instead of giving one error. No CNI or OCI document comes near the limit. */
+#define JSON_MAX_DEPTH 128
+yajl_val json_tree_parse(const char *text, char *err, size_t errlen);
+/* Whether `text` opens more than `max` arrays/objects inside one another
+ * (strings skipped): pure, so the parse above can refuse before building. */
+bool json_nesting_exceeds(const char *text, size_t max);
+
+/* At most this much is read from one fd (stdin, a plugin's output, a cache
+ * or config file): more is an error (EFBIG), not memory without bound. */
+#define CNI_READ_MAX (64u << 20)
+
 /* yajl tree lookups on objects (NULL when absent or of another type).
  *
  * The CNI documents are Go structs to the reference plugins and to libcni,

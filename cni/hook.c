@@ -11,6 +11,7 @@
  *   org.ulysses.ifname=<name>            interface in the container (eth0)
  * Environment: CNI_CONF_DIR (/etc/cni/net.d), CNI_PATH, ULYSSES_CNI_CACHE_DIR. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +33,9 @@ int main(int argc, char **argv)
   bool add = !strcmp(argv[1], "add");
   _cleanup_free_ char *text = read_all_fd(0, NULL);
   char err[256] = "";
-  _cleanup_json_ yajl_val state = text ? yajl_tree_parse(text, err, sizeof err) : NULL;
+  if (!text)
+    snprintf(err, sizeof err, "%s", strerror(errno));
+  _cleanup_json_ yajl_val state = text ? json_tree_parse(text, err, sizeof err) : NULL;
   if (!state) {
     fprintf(stderr, "ulysses-cni-hook: cannot parse the OCI state on stdin: %s\n", err);
     return 1;

@@ -281,8 +281,61 @@ static void test_hostport_tables(void)
   ok(!hostport_table_conflict("", false, false, &p, w, sizeof w), "an empty table");
 }
 
+/* Red-team round 7: a million nested arrays in the network configuration
+ * on stdin crashed the plugin (yajl_tree_free recursing once per level,
+ * SIGSEGV) instead of one CNI error. Through the same stdin reader the
+ * plugins use; strings holding brackets are not nesting. */
+static void test_deep_json(void)
+{
+  const size_t n = 1000000;
+  const char *head = "{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"type\":\"bridge\",\"deep\":";
+  size_t hl = strlen(head);
+  char *text = malloc(hl + 2 * n + 2);
+  memcpy(text, head, hl);
+  memset(text + hl, '[', n);
+  memset(text + hl + n, ']', n);
+  strcpy(text + hl + 2 * n, "}");
+  int pfd[2];
+  ok(pipe(pfd) == 0, "pipe");
+  pid_t writer = fork();
+  if (writer == 0) {
+    close(pfd[0]);
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+      ssize_t w = write(pfd[1], text + off, len - off);
+      if (w <= 0)
+        _exit(1);
+      off += (size_t) w;
+    }
+    _exit(0);
+  }
+  close(pfd[1]);
+  int saved = dup(STDIN_FILENO);
+  dup2(pfd[0], STDIN_FILENO);
+  close(pfd[0]);
+  struct cni_error e = {0};
+  const char *version = NULL;
+  yajl_val v = cni_read_config(&version, &e);
+  dup2(saved, STDIN_FILENO);
+  close(saved);
+  waitpid(writer, NULL, 0);
+  ok(v == NULL && e.code == CNI_ERR_DECODE && strstr(e.msg, "nested deeper than 128 levels"),
+     "a network configuration nested 1000000 deep is one decode error: %s", e.msg);
+  if (v)
+    yajl_tree_free(v);
+  free(text);
+  ok(!json_nesting_exceeds("[[[\"[[[[\\\"[[[\"]]]", 3), "brackets inside strings (and escaped quotes) are no nesting");
+  ok(json_nesting_exceeds("{\"a\":[{\"b\":[]}]}", 3) && !json_nesting_exceeds("{\"a\":[{\"b\":[]}]}", 4),
+     "four levels exceed 3, not 4");
+  yajl_val ok128 = json_tree_parse("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", NULL, 0);
+  ok(ok128 != NULL, "32 levels still parse");
+  if (ok128)
+    yajl_tree_free(ok128);
+}
+
 int main(void)
 {
+  test_deep_json();
   test_hostport_tables();
   test_key_matching();
   test_containerd_portmappings();
