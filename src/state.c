@@ -408,6 +408,11 @@ static int decode_annotations(const char *record, ocispec_strmap *out)
 {
   if (strcmp(record, "{}") == 0) /* no annotations: the usual case, no parse */
     return 0;
+  /* Never longer when written: a longer one was edited, and a million nested
+   * arrays there crashed `state` and `list` (yajl_tree_free recurses per
+   * level). 2048 bytes nest at most 1024 deep, which that recursion takes. */
+  if (strlen(record) > STATE_ANNOTATIONS_MAX)
+    return -1;
   char why[64];
   yajl_val v = yajl_tree_parse(record, why, sizeof why);
   int r = YAJL_IS_OBJECT(v) ? 0 : -1;

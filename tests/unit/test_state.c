@@ -147,6 +147,20 @@ static void test_state_file(void)
     free(got);
   }
 
+  /* an edited record nested a million deep (red-team round 7): crashed
+   * `state` and `list` (SIGSEGV in yajl_tree_free); now too long to be one */
+  size_t depth = 1000000;
+  char *deep = xmalloc(2 * depth + 8);
+  strcpy(deep, "{\"a\":");
+  memset(deep + 5, '[', depth);
+  memset(deep + 5 + depth, ']', depth);
+  strcpy(deep + 5 + 2 * depth, "}");
+  make_container("deep", config, deep);
+  got = annotations_of("deep", &rec);
+  is_str(got, want, "a record nested 1000000 deep: config.json");
+  free(got);
+  free(deep);
+
   /* neither: an error, and nothing */
   make_container("neither", "{\"annotations\": 7}", NULL);
   struct uoci_state st;
