@@ -254,7 +254,10 @@ int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *lenp, char **heap,
                      uoci_error **err)
 {
-  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  /* Not followed, not waited for: a symlink or FIFO put in place of a state
+   * file (a --root others can write) fails in one line instead of reading
+   * elsewhere or hanging list, state and delete; and read to a bound. */
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return uoci_fail(err, errno, "open %s", path);
   ssize_t n = read_all(fd, buf, cap);
@@ -268,8 +271,8 @@ int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **
     return 0;
   }
   /* It does not fit (with its NUL): all of it, on the heap. */
-  if (read_file_at(dirfd, path, heap, lenp, err) < 0)
-    return -1;
+  if (lseek(fd, 0, SEEK_SET) < 0 || read_fd_growing(fd, cap * 2, INPUT_MAX_BYTES, heap, lenp) < 0)
+    return uoci_fail(err, errno, "read %s", path);
   *out = *heap;
   return 0;
 }
@@ -287,7 +290,7 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, boo
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, uoci_error **err)
 {
   _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
-  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return uoci_fail(err, errno, "create %s", tmp);
   if (write_all(fd, data, len) < 0)
