@@ -24,6 +24,7 @@
 #include "lsm.h"
 #include "pathsafe.h"
 #include "process.h"
+#include "selfexe.h"
 #include "sync.h"
 #include "userdb.h"
 #include "utils.h"
@@ -731,7 +732,10 @@ int process_become(struct process_plan *plan, uoci_error **err)
 int process_exec(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
-  if (process_become(plan, err) < 0)
+  /* Here, in the process that execs (in the container's pid namespace, where
+   * /proc/self is what execve will resolve), and before a late seccomp
+   * filter: the program must not be the runtime's binary. */
+  if (selfexe_refuse_program(plan->exe, err) < 0 || process_become(plan, err) < 0)
     return -1;
   execve(plan->exe, plan->argv, plan->envp);
   return uoci_fail(err, errno, "exec %s", p->args[0]);

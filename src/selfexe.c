@@ -27,6 +27,8 @@
 extern char **environ;
 static char **saved_argv;
 static bool reexeced;
+static struct stat self_stat; /* the binary running main, as the host sees it */
+static bool self_stat_known;
 
 bool selfexe_must_seal(const struct ptrace_exposure *e)
 {
@@ -41,6 +43,7 @@ bool selfexe_must_seal(const struct ptrace_exposure *e)
 void selfexe_init(char **argv)
 {
   saved_argv = argv;
+  self_stat_known = stat("/proc/self/exe", &self_stat) == 0;
   reexeced = getenv(REEXEC_GUARD) != NULL;
   unsetenv(REEXEC_GUARD); /* nothing we start inherits it */
 }
@@ -148,4 +151,61 @@ bool selfexe_pid_runs(pid_t pid, const char *identity)
   char now[64];
   snprintf(now, sizeof now, "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
   return strcmp(now, identity) == 0;
+}
+
+/* Is the file open at fd the runtime's binary, on a mount that lets it be
+ * written? (A read-only bind of it into a container, to run it nested,
+ * cannot be written through its /proc/PID/exe: EROFS.) */
+static bool is_writable_self(int fd)
+{
+  struct stat st;
+  struct statvfs sv;
+  return self_stat_known && fstat(fd, &st) == 0 && st.st_dev == self_stat.st_dev && st.st_ino == self_stat.st_ino &&
+         !(fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY));
+}
+
+/* The interpreter a "#!" file names, into buf; false when it names none. */
+static bool script_interpreter(int fd, char *buf, size_t size)
+{
+  char head[256];
+  ssize_t n = pread(fd, head, sizeof head - 1, 0);
+  if (n < 3 || head[0] != '#' || head[1] != '!')
+    return false;
+  head[n] = '\0';
+  const char *p = head + 2;
+  p += strspn(p, " \t");
+  size_t len = strcspn(p, " \t\n");
+  if (len == 0 || len >= size)
+    return false;
+  memcpy(buf, p, len);
+  buf[len] = '\0';
+  return true;
+}
+
+int selfexe_refuse_program(const char *path, uoci_error **err)
+{
+  char interp[256];
+  const char *cur = path;
+  /* binfmt_script nests interpreters 4 deep at most (BINPRM_MAX_RECURSION) */
+  for (int depth = 0; depth < 5; depth++) {
+    _cleanup_close_ int fd = open(cur, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+      return 0; /* execve says why */
+    if (is_writable_self(fd))
+      return uoci_fail(err, 0,
+                       "exec %s: %s%s is the runtime's own binary: a container process running it could overwrite it "
+                       "(CVE-2019-5736)",
+                       path, cur == path ? "" : "its interpreter ", cur == path ? "" : cur);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+      return 0;
+    /* readable as the process (a script must be) and never waited on */
+    _cleanup_close_ int rfd = open(cur, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat rst;
+    if (rfd < 0 || fstat(rfd, &rst) < 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino ||
+        !script_interpreter(rfd, interp, sizeof interp))
+      return 0;
+    cur = interp;
+  }
+  return 0;
 }

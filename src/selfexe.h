@@ -45,6 +45,16 @@ bool selfexe_is_sealed(void);
  * failure. Call before anything is created or logged. */
 int selfexe_seal(uoci_error **err);
 
+/* Refuse (-1, one line) a program the container names for its process
+ * (args[0] as resolved, followed through every link as execve follows it,
+ * and the interpreter of a "#!" script, nested as the kernel nests them)
+ * that is the runtime's own binary on a writable mount: /proc/self/exe or a
+ * link to it in the rootfs would make the container's process the runtime
+ * binary, open to every process there through /proc/PID/exe and writable
+ * through it once it stops running (CVE-2019-5736). Call right before
+ * execve, in the process that execs. */
+int selfexe_refuse_program(const char *path, uoci_error **err);
+
 /* Identity of the running binary ("DEV:INO"), to tell later whether a
  * process still runs runtime code. malloc'd. */
 char *selfexe_identity(void);
