@@ -195,7 +195,7 @@ int selfexe_refuse_program(const char *path, uoci_error **err)
       return uoci_fail(err, 0,
                        "exec %s: %s%s is the runtime's own binary: a container process running it could overwrite it "
                        "(CVE-2019-5736)",
-                       path, cur == path ? "" : "its interpreter ", cur == path ? "" : cur);
+                       path, cur == path ? "it" : "its interpreter ", cur == path ? "" : cur);
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
       return 0;
