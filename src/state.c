@@ -124,6 +124,19 @@ static int fail_not_exist(uoci_error **err, const char *id)
   return -1;
 }
 
+/* No state file ever grows near this (annotations are recorded up to 2 KiB). */
+#define STATE_FILE_MAX (1 << 20)
+
+/* A state file that cannot be one (a symlink, a FIFO, too large): loaded as
+ * a stopped container without a pid, which delete --force removes without
+ * signalling anything. */
+static int load_damaged(struct uoci_state *st, const char *id, int *fd)
+{
+  st->id = xstrdup(id);
+  st->dirfd = steal_fd(*fd);
+  return 0;
+}
+
 /* tolerate_corrupt: load a state file without valid pid= and start= lines
  * as a stopped container instead of failing (delete --force). */
 static int load(const char *root, const char *id, struct uoci_state *st, bool tolerate_corrupt, uoci_error **err)
@@ -148,7 +161,10 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
      * (and a create made a new one): only a linked directory is the
      * container. A directory is removed only once empty, so a linked state
      * file says so; its fstat also gives the size to read (below). */
-    sfd = openat(fd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* Not followed, not waited for: a symlink or a FIFO put there (a
+     * --root others can write) is a damaged state, not a read elsewhere or
+     * a hang of list, state and delete. */
+    sfd = openat(fd, "state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (sfd >= 0) {
       if (fstat(sfd, &sb) < 0)
         return uoci_fail(err, errno, "container \"%s\": state", id);
@@ -157,6 +173,8 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
       close(sfd);
       sfd = -1;
     } else if (errno != ENOENT) {
+      if (tolerate_corrupt && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
+        return load_damaged(st, id, &fd);
       return uoci_fail(err, errno, "container \"%s\": open state", id);
     } else if (fstat(fd, &sb) == 0 && sb.st_nlink > 0) {
       /* A state dir without a state file is a create that died half-way. */
@@ -174,6 +192,13 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
    * change meanwhile, and no second read is needed to see its end. A size
    * of 0 (an empty file, or a file system that reports none) is read to
    * its end as before. */
+  if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_FILE_MAX) {
+    if (tolerate_corrupt)
+      return load_damaged(st, id, &fd);
+    if (S_ISREG(sb.st_mode))
+      return uoci_fail(err, EFBIG, "container \"%s\": read state", id);
+    return uoci_fail(err, 0, "container \"%s\": corrupt state file (delete --force removes it)", id);
+  }
   char small[4096], *text = small;
   _cleanup_free_ char *big = NULL;
   size_t size = (size_t) sb.st_size;
