@@ -7,6 +7,7 @@
 #define main ulysses_cni_bridge_main
 #include "bridge.c"
 #undef main
+#include <sys/wait.h>
 #include "tap.h"
 
 /* What containerd 1.6.20's CRI plugin (go-cni, libcni 1.1) wrote on the
