@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "hooks.h"
 #include "log.h"
+#include "selfexe.h"
 #include "utils.h"
 
 static long now_ms(void)
@@ -23,10 +24,21 @@ static long now_ms(void)
 }
 
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
-static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd, const char *cwd)
+static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd, const char *cwd, const char *stage)
 {
   if (dup2(in_fd, 0) < 0 || (cwd && chdir(cwd) < 0))
     _exit(127);
+  /* createContainer and startContainer hooks run in the container's pid
+   * namespace, their path resolved in its root: never the runtime's binary
+   * (a link the image planted to /proc/self/exe), which a container process
+   * could grab through /proc/PID/exe and write once the hook is done
+   * (CVE-2019-5736). */
+  uoci_error *err = NULL;
+  if ((strcmp(stage, "createContainer") == 0 || strcmp(stage, "startContainer") == 0) &&
+      selfexe_refuse_program(h->path, &err) < 0) {
+    dprintf(STDERR_FILENO, "ulysses-oci: %s hook: %s\n", stage, err->msg);
+    _exit(127);
+  }
   rlimit_nofile_restore();
   /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
   syscall(SYS_close_range, 3, ~0U, 0);
@@ -65,7 +77,7 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
   }
   if (pid == 0) {
     close(p[1]);
-    exec_hook(h, p[0], cwd);
+    exec_hook(h, p[0], cwd, stage);
   }
   close(p[0]);
   /* The hook may not read stdin at all: ignore EPIPE. The state goes in

@@ -75,7 +75,14 @@ exe_bundle() {
     [[ $output != *"version"* ]]
     [ ! -e "$STATE/c1" ]
   done
-  cfg '.process.args = ["sleep", "30"]'
+  # a startContainer hook runs in the container's pid namespace too
+  cfg '.process.args = ["true"] | .hooks = {"startContainer": [{"path": "/bin/evil", "args": ["evil", "--version"]}]}'
+  run "$COPY" --root "$STATE" run --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [[ $output == *"startContainer hook: exec /bin/evil: it is the runtime's own binary"* ]]
+  [[ $output != *"version 0"* ]]
+  "$COPY" --root "$STATE" delete -f c1 2>/dev/null || true
+  cfg 'del(.hooks) | .process.args = ["sleep", "30"]'
   "$COPY" --root "$STATE" run -d --bundle "$BUNDLE" c1
   for argv in /proc/self/exe /bin/evil /bin/evil.sh /bin/evil2.sh; do
     run "$COPY" --root "$STATE" exec c1 "$argv" --version
