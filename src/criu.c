@@ -305,6 +305,18 @@ static enum cgroupns_kind cgroupns_of(const ocispec_config *cfg, const char **pa
   return CGNS_JOINED;
 }
 
+/* Does the container join a user namespace by path other than the
+ * runtime's own (`*path`)? CRIU cannot join one again (cr_dump_check,
+ * cr_restore_check). */
+static bool joins_other_userns(const ocispec_config *cfg, const char **path)
+{
+  const char *p = NULL;
+  if (!has_namespace(cfg, "user", &p) || p == NULL || same_file(p, "/proc/self/ns/user"))
+    return false;
+  *path = p;
+  return true;
+}
+
 static int add_ext_mount(criu_opts *opts, const char *key, const char *val, uoci_error **err)
 {
   log_debug("CRIU external mount %s: %s", key, val);
@@ -991,7 +1003,7 @@ int cr_dump_check(const struct cr_dump_target *t, const char *id, uoci_error **e
   const char *path = NULL, *kind = "cgroup";
   if (cgroupns_of(t->cfg, &path) != CGNS_JOINED) {
     kind = "user";
-    if (!has_namespace(t->cfg, "user", &path) || path == NULL || same_file(path, "/proc/self/ns/user"))
+    if (!joins_other_userns(t->cfg, &path))
       return 0;
   }
   return uoci_fail(err, 0, "cannot checkpoint container \"%s\": it joined the %s namespace %s, which CRIU cannot join "
@@ -1009,7 +1021,7 @@ int cr_restore_check(const ocispec_config *cfg, const struct cr_options *o, uoci
    * checkpoint of a container without one, restored into another
    * container's; the guest's 6.1 kernel). Refused first, as a dump of a
    * container that joined one (cr_dump_check). */
-  if (has_namespace(cfg, "user", &path) && path && *path && !same_file(path, "/proc/self/ns/user"))
+  if (joins_other_userns(cfg, &path))
     return uoci_fail(err, 0, "restore: CRIU cannot join an existing user namespace (%s)", path);
   _cleanup_close_ int imagedir = open(o->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (imagedir < 0)
