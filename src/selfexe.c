@@ -135,10 +135,10 @@ int selfexe_seal(uoci_error **err)
 
 char *selfexe_identity(void)
 {
-  struct stat st;
-  if (stat("/proc/self/exe", &st) < 0)
+  /* the binary selfexe_init found running main: the same file, no stat again */
+  if (!self_stat_known)
     return NULL;
-  return xasprintf("%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+  return xasprintf("%llu:%llu", (unsigned long long) self_stat.st_dev, (unsigned long long) self_stat.st_ino);
 }
 
 bool selfexe_pid_runs(pid_t pid, const char *identity)

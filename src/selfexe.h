@@ -55,8 +55,9 @@ int selfexe_seal(uoci_error **err);
  * execve, in the process that execs. */
 int selfexe_refuse_program(const char *path, uoci_error **err);
 
-/* Identity of the running binary ("DEV:INO"), to tell later whether a
- * process still runs runtime code. malloc'd. */
+/* Identity of the running binary ("DEV:INO", as selfexe_init found it), to
+ * tell later whether a process still runs runtime code. malloc'd; NULL
+ * before selfexe_init or when it could not stat the binary. */
 char *selfexe_identity(void);
 
 /* Does process pid still run the executable with that identity? */

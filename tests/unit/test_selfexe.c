@@ -25,6 +25,8 @@ int main(void)
   ok(!selfexe_must_seal(&e), "a user namespace of its own: its CAP_SYS_PTRACE does not reach the runtime");
 
   /* This test binary is a plain file on a writable build tree. */
+  static char *argv0[] = { (char *) "test-selfexe", NULL };
+  selfexe_init(argv0); /* as main does first: the identity is of the binary it found */
   ok(!selfexe_is_sealed(), "a writable binary is not sealed");
   char *id = selfexe_identity();
   ok(id && strchr(id, ':'), "identity is DEV:INO (%s)", id ? id : "(null)");
@@ -35,8 +37,6 @@ int main(void)
 
   /* The program a container names must not be this binary (CVE-2019-5736):
    * through the magic link, a symlink to it, or a "#!" interpreter chain. */
-  static char *argv0[] = { (char *) "test-selfexe", NULL };
-  selfexe_init(argv0);
   uoci_error *err = NULL;
   int r = selfexe_refuse_program("/proc/self/exe", &err);
   ok(r < 0 && err && strstr(err->msg, "CVE-2019-5736"),
