@@ -2,6 +2,7 @@
 /* sync.c - see sync.h */
 #include "config.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "sync.h"
@@ -23,9 +24,16 @@ ssize_t sync_recv(int fd, struct sync_hdr *h, char *buf, size_t bufsize)
   struct iovec iov[2] = { { h, sizeof *h }, { buf, bufsize - 1 } };
   struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
   ssize_t n;
-  do
+  bool reset_reported = false;
+  /* ECONNRESET: the peer closed with a message of ours unread (an init that
+   * failed before reading SYNC_LO_UP). The kernel reports that once, ahead
+   * of what the peer sent before closing, which is still queued: its error. */
+  for (;;) {
     n = recvmsg(fd, &msg, 0);
-  while (n < 0 && errno == EINTR);
+    if (n >= 0 || (errno != EINTR && (errno != ECONNRESET || reset_reported)))
+      break;
+    reset_reported |= errno == ECONNRESET;
+  }
   if (n < 0)
     return -errno;
   if (n < (ssize_t) sizeof *h) {

@@ -32,7 +32,8 @@ struct sync_hdr {
 int sync_send(int fd, enum sync_type type, int32_t value, const void *payload, size_t len);
 
 /* Receive one message into buf (header + payload, NUL-terminated payload).
- * Returns the payload length, 0-length on EOF with type 0, or -errno. */
+ * Returns the payload length, 0-length on EOF with type 0, or -errno. A peer
+ * that closed with our messages unread still has its own read first. */
 ssize_t sync_recv(int fd, struct sync_hdr *h, char *buf, size_t bufsize);
 
 /* Pass one fd (SCM_RIGHTS) over a unix socket: the rootfs and the seccomp
