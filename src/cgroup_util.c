@@ -586,13 +586,6 @@ char *cg_undo_key(const char *file, const char *value)
   return strndup(value, n);
 }
 
-static void push(char ***v, size_t *n, char *s)
-{
-  *v = xrealloc(*v, (*n + 2) * sizeof **v);
-  (*v)[(*n)++] = s;
-  (*v)[*n] = NULL;
-}
-
 char **cg_undo_writes(const char *file, const char *old, char *const *keys, size_t nkeys)
 {
   char **out = NULL;
@@ -606,13 +599,13 @@ char **cg_undo_writes(const char *file, const char *old, char *const *keys, size
     while (len && old[len - 1] == '\n')
       len--;
     /* an empty value is written as a newline (cpuset.cpus on v2: "use the parent's") */
-    push(&out, &n, len ? strndup(old, len) : xstrdup("\n"));
+    strv_push(&out, &n, len ? strndup(old, len) : xstrdup("\n"));
     return out;
   }
   for (const char *l = old; *l;) {
     size_t len = strcspn(l, "\n");
     if (len)
-      push(&out, &n, strndup(l, len));
+      strv_push(&out, &n, strndup(l, len));
     l += len + (l[len] == '\n');
   }
   for (size_t k = 0; k < nkeys; k++) {
@@ -621,10 +614,10 @@ char **cg_undo_writes(const char *file, const char *old, char *const *keys, size
     for (size_t i = 0; i < n && !had; i++)
       had = strncmp(out[i], keys[k], klen) == 0 && out[i][klen] == ' ';
     if (!had)
-      push(&out, &n, xasprintf("%s%s", keys[k], reset));
+      strv_push(&out, &n, xasprintf("%s%s", keys[k], reset));
   }
   if (out == NULL)
-    push(&out, &n, NULL); /* nothing to write back: an empty list */
+    strv_push(&out, &n, NULL); /* nothing to write back: an empty list */
   return out;
 }
 

@@ -143,11 +143,9 @@ struct strv {
   size_t len;
 };
 
-static void strv_push(struct strv *s, char *owned)
+static void strv_add(struct strv *s, char *owned)
 {
-  s->v = xrealloc(s->v, (s->len + 2) * sizeof *s->v);
-  s->v[s->len++] = owned;
-  s->v[s->len] = NULL;
+  strv_push(&s->v, &s->len, owned);
 }
 
 static void strv_clear(struct strv *s)
@@ -259,7 +257,7 @@ static int split_words(const char *s, struct strv *out, uoci_error **err)
     } else if (isspace((unsigned char) *p)) {
       if (in_word) {
         word[w] = '\0';
-        strv_push(out, xstrdup(word));
+        strv_add(out, xstrdup(word));
         w = 0;
         in_word = false;
       }
@@ -272,7 +270,7 @@ static int split_words(const char *s, struct strv *out, uoci_error **err)
     return uoci_fail(err, 0, "spec: --args \"%s\": unterminated %c quote", s, quote);
   if (in_word) {
     word[w] = '\0';
-    strv_push(out, xstrdup(word));
+    strv_add(out, xstrdup(word));
   }
   return 0;
 }
@@ -400,7 +398,7 @@ static int parse_caps(const char *flag, const char *arg, struct strv *out, uoci_
     for (char *c = up; *c; c++)
       *c = (char) toupper((unsigned char) *c);
     if (strcmp(up, "ALL") == 0) {
-      strv_push(out, steal_ptr(up));
+      strv_add(out, steal_ptr(up));
       continue;
     }
     _cleanup_free_ char *name = strncmp(up, "CAP_", 4) == 0 ? xstrdup(up) : xasprintf("CAP_%s", up);
@@ -411,7 +409,7 @@ static int parse_caps(const char *flag, const char *arg, struct strv *out, uoci_
       found = strcmp(known[i], name) == 0;
     if (!found)
       return uoci_fail(err, 0, "spec: %s \"%s\": unknown capability %s (see ulysses-oci features)", flag, arg, name);
-    strv_push(out, steal_ptr(name));
+    strv_add(out, steal_ptr(name));
   }
   if (out->len == before)
     return uoci_fail(err, 0, "spec: %s \"%s\": expected a capability name such as NET_ADMIN", flag, arg);
@@ -446,13 +444,13 @@ static int parse_env_file(const char *path, struct strv *env, uoci_error **err)
     if (keylen == 0 || blank)
       return uoci_fail(err, 0, "spec: --env-file %s:%u: expected KEY=VALUE or KEY (no blanks in KEY)", path, lineno);
     if (eq) {
-      strv_push(env, xstrdup(line));
+      strv_add(env, xstrdup(line));
       continue;
     }
     const char *value = getenv(line);
     if (value == NULL)
       return uoci_fail(err, 0, "spec: --env-file %s:%u: %s is not set in this environment", path, lineno, line);
-    strv_push(env, xasprintf("%s=%s", line, value));
+    strv_add(env, xasprintf("%s=%s", line, value));
   }
   return 0;
 }
@@ -514,7 +512,7 @@ static int parse_tmpfs(const char *arg, struct tmpfs_mount *t, uoci_error **err)
                          "size=, mode=, uid=, gid=, nr_inodes=",
                          arg, tok);
       }
-      strv_push(&opts, xstrdup(tok));
+      strv_add(&opts, xstrdup(tok));
     }
   }
   t->destination = steal_ptr(dir);
@@ -601,12 +599,12 @@ static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **e
     return split_words(arg, &o->args, err);
   case OPT_ARG:
     o->has_args = true;
-    strv_push(&o->args, xstrdup(arg));
+    strv_add(&o->args, xstrdup(arg));
     return 0;
   case 'e':
     if (arg[0] == '=' || strchr(arg, '=') == NULL)
       return uoci_fail(err, 0, "spec: --env \"%s\": expected KEY=VALUE", arg);
-    strv_push(&o->env, xstrdup(arg));
+    strv_add(&o->env, xstrdup(arg));
     return 0;
   case 'v': {
     struct volume v = { 0 };
@@ -652,7 +650,7 @@ static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **e
     char *port = NULL;
     if (parse_publish(arg, &port, err) < 0)
       return -1;
-    strv_push(&o->ports, port);
+    strv_add(&o->ports, port);
     return 0;
   }
   case 't': o->terminal = 1; return 0;
@@ -685,7 +683,7 @@ static int parse_one(struct spec_opts *o, int c, const char *arg, uoci_error **e
   case OPT_ANNOTATION:
     if (arg[0] == '=' || strchr(arg, '=') == NULL)
       return uoci_fail(err, 0, "spec: --annotation \"%s\": expected KEY=VALUE", arg);
-    strv_push(&o->annotations, xstrdup(arg));
+    strv_add(&o->annotations, xstrdup(arg));
     return 0;
   }
   return -1;
@@ -921,15 +919,15 @@ static void apply_caps(ocispec_process *p, const struct spec_opts *o)
     const char *const *known = caps_known_names(&n);
     for (size_t i = 0; i < n; i++)
       if (!strv_contains(&o->cap_drop, known[i]))
-        strv_push(&set, xstrdup(known[i]));
+        strv_add(&set, xstrdup(known[i]));
   } else {
     if (!drop_all)
       for (size_t i = 0; i < c->bounding_len; i++)
         if (!strv_contains(&o->cap_drop, c->bounding[i]) && !strv_contains(&set, c->bounding[i]))
-          strv_push(&set, xstrdup(c->bounding[i]));
+          strv_add(&set, xstrdup(c->bounding[i]));
     for (size_t i = 0; i < o->cap_add.len; i++)
       if (!strv_contains(&set, o->cap_add.v[i]))
-        strv_push(&set, xstrdup(o->cap_add.v[i]));
+        strv_add(&set, xstrdup(o->cap_add.v[i]));
   }
   set_cap_list(&c->bounding, &c->bounding_len, &set);
   set_cap_list(&c->effective, &c->effective_len, &set);

@@ -20,11 +20,16 @@ void uoci_strv_free(char **v)
   free(v);
 }
 
-void strv_append(char ***v, size_t *n, const char *s)
+void strv_push(char ***v, size_t *n, char *s)
 {
   *v = xrealloc(*v, (*n + 2) * sizeof **v);
-  (*v)[(*n)++] = xstrdup(s);
+  (*v)[(*n)++] = s;
   (*v)[*n] = NULL;
+}
+
+void strv_append(char ***v, size_t *n, const char *s)
+{
+  strv_push(v, n, xstrdup(s));
 }
 
 static void out_of_memory(void)

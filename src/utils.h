@@ -38,6 +38,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Append a copy of s to the NULL-terminated vector *v of *n strings. */
 void strv_append(char ***v, size_t *n, const char *s);
+/* The same with s itself, which the vector then owns. */
+void strv_push(char ***v, size_t *n, char *s);
 
 /* A NULL-terminated shallow copy of v[0..n) (for execve). */
 char **strv_terminated(char **v, size_t n);
@@ -61,9 +63,6 @@ int read_regular_file_at(int dirfd, const char *path, size_t max, char **out, si
 typedef int (*open_at_fn)(int dirfd, const char *path, int flags);
 int read_regular_file_with(open_at_fn open_at, int dirfd, const char *where, const char *path, size_t max,
                            char **out, size_t *len, uoci_error **err);
-/* read_file_at into buf (cap bytes, the text NUL-terminated) when it fits,
- * else into *heap (the caller frees it); *out points at the text, *len (if
- * not NULL) is its length. */
 /* A document the caller names (exec --process, update --resources; "-" is
  * stdin): a regular file as read_regular_file_at, or a pipe (a FIFO,
  * process substitution, stdin), read to EOF; either at most max bytes. A FIFO
@@ -71,12 +70,15 @@ int read_regular_file_with(open_at_fn open_at, int dirfd, const char *where, con
  * one; devices (/dev/zero), directories and sockets are refused by type. */
 #define INPUT_MAX_BYTES ((size_t) 64 << 20)
 int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci_error **err);
+/* read_file_at into buf (cap bytes, the text NUL-terminated) when it fits,
+ * else into *heap (the caller frees it); *out points at the text, *len (if
+ * not NULL) is its length. */
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *len, char **heap,
                      uoci_error **err);
-/* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
 /* Splits a /proc/PID/cgroup line "ID:CONTROLLERS:PATH" in place (CONTROLLERS
  * is "" for cgroup2); false when the line has not that shape. */
 bool proc_cgroup_split(char *line, const char **ctrls, const char **path);
+/* Write a whole string to an existing file (O_WRONLY|O_TRUNC if trunc). */
 int write_file_at(int dirfd, const char *path, const char *data, size_t len, bool trunc, uoci_error **err);
 /* Write atomically: data to NAME.tmp in dirfd, then rename over NAME. No fsync:
  * state lives on tmpfs and a torn write is detected by the reader. */
