@@ -127,10 +127,11 @@ static int fail_not_exist(uoci_error **err, const char *id)
 /* No state file ever grows near this (annotations are recorded up to 2 KiB). */
 #define STATE_FILE_MAX (1 << 20)
 
-/* A state file that cannot be one (a symlink, a FIFO, too large): loaded as
- * a stopped container without a pid, which delete --force removes without
- * signalling anything. */
-static int load_damaged(struct uoci_state *st, const char *id, int *fd)
+/* A container with no state to read: loaded as stopped, without a pid, which
+ * delete --force removes without signalling anything. A state file that
+ * cannot be one (a symlink, a FIFO, too large), or none at all (a create
+ * that died half-way). */
+static int load_without_state(struct uoci_state *st, const char *id, int *fd)
 {
   st->id = xstrdup(id);
   st->dirfd = steal_fd(*fd);
@@ -174,13 +175,10 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
       sfd = -1;
     } else if (errno != ENOENT) {
       if (tolerate_corrupt && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
-        return load_damaged(st, id, &fd);
+        return load_without_state(st, id, &fd);
       return uoci_fail(err, errno, "container \"%s\": open state", id);
     } else if (fstat(fd, &sb) == 0 && sb.st_nlink > 0) {
-      /* A state dir without a state file is a create that died half-way. */
-      st->id = xstrdup(id);
-      st->dirfd = steal_fd(fd);
-      return 0;
+      return load_without_state(st, id, &fd); /* a create that died half-way */
     }
     close(fd);
   }
@@ -194,7 +192,7 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
    * its end as before. */
   if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_FILE_MAX) {
     if (tolerate_corrupt)
-      return load_damaged(st, id, &fd);
+      return load_without_state(st, id, &fd);
     if (S_ISREG(sb.st_mode))
       return uoci_fail(err, EFBIG, "container \"%s\": read state", id);
     return uoci_fail(err, 0, "container \"%s\": corrupt state file (delete --force removes it)", id);
