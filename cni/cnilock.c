@@ -33,3 +33,9 @@ int cni_lock_attachment(int fd, uint64_t hash, struct cni_error *e)
 }
 
 int cni_lock_host_ports(int fd, struct cni_error *e) { return lock_byte(fd, 0, "the host ports", e); }
+
+void cni_unlock_attachment(int fd, uint64_t hash)
+{
+  struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = (off_t)(1 + (hash >> 2)), .l_len = 1};
+  fcntl(fd, F_OFD_SETLK, &fl);
+}

@@ -20,5 +20,7 @@ int cni_lock_open(struct cni_error *e);
  * attachment_hash is `hash`, or of the host ports; held until fd is closed. */
 int cni_lock_attachment(int fd, uint64_t hash, struct cni_error *e);
 int cni_lock_host_ports(int fd, struct cni_error *e);
+/* Let the attachment's lock go before fd is closed (GC takes one at a time). */
+void cni_unlock_attachment(int fd, uint64_t hash);
 
 #endif

@@ -334,7 +334,7 @@ bool cni_valid_ifname(const char *s)
   return true;
 }
 
-bool ip4_parse(const char *s, uint32_t *ip)
+static bool ip4_parse(const char *s, uint32_t *ip)
 {
   struct in_addr a;
   if (!s || inet_pton(AF_INET, s, &a) != 1)
@@ -343,7 +343,23 @@ bool ip4_parse(const char *s, uint32_t *ip)
   return true;
 }
 
-bool cidr4_parse(const char *s, uint32_t *ip, int *prefix)
+bool ip_parse(const char *s, ipaddr_t *ip)
+{
+  uint32_t v4;
+  unsigned char b[16];
+  if (s && !strchr(s, ':'))
+    return ip4_parse(s, &v4) && (*ip = ip_from4(v4), true);
+  if (!s || inet_pton(AF_INET6, s, b) != 1)
+    return false;
+  *ip = 0;
+  for (int i = 0; i < 16; i++)
+    *ip = *ip << 8 | b[i];
+  /* ::ffff:a.b.c.d written as IPv6 is still an IPv6 address to the kernel's
+   * AF_INET6 sockets, but here it would read as IPv4: refuse it */
+  return !ip_is4(*ip);
+}
+
+bool cidr_parse(const char *s, ipaddr_t *ip, int *prefix)
 {
   char buf[64];
   const char *slash = s ? strchr(s, '/') : NULL;
@@ -354,15 +370,23 @@ bool cidr4_parse(const char *s, uint32_t *ip, int *prefix)
   char *end;
   errno = 0;
   long p = strtol(slash + 1, &end, 10);
-  if (errno || *end || end == slash + 1 || p < 0 || p > 32)
+  if (errno || *end || end == slash + 1 || p < 0 || !ip_parse(buf, ip) || p > ip_bits(*ip))
     return false;
   *prefix = (int)p;
-  return ip4_parse(buf, ip);
+  return true;
 }
 
-void ip4_fmt(uint32_t ip, char buf[16])
+void ip_fmt(ipaddr_t ip, char buf[IP_STRLEN])
 {
-  snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+  unsigned char b[16];
+  if (ip_is4(ip)) {
+    uint32_t v4 = (uint32_t)ip;
+    snprintf(buf, IP_STRLEN, "%u.%u.%u.%u", v4 >> 24, (v4 >> 16) & 255, (v4 >> 8) & 255, v4 & 255);
+    return;
+  }
+  for (int i = 15; i >= 0; i--, ip >>= 8)
+    b[i] = (unsigned char)ip;
+  inet_ntop(AF_INET6, b, buf, IP_STRLEN);
 }
 
 uint64_t attachment_hash(const char *network, const char *container_id, const char *ifname)

@@ -96,11 +96,26 @@ bool cni_valid_container_id(const char *s);
 bool cni_valid_ifname(const char *s);
 bool cni_valid_network_name(const char *s);
 
-/* IPv4 parsing and printing ("a.b.c.d" and "a.b.c.d/len"), host byte order. */
-bool ip4_parse(const char *s, uint32_t *ip);
-bool cidr4_parse(const char *s, uint32_t *ip, int *prefix);
-void ip4_fmt(uint32_t ip, char buf[16]);
-static inline uint32_t prefix_mask(int prefix) { return prefix ? 0xffffffffu << (32 - prefix) : 0; }
+/* Either family in one integer: an IPv4 address is held IPv4-mapped
+ * (::ffff:a.b.c.d), so ranges, offsets and masks are the same arithmetic for
+ * both; 0 (::) is "none" where a gateway may be absent. Prefixes count the
+ * family's own bits (0-32 for IPv4, 0-128 for IPv6). */
+typedef unsigned __int128 ipaddr_t;
+#define IP_STRLEN 46 /* INET6_ADDRSTRLEN */
+#define IP_V4MAPPED ((ipaddr_t)0xffff << 32)
+static inline bool ip_is4(ipaddr_t ip) { return (ip >> 32) == 0xffff; }
+static inline ipaddr_t ip_from4(uint32_t v4) { return IP_V4MAPPED | v4; }
+static inline int ip_bits(ipaddr_t ip) { return ip_is4(ip) ? 32 : 128; }
+/* Mask of `prefix` bits of ip's family (the v4-mapped head kept for IPv4). */
+static inline ipaddr_t ip_mask(ipaddr_t ip, int prefix)
+{
+  int host = ip_bits(ip) - prefix;
+  return host >= 128 ? 0 : ~(ipaddr_t)0 << host;
+}
+/* "a.b.c.d" or an IPv6 address; "ADDR/len"; the RFC 5952 text of either. */
+bool ip_parse(const char *s, ipaddr_t *ip);
+bool cidr_parse(const char *s, ipaddr_t *ip, int *prefix);
+void ip_fmt(ipaddr_t ip, char buf[IP_STRLEN]);
 
 /* 64-bit FNV-1a over NUL-separated parts; names derived from it stay stable
  * across crashes so a later DEL can find what a killed ADD created. */

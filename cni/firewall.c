@@ -70,14 +70,20 @@ int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct c
       *c = (char)(*c | 0x20);
     if (strcmp(p->proto, "tcp") && strcmp(p->proto, "udp") && strcmp(p->proto, "sctp"))
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: unknown protocol %s", i, proto);
-    if (hip && *hip && strchr(hip, ':'))
-      continue; /* an IPv6 host address cannot reach an IPv4-only container */
-    if (hip && *hip && strcmp(hip, "0.0.0.0") && !ip4_parse(hip, &p->host_ip))
-      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: invalid hostIP %s", i, hip);
+    /* hostIP "" maps both families; "0.0.0.0" / "::" every address of one */
+    p->family = 0;
+    if (hip && *hip) {
+      if (!ip_parse(hip, &p->host_ip))
+        return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: invalid hostIP %s", i, hip);
+      p->family = ip_is4(p->host_ip) ? 4 : 6;
+      if (p->host_ip == ip_from4(0))
+        p->host_ip = 0;
+    }
     /* two mappings of one host port: only the first DNAT rule would ever match */
     for (size_t k = 0; k < *n; k++) {
       const struct fw_portmap *q = &(*out)[k];
       if (q->host_port == p->host_port && !strcmp(q->proto, p->proto) &&
+          (!q->family || !p->family || q->family == p->family) &&
           (!q->host_ip || !p->host_ip || q->host_ip == p->host_ip))
         return cni_fail(e, CNI_ERR_INVALID_CONFIG, "portMappings[%zu]: host port %s/%d is already mapped by an "
                         "earlier entry", i, p->proto, p->host_port);
@@ -87,44 +93,75 @@ int fw_parse_portmaps(yajl_val arr, struct fw_portmap **out, size_t *n, struct c
   return 0;
 }
 
-/* Base chains, created on first use; `add` is idempotent for tables and
- * chains, so every ADD sends them in the same transaction as its rules. */
-static const char BASE[] =
-    "add table ip " FW_TABLE "\n"
-    "add chain ip " FW_TABLE " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
-    "add chain ip " FW_TABLE " output { type nat hook output priority -100; policy accept; }\n"
-    "add chain ip " FW_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n";
-
-static void rules_for(struct sbuf *b, const struct fw_attachment *a)
+/* Base chains of a table (family "ip" or "ip6"), created on first use; `add`
+ * is idempotent for tables and chains, so every ADD sends them in the same
+ * transaction as its rules. */
+static void base_chains(struct sbuf *b, const char *fam)
 {
-  char tag[128], ip[16], net[16], hip[16];
+  sb_printf(b,
+            "add table %s " FW_TABLE "\n"
+            "add chain %s " FW_TABLE " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+            "add chain %s " FW_TABLE " output { type nat hook output priority -100; policy accept; }\n"
+            "add chain %s " FW_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n",
+            fam, fam, fam, fam);
+}
+
+/* Mappings of a that apply to the family of its address `ad`. */
+static size_t mappings_of(const struct fw_attachment *a, const struct fw_addr *ad)
+{
+  size_t n = 0;
+  for (size_t i = 0; ad->ip && i < a->npm; i++)
+    n += fw_portmap_covers(&a->pm[i], ip_is4(ad->ip));
+  return n;
+}
+
+/* How many rules rules_for writes for the address ad. */
+static size_t rules_wanted(const struct fw_attachment *a, const struct fw_addr *ad)
+{
+  size_t npm = mappings_of(a, ad);
+  return ad->ip ? (a->masq ? 1 : 0) + (npm ? 1 + 2 * npm : 0) : 0;
+}
+
+static void rules_for(struct sbuf *b, const struct fw_attachment *a, const struct fw_addr *ad)
+{
+  char tag[128], ip[IP_STRLEN], net[IP_STRLEN], hip[IP_STRLEN];
+  bool v4 = ip_is4(ad->ip);
+  const char *fam = v4 ? "ip" : "ip6";
+  if (!ad->ip)
+    return;
+  base_chains(b, fam);
   tag_of(tag, a->network, a->cid, a->ifname);
-  ip4_fmt(a->ip, ip);
-  ip4_fmt(a->subnet, net);
+  ip_fmt(ad->ip, ip);
+  ip_fmt(ad->subnet, net);
   if (a->masq)
     sb_printf(b,
-              "add rule ip " FW_TABLE " postrouting ip saddr %s ip daddr != { %s/%d, 224.0.0.0/4 } masquerade "
+              "add rule %s " FW_TABLE " postrouting %s saddr %s %s daddr != { %s/%d, %s } masquerade "
               "comment \"%s\"\n",
-              ip, net, a->prefix, tag);
-  if (a->npm)
+              fam, fam, ip, fam, net, ad->prefix, v4 ? "224.0.0.0/4" : "ff00::/8", tag);
+  if (mappings_of(a, ad))
     /* hairpin (a container or a neighbour reaching it through a host port)
-     * and localhost: 127.0.0.1:hostPort must not leave with a loopback source */
+     * and, IPv4 only, localhost: 127.0.0.1:hostPort must not leave with a
+     * loopback source (IPv6 has no route_localnet: [::1] is not mapped, as
+     * with the reference portmap) */
     sb_printf(b,
-              "add rule ip " FW_TABLE " postrouting ip saddr { %s/%d, 127.0.0.0/8 } ip daddr %s ct status dnat "
+              "add rule %s " FW_TABLE " postrouting %s saddr { %s/%d%s } %s daddr %s ct status dnat "
               "masquerade comment \"%s\"\n",
-              net, a->prefix, ip, tag);
+              fam, fam, net, ad->prefix, v4 ? ", 127.0.0.0/8" : "", fam, ip, tag);
   for (size_t i = 0; i < a->npm; i++) {
     const struct fw_portmap *p = &a->pm[i];
-    char match[64];
+    char match[80];
+    if (!fw_portmap_covers(p, v4))
+      continue;
     if (p->host_ip) {
-      ip4_fmt(p->host_ip, hip);
-      snprintf(match, sizeof match, "ip daddr %s", hip);
+      ip_fmt(p->host_ip, hip);
+      snprintf(match, sizeof match, "%s daddr %s", fam, hip);
     } else {
       snprintf(match, sizeof match, "fib daddr type local");
     }
     for (int c = 0; c < 2; c++)
-      sb_printf(b, "add rule ip " FW_TABLE " %s %s %s dport %d dnat to %s:%d comment \"%s\"\n",
-                c ? "output" : "prerouting", match, p->proto, p->host_port, ip, p->container_port, tag);
+      sb_printf(b, "add rule %s " FW_TABLE " %s %s %s dport %d dnat to %s%s%s:%d comment \"%s\"\n", fam,
+                c ? "output" : "prerouting", match, p->proto, p->host_port, v4 ? "" : "[", ip, v4 ? "" : "]",
+                p->container_port, tag);
   }
 }
 
@@ -135,35 +172,38 @@ int fw_add(const struct fw_attachment *a, struct cni_error *e)
 {
   struct nft n = {0};
   struct sbuf b = {0};
-  if (!a->masq && !a->npm)
+  if (!rules_wanted(a, &a->v4) && !rules_wanted(a, &a->v6))
     return 0;
   if (nft_open(&n, false, e) < 0)
     return -1;
-  sb_add(&b, BASE);
-  rules_for(&b, a);
+  if (rules_wanted(a, &a->v4))
+    rules_for(&b, a, &a->v4);
+  if (rules_wanted(a, &a->v6))
+    rules_for(&b, a, &a->v6);
   int r = nft_run(&n, b.s, e);
   free(b.s);
   nft_close(&n);
   return r;
 }
 
-/* Each tagged rule of the table: chain, handle and comment. */
+/* Each tagged rule of the two tables: family, chain, handle and comment. */
 struct fw_rule {
+  const char *fam; /* "ip" or "ip6" */
   char chain[64];
   unsigned long handle;
   char comment[128];
   char match[192]; /* the rule text before its comment */
 };
 
-static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct cni_error *e)
+static int list_table(struct nft *n, const char *fam, struct fw_rule **out, size_t *count, size_t *cap,
+                      struct cni_error *e)
 {
-  *out = NULL;
-  *count = 0;
-  if (nft_run_cmd_from_buffer(n->ctx, "list table ip " FW_TABLE) != 0)
+  char cmd[64];
+  snprintf(cmd, sizeof cmd, "list table %s " FW_TABLE, fam);
+  if (nft_run_cmd_from_buffer(n->ctx, cmd) != 0)
     return 0; /* no table: no rules */
   _cleanup_free_ char *text = strdup(nft_ctx_get_output_buffer(n->ctx) ?: "");
   char chain[64] = "", *save = NULL;
-  size_t cap = 0;
   for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
     char *c;
     if (sscanf(l, " chain %63s {", chain) == 1)
@@ -173,14 +213,15 @@ static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct
     char *h = strstr(l, "# handle ");
     if (!h)
       continue;
-    if (*count == cap) {
-      cap = cap ? cap * 2 : 32;
-      struct fw_rule *nr = realloc(*out, cap * sizeof *nr);
+    if (*count == *cap) {
+      *cap = *cap ? *cap * 2 : 32;
+      struct fw_rule *nr = realloc(*out, *cap * sizeof *nr);
       if (!nr)
         return cni_fail(e, CNI_ERR_PLUGIN, "out of memory");
       *out = nr;
     }
     struct fw_rule *r = &(*out)[(*count)++];
+    r->fam = fam;
     snprintf(r->chain, sizeof r->chain, "%s", chain);
     r->handle = strtoul(h + 9, NULL, 10);
     snprintf(r->match, sizeof r->match, "%.*s", (int)(c - l), l);
@@ -188,6 +229,16 @@ static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct
     snprintf(r->comment, sizeof r->comment, "%.*s", (int)strcspn(c, "\""), c);
   }
   return 0;
+}
+
+static int list_rules(struct nft *n, struct fw_rule **out, size_t *count, struct cni_error *e)
+{
+  size_t cap = 0;
+  *out = NULL;
+  *count = 0;
+  if (list_table(n, "ip", out, count, &cap, e) < 0)
+    return -1;
+  return list_table(n, "ip6", out, count, &cap, e);
 }
 
 /* Delete the listed rules whose comment `select` accepts; retried once
@@ -207,7 +258,8 @@ static int delete_selected(bool (*select)(const char *comment, const void *arg),
       break;
     for (size_t i = 0; i < count; i++)
       if (select(rules[i].comment, arg))
-        sb_printf(&b, "delete rule ip " FW_TABLE " %s handle %lu\n", rules[i].chain, rules[i].handle);
+        sb_printf(&b, "delete rule %s " FW_TABLE " %s handle %lu\n", rules[i].fam, rules[i].chain,
+                  rules[i].handle);
     r = b.s ? nft_run(&n, b.s, e) : 0;
     free(b.s);
     if (r == 0)
@@ -222,18 +274,23 @@ static bool has_hash_prefix(const char *comment, const void *arg)
   return strncmp(comment, (const char *)arg, 17) == 0;
 }
 
-int fw_del(const char *network, const char *cid, const char *ifname, struct cni_error *e)
+int fw_del_hash(uint64_t hash, struct cni_error *e)
 {
   char prefix[32];
-  snprintf(prefix, sizeof prefix, "%016" PRIx64 " ", attachment_hash(network, cid, ifname));
+  snprintf(prefix, sizeof prefix, "%016" PRIx64 " ", hash);
   return delete_selected(has_hash_prefix, prefix, e);
+}
+
+int fw_del(const char *network, const char *cid, const char *ifname, struct cni_error *e)
+{
+  return fw_del_hash(attachment_hash(network, cid, ifname), e);
 }
 
 int fw_check(const struct fw_attachment *a, struct cni_error *e)
 {
   struct nft n = {0};
   char tag[128];
-  size_t want = (a->masq ? 1 : 0) + (a->npm ? 1 + 2 * a->npm : 0), have = 0, count = 0;
+  size_t want = rules_wanted(a, &a->v4) + rules_wanted(a, &a->v6), have = 0, count = 0;
   if (!want)
     return 0;
   if (nft_open(&n, true, e) < 0)
@@ -245,48 +302,53 @@ int fw_check(const struct fw_attachment *a, struct cni_error *e)
   for (size_t i = 0; i < count; i++)
     have += strncmp(rules[i].comment, tag, 17) == 0;
   if (r == 0 && have != want)
-    r = cni_fail(e, CNI_ERR_PLUGIN, "firewall: %zu of %zu rules of %s/%s present in table ip " FW_TABLE, have,
-                 want, a->cid, a->ifname);
+    r = cni_fail(e, CNI_ERR_PLUGIN, "firewall: %zu of %zu rules of %s/%s present in tables ip and ip6 " FW_TABLE,
+                 have, want, a->cid, a->ifname);
   return r;
 }
 
-struct gc_arg {
-  const char *network;
-  const uint64_t *keep;
-  size_t nkeep;
-};
-
-static bool stale_in_network(const char *comment, const void *arg)
+int fw_hashes(const char *network, uint64_t **out, size_t *n, struct cni_error *e)
 {
-  const struct gc_arg *g = arg;
-  char net[128];
-  uint64_t h;
-  if (sscanf(comment, "%" SCNx64 " %127s", &h, net) != 2 || strcmp(net, g->network) != 0)
+  struct nft nf = {0};
+  _cleanup_free_ struct fw_rule *rules = NULL;
+  size_t count = 0;
+  *out = NULL;
+  *n = 0;
+  if (nft_open(&nf, true, e) < 0)
+    return -1;
+  int r = list_rules(&nf, &rules, &count, e);
+  nft_close(&nf);
+  *out = calloc(count + 1, sizeof **out);
+  if (!*out)
+    return cni_fail(e, CNI_ERR_PLUGIN, "out of memory");
+  for (size_t i = 0; r == 0 && i < count; i++) {
+    char net[128];
+    uint64_t h;
+    bool seen = false;
+    if (sscanf(rules[i].comment, "%" SCNx64 " %127s", &h, net) != 2 || strcmp(net, network) != 0)
+      continue;
+    for (size_t k = 0; k < *n && !seen; k++)
+      seen = (*out)[k] == h;
+    if (!seen)
+      (*out)[(*n)++] = h;
+  }
+  return r;
+}
+
+/* Would mapping p collide with the DNAT rule r of another attachment? */
+static bool same_host_port(const struct fw_portmap *p, const struct fw_rule *r)
+{
+  char needle[32], other[IP_STRLEN];
+  ipaddr_t oip;
+  if (!fw_portmap_covers(p, strcmp(r->fam, "ip") == 0))
     return false;
-  for (size_t i = 0; i < g->nkeep; i++)
-    if (g->keep[i] == h)
-      return false;
-  return true;
-}
-
-int fw_gc(const char *network, const uint64_t *keep, size_t nkeep, struct cni_error *e)
-{
-  struct gc_arg g = {network, keep, nkeep};
-  return delete_selected(stale_in_network, &g, e);
-}
-
-/* Would mapping p collide with the DNAT rule text `match` of another attachment? */
-static bool same_host_port(const struct fw_portmap *p, const char *match)
-{
-  char needle[32], hip[16], other[16];
   snprintf(needle, sizeof needle, " %s dport %d ", p->proto, p->host_port);
-  if (!strstr(match, needle))
+  if (!strstr(r->match, needle))
     return false;
-  const char *d = strstr(match, "ip daddr ");
-  if (!p->host_ip || !d || sscanf(d + 9, "%15s", other) != 1)
+  const char *d = strstr(r->match, " daddr ");
+  if (!p->host_ip || !d || sscanf(d + 7, "%45s", other) != 1 || !ip_parse(other, &oip))
     return true; /* one of them takes every local address */
-  ip4_fmt(p->host_ip, hip);
-  return strcmp(hip, other) == 0;
+  return oip == p->host_ip;
 }
 
 /* Refuse a host port another attachment already maps (its DNAT would win). */
@@ -307,7 +369,7 @@ int fw_port_conflicts(const struct fw_attachment *a, struct cni_error *e)
     if (strcmp(rules[i].chain, "prerouting") || strncmp(rules[i].comment, own, 17) == 0)
       continue;
     for (size_t j = 0; j < a->npm; j++)
-      if (same_host_port(&a->pm[j], rules[i].match)) {
+      if (same_host_port(&a->pm[j], &rules[i])) {
         const char *who = strchr(rules[i].comment, ' ');
         return cni_fail(e, CNI_ERR_PLUGIN, "host port %s/%d is already mapped by %s", a->pm[j].proto,
                         a->pm[j].host_port, who ? who + 1 : rules[i].comment);

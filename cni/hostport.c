@@ -13,29 +13,34 @@
 #define ST_LISTEN 0x0A
 #define ST_CLOSE 0x07 /* an unconnected UDP socket */
 
-/* An IPv4 address (host order) a socket of the table is bound to, or false
- * for an IPv6 address no IPv4 packet reaches. *any: the wildcard. */
-static bool local_v4(const char *hex, bool v6, uint32_t *ip, bool *any)
+/* The address a socket of the table is bound to: an IPv4 one v4-mapped, as
+ * the kernel shows a dual-stack socket's IPv4 address; [::] is 0. */
+static bool local_addr(const char *hex, bool v6, ipaddr_t *ip)
 {
   unsigned w[4] = {0};
   if (!v6) {
     if (sscanf(hex, "%8X", &w[0]) != 1)
       return false;
-    *ip = ntohl(w[0]);
-    *any = *ip == 0;
+    *ip = ip_from4(ntohl(w[0]));
     return true;
   }
   if (sscanf(hex, "%8X%8X%8X%8X", &w[0], &w[1], &w[2], &w[3]) != 4)
     return false;
-  if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0) {
-    *ip = 0, *any = true; /* [::]: dual-stack unless v6only, which /proc/net does not say */
+  *ip = 0;
+  for (int i = 0; i < 4; i++)
+    *ip = *ip << 32 | ntohl(w[i]);
+  return true;
+}
+
+/* Does a socket bound to `ip` (from local_addr) receive what mapping p diverts? */
+static bool socket_covered(const struct fw_portmap *p, ipaddr_t ip)
+{
+  if (ip == 0) /* [::]: dual-stack unless v6only, which /proc/net does not say */
     return true;
-  }
-  if (w[0] == 0 && w[1] == 0 && ntohl(w[2]) == 0xffff) {
-    *ip = ntohl(w[3]), *any = *ip == 0;
-    return true;
-  }
-  return false;
+  if (!fw_portmap_covers(p, ip_is4(ip)))
+    return false;
+  bool any = ip == ip_from4(0);
+  return any || !p->host_ip || ip == p->host_ip;
 }
 
 bool hostport_table_conflict(const char *table, bool v6, bool udp, const struct fw_portmap *p, char *where,
@@ -45,19 +50,17 @@ bool hostport_table_conflict(const char *table, bool v6, bool udp, const struct 
   while (line && *++line) {
     char laddr[40], raddr[40];
     unsigned lport, rport, st;
+    ipaddr_t ip;
     if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%X %39[0-9A-Fa-f]:%X %X", laddr, &lport, raddr, &rport, &st) == 5 &&
-        (int)lport == p->host_port && (udp ? st == ST_CLOSE && rport == 0 : st == ST_LISTEN)) {
-      uint32_t ip;
-      bool any;
-      if (local_v4(laddr, v6, &ip, &any) && (any || !p->host_ip || ip == p->host_ip)) {
-        char a[16];
-        ip4_fmt(ip, a);
-        if (v6 && any)
-          snprintf(where, wlen, "[::]:%d", p->host_port);
-        else
-          snprintf(where, wlen, "%s:%d", a, p->host_port);
-        return true;
-      }
+        (int)lport == p->host_port && (udp ? st == ST_CLOSE && rport == 0 : st == ST_LISTEN) &&
+        local_addr(laddr, v6, &ip) && socket_covered(p, ip)) {
+      char a[IP_STRLEN];
+      ip_fmt(ip, a);
+      if (ip_is4(ip))
+        snprintf(where, wlen, "%s:%d", a, p->host_port);
+      else
+        snprintf(where, wlen, "[%s]:%d", a, p->host_port);
+      return true;
     }
     line = strchr(line, '\n');
   }

@@ -8,9 +8,10 @@
  * podman's bind() of the published port, an ADD is refused when a socket of
  * the plugin's network namespace (the host's) listens there: TCP in LISTEN,
  * UDP bound and unconnected, on an address the mapping covers (every local
- * IPv4 address without hostIP, else hostIP or 0.0.0.0), or on [::] or
- * [::ffff:a.b.c.d] (a dual-stack socket takes IPv4 too; whether [::] is
- * v6only is not in /proc/net, so it counts). Read from /proc/net/{tcp,udp}[6].
+ * address of the mapping's families without hostIP, else hostIP or the
+ * family's wildcard), or on [::] (dual-stack unless v6only, which is not in
+ * /proc/net, so it counts for both families; [::ffff:a.b.c.d] is IPv4).
+ * Read from /proc/net/{tcp,udp}[6].
  * SCTP is not checked. */
 #ifndef ULYSSES_CNI_HOSTPORT_H
 #define ULYSSES_CNI_HOSTPORT_H

@@ -15,29 +15,30 @@
 static int parse_range(yajl_val r, struct ipam_range *out, struct cni_error *e)
 {
   const char *subnet = json_get_str(r, "subnet");
-  uint32_t net, ip;
+  ipaddr_t net, ip;
   int prefix;
   if (!subnet)
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: range has no \"subnet\"");
-  if (strchr(subnet, ':'))
-    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: IPv6 subnet %s is not supported", subnet);
-  if (!cidr4_parse(subnet, &net, &prefix))
+  if (!cidr_parse(subnet, &net, &prefix))
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: invalid subnet %s", subnet);
-  if (prefix > 30)
+  /* as host-local: a /31 or /32 (/127, /128) has no address to hand out
+   * besides the gateway */
+  if (prefix > ip_bits(net) - 2)
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: subnet %s is too small to allocate from", subnet);
-  uint32_t mask = prefix_mask(prefix);
+  ipaddr_t mask = ip_mask(net, prefix);
   out->subnet = net & mask;
   out->prefix = prefix;
   out->start = out->subnet + 1;
-  out->end = (out->subnet | ~mask) - 1;
+  /* IPv4 keeps its broadcast address out; IPv6 has none */
+  out->end = (out->subnet | ~mask) - (ip_is4(net) ? 1 : 0);
   out->gw = out->subnet + 1;
   const char *keys[3] = {"rangeStart", "rangeEnd", "gateway"};
-  uint32_t *dst[3] = {&out->start, &out->end, &out->gw};
+  ipaddr_t *dst[3] = {&out->start, &out->end, &out->gw};
   for (int i = 0; i < 3; i++) {
     const char *v = json_get_str(r, keys[i]);
     if (!v)
       continue;
-    if (!ip4_parse(v, &ip))
+    if (!ip_parse(v, &ip))
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: invalid %s %s", keys[i], v);
     if ((ip & mask) != out->subnet)
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: %s %s is outside %s", keys[i], v, subnet);
@@ -45,9 +46,12 @@ static int parse_range(yajl_val r, struct ipam_range *out, struct cni_error *e)
   }
   if (out->start > out->end)
     return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: rangeStart is after rangeEnd in %s", subnet);
-  if (out->end - out->start >= IPAM_MAX_RANGE_SIZE)
-    return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: range in %s has more than %u addresses", subnet,
-                    IPAM_MAX_RANGE_SIZE);
+  if (out->end - out->start >= IPAM_MAX_RANGE_SIZE) {
+    if (json_get_str(r, "rangeEnd"))
+      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: range in %s has more than %u addresses", subnet,
+                      IPAM_MAX_RANGE_SIZE);
+    out->end = out->start + IPAM_MAX_RANGE_SIZE - 1; /* the default window (ipam.h) */
+  }
   return 0;
 }
 
@@ -62,6 +66,9 @@ static int parse_rangeset(yajl_val arr, struct ipam_rangeset *set, struct cni_er
     if (parse_range(arr->u.array.values[i], &set->ranges[i], e) < 0)
       return -1;
     set->n++;
+    /* one address per set: of one family (host-local refuses a mix too) */
+    if (ip_is4(set->ranges[i].subnet) != ip_is4(set->ranges[0].subnet))
+      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: a range set mixes IPv4 and IPv6 subnets");
   }
   return 0;
 }
@@ -77,13 +84,11 @@ static int parse_routes(yajl_val arr, struct ipam_config *c, struct cni_error *e
     yajl_val r = arr->u.array.values[i];
     const char *dst = json_get_str(r, "dst"), *gw = json_get_str(r, "gw");
     struct ipam_route *rt = &c->routes[c->nroutes];
-    if (dst && strchr(dst, ':'))
-      continue; /* IPv6 routes are meaningless without IPv6 addresses */
-    if (!dst || !cidr4_parse(dst, &rt->dst, &rt->prefix))
+    if (!dst || !cidr_parse(dst, &rt->dst, &rt->prefix))
       return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: invalid route dst %s", dst ? dst : "(missing)");
-    rt->dst &= prefix_mask(rt->prefix);
-    if (gw && !ip4_parse(gw, &rt->gw))
-      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: invalid route gw %s", gw);
+    rt->dst &= ip_mask(rt->dst, rt->prefix);
+    if (gw && (!ip_parse(gw, &rt->gw) || ip_is4(rt->gw) != ip_is4(rt->dst)))
+      return cni_fail(e, CNI_ERR_INVALID_CONFIG, "ipam: invalid route gw %s for %s", gw, dst);
     c->nroutes++;
   }
   return 0;
@@ -190,7 +195,7 @@ static int lease_cmp(const void *a, const void *b)
   return x->ip < y->ip ? -1 : x->ip > y->ip;
 }
 
-int ipam_store_add(struct ipam_store *s, uint32_t ip, const char *cid, const char *ifname)
+int ipam_store_add(struct ipam_store *s, ipaddr_t ip, const char *cid, const char *ifname)
 {
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
@@ -212,12 +217,12 @@ int ipam_store_load_text(struct ipam_store *s, const char *text, struct cni_erro
   char *save = NULL;
   int lineno = 0;
   for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char ip[32], cid[1100], ifn[32];
-    uint32_t a;
+    char ip[IP_STRLEN], cid[1100], ifn[32];
+    ipaddr_t a;
     lineno++;
     if (line[0] == '#' || line[0] == '\0')
       continue;
-    if (sscanf(line, "%31s %1099s %31s", ip, cid, ifn) != 3 || !ip4_parse(ip, &a))
+    if (sscanf(line, "%45s %1099s %31s", ip, cid, ifn) != 3 || !ip_parse(ip, &a))
       return cni_fail(e, CNI_ERR_IO, "ipam store %s: line %d is corrupt", s->network ? s->network : "", lineno);
     if (ipam_store_add(s, a, cid, ifn) < 0)
       return cni_fail(e, CNI_ERR_PLUGIN, "out of memory");
@@ -229,10 +234,10 @@ int ipam_store_load_text(struct ipam_store *s, const char *text, struct cni_erro
 char *ipam_store_text(const struct ipam_store *s)
 {
   struct sbuf b = {0};
-  char ip[16];
+  char ip[IP_STRLEN];
   sb_add(&b, "# ulysses-ipam leases v1: IP CONTAINERID IFNAME\n");
   for (size_t i = 0; i < s->n; i++) {
-    ip4_fmt(s->leases[i].ip, ip);
+    ip_fmt(s->leases[i].ip, ip);
     sb_printf(&b, "%s %s %s\n", ip, s->leases[i].cid, s->leases[i].ifname);
   }
   return sb_steal(&b);
@@ -303,9 +308,9 @@ int ipam_valid_attachments(yajl_val root, struct ipam_attachment **out, size_t *
   return 0;
 }
 
-static bool range_has(const struct ipam_range *r, uint32_t ip) { return ip >= r->start && ip <= r->end; }
+static bool range_has(const struct ipam_range *r, ipaddr_t ip) { return ip >= r->start && ip <= r->end; }
 
-static const struct ipam_range *set_range_of(const struct ipam_rangeset *set, uint32_t ip)
+static const struct ipam_range *set_range_of(const struct ipam_rangeset *set, ipaddr_t ip)
 {
   for (size_t i = 0; i < set->n; i++)
     if (range_has(&set->ranges[i], ip))
@@ -329,24 +334,24 @@ size_t ipam_find(const struct ipam_store *s, const struct ipam_config *c, const 
 }
 
 /* Next free address of a range after `cursor` (round robin), 0 when full. */
-static uint32_t pick_in_range(const struct ipam_store *s, const struct ipam_range *r, uint32_t cursor)
+static ipaddr_t pick_in_range(const struct ipam_store *s, const struct ipam_range *r, ipaddr_t cursor)
 {
   struct bitmap bm;
-  uint32_t size = r->end - r->start + 1;
+  uint32_t size = (uint32_t)(r->end - r->start + 1); /* at most IPAM_MAX_RANGE_SIZE (parse_range) */
   if (bitmap_init(&bm, size) < 0)
     return 0;
   for (size_t i = 0; i < s->n; i++)
     if (range_has(r, s->leases[i].ip))
-      bitmap_set(&bm, s->leases[i].ip - r->start);
+      bitmap_set(&bm, (uint32_t)(s->leases[i].ip - r->start));
   if (r->gw && range_has(r, r->gw))
-    bitmap_set(&bm, r->gw - r->start);
-  uint32_t from = range_has(r, cursor) ? cursor - r->start + 1 : 0;
+    bitmap_set(&bm, (uint32_t)(r->gw - r->start));
+  uint32_t from = range_has(r, cursor) ? (uint32_t)(cursor - r->start) + 1 : 0;
   int64_t idx = bitmap_find_clear(&bm, from);
   bitmap_free(&bm);
   return idx < 0 ? 0 : r->start + (uint32_t)idx;
 }
 
-static uint32_t pick_in_set(const struct ipam_store *s, const struct ipam_rangeset *set, uint32_t cursor,
+static ipaddr_t pick_in_set(const struct ipam_store *s, const struct ipam_rangeset *set, ipaddr_t cursor,
                             const struct ipam_range **which)
 {
   /* start with the range holding the cursor, then the others in order */
@@ -356,7 +361,7 @@ static uint32_t pick_in_set(const struct ipam_store *s, const struct ipam_ranges
       first = i;
   for (size_t k = 0; k < set->n; k++) {
     const struct ipam_range *r = &set->ranges[(first + k) % set->n];
-    uint32_t ip = pick_in_range(s, r, k == 0 ? cursor : 0);
+    ipaddr_t ip = pick_in_range(s, r, k == 0 ? cursor : 0);
     if (ip) {
       *which = r;
       return ip;
@@ -369,7 +374,7 @@ int ipam_allocate(struct ipam_store *s, const struct ipam_config *c, const char 
                   struct ipam_addr *out, struct cni_error *e)
 {
   if (s->ncursor < c->nsets) {
-    uint32_t *cur = realloc(s->cursor, c->nsets * sizeof *cur);
+    ipaddr_t *cur = realloc(s->cursor, c->nsets * sizeof *cur);
     if (!cur)
       return cni_fail(e, CNI_ERR_PLUGIN, "out of memory");
     memset(cur + s->ncursor, 0, (c->nsets - s->ncursor) * sizeof *cur);
@@ -379,15 +384,15 @@ int ipam_allocate(struct ipam_store *s, const struct ipam_config *c, const char 
   for (size_t k = 0; k < c->nsets; k++) {
     const struct ipam_rangeset *set = &c->sets[k];
     const struct ipam_range *r = NULL;
-    uint32_t ip = 0;
+    ipaddr_t ip = 0;
     for (size_t i = 0; i < s->n && !ip; i++) /* a retried ADD gets its lease back */
       if (lease_is(&s->leases[i], cid, ifname) && (r = set_range_of(set, s->leases[i].ip)))
         ip = s->leases[i].ip;
     if (!ip) {
       ip = pick_in_set(s, set, s->cursor[k], &r);
       if (!ip) {
-        char net[16];
-        ip4_fmt(set->ranges[0].subnet, net);
+        char net[IP_STRLEN];
+        ip_fmt(set->ranges[0].subnet, net);
         return cni_fail(e, CNI_ERR_EXHAUSTED, "no IP addresses available in range set %s/%d of network %s", net,
                         set->ranges[0].prefix, c->network);
       }
@@ -428,12 +433,12 @@ static void load_cursor(struct ipam_store *s)
   _cleanup_free_ char *text = read_at(s->dirfd, name);
   char *save = NULL;
   for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-    uint32_t ip = 0;
-    uint32_t *cur = realloc(s->cursor, (s->ncursor + 1) * sizeof *cur);
+    ipaddr_t ip = 0;
+    ipaddr_t *cur = realloc(s->cursor, (s->ncursor + 1) * sizeof *cur);
     if (!cur)
       return;
     s->cursor = cur;
-    s->cursor[s->ncursor++] = ip4_parse(l, &ip) ? ip : 0;
+    s->cursor[s->ncursor++] = ip_parse(l, &ip) ? ip : 0;
   }
 }
 
@@ -500,9 +505,9 @@ int ipam_store_commit(struct ipam_store *s, struct cni_error *e)
       return cni_fail(e, CNI_ERR_IO, "ipam store %s: %s", s->network, strerror(err));
     }
     struct sbuf b = {0};
-    char ip[16];
+    char ip[IP_STRLEN];
     for (size_t i = 0; i < s->ncursor; i++) {
-      ip4_fmt(s->cursor[i], ip);
+      ip_fmt(s->cursor[i], ip);
       sb_printf(&b, "%s\n", ip);
     }
     _cleanup_free_ char *curtext = sb_steal(&b);
@@ -540,26 +545,27 @@ void ipam_store_close(struct ipam_store *s)
 void ipam_result_json(struct sbuf *b, const char *version, const struct ipam_config *c,
                       const struct ipam_addr *addrs, size_t n)
 {
-  char ip[16], gw[16];
+  char ip[IP_STRLEN], gw[IP_STRLEN];
   bool old = cni_version_cmp(version, "1.0.0") < 0;
   sb_add(b, "{\"cniVersion\":");
   sb_json_str(b, version);
   sb_add(b, ",\"ips\":[");
   for (size_t i = 0; i < n; i++) {
-    ip4_fmt(addrs[i].ip, ip);
-    sb_printf(b, "%s{%s\"address\":\"%s/%d\"", i ? "," : "", old ? "\"version\":\"4\"," : "", ip, addrs[i].prefix);
+    ip_fmt(addrs[i].ip, ip);
+    sb_printf(b, "%s{%s\"address\":\"%s/%d\"", i ? "," : "",
+              old ? (ip_is4(addrs[i].ip) ? "\"version\":\"4\"," : "\"version\":\"6\",") : "", ip, addrs[i].prefix);
     if (addrs[i].gw) {
-      ip4_fmt(addrs[i].gw, gw);
+      ip_fmt(addrs[i].gw, gw);
       sb_printf(b, ",\"gateway\":\"%s\"", gw);
     }
     sb_add(b, "}");
   }
   sb_add(b, "],\"routes\":[");
   for (size_t i = 0; i < c->nroutes; i++) {
-    ip4_fmt(c->routes[i].dst, ip);
+    ip_fmt(c->routes[i].dst, ip);
     sb_printf(b, "%s{\"dst\":\"%s/%d\"", i ? "," : "", ip, c->routes[i].prefix);
     if (c->routes[i].gw) {
-      ip4_fmt(c->routes[i].gw, gw);
+      ip_fmt(c->routes[i].gw, gw);
       sb_printf(b, ",\"gw\":\"%s\"", gw);
     }
     sb_add(b, "}");
@@ -642,6 +648,20 @@ int ipam_cmd_status(const struct ipam_config *c, struct cni_error *e)
   if (mkdir_p(c->data_dir) < 0 || access(c->data_dir, W_OK) < 0)
     return cni_fail(e, CNI_ERR_NOT_AVAILABLE, "ipam dataDir %s is not writable: %s", c->data_dir, strerror(errno));
   return 0;
+}
+
+int ipam_cmd_leases(const struct ipam_config *c, struct ipam_lease **out, size_t *n, struct cni_error *e)
+{
+  struct ipam_store s;
+  int r = ipam_store_open(&s, c->data_dir, c->network, e);
+  *out = calloc(s.n + 1, sizeof **out);
+  *n = 0;
+  for (size_t i = 0; r == 0 && *out && i < s.n; i++)
+    (*out)[(*n)++] = (struct ipam_lease){s.leases[i].ip, strdup(s.leases[i].cid), strdup(s.leases[i].ifname)};
+  if (r == 0 && !*out)
+    r = cni_fail(e, CNI_ERR_PLUGIN, "out of memory");
+  ipam_store_close(&s);
+  return r;
 }
 
 void ipam_leases_free(struct ipam_lease *l, size_t n)

@@ -16,12 +16,16 @@
 
 #define IPAM_DEFAULT_DATA_DIR "/var/lib/cni/ulysses-ipam"
 #define IPAM_MAX_RANGE_SIZE (1u << 20) /* bitmap bound: 1M addresses (128 KiB) */
+/* A range without rangeEnd whose subnet holds more than IPAM_MAX_RANGE_SIZE
+ * addresses from rangeStart on (an IPv6 /64, an IPv4 /8) allocates from the
+ * first IPAM_MAX_RANGE_SIZE of them: the default window. */
 
+/* Addresses of either family (ipaddr_t, cniutil.h); one family per range set. */
 struct ipam_range {
-  uint32_t subnet; /* network address */
+  ipaddr_t subnet; /* network address */
   int prefix;
-  uint32_t start, end; /* inclusive */
-  uint32_t gw;         /* 0: none */
+  ipaddr_t start, end; /* inclusive */
+  ipaddr_t gw;         /* 0: none */
 };
 
 struct ipam_rangeset {
@@ -30,9 +34,9 @@ struct ipam_rangeset {
 };
 
 struct ipam_route {
-  uint32_t dst;
+  ipaddr_t dst;
   int prefix;
-  uint32_t gw; /* 0: the interface's gateway */
+  ipaddr_t gw; /* 0: the interface's gateway of the route's family */
 };
 
 struct ipam_config {
@@ -53,7 +57,7 @@ int ipam_config_locate(yajl_val ipam, const char *network, struct ipam_config *c
 void ipam_config_free(struct ipam_config *c);
 
 struct ipam_lease {
-  uint32_t ip;
+  ipaddr_t ip;
   char *cid;
   char *ifname;
 };
@@ -63,7 +67,7 @@ struct ipam_store {
   char *network;
   struct ipam_lease *leases;
   size_t n, cap;
-  uint32_t *cursor; /* per range set: last address handed out */
+  ipaddr_t *cursor; /* per range set: last address handed out */
   size_t ncursor;
   bool dirty;
 };
@@ -83,9 +87,9 @@ int64_t bitmap_find_clear(const struct bitmap *b, uint32_t from);
 
 /* One address handed out for one range set. */
 struct ipam_addr {
-  uint32_t ip;
+  ipaddr_t ip;
   int prefix;
-  uint32_t gw;
+  ipaddr_t gw;
 };
 
 /* Open (mkdir -p), lock and load the store; ipam_store_close unlocks. */
@@ -97,7 +101,7 @@ void ipam_store_close(struct ipam_store *s);
 /* In-memory parts (also used by the unit tests). */
 int ipam_store_load_text(struct ipam_store *s, const char *text, struct cni_error *e);
 char *ipam_store_text(const struct ipam_store *s);
-int ipam_store_add(struct ipam_store *s, uint32_t ip, const char *cid, const char *ifname);
+int ipam_store_add(struct ipam_store *s, ipaddr_t ip, const char *cid, const char *ifname);
 
 /* Give (cid, ifname) one address from every range set; an existing lease of
  * the same attachment is returned again (a retried ADD). */
@@ -133,5 +137,7 @@ int ipam_cmd_check(const struct ipam_config *c, const char *cid, const char *ifn
 int ipam_cmd_gc(const struct ipam_config *c, const struct ipam_attachment *valid, size_t n,
                 struct ipam_lease **dropped, size_t *ndropped, struct cni_error *e);
 int ipam_cmd_status(const struct ipam_config *c, struct cni_error *e);
+/* A copy of every lease of the network (GC names the stale ones from it). */
+int ipam_cmd_leases(const struct ipam_config *c, struct ipam_lease **out, size_t *n, struct cni_error *e);
 void ipam_leases_free(struct ipam_lease *l, size_t n);
 #endif

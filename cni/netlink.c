@@ -225,32 +225,58 @@ int nlx_port_vlan(struct nl_sock *sk, int ifindex, int vid, struct cni_error *e)
   return send_msg(sk, m, e, "adding the port to vlan", "");
 }
 
-static struct nl_addr *v4addr(uint32_t ip, int prefix)
+/* nl_addr of ip (prefix as given; the family's bits when a host address). */
+static struct nl_addr *nladdr(ipaddr_t ip, int prefix)
 {
-  uint32_t be = htonl(ip);
-  struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
+  unsigned char b[16];
+  struct nl_addr *a;
+  if (ip_is4(ip)) {
+    uint32_t be = htonl((uint32_t)ip);
+    a = nl_addr_build(AF_INET, &be, 4);
+  } else {
+    for (int i = 15; i >= 0; i--, ip >>= 8)
+      b[i] = (unsigned char)ip;
+    a = nl_addr_build(AF_INET6, b, 16);
+  }
   if (a)
     nl_addr_set_prefixlen(a, prefix);
   return a;
 }
 
-int nlx_addr_add(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix, bool exist_ok, struct cni_error *e)
+static ipaddr_t from_nladdr(struct nl_addr *a)
+{
+  const unsigned char *b = nl_addr_get_binary_addr(a);
+  ipaddr_t ip = 0;
+  if (nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == 4) {
+    uint32_t be;
+    memcpy(&be, b, 4);
+    return ip_from4(ntohl(be));
+  }
+  for (unsigned i = 0; i < 16 && i < nl_addr_get_len(a); i++)
+    ip = ip << 8 | b[i];
+  return ip;
+}
+
+int nlx_addr_add(struct nl_sock *sk, int ifindex, ipaddr_t ip, int prefix, bool exist_ok, bool nodad,
+                 struct cni_error *e)
 {
   struct rtnl_addr *a = rtnl_addr_alloc();
-  struct nl_addr *local = v4addr(ip, prefix);
-  char s[16];
+  struct nl_addr *local = nladdr(ip, prefix);
+  char s[IP_STRLEN];
   rtnl_addr_set_ifindex(a, ifindex);
   rtnl_addr_set_local(a, local);
+  if (nodad && !ip_is4(ip))
+    rtnl_addr_set_flags(a, IFA_F_NODAD);
   int r = rtnl_addr_add(sk, a, 0);
   nl_addr_put(local);
   rtnl_addr_put(a);
   if (r == -NLE_EXIST && exist_ok)
     return 0;
-  ip4_fmt(ip, s);
+  ip_fmt(ip, s);
   return r < 0 ? cni_fail(e, CNI_ERR_PLUGIN, "adding address %s/%d: %s", s, prefix, nl_geterror(r)) : 0;
 }
 
-bool nlx_addr_has(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix)
+bool nlx_addr_has(struct nl_sock *sk, int ifindex, ipaddr_t ip, int prefix)
 {
   struct nl_cache *cache = NULL;
   bool found = false;
@@ -259,27 +285,59 @@ bool nlx_addr_has(struct nl_sock *sk, int ifindex, uint32_t ip, int prefix)
   for (struct nl_object *o = nl_cache_get_first(cache); o && !found; o = nl_cache_get_next(o)) {
     struct rtnl_addr *a = (struct rtnl_addr *)o;
     struct nl_addr *l = rtnl_addr_get_local(a);
-    if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET || !l)
+    if (rtnl_addr_get_ifindex(a) != ifindex || !l ||
+        rtnl_addr_get_family(a) != (ip_is4(ip) ? AF_INET : AF_INET6))
       continue;
-    uint32_t be;
-    memcpy(&be, nl_addr_get_binary_addr(l), 4);
-    found = ntohl(be) == ip && rtnl_addr_get_prefixlen(a) == prefix;
+    found = from_nladdr(l) == ip && rtnl_addr_get_prefixlen(a) == prefix;
   }
   nl_cache_free(cache);
   return found;
 }
 
-int nlx_route_add(struct nl_sock *sk, int ifindex, uint32_t dst, int prefix, uint32_t gw, struct cni_error *e)
+int nlx_addrs_settle(struct nl_sock *sk, int ifindex, int timeout_ms, struct cni_error *e)
+{
+  for (int waited = 0;; waited += 10) {
+    struct nl_cache *cache = NULL;
+    bool tentative = false;
+    char s[IP_STRLEN] = "";
+    int r = rtnl_addr_alloc_cache(sk, &cache);
+    if (r < 0)
+      return cni_fail(e, CNI_ERR_PLUGIN, "listing addresses: %s", nl_geterror(r));
+    for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+      struct rtnl_addr *a = (struct rtnl_addr *)o;
+      if (rtnl_addr_get_ifindex(a) != ifindex || rtnl_addr_get_family(a) != AF_INET6)
+        continue;
+      unsigned flags = rtnl_addr_get_flags(a);
+      if (flags & IFA_F_DADFAILED) {
+        ip_fmt(from_nladdr(rtnl_addr_get_local(a)), s);
+        nl_cache_free(cache);
+        return cni_fail(e, CNI_ERR_PLUGIN, "duplicate address detection failed for %s", s);
+      }
+      if (flags & IFA_F_TENTATIVE) {
+        tentative = true;
+        ip_fmt(from_nladdr(rtnl_addr_get_local(a)), s);
+      }
+    }
+    nl_cache_free(cache);
+    if (!tentative)
+      return 0;
+    if (waited >= timeout_ms)
+      return cni_fail(e, CNI_ERR_PLUGIN, "address %s still tentative after %d ms", s, timeout_ms);
+    usleep(10000);
+  }
+}
+
+int nlx_route_add(struct nl_sock *sk, int ifindex, ipaddr_t dst, int prefix, ipaddr_t gw, struct cni_error *e)
 {
   struct rtnl_route *rt = rtnl_route_alloc();
   struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-  struct nl_addr *d = v4addr(dst, prefix);
-  rtnl_route_set_family(rt, AF_INET);
+  struct nl_addr *d = nladdr(dst, prefix);
+  rtnl_route_set_family(rt, ip_is4(dst) ? AF_INET : AF_INET6);
   rtnl_route_set_dst(rt, d);
   rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
   rtnl_route_nh_set_ifindex(nh, ifindex);
   if (gw) {
-    struct nl_addr *g = v4addr(gw, 32);
+    struct nl_addr *g = nladdr(gw, ip_bits(gw));
     rtnl_route_nh_set_gateway(nh, g);
     nl_addr_put(g);
   }
@@ -287,34 +345,61 @@ int nlx_route_add(struct nl_sock *sk, int ifindex, uint32_t dst, int prefix, uin
   int r = rtnl_route_add(sk, rt, NLM_F_EXCL);
   nl_addr_put(d);
   rtnl_route_put(rt);
-  char s[16];
-  ip4_fmt(dst, s);
+  char s[IP_STRLEN];
+  ip_fmt(dst, s);
   return r < 0 ? cni_fail(e, CNI_ERR_PLUGIN, "adding route %s/%d: %s", s, prefix, nl_geterror(r)) : 0;
 }
 
-bool nlx_route_has(struct nl_sock *sk, int ifindex, uint32_t dst, int prefix, uint32_t gw)
+bool nlx_route_has(struct nl_sock *sk, int ifindex, ipaddr_t dst, int prefix, ipaddr_t gw)
 {
   struct nl_cache *cache = NULL;
   bool found = false;
-  if (rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) < 0)
+  bool v4 = ip_is4(dst);
+  if (rtnl_route_alloc_cache(sk, v4 ? AF_INET : AF_INET6, 0, &cache) < 0)
     return false;
   for (struct nl_object *o = nl_cache_get_first(cache); o && !found; o = nl_cache_get_next(o)) {
     struct rtnl_route *rt = (struct rtnl_route *)o;
     struct nl_addr *d = rtnl_route_get_dst(rt);
     if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || !d || nl_addr_get_prefixlen(d) != (unsigned)prefix)
       continue;
-    uint32_t be = 0;
-    if (prefix)
-      memcpy(&be, nl_addr_get_binary_addr(d), 4);
-    if (ntohl(be) != dst || rtnl_route_get_nnexthops(rt) < 1)
+    /* a default route's dst may come back without bytes */
+    ipaddr_t have = prefix ? from_nladdr(d) : (v4 ? ip_from4(0) : 0);
+    if (have != dst || rtnl_route_get_nnexthops(rt) < 1)
       continue;
     struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
     struct nl_addr *g = rtnl_route_nh_get_gateway(nh);
-    uint32_t gbe = 0;
-    if (g)
-      memcpy(&gbe, nl_addr_get_binary_addr(g), 4);
-    found = rtnl_route_nh_get_ifindex(nh) == ifindex && ntohl(gbe) == gw;
+    found = rtnl_route_nh_get_ifindex(nh) == ifindex && (g ? from_nladdr(g) : 0) == gw;
   }
   nl_cache_free(cache);
   return found;
+}
+
+int nlx_link_set_alias(struct nl_sock *sk, int ifindex, const char *alias, struct cni_error *e)
+{
+  struct nl_msg *m = link_msg(RTM_SETLINK, 0, AF_UNSPEC, ifindex, 0, 0);
+  if (m)
+    nla_put_string(m, IFLA_IFALIAS, alias);
+  return send_msg(sk, m, e, "setting the alias of", alias);
+}
+
+int nlx_links_by_alias(struct nl_sock *sk, const char *prefix, char ***names, char ***aliases, struct cni_error *e)
+{
+  struct nl_cache *cache = NULL;
+  int n = 0, r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+  *names = *aliases = NULL;
+  if (r < 0)
+    return cni_fail(e, CNI_ERR_PLUGIN, "listing links: %s", nl_geterror(r));
+  int total = nl_cache_nitems(cache);
+  *names = calloc((size_t)total + 1, sizeof **names);
+  *aliases = calloc((size_t)total + 1, sizeof **aliases);
+  for (struct nl_object *o = nl_cache_get_first(cache); o && *names && *aliases; o = nl_cache_get_next(o)) {
+    struct rtnl_link *l = (struct rtnl_link *)o;
+    const char *alias = rtnl_link_get_ifalias(l), *name = rtnl_link_get_name(l);
+    if (alias && name && strncmp(alias, prefix, strlen(prefix)) == 0) {
+      (*names)[n] = strdup(name);
+      (*aliases)[n++] = strdup(alias);
+    }
+  }
+  nl_cache_free(cache);
+  return n;
 }

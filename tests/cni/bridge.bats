@@ -105,6 +105,26 @@ teardown() { cni_teardown; }
   [ -z "$(nft_rules)" ]
 }
 
+@test "GC removes the stale veths of a network whose IPAM is delegated (found by their alias)" {
+  mkns k; mkns s
+  mkdir "$TMP/bin" && ln -s "$CNI_BIN_DIR/ulysses-ipam" "$TMP/bin/otheripam"
+  # no masquerade, no ports: no rule names the stale attachment, only its veth
+  netconf 10.99.16.0/24 '{"ipMasq":false,"ipam":{"type":"otheripam","dataDir":"'"$TMP/ipam"'","subnet":"10.99.16.0/24"}}' >"$TMP/net.json"
+  CNI_PATH_OVERRIDE="$TMP/bin" add keep k "$TMP/net.json"
+  CNI_PATH_OVERRIDE="$TMP/bin" add stale s "$TMP/net.json"
+  [ "$(host_ports | wc -l)" = 2 ]
+  hv=$(jq -r '.interfaces[1].name' "$TMP/res-stale.json")
+  ip -n "$HOSTNS" -d link show "$hv" | grep -q "alias ulysses-cni [0-9a-f]\{16\} uocitest"
+  jq '. + {"cni.dev/valid-attachments":[{containerID:"keep",ifname:"eth0"}]}' "$TMP/net.json" >"$TMP/gc.json"
+  run plugin CNI_PATH="$TMP/bin" CNI_COMMAND=GC ulysses-cni-bridge "$TMP/gc.json"
+  [ "$status" = 0 ]
+  [ "$(host_ports)" = "$(jq -r '.interfaces[1].name' "$TMP/res-keep.json")" ]
+  ! ip -n "$T-s" link show eth0 || false
+  [ "$(leases)" = "10.99.16.2 keep eth0" ]   # the delegated IPAM ran GC too
+  CNI_PATH_OVERRIDE="$TMP/bin" del keep k "$TMP/net.json"
+  [ -z "$(host_ports)" ] && [ -z "$(leases)" ]
+}
+
 @test "errors are CNI error JSON with the spec's codes and leave nothing behind" {
   mkns c1
   netconf 10.99.7.0/24 >"$TMP/net.json"

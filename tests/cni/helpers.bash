@@ -78,7 +78,7 @@ del() { # CID NS|"" CONF [IFNAME]
 res_ip() { jq -r '.ips[0].address | split("/")[0]' "$TMP/res-$1.json"; }
 ns_ip4() { ip -n "$T-$1" -4 -o addr show dev "${2:-eth0}" 2>/dev/null | awk '{print $4}'; }
 host_ports() { ip -n "$HOSTNS" -o link show master "${1:-uocibr0}" 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//'; }
-nft_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null | grep comment || true; }
+nft_rules() { for f in ip ip6; do ip netns exec "$HOSTNS" nft list table $f ulysses-cni 2>/dev/null; done | grep comment || true; }
 leases() { cat "$TMP/ipam/uocitest" 2>/dev/null | grep -v '^#' || true; }
 # ping NS DST (iputils or busybox)
 pingns() {

@@ -104,6 +104,27 @@ nothing_left() {
   nothing_left
 }
 
+@test "a GC racing an ADD of an attachment it does not list waits for it, then removes all of it" {
+  needs_faults ULYSSES_FAULT_PAUSE
+  mkns a
+  netconf 10.99.43.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18804,"containerPort":80}]}}' >"$TMP/p.json"
+  # the ADD has its lease on disk and nothing else yet
+  bg_add ga a "$TMP/p.json" ULYSSES_FAULT_PAUSE=cni-add-ipam
+  pa=$(stopped_plugin ga)
+  [ "$(leases | wc -l)" = 1 ]
+  jq '. + {"cni.dev/valid-attachments":[]}' "$TMP/p.json" >"$TMP/gc.json"
+  # unlocked, this GC freed the lease at once and the ADD then wired an
+  # address the IPAM no longer held (veth and rules without a lease)
+  ( plugin CNI_COMMAND=GC ulysses-cni-bridge "$TMP/gc.json" >"$TMP/gc.out" 2>&1; echo $? >"$TMP/rc-gc" ) 3>&- &
+  ! finished gc 2 || false   # it waits for the attachment's lock
+  [ "$(leases | wc -l)" = 1 ]
+  kill -CONT "$pa"
+  finished ga && finished gc
+  [ "$(cat "$TMP/rc-ga")" = 0 ] && [ "$(cat "$TMP/rc-gc")" = 0 ]
+  ! ip -n "$T-a" link show eth0 || false
+  nothing_left
+}
+
 @test "ADD of an attachment that exists in another netns is refused; the first container keeps its network" {
   mkns a; mkns b
   netconf 10.99.42.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18803,"containerPort":80}]}}' >"$TMP/p.json"

@@ -71,6 +71,37 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   [ "$(host_rules)" = 0 ]
 }
 
+@test "a dual-stack network: the container has its IPv6 address and route, and a published port answers over IPv6" {
+  jq -n --arg dd "$TMP/ipam" '{cniVersion: "1.1.0", name: "uocinet6", plugins: [
+      {type: "ulysses-cni-bridge", bridge: "uocibr2", isGateway: true, isDefaultGateway: true, ipMasq: true,
+       capabilities: {portMappings: true},
+       ipam: {type: "ulysses-ipam", dataDir: $dd, ranges: [[{subnet: "10.99.33.0/24"}], [{subnet: "fd99:33::/64"}]]}}]}' \
+    >"$TMP/conf/20-uocinet6.conflist"
+  mkdir -p "$BUNDLE/rootfs/www" && echo hello-over-ipv6 >"$BUNDLE/rootfs/www/index.html"
+  cfg '.annotations["org.ulysses.network"] = "uocinet6" | .annotations["org.ulysses.ports"] = "18086:80/tcp" |
+       .process.args = ["httpd", "-f", "-p", "[::]:80", "-h", "/www"] |
+       .process.capabilities.bounding += ["CAP_NET_BIND_SERVICE"]'
+  huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
+  pid=$(cat "$TEST_TMP/pid")
+  [ "$(nsenter --net=/proc/$pid/ns/net ip -6 -o addr show dev eth0 scope global | awk '{print $4}')" = fd99:33::2/64 ]
+  nsenter --net=/proc/$pid/ns/net ip -6 route | grep -q "^default via fd99:33::1 dev eth0"
+  grep -rq '"fd99:33::2/64"' "$TMP/cache"   # the cached result (for DEL) has it too
+  mkns client
+  ip link add "ucw$$" netns "$HOSTNS" type veth peer name eth0 netns "$T-client"
+  ip -n "$HOSTNS" addr add fd99:34::1/64 dev "ucw$$" nodad && ip -n "$HOSTNS" link set "ucw$$" up
+  ip -n "$T-client" addr add fd99:34::2/64 dev eth0 nodad && ip -n "$T-client" link set eth0 up
+  got=""
+  for i in $(seq 50); do
+    got=$(ip netns exec "$T-client" timeout 2 bash -c 'exec 5<>/dev/tcp/fd99:34::1/18086; printf "GET / HTTP/1.0\r\n\r\n" >&5; cat <&5' 2>/dev/null || true)
+    [[ "$got" == *hello-over-ipv6* ]] && break
+    sleep 0.1
+  done
+  [[ "$got" == *hello-over-ipv6* ]]
+  huoci delete -f $c1
+  [ -z "$(ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni 2>/dev/null | grep comment)" ]
+  [ -z "$(cat "$TMP/ipam/uocinet6" 2>/dev/null)" ]
+}
+
 @test "an unknown network fails create and leaves nothing behind" {
   cfg '.annotations["org.ulysses.network"] = "nosuchnet"'
   run huoci create --bundle "$BUNDLE" $c1

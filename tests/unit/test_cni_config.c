@@ -78,7 +78,8 @@ static void test_containerd_portmappings(void)
     is_int(c.pm[0].host_port, 12000, "HostPort");
     is_int(c.pm[0].container_port, 80, "ContainerPort");
     is_str(c.pm[0].proto, "tcp", "Protocol");
-    is_int(c.pm[0].host_ip, 0, "HostIP \"\" means every local address");
+    ok(c.pm[0].host_ip == 0 && c.pm[0].family == 4,
+       "HostIP \"\" means every local address (of IPv4, the one family of this network)");
   }
   ok(c.is_gw && c.ip_masq && c.hairpin, "isGateway, ipMasq, hairpinMode");
   is_str(c.bridge, "critest0", "bridge");
@@ -106,8 +107,8 @@ static void test_portmap_entries(void)
   is_int(r, 0, "mixed-case entries parse (%s)", e.msg);
   is_int(n, 2, "two entries");
   if (n == 2) {
-    uint32_t lo = 0;
-    ip4_parse("127.0.0.1", &lo);
+    ipaddr_t lo = 0;
+    ip_parse("127.0.0.1", &lo);
     ok(pm[0].host_ip == lo && !strcmp(pm[0].proto, "udp"), "hostIP and protocol of the first");
     ok(pm[1].host_port == 53 && pm[1].container_port == 5353 && !strcmp(pm[1].proto, "sctp") && pm[1].host_ip == 0,
        "upper-case keys and protocol; 0.0.0.0 is every address");
@@ -143,6 +144,54 @@ static void test_portmap_entries(void)
   free(pm);
 }
 
+/* Which family a mapping takes (as the reference portmap), and how the
+ * built-in IPAM's families narrow the mappings before the host-port checks. */
+static void test_portmap_families(void)
+{
+  struct fw_portmap *pm = NULL;
+  size_t n = 0;
+  struct cni_error e = {0};
+  ipaddr_t a = 0;
+  int r = portmaps("[{\"hostPort\":1,\"containerPort\":80},{\"hostPort\":2,\"containerPort\":80,\"hostIP\":\"::\"},"
+                   "{\"hostPort\":3,\"containerPort\":80,\"hostIP\":\"0.0.0.0\"},"
+                   "{\"hostPort\":4,\"containerPort\":80,\"hostIP\":\"fd00::1\"}]", &pm, &n, &e);
+  ip_parse("fd00::1", &a);
+  ok(r == 0 && n == 4 && pm[0].family == 0 && pm[1].family == 6 && !pm[1].host_ip && pm[2].family == 4 &&
+         !pm[2].host_ip && pm[3].family == 6 && pm[3].host_ip == a,
+     "hostIP \"\": both families; \"::\": every IPv6 address; \"0.0.0.0\": every IPv4 one; an address: its family");
+  free(pm);
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"0.0.0.0\"},"
+               "{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"::\"}]", &pm, &n, &e);
+  ok(r == 0 && n == 2, "one port on 0.0.0.0 and on :: is two mappings (%s)", e.msg);
+  free(pm);
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80},{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"::1\"}]",
+               &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "but \"\" and ::1 overlap (%s)", e.msg);
+  free(pm);
+  r = portmaps("[{\"hostPort\":8080,\"containerPort\":80,\"hostIP\":\"::ffff:10.0.0.1\"}]", &pm, &n, &e);
+  ok(r < 0 && e.code == CNI_ERR_INVALID_CONFIG, "an IPv4-mapped hostIP is refused (%s)", e.msg);
+  free(pm);
+
+  yajl_val root = parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n6\",\"type\":\"ulysses-cni-bridge\","
+                        "\"ipam\":{\"type\":\"ulysses-ipam\",\"ranges\":[[{\"subnet\":\"fd00:5::/64\"}]]},"
+                        "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":1,\"containerPort\":80},"
+                        "{\"hostPort\":2,\"containerPort\":80,\"hostIP\":\"0.0.0.0\"},"
+                        "{\"hostPort\":3,\"containerPort\":80,\"hostIP\":\"::1\"}]}}");
+  struct conf c;
+  r = parse_conf(root, "1.1.0", &c, &e);
+  ok(r == 0 && c.npm == 2 && c.pm[0].host_port == 1 && c.pm[0].family == 6 && c.pm[1].host_port == 3,
+     "an IPv6-only network: \"\" becomes IPv6, the 0.0.0.0 mapping goes (%s)", e.msg);
+  conf_free(&c);
+  yajl_tree_free(root);
+  root = parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n6\",\"type\":\"ulysses-cni-bridge\","
+               "\"ipam\":{\"type\":\"ulysses-ipam\",\"ranges\":[[{\"subnet\":\"10.5.0.0/24\"}],[{\"subnet\":\"fd00:5::/64\"}]]},"
+               "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":1,\"containerPort\":80}]}}");
+  r = parse_conf(root, "1.1.0", &c, &e);
+  ok(r == 0 && c.npm == 1 && c.pm[0].family == 0, "a dual-stack network keeps \"\" for both (%s)", e.msg);
+  conf_free(&c);
+  yajl_tree_free(root);
+}
+
 /* Every key of the bridge and IPAM configs in another case, as a Go
  * decoder would accept them. */
 static void test_folded_config(void)
@@ -168,9 +217,9 @@ static void test_folded_config(void)
   ok(c.builtin_ipam, "IPAM.Type");
   is_str(c.ic.data_dir, "/nonexistent/d", "IPAM.DataDir");
   if (c.ic.nsets == 1 && c.ic.sets[0].n == 1) {
-    char s[16], g[16];
-    ip4_fmt(c.ic.sets[0].ranges[0].start, s);
-    ip4_fmt(c.ic.sets[0].ranges[0].gw, g);
+    char s[IP_STRLEN], g[IP_STRLEN];
+    ip_fmt(c.ic.sets[0].ranges[0].start, s);
+    ip_fmt(c.ic.sets[0].ranges[0].gw, g);
     ok(!strcmp(s, "10.1.2.10") && !strcmp(g, "10.1.2.254"), "Ranges: RangeStart %s, Gateway %s", s, g);
   } else {
     ok(0, "Ranges parsed into one set of one range");
@@ -254,24 +303,27 @@ static void test_hostport_tables(void)
   char w[64] = "";
   struct fw_portmap p = {.host_port = 22, .proto = "tcp"};
   ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w) && !strcmp(w, "0.0.0.0:22"), "sshd on 0.0.0.0:22: %s", w);
-  p.host_ip = 0x0a010203;
+  p.host_ip = ip_from4(0x0a010203);
   ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "a wildcard listener conflicts with any hostIP");
   p = (struct fw_portmap){.host_port = 8080, .proto = "tcp"};
   ok(hostport_table_conflict(TCP, false, false, &p, w, sizeof w) && !strcmp(w, "127.0.0.1:8080"),
      "127.0.0.1 is a local address the mapping without hostIP covers: %s", w);
-  p.host_ip = 0x0a000001;
+  p.host_ip = ip_from4(0x0a000001);
   ok(!hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "hostIP 10.0.0.1 leaves 127.0.0.1:8080 alone");
   p = (struct fw_portmap){.host_port = 50000, .proto = "tcp"};
   ok(!hostport_table_conflict(TCP, false, false, &p, w, sizeof w), "an established connection is not a listener");
   p = (struct fw_portmap){.host_port = 3000, .proto = "tcp"};
   ok(hostport_table_conflict(TCP6, true, false, &p, w, sizeof w) && !strcmp(w, "[::]:3000"), "[::] counts: %s", w);
-  p = (struct fw_portmap){.host_port = 4000, .proto = "tcp", .host_ip = 0x0a010203};
+  p = (struct fw_portmap){.host_port = 4000, .proto = "tcp", .host_ip = ip_from4(0x0a010203), .family = 4};
   ok(hostport_table_conflict(TCP6, true, false, &p, w, sizeof w) && !strcmp(w, "10.1.2.3:4000"),
      "a v4-mapped [::ffff:10.1.2.3] listener: %s", w);
-  p.host_ip = 0x0a010204;
+  p.host_ip = ip_from4(0x0a010204);
   ok(!hostport_table_conflict(TCP6, true, false, &p, w, sizeof w), "... not for another hostIP");
-  p = (struct fw_portmap){.host_port = 5000, .proto = "tcp"};
+  p = (struct fw_portmap){.host_port = 5000, .proto = "tcp", .family = 4};
   ok(!hostport_table_conflict(TCP6, true, false, &p, w, sizeof w), "a specific IPv6 address takes no IPv4");
+  p.family = 0;
+  ok(hostport_table_conflict(TCP6, true, false, &p, w, sizeof w) && strstr(w, "]:5000"),
+     "... but a mapping of both families (hostIP \"\") diverts it: %s", w);
   p = (struct fw_portmap){.host_port = 53, .proto = "udp"};
   ok(hostport_table_conflict(UDP, false, true, &p, w, sizeof w) && !strcmp(w, "127.0.0.53:53"),
      "an unconnected UDP socket (resolved's 127.0.0.53:53): %s", w);
@@ -338,6 +390,7 @@ int main(void)
 {
   test_deep_json();
   test_hostport_tables();
+  test_portmap_families();
   test_key_matching();
   test_containerd_portmappings();
   test_portmap_entries();

@@ -11,10 +11,10 @@
 #include "cni/ipam.h"
 #include "tap.h"
 
-static uint32_t ip(const char *s)
+static ipaddr_t ip(const char *s)
 {
-  uint32_t a = 0;
-  ip4_parse(s, &a);
+  ipaddr_t a = 0;
+  ip_parse(s, &a);
   return a;
 }
 
@@ -68,7 +68,12 @@ static void test_config(void)
      "defaults: host bits masked, range .1-.6, gateway .1");
   ipam_config_free(&c);
 
-  const char *bad[] = {"{\"subnet\":\"10.0.0.0/33\"}", "{\"subnet\":\"10.0.0.0/31\"}", "{\"subnet\":\"fd00::/64\"}",
+  const char *bad[] = {"{\"subnet\":\"10.0.0.0/33\"}", "{\"subnet\":\"10.0.0.0/31\"}", "{\"subnet\":\"fd00::/127\"}",
+                       "{\"subnet\":\"fd00::/129\"}", "{\"subnet\":\"::ffff:10.0.0.0/120\"}",
+                       "{\"ranges\":[[{\"subnet\":\"10.0.0.0/24\"},{\"subnet\":\"fd00::/64\"}]]}",
+                       "{\"subnet\":\"fd00::/64\",\"rangeStart\":\"fd00::1\",\"rangeEnd\":\"fd00::1:0:0\"}",
+                       "{\"subnet\":\"fd00::/64\",\"gateway\":\"fd01::1\"}",
+                       "{\"subnet\":\"fd00::/64\",\"routes\":[{\"dst\":\"::/0\",\"gw\":\"10.0.0.1\"}]}",
                        "{\"ranges\":[[{\"subnet\":\"10.0.0.0/24\",\"rangeStart\":\"10.0.1.1\"}]]}",
                        "{\"ranges\":[[{\"subnet\":\"10.0.0.0/24\",\"rangeStart\":\"10.0.0.9\",\"rangeEnd\":\"10.0.0.3\"}]]}",
                        "{\"ranges\":[]}", "{}", "{\"subnet\":\"10.0.0.0/24\",\"routes\":[{\"dst\":\"x\"}]}"};
@@ -87,14 +92,14 @@ static void test_allocation(void)
   struct ipam_store s = {.dirfd = -1, .lockfd = -1};
   struct ipam_addr a[1];
   parse("{\"subnet\":\"10.3.0.0/29\",\"gateway\":\"10.3.0.1\"}", &c, &e);
-  char got[6][16] = {{0}};
+  char got[6][IP_STRLEN] = {{0}};
   bool distinct = true;
   for (int i = 0; i < 5; i++) {
     char cid[8];
     snprintf(cid, sizeof cid, "c%d", i);
     if (ipam_allocate(&s, &c, cid, "eth0", a, &e) < 0)
       distinct = false;
-    ip4_fmt(a[0].ip, got[i]);
+    ip_fmt(a[0].ip, got[i]);
     for (int j = 0; j < i; j++)
       distinct = distinct && strcmp(got[i], got[j]) != 0;
     distinct = distinct && a[0].ip != ip("10.3.0.1") && a[0].prefix == 29 && a[0].gw == ip("10.3.0.1");
@@ -146,7 +151,7 @@ static void test_allocation(void)
   /* round robin: a freed address is not handed out again right away */
   parse("{\"subnet\":\"10.4.0.0/28\"}", &c, &e);
   struct ipam_store r = {.dirfd = -1, .lockfd = -1};
-  uint32_t first;
+  ipaddr_t first;
   ipam_allocate(&r, &c, "a", "eth0", a, &e);
   first = a[0].ip;
   ipam_allocate(&r, &c, "b", "eth0", a, &e);
@@ -237,10 +242,94 @@ static void test_persistence(void)
     fprintf(stderr, "cannot remove %s\n", dir);
 }
 
+/* IPv6 and dual stack: one address per range set, of the set's family; a
+ * /64 is bounded to the default window (ipam.h). */
+static void test_ipv6(void)
+{
+  struct ipam_config c;
+  struct cni_error e = {0};
+  struct ipam_addr a[2];
+  char s1[IP_STRLEN], s2[IP_STRLEN];
+  ipaddr_t x = 0;
+  int prefix = 0;
+  ok(ip_parse("fd00::1", &x) && !ip_is4(x) && ip_parse("10.0.0.1", &x) && ip_is4(x), "ip_parse: both families");
+  ok(!ip_parse("::ffff:10.0.0.1", &x), "an IPv4-mapped IPv6 address is refused");
+  ok(cidr_parse("fd00::/64", &x, &prefix) && prefix == 64 && !cidr_parse("fd00::/129", &x, &prefix) &&
+         !cidr_parse("10.0.0.0/33", &x, &prefix), "cidr_parse: the family's prefix bound");
+  ip_parse("2001:db8:0:0:1:0:0:1", &x);
+  ip_fmt(x, s1);
+  is_str(s1, "2001:db8::1:0:0:1", "ip_fmt: the RFC 5952 form");
+  ok(ip_mask(x, 64) == (~(ipaddr_t)0 << 64) && (ip("10.1.2.3") & ip_mask(ip("10.1.2.3"), 24)) == ip("10.1.2.0"),
+     "ip_mask of each family");
+
+  ok(parse("{\"subnet\":\"fd00:1::/64\"}", &c, &e) == 0, "an IPv6 /64 parses (%s)", e.msg);
+  ok(c.sets[0].ranges[0].start == ip("fd00:1::1") && c.sets[0].ranges[0].gw == ip("fd00:1::1") &&
+         c.sets[0].ranges[0].end == ip("fd00:1::1") + IPAM_MAX_RANGE_SIZE - 1,
+     "defaults: gateway ::1, range from ::1, bounded to the default window of 2^20 addresses");
+  ipam_config_free(&c);
+  ok(parse("{\"subnet\":\"fd00:1::/64\",\"rangeStart\":\"fd00:1::ff:0\",\"rangeEnd\":\"fd00:1::ff:ffff\"}", &c,
+           &e) == 0 && c.sets[0].ranges[0].end == ip("fd00:1::ff:ffff"),
+     "an explicit IPv6 range within the bound");
+  ipam_config_free(&c);
+  ok(parse("{\"subnet\":\"10.0.0.0/8\"}", &c, &e) == 0 &&
+         c.sets[0].ranges[0].end == ip("10.0.0.1") + IPAM_MAX_RANGE_SIZE - 1,
+     "an IPv4 /8 without rangeEnd gets the same window");
+  ipam_config_free(&c);
+  ok(parse("{\"subnet\":\"fd00:2::/126\"}", &c, &e) == 0 && c.sets[0].ranges[0].end == ip("fd00:2::3"),
+     "IPv6 has no broadcast address: a /126 ends at ::3");
+  ipam_config_free(&c);
+
+  /* dual stack: two sets, one address each */
+  parse("{\"ranges\":[[{\"subnet\":\"10.8.0.0/24\"}],[{\"subnet\":\"fd00:8::/64\",\"gateway\":\"fd00:8::fe\"}]],"
+        "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\"}]}",
+        &c, &e);
+  struct ipam_store s = {.dirfd = -1, .lockfd = -1};
+  ok(ipam_allocate(&s, &c, "d1", "eth0", a, &e) == 0, "dual-stack ADD (%s)", e.msg);
+  ok(a[0].ip == ip("10.8.0.2") && a[1].ip == ip("fd00:8::1") && a[1].prefix == 64 && a[1].gw == ip("fd00:8::fe"),
+     "one address of each family, the IPv6 one from ::1 (the gateway ::fe is elsewhere)");
+  ipam_allocate(&s, &c, "d2", "eth0", a, &e);
+  ok(a[1].ip == ip("fd00:8::2"), "the next container gets ::2");
+  ok(ipam_allocate(&s, &c, "d1", "eth0", a, &e) == 0 && a[0].ip == ip("10.8.0.2") && a[1].ip == ip("fd00:8::1"),
+     "a retried ADD gets both addresses back");
+  char *text = ipam_store_text(&s);
+  ok(strstr(text, "\nfd00:8::1 d1 eth0\n") && strstr(text, "\n10.8.0.2 d1 eth0\n"), "the table holds both families");
+  struct ipam_store t = {.dirfd = -1, .lockfd = -1};
+  ok(ipam_store_load_text(&t, text, &e) == 0 && t.n == 4, "and reads back");
+  struct ipam_addr f[2];
+  ok(ipam_find(&t, &c, "d2", "eth0", f) == 2 && f[1].ip == ip("fd00:8::2"), "ipam_find: both sets");
+  ipam_store_close(&t);
+  free(text);
+
+  struct sbuf b = {0};
+  ipam_allocate(&s, &c, "d1", "eth0", a, &e);
+  ipam_result_json(&b, "0.4.0", &c, a, 2);
+  ok(strstr(b.s, "\"version\":\"6\",\"address\":\"fd00:8::1/64\",\"gateway\":\"fd00:8::fe\"") &&
+         strstr(b.s, "\"version\":\"4\",\"address\":\"10.8.0.2/24\"") && strstr(b.s, "{\"dst\":\"::/0\"}"),
+     "0.4.0 result: ips[].version 4 and 6, both default routes: %s", b.s);
+  free(b.s);
+  ipam_store_close(&s);
+  ipam_config_free(&c);
+
+  /* a small IPv6 range is exhausted like an IPv4 one */
+  parse("{\"subnet\":\"fd00:9::/126\"}", &c, &e);
+  struct ipam_store m = {.dirfd = -1, .lockfd = -1};
+  ipam_allocate(&m, &c, "x", "eth0", a, &e);
+  ip_fmt(a[0].ip, s1);
+  ipam_allocate(&m, &c, "y", "eth0", a, &e);
+  ip_fmt(a[0].ip, s2);
+  ok(!strcmp(s1, "fd00:9::2") && !strcmp(s2, "fd00:9::3"), "/126: ::2 and ::3 (%s, %s)", s1, s2);
+  e.code = 0;
+  ok(ipam_allocate(&m, &c, "z", "eth0", a, &e) < 0 && e.code == CNI_ERR_EXHAUSTED && strstr(e.msg, "fd00:9::/126"),
+     "then code 101 naming the range: %s", e.msg);
+  ipam_store_close(&m);
+  ipam_config_free(&c);
+}
+
 int main(void)
 {
   test_bitmap();
   test_config();
+  test_ipv6();
   test_allocation();
   test_persistence();
   return done_testing();
