@@ -24,6 +24,17 @@ setup() {
 teardown() { runtime_net_teardown; }
 leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
 host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null | grep -c comment || true; }
+# client_get ADDR PORT WANT: GET / from the client netns until the answer has WANT (5 s at most)
+client_get() {
+  local got="" i
+  for i in $(seq 50); do
+    got=$(ip netns exec "$T-client" timeout 2 bash -c 'exec 5<>"/dev/tcp/$0/$1"; printf "GET / HTTP/1.0\r\n\r\n" >&5; cat <&5' "$1" "$2" 2>/dev/null || true)
+    [[ "$got" == *"$3"* ]] && return 0
+    sleep 0.1
+  done
+  echo "no $3 from $1:$2: $got"
+  return 1
+}
 
 @test "create attaches the container: an address on eth0, a default route, a lease; delete frees it all" {
   cfg '.process.args = ["sleep", "100"]'
@@ -60,13 +71,7 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   ip link add "ucv$$" netns "$HOSTNS" type veth peer name eth0 netns "$T-client"
   ip -n "$HOSTNS" addr add 10.99.32.1/24 dev "ucv$$" && ip -n "$HOSTNS" link set "ucv$$" up
   ip -n "$T-client" addr add 10.99.32.2/24 dev eth0 && ip -n "$T-client" link set eth0 up
-  got=""
-  for i in $(seq 50); do
-    got=$(ip netns exec "$T-client" timeout 2 bash -c 'exec 3<>/dev/tcp/10.99.32.1/18080; printf "GET / HTTP/1.0\r\n\r\n" >&3; cat <&3' 2>/dev/null || true)
-    [[ "$got" == *hello-from-ulysses* ]] && break
-    sleep 0.1
-  done
-  [[ "$got" == *hello-from-ulysses* ]]
+  client_get 10.99.32.1 18080 hello-from-ulysses
   huoci delete -f $c1
   [ "$(host_rules)" = 0 ]
 }
@@ -90,13 +95,7 @@ host_rules() { ip netns exec "$HOSTNS" nft list table ip ulysses-cni 2>/dev/null
   ip link add "ucw$$" netns "$HOSTNS" type veth peer name eth0 netns "$T-client"
   ip -n "$HOSTNS" addr add fd99:34::1/64 dev "ucw$$" nodad && ip -n "$HOSTNS" link set "ucw$$" up
   ip -n "$T-client" addr add fd99:34::2/64 dev eth0 nodad && ip -n "$T-client" link set eth0 up
-  got=""
-  for i in $(seq 50); do
-    got=$(ip netns exec "$T-client" timeout 2 bash -c 'exec 5<>/dev/tcp/fd99:34::1/18086; printf "GET / HTTP/1.0\r\n\r\n" >&5; cat <&5' 2>/dev/null || true)
-    [[ "$got" == *hello-over-ipv6* ]] && break
-    sleep 0.1
-  done
-  [[ "$got" == *hello-over-ipv6* ]]
+  client_get fd99:34::1 18086 hello-over-ipv6
   huoci delete -f $c1
   [ -z "$(ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni 2>/dev/null | grep comment)" ]
   [ -z "$(cat "$TMP/ipam/uocinet6" 2>/dev/null)" ]
