@@ -381,6 +381,32 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
 }
 
 /* "8080:80/tcp,53:53/udp" -> JSON array; NULL on a malformed entry. */
+/* "[ADDR]:" or "a.b.c.d:" in front of HOST:CTR (as docker's -p): the host
+ * address, its length in *len (0: none); false when malformed. */
+static bool ports_host_ip(const char *item, char ip[IP_STRLEN], int *len)
+{
+  ipaddr_t a;
+  const char *end;
+  *len = 0;
+  ip[0] = '\0';
+  if (*item == '[') {
+    end = strchr(item, ']');
+    if (!end || end[1] != ':' || end - item - 1 >= IP_STRLEN)
+      return false;
+    snprintf(ip, IP_STRLEN, "%.*s", (int)(end - item - 1), item + 1);
+    *len = (int)(end - item) + 2;
+    return ip_parse(ip, &a) && !ip_is4(a);
+  }
+  end = strchr(item, ':');
+  if (!end || !strchr(end + 1, ':'))
+    return true; /* HOST:CTR only */
+  if (end - item >= IP_STRLEN)
+    return false;
+  snprintf(ip, IP_STRLEN, "%.*s", (int)(end - item), item);
+  *len = (int)(end - item) + 1;
+  return ip_parse(ip, &a) && ip_is4(a);
+}
+
 char *cnirun_ports_json(const char *spec)
 {
   struct sbuf b = {0};
@@ -390,16 +416,20 @@ char *cnirun_ports_json(const char *spec)
   sb_add(&b, "[");
   for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     unsigned hp, cp;
-    char proto[8] = "tcp";
-    int used = 0;
+    char proto[8] = "tcp", hip[IP_STRLEN];
+    int used = 0, skip = 0;
     while (*item == ' ')
       item++;
-    if (sscanf(item, "%u:%u%n", &hp, &cp, &used) != 2 || hp < 1 || hp > 65535 || cp < 1 || cp > 65535 ||
-        (item[used] && (item[used] != '/' || sscanf(item + used + 1, "%7[a-z]", proto) != 1))) {
+    if (!ports_host_ip(item, hip, &skip) || sscanf(item + skip, "%u:%u%n", &hp, &cp, &used) != 2 || hp < 1 ||
+        hp > 65535 || cp < 1 || cp > 65535 ||
+        (item[skip + used] && (item[skip + used] != '/' || sscanf(item + skip + used + 1, "%7[a-z]", proto) != 1))) {
       free(b.s);
       return NULL;
     }
-    sb_printf(&b, "%s{\"hostPort\":%u,\"containerPort\":%u,\"protocol\":\"%s\"}", n++ ? "," : "", hp, cp, proto);
+    sb_printf(&b, "%s{\"hostPort\":%u,\"containerPort\":%u,\"protocol\":\"%s\"", n++ ? "," : "", hp, cp, proto);
+    if (*hip)
+      sb_printf(&b, ",\"hostIP\":\"%s\"", hip);
+    sb_add(&b, "}");
   }
   sb_add(&b, "]");
   return sb_steal(&b);

@@ -34,8 +34,9 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
                const char *netns_path, const char *ifname, const char *portmappings_json, char **errmsg);
 
 /* The org.ulysses.ports annotation ("8080:80/tcp,53:53/udp", protocol tcp
- * when omitted) as a portMappings JSON array (malloc'ed); NULL when an entry
- * is malformed. */
+ * when omitted; a host address in front as docker's -p: "127.0.0.1:8080:80",
+ * "[::1]:8080:80", else both families) as a portMappings JSON array
+ * (malloc'ed); NULL when an entry is malformed. */
 char *cnirun_ports_json(const char *spec);
 
 #endif

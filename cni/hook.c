@@ -7,7 +7,7 @@
  *
  * Reads the OCI state on stdin and uses its annotations:
  *   org.ulysses.network=<name>           network to join (none: do nothing)
- *   org.ulysses.ports=8080:80/tcp,...    host:container[/proto] port mappings
+ *   org.ulysses.ports=8080:80/tcp,...    [hostip:]host:container[/proto] port mappings
  *   org.ulysses.ifname=<name>            interface in the container (eth0)
  * Environment: CNI_CONF_DIR (/etc/cni/net.d), CNI_PATH, ULYSSES_CNI_CACHE_DIR. */
 #define _GNU_SOURCE
@@ -54,7 +54,8 @@ int main(int argc, char **argv)
   }
   _cleanup_free_ char *pm = NULL;
   if (ports && *ports && !(pm = cnirun_ports_json(ports))) {
-    fprintf(stderr, "ulysses-cni-hook: bad org.ulysses.ports \"%s\" (want HOST:CONTAINER[/PROTO],...)\n", ports);
+    fprintf(stderr, "ulysses-cni-hook: bad org.ulysses.ports \"%s\" (want [HOSTIP:]HOST:CONTAINER[/PROTO],...)\n",
+            ports);
     return 1;
   }
   long long pid = pidv && YAJL_IS_INTEGER(pidv) ? YAJL_GET_INTEGER(pidv) : 0;

@@ -31,7 +31,8 @@ int network_plan_from_config(const ocispec_config *cfg, bool new_netns, struct n
   if (!new_netns)
     return uoci_fail(err, 0, "annotation %s=%s needs a new network namespace", ANN_NETWORK, plan->name);
   if (ports && *ports && (plan->ports_json = cnirun_ports_json(ports)) == NULL)
-    return uoci_fail(err, 0, "annotation %s=\"%s\": expected HOST:CONTAINER[/PROTO],...", ANN_PORTS, ports);
+    return uoci_fail(err, 0, "annotation %s=\"%s\": expected [HOSTIP:]HOST:CONTAINER[/PROTO],...", ANN_PORTS,
+                     ports);
   return 0;
 }
 

@@ -76,14 +76,15 @@ client_get() {
   [ "$(host_rules)" = 0 ]
 }
 
-@test "a dual-stack network: the container has its IPv6 address and route, and a published port answers over IPv6" {
+@test "a dual-stack network: the container has its IPv6 address and route, and published ports answer over IPv6" {
   jq -n --arg dd "$TMP/ipam" '{cniVersion: "1.1.0", name: "uocinet6", plugins: [
       {type: "ulysses-cni-bridge", bridge: "uocibr2", isGateway: true, isDefaultGateway: true, ipMasq: true,
        capabilities: {portMappings: true},
        ipam: {type: "ulysses-ipam", dataDir: $dd, ranges: [[{subnet: "10.99.33.0/24"}], [{subnet: "fd99:33::/64"}]]}}]}' \
     >"$TMP/conf/20-uocinet6.conflist"
   mkdir -p "$BUNDLE/rootfs/www" && echo hello-over-ipv6 >"$BUNDLE/rootfs/www/index.html"
-  cfg '.annotations["org.ulysses.network"] = "uocinet6" | .annotations["org.ulysses.ports"] = "18086:80/tcp" |
+  cfg '.annotations["org.ulysses.network"] = "uocinet6" |
+       .annotations["org.ulysses.ports"] = "18086:80/tcp,[::]:18087:80,0.0.0.0:18088:80" |
        .process.args = ["httpd", "-f", "-p", "[::]:80", "-h", "/www"] |
        .process.capabilities.bounding += ["CAP_NET_BIND_SERVICE"]'
   huoci run -d --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid" $c1
@@ -96,6 +97,12 @@ client_get() {
   ip -n "$HOSTNS" addr add fd99:34::1/64 dev "ucw$$" nodad && ip -n "$HOSTNS" link set "ucw$$" up
   ip -n "$T-client" addr add fd99:34::2/64 dev eth0 nodad && ip -n "$T-client" link set eth0 up
   client_get fd99:34::1 18086 hello-over-ipv6
+  client_get fd99:34::1 18087 hello-over-ipv6
+  # a host address in front keeps a port to its family
+  ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni | grep -q 'dport 18087 dnat'
+  ! ip netns exec "$HOSTNS" nft list table ip ulysses-cni | grep -q 'dport 18087' || false
+  ip netns exec "$HOSTNS" nft list table ip ulysses-cni | grep -q 'dport 18088 dnat'
+  ! ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni | grep -q 'dport 18088' || false
   huoci delete -f $c1
   [ -z "$(ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni 2>/dev/null | grep comment)" ]
   [ -z "$(cat "$TMP/ipam/uocinet6" 2>/dev/null)" ]

@@ -8,6 +8,7 @@
 #include "bridge.c"
 #undef main
 #include <sys/wait.h>
+#include "cnirun.h"
 #include "tap.h"
 
 /* What containerd 1.6.20's CRI plugin (go-cni, libcni 1.1) wrote on the
@@ -184,12 +185,34 @@ static void test_portmap_families(void)
   conf_free(&c);
   yajl_tree_free(root);
   root = parse("{\"cniVersion\":\"1.1.0\",\"name\":\"n6\",\"type\":\"ulysses-cni-bridge\","
-               "\"ipam\":{\"type\":\"ulysses-ipam\",\"ranges\":[[{\"subnet\":\"10.5.0.0/24\"}],[{\"subnet\":\"fd00:5::/64\"}]]},"
+               "\"ipam\":{\"type\":\"ulysses-ipam\","
+               "\"ranges\":[[{\"subnet\":\"10.5.0.0/24\"}],[{\"subnet\":\"fd00:5::/64\"}]]},"
                "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":1,\"containerPort\":80}]}}");
   r = parse_conf(root, "1.1.0", &c, &e);
   ok(r == 0 && c.npm == 1 && c.pm[0].family == 0, "a dual-stack network keeps \"\" for both (%s)", e.msg);
   conf_free(&c);
   yajl_tree_free(root);
+}
+
+/* org.ulysses.ports: HOST:CTR[/PROTO], with a host address in front as
+ * docker's -p; without one, both families. */
+static void test_ports_annotation(void)
+{
+  char *j = cnirun_ports_json("8080:80, 127.0.0.1:8081:81/udp,[::1]:8082:82/sctp,[::]:8083:83");
+  is_str(j ? j : "(null)",
+         "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\"},"
+         "{\"hostPort\":8081,\"containerPort\":81,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"},"
+         "{\"hostPort\":8082,\"containerPort\":82,\"protocol\":\"sctp\",\"hostIP\":\"::1\"},"
+         "{\"hostPort\":8083,\"containerPort\":83,\"protocol\":\"tcp\",\"hostIP\":\"::\"}]",
+         "plain, an IPv4 host address, [IPv6] ones");
+  free(j);
+  const char *bad[] = {"::1:8080:80", "[::1:8080:80", "[10.0.0.1]:8080:80", "fd00::1]:1:2", "1.2.3:8080:80",
+                       "[::1]8080:80", "127.0.0.1:8080", "x:1:2"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    j = cnirun_ports_json(bad[i]);
+    ok(j == NULL, "refused: %s", bad[i]);
+    free(j);
+  }
 }
 
 /* Every key of the bridge and IPAM configs in another case, as a Go
@@ -391,6 +414,7 @@ int main(void)
   test_deep_json();
   test_hostport_tables();
   test_portmap_families();
+  test_ports_annotation();
   test_key_matching();
   test_containerd_portmappings();
   test_portmap_entries();
