@@ -179,6 +179,7 @@ static void test_portmap_families(void)
                         "{\"hostPort\":2,\"containerPort\":80,\"hostIP\":\"0.0.0.0\"},"
                         "{\"hostPort\":3,\"containerPort\":80,\"hostIP\":\"::1\"}]}}");
   struct conf c;
+  e = (struct cni_error){0};
   r = parse_conf(root, "1.1.0", &c, &e);
   ok(r == 0 && c.npm == 2 && c.pm[0].host_port == 1 && c.pm[0].family == 6 && c.pm[1].host_port == 3,
      "an IPv6-only network: \"\" becomes IPv6, the 0.0.0.0 mapping goes (%s)", e.msg);
