@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "log.h"
 #include "lsm.h"
@@ -52,6 +54,15 @@ bool lsm_fs_takes_mount_label(const char *fstype)
     if (strcmp(fstype, labeled[i]) == 0)
       return true;
   return false;
+}
+
+int lsm_label_tree_root(int tree, const char *label, const char *what, uoci_error **err)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", tree);
+  if (setxattr(path, "security.selinux", label, strlen(label), 0) < 0)
+    return uoci_fail(err, errno, "%s: SELinux label \"%s\" (linux.mountLabel)", what, label);
+  return 0;
 }
 
 /* file below /proc/self: a label written anywhere else would be lost and

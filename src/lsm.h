@@ -24,6 +24,11 @@ const char *lsm_mount_label(const ocispec_linux *linux);
  * context= (pure). proc, sysfs, cgroup and binds keep their own labels. */
 bool lsm_fs_takes_mount_label(const char *fstype);
 
+/* Child: give the root of the detached tree `tree` (an O_PATH fd) the SELinux
+ * file label `label`, as runc does for mqueue, which it mounts without a
+ * context= (security.selinux through /proc/self/fd: fsetxattr refuses O_PATH). */
+int lsm_label_tree_root(int tree, const char *label, const char *what, uoci_error **err);
+
 /* Child, just before execve: the profile/label the new program runs with. */
 int lsm_apply_exec_labels(const ocispec_process *p, uoci_error **err);
 

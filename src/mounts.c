@@ -692,6 +692,10 @@ static int new_fs_tree(const struct rootfs_ctx *ctx, const ocispec_mount *m, con
 {
   _cleanup_close_ int tree = fs_create_detached(type, m->source, o->data, mount_label_for(ctx, type), &o->attrs,
                                                 what, err);
+  /* a new mqueue of the container's own: the mountLabel on its root, as runc */
+  if (tree >= 0 && strcmp(type, "mqueue") == 0 && ctx->mount_label &&
+      lsm_label_tree_root(tree, ctx->mount_label, what, err) < 0)
+    return -1;
   if (tree < 0 && strcmp(type, "mqueue") == 0 && (*err)->errnum == EPERM) {
     /* no private IPC namespace to show: bind the host's, as runc does */
     uoci_error_freep(err);

@@ -33,7 +33,7 @@ teardown() { cleanup_all; }
   [ "$(echo "$output" | tr -d '\0')" = "$PROCESS_LABEL" ]
 }
 
-@test "selinux: tmpfs and devpts mounts carry mountLabel as context=, proc and mqueue do not" {
+@test "selinux: tmpfs and devpts mounts carry mountLabel as context=, proc and mqueue do not; mqueue's root has it as its label (as runc)" {
   cfg ".linux.mountLabel = \"$MOUNT_LABEL\" | .process.args = [\"cat\", \"/proc/self/mountinfo\"]"
   run uoci run --bundle "$BUNDLE" $c1
   [ "$status" -eq 0 ]
@@ -45,6 +45,11 @@ teardown() { cleanup_all; }
     line=$(echo "$output" | awk -v m="$m" '$5 == m')
     [[ "$line" != *context=* ]] || { echo "$m: $line"; false; }
   done
+  # runc mounts mqueue without context= and then labels its root
+  cfg '.process.args = ["sleep", "100"]'
+  uoci run -d --bundle "$BUNDLE" $c1-q </dev/null >/dev/null 2>&1
+  pid=$(uoci state $c1-q | jq .pid)
+  [ "$(stat -c %C "/proc/$pid/root/dev/mqueue")" = "$MOUNT_LABEL" ]
 }
 
 @test "selinux: a label the policy does not know is a clear error and leaves nothing" {
