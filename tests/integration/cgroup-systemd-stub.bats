@@ -11,13 +11,19 @@
 # tested in the systemd guest of tests/vm: cgroup-systemd.bats.
 load helpers
 
+# The stub is compiled once for the file: in the tests/vm guest, under
+# emulation, one gcc run takes seconds to tens of seconds.
+setup_file() {
+  command -v dbus-daemon >/dev/null && pkg-config --exists libsystemd 2>/dev/null || return 0
+  export STUB=$BATS_FILE_TMPDIR/systemd-stub
+  gcc -o "$STUB" "$SRCDIR/tests/integration/cgroup_systemd_stub.c" $(pkg-config --cflags --libs libsystemd)
+}
+
 setup() {
-  setup_bundle sleep 100
-  CID=sd$$x$BATS_TEST_NUMBER
   command -v dbus-daemon >/dev/null || skip "dbus-daemon not installed"
   pkg-config --exists libsystemd 2>/dev/null || skip "libsystemd-dev not installed"
-  STUB=$TEST_TMP/systemd-stub
-  gcc -o "$STUB" "$SRCDIR/tests/integration/cgroup_systemd_stub.c" $(pkg-config --cflags --libs libsystemd)
+  setup_bundle sleep 100
+  CID=sd$$x$BATS_TEST_NUMBER
   cat >"$TEST_TMP/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">

@@ -13,12 +13,13 @@ load helpers
 SLICE=uoci-test.slice
 
 setup() {
+  # skipped before any setup: the other guests and the host pay nothing
+  [ -d /run/systemd/system ] || skip "systemd is not PID 1 here (VM_SUITE=systemd tests/vm/run-cgroupv2.sh runs these)"
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || skip "systemd guest tests expect the unified hierarchy"
   setup_bundle sleep 100
   CID=sd$$x$BATS_TEST_NUMBER
   UNIT=uoci-$CID.scope
   SCOPE=/sys/fs/cgroup/uoci.slice/uoci-test.slice/$UNIT
-  [ -d /run/systemd/system ] || skip "systemd is not PID 1 here (VM_SUITE=systemd tests/vm/run-cgroupv2.sh runs these)"
-  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || skip "systemd guest tests expect the unified hierarchy"
   cfg ".linux.cgroupsPath = \"$SLICE:uoci:$CID\""
 }
 
