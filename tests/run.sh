@@ -15,7 +15,8 @@
 #                checkpoint/restore tests in a guest whose kernel CRIU works on, cgroup v2,
 #                then again on hybrid cgroups)
 # Environment: BUILDDIR (default: the tree this script is in), UOCI (runtime
-# binary, default $BUILDDIR/src/ulysses-oci), TESTS_FILTER (regex on file names).
+# binary, default $BUILDDIR/src/ulysses-oci), TESTS_FILTER (regex on file names),
+# TESTS_TIMING (non-empty: each bats test's time on its line; the vm guests set it).
 # Every suite prints TAP; this script counts it and ends with exactly one line
 # "N passed, M failed, K skipped". Exit status 0 only when nothing failed.
 set -u
@@ -75,7 +76,7 @@ run_bats_dir() {
   for f in "$dir"/*.bats; do
     [ -e "$f" ] || continue
     [[ $f =~ $filter ]] || continue
-    run_program "$(basename "$f")" bats --tap "$f"
+    run_program "$(basename "$f")" bats --tap ${TESTS_TIMING:+--timing} "$f"
   done
 }
 

@@ -123,6 +123,8 @@ fold_tap() {
 }
 
 set -o pipefail
+# each test's time on its line ("ok N name in 1234ms"): where the guest's minutes go
+export TESTS_TIMING=1
 "$SRCDIR/tests/run.sh" $runs 2>&1 | fold_tap
 run_rc=$?
 [ "$sanity_rc" = 0 ] && [ "$run_rc" = 0 ]
