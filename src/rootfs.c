@@ -253,8 +253,8 @@ static bool same_statx(const struct statx *a, const struct statx *b)
 /* root: rootfd's identity (fd_statx), taken once for all masked paths.
  * nullfd and emptyfd: the verified /dev/null and the first masking tmpfs,
  * opened by the first path that needs them and reused by the others. */
-static int mask_path(int rootfd, const struct statx *root, const char *path, int *nullfd, int *emptyfd,
-                     uoci_error **err)
+static int mask_path(int rootfd, const struct statx *root, const char *path, const char *label, int *nullfd,
+                     int *emptyfd, uoci_error **err)
 {
   _cleanup_free_ char *what = xasprintf("mask %s", path);
   _cleanup_close_ int target = in_root_open(rootfd, path, O_PATH, 0);
@@ -275,9 +275,10 @@ static int mask_path(int rootfd, const struct statx *root, const char *path, int
      * per memory cgroup; docs/PERFORMANCE.md, "superblocks per container"). */
     tree = bind_create_detached(*emptyfd, "", false, what, err);
   } else if (dir) {
-    /* an empty read-only tmpfs hides a directory */
+    /* an empty read-only tmpfs hides a directory (with the mountLabel as
+     * its context=, as runc's) */
     struct attr_change ro = { .set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
-    tree = fs_create_detached("tmpfs", "tmpfs", "size=0", NULL, &ro, what, err);
+    tree = fs_create_detached("tmpfs", "tmpfs", "size=0", label, &ro, what, err);
   } else {
     if (*nullfd < 0 && (*nullfd = open_verified_null(rootfd, err)) < 0)
       return -1;
@@ -355,7 +356,7 @@ int rootfs_finalize(const struct rootfs_ctx *ctx, uoci_error **err)
   if (lx && lx->masked_paths_len && fd_statx(rootfd, &root) < 0)
     return uoci_fail(err, errno, "stat /");
   for (size_t i = 0; lx && i < lx->masked_paths_len; i++)
-    if (mask_path(rootfd, &root, lx->masked_paths[i], &nullfd, &emptyfd, err) < 0)
+    if (mask_path(rootfd, &root, lx->masked_paths[i], mount_label_for(ctx, "tmpfs"), &nullfd, &emptyfd, err) < 0)
       return -1;
   for (size_t i = 0; lx && i < lx->readonly_paths_len; i++)
     if (readonly_path(rootfd, lx->readonly_paths[i], err) < 0)
