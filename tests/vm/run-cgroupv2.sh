@@ -26,7 +26,7 @@
 #   SRCDIR BUILDDIR UOCI TESTS_FILTER CNI_BIN_DIR VM_SUITE  passed to the guest
 #   VM_TIMEOUT  seconds before the guest is killed (default 600 with KVM;
 #               under TCG emulation, where tests run ~10x slower, the
-#               suite's budget for its default command: cgroupv2 600,
+#               suite's budget for its default command: cgroupv2 900,
 #               selinux 420, systemd 480, checkpoint 900, checkpoint-hybrid
 #               720, bench 1800; 1800 for a command of your own). A minute
 #               before (a quarter of it when shorter), the guest's own
@@ -379,7 +379,7 @@ default_cmd=guest-default.sh
 # tcg_budget: VM_TIMEOUT under TCG for the suite's default command, about
 # twice what it takes on the 2-core CI machine (docs/TESTING-VM.md), so a
 # hang costs CI minutes, not half an hour.
-tcg_budget=600
+tcg_budget=900
 case "${VM_SUITE:=cgroupv2}" in
   cgroupv2) default_filter=cgroup ;;
   selinux)
