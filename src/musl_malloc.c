@@ -94,7 +94,10 @@ static int new_chunk(void)
   for (int k = MM_CLASSES - 1; k >= 0; k--) {
     size_t need = ((size_t) 16 << k) + MM_HDR;
     while ((size_t) (chunk_end - chunk_cur) >= need) {
-      void *p = give((struct mm_hdr *) chunk_cur, (size_t) 16 << k);
+      struct mm_hdr *h = (struct mm_hdr *) chunk_cur;
+      void *p = h + 1;
+      h->size = (size_t) 16 << k;
+      h->check = 0; /* free */
       chunk_cur += need;
       *(void **) p = mangle(free_list[k], p);
       free_list[k] = p;
@@ -115,8 +118,12 @@ void *mm_malloc(size_t n)
   int k = class_of(n ? n : 1);
   void *p = free_list[k];
   if (p) {
-    free_list[k] = mangle(*(void **) p, p);
     struct mm_hdr *h = (struct mm_hdr *) p - 1;
+    /* a free block: aligned, of this class, its check cleared at free (a
+     * list pointer overwritten after a free leads elsewhere) */
+    if (((uintptr_t) p & (MM_HDR - 1)) != 0 || h->check != 0 || h->size != ((size_t) 16 << k))
+      __builtin_trap();
+    free_list[k] = mangle(*(void **) p, p);
     h->check = hdr_check(h);
     return p;
   }
