@@ -50,6 +50,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "criu.h"
+#include "exectramp.h"
 #include "hooks.h"
 #include "keyring.h"
 #include "log.h"
@@ -130,6 +131,8 @@ struct container {
   int fifo_fd;              /* O_PATH of exec.fifo (create) */
   int fifo_write;           /* init, released by `start`: exec.fifo's write end (close-on-exec) */
   int fifo_dirfd;           /* O_PATH of the state dir: reaches the fifo where /proc is absent */
+  int tramp_fd;             /* the sealed exec trampoline the init execs first (exectramp.h), -1: none */
+  int report_read;          /* run, with tramp_fd: the read end of the trampoline's report pipe */
   pid_t pid;
   pid_t saved_pid;          /* the pid in the state file as last written (-1: none yet) */
   char *saved_cgroup;       /* the cgroup string as last written */
@@ -144,7 +147,7 @@ static void container_init(struct container *c)
 {
   memset(c, 0, sizeof *c);
   c->state_dirfd = c->sync_parent = c->sync_child = c->console_fd = c->console_master_end = c->fifo_fd = c->fifo_dirfd = -1;
-  c->fifo_write = -1;
+  c->fifo_write = c->tramp_fd = c->report_read = -1;
   c->rootfs_fd = -1;
   c->notify_fd = -1;
   c->netdevs.nsfd = -1;
@@ -188,6 +191,9 @@ static void container_release(struct container *c)
   close_fd(&c->fifo_fd);
   close_fd(&c->fifo_dirfd);
   close_fd(&c->rootfs_fd);
+  close_fd(&c->tramp_fd);
+  close_fd(&c->report_read);
+  close_fd(&c->proc.report_fd);
   close_fd(&c->notify_fd);
   rootfs_sources_release(&c->sources);
 }
@@ -274,6 +280,23 @@ static bool own_network_namespace(const struct ns_plan *ns)
          (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
 }
 
+/* Without a user namespace of the container's own, the init's execve of
+ * the program must not run from the runtime's binary when that is on a
+ * writable mount: through the sealed trampoline, or, where that would start
+ * the process differently, from a sealed runtime (the re-exec starts over,
+ * so this comes before anything is made or logged). exectramp.h. */
+static int plan_exec_trampoline(struct container *c, uoci_error **err)
+{
+  if (selfexe_is_sealed())
+    return 0;
+  const ocispec_config *cfg = c->cfg;
+  const char *why;
+  if (exectramp_fits(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, &why) &&
+      (c->tramp_fd = exectramp_open()) >= 0)
+    return 0;
+  return selfexe_seal(err);
+}
+
 /* Everything that can be checked before anything is created. */
 static int validate(struct container *c, uoci_error **err)
 {
@@ -290,6 +313,8 @@ static int validate(struct container *c, uoci_error **err)
     .shared_pidns = c->ns.join_fd[NS_PID] >= 0 && ns_plan_owns(&c->ns, NS_PID),
   };
   if (selfexe_must_seal(&exposure) && selfexe_seal(err) < 0)
+    return -1;
+  if (!c->restoring && !exposure.own_userns && plan_exec_trampoline(c, err) < 0)
     return -1;
   /* Names and sysctls are set only in namespaces of the container's own:
    * anywhere else they would change the host. */
@@ -329,6 +354,7 @@ static int validate(struct container *c, uoci_error **err)
   if (process_plan_init(cfg->process, cfg->linux ? cfg->linux->seccomp : NULL, c->o->preserve_fds,
                         scope.own_user, &c->proc, err) < 0)
     return -1;
+  c->proc.tramp_fd = c->tramp_fd;
   bool terminal = cfg->process->has_terminal && cfg->process->terminal;
   if (terminal && c->mode != MODE_RUN && c->o->console_socket == NULL)
     return uoci_fail(err, 0, "process.terminal is true: --console-socket is required when detaching");
@@ -502,9 +528,10 @@ static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
  * init still uses (the ones it does not are closed or -1 by now). */
 static int child_close_inherited_fds(struct container *c, uoci_error **err)
 {
-  int keep[6 + NS_COUNT] = { log_fd(), c->sync_child, c->console_fd, c->fifo_fd, c->fifo_dirfd, c->rootfs_fd };
+  int keep[8 + NS_COUNT] = { log_fd(),    c->sync_child, c->console_fd,   c->fifo_fd,
+                             c->fifo_dirfd, c->rootfs_fd, c->proc.tramp_fd, c->proc.report_fd };
   for (int k = 0; k < NS_COUNT; k++)
-    keep[6 + k] = c->ns.join_fd[k];
+    keep[8 + k] = c->ns.join_fd[k];
   if (process_close_fds_except(3 + c->proc.preserve_fds, keep, ARRAY_SIZE(keep), err) < 0)
     return uoci_error_prefix(err, "init: close the caller's fds");
   return 0;
@@ -749,6 +776,8 @@ static int child_wait_start(struct container *c, uoci_error **err)
     close_fd(&c->sync_child);
     if ((c->fifo_write = wait_exec_fifo(c->fifo_fd, &c->fifo_dirfd, err)) < 0)
       return -1;
+    /* `start` reads the trampoline's report there too */
+    c->proc.report_fd = c->fifo_write;
     close_fd(&c->fifo_fd);
     close_fd(&c->fifo_dirfd);
   } else if (c->child_waits_start && child_wait_for(c, SYNC_START, NULL, err) < 0) {
@@ -1090,6 +1119,10 @@ static int release_init(struct container *c, uoci_error **err)
   close_fd(&c->sync_parent);
   if (n > 0 && h.type == SYNC_ERROR)
     return uoci_fail(err, 0, "%s", buf);
+  /* EOF: the init exec'd, the trampoline if there is one */
+  int e = c->report_read >= 0 ? exectramp_wait(c->report_read, false) : 0;
+  if (e > 0)
+    return uoci_fail(err, e, "exec %s", c->cfg->process->args[0]);
   return 0;
 }
 
@@ -1104,8 +1137,13 @@ static bool init_failed_before_exec(struct container *c, uoci_error **err)
   iov[1] = (struct iovec) { buf, sizeof buf - 1 };
   struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
   ssize_t n = recvmsg(c->sync_parent, &msg, MSG_DONTWAIT);
-  if (n < (ssize_t) sizeof h || h.type != SYNC_ERROR)
-    return false;
+  if (n < (ssize_t) sizeof h || h.type != SYNC_ERROR) {
+    /* or the trampoline failed to exec the program */
+    int e = c->report_read >= 0 ? exectramp_wait(c->report_read, true) : 0;
+    if (e > 0)
+      uoci_fail(err, e, "exec %s", c->cfg->process->args[0]);
+    return e > 0;
+  }
   buf[n - (ssize_t) sizeof h] = '\0';
   uoci_fail(err, 0, "%s", buf);
   return true;
@@ -1427,6 +1465,15 @@ static int spawn_init(struct container *c, uoci_error **err)
     return uoci_fail(err, errno, "socketpair");
   c->sync_parent = sv[0];
   c->sync_child = sv[1];
+  /* run: the trampoline reports a failed execve on a pipe of its own (it
+   * runs as the container's process: it gets nothing else of ours) */
+  int rp[2];
+  if (c->tramp_fd >= 0 && c->mode != MODE_CREATE) {
+    if (pipe2(rp, O_CLOEXEC) < 0)
+      return uoci_fail(err, errno, "pipe");
+    c->report_read = rp[0];
+    c->proc.report_fd = rp[1];
+  }
   int saved_pid, saved_time;
   if (enter_for_children(c, &saved_pid, &saved_time, err) < 0) {
     leave_for_children(saved_pid, saved_time);
@@ -1443,6 +1490,7 @@ static int spawn_init(struct container *c, uoci_error **err)
   }
   close_fd(&c->sync_child);
   close_fd(&c->console_fd);
+  close_fd(&c->proc.report_fd);
   if (c->cg)
     cgroup_close_fds(c->cg);
   log_debug("create %s: init cloned, pid %d", c->o->id, (int) c->pid);
@@ -1618,7 +1666,7 @@ static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg);
  * user process: EOF after the "0" (the write end is close-on-exec). Text
  * after the "0" is the init's error (a startContainer hook, the execve);
  * *released says whether the init got that far. */
-static int open_fifo_and_release(struct uoci_state *st, bool *released, uoci_error **err)
+static int open_fifo_and_release(struct uoci_state *st, const char *args0, bool *released, uoci_error **err)
 {
   *released = false;
   _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -1658,6 +1706,9 @@ static int open_fifo_and_release(struct uoci_state *st, bool *released, uoci_err
     }
   }
   msg[msg_len] = '\0';
+  int e;
+  if (exectramp_report(msg, msg_len, &e)) /* the exec trampoline's execve failed */
+    return uoci_fail(err, e, "exec %s", args0);
   if (msg_len)
     return uoci_fail(err, 0, "%s", msg);
   return 0;
@@ -1689,7 +1740,8 @@ int container_start(const struct uoci_globals *g, const char *id, uoci_error **e
   }
   log_debug("start %s: releasing the init (pid %d)", id, (int) st.pid);
   bool released = false;
-  ret = open_fifo_and_release(&st, &released, err);
+  ret = open_fifo_and_release(&st, cfg->process && cfg->process->args_len ? cfg->process->args[0] : "", &released,
+                              err);
   if (ret == 0) {
     log_debug("start %s: the init exec'd the process", id);
     FAULT_POINT("start-released");

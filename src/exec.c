@@ -3,6 +3,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "exec.h"
+#include "exectramp.h"
 #include "log.h"
 #include "mempolicy.h"
 #include "namespaces.h"
@@ -256,9 +258,9 @@ static int exec_join_namespaces(struct exec_ctx *x, uoci_error **err)
 static int exec_close_inherited_fds(struct exec_ctx *x, uoci_error **err)
 {
   cgroup_close_fds(x->cg);
-  int keep[4 + NS_COUNT] = { log_fd(), x->sync_child, x->console_fd, x->pidfd };
+  int keep[6 + NS_COUNT] = { log_fd(), x->sync_child, x->console_fd, x->pidfd, x->plan.tramp_fd, x->plan.report_fd };
   for (int k = 0; k < NS_COUNT; k++)
-    keep[4 + k] = x->ns.join_fd[k];
+    keep[6 + k] = x->ns.join_fd[k];
   if (process_close_fds_except(3 + x->plan.preserve_fds, keep, ARRAY_SIZE(keep), err) < 0)
     return uoci_error_prefix(err, "close the caller's fds");
   return 0;
@@ -435,7 +437,19 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
   x->plan.listener_sync_fd = sv[1];
   if (exec_open_console(o, x, &console_end, err) < 0)
     return -1;
+  /* the trampoline reports a failed execve on a pipe of its own (it runs
+   * as the container's process: it gets nothing else of ours) */
+  _cleanup_close_ int report = -1;
+  if (x->plan.tramp_fd >= 0) {
+    int rp[2];
+    if (pipe2(rp, O_CLOEXEC) < 0)
+      return uoci_fail(err, errno, "exec in container \"%s\": pipe", o->id);
+    report = rp[0];
+    x->plan.report_fd = rp[1];
+  }
   pid_t first = exec_fork(x, sv[0], console_end, err);
+  if (x->plan.report_fd >= 0)
+    close(steal_fd(x->plan.report_fd));
   if (first < 0)
     return uoci_error_prefix(err, "exec in container \"%s\"", o->id);
   log_debug("exec %s: forked pid %d", o->id, (int) first);
@@ -450,6 +464,12 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
     close(steal_fd(*unsealed_lock));
   if (pid < 0)
     return -1;
+  /* EOF on the sync socket: the process exec'd, the trampoline if there is one */
+  int e = report >= 0 ? exectramp_wait(report, false) : 0;
+  if (e > 0) {
+    waitpid(pid, NULL, 0);
+    return uoci_fail(err, e, "exec in container \"%s\": exec %s", o->id, x->plan.proc->args[0]);
+  }
   log_debug("exec %s: pid %d exec'd the process", o->id, (int) pid);
   FAULT_POINT("exec-started");
   if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
@@ -461,6 +481,28 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
     close(console_end);
   }
   return process_wait(pid, err);
+}
+
+/* Without a user namespace of the container's own, the execve of the
+ * program must not run from the runtime's binary when that is on a writable
+ * mount: through the sealed trampoline, or, where that would start the
+ * process differently, from a sealed runtime (exectramp.h). The re-exec
+ * reads --process again: a pipe cannot be read twice. */
+static int exec_plan_trampoline(const struct exec_opts *o, const ocispec_process *proc, const ocispec_config *cfg,
+                                int *tramp_fd, uoci_error **err)
+{
+  if (selfexe_is_sealed())
+    return 0;
+  const char *why;
+  if (exectramp_fits(proc, cfg->linux ? cfg->linux->seccomp : NULL, &why) && (*tramp_fd = exectramp_open()) >= 0)
+    return 0;
+  struct stat sb;
+  if (o->process_file && (stat(o->process_file, &sb) < 0 || !S_ISREG(sb.st_mode)))
+    return uoci_fail(err, 0,
+                     "exec: --process %s: with %s the runtime re-executes itself sealed (CVE-2019-5736), which reads "
+                     "--process again: give a regular file",
+                     o->process_file, why ? why : "memfds that cannot be executed");
+  return selfexe_seal(err);
 }
 
 /* Who, besides this exec, may reach the processes it starts (selfexe.h). */
@@ -532,6 +574,7 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   ocispec_config *cfg = NULL;
   ocispec_process *proc = NULL;
   _cleanup_close_ int unsealed_lock = -1;
+  _cleanup_close_ int tramp_fd = -1;
   int ret = -1;
 
   if (state_load(g->root, o->id, &st, err) < 0)
@@ -562,6 +605,8 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
     goto out;
   if ((proc = build_process(o, cfg, err)) == NULL)
     goto out;
+  if (!exposure.own_userns && !sealed && exec_plan_trampoline(o, proc, cfg, &tramp_fd, err) < 0)
+    goto out;
   if (!exposure.own_userns && caps_spec_may_hold(proc->capabilities, "CAP_SYS_PTRACE")) {
     if (exec_admit_ptrace(&st, o->id, err) < 0)
       goto out;
@@ -576,6 +621,7 @@ int exec_in_container(const struct uoci_globals *g, struct exec_opts *o, uoci_er
   if (process_plan_init(proc, cfg->linux ? cfg->linux->seccomp : NULL, o->preserve_fds, exposure.own_userns,
                         &x.plan, err) < 0)
     goto out;
+  x.plan.tramp_fd = tramp_fd;
   /* SCHED_DEADLINE is not inherited by a clone (it fails), a reset-on-fork
    * policy is reset in it: the runtime sets those on the process itself. */
   x.plan.sched_by_runtime = proc->scheduler && (x.plan.sched.sched_policy == SCHED_DEADLINE ||

@@ -38,8 +38,11 @@ static inline void fault_point(const char *phase)
 static inline void fault_pause(const char *phase)
 {
   const char *want = getenv("ULYSSES_FAULT_PAUSE");
+  /* kill(getpid()), not raise(): musl's raise() signals the thread id it
+   * cached, which in a child made by a raw clone (the init, exec's second
+   * child) is the runtime's */
   if (want != NULL && strcmp(want, phase) == 0)
-    raise(SIGSTOP);
+    kill(getpid(), SIGSTOP);
 }
 
 #define FAULT_PAUSE(phase) fault_pause(phase)

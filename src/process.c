@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include "exectramp.h"
+#include "fault.h"
 #include "log.h"
 #include "lsm.h"
 #include "pathsafe.h"
@@ -270,7 +272,7 @@ int process_plan_init(const ocispec_process *p, const ocispec_seccomp *sc, int p
                       struct process_plan *plan, uoci_error **err)
 {
   memset(plan, 0, sizeof *plan);
-  plan->listener_sync_fd = -1;
+  plan->listener_sync_fd = plan->tramp_fd = plan->report_fd = -1;
   plan->proc = p;
   plan->preserve_fds = preserve_fds;
   if (p == NULL)
@@ -737,6 +739,14 @@ int process_exec(struct process_plan *plan, uoci_error **err)
    * filter: the program must not be the runtime's binary. */
   if (selfexe_refuse_program(plan->exe, err) < 0 || process_become(plan, err) < 0)
     return -1;
+  /* the window a container process could use to swap the program (tests) */
+  FAULT_PAUSE("exec-checked");
+  /* Through the trampoline, the execve that resolves the program runs from
+   * a sealed memfd, not from the runtime's binary (exectramp.h). */
+  if (plan->tramp_fd >= 0) {
+    exectramp_exec(plan->tramp_fd, plan->exe, plan->argv, plan->envp, plan->report_fd);
+    return uoci_fail(err, errno, "exec %s: start the exec trampoline", p->args[0]);
+  }
   execve(plan->exe, plan->argv, plan->envp);
   return uoci_fail(err, errno, "exec %s", p->args[0]);
 }

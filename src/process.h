@@ -45,6 +45,8 @@ struct process_plan {
   bool proc_self_done;     /* process_apply_proc_self() done */
   bool stdio_is_own_pty;   /* stdio is the pty terminal_setup_child made (given to the user too) */
   char **argv, **envp;
+  int tramp_fd;            /* the sealed exec trampoline to exec first (exectramp.h); -1: execve directly */
+  int report_fd;           /* with tramp_fd: where the trampoline reports an execve failure */
 };
 
 /* Parent: validate and precompute (capability names, rlimit names, user).

@@ -130,3 +130,103 @@ exe_bundle() {
   [ "$(sha1sum <"$COPY")" = "$COPY_SUM" ]
   ! grep -q PWNED "$COPY"
 }
+
+# The race the static check above leaves: the process that execs checks the
+# program by path, then execve resolves it again. The fault-injection build's
+# pause point "exec-checked" stops that process between the two, where a
+# container process looping renames would win. The program is swapped for a
+# link to /proc/self/exe, or a "#!" script's line (same inode) is rewritten to
+# name it. Before the fix the runtime's binary ran as the container's process
+# (dumpable: /proc/PID/exe writable once it stops running); now the execve
+# runs from the sealed exec trampoline, and /proc/self/exe is the trampoline.
+
+# race_swap PID HOW: wait until PID stopped at the pause point, swap
+# /bin/target in the rootfs (link | script), let it go on.
+race_swap() {
+  local pid=$1 how=$2 i
+  for i in $(seq 300); do grep -qs '^State:.*T' "/proc/$pid/status" && break; sleep 0.02; done
+  grep -qs '^State:.*T' "/proc/$pid/status" || { echo "pid $pid never reached exec-checked"; return 1; }
+  case $how in
+  link) ln -sfn /proc/self/exe "$BUNDLE/rootfs/bin/target.new" && mv -T "$BUNDLE/rootfs/bin/target.new" "$BUNDLE/rootfs/bin/target" ;;
+  script) printf '#!/proc/self/exe --version\n' >"$BUNDLE/rootfs/bin/target" ;;
+  esac
+  kill -CONT "$pid"
+}
+
+# the child of runtime process $1 that is stopped (the init, exec's second child)
+stopped_child() {
+  local i c
+  for i in $(seq 300); do
+    for c in $(pgrep -P "$1"); do
+      grep -qs '^State:.*T' "/proc/$c/status" && { echo "$c"; return 0; }
+    done
+    sleep 0.02
+  done
+  return 1
+}
+
+not_in() { ! grep -q "$1" "$2"; }
+
+race_target() {
+  rm -f "$BUNDLE/rootfs/bin/target" # (a link to /proc/self/exe: never written through)
+  printf '#!/bin/sh\necho benign\n' >"$BUNDLE/rootfs/bin/target"
+  chmod +x "$BUNDLE/rootfs/bin/target"
+}
+
+@test "CVE-2019-5736 race: exec's program swapped between the check and the execve never runs the runtime's binary" {
+  grep -q ULYSSES_FAULT_PAUSE "$UOCI" || skip "$UOCI has no pause points: build with ./configure --enable-fault-injection"
+  exe_bundle
+  cfg '.process.args = ["sleep", "60"]'
+  "$COPY" --root "$STATE" run -d --bundle "$BUNDLE" c1
+  local how
+  for how in link script; do
+    race_target
+    ULYSSES_FAULT_PAUSE=exec-checked "$COPY" --root "$STATE" exec c1 /bin/target --version >"$TEST_TMP/out" 2>&1 </dev/null &
+    local k=$!
+    local child; child=$(stopped_child "$k") || { kill "$k"; false; }
+    race_swap "$child" "$how"
+    local rc=0; wait "$k" || rc=$?
+    cat "$TEST_TMP/out"
+    not_in version "$TEST_TMP/out"
+    [ "$rc" -eq 127 ]
+    grep -q "exec trampoline: only the runtime starts this" "$TEST_TMP/out"
+  done
+  [ "$(sha1sum <"$COPY")" = "$COPY_SUM" ]
+  # unswapped, the same program runs as before
+  race_target
+  run "$COPY" --root "$STATE" exec c1 /bin/target
+  [ "$status" -eq 0 ] && [ "$output" = benign ]
+}
+
+@test "CVE-2019-5736 race: the init's program swapped between the check and the execve never runs the runtime's binary (run, create/start)" {
+  grep -q ULYSSES_FAULT_PAUSE "$UOCI" || skip "$UOCI has no pause points: build with ./configure --enable-fault-injection"
+  exe_bundle
+  # in the host's pid namespace, so that the init can stop itself at the pause point
+  cfg '.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["/bin/target", "--version"]'
+  race_target
+  ULYSSES_FAULT_PAUSE=exec-checked "$COPY" --root "$STATE" run --bundle "$BUNDLE" c2 >"$TEST_TMP/out" 2>&1 </dev/null &
+  local k=$!
+  local init; init=$(stopped_child "$k") || { kill "$k"; false; }
+  race_swap "$init" link
+  local rc=0; wait "$k" || rc=$?
+  cat "$TEST_TMP/out"
+  not_in version "$TEST_TMP/out"
+  [ "$rc" -eq 127 ]
+  grep -q "exec trampoline: only the runtime starts this" "$TEST_TMP/out"
+  [ ! -e "$STATE/c2" ]
+  # create, then start releases the init, which stops at the pause point
+  race_target
+  ULYSSES_FAULT_PAUSE=exec-checked "$COPY" --root "$STATE" create --bundle "$BUNDLE" c3 >"$TEST_TMP/out3" 2>&1 </dev/null
+  local pid; pid=$("$COPY" --root "$STATE" state c3 | jq .pid)
+  "$COPY" --root "$STATE" start c3 &
+  local s=$!
+  race_swap "$pid" script
+  wait "$s"
+  local i
+  for i in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.05; done
+  cat "$TEST_TMP/out3"
+  not_in version "$TEST_TMP/out3"
+  grep -q "exec trampoline: only the runtime starts this" "$TEST_TMP/out3"
+  "$COPY" --root "$STATE" delete -f c3
+  [ "$(sha1sum <"$COPY")" = "$COPY_SUM" ]
+}
