@@ -809,6 +809,7 @@ static void __attribute__((noreturn)) child_main(struct container *c)
 {
   uoci_error *err = NULL;
   char *start_state = NULL;
+  hooks_exec_through(c->proc.tramp_fd);
   if (child_leave_runtime(c, &err) < 0 ||               /* fds, PDEATHSIG, setsid, dumpable, cgroup */
       child_wait_parent_step(c, &err) < 0 ||            /* id maps, rootfs fds; root in the userns */
       child_enter_namespaces(c, &err) < 0 ||            /* setns, lo, cgroupns, hostname, keyring */

@@ -7,10 +7,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "exectramp.h"
 #include "hooks.h"
 #include "log.h"
 #include "selfexe.h"
@@ -21,6 +23,26 @@ static long now_ms(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int hook_tramp_fd = -1;
+
+void hooks_exec_through(int tramp_fd)
+{
+  hook_tramp_fd = tramp_fd;
+}
+
+/* Close every fd from 3 up but a and b (a < b). */
+static void close_from_3_but(int a, int b)
+{
+  int keep[2] = { a, b };
+  unsigned lo = 3;
+  for (int i = 0; i < 2; i++) {
+    if ((unsigned) keep[i] > lo)
+      syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0);
+    lo = (unsigned) keep[i] + 1;
+  }
+  syscall(SYS_close_range, lo, ~0U, 0);
 }
 
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
@@ -34,19 +56,28 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
    * could grab through /proc/PID/exe and write once the hook is done
    * (CVE-2019-5736). */
   uoci_error *err = NULL;
-  if ((strcmp(stage, "createContainer") == 0 || strcmp(stage, "startContainer") == 0) &&
-      selfexe_refuse_program(h->path, &err) < 0) {
+  bool in_container = strcmp(stage, "createContainer") == 0 || strcmp(stage, "startContainer") == 0;
+  if (in_container && selfexe_refuse_program(h->path, &err) < 0) {
     dprintf(STDERR_FILENO, "ulysses-oci: %s hook: %s\n", stage, err->msg);
     _exit(127);
   }
   rlimit_nofile_restore();
-  /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
-  syscall(SYS_close_range, 3, ~0U, 0);
   char *default_argv[] = { h->path, NULL };
   char **argv = h->args_len ? strv_terminated(h->args, h->args_len) : default_argv;
   /* no "env" at all: the runtime's own environment, as runc and crun give it
    * (a hook script finds its tools on the engine's PATH); "env": [] is empty */
   char **envp = h->env ? strv_terminated(h->env, h->env_len) : environ;
+  /* In the container's pid namespace, through the exec trampoline as the
+   * process (exectramp.h): a failure is the exit status 127 the runner
+   * reports, so its report goes to an eventfd, which refuses it. */
+  int report = in_container && hook_tramp_fd >= 0 ? eventfd(0, EFD_CLOEXEC) : -1;
+  if (report >= 0) {
+    /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
+    close_from_3_but(hook_tramp_fd < report ? hook_tramp_fd : report, hook_tramp_fd < report ? report : hook_tramp_fd);
+    exectramp_exec(hook_tramp_fd, h->path, argv, envp, report);
+    _exit(127);
+  }
+  syscall(SYS_close_range, 3, ~0U, 0);
   execve(h->path, argv, envp);
   _exit(127);
 }

@@ -23,4 +23,9 @@ int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char
 void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json,
                     const char *cwd);
 
+/* The init: createContainer and startContainer hooks, which run in the
+ * container's pid namespace, exec through this sealed trampoline
+ * (exectramp.h; -1: none). */
+void hooks_exec_through(int tramp_fd);
+
 #endif
