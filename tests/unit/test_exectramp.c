@@ -38,8 +38,11 @@ static int through(const char *path, char *const argv[], char *out, size_t outsz
   close(op[1]);
   close(tfd);
   int e = exectramp_wait(rp[0], false);
-  ssize_t n = read(op[0], out, outsz - 1);
-  out[n > 0 ? n : 0] = '\0';
+  size_t len = 0;
+  ssize_t n;
+  while (len < outsz - 1 && (n = read(op[0], out + len, outsz - 1 - len)) > 0)
+    len += (size_t) n;
+  out[len] = '\0';
   waitpid(pid, status, 0);
   close(rp[0]);
   close(op[0]);
