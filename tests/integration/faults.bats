@@ -150,6 +150,16 @@ fault() {
   [ ! -e "$STATE/$id" ]
   assert_recovered "$id"
 }
+@test "fault init-rootfs without a pid namespace: the init dies, not the runtime that cloned it" {
+  # musl's raise() signals the thread id it cached, which in a raw clone is
+  # the runtime's: visible when the init shares the runtime's pid namespace
+  cfg 'del(.linux.namespaces[] | select(.type == "pid"))'
+  fault init-rootfs
+  [ "$status" -ne 137 ]
+  [[ "$output" == *"container init"* ]]
+  [ ! -e "$STATE/$id" ]
+  assert_recovered "$id"
+}
 @test "fault create-init-ready: killed when the init is ready, recovered" {
   fault create-init-ready
   run uoci state "$id"
