@@ -189,7 +189,7 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
    * fstat gave: every writer holds the lock we hold, so the file does not
    * change meanwhile, and no second read is needed to see its end. A size
    * of 0 (an empty file, or a file system that reports none) is read to
-   * its end as before. */
+   * its end from the same fd, to the same bound. */
   if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_FILE_MAX) {
     if (tolerate_corrupt)
       return load_without_state(st, id, &fd);
@@ -201,7 +201,7 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
   _cleanup_free_ char *big = NULL;
   size_t size = (size_t) sb.st_size;
   if (size == 0) {
-    if (read_file_at_buf(fd, "state", small, sizeof small, &text, NULL, &big, err) < 0)
+    if (read_fd_buf(sfd, "state", small, sizeof small, STATE_FILE_MAX, &text, NULL, &big, err) < 0)
       return uoci_error_prefix(err, "container \"%s\"", id);
   } else {
     if (size >= sizeof small)

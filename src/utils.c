@@ -265,9 +265,15 @@ int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **
   _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return uoci_fail(err, errno, "open %s", path);
+  return read_fd_buf(fd, path, buf, cap, INPUT_MAX_BYTES, out, lenp, heap, err);
+}
+
+int read_fd_buf(int fd, const char *what, char *buf, size_t cap, size_t max, char **out, size_t *lenp, char **heap,
+                uoci_error **err)
+{
   ssize_t n = read_all(fd, buf, cap);
   if (n < 0)
-    return uoci_fail(err, errno, "read %s", path);
+    return uoci_fail(err, errno, "read %s", what);
   if ((size_t) n < cap) {
     buf[n] = '\0';
     *out = buf;
@@ -276,8 +282,8 @@ int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **
     return 0;
   }
   /* It does not fit (with its NUL): all of it, on the heap. */
-  if (lseek(fd, 0, SEEK_SET) < 0 || read_fd_growing(fd, cap * 2, INPUT_MAX_BYTES, heap, lenp) < 0)
-    return uoci_fail(err, errno, "read %s", path);
+  if (lseek(fd, 0, SEEK_SET) < 0 || read_fd_growing(fd, cap * 2, max, heap, lenp) < 0)
+    return uoci_fail(err, errno, "read %s", what);
   *out = *heap;
   return 0;
 }

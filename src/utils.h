@@ -75,6 +75,10 @@ int read_input_file(const char *path, size_t max, char **out, size_t *lenp, uoci
  * not NULL) is its length. */
 int read_file_at_buf(int dirfd, const char *path, char *buf, size_t cap, char **out, size_t *len, char **heap,
                      uoci_error **err);
+/* The same from an open fd (at its start), at most max bytes (EFBIG beyond);
+ * `what` names it in the errors. */
+int read_fd_buf(int fd, const char *what, char *buf, size_t cap, size_t max, char **out, size_t *len, char **heap,
+                uoci_error **err);
 /* Splits a /proc/PID/cgroup line "ID:CONTROLLERS:PATH" in place (CONTROLLERS
  * is "" for cgroup2); false when the line has not that shape. */
 bool proc_cgroup_split(char *line, const char **ctrls, const char **path);

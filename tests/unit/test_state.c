@@ -174,6 +174,24 @@ static void test_state_file(void)
   state_release(&st);
 }
 
+/* An empty state file (size 0: read to its end from the fd load opened) is
+ * damaged: state refuses it, delete --force's load takes it without a pid. */
+static void test_empty_state(void)
+{
+  make_container("empty", "{\"ociVersion\":\"1.3.0\"}", NULL);
+  put("empty", "state", "");
+  struct uoci_state st;
+  uoci_error *e = NULL;
+  is_int(state_load(root, "empty", &st, &e), -1, "empty state file: state_load fails");
+  ok(e && strstr(e->msg, "corrupt state file"), "... as a corrupt state file: %s", e ? e->msg : "");
+  uoci_error_free(e);
+  e = NULL;
+  is_int(state_load_any(root, "empty", &st, &e), 0, "empty state file: state_load_any loads it");
+  is_int(st.pid, 0, "... without a pid");
+  uoci_error_free(e);
+  state_release(&st);
+}
+
 /* list's one-generator array is state_json's texts joined. */
 static void test_json_array(void)
 {
@@ -218,6 +236,7 @@ int main(void)
   }
   test_record();
   test_state_file();
+  test_empty_state();
   test_json_array();
   char *cmd = xasprintf("rm -rf '%s'", root);
   (void) !system(cmd);
