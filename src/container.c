@@ -123,7 +123,6 @@ struct container {
   struct resctrl_plan rdt;        /* linux.intelRdt */
   char *rdt_root;                 /* where resctrl is mounted (when rdt.present) */
   bool rdt_prepared;              /* its groups exist: undo them on failure */
-  bool config_copied;             /* config.json is in the state directory (copy_config) */
   bool restoring;                 /* restore: CRIU makes the processes, no clone of ours */
   int sync_parent, sync_child;
   int console_fd;           /* connected --console-socket, or our socketpair's child end */
@@ -1203,12 +1202,9 @@ static void abort_create(struct container *c)
  * delete, which then finds nothing the copy would have told it to undo. */
 static int copy_config(struct container *c, uoci_error **err)
 {
-  if (c->config_copied)
-    return 0;
   _cleanup_close_ int fd = openat(c->state_dirfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 || write_all(fd, c->config_text, c->config_len) < 0)
     return uoci_fail(err, errno, "write %s/%s/config.json", c->g->root, c->o->id);
-  c->config_copied = true;
   return 0;
 }
 
@@ -1232,6 +1228,11 @@ static int create_state_dir(struct container *c, uoci_error **err)
   if (c->state_dirfd < 0)
     return -1;
   return config_needed_before_clone(c) ? copy_config(c, err) : 0;
+}
+
+static int copy_config_after_clone(struct container *c, uoci_error **err)
+{
+  return config_needed_before_clone(c) ? 0 : copy_config(c, err);
 }
 
 /* Device rules every container gets after its own, runc 1.1's list: mknod
@@ -1506,7 +1507,7 @@ static int spawn_init(struct container *c, uoci_error **err)
 static int wait_created(struct container *c, uoci_error **err)
 {
   /* (the state again when attaching made a cgroup directory: a no-op else) */
-  if (parent_after_clone(c, err) < 0 || save_state(c, err) < 0 || copy_config(c, err) < 0 || parent_lo_up(c, err) < 0)
+  if (parent_after_clone(c, err) < 0 || save_state(c, err) < 0 || copy_config_after_clone(c, err) < 0 || parent_lo_up(c, err) < 0)
     return -1;
   /* The init sets up its mounts while the network is wired; a crash in
    * between is cleaned by delete (the stored config names the network). */
