@@ -334,7 +334,7 @@ static int plan_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_
     _cleanup_free_ char *own_parent = NULL;
     if (path && path[0] && path[0] != '/') {
       _cleanup_free_ char *tmp = xasprintf("%s/..", own);
-      own_parent = cg_clean_path(tmp);
+      own_parent = path_clean(tmp);
     }
     _cleanup_free_ char *rel = cg_resolve_path(path, opts->id, own_parent ? own_parent : own);
     if (strcmp(rel, "/") == 0)

@@ -93,51 +93,18 @@ unsigned cg_needed_ctrls(const ocispec_resources *r, bool v2)
   return need;
 }
 
-char *cg_clean_path(const char *p)
-{
-  size_t n = strlen(p);
-  char *out = xmalloc(n + 2);
-  size_t len = 0;
-  const char *s = p;
-  while (*s) {
-    while (*s == '/')
-      s++;
-    const char *e = s;
-    while (*e && *e != '/')
-      e++;
-    size_t seg = (size_t) (e - s);
-    if (seg == 0 || (seg == 1 && s[0] == '.')) {
-      /* skip */
-    } else if (seg == 2 && s[0] == '.' && s[1] == '.') {
-      while (len > 0 && out[len - 1] != '/')
-        len--;
-      if (len > 0)
-        len--; /* drop the slash too */
-    } else {
-      out[len++] = '/';
-      memcpy(out + len, s, seg);
-      len += seg;
-    }
-    s = e;
-  }
-  if (len == 0)
-    out[len++] = '/';
-  out[len] = '\0';
-  return out;
-}
-
 char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own)
 {
   if (cgroups_path == NULL || *cgroups_path == '\0') {
     _cleanup_free_ char *p = xasprintf("/ulysses-oci/%s", id);
-    return cg_clean_path(p);
+    return path_clean(p);
   }
   if (cgroups_path[0] == '/')
-    return cg_clean_path(cgroups_path);
+    return path_clean(cgroups_path);
   /* Relative: inside the runtime's own cgroup, never above it. */
-  _cleanup_free_ char *inner = cg_clean_path(cgroups_path);
+  _cleanup_free_ char *inner = path_clean(cgroups_path);
   _cleanup_free_ char *p = xasprintf("%s/%s", own ? own : "/", inner);
-  return cg_clean_path(p);
+  return path_clean(p);
 }
 
 uint64_t cg_shares_to_weight(uint64_t shares)

@@ -68,8 +68,6 @@ struct uoci_cgroup {
 };
 
 /* ---- pure helpers (unit-tested) -------------------------------------- */
-/* Lexically clean an absolute path ("/a//b/../c/" -> "/a/c"); never above "/". */
-char *cg_clean_path(const char *p);
 /* Resolve linux.cgroupsPath as runc does: absolute -> itself; relative ->
  * joined to `own` (the runtime's own cgroup); NULL/"" -> "/ulysses-oci/ID". */
 char *cg_resolve_path(const char *cgroups_path, const char *id, const char *own);

@@ -13,39 +13,6 @@
 #include "pathsafe.h"
 #include "utils.h"
 
-char *path_clean(const char *path)
-{
-  size_t n = strlen(path);
-  char *out = xmalloc(n + 2);
-  size_t len = 0;
-  const char *p = path;
-  out[len++] = '/';
-  while (*p) {
-    while (*p == '/')
-      p++;
-    const char *start = p;
-    while (*p && *p != '/')
-      p++;
-    size_t clen = (size_t) (p - start);
-    if (clen == 0 || (clen == 1 && start[0] == '.'))
-      continue;
-    if (clen == 2 && start[0] == '.' && start[1] == '.') {
-      /* drop the last component, never going above the root */
-      while (len > 1 && out[len - 1] != '/')
-        len--;
-      if (len > 1)
-        len--;
-      continue;
-    }
-    if (len > 1)
-      out[len++] = '/';
-    memcpy(out + len, start, clen);
-    len += clen;
-  }
-  out[len] = '\0';
-  return out;
-}
-
 void path_split(const char *clean, char **parent, char **base)
 {
   const char *slash = strrchr(clean, '/');

@@ -15,12 +15,6 @@
 #include <sys/types.h>
 #include "error.h"
 
-/* Lexically clean an absolute or relative path: collapse "//" and "/./",
- * resolve ".." against the components before it (never above the start),
- * drop the trailing slash. Always returns an absolute path ("/" at least):
- * inside a container every path is relative to its root. Pure logic. */
-char *path_clean(const char *path);
-
 /* Split a cleaned path into its parent and its last component. For "/" the
  * base is "." . Both malloc'd. */
 void path_split(const char *clean, char **parent, char **base);

@@ -327,6 +327,39 @@ int mkdir_p(const char *path, mode_t mode, uoci_error **err)
   return 0;
 }
 
+char *path_clean(const char *path)
+{
+  size_t n = strlen(path);
+  char *out = xmalloc(n + 2);
+  size_t len = 0;
+  const char *p = path;
+  out[len++] = '/';
+  while (*p) {
+    while (*p == '/')
+      p++;
+    const char *start = p;
+    while (*p && *p != '/')
+      p++;
+    size_t clen = (size_t) (p - start);
+    if (clen == 0 || (clen == 1 && start[0] == '.'))
+      continue;
+    if (clen == 2 && start[0] == '.' && start[1] == '.') {
+      /* drop the last component, never going above the root */
+      while (len > 1 && out[len - 1] != '/')
+        len--;
+      if (len > 1)
+        len--;
+      continue;
+    }
+    if (len > 1)
+      out[len++] = '/';
+    memcpy(out + len, start, clen);
+    len += clen;
+  }
+  out[len] = '\0';
+  return out;
+}
+
 int parse_uint64(const char *s, unsigned long long *out)
 {
   if (s == NULL || *s == '\0' || *s == '-' || *s == '+')

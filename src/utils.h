@@ -91,6 +91,13 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 /* mkdir -p with mode (absolute or relative to cwd). */
 int mkdir_p(const char *path, mode_t mode, uoci_error **err);
 
+/* Lexically clean an absolute or relative path: collapse "//" and "/./",
+ * resolve ".." against the components before it (never above the start),
+ * drop the trailing slash. Always returns an absolute path ("/" at least):
+ * inside a container every path is relative to its root, and a cgroup path to its
+ * hierarchy's. Pure logic. */
+char *path_clean(const char *path);
+
 /* Parse a decimal/signal helpers */
 int parse_uint64(const char *s, unsigned long long *out);
 int parse_int64(const char *s, long long *out);
