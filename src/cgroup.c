@@ -1087,11 +1087,11 @@ static int signal_all(uoci_cgroup *cg, int sig, uoci_error **err)
   collect_pids(ph->dir, &pids, &n, &cap);
   for (size_t i = 0; i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH) {
-      int e = errno;
+      int e = errno, pid = (int) pids[i];
       free(pids);
       if (froze)
         cgroup_freeze(cg, false, NULL);
-      return uoci_fail(err, e, "kill %d", (int) pids[i]);
+      return uoci_fail(err, e, "kill %d", pid);
     }
   free(pids);
   if (froze)

@@ -527,6 +527,41 @@ static void put_file(const char *dir, const char *name, const char *text)
   free(p);
 }
 
+/* A kill that fails names the pid it failed on (the message read the pid
+ * list after it was freed). A v1 freezer cgroup on plain files, frozen
+ * already, listing this process; signal 65 makes kill fail with EINVAL. */
+static void test_kill_all_error(void)
+{
+  char top[] = "/tmp/uoci-test-kill.XXXXXX";
+  if (!mkdtemp(top)) {
+    ok(0, "mkdtemp");
+    return;
+  }
+  char *fz = xasprintf("%s/freezer", top), *c1 = xasprintf("%s/freezer/c1", top);
+  char *procs = xasprintf("%d\n", (int) getpid());
+  mkdir(fz, 0755);
+  mkdir(c1, 0755);
+  put_file(c1, "freezer.state", "FROZEN\n");
+  put_file(c1, "cgroup.procs", procs);
+  char *s = xasprintf("v1 path=/c1 %s|%x|0|1|/c1", fz, CG_BIT(CG_FREEZER));
+  uoci_cgroup *cg = NULL;
+  uoci_error *e = NULL;
+  ok(cgroup_from_string(s, &cg, NULL) == 0, "kill: a frozen v1 cgroup on files");
+  is_int(cgroup_kill_all(cg, 65, &e), -1, "kill with signal 65 fails");
+  char *want = xasprintf("kill %d", (int) getpid());
+  ok(e && strstr(e->msg, want), "... naming the pid: %s", e ? e->msg : "(no error)");
+  uoci_error_free(e);
+  cgroup_free(cg);
+  free(want);
+  free(s);
+  free(procs);
+  char *cmd = xasprintf("rm -rf '%s'", top);
+  (void) !system(cmd);
+  free(cmd);
+  free(c1);
+  free(fz);
+}
+
 /* cgroup_saved_is_frozen (list's cheap status) must answer what
  * cgroup_is_frozen(cgroup_from_string()) answers, for any saved string. */
 static int frozen_the_long_way(const char *s)
@@ -684,6 +719,7 @@ int main(void)
   test_validation();
   test_roundtrip();
   test_saved_frozen();
+  test_kill_all_error();
   test_needed();
   test_denied();
   test_enter_sub();
