@@ -42,9 +42,12 @@ static int parse_bytes(const char *s, int64_t *out)
   }
   if (mult > 1 && (tolower((unsigned char) *end) == 'b' || strcasecmp(end, "ib") == 0))
     end += tolower((unsigned char) *end) == 'b' ? 1 : 2;
-  if (*end != '\0')
+  /* inf, nan and sizes past int64 are no size (their conversion is undefined:
+   * 1e19 became INT64_MIN here) */
+  double bytes = v * (double) mult;
+  if (*end != '\0' || !(bytes < 0x1p63))
     return -1;
-  *out = (int64_t) (v * (double) mult);
+  *out = (int64_t) bytes;
   return 0;
 }
 

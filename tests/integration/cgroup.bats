@@ -428,6 +428,11 @@ try_detached() {
   run uoci update --memory lots "$CID"
   [ "$status" -ne 0 ]
   [[ "$output" == *"invalid size"* ]]
+  for size in 1e19 16777216t inf nan; do # past int64, or no number: no limit written
+    run uoci update --memory "$size" "$CID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"invalid size \"$size\""* ]]
+  done
 }
 
 # cpu_max: the container's CFS quota and period as "QUOTA PERIOD" (v2's
