@@ -380,6 +380,20 @@ int cnirun_del(const char *confdir, const char *network, const char *cni_path, c
   return rc;
 }
 
+/* A port at *p: 1 to 65535 in decimal digits only (sscanf's %u took a sign,
+ * and wrapped 4294967376 to 80); advances *p. */
+static bool port_at(const char **p, unsigned *out)
+{
+  unsigned v = 0;
+  const char *s = *p;
+  for (; *s >= '0' && *s <= '9' && v <= 65535; s++)
+    v = v * 10 + (unsigned) (*s - '0');
+  if (s == *p || v < 1 || v > 65535)
+    return false;
+  *p = s, *out = v;
+  return true;
+}
+
 /* "8080:80/tcp,53:53/udp" -> JSON array; NULL on a malformed entry. */
 /* "[ADDR]:" or "a.b.c.d:" in front of HOST:CTR (as docker's -p): the host
  * address, its length in *len (0: none); false when malformed. */
@@ -417,12 +431,13 @@ char *cnirun_ports_json(const char *spec)
   for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     unsigned hp, cp;
     char proto[8] = "tcp", hip[IP_STRLEN];
-    int used = 0, skip = 0;
+    int skip = 0;
     while (*item == ' ')
       item++;
-    if (!ports_host_ip(item, hip, &skip) || sscanf(item + skip, "%u:%u%n", &hp, &cp, &used) != 2 || hp < 1 ||
-        hp > 65535 || cp < 1 || cp > 65535 ||
-        (item[skip + used] && (item[skip + used] != '/' || sscanf(item + skip + used + 1, "%7[a-z]", proto) != 1))) {
+    bool host_ok = ports_host_ip(item, hip, &skip);
+    const char *q = item + skip;
+    if (!host_ok || !port_at(&q, &hp) || *q++ != ':' || !port_at(&q, &cp) ||
+        (*q && (*q != '/' || sscanf(q + 1, "%7[a-z]", proto) != 1))) {
       free(b.s);
       return NULL;
     }

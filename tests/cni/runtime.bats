@@ -192,6 +192,13 @@ refused_net() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"org.ulysses.ports"* ]]
   [ ! -e "$STATE/$c1" ]
+  for p in 4294967376:80 80:4294967376 +80:80 80:-0; do # no wrap to port 80, no sign
+    cfg ".annotations[\"org.ulysses.ports\"] = \"$p\""
+    run huoci create --bundle "$BUNDLE" $c1
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"org.ulysses.ports=\"$p\""* ]]
+    [ ! -e "$STATE/$c1" ]
+  done
 }
 
 @test "after kill -9 of the container's processes, delete still frees the address" {
