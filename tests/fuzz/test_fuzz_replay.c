@@ -17,6 +17,9 @@
 #include <unistd.h>
 #include "fuzz.h"
 #include "tap.h"
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 int fuzz_config(const uint8_t *data, size_t size);
 int fuzz_process(const uint8_t *data, size_t size);
@@ -24,6 +27,7 @@ int fuzz_resources(const uint8_t *data, size_t size);
 int fuzz_roundtrip(const uint8_t *data, size_t size);
 int fuzz_cni_ipam(const uint8_t *data, size_t size);
 int fuzz_cni_bridge(const uint8_t *data, size_t size);
+int fuzz_cgroup_string(const uint8_t *data, size_t size);
 
 static const struct {
   const char *name;
@@ -31,6 +35,7 @@ static const struct {
 } harnesses[] = {
   { "config", fuzz_config },       { "process", fuzz_process },   { "resources", fuzz_resources },
   { "roundtrip", fuzz_roundtrip }, { "cni_ipam", fuzz_cni_ipam },   { "cni_bridge", fuzz_cni_bridge },
+  { "cgroup_string", fuzz_cgroup_string },
 };
 
 static uint8_t *slurp(const char *path, size_t *len)
@@ -67,6 +72,10 @@ static bool replay(int (*fn)(const uint8_t *, size_t), const char *path, char *w
   pid_t pid = fork();
   if (pid == 0) {
     fn(data, len);
+    free(data);
+#ifdef __SANITIZE_ADDRESS__
+    __lsan_do_leak_check(); /* _exit runs no exit-time check: a leak fails the input here */
+#endif
     _exit(0);
   }
   free(data);
