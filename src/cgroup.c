@@ -866,8 +866,10 @@ static void saved_set_header(uoci_cgroup *cg, const char *tok)
 {
   if (strncmp(tok, "systemd=", 8) == 0) {
     cg->systemd = true;
+    free(cg->unit);
     cg->unit = unescape(tok + 8, strlen(tok + 8));
   } else if (strncmp(tok, "slice=", 6) == 0) {
+    free(cg->slice);
     cg->slice = unescape(tok + 6, strlen(tok + 6));
   } else if (strncmp(tok, "path=", 5) == 0) {
     free(cg->path);

@@ -3,7 +3,8 @@
 # build.sh OUTDIR - build the libFuzzer targets (clang, ASan+UBSan) into OUTDIR.
 # Exits 77 when the compiler can't link a libFuzzer program (no clang, or no
 # libclang-rt-*-dev): callers treat that as "skip". Environment: FUZZ_CC
-# (default clang), FUZZ_CFLAGS (extra flags).
+# (default clang), FUZZ_CFLAGS (extra flags), BUILDDIR (a configured tree: its
+# config.h, which src/ needs; default the source tree).
 set -eu
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 SRC=$(dirname "$(dirname "$HERE")")
@@ -12,7 +13,7 @@ CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
 
 FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-       -DFUZZ_LIBFUZZER -I"$SRC/libocispec" -I"$SRC/cni" -I"$SRC/src" -I"$HERE" ${FUZZ_CFLAGS:-})
+       -DFUZZ_LIBFUZZER -I"${BUILDDIR:-$SRC}" -I"$SRC/libocispec" -I"$SRC/cni" -I"$SRC/src" -I"$HERE" ${FUZZ_CFLAGS:-})
 
 probe=$OUT/.probe.c
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { return 0; }' >"$probe"
@@ -43,6 +44,9 @@ build process   "$HERE/fuzz_process.c"   "${OCISPEC[@]}"
 build resources "$HERE/fuzz_resources.c" "${OCISPEC[@]}"
 build roundtrip "$HERE/fuzz_roundtrip.c" "${OCISPEC[@]}"
 build cni_ipam  "$HERE/fuzz_cni_ipam.c"  "${CNICORE[@]}"
+CGROUP=("$SRC/src/cgroup.c" "$SRC/src/cgroup_v1.c" "$SRC/src/cgroup_v2.c" "$SRC/src/cgroup_systemd.c" "$SRC/src/bpf_devices.c"
+        "$SRC/src/cgroup_util.c" "$SRC/src/log.c" "$SRC/src/error.c" "$SRC/src/utils.c")
+build cgroup_string "$HERE/fuzz_cgroup_string.c" "${CGROUP[@]}" "${OCISPEC[@]}"
 # the bridge plugin links libnl and libnftables (its firewall code)
 if pkg-config --exists libnl-route-3.0 libnftables 2>/dev/null; then
   FLAGS+=($(pkg-config --cflags libnl-route-3.0 libnftables))

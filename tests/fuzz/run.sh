@@ -15,11 +15,11 @@ BUILDDIR=${BUILDDIR:-$(dirname "$(dirname "$HERE")")}
 BIN=$BUILDDIR/tests/fuzz/bin
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(config process resources roundtrip cni_ipam cni_bridge)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(config process resources roundtrip cni_ipam cni_bridge cgroup_string)
 
 echo "1..${#TARGETS[@]}"
 buildlog=$(mktemp /tmp/uoci-fuzz-build.XXXXXX)
-"$HERE/build.sh" "$BIN" >"$buildlog" 2>&1
+BUILDDIR=$BUILDDIR "$HERE/build.sh" "$BIN" >"$buildlog" 2>&1
 rc=$?
 if [ $rc != 0 ]; then
   i=0

@@ -28,3 +28,4 @@ fuzz_one() {
 @test "fuzz the parse/generate round trip of every document: no finding" { fuzz_one roundtrip; }
 @test "fuzz the CNI IPAM config, GC request and lease table parsers: no finding" { fuzz_one cni_ipam; }
 @test "fuzz the CNI bridge config and result parsers: no finding" { fuzz_one cni_bridge; }
+@test "fuzz the cgroup line of a state file: no finding" { fuzz_one cgroup_string; }
