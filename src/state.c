@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -87,11 +88,23 @@ static void replace(char **field, const char *val)
   *field = xstrdup(val);
 }
 
+/* A pid as state_save writes it: one that pid_t holds (4294967297 is no pid,
+ * not pid 1). */
+static bool parse_pid(const char *val, pid_t *pid)
+{
+  unsigned long long u;
+  if (parse_uint64(val, &u) < 0 || u > INT_MAX)
+    return false;
+  *pid = (pid_t) u;
+  return true;
+}
+
 static void set_field(struct uoci_state *st, const char *key, const char *val)
 {
   unsigned long long u;
-  if (strcmp(key, "pid") == 0 && parse_uint64(val, &u) == 0)
-    st->pid = (pid_t) u;
+  pid_t pid;
+  if (strcmp(key, "pid") == 0 && parse_pid(val, &pid))
+    st->pid = pid;
   else if (strcmp(key, "start") == 0 && parse_uint64(val, &u) == 0)
     st->start_time = u;
   else if (strcmp(key, "owner") == 0 && parse_uint64(val, &u) == 0)
@@ -220,7 +233,8 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
       continue;
     *eq = '\0';
     unsigned long long u;
-    have_pid |= strcmp(line, "pid") == 0 && parse_uint64(eq + 1, &u) == 0;
+    pid_t pid;
+    have_pid |= strcmp(line, "pid") == 0 && parse_pid(eq + 1, &pid);
     have_start |= strcmp(line, "start") == 0 && parse_uint64(eq + 1, &u) == 0;
     set_field(st, line, eq + 1);
   }

@@ -192,6 +192,39 @@ static void test_empty_state(void)
   state_release(&st);
 }
 
+/* A pid past pid_t in an edited state file is no pid: it wrapped to pid 1
+ * (4294967297) or to -1 (4294967295, kill's "every process"). */
+static void test_pid_range(void)
+{
+  const char *pids[] = { "4294967297", "4294967295", "2147483648" };
+  for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
+    char id[16];
+    snprintf(id, sizeof id, "bigpid%zu", i);
+    make_container(id, "{\"ociVersion\":\"1.3.0\"}", NULL);
+    char *text = xasprintf("pid=%s\nstart=1\nowner=0\nbundle=/b\nrootfs=/b/rootfs\ncreated=x\n", pids[i]);
+    put(id, "state", text);
+    free(text);
+    struct uoci_state st;
+    uoci_error *e = NULL;
+    int r = state_load(root, id, &st, &e);
+    is_int(r, -1, "pid=%s: a corrupt state file", pids[i]);
+    if (r == 0) {
+      printf("#   loaded pid %d\n", (int) st.pid);
+      state_release(&st);
+    }
+    uoci_error_free(e);
+  }
+  /* the largest pid_t still loads */
+  make_container("maxpid", "{\"ociVersion\":\"1.3.0\"}", NULL);
+  put("maxpid", "state", "pid=2147483647\nstart=1\n");
+  struct uoci_state st;
+  uoci_error *e = NULL;
+  ok(state_load(root, "maxpid", &st, &e) == 0 && st.pid == 2147483647, "pid=2147483647 loads");
+  if (e == NULL)
+    state_release(&st);
+  uoci_error_free(e);
+}
+
 /* list's one-generator array is state_json's texts joined. */
 static void test_json_array(void)
 {
@@ -237,6 +270,7 @@ int main(void)
   test_record();
   test_state_file();
   test_empty_state();
+  test_pid_range();
   test_json_array();
   char *cmd = xasprintf("rm -rf '%s'", root);
   (void) !system(cmd);
