@@ -235,8 +235,9 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
     { "mem-bw-schema", required_argument, 0, O_MEM_BW_SCHEMA },
     { 0, 0, 0, 0 },
   };
-  /* Flags are applied after the file: remember them first. */
-  struct update_flag flags[32];
+  /* Flags are applied after the file: remember them first (each one: a
+   * fixed array dropped those past its end without a word). */
+  _cleanup_free_ struct update_flag *flags = xcalloc((size_t) argc, sizeof *flags);
   size_t nflags = 0;
   const char *resources_path = NULL, *l3 = NULL, *mb = NULL;
   int c, idx = 0;
@@ -251,8 +252,7 @@ int cmd_update(const struct uoci_globals *g, int argc, char **argv, uoci_error *
       *(c == O_L3_CACHE_SCHEMA ? &l3 : &mb) = optarg;
       continue;
     }
-    if (nflags < ARRAY_SIZE(flags))
-      flags[nflags++] = (struct update_flag) { c, opts[idx].name, optarg };
+    flags[nflags++] = (struct update_flag) { c, opts[idx].name, optarg };
   }
   const char *id;
   if (expect_id(argc, argv, optind, "update", &id, err) < 0)

@@ -428,6 +428,9 @@ try_detached() {
   run uoci update --memory lots "$CID"
   [ "$status" -ne 0 ]
   [[ "$output" == *"invalid size"* ]]
+  # every flag counts, however many (the 33rd was dropped)
+  uoci update $(for _ in $(seq 32); do echo --pids-limit 25; done) --pids-limit 40 "$CID"
+  [ "$(cat "$(cgf pids pids.max)")" = 40 ]
   for size in 1e19 16777216t inf nan; do # past int64, or no number: no limit written
     run uoci update --memory "$size" "$CID"
     [ "$status" -ne 0 ]
