@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "jsondepth.h"
+
 /* Well-known CNI error codes (spec section "Error"). */
 enum {
   CNI_ERR_INCOMPATIBLE_VERSION = 1,
@@ -48,15 +50,6 @@ void sb_json_str(struct sbuf *b, const char *s);   /* quoted, escaped */
 void sb_json_value(struct sbuf *b, yajl_val v);    /* re-serialise a parsed value */
 char *sb_steal(struct sbuf *b);
 
-/* yajl_tree_parse, refusing (NULL, err says why) a document nested deeper
- * than JSON_MAX_DEPTH: yajl_tree_free and sb_json_value recurse once per
- * level, and a million nested arrays on stdin overflowed the stack (SIGSEGV)
- * instead of giving one error. No CNI or OCI document comes near the limit. */
-#define JSON_MAX_DEPTH 128
-yajl_val json_tree_parse(const char *text, char *err, size_t errlen);
-/* Whether `text` opens more than `max` arrays/objects inside one another
- * (strings skipped): pure, so the parse above can refuse before building. */
-bool json_nesting_exceeds(const char *text, size_t max);
 
 /* At most this much is read from one fd (stdin, a plugin's output, a cache
  * or config file): more is an error (EFBIG), not memory without bound. */

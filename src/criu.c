@@ -90,6 +90,7 @@ int cr_restore(const struct cr_restore_target *t, const struct cr_options *o, pi
 #include <yajl/yajl_tree.h>
 #include <criu/criu.h>
 #include <dirent.h>
+#include "cni/jsondepth.h"
 #include "pathsafe.h"
 #include "rootfs.h"
 #include "sync.h"
@@ -107,6 +108,7 @@ int cr_supported(uoci_error **err)
  * external network namespaces 3.11. */
 #define CRIU_MIN_VERSION 31500
 #define DESCRIPTORS_FILE "descriptors.json"
+#define DESCRIPTORS_MAX (1 << 20) /* CRIU writes three short strings */
 /* The keys runc and crun use for external namespaces, so an image made by
  * one runtime names them the same way for the others. */
 #define EXT_NETNS_KEY "extRootNetNS"
@@ -859,7 +861,11 @@ static int inherit_stdio(criu_opts *opts, int imagedir, uoci_error **err)
 {
   _cleanup_free_ char *text = NULL;
   uoci_error *e = NULL;
-  if (read_file_at(imagedir, DESCRIPTORS_FILE, &text, NULL, &e) < 0) {
+  /* The image directory may come from elsewhere (an imported checkpoint):
+   * a regular file of a bounded size, nested no deeper than any document
+   * CRIU writes. A FIFO there hung restore, a million nested arrays crashed
+   * its helper (yajl_tree_free recurses per level). */
+  if (read_regular_file_at(imagedir, DESCRIPTORS_FILE, DESCRIPTORS_MAX, &text, NULL, &e) < 0) {
     bool missing = e->errnum == ENOENT;
     if (missing) {
       uoci_error_free(e);
@@ -869,7 +875,7 @@ static int inherit_stdio(criu_opts *opts, int imagedir, uoci_error **err)
     return -1;
   }
   char errbuf[256];
-  yajl_val doc = yajl_tree_parse(text, errbuf, sizeof errbuf);
+  yajl_val doc = json_tree_parse(text, errbuf, sizeof errbuf);
   if (doc == NULL || !YAJL_IS_ARRAY(doc)) {
     yajl_tree_free(doc);
     return uoci_fail(err, 0, "%s: not a JSON array", DESCRIPTORS_FILE);

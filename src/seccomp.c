@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <yajl/yajl_tree.h>
+#include "cni/jsondepth.h"
 #include "seccomp.h"
 #include "utils.h"
 
@@ -667,11 +668,12 @@ static void yajl_tree_freep(yajl_val *v)
 }
 
 /* The container state must be valid JSON (it is embedded as is) and carry
- * the init's pid. */
+ * the init's pid. Parsed with the CNI documents' depth bound: the tree is
+ * freed recursively, one frame per level. */
 static int pid_from_state(const char *state_json, long long *pid, uoci_error **err)
 {
   char errbuf[256] = "";
-  __attribute__((cleanup(yajl_tree_freep))) yajl_val tree = yajl_tree_parse(state_json, errbuf, sizeof errbuf);
+  __attribute__((cleanup(yajl_tree_freep))) yajl_val tree = json_tree_parse(state_json, errbuf, sizeof errbuf);
   if (tree == NULL || !YAJL_IS_OBJECT(tree)) {
     errbuf[strcspn(errbuf, "\n")] = '\0';
     return uoci_fail(err, 0, "seccomp: container state is not a JSON object%s%s", errbuf[0] ? ": " : "", errbuf);

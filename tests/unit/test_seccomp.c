@@ -675,6 +675,19 @@ static void test_notify(void)
                          "No such file or directory") == 0,
      "unreachable listener: %s", err ? err->msg : "");
   uoci_error_free(err);
+
+  /* a state nested a million deep: one error, not a crash in yajl_tree_free */
+  size_t levels = 1000000;
+  char *deep = malloc(2 * levels + 1);
+  memset(deep, '[', levels);
+  memset(deep + levels, ']', levels);
+  deep[2 * levels] = '\0';
+  err = NULL;
+  ok(seccomp_send_notify_fd(&cfg, 0, 1, deep, &err) < 0 && err &&
+         strcmp(err->msg, "seccomp: container state is not a JSON object: nested deeper than 128 levels") == 0,
+     "a state nested a million deep: %s", err ? err->msg : "");
+  uoci_error_free(err);
+  free(deep);
 }
 
 /* ---- JSON profiles ---------------------------------------------------------- */
