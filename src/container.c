@@ -60,6 +60,7 @@
 #include "netdev.h"
 #include "network.h"
 #include "notify.h"
+#include "pathsafe.h"
 #include "process.h"
 #include "procmount.h"
 #include "resctrl.h"
@@ -499,18 +500,24 @@ static int child_wait_for(struct container *c, enum sync_type want, char **paylo
  * poststart hooks. Returns the fd. */
 static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
 {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
+  /* Reopened through /proc/self/fd of a /proc that is a procfs root. An
+   * image's own /proc directory (a config that mounts none, or a tmpfs a
+   * mount puts there) had a file at /proc/self/fd/N take the byte: the
+   * process ran at `create` and `start` waited forever for the fifo. */
+  uoci_error *e = NULL;
+  _cleanup_close_ int fds = proc_self_open("fd", O_PATH | O_DIRECTORY, &e);
+  uoci_error_free(e);
   /* The state directory's fd leads to the host's file system: not held
    * while we wait (a tracer could use it) unless it is the only way. */
-  struct stat st;
-  if (stat(path, &st) == 0)
+  char name[16];
+  snprintf(name, sizeof name, "%d", fifo_opath);
+  if (fds >= 0)
     close_fd(dirfd);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  /* No /proc in the new root (a container without a mount namespace only
-   * gets a chroot): reach the same fifo through the state directory. */
-  if (fd < 0 && errno == ENOENT && *dirfd >= 0)
-    fd = openat(*dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  /* No procfs at /proc (a container without a mount namespace only gets a
+   * chroot, or the config mounts none): reach the same fifo through the
+   * state directory. */
+  int fd = fds >= 0 ? openat(fds, name, O_WRONLY | O_CLOEXEC)
+                    : (*dirfd >= 0 ? openat(*dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC) : (errno = ENOENT, -1));
   if (fd < 0)
     return uoci_fail(err, errno, "open exec fifo");
   if (write_all(fd, "0", 1) < 0) {

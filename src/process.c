@@ -250,7 +250,7 @@ int process_apply_cpus_final(const struct process_plan *plan, uoci_error **err)
 
 /* 4294967295 is (uid_t) -1, which setresuid/setresgid take as "leave
  * unchanged": the process would run as the runtime's root. setgroups takes
- * at most NGROUPS_MAX groups and refuses -1. */
+ * at most USERDB_GROUPS_MAX groups and refuses -1. */
 static int check_user(const ocispec_user *u, uoci_error **err)
 {
   if (u == NULL)
@@ -259,9 +259,9 @@ static int check_user(const ocispec_user *u, uoci_error **err)
     return uoci_fail(err, 0, "config.json: .process.user.uid: 4294967295 is not a valid uid");
   if (u->has_gid && u->gid == (uint32_t) -1)
     return uoci_fail(err, 0, "config.json: .process.user.gid: 4294967295 is not a valid gid");
-  if (u->additional_gids_len > NGROUPS_MAX)
+  if (u->additional_gids_len > USERDB_GROUPS_MAX)
     return uoci_fail(err, 0, "config.json: .process.user.additionalGids: %zu groups, at most %d", u->additional_gids_len,
-                     NGROUPS_MAX);
+                     USERDB_GROUPS_MAX);
   for (size_t i = 0; i < u->additional_gids_len; i++)
     if (u->additional_gids[i] == (uint32_t) -1)
       return uoci_fail(err, 0, "config.json: .process.user.additionalGids[%zu]: 4294967295 is not a valid gid", i);

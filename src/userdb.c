@@ -128,15 +128,23 @@ static bool group_by_name(char **f, size_t n, void *data)
 struct membership {
   const char *user;
   struct userdb_user *out;
+  bool too_many;
 };
 
-static void add_gid(struct userdb_user *o, uint32_t gid)
+/* false past USERDB_GROUPS_MAX groups, which setgroups and the config's check
+ * refuse: the duplicate check is linear, and an image's 16 MiB /etc/group
+ * naming the user in 700000 groups kept `spec --user` (ulysses-bundle) busy
+ * for minutes on a config create refuses anyway. */
+static bool add_gid(struct userdb_user *o, uint32_t gid)
 {
   for (size_t i = 0; i < o->additional_gids_len; i++)
     if (o->additional_gids[i] == gid)
-      return;
+      return true;
+  if (o->additional_gids_len >= USERDB_GROUPS_MAX)
+    return false;
   o->additional_gids = xrealloc(o->additional_gids, (o->additional_gids_len + 1) * sizeof *o->additional_gids);
   o->additional_gids[o->additional_gids_len++] = gid;
+  return true;
 }
 
 static bool add_if_member(char **f, size_t n, void *data)
@@ -149,11 +157,11 @@ static bool add_if_member(char **f, size_t n, void *data)
   char *save = NULL;
   for (char *u = strtok_r(members, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
     if (strcmp(u, m->user) == 0) {
-      add_gid(m->out, gid);
+      m->too_many = !add_gid(m->out, gid);
       break;
     }
   }
-  return false; /* keep going: every group counts */
+  return m->too_many; /* else keep going: every group counts */
 }
 
 int userdb_resolve(const char *spec, const char *passwd, const char *group, const char *where,
@@ -195,7 +203,9 @@ int userdb_resolve(const char *spec, const char *passwd, const char *group, cons
   } else if (user_is_name) {
     add_gid(out, out->gid);
     struct membership m = { .user = user, .out = out };
-    for_each_entry(group, 4, add_if_member, &m);
+    if (for_each_entry(group, 4, add_if_member, &m))
+      return uoci_fail(err, 0, "user \"%s\": member of more than %d groups in %s/etc/group", spec, USERDB_GROUPS_MAX,
+                       where);
   } else {
     add_gid(out, out->gid);
   }

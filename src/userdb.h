@@ -18,6 +18,11 @@
 #include <stdint.h>
 #include "error.h"
 
+/* The kernel's limit on supplementary groups (setgroups(2)): musl's
+ * <limits.h> says NGROUPS_MAX is 32, and a static musl build refused
+ * configs with 33 additionalGids that the kernel and runc take. */
+#define USERDB_GROUPS_MAX 65536
+
 struct userdb_user {
   uint32_t uid;
   uint32_t gid;

@@ -31,3 +31,35 @@ teardown() { cleanup_all; }
   [[ $output == *"descriptors.json: not a regular file"* ]]
   [ ! -e "$STATE/c1" ]
 }
+
+@test "additionalGids: 40 and 65536 groups reach the process (musl's NGROUPS_MAX is 32, the kernel's 65536); 65537 are refused" {
+  setup_bundle sh -c 'id -G | wc -w'
+  cfg '.process.user.additionalGids = [range(100; 140)]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -eq 0 ] && [ "$output" = 41 ]
+  cfg '.process.user.additionalGids = [range(100; 65636)]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -eq 0 ] && [ "$output" = 65536 ]
+  cfg '.process.user.additionalGids = [range(100; 65637)]'
+  run uoci run --bundle "$BUNDLE" c1
+  [ "$status" -eq 1 ] && [ "$output" = 'ulysses-oci: config.json: .process.user.additionalGids: 65537 groups, at most 65536' ]
+  [ ! -e "$STATE/c1" ]
+}
+
+@test "exec.fifo: an image /proc (no procfs mounted) with files at /proc/self/fd/N neither starts the process at create nor hangs start" {
+  setup_bundle sh -c 'echo ran >/ran'
+  cfg '.root.readonly = false | .mounts |= map(select(.destination != "/proc"))'
+  mkdir -p "$BUNDLE/rootfs/proc/self/fd"
+  local n
+  for n in $(seq 3 40); do : >"$BUNDLE/rootfs/proc/self/fd/$n"; done
+  uoci create --bundle "$BUNDLE" c1 </dev/null
+  # (before: the init wrote the start byte into one of those files and ran)
+  sleep 0.3
+  [ ! -e "$BUNDLE/rootfs/ran" ]
+  [ "$(uoci state c1 | jq -r .status)" = created ]
+  run timeout 10 "$UOCI" --root "$STATE" start c1
+  [ "$status" -eq 0 ]
+  wait_status c1 stopped
+  [ "$(cat "$BUNDLE/rootfs/ran")" = ran ]
+  [ -z "$(cat "$BUNDLE"/rootfs/proc/self/fd/*)" ]
+}
