@@ -1678,7 +1678,9 @@ static void kill_and_wait(struct uoci_state *st, uoci_cgroup *cg);
 static int open_fifo_and_release(struct uoci_state *st, const char *args0, bool *released, uoci_error **err)
 {
   *released = false;
-  _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  /* never through a link: one planted in the state directory had start
+   * read a byte from a host FIFO and report the container started */
+  _cleanup_close_ int fd = openat(st->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return uoci_fail(err, errno, "open exec.fifo");
   char msg[4096];

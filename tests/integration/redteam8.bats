@@ -63,3 +63,19 @@ teardown() { cleanup_all; }
   [ "$(cat "$BUNDLE/rootfs/ran")" = ran ]
   [ -z "$(cat "$BUNDLE"/rootfs/proc/self/fd/*)" ]
 }
+
+@test "--root others can write: an exec.fifo replaced by a link to a host FIFO is not read by start" {
+  setup_bundle true
+  uoci create --bundle "$BUNDLE" c1 </dev/null
+  mkfifo "$TEST_TMP/hostfifo"
+  exec 7<>"$TEST_TMP/hostfifo"
+  printf X >&7
+  rm "$STATE/c1/exec.fifo"
+  ln -s "$TEST_TMP/hostfifo" "$STATE/c1/exec.fifo"
+  run timeout 10 "$UOCI" --root "$STATE" start c1
+  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [[ $output == *"open exec.fifo: "* ]] # ELOOP (musl: "Symbolic link loop")
+  # the host FIFO's byte is still there
+  [ "$(timeout 5 dd bs=1 count=1 <&7 2>/dev/null)" = X ]
+  exec 7<&-
+}
