@@ -97,6 +97,10 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
   log_debug("%s hook %s", stage, h->path ? h->path : "");
   if (h->path == NULL || h->path[0] != '/')
     return uoci_fail(err, 0, "%s hook: path \"%s\" must be absolute", stage, h->path ? h->path : "");
+  /* runtime-spec: "If set, timeout MUST be greater than zero". Taken as no
+   * timeout before, a hook given -1 could hold create forever. */
+  if (h->has_timeout && h->timeout <= 0)
+    return uoci_fail(err, 0, "%s hook %s: timeout must be greater than zero, got %d", stage, h->path, h->timeout);
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return uoci_fail(err, errno, "%s hook %s: pipe", stage, h->path);

@@ -79,3 +79,15 @@ teardown() { cleanup_all; }
   [ "$(timeout 5 dd bs=1 count=1 <&7 2>/dev/null)" = X ]
   exec 7<&-
 }
+
+@test "hooks: a timeout of 0 or -1 is refused (runtime-spec: greater than zero), not taken as none" {
+  setup_bundle true
+  local t
+  for t in 0 -1; do
+    cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": $t}]}"
+    run timeout 10 "$UOCI" --root "$STATE" run --bundle "$BUNDLE" c1
+    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [ "$output" = "ulysses-oci: prestart hook /bin/sleep: timeout must be greater than zero, got $t" ]
+    [ ! -e "$STATE/c1" ]
+  done
+}
