@@ -504,6 +504,19 @@ static int open_dirs(criu_opts *opts, const struct cr_options *o, bool make, str
   return 0;
 }
 
+/* CRIU opens its log and stats files by name in the work and image
+ * directories, following links: an imported checkpoint carrying restore.log
+ * as a link to a host file had CRIU's log written over that file. Both are
+ * ours to rewrite, so whatever is there goes first. */
+static int remove_old_outputs(const struct dirs *d, const char *log, const char *stats, uoci_error **err)
+{
+  if (unlinkat(d->work, log, 0) < 0 && errno != ENOENT)
+    return uoci_fail(err, errno, "remove the old %s", log);
+  if (unlinkat(d->image, stats, 0) < 0 && errno != ENOENT)
+    return uoci_fail(err, errno, "remove the old %s", stats);
+  return 0;
+}
+
 static void set_common(criu_opts *opts, const struct cr_options *o, int empty_ns, const char *log)
 {
   lc.local_set_log_level(opts, 4);
@@ -701,6 +714,8 @@ int cr_dump(const struct cr_dump_target *t, const struct cr_options *o, uoci_err
   if (open_dirs(opts, o, true, &d, err) < 0)
     goto out;
   const char *log = o->pre_dump ? "pre-dump.log" : "dump.log";
+  if (remove_old_outputs(&d, log, "stats-dump", err) < 0)
+    goto out;
   gid_t userns_gid = userns_root_gid(t->pid); /* read now: the dump ends the processes */
   set_common(opts, o, o->empty_ns, log);
   lc.local_set_pid(opts, t->pid);
@@ -934,6 +949,8 @@ static int helper_restore(const struct cr_restore_target *t, const struct cr_opt
   struct dirs d;
   int r = -1;
   if (open_dirs(opts, o, false, &d, err) < 0)
+    goto out;
+  if (remove_old_outputs(&d, "restore.log", "stats-restore", err) < 0)
     goto out;
   set_common(opts, o, o->empty_ns, "restore.log");
   if (lc.local_set_root(opts, t->rootfs) < 0) {

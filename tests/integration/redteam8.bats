@@ -16,18 +16,21 @@ teardown() { cleanup_all; }
   touch "$IMG/inventory.img"
   python3 -c 'import sys; n = 400000; sys.stdout.write("[" * n + "]" * n)' >"$IMG/descriptors.json"
   run timeout 20 "$UOCI" --root "$STATE" restore --image-path "$IMG" --bundle "$BUNDLE" c1
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"descriptors.json: not a JSON array"* ]]
   [ ! -e "$STATE/c1" ]
   rm "$IMG/descriptors.json"
   mkfifo "$IMG/descriptors.json"
   run timeout 20 "$UOCI" --root "$STATE" restore --image-path "$IMG" --bundle "$BUNDLE" c1
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"descriptors.json: not a regular file"* ]]
   rm "$IMG/descriptors.json"
   ln -s /dev/zero "$IMG/descriptors.json"
   run timeout 20 "$UOCI" --root "$STATE" restore --image-path "$IMG" --bundle "$BUNDLE" c1
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"descriptors.json: not a regular file"* ]]
   [ ! -e "$STATE/c1" ]
 }
@@ -36,13 +39,16 @@ teardown() { cleanup_all; }
   setup_bundle sh -c 'id -G | wc -w'
   cfg '.process.user.additionalGids = [range(100; 140)]'
   run uoci run --bundle "$BUNDLE" c1
-  [ "$status" -eq 0 ] && [ "$output" = 41 ]
+  [ "$status" -eq 0 ]
+  [ "$output" = 41 ]
   cfg '.process.user.additionalGids = [range(100; 65636)]'
   run uoci run --bundle "$BUNDLE" c1
-  [ "$status" -eq 0 ] && [ "$output" = 65536 ]
+  [ "$status" -eq 0 ]
+  [ "$output" = 65537 ] # gid 0 and the 65536
   cfg '.process.user.additionalGids = [range(100; 65637)]'
   run uoci run --bundle "$BUNDLE" c1
-  [ "$status" -eq 1 ] && [ "$output" = 'ulysses-oci: config.json: .process.user.additionalGids: 65537 groups, at most 65536' ]
+  [ "$status" -eq 1 ]
+  [ "$output" = 'ulysses-oci: config.json: .process.user.additionalGids: 65537 groups, at most 65536' ]
   [ ! -e "$STATE/c1" ]
 }
 
@@ -73,7 +79,8 @@ teardown() { cleanup_all; }
   rm "$STATE/c1/exec.fifo"
   ln -s "$TEST_TMP/hostfifo" "$STATE/c1/exec.fifo"
   run timeout 10 "$UOCI" --root "$STATE" start c1
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"open exec.fifo: "* ]] # ELOOP (musl: "Symbolic link loop")
   # the host FIFO's byte is still there
   [ "$(timeout 5 dd bs=1 count=1 <&7 2>/dev/null)" = X ]
@@ -86,8 +93,31 @@ teardown() { cleanup_all; }
   for t in 0 -1; do
     cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": $t}]}"
     run timeout 10 "$UOCI" --root "$STATE" run --bundle "$BUNDLE" c1
-    [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
     [ "$output" = "ulysses-oci: prestart hook /bin/sleep: timeout must be greater than zero, got $t" ]
     [ ! -e "$STATE/c1" ]
   done
+}
+
+@test "restore: an imported checkpoint's restore.log or stats-restore linked to a host file is not written through" {
+  grep -q '^#define HAVE_CRIU 1' "${BUILDDIR:-$SRCDIR}/config.h" || skip "built without CRIU"
+  command -v criu >/dev/null || [ -x /usr/sbin/criu ] || skip "criu is not installed"
+  setup_bundle sleep 30
+  IMG=$TEST_TMP/img
+  mkdir "$IMG"
+  touch "$IMG/inventory.img"
+  echo '["pipe:[1]"]' >"$IMG/descriptors.json"
+  echo keep >"$TEST_TMP/victim1"
+  echo keep >"$TEST_TMP/victim2"
+  ln -s "$TEST_TMP/victim1" "$IMG/restore.log"
+  ln -s "$TEST_TMP/victim2" "$IMG/stats-restore"
+  # (CRIU runs and fails here, or restores nothing: either way its log is written)
+  run timeout 60 "$UOCI" --root "$STATE" restore --image-path "$IMG" --bundle "$BUNDLE" c1
+  [ "$status" -ne 0 ]
+  [ "$(cat "$TEST_TMP/victim1")" = keep ]
+  [ "$(cat "$TEST_TMP/victim2")" = keep ]
+  [ -f "$IMG/restore.log" ]
+  [ ! -L "$IMG/restore.log" ]
+  [ ! -e "$STATE/c1" ]
 }
