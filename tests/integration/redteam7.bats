@@ -22,13 +22,16 @@ teardown() { cleanup_all; }
   ln -s /etc/passwd "$STATE/link/state"
   truncate -s 2G "$STATE/huge/state"
   run timeout 10 "$UOCI" --root "$STATE" state fifo
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *'container "fifo": corrupt state file'* ]]
   run timeout 10 "$UOCI" --root "$STATE" state link
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *'container "link": open state: '* ]]
   run timeout 10 "$UOCI" --root "$STATE" state huge
-  [ "$status" -eq 1 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *'container "huge": read state: File too large'* ]]
   run timeout 10 "$UOCI" --root "$STATE" list -q
   [ "$status" -eq 0 ]
@@ -94,7 +97,8 @@ exe_bundle() {
   done
   # what the container runs otherwise is unchanged
   run "$COPY" --root "$STATE" exec c1 sh -c 'echo ok'
-  [ "$status" -eq 0 ] && [ "$output" = ok ]
+  [ "$status" -eq 0 ]
+  [ "$output" = ok ]
   [ "$(sha1sum <"$COPY")" = "$COPY_SUM" ]
 }
 
