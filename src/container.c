@@ -505,19 +505,24 @@ static int wait_exec_fifo(int fifo_opath, int *dirfd, uoci_error **err)
    * mount puts there) had a file at /proc/self/fd/N take the byte: the
    * process ran at `create` and `start` waited forever for the fifo. */
   uoci_error *e = NULL;
-  _cleanup_close_ int fds = proc_self_open("fd", O_PATH | O_DIRECTORY, &e);
+  int fds = proc_self_open("fd", O_PATH | O_DIRECTORY, &e);
+  bool procfs = fds >= 0;
   uoci_error_free(e);
+  /* no directory held while we wait, /proc's included (a tracer in a
+   * shared pid namespace could use it); nothing in this mount namespace
+   * can change /proc meanwhile */
+  close_fd(&fds);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fifo_opath);
   /* The state directory's fd leads to the host's file system: not held
    * while we wait (a tracer could use it) unless it is the only way. */
-  char name[16];
-  snprintf(name, sizeof name, "%d", fifo_opath);
-  if (fds >= 0)
+  if (procfs)
     close_fd(dirfd);
   /* No procfs at /proc (a container without a mount namespace only gets a
    * chroot, or the config mounts none): reach the same fifo through the
    * state directory. */
-  int fd = fds >= 0 ? openat(fds, name, O_WRONLY | O_CLOEXEC)
-                    : (*dirfd >= 0 ? openat(*dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC) : (errno = ENOENT, -1));
+  int fd = procfs ? open(path, O_WRONLY | O_CLOEXEC)
+                  : (*dirfd >= 0 ? openat(*dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC) : (errno = ENOENT, -1));
   if (fd < 0)
     return uoci_fail(err, errno, "open exec fifo");
   if (write_all(fd, "0", 1) < 0) {
