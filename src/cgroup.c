@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -351,6 +352,29 @@ static int plan_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_
   return 0;
 }
 
+/* One directory we made (the processes' if we made that one) says whose
+ * they are, for a delete that has lost the state file: "MARK\tMOUNT..."
+ * lists the hierarchies where the leaf is ours (cgroup_claim_marked). One
+ * extended attribute, not one per hierarchy (each costs microseconds a
+ * create pays); best effort (rootless: no trusted.* names). */
+static void mark_made(const uoci_cgroup *cg, const char *mark)
+{
+  const struct cg_hier *m = procs_hier(cg);
+  for (size_t i = 0; (m == NULL || m->created <= 0) && i < cg->nhier; i++)
+    m = &cg->hier[i];
+  if (mark == NULL || m == NULL || m->created <= 0)
+    return;
+  _cleanup_free_ char *v = xstrdup(mark);
+  for (size_t i = 0; i < cg->nhier; i++)
+    if (cg->hier[i].created > 0) {
+      char *t = xasprintf("%s\t%s", v, cg->hier[i].mount);
+      free(v);
+      v = t;
+    }
+  if (setxattr(m->dir, CGROUP_OWNER_XATTR, v, strlen(v), 0) < 0)
+    log_debug("cgroup: mark %s: %s", m->dir, strerror(errno));
+}
+
 static int make_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_error **err)
 {
   for (size_t i = 0; i < cg->nhier;) {
@@ -371,6 +395,7 @@ static int make_fs(uoci_cgroup *cg, const struct cgroup_create_opts *opts, uoci_
       return -1;
     i++;
   }
+  mark_made(cg, opts->owner_mark);
   /* Nothing can join a frozen cgroup and go on: refuse it rather than hang
    * (the directory may exist already, or a parent may be frozen). */
   if (cg->nhier && cgroup_is_frozen(cg) == 1)
@@ -1120,6 +1145,40 @@ int cgroup_kill_all(const uoci_cgroup *cg, int sig, uoci_error **err)
   if (procs_hier(cg) && !owns_procs(cg))
     return 1;
   return signal_all((uoci_cgroup *) cg, sig, err);
+}
+
+/* Is `mount` one of the tab-separated fields of `list`? */
+static bool listed(const char *list, const char *mount)
+{
+  size_t n = strlen(mount);
+  for (const char *p = list; p; p = strchr(p, '\t')) {
+    p += *p == '\t';
+    if (strncmp(p, mount, n) == 0 && (p[n] == '\t' || p[n] == '\0'))
+      return true;
+  }
+  return false;
+}
+
+int cgroup_claim_marked(uoci_cgroup *cg, const char *mark)
+{
+  char buf[4096];
+  size_t len = strlen(mark);
+  const char *made = NULL;
+  for (size_t i = 0; made == NULL && i < cg->nhier; i++) {
+    ssize_t r = getxattr(cg->hier[i].dir, CGROUP_OWNER_XATTR, buf, sizeof buf - 1);
+    if (r > (ssize_t) len && memcmp(buf, mark, len) == 0 && buf[len] == '\t') {
+      buf[r] = '\0';
+      made = buf + len + 1;
+    }
+  }
+  int n = 0;
+  for (size_t i = 0; i < cg->nhier; i++) {
+    struct cg_hier *h = &cg->hier[i];
+    /* the leaf only: the parents a create makes are shared (/ulysses-oci) */
+    h->created = made && listed(made, h->mount) && access(h->dir, F_OK) == 0;
+    n += h->created;
+  }
+  return n;
 }
 
 int cgroup_destroy(uoci_cgroup *cg, uoci_error **err)

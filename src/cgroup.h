@@ -37,6 +37,7 @@ struct cgroup_create_opts {
   bool systemd;                       /* --systemd-cgroup: "slice:prefix:name" via systemd */
   bool rootless;                      /* skip or use a delegated cgroup, never fail for EPERM */
   bool self_join;                     /* the child will call cgroup_join_self() */
+  const char *owner_mark;             /* put on every directory made (cgroup_claim_marked), may be NULL */
 };
 
 /* Plan the cgroup: its directory in every hierarchy (each v1 controller,
@@ -131,6 +132,18 @@ int cgroup_refuse_shared(const uoci_cgroup *cg, bool freezer_only, const char *v
 /* cgroup_pids, but in a shared cgroup only the processes in the pid
  * namespace of `init` (none when it is gone). */
 int cgroup_container_pids(const uoci_cgroup *cg, pid_t init, pid_t **pids, size_t *n, uoci_error **err);
+
+/* delete --force of a container whose state file is lost: a plan made
+ * again from its config names the directories its create would have made,
+ * but not whether that create made them. cgroup_make puts
+ * opts->owner_mark, with the hierarchies whose directory it made, on one of
+ * them (an extended attribute, CGROUP_OWNER_XATTR); the directories that
+ * mark lists are taken as the container's own, as if this plan had made
+ * them, any other as one that is not (never killed in, never removed).
+ * Returns how many were taken. Not for systemd's scopes (systemd makes
+ * those; they carry no mark). */
+#define CGROUP_OWNER_XATTR "trusted.ulysses-oci.owner"
+int cgroup_claim_marked(uoci_cgroup *cg, const char *mark);
 
 /* True when /sys/fs/cgroup is cgroup2 (not a v1 or hybrid host). */
 bool cgroup_host_is_unified(void);

@@ -1296,6 +1296,7 @@ static int save_state(struct container *c, uoci_error **err);
 static int create_cgroup(struct container *c, uoci_error **err)
 {
   add_default_device_rules(c->cfg);
+  _cleanup_free_ char *mark = state_dir_mark(c->state_dirfd, c->o->id);
   struct cgroup_create_opts co = {
     .id = c->o->id,
     .cgroups_path = c->cfg->linux ? c->cfg->linux->cgroups_path : NULL,
@@ -1304,6 +1305,7 @@ static int create_cgroup(struct container *c, uoci_error **err)
     .systemd = c->g->systemd_cgroup,
     .rootless = c->g->rootless,
     .self_join = c->child_joins_cgroup,
+    .owner_mark = mark,
   };
   /* Recorded in the state before any directory is made: a runtime killed
    * while making them leaves nothing that `delete` does not know of. */
@@ -1868,6 +1870,48 @@ int container_cleanup(const struct uoci_globals *g, struct uoci_state *st, uoci_
   return container_cleanup_with(g, st, NULL, NULL, err);
 }
 
+/* A systemd cgroupsPath, "slice:prefix:name": the scope's name, whatever
+ * the flags of the delete (engines pass --systemd-cgroup to create only). */
+static bool systemd_cgroups_path(const char *p)
+{
+  const char *c1 = p ? strchr(p, ':') : NULL;
+  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  return c2 && strchr(c2 + 1, ':') == NULL && strchr(p, '/') == NULL;
+}
+
+/* delete --force of a state file that names no cgroup (lost, damaged,
+ * emptied): runc refuses such a delete (a state.json that does not decode)
+ * or forgets the container (none at all), leaving its init and cgroup.
+ * What survives here is the copy of the config and the mark the create put
+ * on the directories it made (state_dir_mark): the cgroup is planned again
+ * from the config, and the directories that carry this state directory's
+ * mark are the container's, so that the cleanup kills what is in them and
+ * removes them as for any container. A directory made by someone else (a
+ * cgroupsPath shared with others, a later container given the same path)
+ * has no such mark and is not touched. Without the copy nothing tells where
+ * the cgroup was: the state directory alone goes. */
+static void recover_lost_cgroup(const struct uoci_globals *g, struct uoci_state *st)
+{
+  uoci_error *e = NULL;
+  ocispec_config *cfg = state_config(st, &e);
+  _cleanup_free_ char *mark = state_dir_mark(st->dirfd, st->id);
+  const char *path = cfg && cfg->linux ? cfg->linux->cgroups_path : NULL;
+  if (cfg && mark && (g->systemd_cgroup || systemd_cgroups_path(path)))
+    log_warn("delete %s: the state file is damaged: a systemd scope cannot be told from another's; "
+             "its scope, if any, is left", st->id);
+  else if (cfg && mark) {
+    struct cgroup_create_opts co = { .id = st->id, .cgroups_path = path, .rootless = g->rootless };
+    uoci_cgroup *cg = NULL;
+    if (cgroup_plan(&co, &cg, &e) == 0 && cgroup_claim_marked(cg, mark) > 0) {
+      st->cgroup = cgroup_to_string(cg);
+      log_debug("delete %s: the state file is damaged; its cgroup %s found from config.json", st->id, cgroup_path(cg));
+    }
+    cgroup_free(cg);
+  }
+  uoci_error_free(e);
+  ocispec_config_free(cfg);
+}
+
 int container_delete(const struct uoci_globals *g, const char *id, bool force, uoci_error **err)
 {
   struct uoci_state st;
@@ -1881,6 +1925,8 @@ int container_delete(const struct uoci_globals *g, const char *id, bool force, u
     }
     return -1;
   }
+  if (st.damaged && st.cgroup == NULL)
+    recover_lost_cgroup(g, &st);
   int ret = -1;
   enum container_status s = state_status(&st);
   if (s != STATUS_STOPPED) {

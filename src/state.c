@@ -147,6 +147,7 @@ static int fail_not_exist(uoci_error **err, const char *id)
 static int load_without_state(struct uoci_state *st, const char *id, int *fd)
 {
   st->id = xstrdup(id);
+  st->damaged = true;
   st->dirfd = steal_fd(*fd);
   return 0;
 }
@@ -246,9 +247,22 @@ static int load(const char *root, const char *id, struct uoci_state *st, bool to
       return uoci_fail(err, 0, "container \"%s\": corrupt state file (delete --force removes it)", id);
     }
     st->pid = 0;
+    st->damaged = true;
   }
   st->dirfd = steal_fd(fd);
   return 0;
+}
+
+char *state_dir_mark(int dirfd, const char *id)
+{
+  struct statx sx;
+  if (statx(dirfd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &sx) < 0)
+    return NULL;
+  /* no birth time (a file system without it): the inode alone */
+  if (!(sx.stx_mask & STATX_BTIME))
+    sx.stx_btime.tv_sec = 0, sx.stx_btime.tv_nsec = 0;
+  return xasprintf("%s %u:%u:%llu:%lld.%09u", id, sx.stx_dev_major, sx.stx_dev_minor, (unsigned long long) sx.stx_ino,
+                   (long long) sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec);
 }
 
 int state_load(const char *root, const char *id, struct uoci_state *st, uoci_error **err)

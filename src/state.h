@@ -45,6 +45,7 @@ struct uoci_state {
   char *exe;                     /* identity of the runtime binary the init runs until it execs (selfexe.h) */
   char *annotations;             /* the config's annotations, state_annotations_record(); NULL: not recorded */
   uid_t owner;
+  bool damaged;                  /* state_load_any: no state file, or one without pid and start */
   int dirfd;                     /* the locked state directory */
 };
 
@@ -73,6 +74,13 @@ bool state_ptrace_marked(int dirfd);
 int state_mark_ptrace(int dirfd, uoci_error **err);
 /* flock "exec.lock" (LOCK_SH or LOCK_EX); returns the fd to close, or -1. */
 int state_exec_lock(int dirfd, int how, uoci_error **err);
+
+/* What names this very state directory (not one made later at the same
+ * path): "ID DEV:INO:BIRTH". Put on the cgroup the container makes
+ * (cgroup.h, cgroup_claim_marked) so that a delete that has lost the state
+ * file can still tell that cgroup from one that is not its own. NULL when
+ * the directory cannot be stat'ed. */
+char *state_dir_mark(int dirfd, const char *id);
 
 /* Remove the state directory and its files. */
 int state_remove(const char *root, const char *id, int dirfd, uoci_error **err);

@@ -149,6 +149,62 @@ config_case() {
   done
 }
 
+# The container's cgroup in every hierarchy (v1: one per controller).
+cgroup_dirs_of() {
+  awk -F: '{ split($2, c, ","); d = (c[1] == "" ? "" : (c[1] ~ /^name=/ ? substr(c[1], 6) : c[1])); print "/sys/fs/cgroup/" (d == "" ? "unified" : d) $3 }' "/proc/$1/cgroup" |
+    while read -r d; do [ -d "$d" ] && echo "$d"; done
+}
+
+@test "a damaged state file naming no cgroup: delete --force finds the cgroup from config.json, kills the init and removes it (runc leaves them)" {
+  for damage in empty fifo created; do
+    if [ "$damage" = created ]; then
+      uoci create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+    else
+      uoci run -d --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1
+    fi
+    pid=$(uoci state "$id" | jq .pid)
+    dirs=$(cgroup_dirs_of "$pid")
+    [ -n "$dirs" ]
+    case $damage in
+      empty) : >"$STATE/$id/state" ;;
+      *) rm "$STATE/$id/state" && mkfifo "$STATE/$id/state" ;;
+    esac
+    expect_error "corrupt state file" uoci delete "$id"
+    kill -0 "$pid"
+    uoci delete --force "$id"
+    [ ! -e "$STATE/$id" ]
+    process_gone "$pid"
+    for d in $dirs; do
+      [ ! -e "$d" ] || { echo "$damage: cgroup $d left"; return 1; }
+    done
+  done
+  assert_nothing_left
+}
+
+@test "a damaged state file: delete --force never touches a cgroup its create did not make (made before, or after by another)" {
+  mnt=/sys/fs/cgroup/pids
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && mnt=/sys/fs/cgroup
+  [ -d "$mnt" ] || skip "no pids hierarchy"
+  for when in before after; do
+    cg=/uoci-bad-victim-$$-$when
+    if [ "$when" = before ]; then mkdir "$mnt$cg"; sleep 0.1; fi
+    mkdir -p "$STATE/$id"
+    jq ".linux.cgroupsPath = \"$cg\"" "$BUNDLE/config.json" >"$STATE/$id/config.json"
+    : >"$STATE/$id/state"
+    if [ "$when" = after ]; then sleep 0.1; mkdir "$mnt$cg"; fi
+    sleep 1000 </dev/null >/dev/null 2>&1 &
+    victim=$!
+    echo "$victim" >"$mnt$cg/cgroup.procs"
+    uoci delete --force "$id"
+    [ ! -e "$STATE/$id" ]
+    kill -0 "$victim" || { echo "$when: delete --force killed a process of a cgroup not its own"; return 1; }
+    [ "$(cat "$mnt$cg/cgroup.procs")" = "$victim" ]
+    kill "$victim"
+    wait "$victim" || true
+    rmdir "$mnt$cg"
+  done
+}
+
 @test "a state file naming someone else's pid: never signalled, even by delete --force" {
   sleep 100 </dev/null >/dev/null 2>&1 &
   victim=$!
