@@ -46,9 +46,9 @@ static void close_from_3_but(int a, int b)
 }
 
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
-static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd, const char *cwd, const char *stage)
+static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, const int fds[3], const char *cwd, const char *stage)
 {
-  if (dup2(in_fd, 0) < 0 || (cwd && chdir(cwd) < 0))
+  if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 || (cwd && chdir(cwd) < 0))
     _exit(127);
   /* createContainer and startContainer hooks run in the container's pid
    * namespace, their path resolved in its root: never the runtime's binary
@@ -72,7 +72,8 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, int in_fd
    * reports, so its report goes to an eventfd, which refuses it. */
   int report = in_container && hook_tramp_fd >= 0 ? eventfd(0, EFD_CLOEXEC) : -1;
   if (report >= 0) {
-    /* Hooks inherit stdout/stderr (runc does the same) but nothing else. */
+    /* stdout and stderr are pipes to the runtime (run_one); nothing else is
+     * inherited. */
     close_from_3_but(hook_tramp_fd < report ? hook_tramp_fd : report, hook_tramp_fd < report ? report : hook_tramp_fd);
     exectramp_exec(hook_tramp_fd, h->path, argv, envp, report);
     _exit(127);
@@ -92,7 +93,115 @@ static const char *signal_description(int sig)
   return buf;
 }
 
-static int run_one(const ocispec_hook *h, const char *stage, const char *state, const char *cwd, uoci_error **err)
+/* A hook's stdout or stderr as runc keeps it: read while the hook runs
+ * (a hook that writes more than a pipe holds never blocks), put into the
+ * error when it fails, dropped when it succeeds. runc keeps all of it; here
+ * only the end (where a failing program says why) is kept, so a hook that
+ * writes 300 MB costs time, not memory. */
+#define HOOK_OUTPUT_KEEP 4096
+struct hook_output {
+  int fd;                    /* our read end (non-blocking), -1 at EOF */
+  size_t len;
+  unsigned long long total;  /* bytes the hook wrote */
+  char buf[2 * HOOK_OUTPUT_KEEP];
+};
+
+/* Read what is there, at most `budget` bytes (a hook's child that keeps
+ * writing after the hook exited must not keep us). */
+static void output_read(struct hook_output *o, size_t budget)
+{
+  while (o->fd >= 0 && budget > 0) {
+    if (o->len > HOOK_OUTPUT_KEEP) { /* keep the last HOOK_OUTPUT_KEEP bytes */
+      memmove(o->buf, o->buf + o->len - HOOK_OUTPUT_KEEP, HOOK_OUTPUT_KEEP);
+      o->len = HOOK_OUTPUT_KEEP;
+    }
+    size_t room = sizeof o->buf - o->len;
+    ssize_t n = read(o->fd, o->buf + o->len, room < budget ? room : budget);
+    if (n > 0) {
+      o->len += (size_t) n;
+      o->total += (unsigned long long) n;
+      budget -= (size_t) n;
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (n == 0 || errno != EAGAIN)
+        uoci_closep(&o->fd);
+      return;
+    }
+  }
+}
+
+/* The kept text for the error: the last HOOK_OUTPUT_KEEP bytes, without the
+ * trailing newline; said when the beginning was dropped. */
+static char *output_text(struct hook_output *o)
+{
+  size_t start = o->len > HOOK_OUTPUT_KEEP ? o->len - HOOK_OUTPUT_KEEP : 0, end = o->len;
+  size_t kept = end - start;
+  while (end > start && o->buf[end - 1] == '\n')
+    end--;
+  if (o->total > kept)
+    return xasprintf("[the last %zu of %llu bytes] %.*s", kept, o->total, (int) (end - start), o->buf + start);
+  return xasprintf("%.*s", (int) (end - start), o->buf + start);
+}
+
+/* Wait for the hook: feed it the state, read its stdout and stderr, until it
+ * exits or its deadline passes (then SIGKILL). Only the hook's pid is waited
+ * for: a child it left holding stdout or stderr does not keep us (what is
+ * in the pipes when the hook is gone is read, then our ends are closed).
+ * Returns 1 on a timeout, 0 with *status, -1 with errno. */
+static int wait_hook(pid_t pid, int in, struct hook_output out[2], const char *state, long deadline, int *status)
+{
+  _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0); /* -1 before Linux 5.3: poll every 5 ms */
+  size_t len = strlen(state), off = 0;
+  int ret = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, status, WNOHANG);
+    if (r == pid)
+      break;
+    if (r < 0 && errno != EINTR) {
+      ret = -1;
+      break;
+    }
+    long left = deadline < 0 ? -1 : deadline - now_ms();
+    if (deadline >= 0 && left <= 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, status, 0);
+      ret = 1;
+      break;
+    }
+    struct pollfd p[4] = {
+      { .fd = in, .events = POLLOUT }, { .fd = out[0].fd, .events = POLLIN },
+      { .fd = out[1].fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN },
+    };
+    int timeout = pidfd < 0 && (left < 0 || left > 5) ? 5 : (int) left;
+    if (poll(p, 4, timeout) < 0 && errno != EINTR) {
+      ret = -1;
+      break;
+    }
+    if (in >= 0 && p[0].revents) {
+      ssize_t w = write(in, state + off, len - off);
+      if (w > 0)
+        off += (size_t) w;
+      /* The hook may not read stdin at all: EPIPE is no error. */
+      if (off == len || (w < 0 && errno != EAGAIN && errno != EINTR))
+        uoci_closep(&in);
+    }
+    for (int i = 0; i < 2; i++)
+      if (p[1 + i].revents)
+        output_read(&out[i], 1 << 20);
+  }
+  int saved = errno;
+  for (int i = 0; i < 2; i++) {
+    output_read(&out[i], 1 << 20);
+    uoci_closep(&out[i].fd);
+  }
+  uoci_closep(&in);
+  errno = saved;
+  return ret;
+}
+
+static int run_one(const ocispec_hook *h, size_t index, const char *stage, const char *state, const char *cwd,
+                   uoci_error **err)
 {
   log_debug("%s hook %s", stage, h->path ? h->path : "");
   if (h->path == NULL || h->path[0] != '/')
@@ -101,70 +210,72 @@ static int run_one(const ocispec_hook *h, const char *stage, const char *state, 
    * timeout before, a hook given -1 could hold create forever. */
   if (h->has_timeout && h->timeout <= 0)
     return uoci_fail(err, 0, "%s hook %s: timeout must be greater than zero, got %d", stage, h->path, h->timeout);
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return uoci_fail(err, errno, "%s hook %s: pipe", stage, h->path);
+  /* [0] stdin, [1] stdout, [2] stderr: the hook's end in child[], ours in parent[] */
+  int child[3] = { -1, -1, -1 }, parent[3] = { -1, -1, -1 };
+  for (int i = 0; i < 3; i++) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+      int e = errno;
+      for (int k = 0; k < i; k++)
+        close(child[k]), close(parent[k]);
+      return uoci_fail(err, e, "%s hook %s: pipe", stage, h->path);
+    }
+    child[i] = i == 0 ? p[0] : p[1];
+    parent[i] = i == 0 ? p[1] : p[0];
+    fcntl(parent[i], F_SETFL, O_NONBLOCK); /* our end only: the hook's stays blocking */
+  }
   pid_t pid = fork();
+  if (pid == 0)
+    exec_hook(h, child, cwd, stage);
+  int fork_errno = errno;
+  for (int i = 0; i < 3; i++)
+    close(child[i]);
+  struct hook_output *out = xcalloc(2, sizeof *out);
+  out[0].fd = parent[1];
+  out[1].fd = parent[2];
   if (pid < 0) {
-    close(p[0]);
-    close(p[1]);
-    return uoci_fail(err, errno, "%s hook %s: fork", stage, h->path);
+    close(parent[0]), close(parent[1]), close(parent[2]);
+    free(out);
+    return uoci_fail(err, fork_errno, "%s hook %s: fork", stage, h->path);
   }
-  if (pid == 0) {
-    close(p[1]);
-    exec_hook(h, p[0], cwd, stage);
-  }
-  close(p[0]);
-  /* The hook may not read stdin at all: ignore EPIPE. The state goes in
-   * while we wait: a hook that never reads a state larger than the pipe
-   * (the config's annotations) must not keep us past its timeout. */
+  /* The state goes in while we wait: a hook that never reads a state larger
+   * than the pipe (the config's annotations) must not keep us past its
+   * timeout. */
   signal(SIGPIPE, SIG_IGN);
-  _cleanup_close_ int in = p[1];
-  fcntl(in, F_SETFL, O_NONBLOCK);
-  size_t len = strlen(state), off = 0;
-
   long deadline = h->has_timeout && h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
-  int status;
-  for (;;) {
-    if (in >= 0) {
-      ssize_t w = write(in, state + off, len - off);
-      if (w > 0)
-        off += (size_t) w;
-      if (off == len || (w < 0 && errno != EAGAIN && errno != EINTR))
-        uoci_closep(&in);
-    }
-    pid_t r = waitpid(pid, &status, deadline < 0 && in < 0 ? 0 : WNOHANG);
-    if (r == pid)
-      break;
-    if (r < 0 && errno != EINTR)
-      return uoci_fail(err, errno, "%s hook %s: wait", stage, h->path);
-    if (deadline >= 0 && now_ms() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return uoci_fail(err, 0, "error running hook: %s hook %s: timed out after %d seconds", stage, h->path,
-                       h->timeout);
-    }
-    if (r == 0)
-      poll(NULL, 0, 5);
+  int status = 0;
+  int r = wait_hook(pid, parent[0], out, state, deadline, &status);
+  int ret = -1;
+  /* runc's words: "error running STAGE hook #INDEX: ..." (runc 1.2+), and
+   * its 1.1 "error running hook" */
+  if (r < 0)
+    uoci_fail(err, errno, "%s hook %s: wait", stage, h->path);
+  else if (r > 0)
+    uoci_fail(err, 0, "error running %s hook #%zu: error running hook %s: timed out after %d seconds", stage, index,
+              h->path, h->timeout);
+  else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    ret = 0;
+  else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && access(h->path, X_OK) < 0)
+    uoci_fail(err, errno, "%s hook %s", stage, h->path);
+  else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && cwd && access(cwd, X_OK) < 0)
+    uoci_fail(err, errno, "%s hook %s: working directory %s", stage, h->path, cwd);
+  else {
+    _cleanup_free_ char *how = WIFEXITED(status)
+        ? xasprintf("exited with status %d", WEXITSTATUS(status))
+        : xasprintf("killed by signal %d (%s)", WTERMSIG(status), signal_description(WTERMSIG(status)));
+    _cleanup_free_ char *o = output_text(&out[0]), *e = output_text(&out[1]);
+    uoci_fail(err, 0, "error running %s hook #%zu: error running hook %s: %s, stdout: %s, stderr: %s", stage, index,
+              h->path, how, o, e);
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    return 0;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && access(h->path, X_OK) < 0)
-    return uoci_fail(err, errno, "%s hook %s", stage, h->path);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && cwd && access(cwd, X_OK) < 0)
-    return uoci_fail(err, errno, "%s hook %s: working directory %s", stage, h->path, cwd);
-  if (WIFEXITED(status))
-    return uoci_fail(err, 0, "error running hook: %s hook %s: exited with status %d", stage, h->path,
-                     WEXITSTATUS(status));
-  return uoci_fail(err, 0, "error running hook: %s hook %s: killed by signal %d (%s)", stage, h->path, WTERMSIG(status),
-                   signal_description(WTERMSIG(status)));
+  free(out);
+  return ret;
 }
 
 int hooks_run(const ocispec_hook *hooks, size_t n, const char *stage, const char *state_json, const char *cwd,
               uoci_error **err)
 {
   for (size_t i = 0; i < n; i++)
-    if (run_one(&hooks[i], stage, state_json, cwd, err) < 0)
+    if (run_one(&hooks[i], i, stage, state_json, cwd, err) < 0)
       return -1;
   return 0;
 }
@@ -174,7 +285,7 @@ void hooks_run_warn(const ocispec_hook *hooks, size_t n, const char *stage, cons
 {
   for (size_t i = 0; i < n; i++) {
     uoci_error *e = NULL;
-    if (run_one(&hooks[i], stage, state_json, cwd, &e) < 0)
+    if (run_one(&hooks[i], i, stage, state_json, cwd, &e) < 0)
       log_warn("%s", e->msg);
     uoci_error_free(e);
   }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hooks.h - run OCI hooks: the container state JSON on stdin, the hook's own
- * args and env, killed and failed after `timeout` seconds. */
+ * args and env, its stdout and stderr captured, killed and failed after
+ * `timeout` seconds. */
 #ifndef UOCI_HOOKS_H
 #define UOCI_HOOKS_H
 
@@ -9,8 +10,13 @@
 #include "ocispec.h"
 
 /* Run hooks[0..n) in order; stop at the first that fails (non-zero exit,
- * signal, timeout, or exec failure). `stage` names them in errors
- * ("createRuntime hook /usr/bin/x: exited with status 1"). Each hook runs in
+ * signal, timeout, or exec failure). `stage` and the index name them in
+ * errors, in runc's words ("error running createRuntime hook #1: error
+ * running hook /usr/bin/x: exited with status 1, stdout: ..., stderr: ...").
+ * A hook's stdout and stderr are captured, as runc does: into the error when
+ * it fails (their last 4 KiB each), dropped when it succeeds; so a chatty
+ * hook never writes into the output of the runtime's caller (under an
+ * engine, the container's log). Each hook runs in
  * `cwd`, or in the caller's working directory when it is NULL. The spec
  * says nothing of it; runc's are: the bundle for the hooks `create`, `run`
  * and `restore` run (runc chdirs there), the rootfs for createContainer,

@@ -353,8 +353,50 @@ HOOK
   cfg '.hooks = {"createRuntime": [{"path": "/bin/false"}]} | .process.args = ["sleep", "100"]'
   run uoci create --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"createRuntime hook /bin/false: exited with status 1"* ]]
+  [[ "$output" == *"error running createRuntime hook #0: error running hook /bin/false: exited with status 1, stdout: , stderr: "* ]]
   assert_nothing_left $c1
+}
+
+@test "hooks' stdout and stderr are captured as runc does: in the error of the one that fails (runc's words, its index), dropped when they succeed" {
+  ok='{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo chatty-out; echo chatty-err >&2"]}'
+  bad='{"path": "/bin/sh", "args": ["sh", "-c", "echo line1; echo line2; echo why >&2; exit 3"]}'
+  for stage in prestart createRuntime poststart poststop; do
+    cfg ".hooks = {\"$stage\": [$ok]}"
+    run uoci run --bundle "$BUNDLE" $c1
+    [ "$status" -eq 0 ]
+    [[ "$output" != *chatty* ]] || { echo "$stage: $output"; false; }
+  done
+  # startContainer runs in the container, as the process: its stdio is the container's
+  cfg ".process.args = [\"echo\", \"from-process\"] | .hooks = {\"startContainer\": [$ok]}"
+  run uoci run --bundle "$BUNDLE" $c1
+  [ "$status" -eq 0 ] && [ "$output" = from-process ]
+  cfg ".hooks = {\"createRuntime\": [$ok, $bad]}"
+  run uoci create --bundle "$BUNDLE" $c1
+  echo "$output"
+  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'error running createRuntime hook #1: error running hook /bin/sh: exited with status 3, stdout: line1\nline2, stderr: why' ]]
+  [[ "$output" != *chatty* ]]
+  assert_nothing_left $c1
+}
+
+@test "a hook that writes 300 MB, or leaves a child holding its stdout, neither grows nor keeps the runtime" {
+  big='{"path": "/bin/sh", "args": ["sh", "-c", "head -c 300000000 /dev/zero | tr \"\\\\0\" x; echo; echo the-end >&2; exit 1"]}'
+  cfg ".hooks = {\"prestart\": [$big]}"
+  run timeout 60 /usr/bin/time -f 'maxrss=%M' "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1
+  echo "${output:0:300} ... ${output: -300}"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"stdout: [the last "*" of 300000001 bytes] xxxx"*", stderr: the-end"* ]]
+  rss=$(grep -o 'maxrss=[0-9]*' <<<"$output" | cut -d= -f2)
+  [ "$rss" -lt 20000 ] # KiB
+  assert_nothing_left $c1
+  # a hook that succeeds and leaves a child with its stdout and stderr
+  lingering='{"path": "/bin/sh", "args": ["sh", "-c", "sleep 97 & echo $! >'"$TEST_TMP"'/lingering; echo started"]}'
+  cfg ".hooks = {\"prestart\": [$lingering]}"
+  SECONDS=0
+  run timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1
+  kill "$(cat "$TEST_TMP/lingering")"
+  [ "$status" -eq 0 ] && [ -z "$output" ] && [ "$SECONDS" -lt 10 ]
+  uoci delete -f $c1
 }
 
 @test "a hook that exceeds its timeout is killed and fails create" {
@@ -838,7 +880,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   pid=$(cat "$TEST_TMP/pid")
   run uoci start $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"poststart hook /bin/false: exited with status 1"* ]]
+  [[ "$output" == *"error running poststart hook #0: error running hook /bin/false: exited with status 1"* ]]
   # not left `stopped` for a later delete: destroyed now
   process_gone "$pid"
   assert_nothing_left $c1
@@ -847,7 +889,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   rm -f "$TEST_TMP/poststop"
   run uoci run -d --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"poststart hook /bin/false"* ]]
+  [[ "$output" == *"error running poststart hook #0: error running hook /bin/false"* ]]
   assert_nothing_left $c1
   [ "$(cat "$TEST_TMP/poststop")" = ran ]
 }
@@ -858,7 +900,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   run uoci start $c1
   echo "$output"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"startContainer hook /bin/false: exited with status 1"* ]]
+  [[ "$output" == *"error running startContainer hook #0: error running hook /bin/false: exited with status 1"* ]]
   assert_nothing_left $c1
   [ "$(cat "$TEST_TMP/poststop")" = ran ]
 }
@@ -867,7 +909,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   cfg ".hooks = {\"prestart\": [{\"path\": \"/bin/false\"}], \"poststop\": $(poststop_marker)}"
   run uoci create --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"prestart hook /bin/false: exited with status 1"* ]]
+  [[ "$output" == *"error running prestart hook #0: error running hook /bin/false: exited with status 1"* ]]
   assert_nothing_left $c1
   [ "$(cat "$TEST_TMP/poststop")" = ran ]
 }
@@ -877,7 +919,7 @@ poststop_marker() { echo "[{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"
   uoci create --bundle "$BUNDLE" $c1
   run uoci delete -f $c1
   [ "$status" -eq 0 ]
-  [[ "$output" == *"poststop hook /bin/false"* ]]
+  [[ "$output" == *"error running poststop hook #0: error running hook /bin/false"* ]]
   assert_nothing_left $c1
 }
 

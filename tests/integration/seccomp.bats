@@ -344,7 +344,7 @@ EOF
   PROBE=from-runtime run uoci run --bundle "$BUNDLE" c1
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == *"error running hook: startContainer hook /bin/sh: killed by signal 31 (bad system call)"* ]]
+  [[ "$output" == *"error running startContainer hook #0: error running hook /bin/sh: killed by signal 31 (bad system call)"* ]]
   [ ! -e "$BUNDLE/rootfs/tmp/hook-dir" ]
   run cat "$TEST_TMP/hooklog/log"
   [ "${lines[0]}" = 1000 ]
