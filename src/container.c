@@ -249,6 +249,7 @@ static int load_bundle(struct container *c, uoci_error **err)
   if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
     return uoci_fail(err, ENOTDIR, "rootfs %s", rootfs);
   c->rootfs = xstrdup(real);
+  rootfs_destinations_in_root(c->cfg, rootfs, real);
   return 0;
 }
 

@@ -58,6 +58,15 @@ struct rootfs_ctx {
   const struct rootfs_sources *sources; /* NULL, or what the runtime opened for us */
 };
 
+/* runc's reading of a mount destination that spells the rootfs's host path
+ * ("/bundle/rootfs/final" for "/final": tools and runc's own tests write
+ * them): such a destination is taken relative to the rootfs, not made under
+ * it. Rewrites cfg->mounts[].destination in place (the parent, before
+ * anything resolves them; the targets are still resolved inside the
+ * rootfs). `rootfs` as root.path joined to the bundle, `real` its
+ * realpath. */
+void rootfs_destinations_in_root(ocispec_config *cfg, const char *rootfs, const char *real);
+
 /* Returns an O_PATH fd of the container's root mount (the rootfs bound onto
  * itself, every configured mount and /dev below it), for rootfs_pivot. */
 int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err);

@@ -406,3 +406,27 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [[ "$output" == *"process.cwd"* ]]
   [ ! -e "$STATE/$c1" ]
 }
+
+@test "mount order as runc: a destination spelling the rootfs's host path is inside the rootfs, a bind source through earlier mounts resolves at its turn" {
+  # runc main's mounts.bats "mount order, container bind-mount source"
+  src=$TEST_TMP/bind-src
+  for sub in a/x b/y c/z; do
+    mkdir -p "$src/$sub" && echo "$sub" >"$src/$sub/file"
+    ln -s "$(dirname "$sub")" "$src/sym-$(dirname "$sub")"
+  done
+  mkdir -p "$BUNDLE/rootfs/mnt" "$BUNDLE/rootfs/final"
+  r=$(realpath "$BUNDLE/rootfs")
+  b() { echo "{\"source\": \"$1\", \"destination\": \"$2\", \"type\": \"bind\", \"options\": [\"rbind\"]}"; }
+  cfg ".process.args = [\"cat\", \"/final/x/y/z/z/x/y/z/x/file\"] |
+       .mounts += [$(b "$src/a" /mnt), $(b "$src/sym-b" /mnt/x), $(b "$src/c" /mnt/x/y), $(b "$src/sym-a" /mnt/x/y/z),
+                   $(b "$r/mnt/x" "$r/mnt/x/y/z/x"), $(b "$r/mnt/x/y" "$r/mnt/x/y/z"), $(b "$r/mnt" "$r/final")]"
+  run uoci run --bundle "$BUNDLE" c1-$$
+  echo "$output"
+  [ "$status" -eq 0 ] && [ "$output" = a/x ]
+  # nothing was made under a copy of the host's path in the rootfs
+  [ ! -e "$BUNDLE/rootfs${r%%/rootfs}" ] && [ ! -e "$BUNDLE/rootfs/${r#/}" ]
+  # the rootfs itself as a destination is refused, as "/" is
+  cfg ".process.args = [\"true\"] | .mounts += [$(b "$src/a" "$r")]"
+  run uoci run --bundle "$BUNDLE" c2-$$
+  [ "$status" -ne 0 ] && [[ "$output" == *"a mount cannot replace it"* ]]
+}
