@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* process.c - see process.h */
 #include "config.h"
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -631,6 +632,39 @@ static void give_stdio_to_user(uid_t uid, bool own_pty)
   }
 }
 
+/* Why execve (or the lookup before it) failed, in the words of runc's
+ * errors (Go's errno texts, lower case): engines and runc's tests match
+ * "exec /x: no such file or directory"; musl and glibc spell some of these
+ * otherwise ("Symbolic link loop", "Out of memory"). */
+static const char *exec_errno_text(int e)
+{
+  static const struct { int e; const char *text; } go[] = {
+    { ENOENT, "no such file or directory" }, { EACCES, "permission denied" },
+    { ENOEXEC, "exec format error" },        { ENOTDIR, "not a directory" },
+    { E2BIG, "argument list too long" },     { ETXTBSY, "text file busy" },
+    { ELOOP, "too many levels of symbolic links" }, { ENAMETOOLONG, "file name too long" },
+    { ENOMEM, "cannot allocate memory" },    { EISDIR, "is a directory" },
+    { EPERM, "operation not permitted" },    { EIO, "input/output error" },
+    { ELIBBAD, "accessing a corrupted shared library" }, { EINVAL, "invalid argument" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(go); i++)
+    if (go[i].e == e)
+      return go[i].text;
+  static char buf[128];
+  snprintf(buf, sizeof buf, "%s", strerror(e));
+  buf[0] = (char) tolower((unsigned char) buf[0]);
+  return buf;
+}
+
+static int fail_exec(uoci_error **err, int e, const char *program)
+{
+  bool had = *err != NULL;
+  uoci_fail(err, 0, "exec %s: %s", program, exec_errno_text(e));
+  if (!had)
+    (*err)->errnum = e;
+  return -1;
+}
+
 int process_resolve(struct process_plan *plan, uoci_error **err)
 {
   const ocispec_process *p = plan->proc;
@@ -639,7 +673,7 @@ int process_resolve(struct process_plan *plan, uoci_error **err)
   int why = 0;
   plan->exe = find_executable(p->args[0], plan->envp, &why);
   if (plan->exe == NULL || why != 0)
-    return uoci_fail(err, why, "exec %s", p->args[0]);
+    return why ? fail_exec(err, why, p->args[0]) : uoci_fail(err, 0, "exec %s", p->args[0]);
   plan->argv = strv_terminated(p->args, p->args_len);
   return 0;
 }
@@ -748,7 +782,7 @@ int process_exec(struct process_plan *plan, uoci_error **err)
     return uoci_fail(err, errno, "exec %s: start the exec trampoline", p->args[0]);
   }
   execve(plan->exe, plan->argv, plan->envp);
-  return uoci_fail(err, errno, "exec %s", p->args[0]);
+  return fail_exec(err, errno, p->args[0]);
 }
 
 static volatile sig_atomic_t forward_pid;

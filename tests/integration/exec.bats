@@ -108,7 +108,7 @@ exec_detached() {
   echo "$output"
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == *'exec in container "'$c1'"'*"Exec format error"* ]]
+  [[ "$output" == *'exec in container "'$c1'"'*"exec format error"* ]]
   # exec.lock (held shared until the process has exec'd) is not held while
   # the process runs: a CAP_SYS_PTRACE exec would wait for it
   uoci exec $c1 sleep 5 </dev/null >/dev/null 2>&1 &
@@ -352,7 +352,7 @@ EOF
   run uoci exec $c1 /no/such/binary
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
-  [[ "$output" == *"/no/such/binary"*"No such file or directory"* ]]
+  [[ "$output" == *"/no/such/binary"*"no such file or directory"* ]]
   run uoci exec --user notanumber $c1 true
   [ "$status" -ne 0 ]
   [[ "$output" == *"--user"* ]]

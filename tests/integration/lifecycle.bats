@@ -164,7 +164,7 @@ assert_nothing_left() {
   cfg '.process.args = ["/no/such/binary"]'
   run uoci create --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
-  [[ "$output" == *"exec /no/such/binary: No such file or directory"* ]]
+  [[ "$output" == *"exec /no/such/binary: no such file or directory"* ]]
   assert_nothing_left $c1
 }
 

@@ -29,7 +29,7 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   cfg '.process.args = ["/bin/garbage"]'
   run uoci run --bundle "$BUNDLE" "$id"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"exec /bin/garbage: Exec format error"* ]]
+  [[ "$output" == *"exec /bin/garbage: exec format error"* ]]
   [ ! -e "$STATE/$id" ]
   [ -z "$(cgroup_dirs "$id")" ]
   # --keep keeps containers that ran, not ones whose create failed
