@@ -393,7 +393,7 @@ static void plan_protocol(struct container *c)
   c->rootfs_from_parent = new_userns && (c->ns.new_flags & CLONE_NEWNS) && geteuid() == 0;
   /* ...and so it prepares what else of the host the init cannot reach */
   if (c->rootfs_from_parent)
-    rootfs_sources_plan(c->cfg, &c->sources);
+    rootfs_sources_plan(c->cfg, c->rootfs, &c->sources);
   /* A thread in a new user namespace has no rights on the host's cgroup
    * files, and systemd puts the pid into its scope itself: the parent
    * attaches the init then. */

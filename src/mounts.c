@@ -726,8 +726,8 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
                                    : xasprintf("mount %s to %s", type, dest);
   _cleanup_free_ char *src = bind && m->source ? bind_source_path(ctx, m->source) : NULL;
   int rc = -1;
-  _cleanup_close_ int target = -1, tree = -1;
-  _cleanup_free_ char *clean = path_clean(dest);
+  _cleanup_close_ int target = -1, tree = -1, in_root_fd = -1;
+  _cleanup_free_ char *clean = path_clean(dest), *in_root = NULL;
 
   if (strcmp(clean, "/") == 0 && !o.remount) {
     uoci_fail(err, 0, "%s: the container's root is root.path, a mount cannot replace it", what);
@@ -742,6 +742,17 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const ocispec_mou
     uoci_fail(err, 0, "%s: bind mount without a source", what);
     goto out;
   }
+  /* A source below the rootfs is a path in the tree being built (through
+   * the mounts made so far, as runc resolves it at its turn): opened inside
+   * the root, never through a link out of it. */
+  in_root = bind && src_fd < 0 ? rootfs_source_in_root(src, ctx->rootfs) : NULL;
+  in_root_fd = in_root ? in_root_open(rootfd, in_root, O_PATH | O_CLOEXEC, 0) : -1;
+  if (in_root && in_root_fd < 0) {
+    uoci_fail(err, errno, "%s", what);
+    goto out;
+  }
+  if (in_root_fd >= 0)
+    src_fd = in_root_fd;
   bool file = false;
   if (bind) {
     struct stat st;

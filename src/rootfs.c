@@ -101,14 +101,31 @@ int rootfs_setup(const struct rootfs_ctx *ctx, uoci_error **err)
 
 /* ---- sources the runtime prepares for an init in a user namespace ---------- */
 
-int rootfs_sources_plan(const ocispec_config *cfg, struct rootfs_sources *s)
+static const char *below(const char *path, const char *root);
+
+char *rootfs_source_in_root(const char *source, const char *rootfs)
+{
+  if (source == NULL || source[0] != '/' || rootfs == NULL)
+    return NULL;
+  _cleanup_free_ char *clean = path_clean(source), *root = path_clean(rootfs);
+  const char *rest = below(clean, root);
+  return rest ? xstrdup(rest) : NULL;
+}
+
+int rootfs_sources_plan(const ocispec_config *cfg, const char *rootfs, struct rootfs_sources *s)
 {
   memset(s, 0, sizeof *s);
   s->nmounts = cfg->mounts_len;
   s->mounts = xcalloc(s->nmounts ? s->nmounts : 1, sizeof *s->mounts);
-  for (size_t i = 0; i < s->nmounts; i++)
-    if ((s->mounts[i] = mount_source_kind(&cfg->mounts[i])) != RS_NONE)
+  for (size_t i = 0; i < s->nmounts; i++) {
+    const ocispec_mount *m = &cfg->mounts[i];
+    s->mounts[i] = mount_source_kind(m);
+    _cleanup_free_ char *in_root = s->mounts[i] == RS_BIND ? rootfs_source_in_root(m->source, rootfs) : NULL;
+    if (in_root)
+      s->mounts[i] = RS_NONE;
+    if (s->mounts[i] != RS_NONE)
       s->count++;
+  }
   s->ndevices = cfg->linux ? cfg->linux->devices_len : 0;
   s->devices = xcalloc(s->ndevices ? s->ndevices : 1, sizeof *s->devices);
   for (size_t i = 0; i < s->ndevices; i++)

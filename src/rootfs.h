@@ -32,7 +32,13 @@ struct rootfs_sources {
   size_t count;                                 /* entries that are not RS_NONE */
   int *fds;                                     /* init: what came, in order (count) */
 };
-int rootfs_sources_plan(const ocispec_config *cfg, struct rootfs_sources *s);
+/* A plain bind source below `rootfs` (its realpath) is left to the init,
+ * which resolves it inside the rootfs at its turn (mount_one): it may be a
+ * path through an earlier mount of the same config. */
+int rootfs_sources_plan(const ocispec_config *cfg, const char *rootfs, struct rootfs_sources *s);
+/* The part of a bind source below `rootfs` ("/" for the rootfs itself),
+ * malloc'd; NULL when the source is not an absolute path below it. */
+char *rootfs_source_in_root(const char *source, const char *rootfs);
 int rootfs_sources_open(const struct rootfs_sources *s, const ocispec_config *cfg, const char *bundle, int *fds,
                         uoci_error **err);
 /* The init: the fd of mount i / device i (-1 when the runtime sent none). */

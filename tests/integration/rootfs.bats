@@ -407,7 +407,7 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ ! -e "$STATE/$c1" ]
 }
 
-@test "mount order as runc: a destination spelling the rootfs's host path is inside the rootfs, a bind source through earlier mounts resolves at its turn" {
+@test "mount order as runc: a destination spelling the rootfs's host path is inside the rootfs, a bind source through earlier mounts resolves at its turn (also in a user namespace)" {
   # runc main's mounts.bats "mount order, container bind-mount source"
   src=$TEST_TMP/bind-src
   for sub in a/x b/y c/z; do
@@ -425,7 +425,19 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "$status" -eq 0 ] && [ "$output" = a/x ]
   # nothing was made under a copy of the host's path in the rootfs
   [ ! -e "$BUNDLE/rootfs${r%%/rootfs}" ] && [ ! -e "$BUNDLE/rootfs/${r#/}" ]
+  # in a user namespace (the runtime opens the host's sources for the init,
+  # which may not reach them: those below the rootfs are left to the init, at
+  # their turn); the sources' directory only root may enter, as runc's test
+  cp "$BUNDLE/config.json" "$TEST_TMP/plain.json"
+  chown -R 100000:100000 "$BUNDLE/rootfs" && chmod o-rwx "$src"
+  cfg '.linux.namespaces += [{"type": "user"}] |
+       .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+       .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  run uoci run --bundle "$BUNDLE" c3-$$
+  echo "userns: $output"
+  [ "$status" -eq 0 ] && [ "$output" = a/x ]
   # the rootfs itself as a destination is refused, as "/" is
+  cp "$TEST_TMP/plain.json" "$BUNDLE/config.json"
   cfg ".process.args = [\"true\"] | .mounts += [$(b "$src/a" "$r")]"
   run uoci run --bundle "$BUNDLE" c2-$$
   [ "$status" -ne 0 ] && [[ "$output" == *"a mount cannot replace it"* ]]
