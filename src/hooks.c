@@ -48,7 +48,13 @@ static void close_from_3_but(int a, int b)
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
 static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, const int fds[3], const char *cwd, const char *stage)
 {
-  if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 || (cwd && chdir(cwd) < 0))
+  /* Above 2 first: with the runtime's own stdio closed, a pipe may have
+   * got fd 0, 1 or 2, which the dup2s below would overwrite. */
+  int moved[3];
+  for (int i = 0; i < 3; i++)
+    if ((moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+      _exit(127);
+  if (dup2(moved[0], 0) < 0 || dup2(moved[1], 1) < 0 || dup2(moved[2], 2) < 0 || (cwd && chdir(cwd) < 0))
     _exit(127);
   /* createContainer and startContainer hooks run in the container's pid
    * namespace, their path resolved in its root: never the runtime's binary
