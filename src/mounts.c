@@ -952,3 +952,40 @@ int rootfs_prepare_mountpoints(const ocispec_config *cfg, const char *bundle, in
   }
   return rc;
 }
+
+/* The rest of `path` below `root` ("/" for root itself), or NULL when it is
+ * not below it; both clean. */
+static const char *below(const char *path, const char *root)
+{
+  size_t n = strlen(root);
+  if (n <= 1 || strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+    return NULL;
+  return path[n] ? path + n : "/";
+}
+
+void rootfs_destinations_in_root(ocispec_config *cfg, const char *rootfs, const char *real)
+{
+  _cleanup_free_ char *lex = path_clean(rootfs), *rl = path_clean(real);
+  for (size_t i = 0; i < cfg->mounts_len; i++) {
+    char *d = cfg->mounts[i].destination;
+    if (d == NULL || d[0] != '/')
+      continue;
+    _cleanup_free_ char *clean = path_clean(d);
+    const char *rest = below(clean, rl);
+    if (rest == NULL)
+      rest = below(clean, lex);
+    if (rest == NULL)
+      continue;
+    cfg->mounts[i].destination = xstrdup(rest);
+    free(d);
+  }
+}
+
+char *rootfs_source_in_root(const char *source, const char *rootfs)
+{
+  if (source == NULL || source[0] != '/' || rootfs == NULL)
+    return NULL;
+  _cleanup_free_ char *clean = path_clean(source), *root = path_clean(rootfs);
+  const char *rest = below(clean, root);
+  return rest ? xstrdup(rest) : NULL;
+}
