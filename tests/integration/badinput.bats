@@ -66,7 +66,7 @@ del(.process)                                           ||| .process: required
 .linux.devices = [{"path": "/dev/x", "type": "q", "major": 1, "minor": 1}] ||| unknown type "q"
 .hooks = {"prestart": [{"path": "/nonexistent/hook"}]}  ||| prestart hook /nonexistent/hook
 .hooks = {"prestart": [{"path": "rel/hook"}]}           ||| must be absolute
-.process.args = ["/nonexistent-binary"]                 ||| /nonexistent-binary: No such file or directory
+.process.args = ["/nonexistent-binary"]                 ||| exec /nonexistent-binary: no such file or directory
 '
 
 # run_table CASES FN: FN FILTER WANT for each row; every failing row is printed.

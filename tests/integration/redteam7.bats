@@ -92,7 +92,7 @@ exe_bundle() {
   for argv in /proc/self/exe /bin/evil /bin/evil.sh /bin/evil2.sh; do
     run "$COPY" --root "$STATE" exec c1 "$argv" --version
     [ "$status" -ne 0 ]
-    [[ $output == *"is the runtime's own binary"* || ($argv != *.sh && $output == *"No such file or directory"*) ]]
+    [[ $output == *"is the runtime's own binary"* || ($argv != *.sh && ${output,,} == *"no such file or directory"*) ]]
     [[ $output != *"version 0"* ]]
   done
   # what the container runs otherwise is unchanged
