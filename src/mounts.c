@@ -690,7 +690,13 @@ static int bind_tree(const char *src, int src_fd, bool sysfs_bind, const struct 
 static int new_fs_tree(const struct rootfs_ctx *ctx, const ocispec_mount *m, const char *type,
                        const struct mount_options *o, int target, const char *what, uoci_error **err)
 {
-  _cleanup_close_ int tree = fs_create_detached(type, m->source, o->data, mount_label_for(ctx, type), &o->attrs,
+  /* A read-only tmpfs with tmpcopyup (podman's `--tmpfs /etc:ro`) is filled
+   * first and made read-only after, as runc does. */
+  bool copyup = o->tmpcopyup && strcmp(type, "tmpfs") == 0;
+  struct attr_change at_create = o->attrs;
+  if (copyup)
+    at_create.set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
+  _cleanup_close_ int tree = fs_create_detached(type, m->source, o->data, mount_label_for(ctx, type), &at_create,
                                                 what, err);
   /* a new mqueue of the container's own: the mountLabel on its root, as runc */
   if (tree >= 0 && strcmp(type, "mqueue") == 0 && ctx->mount_label &&
@@ -705,8 +711,15 @@ static int new_fs_tree(const struct rootfs_ctx *ctx, const ocispec_mount *m, con
   }
   if (tree < 0)
     return -1;
-  if (o->tmpcopyup && strcmp(type, "tmpfs") == 0 && tmpcopyup(target, tree, o->data, what, err) < 0)
-    return -1;
+  if (copyup) {
+    if (tmpcopyup(target, tree, o->data, what, err) < 0)
+      return -1;
+    if (o->attrs.set & MOUNT_ATTR_RDONLY) {
+      struct attr_change ro = { .set = MOUNT_ATTR_RDONLY };
+      if (apply_attrs(tree, &ro, false, what, err) < 0)
+        return -1;
+    }
+  }
   return steal_fd(tree);
 }
 

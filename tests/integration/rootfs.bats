@@ -227,6 +227,17 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ "$(cat "$BUNDLE/rootfs/seed/sub/file")" = seeded ]
 }
 
+@test "a read-only tmpfs with tmpcopyup is filled, then made read-only (podman --tmpfs /etc:ro)" {
+  mkdir -p "$BUNDLE/rootfs/seedro/sub" && echo seeded >"$BUNDLE/rootfs/seedro/sub/file"
+  cfg '.mounts += [{"destination": "/seedro", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "nosuid", "tmpcopyup"]}]'
+  run_in 'cat /seedro/sub/file; touch /seedro/x 2>&1; grep " /seedro " /proc/self/mountinfo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = seeded ]
+  [[ "${lines[1]}" == *"Read-only file system"* ]]
+  [[ "${lines[2]}" == *" /seedro ro,nosuid"*" - tmpfs "* ]]
+}
+
 @test "tmpcopyup keeps the mount's own mode=, uid= and gid= (podman --tmpfs DIR:mode=1777)" {
   # podman adds tmpcopyup to every --tmpfs; a server's socket directory from the
   # image is root's 0755, and its user must still write into the tmpfs
