@@ -332,6 +332,27 @@ fifo
   [ "$(stat -c %a "$ULYSSES_LAYERS")" = 700 ]
 }
 
+@test "bundle-image: aufs' .wh..wh.* directories (images made on aufs) stay hidden; hard links into .wh..wh.plnk work" {
+  rootfs_template
+  local s=$TEST_TMP/stage
+  mkdir -p "$s/.wh..wh.plnk" "$s/.wh..wh.orph" "$s/data"
+  echo via-plnk >"$s/.wh..wh.plnk/1234.56" && ln "$s/.wh..wh.plnk/1234.56" "$s/data/linked"
+  echo orphan >"$s/.wh..wh.orph/x" && touch "$s/.wh..wh.aufs"
+  # sorted, the link's target comes first, as aufs-era docker wrote it
+  tar -C "$s" --sort=name --numeric-owner -cf "$TEST_TMP/l1.tar" .
+  tar -tvf "$TEST_TMP/l1.tar" | grep -q '^h.* ./data/linked link to ./.wh..wh.plnk/1234.56'
+  tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
+  $MKIMAGE layout "$TEST_TMP/img" "$TEST_TMP/base.tar" "$TEST_TMP/l1.tar"
+  "$TOOL" create "$TEST_TMP/b" --image "oci:$TEST_TMP/img" --args "sh -c 'ls -A / | grep -c wh; cat /data/linked'" 2>/dev/null
+  run uoci run --bundle "$TEST_TMP/b" "$CID"
+  echo "$output"
+  [ "$status" = 0 ]
+  [ "$output" = "0
+via-plnk" ]
+  l1=$(sed -n 1p "$TEST_TMP/b/.overlay/layers")
+  [ "$(ls -A "$l1")" = data ] && [ "$(stat -c %h "$l1/data/linked")" = 1 ]
+}
+
 @test "bundle-image: bundles and images share cached layers; prune drops them once unused" {
   rootfs_template
   tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
