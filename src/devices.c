@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devices.c - /dev inside the container: the default nodes and links every
- * container gets, /dev/pts and /dev/shm when the config has none, and
+ * container gets, /dev/pts when the config has none (the /dev/ptmx link needs
+ * it; /dev/shm only when the config mounts one), and
  * linux.devices. All created through fds resolved inside the rootfs: a node
  * is made with mknodat in its parent directory fd, never through a path. */
 #include "config.h"
@@ -247,10 +248,8 @@ static int default_dev_setup(const struct rootfs_ctx *ctx, int rootfd, uoci_erro
       && mount_dev_fs(ctx, rootfd, "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620",
                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
     return -1;
-  if (!config_has_mount_at(cfg, "/dev/shm", false)
-      && mount_dev_fs(ctx, rootfd, "/dev/shm", "tmpfs", "mode=1777,size=65536k",
-                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err) < 0)
-    return -1;
+  /* No /dev/shm of our own: a config without one asked for none (podman
+   * --ipc none, docker's "/dev/shm not mounted"), as runc and crun read it. */
   return 0;
 }
 
