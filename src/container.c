@@ -1135,7 +1135,7 @@ static int release_init(struct container *c, uoci_error **err)
   /* EOF: the init exec'd, the trampoline if there is one */
   int e = c->report_read >= 0 ? exectramp_wait(c->report_read, false) : 0;
   if (e > 0)
-    return uoci_fail(err, e, "exec %s", c->cfg->process->args[0]);
+    return process_fail_exec(err, e, c->cfg->process->args[0]);
   return 0;
 }
 
@@ -1154,7 +1154,7 @@ static bool init_failed_before_exec(struct container *c, uoci_error **err)
     /* or the trampoline failed to exec the program */
     int e = c->report_read >= 0 ? exectramp_wait(c->report_read, true) : 0;
     if (e > 0)
-      uoci_fail(err, e, "exec %s", c->cfg->process->args[0]);
+      process_fail_exec(err, e, c->cfg->process->args[0]);
     return e > 0;
   }
   buf[n - (ssize_t) sizeof h] = '\0';
@@ -1727,7 +1727,7 @@ static int open_fifo_and_release(struct uoci_state *st, const char *args0, bool 
   msg[msg_len] = '\0';
   int e;
   if (exectramp_report(msg, msg_len, &e)) /* the exec trampoline's execve failed */
-    return uoci_fail(err, e, "exec %s", args0);
+    return process_fail_exec(err, e, args0);
   if (msg_len)
     return uoci_fail(err, 0, "%s", msg);
   return 0;

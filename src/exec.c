@@ -468,7 +468,8 @@ static int spawn_and_wait(const struct exec_opts *o, struct exec_ctx *x, int *un
   int e = report >= 0 ? exectramp_wait(report, false) : 0;
   if (e > 0) {
     waitpid(pid, NULL, 0);
-    return uoci_fail(err, e, "exec in container \"%s\": exec %s", o->id, x->plan.proc->args[0]);
+    process_fail_exec(err, e, x->plan.proc->args[0]);
+    return uoci_error_prefix(err, "exec in container \"%s\"", o->id);
   }
   log_debug("exec %s: pid %d exec'd the process", o->id, (int) pid);
   FAULT_POINT("exec-started");

@@ -656,7 +656,7 @@ static const char *exec_errno_text(int e)
   return buf;
 }
 
-static int fail_exec(uoci_error **err, int e, const char *program)
+int process_fail_exec(uoci_error **err, int e, const char *program)
 {
   bool had = *err != NULL;
   uoci_fail(err, 0, "exec %s: %s", program, exec_errno_text(e));
@@ -673,7 +673,7 @@ int process_resolve(struct process_plan *plan, uoci_error **err)
   int why = 0;
   plan->exe = find_executable(p->args[0], plan->envp, &why);
   if (plan->exe == NULL || why != 0)
-    return why ? fail_exec(err, why, p->args[0]) : uoci_fail(err, 0, "exec %s", p->args[0]);
+    return why ? process_fail_exec(err, why, p->args[0]) : uoci_fail(err, 0, "exec %s", p->args[0]);
   plan->argv = strv_terminated(p->args, p->args_len);
   return 0;
 }
@@ -782,7 +782,7 @@ int process_exec(struct process_plan *plan, uoci_error **err)
     return uoci_fail(err, errno, "exec %s: start the exec trampoline", p->args[0]);
   }
   execve(plan->exe, plan->argv, plan->envp);
-  return fail_exec(err, errno, p->args[0]);
+  return process_fail_exec(err, errno, p->args[0]);
 }
 
 static volatile sig_atomic_t forward_pid;

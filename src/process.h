@@ -95,6 +95,11 @@ int process_chdir(const struct process_plan *plan, uoci_error **err);
  * executable fails `create`, not the later `start`. */
 int process_resolve(struct process_plan *plan, uoci_error **err);
 
+/* "exec PROGRAM: why", why in runc's words (Go's lower-case errno texts),
+ * for an execve that failed with errno e: in the process that execs or, as
+ * the exec trampoline reports it, in the runtime. Returns -1. */
+int process_fail_exec(uoci_error **err, int e, const char *program);
+
 /* Child (init and exec): a seccomp filter with SCMP_ACT_NOTIFY is loaded
  * now rather than just before execve, because its listener fd exists only
  * once the filter is loaded and must reach listenerPath before the process
