@@ -28,10 +28,15 @@
 #           time, containers per second, CPU per container (what par waited
 #           for: the runtime's processes and the containers'; and the whole
 #           machine's busy time, whoever spent it), errors
-#   scale   per runtime: SCALE_N lifecycles (create, start, exec, state,
-#           kill, delete of a sleep container, each timed: median, p95, p99)
-#           with no container running, then with SCALE sleep containers
-#           running, then with none again; `list` (table and json) of the
+#   scale   SCALE_N rounds of lifecycles (create, start, exec, state, kill,
+#           delete of a sleep container, each timed) with no container
+#           running, then with SCALE sleep containers running in each runtime,
+#           then with none again; interleaved op by op (each op in every
+#           runtime, order rotated each round, before the next op), so the
+#           runtimes' samples of a round are pairs: medians of all samples,
+#           medians of the quiet ones (no task of the host waited for a CPU
+#           during them, /proc/pressure/cpu), p99, and the median of the paired
+#           differences to the first runtime; `list` (table and json) of the
 #           SCALE containers; the kernel memory each costs created (init
 #           waiting on exec.fifo) and running (/proc/meminfo deltas over
 #           SCALE) and the superblocks a running one has that the host has
@@ -192,11 +197,12 @@ wcall() {
 }
 # rt K ARGS...: runtime K with its state root, in its worker; its status.
 rt() { local k=$1; shift; wcall "$k" "${BINS[$k]}" --root "$STATE/$k" "$@"; return "$WRC"; }
-# timed FILE K ARGS...: append rt's wall time (us) to FILE, or "fail".
+# timed FILE K ARGS...: append rt's wall time (us) to FILE, or "fail"; and
+# "WALL STALL STATUS" to FILE.stall (one line per call, failed or not).
 timed() {
   local out=$1; shift
   if rt "$@"; then echo "$WUS" >>"$out"; else echo fail >>"$out"; fi
-  echo "$WUS ${WSTALL:-0}" >>"$out.stall"
+  echo "$WUS ${WSTALL:-0} $WRC" >>"$out.stall"
 }
 
 cleanup() {
@@ -438,27 +444,31 @@ superblocks() {
     /proc/self/mountinfo "/proc/$pid/mountinfo"
 }
 
-# One timed lifecycle of a sleep container next to what is running: the
-# samples go to scale_OP_TAG.K.
-scale_lifecycle() {
-  local k=$1 tag=$2 pid
-  new_id "$k"; gap
-  rm -f "$STATE/pid"
-  timed "$RESULTS/scale_create_$tag.$k" "$k" create --bundle "$BUNDLES/sleep" --pid-file "$STATE/pid" "$ID"
-  pid=$(cat "$STATE/pid" 2>/dev/null || echo 0)
-  timed "$RESULTS/scale_start_$tag.$k" "$k" start "$ID"
-  gap
-  timed "$RESULTS/scale_exec_$tag.$k" "$k" exec "$ID" /bin/true
-  timed "$RESULTS/scale_state_$tag.$k" "$k" state "$ID"
-  timed "$RESULTS/scale_kill_$tag.$k" "$k" kill "$ID" KILL
-  [ "$pid" = 0 ] || wait_gone "$pid"
-  timed "$RESULTS/scale_delete_$tag.$k" "$k" delete "$ID"
+# One round of the scale lifecycles (create, start, exec, state, kill, delete
+# of a sleep container), interleaved op by op: each op runs in every runtime,
+# in the round's order (rotated each round), before the next op; so sample i
+# of each runtime's scale_OP_TAG.K comes from the same moment (paired).
+scale_round() {
+  local tag=$1 i=$2 k op
+  local -a sid=() pid=()
+  for k in $(order "$i"); do
+    new_id "$k"; sid[k]=$ID; gap
+    rm -f "$STATE/pid.$k"
+    timed "$RESULTS/scale_create_$tag.$k" "$k" create --bundle "$BUNDLES/sleep" --pid-file "$STATE/pid.$k" "$ID"
+    pid[k]=$(cat "$STATE/pid.$k" 2>/dev/null || echo 0)
+  done
+  for k in $(order "$i"); do timed "$RESULTS/scale_start_$tag.$k" "$k" start "${sid[k]}"; done
+  for k in $(order "$i"); do gap; timed "$RESULTS/scale_exec_$tag.$k" "$k" exec "${sid[k]}" /bin/true; done
+  for k in $(order "$i"); do timed "$RESULTS/scale_state_$tag.$k" "$k" state "${sid[k]}"; done
+  for k in $(order "$i"); do timed "$RESULTS/scale_kill_$tag.$k" "$k" kill "${sid[k]}" KILL; done
+  for k in $(order "$i"); do [ "${pid[k]}" = 0 ] || wait_gone "${pid[k]}"; done
+  for k in $(order "$i"); do timed "$RESULTS/scale_delete_$tag.$k" "$k" delete "${sid[k]}"; done
 }
 
-scale_runtime() {
-  local k=$1 i t0 pids=()
-  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles with none running" >&2
-  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" none; done
+# scale_fill K: SCALE sleep containers of runtime K created, then started
+# (walls and the kernel memory they cost, from its own snapshots).
+scale_fill() {
+  local k=$1 i t0
   echo "== scale ${NAMES[$k]}: $SCALE sleep containers created, then started" >&2
   settle; meminfo "$RESULTS/meminfo0.$k"
   t0=${EPOCHREALTIME/./}
@@ -476,20 +486,15 @@ scale_runtime() {
   echo "superblocks $(superblocks "ub$RUN_ID-bg$k-$SCALE")" >>"$RESULTS/scale_walls.$k"
   mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo1.$k" "$SCALE" "$RESULTS/mem_created.$k"
   mem_delta "$RESULTS/meminfo0.$k" "$RESULTS/meminfo2.$k" "$SCALE" "$RESULTS/mem_running.$k"
-  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles and $SCALE_LIST lists with $SCALE running" >&2
-  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" busy; done
-  for i in $(seq 1 "$SCALE_LIST"); do
-    timed "$RESULTS/scale_list.$k" "$k" list
-    timed "$RESULTS/scale_listjson.$k" "$k" list --format json
-  done
-  rt "$k" list -q || true
+}
+
+# scale_empty K: delete -f of runtime K's SCALE (wall).
+scale_empty() {
+  local k=$1 i t0
   echo "== scale ${NAMES[$k]}: deleting the $SCALE" >&2
   t0=${EPOCHREALTIME/./}
   for i in $(seq 1 "$SCALE"); do rt "$k" delete -f "ub$RUN_ID-bg$k-$i" || echo fail >>"$RESULTS/scale_fill.$k"; done
   echo "delete $((${EPOCHREALTIME/./} - t0))" >>"$RESULTS/scale_walls.$k"
-  settle
-  echo "== scale ${NAMES[$k]}: $SCALE_N lifecycles with none running again" >&2
-  for i in $(seq 1 "$SCALE_N"); do scale_lifecycle "$k" none; done
 }
 
 # What an empty cgroup directory costs in each hierarchy of the host.
@@ -515,8 +520,24 @@ section_cgmem() {
 }
 
 section_scale() {
-  local k
-  for k in $(seq 0 $((NRT - 1))); do scale_runtime "$k"; done
+  local k i
+  echo "== scale: $SCALE_N rounds of lifecycles with none running" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_round none "$i"; done
+  # Every runtime's SCALE run side by side while the rounds are measured:
+  # the host has NRT x SCALE containers then, each runtime's root SCALE.
+  for k in $(seq 0 $((NRT - 1))); do scale_fill "$k"; done
+  echo "== scale: $SCALE_N rounds of lifecycles and $SCALE_LIST lists with $SCALE running in each runtime" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_round busy "$i"; done
+  for i in $(seq 1 "$SCALE_LIST"); do
+    for k in $(order "$i"); do
+      timed "$RESULTS/scale_list.$k" "$k" list
+      timed "$RESULTS/scale_listjson.$k" "$k" list --format json
+    done
+  done
+  for k in $(seq 0 $((NRT - 1))); do scale_empty "$k"; done
+  settle
+  echo "== scale: $SCALE_N rounds of lifecycles with none running again" >&2
+  for i in $(seq 1 "$SCALE_N"); do scale_round none "$((SCALE_N + i))"; done
   section_cgmem
 }
 
@@ -554,6 +575,24 @@ stat_of() {
 stalled() {
   [ -s "$1" ] && [[ $2 =~ ^[0-9.]+$ ]] || { echo "-"; return; }
   awk -v med="$2" -v p95="$3" '$1 > p95 { m++; if ($2 >= ($1 - med) / 2) k++ } END { printf "%d/%d\n", k, m }' "$1"
+}
+# quiet_of FILE.stall: "MEDIAN COUNT" of the wall times of the samples that
+# succeeded with no task of the host waiting for a CPU during them.
+quiet_of() {
+  [ -s "$1" ] || { echo "- 0"; return; }
+  awk '$2 == 0 && $3 == 0 { print $1 }' "$1" | sort -n | awk '{ v[++n] = $1 } END {
+    if (n == 0) { print "- 0"; exit }
+    print ((n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), n }'
+}
+# paired REF.stall OTHER.stall: median of OTHER - REF over the samples of the
+# same line (same round) that both succeeded, in ms with a sign.
+paired() {
+  [ -s "$1" ] && [ -s "$2" ] || { echo -; return; }
+  paste -d' ' "$1" "$2" | awk 'NF == 6 && $3 == 0 && $6 == 0 { print $4 - $1 }' | sort -n |
+    awk '{ v[++n] = $1 } END {
+      if (n == 0) { print "-"; exit }
+      x = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      printf "%+.2f\n", x / 1000 }'
 }
 # row LABEL UNIT SCALE VALUES...: one table line, each value with its ratio to the first.
 row() {
@@ -631,26 +670,31 @@ field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
 
   if ! skipped scale; then
     echo
-    echo "# scale: $SCALE_N lifecycles of a sleep container with none running (before and after: $((2 * SCALE_N)) samples) and with $SCALE sleep containers running"
-    echo "# (p95 and p99 by nearest rank: of $SCALE_N samples p99 is number $(( SCALE_N - (99 * SCALE_N + 99) / 100 + 1 )) from the worst; \"stalled\": of the samples"
-    echo "#  above p95, how many had some task of the host waiting for a CPU for at least half their excess over the median)"
-    printf '%-14s %-8s %9s %9s %9s %9s %9s %9s %7s %7s %7s %9s\n' runtime op "none med" "none p95" "none p99" \
-      "$SCALE med" "$SCALE p95" "$SCALE p99" "x med" "x p95" "x p99" stalled
+    echo "# scale: $SCALE_N rounds of lifecycles of a sleep container with none running (before and after: $((2 * SCALE_N)) samples)"
+    echo "# and with $SCALE sleep containers running in each runtime ($((NRT * SCALE)) on the host); each op interleaved between the runtimes,"
+    echo "# their order rotated each round. med: median of all samples; quiet: median of the samples during which no task of"
+    echo "# the host waited for a CPU (/proc/pressure/cpu \"some\" unchanged; how many in brackets); p99 by nearest rank (of $SCALE_N"
+    echo "# samples number $(( SCALE_N - (99 * SCALE_N + 99) / 100 + 1 )) from the worst); x: $SCALE over none; d-$(printf %s "${NAMES[0]}"): median of the paired differences"
+    echo "# to ${NAMES[0]} (same round and op, both succeeded; ms); stalled: of the samples above p95, how many had some task"
+    echo "# of the host waiting for a CPU for at least half their excess over the median (none+$SCALE)"
+    printf '%-14s %-9s %8s %14s %8s %8s %14s %8s %6s %6s %8s %8s %9s\n' runtime op "none med" "none quiet" "none p99" \
+      "$SCALE med" "$SCALE quiet" "$SCALE p99" "x med" "x qt" "d none" "d $SCALE" stalled
     for k in $(seq 0 $((NRT - 1))); do
-      for op in create start exec state kill delete; do
-        none=$RESULTS/scale_${op}_none.$k busy=$RESULTS/scale_${op}_busy.$k
-        a=$(stat_of "$none" median) b=$(stat_of "$none" p95) e=$(stat_of "$none" p99)
-        c=$(stat_of "$busy" median) d=$(stat_of "$busy" p95) f=$(stat_of "$busy" p99)
-        printf '%-14s %-8s %9s %9s %9s %9s %9s %9s %7s %7s %7s %9s\n' "${NAMES[$k]}" "$op" "$(ms "$a")" "$(ms "$b")" \
-          "$(ms "$e")" "$(ms "$c")" "$(ms "$d")" "$(ms "$f")" "$(ratio "$c" "$a")" "$(ratio "$d" "$b")" \
-          "$(ratio "$f" "$e")" "$(stalled "$none.stall" "$a" "$b")+$(stalled "$busy.stall" "$c" "$d")"
+      for op in create start exec state kill delete list listjson; do
+        nb=$RESULTS/scale_${op}_none bb=$RESULTS/scale_${op}_busy
+        case $op in list | listjson) nb=$RESULTS/no-such bb=$RESULTS/scale_$op ;; esac
+        none=$nb.$k busy=$bb.$k
+        a=$(stat_of "$none" median) e=$(stat_of "$none" p99) b=$(stat_of "$none" p95)
+        c=$(stat_of "$busy" median) f=$(stat_of "$busy" p99) d=$(stat_of "$busy" p95)
+        read -r qa qan < <(quiet_of "$none.stall")
+        read -r qc qcn < <(quiet_of "$busy.stall")
+        printf '%-14s %-9s %8s %14s %8s %8s %14s %8s %6s %6s %8s %8s %9s\n' "${NAMES[$k]}" "${op/listjson/list-json}" \
+          "$(ms "$a")" "$(ms "$qa") ($qan)" "$(ms "$e")" "$(ms "$c")" "$(ms "$qc") ($qcn)" "$(ms "$f")" \
+          "$(ratio "$c" "$a")" "$(ratio "$qc" "$qa")" \
+          "$([ "$k" = 0 ] && echo - || paired "$nb.0.stall" "$none.stall")" \
+          "$([ "$k" = 0 ] && echo - || paired "$bb.0.stall" "$busy.stall")" \
+          "$(stalled "$none.stall" "$a" "$b")+$(stalled "$busy.stall" "$c" "$d")"
       done
-      printf '%-14s %-8s %9s %9s %9s %9s %9s %9s\n' "${NAMES[$k]}" "list" - - - \
-        "$(ms "$(stat_of "$RESULTS/scale_list.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_list.$k" p95)")" \
-        "$(ms "$(stat_of "$RESULTS/scale_list.$k" p99)")"
-      printf '%-14s %-8s %9s %9s %9s %9s %9s %9s\n' "${NAMES[$k]}" "list-json" - - - \
-        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" median)")" "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p95)")" \
-        "$(ms "$(stat_of "$RESULTS/scale_listjson.$k" p99)")"
     done
     echo
     echo "# scale: filling and emptying (wall for $SCALE, sequential), errors"
