@@ -39,9 +39,12 @@
 #           differences to the first runtime; `list` (table and json) of the
 #           SCALE containers; the kernel memory each costs created (init
 #           waiting on exec.fifo) and running (/proc/meminfo deltas over
-#           SCALE) and the superblocks a running one has that the host has
-#           not, and, once, what an empty cgroup directory costs in each
-#           hierarchy of the host (SCALE directories made in each)
+#           SCALE; a runtime filled later also pays for what grows with
+#           every container on the host, so compare these rows only from
+#           runs of one runtime) and the superblocks a running one has that
+#           the host has not, and, once, what an empty cgroup directory
+#           costs in each hierarchy of the host (SCALE directories made in
+#           each)
 #   size    binary size and shared-library count
 #
 # Environment: N=50 E=$N M=5 COUNT=100 PAR=8 MEM_TRIES=2 MEM_RES=8192
@@ -89,6 +92,9 @@ if [ "${1:-}" = --worker ]; then
   # The third number: how long, during the command, some task of the host
   # waited for a CPU (PSI "some" total, us; 0 without /proc/pressure/cpu).
   psi() { local w; PSI=0; [ -r /proc/pressure/cpu ] && read -r w w w w PSI </proc/pressure/cpu && PSI=${PSI#total=}; }
+  # Started in the background by a shell without job control, a worker (and
+  # what it runs) ignores SIGINT: ^C ends only the main shell, whose cleanup
+  # then deletes through the workers.
   while IFS= read -r line; do
     eval "set -- $line"
     psi; p0=$PSI
@@ -187,13 +193,17 @@ stop_worker() {
 }
 # wcall K CMD...: run CMD in worker K; sets WRC (status), WUS (wall, us) and
 # WSTALL (us during it that some task of the host waited for a CPU).
-WRC=0 WUS=0 WSTALL=0
+# WBUSY[K]: a command sent to worker K whose answer is not read yet (an
+# interrupt came while waiting): the cleanup reads it first.
+WRC=0 WUS=0 WSTALL=0 WBUSY=()
 wcall() {
   local k=$1; shift
   local line
   printf -v line '%q ' "$@"
+  WBUSY[k]=1
   echo "$line" >&"${WIN[k]}"
   read -r WRC WUS WSTALL <&"${WOUT[k]}"
+  WBUSY[k]=""
 }
 # rt K ARGS...: runtime K with its state root, in its worker; its status.
 rt() { local k=$1; shift; wcall "$k" "${BINS[$k]}" --root "$STATE/$k" "$@"; return "$WRC"; }
@@ -207,7 +217,10 @@ timed() {
 
 cleanup() {
   set +e
+  trap '' INT TERM
   for k in $(seq 0 $((NRT - 1))); do
+    # the interrupted command first: a create that ends now has its dir then
+    [ -z "${WBUSY[k]:-}" ] || [ -z "${WIN[k]:-}" ] || { read -r WRC WUS WSTALL <&"${WOUT[k]}"; WBUSY[k]=""; }
     for dir in "$STATE/$k"/*/; do
       [ -d "$dir" ] && [ -n "${WIN[k]:-}" ] && wcall "$k" timeout 10 "${BINS[$k]}" --root "$STATE/$k" delete -f "$(basename "$dir")"
     done

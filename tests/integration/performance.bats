@@ -283,3 +283,41 @@ build_par() {
   [ -z "$(ls "$STATE" 2>/dev/null)" ]
   for i in 1 2 3; do [ -z "$(cgroup_dirs "$id-$i")" ]; done
 }
+
+# bench_runtimes: two runtimes for bench/run.sh, a and b: $UOCI behind a
+# wrapper that logs "NAME VERB" of each call to $TEST_TMP/calls.
+bench_runtimes() {
+  command -v jq >/dev/null || skip "bench/run.sh needs jq"
+  local n
+  for n in a b; do
+    printf '#!/bin/sh\necho "%s $3" >>"%s"\nexec "%s" "$@"\n' "$n" "$TEST_TMP/calls" "$UOCI" >"$TEST_TMP/$n"
+    chmod 755 "$TEST_TMP/$n"
+  done
+  : >"$TEST_TMP/calls"
+  mkdir -p "$TEST_TMP/bench"
+}
+# what bench/run.sh may leave: state roots, containers' cgroups
+bench_left() {
+  ls -d "$TEST_TMP"/bench/state.* "$TEST_TMP"/bench/bundles.* 2>/dev/null || true
+  find /sys/fs/cgroup -maxdepth 4 -type d -name "ub*-[0-9]*" 2>/dev/null | grep -E '/ub[0-9]+-' || true
+}
+
+@test "bench/run.sh scale: each op interleaved between the runtimes, order rotated each round; quiet and paired columns; nothing left" {
+  bench_runtimes
+  run env WORK="$TEST_TMP/bench" SETTLE_S=0 GAP_MS=0 SCALE=2 SCALE_N=2 SCALE_LIST=1 SKIP="run phases exec rss mem par" \
+    "$SRCDIR/bench/run.sh" "$TEST_TMP/a" "$TEST_TMP/b"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  # after the two sanity runs, round 1 (b first), then round 2 (a first)
+  local want="" i op k
+  for i in 1 2; do
+    for op in create start exec state kill delete; do
+      for k in $([ $i = 1 ] && echo b a || echo a b); do want+="$k $op"$'\n'; done
+    done
+  done
+  [ "$(sed -n 3,26p "$TEST_TMP/calls")" = "${want%$'\n'}" ] || { cat "$TEST_TMP/calls"; false; }
+  [[ "$output" == *"none quiet"*"d none"* ]]
+  # b's rows: a paired difference to a (signed ms) for none and for SCALE
+  echo "$output" | grep -Eq '^b +create .* [+-][0-9]+\.[0-9]{2} +[+-][0-9]+\.[0-9]{2} '
+  echo "$output" | grep -Eq '^a +create .* - +- '
+  [ -z "$(bench_left)" ]
+}
