@@ -3,7 +3,7 @@
 # run.sh - run the project's test suites and print one summary line.
 #
 # Usage: tests/run.sh [SUITE...]     (default: unit integration cni)
-#   unit         every built C unit test (tests/unit/test-*), TAP
+#   unit         every built C unit test (tests/unit/test-*), TAP, and tests/lint-bats.py
 #   integration  tests/integration/*.bats  (real containers through the CLI)
 #   cni          tests/cni/*.bats          (the CNI plugin, in private netns)
 #   docs         tests/docs/run.sh         (the shell blocks of README.md, docs/*.md and the
@@ -87,7 +87,9 @@ for suite in "$@"; do
         [ -x "$t" ] && [ -f "$t" ] || continue
         [[ $t =~ $filter ]] || continue
         run_program "$(basename "$t")" "$t"
-      done ;;
+      done
+      # checks bats' errexit would ignore ([ A ] && [ B ], a bare "! cmd")
+      [[ lint-bats =~ $filter ]] && run_program lint-bats python3 "$HERE/lint-bats.py" "$HERE"/*/*.bats "$HERE"/*/*.bash ;;
     integration|cni|clients)
       run_bats_dir "$HERE/$suite" ;;
     docs)

@@ -54,7 +54,8 @@ teardown() { cni_teardown; }
   add c c1 "$TMP/net.json"
   jq --slurpfile p "$TMP/res-c.json" '. + {prevResult: $p[0]}' "$TMP/net.json" >"$TMP/check.json"
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=c CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
-  [ "$status" = 0 ] && [ -z "$output" ]
+  [ "$status" = 0 ]
+  [ -z "$output" ]
   ip -n "$T-c1" addr flush dev eth0
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=c CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
   [ "$status" = 1 ]
@@ -74,7 +75,9 @@ teardown() { cni_teardown; }
   ip netns del "$T-c2"
   del y c2 "$TMP/net.json"
   del y "" "$TMP/net.json"
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
 }
 
 @test "STATUS succeeds; fails with code 50 when dataDir is not writable" {
@@ -83,7 +86,8 @@ teardown() { cni_teardown; }
   [ "$status" = 0 ]
   netconf 10.99.5.0/24 '{}' '{"dataDir":"/proc/uoci-no-such-dir"}' >"$TMP/bad.json"
   run plugin CNI_COMMAND=STATUS ulysses-cni-bridge "$TMP/bad.json"
-  [ "$status" = 1 ] && [ "$(echo "$output" | jq .code)" = 50 ]
+  [ "$status" = 1 ]
+  [ "$(echo "$output" | jq .code)" = 50 ]
 }
 
 @test "GC frees stale attachments (lease, veth, rules) and keeps valid ones" {
@@ -122,7 +126,8 @@ teardown() { cni_teardown; }
   ! ip -n "$T-s" link show eth0 || false
   [ "$(leases)" = "10.99.16.2 keep eth0" ]   # the delegated IPAM ran GC too
   CNI_PATH_OVERRIDE="$TMP/bin" del keep k "$TMP/net.json"
-  [ -z "$(host_ports)" ] && [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
 }
 
 @test "errors are CNI error JSON with the spec's codes and leave nothing behind" {
@@ -182,7 +187,8 @@ teardown() { cni_teardown; }
   add e6 e6 "$TMP/net.json"
   [ "$(res_ip e6)" = "$freed" ]
   for i in 1 2 4 5 6; do del "e$i" "e$i" "$TMP/net.json"; done
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
 }
 
 @test "50 parallel ADDs get distinct addresses; parallel DELs release everything" {
@@ -192,14 +198,17 @@ teardown() { cni_teardown; }
   wait
   for i in $(seq 1 50); do
     ip=$(res_ip "p$i")
-    [ -n "$ip" ] && [ "$(ns_ip4 "p$i")" = "$ip/24" ]
+    [ -n "$ip" ]
+    [ "$(ns_ip4 "p$i")" = "$ip/24" ]
   done
   [ "$(for i in $(seq 1 50); do res_ip "p$i"; done | sort -u | wc -l)" = 50 ]
   [ "$(leases | wc -l)" = 50 ]
   [ "$(host_ports | wc -l)" = 50 ]
   for i in $(seq 1 50); do del "p$i" "p$i" "$TMP/net.json" & done
   wait
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
   [ "$(ls "$TMP/ipam")" = lock ]
 }
 
@@ -219,7 +228,9 @@ teardown() { cni_teardown; }
   done
   echo "killed $killed of 16"
   [ "$killed" -ge 1 ]
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
   [ -z "$(ip -n "$HOSTNS" -o link show | grep ' vu')" ]
   netconf 10.99.11.0/29 >"$TMP/plain.json"   # one host port cannot go to 5 containers
   for i in 1 2 3 4 5; do mkns "f$i"; add "f$i" "f$i" "$TMP/plain.json"; done
@@ -263,7 +274,8 @@ teardown() { cni_teardown; }
   [ "$status" = 0 ]
   [ "$(echo "$output" | jq -r '.ips[0].address')" = 10.99.13.1/24 ]
   run plugin CNI_COMMAND=DEL CNI_CONTAINERID=i1 CNI_IFNAME=eth0 ulysses-ipam "$TMP/ipam.json"
-  [ "$status" = 0 ] && [ -z "$(leases)" ]
+  [ "$status" = 0 ]
+  [ -z "$(leases)" ]
   # the bridge plugin execs any other ipam.type from CNI_PATH
   mkdir "$TMP/bin" && ln -s "$CNI_BIN_DIR/ulysses-ipam" "$TMP/bin/otheripam"
   netconf 10.99.14.0/24 '{"ipam":{"type":"otheripam","dataDir":"'"$TMP/ipam"'","subnet":"10.99.14.0/24"}}' >"$TMP/net.json"
@@ -307,7 +319,8 @@ teardown() { cni_teardown; }
   add b b "$TMP/c.json"   # same number, other protocol: fine
   del a a "$TMP/a.json"
   del b b "$TMP/c.json"
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
 }
 
 @test "a host port a socket of the host listens on is refused (tcp, udp, [::], hostIP), leaving nothing behind" {
@@ -326,7 +339,10 @@ teardown() { cni_teardown; }
     cat "$TMP/res-a.json"
     [ "$status" = 1 ]
     jq -e --arg w "${case#*|}" --arg p "${case%% *}" '.code == 100 and (.msg | contains("host port \(if $p == "18702" then "udp" else "tcp" end)/\($p) is in use on the host (a socket listens on \($w))"))' "$TMP/res-a.json"
-    [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ] && [ -z "$(ns_ip4 a)" ]
+    [ -z "$(leases)" ]
+    [ -z "$(host_ports)" ]
+    [ -z "$(nft_rules)" ]
+    [ -z "$(ns_ip4 a)" ]
     ! ip -n "$HOSTNS" link show uocibr0 2>/dev/null || false
   done
   # not diverted: another protocol, another address than the listener's, no listener
@@ -335,7 +351,8 @@ teardown() { cni_teardown; }
     add a a "$TMP/p.json"
     del a a "$TMP/p.json"
   done
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
 }
 
 @test "vlan: ports are untagged PVID members (or, without kernel support, ADD fails cleanly)" {
@@ -345,7 +362,9 @@ teardown() { cni_teardown; }
     run add a a "$TMP/v.json"
     [ "$status" = 1 ]
     jq -e '.code == 100 and (.msg | test("not supported"))' "$TMP/res-a.json"
-    [ -z "$(leases)" ] && ! ip -n "$HOSTNS" link show uocibr2 && [ -z "$(ns_ip4 a)" ]
+    [ -z "$(leases)" ]
+    ! ip -n "$HOSTNS" link show uocibr2 || false
+    [ -z "$(ns_ip4 a)" ]
     return 0
   fi
   ip -n "$HOSTNS" link del uocivlprobe
@@ -376,11 +395,15 @@ teardown() { cni_teardown; }
   [ "$status" = 1 ]
   echo "$output" | jq -e '.code == 100 and (.msg | contains("7 of 8 rules of a/eth0"))'
   del a a "$TMP/p.json"
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
   # the second entry's DNAT rule could never match: refused before anything is made
   netconf 10.99.20.0/24 '{"runtimeConfig":{"portMappings":[{"hostPort":18903,"containerPort":80},{"hostPort":18903,"containerPort":8080,"protocol":"tcp"}]}}' >"$TMP/dup.json"
   run add a a "$TMP/dup.json"
   [ "$status" = 1 ]
   jq -e '.code == 7 and .msg == "portMappings[1]: host port tcp/18903 is already mapped by an earlier entry"' "$TMP/res-a.json"
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(ns_ip4 a)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(ns_ip4 a)" ]
 }

@@ -37,7 +37,8 @@ leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
   [ "$(leases | wc -l)" -eq 1 ]
   huoci checkpoint --image-path "$TEST_TMP/image" $c1
   # the container is gone, and so is its network (DEL ran)
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
   huoci restore -d --bundle "$BUNDLE" --image-path "$TEST_TMP/image" $c1
   pid=$(huoci state $c1 | jq .pid)
   addr=$(nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | awk '{print $4}')
@@ -47,5 +48,6 @@ leases() { cat "$TMP/ipam/uocinet" 2>/dev/null | grep -v '^#' || true; }
   echo "$output"
   [ "$status" -eq 0 ]
   huoci delete -f $c1
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
 }

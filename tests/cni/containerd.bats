@@ -65,7 +65,9 @@ get() { timeout 5 ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1"; printf "
   run as_containerd DEL "$(nspath pod)" "$TMP/del.json"
   echo "$output"
   [ "$status" = 0 ]
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
   [ -z "$(ns_ip4 pod)" ]
   # RemovePodSandbox: the netns is gone, the cache too
   ip netns del "$T-pod"
@@ -93,7 +95,9 @@ get() { timeout 5 ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1"; printf "
   [ "$status" = 0 ]
   run as_containerd DEL "$(nspath pod)" "$TMP/prev.json"
   [ "$status" = 0 ]
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
 }
 
 @test "DEL tears down an attachment even when it cannot parse the rest of the config" {
@@ -101,7 +105,9 @@ get() { timeout 5 ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1"; printf "
   pm='[{"HostPort":12003,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]'
   containerd_conf 10.99.24 "$pm" >"$TMP/add.json"
   as_containerd ADD "$(nspath pod)" "$TMP/add.json" >"$TMP/result.json"
-  [ -n "$(nft_rules)" ] && [ -n "$(leases)" ] && [ -n "$(host_ports)" ]
+  [ -n "$(nft_rules)" ]
+  [ -n "$(leases)" ]
+  [ -n "$(host_ports)" ]
   # what ADD refuses: port mappings it cannot parse, a bad mtu, a bad range
   jq '.runtimeConfig.portMappings = [{"HostPort":"12003","ContainerPort":-1}] | .mtu = "big"
       | .ipam.ranges = [[{"subnet":"10.99.24.0/33"}]]' "$TMP/add.json" >"$TMP/broken.json"
@@ -111,7 +117,9 @@ get() { timeout 5 ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/$0/$1"; printf "
   run as_containerd DEL "$(nspath pod)" "$TMP/broken.json"
   echo "$output"
   [ "$status" = 0 ]
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
   [ -z "$(ns_ip4 pod)" ]
   # portMappings not even an array, no ipam at all: still a clean DEL
   jq '.runtimeConfig.portMappings = 7 | del(.ipam)' "$TMP/add.json" >"$TMP/worse.json"

@@ -46,7 +46,9 @@ start_container() { # NS: a process in that netns stands in for the container
   kill "$SLEEPER"; wait "$SLEEPER" || true
   ip netns del "$T-c1"
   hook del "$state"
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(host_ports)" ]
   [ ! -e "$TMP/cache/uocitest-hook1-eth0.json" ]
   hook del "$state"   # idempotent
 }
@@ -54,11 +56,14 @@ start_container() { # NS: a process in that netns stands in for the container
 @test "hook without the network annotation does nothing; bad ports are refused" {
   start_container c1
   hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{}}')"
-  [ -z "$(ns_ip4 c1)" ] && [ -z "$(leases)" ]
+  [ -z "$(ns_ip4 c1)" ]
+  [ -z "$(leases)" ]
   run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"80:x"}}')"
-  [ "$status" = 1 ] && [[ $output == *"bad org.ulysses.ports"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"bad org.ulysses.ports"* ]]
   run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"n1", pid:$pid, annotations:{"org.ulysses.network":"nosuchnet"}}')"
-  [ "$status" = 1 ] && [[ $output == *"not found"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"not found"* ]]
 }
 
 @test "a failing plugin later in the conflist rolls back the ones before it" {
@@ -66,8 +71,11 @@ start_container() { # NS: a process in that netns stands in for the container
   jq '.plugins += [{"type":"uoci-no-such-plugin"}]' "$TMP/conf/10-uocitest.conflist" >"$TMP/conf/20.tmp"
   mv "$TMP/conf/20.tmp" "$TMP/conf/10-uocitest.conflist"
   run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"rb1", pid:$pid, annotations:{"org.ulysses.network":"uocitest"}}')"
-  [ "$status" = 1 ] && [[ $output == *"uoci-no-such-plugin"* ]]
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(ns_ip4 c1)" ]
+  [ "$status" = 1 ]
+  [[ $output == *"uoci-no-such-plugin"* ]]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(ns_ip4 c1)" ]
 }
 
 @test "hook del never enters the (possibly reused) pid's netns, yet the container loses its interface" {
@@ -79,7 +87,8 @@ start_container() { # NS: a process in that netns stands in for the container
   hook del "$state"
   ! ip -n "$T-c1" link show eth0 || false
   ip -n "$T-c1" link show eth1
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
 }
 
 @test "libcni's key rules: a .conf is one plugin (keys as Go structs), capabilities entries are exact" {
@@ -96,7 +105,8 @@ start_container() { # NS: a process in that netns stands in for the container
   [[ $ip == 10.99.20.* ]]
   nft_rules | grep -q "tcp dport 18383 dnat to ${ip%/*}:80"
   hook del "$state"
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
   # "PortMappings" is not the capability "portMappings" (a Go map key): no ports passed
   jq '.capabilities = {"PortMappings": true}' "$TMP/conf/10-uocitest.conf" >"$TMP/conf/x" && mv "$TMP/conf/x" "$TMP/conf/10-uocitest.conf"
   hook add "$state"
@@ -117,7 +127,8 @@ start_container() { # NS: a process in that netns stands in for the container
   [ "$(nft_rules | grep -c 'dport 18283')" -eq 2 ]   # prerouting and output, once each
   # other port mappings are another request: the plugin refuses the existing eth0
   run hook add "$(jq -n --argjson pid "$SLEEPER" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18284:80/tcp"}}')"
-  [ "$status" = 1 ] && [[ $output == *"already exists"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"already exists"* ]]
   # the same id, network and ifname in another namespace is not the attachment made:
   # the plugins run there, and the bridge refuses to take c1's attachment away
   mkns c2
@@ -125,9 +136,13 @@ start_container() { # NS: a process in that netns stands in for the container
   other=$!
   run hook add "$(jq -n --argjson pid "$other" '{id:"twice1", pid:$pid, annotations:{"org.ulysses.network":"uocitest","org.ulysses.ports":"18283:80/tcp"}}')"
   kill $other
-  [ "$status" = 1 ] && [[ $output == *"container twice1 is already attached to network uocitest as eth0"* ]]
-  [ -z "$(ns_ip4 c2)" ] && [ "$(ns_ip4 c1)" = "$ip" ]
+  [ "$status" = 1 ]
+  [[ $output == *"container twice1 is already attached to network uocitest as eth0"* ]]
+  [ -z "$(ns_ip4 c2)" ]
+  [ "$(ns_ip4 c1)" = "$ip" ]
   [ "$(leases)" = "${ip%/*} twice1 eth0" ]
   hook del "$state"
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(host_ports)" ]
 }

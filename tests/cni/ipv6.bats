@@ -49,7 +49,8 @@ leases6() { leases | grep ':' || true; }
   ip netns exec "$HOSTNS" nft list table ip6 ulysses-cni | grep -q 'ip6 saddr fd99:60::2 ip6 daddr != { fd99:60::/64, ff00::/8 } masquerade'
   jq --slurpfile p "$r" '. + {prevResult: $p[0]}' "$TMP/net.json" >"$TMP/check.json"
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=ctr1 CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
-  [ "$status" = 0 ] && [ -z "$output" ]
+  [ "$status" = 0 ]
+  [ -z "$output" ]
   ip -n "$T-c1" -6 route del default
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=ctr1 CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
   [ "$status" = 1 ] && echo "$output" | jq -e '.msg | test("route to ::/0 is missing")'
@@ -58,7 +59,9 @@ leases6() { leases | grep ':' || true; }
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=ctr1 CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
   [ "$status" = 1 ] && echo "$output" | jq -e '.msg | test("lacks address fd99:60::2/64")'
   del ctr1 c1 "$TMP/net.json"
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ -z "$(nft_rules)" ]
   [ ! -e "$TMP/ipam/uocitest" ]
 }
 
@@ -78,7 +81,8 @@ leases6() { leases | grep ':' || true; }
   [ "$(ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
   [ -z "$(ip -n "$HOSTNS" -4 addr show dev uocibr0)" ]
   del a a "$TMP/net.json"; del b b "$TMP/net.json"
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
 }
 
 @test "IPv6 port mappings: hostIP \"\" maps both families, \"::\" and an IPv6 hostIP only IPv6; masquerade and hairpin over IPv6" {
@@ -132,7 +136,8 @@ leases6() { leases | grep ':' || true; }
   add d c2 "$TMP/v4.json"
   del d c2 "$TMP/v4.json"
   del c c1 "$TMP/net.json"
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
 }
 
 @test "GC of a dual-stack network frees both leases, the rules of both tables and the veth; keeps the valid one" {
@@ -153,7 +158,8 @@ leases6() { leases | grep ':' || true; }
   nft_rules | grep -q "$(res_ip6 keep)"
   ! ip -n "$T-s" link show eth0 || false
   del keep k "$TMP/net.json"
-  [ -z "$(nft_rules)" ] && [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
 }
 
 @test "IPv6 refusals: mtu below 1280, a range set mixing families, a /64 range past the bound; nothing left behind" {
@@ -162,14 +168,17 @@ leases6() { leases | grep ':' || true; }
   run add m c1 "$TMP/mtu.json"
   [ "$status" = 1 ]
   jq -e '.code == 7 and (.msg | contains("IPv6 minimum of 1280"))' "$TMP/res-m.json"
-  [ -z "$(leases)" ] && [ -z "$(host_ports)" ] && [ "$(ip -n "$T-c1" -o link show | wc -l)" = 1 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports)" ]
+  [ "$(ip -n "$T-c1" -o link show | wc -l)" = 1 ]
   netconf 10.99.64.0/24 '{}' '{"ranges":[[{"subnet":"10.99.64.0/24"},{"subnet":"fd99:64::/64"}]]}' >"$TMP/mix.json"
   run add x c1 "$TMP/mix.json"
   [ "$status" = 1 ] && jq -e '.code == 7 and (.msg | contains("mixes IPv4 and IPv6"))' "$TMP/res-x.json"
   netconf 10.99.64.0/24 '{}' '{"ranges":[[{"subnet":"fd99:64::/64","rangeStart":"fd99:64::1","rangeEnd":"fd99:64::ffff:ffff"}]]}' >"$TMP/big.json"
   run add y c1 "$TMP/big.json"
   [ "$status" = 1 ] && jq -e '.code == 7 and (.msg | contains("more than 1048576 addresses"))' "$TMP/res-y.json"
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
 }
 
 @test "enabledad: DAD runs (accept_dad 1) and ADD returns only once the address is no longer tentative" {

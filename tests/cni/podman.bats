@@ -63,7 +63,8 @@ pm() {
   echo "$output"
   [ "$status" = 0 ]
   [[ $output == *"inet 10.99.41."* ]]
-  [ -z "$(leases)" ] && [ -z "$(host_ports uocipod0)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_ports uocipod0)" ]
 
   pm run -d --name "uoci-$$" --cgroup-parent "/$CGP" --network uocitest -p 18484:80 --rootfs "$TMP/rootfs" /bin/sleep 60
   [ "$(leases | wc -l)" = 1 ]
@@ -71,5 +72,7 @@ pm() {
   nft_rules | grep -q "tcp dport 18484 dnat to $ip:80"
   [ "$(host_ports uocipod0 | wc -l)" = 1 ]
   pm rm -f -t 0 "uoci-$$"
-  [ -z "$(leases)" ] && [ -z "$(nft_rules)" ] && [ -z "$(host_ports uocipod0)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(nft_rules)" ]
+  [ -z "$(host_ports uocipod0)" ]
 }

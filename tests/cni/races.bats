@@ -81,7 +81,8 @@ nothing_left() {
   [ "$(cat "$TMP/rc-rb")" = 1 ]
   jq -e '.code == 100 and (.msg | contains("host port tcp/18801 is already mapped by uocitest ra/eth0"))' "$TMP/res-rb.json"
   [ "$(nft_rules | grep -c 'dport 18801')" = 2 ]   # prerouting and output, of ra only
-  [ -z "$(ns_ip4 b)" ] && [ "$(leases | wc -l)" = 1 ]
+  [ -z "$(ns_ip4 b)" ]
+  [ "$(leases | wc -l)" = 1 ]
   del ra a "$TMP/p.json"
   del rb b "$TMP/p.json"
   nothing_left
@@ -99,7 +100,8 @@ nothing_left() {
   finished del 2 || true
   kill -CONT "$pa"
   finished da && finished del
-  [ "$(cat "$TMP/rc-da")" = 0 ] && [ "$(cat "$TMP/rc-del")" = 0 ]
+  [ "$(cat "$TMP/rc-da")" = 0 ]
+  [ "$(cat "$TMP/rc-del")" = 0 ]
   ! ip -n "$T-a" link show eth0 || false
   nothing_left
 }
@@ -120,7 +122,8 @@ nothing_left() {
   [ "$(leases | wc -l)" = 1 ]
   kill -CONT "$pa"
   finished ga && finished gc
-  [ "$(cat "$TMP/rc-ga")" = 0 ] && [ "$(cat "$TMP/rc-gc")" = 0 ]
+  [ "$(cat "$TMP/rc-ga")" = 0 ]
+  [ "$(cat "$TMP/rc-gc")" = 0 ]
   ! ip -n "$T-a" link show eth0 || false
   nothing_left
 }
@@ -136,7 +139,8 @@ nothing_left() {
   [ "$status" = 1 ]
   jq -e '.code == 100 and (.msg | test("container same is already attached to network uocitest as eth0 \\(host veth vu[0-9a-f]{12}\\): DEL it first"))' "$TMP/res-same.json"
   # untouched: a's interface, address, veth, lease and rules
-  [ "$(ns_ip4 a)" = "$ip" ] && [ -z "$(ns_ip4 b)" ]
+  [ "$(ns_ip4 a)" = "$ip" ]
+  [ -z "$(ns_ip4 b)" ]
   [ "$(leases; host_ports; nft_rules)" = "$before" ]
   # the same id with another ifname is another attachment (whose port is taken)
   run add same b "$TMP/p.json" eth1

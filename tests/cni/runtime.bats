@@ -115,7 +115,8 @@ client_get() {
   [[ "$output" == *"network nosuchnet"* ]]
   [ "${#lines[@]}" -eq 1 ]   # once: the failed ADD undid itself, no DEL to report
   [ ! -e "$STATE/$c1" ]
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
 }
 
 @test "a create that fails after the network was attached detaches it" {
@@ -123,7 +124,9 @@ client_get() {
   run huoci create --bundle "$BUNDLE" $c1
   [ "$status" -ne 0 ]
   [ ! -e "$STATE/$c1" ]
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
 }
 
 # docs/CNI.md's hook example: the same config for runc/crun (the hook attaches)
@@ -142,7 +145,9 @@ client_get() {
   [ "$(leases | wc -l)" -eq 1 ]
   [ "$(host_links | wc -l)" -eq 1 ]
   huoci delete -f $c1
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
 }
 
 # refused_net ID WORDS...: create fails with one line holding every WORD and
@@ -154,7 +159,8 @@ refused_net() {
   output=$(cat "$TEST_TMP/out")
   mapfile -t lines <"$TEST_TMP/out"
   echo "status $status: $output"
-  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
   local w
   for w in "$@"; do [[ $output == *"$w"* ]] || { echo "missing: $w"; return 1; }; done
   [ ! -e "$STATE/$id" ] || { echo "state left"; return 1; }
@@ -167,19 +173,27 @@ refused_net() {
   host_listen udp 127.0.0.1 18094
   cfg '.annotations["org.ulysses.ports"] = "18090:80/tcp,18091:80/tcp" | .process.args = ["sleep", "100"]'
   refused_net $c1 "network uocinet: host port tcp/18091 is in use on the host (a socket listens on 0.0.0.0:18091)"
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
   cfg '.annotations["org.ulysses.ports"] = "18094:53/udp"'
   refused_net $c1 "host port udp/18094 is in use on the host (a socket listens on 127.0.0.1:18094)"
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
   # a port another container maps
   cfg '.annotations["org.ulysses.ports"] = "18092:80/tcp"'
   huoci create --bundle "$BUNDLE" $c1
   rules=$(host_rules)
   cfg '.annotations["org.ulysses.ports"] = "18093:80/udp,18092:81/tcp"'
   refused_net $c2 "network uocinet: host port tcp/18092 is already mapped by uocinet $c1/eth0"
-  [ "$(leases | wc -l)" -eq 1 ] && [ "$(host_links | wc -l)" -eq 1 ] && [ "$(host_rules)" = "$rules" ]
+  [ "$(leases | wc -l)" -eq 1 ]
+  [ "$(host_links | wc -l)" -eq 1 ]
+  [ "$(host_rules)" = "$rules" ]
   huoci delete -f $c1
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
 }
 
 @test "a network without a network namespace, or bad ports, is refused" {
@@ -208,7 +222,9 @@ refused_net() {
   kill -9 "$(cat "$TEST_TMP/pid")"
   for i in $(seq 100); do [ "$(huoci state $c1 | jq -r .status)" = stopped ] && break; sleep 0.02; done
   huoci delete $c1
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ] && [ "$(host_rules)" = 0 ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
+  [ "$(host_rules)" = 0 ]
 }
 
 @test "on the CNI network lo is up too: an exec'd client reaches a server on 127.0.0.1 (redis-cli ping style)" {
@@ -232,7 +248,8 @@ refused_net() {
   pid=$(cat "$TEST_TMP/pid")
   before=$(leases)
   links=$(host_links)
-  [ -n "$before" ] && [ -n "$links" ]
+  [ -n "$before" ]
+  [ -n "$links" ]
   run huoci create --bundle "$BUNDLE" $c1
   [ "$status" -eq 1 ]
   [[ "$output" == *"container \"$c1\" already exists"* ]]
@@ -243,5 +260,6 @@ refused_net() {
   nsenter --net=/proc/$pid/ns/net ip -4 -o addr show dev eth0 | grep -q 10.99.31.
   [ "$(huoci state $c1 | jq -r .status)" = running ]
   huoci delete -f $c1
-  [ -z "$(leases)" ] && [ -z "$(host_links)" ]
+  [ -z "$(leases)" ]
+  [ -z "$(host_links)" ]
 }

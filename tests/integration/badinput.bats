@@ -238,7 +238,8 @@ cgroup_dirs_of() {
   expect_error "open state directory" uoci state "$id"
   expect_error "open state directory" uoci delete --force "$id"
   expect_error "already exists" uoci create --bundle "$BUNDLE" "$id"
-  [ -e "$TEST_TMP/elsewhere/keep" ] && [ -L "$STATE/$id" ]
+  [ -e "$TEST_TMP/elsewhere/keep" ]
+  [ -L "$STATE/$id" ]
   run uoci list
   [ "$status" -eq 0 ]
   rm "$STATE/$id" && touch "$STATE/$id"
@@ -315,7 +316,8 @@ cli_case() {
   expect_error "/dev/urandom: not a regular file or a pipe" timeout 20 "$UOCI" --root "$STATE" update --resources /dev/urandom "$id"
   expect_error "premature EOF" timeout 20 "$UOCI" --root "$STATE" update --resources "$TEST_TMP/fifo" "$id"
   run bash -c '"$0" --root "$1" update --resources - "$2" </dev/zero' "$UOCI" "$STATE" "$id"
-  [ "$status" -eq 1 ] && [ "$output" = "ulysses-oci: update --resources: stdin: larger than 64 MiB" ]
+  [ "$status" -eq 1 ]
+  [ "$output" = "ulysses-oci: update --resources: stdin: larger than 64 MiB" ]
   # a pipe still works: stdin, process substitution
   echo '{"args": ["true"]}' >"$TEST_TMP/p.json"
   uoci exec --process <(cat "$TEST_TMP/p.json") "$id"

@@ -69,7 +69,8 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   "$TOOL" create "$TEST_TMP/b2" --from "$TEST_TMP/rootfs.tar" --from "$TEST_TMP/out.tar" --no-tty \
     --args "sh -c 'cat /etc/added; test -e /etc/hosts || echo no-hosts'"
   run uoci run --bundle "$TEST_TMP/b2" "$CID"
-  [ "$status" = 0 ] && [ "$output" = $'new\nno-hosts' ]
+  [ "$status" = 0 ]
+  [ "$output" = $'new\nno-hosts' ]
   [ "$(wc -l <"$TEST_TMP/b2/.overlay/layers")" = 2 ]
 }
 
@@ -84,7 +85,8 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   "$TOOL" create "$TEST_TMP/b2" --from "$TEST_TMP/rootfs.tar" --from "$TEST_TMP/base" --from "$TEST_TMP/out.tar" \
     --no-tty --args "ls -A /data"
   run uoci run --bundle "$TEST_TMP/b2" "${CID}b"
-  [ "$status" = 0 ] && [ "$output" = c ]
+  [ "$status" = 0 ]
+  [ "$output" = c ]
   # the marker became the overlay's xattr on the top layer (listed first), not a file
   [ "$(getfattr --only-values -n trusted.overlay.opaque "$(sed -n 1p "$TEST_TMP/b2/.overlay/layers")/data")" = y ]
 }
@@ -118,29 +120,43 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
 
 @test "bundle-tool: failures are one line and leave no bundle, mount or layer" {
   run "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/rootfs.tar" --memory 12x
-  [ "$status" = 1 ] && [[ $output == *"--memory"* ]]
-  [ ! -e "$TEST_TMP/b" ] && [ "$(mounts_under_tmp)" = 0 ]
+  [ "$status" = 1 ]
+  [[ $output == *"--memory"* ]]
+  [ ! -e "$TEST_TMP/b" ]
+  [ "$(mounts_under_tmp)" = 0 ]
   [ "$(ls "$ULYSSES_LAYERS" 2>/dev/null | wc -l)" = 0 ]
   run "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/nonexistent.tar"
-  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"nonexistent.tar"* ]]
+  [ "$status" = 1 ]
+  [ "${#lines[@]}" = 1 ]
+  [[ $output == *"nonexistent.tar"* ]]
   [ ! -e "$TEST_TMP/b" ]
   echo "not a tar" >"$TEST_TMP/junk.tar"
   run "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/junk.tar"
-  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"junk.tar"* ]]
-  [ ! -e "$TEST_TMP/b" ] && [ "$(mounts_under_tmp)" = 0 ]
+  [ "$status" = 1 ]
+  [ "${#lines[@]}" = 1 ]
+  [[ $output == *"junk.tar"* ]]
+  [ ! -e "$TEST_TMP/b" ]
+  [ "$(mounts_under_tmp)" = 0 ]
   [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 0 ]
   run "$TOOL" create "$TEST_TMP/b"
-  [ "$status" = 1 ] && [[ $output == *"--from"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"--from"* ]]
   run "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/rootfs.tar" --cmd true
-  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *"--cmd replaces an image's command: it needs --image"* ]]
+  [ "$status" = 1 ]
+  [ "${#lines[@]}" = 1 ]
+  [[ $output == *"--cmd replaces an image's command: it needs --image"* ]]
   [ ! -e "$TEST_TMP/b" ]
   mkdir -p "$TEST_TMP/full" && touch "$TEST_TMP/full/x"
   run "$TOOL" create "$TEST_TMP/full" --from "$TEST_TMP/rootfs.tar"
-  [ "$status" = 1 ] && [[ $output == *"not empty"* ]] && [ -e "$TEST_TMP/full/x" ]
+  [ "$status" = 1 ]
+  [[ $output == *"not empty"* ]]
+  [ -e "$TEST_TMP/full/x" ]
   run "$TOOL" export "$TEST_TMP/full" "$TEST_TMP/o.tar"
-  [ "$status" = 1 ] && [[ $output == *"not a bundle made by ulysses-bundle"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"not a bundle made by ulysses-bundle"* ]]
   run "$TOOL" rm "$TEST_TMP/full"
-  [ "$status" = 1 ] && [ -e "$TEST_TMP/full/x" ]
+  [ "$status" = 1 ]
+  [ -e "$TEST_TMP/full/x" ]
 }
 
 @test "bundle-tool: 61 layers mount (absolute paths would not fit overlayfs' one-page options); prune keeps them while mounted" {
@@ -157,7 +173,8 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   [ "$output" = "$(printf '60\n60')" ]
   [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 61 ]
   run "$TOOL" prune
-  [ "$status" = 0 ] && [ -z "$output" ]
+  [ "$status" = 0 ]
+  [ -z "$output" ]
   [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 61 ]
   "$TOOL" rm "$TEST_TMP/b"
   [ "$("$TOOL" prune | wc -l)" = 61 ]
@@ -178,12 +195,16 @@ tar_files() { tar -tvf "$1" | grep -v '^d' | awk '{print $NF}' | sort; }
   "$TOOL" create "$TEST_TMP/b" --from "$TEST_TMP/img" --no-tty --user srv --args "id"
   [ "$(jq -c .process.user "$TEST_TMP/b/config.json")" = '{"uid":100,"gid":103,"additionalGids":[103,102]}' ]
   run uoci run --bundle "$TEST_TMP/b" "$CID"
-  [ "$status" = 0 ] && [ "$output" = "uid=100(srv) gid=103(srv) groups=102(ssl-cert),103(srv)" ]
+  [ "$status" = 0 ]
+  [ "$output" = "uid=100(srv) gid=103(srv) groups=102(ssl-cert),103(srv)" ]
   # a name no layer has: one line, and the layer imported for it is gone again
   run "$TOOL" create "$TEST_TMP/b2" --from "$TEST_TMP/img" --user nosuchuser
-  [ "$status" = 1 ] && [ "${#lines[@]}" = 1 ] && [[ $output == *'"nosuchuser"'* ]]
+  [ "$status" = 1 ]
+  [ "${#lines[@]}" = 1 ]
+  [[ $output == *'"nosuchuser"'* ]]
   [ ! -e "$TEST_TMP/b2" ]
   "$TOOL" rm "$TEST_TMP/b"
   "$TOOL" prune
-  [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 0 ] && [ "$(mounts_under_tmp)" = 0 ]
+  [ "$(ls "$ULYSSES_LAYERS" | wc -l)" = 0 ]
+  [ "$(mounts_under_tmp)" = 0 ]
 }

@@ -128,12 +128,14 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [ "$(unit_prop CPUQuotaPerSecUSec)" = 600ms ]
   sd update --cpu-period 100000 "$CID"
   [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
-  [ "$(unit_prop CPUQuotaPerSecUSec)" = 300ms ] && [ "$(unit_prop CPUQuotaPeriodUSec)" = 100ms ]
+  [ "$(unit_prop CPUQuotaPerSecUSec)" = 300ms ]
+  [ "$(unit_prop CPUQuotaPeriodUSec)" = 100ms ]
   # burst has no property (the file alone), idle is CPUWeight=idle: both kept by daemon-reload
   sd update --resources - "$CID" <<<'{"cpu": {"burst": 1000, "idle": 1}}'
   systemctl daemon-reload
   [ "$(cat "$SCOPE/cpu.max")" = "30000 100000" ]
-  [ "$(cat "$SCOPE/cpu.max.burst")" = 1000 ] && [ "$(cat "$SCOPE/cpu.idle")" = 1 ]
+  [ "$(cat "$SCOPE/cpu.max.burst")" = 1000 ]
+  [ "$(cat "$SCOPE/cpu.idle")" = 1 ]
 }
 
 @test "systemd: an update that v2 or the kernel refuses changes neither the unit nor the files" {
@@ -143,11 +145,13 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   run sd update --memory 64m --cpu-rt-runtime 1000 "$CID"
   [ "$status" -ne 0 ]
   [ "$output" = "ulysses-oci: cgroup: linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported on cgroup v2" ]
-  [ "$(unit_prop MemoryMax)" = 33554432 ] && [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
+  [ "$(unit_prop MemoryMax)" = 33554432 ]
+  [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
   run sd update --resources - "$CID" <<<'{"unified": {"memory.high": "not-a-number"}}'
   [ "$status" -ne 0 ]
   [[ "$output" == *"memory.high"* ]] || { echo "$output"; false; }
-  [ "$(unit_prop MemoryHigh)" = infinity ] && [ "$(cat "$SCOPE/memory.high")" = max ]
+  [ "$(unit_prop MemoryHigh)" = infinity ]
+  [ "$(cat "$SCOPE/memory.high")" = max ]
   systemctl daemon-reload
   [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
 }
@@ -168,12 +172,15 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [[ "$output" == *"systemd cgroup manager: connect to the system bus"* ]] || { echo "$output"; false; }
   [[ "$output" != *"could not be put back"* ]] || { echo "$output"; false; }
   [ "$files" = "33554432 11" ] || { echo "files: $files"; false; }
-  [ "$(unit_prop MemoryMax)" = 33554432 ] && [ "$(unit_prop TasksMax)" = 11 ]
+  [ "$(unit_prop MemoryMax)" = 33554432 ]
+  [ "$(unit_prop TasksMax)" = 11 ]
   # files and unit agree: a daemon-reload changes nothing, and the bus is back
   systemctl daemon-reload
-  [ "$(cat "$SCOPE/memory.max")" = 33554432 ] && [ "$(cat "$SCOPE/pids.max")" = 11 ]
+  [ "$(cat "$SCOPE/memory.max")" = 33554432 ]
+  [ "$(cat "$SCOPE/pids.max")" = 11 ]
   sd update --pids-limit 22 "$CID"
-  [ "$(cat "$SCOPE/pids.max")" = 22 ] && [ "$(unit_prop TasksMax)" = 22 ]
+  [ "$(cat "$SCOPE/pids.max")" = 22 ]
+  [ "$(unit_prop TasksMax)" = 22 ]
 }
 
 @test "systemd: annotations org.systemd.property.* are unit properties; one systemd refuses is named, nothing left" {
@@ -201,11 +208,13 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   run_detached
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   local cg=/uoci.slice/uoci-n$$.slice/$slice/$UNIT
-  [ "$(unit_prop ControlGroup)" = "$cg" ] && [ "$(unit_prop Slice)" = "$slice" ]
+  [ "$(unit_prop ControlGroup)" = "$cg" ]
+  [ "$(unit_prop Slice)" = "$slice" ]
   [ "$(cat /proc/"$(pid_of)"/cgroup)" = "0::$cg" ]
   [ "$(unit_prop ActiveState "$slice")" = active ]
   sd delete -f "$CID"
-  [ "$(unit_prop LoadState)" = not-found ] && [ ! -e "/sys/fs/cgroup$cg" ]
+  [ "$(unit_prop LoadState)" = not-found ]
+  [ ! -e "/sys/fs/cgroup$cg" ]
   # the slices are systemd's (runc leaves them too); the test's own go here
   systemctl stop "$slice" "uoci-n$$.slice"
 }
@@ -225,10 +234,11 @@ pid_of() { sd state "${1:-$CID}" | jq -r .pid; }
   [ "$(sd events --stats "$CID" | jq .data.pids.current)" = 2 ]
   sd kill --all "$CID" KILL
   for _ in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
-  ! kill -0 "$epid" 2>/dev/null
+  ! kill -0 "$epid" 2>/dev/null || false
   for _ in $(seq 50); do [ "$(sd state "$CID" | jq -r .status)" = stopped ] && break; sleep 0.1; done
   sd delete "$CID"
-  [ "$(unit_prop LoadState)" = not-found ] && [ ! -e "$SCOPE" ]
+  [ "$(unit_prop LoadState)" = not-found ]
+  [ ! -e "$SCOPE" ]
 }
 
 @test "systemd: containers that exit or are killed leave no unit, and the name can be used again" {

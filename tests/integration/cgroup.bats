@@ -492,13 +492,15 @@ cpu_max() {
   # memory+swap becomes memory.swap.max = swap - memory; -1 is max
   if [ -e "$(cgf memory memory.swap.max)" ]; then
     uoci update --memory 48m --memory-swap 96m "$CID"
-    [ "$(cat "$(cgf memory memory.max)")" = 50331648 ] && [ "$(cat "$(cgf memory memory.swap.max)")" = 50331648 ]
+    [ "$(cat "$(cgf memory memory.max)")" = 50331648 ]
+    [ "$(cat "$(cgf memory memory.swap.max)")" = 50331648 ]
     uoci update --memory-swap -1 "$CID"
     [ "$(cat "$(cgf memory memory.swap.max)")" = max ]
   fi
   # burst and idle: files of their own
   uoci update --resources - "$CID" <<<'{"cpu": {"burst": 1000, "idle": 1}}'
-  [ "$(cat "$(cgf cpu cpu.max.burst)")" = 1000 ] && [ "$(cat "$(cgf cpu cpu.idle)")" = 1 ]
+  [ "$(cat "$(cgf cpu cpu.max.burst)")" = 1000 ]
+  [ "$(cat "$(cgf cpu cpu.idle)")" = 1 ]
   # a value the kernel refuses: the error names the file
   run uoci update --resources - "$CID" <<<'{"unified": {"pids.max": "lots"}}'
   [ "$status" -ne 0 ]
@@ -536,7 +538,8 @@ read_bps() {
   # the same without the bad device: all applied
   uoci update --resources - "$CID" <<<"{\"pids\": {\"limit\": 20},
     \"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}]}}"
-  [ "$(cat "$(cgf pids pids.max)")" = 20 ] && [ "$(read_bps "$dev")" = 1048576 ]
+  [ "$(cat "$(cgf pids pids.max)")" = 20 ]
+  [ "$(read_bps "$dev")" = 1048576 ]
   # a device limit that was there is put back as it was, not dropped
   run uoci update --resources - "$CID" <<<"{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": $maj,
     \"minor\": $min, \"rate\": 2097152}, {\"major\": 511, \"minor\": 511, \"rate\": 1}]}}"
@@ -616,7 +619,8 @@ read_bps() {
   try_detached
   [ "$status" -ne 0 ]
   [ "$output" = "ulysses-oci: cgroup: /sys/fs/cgroup/$PARENT/t is in a threaded subtree (cgroup.type \"threaded\"): the memory controller cannot be used there (only cpu, cpuset, pids)" ] || { echo "$output"; false; }
-  [ ! -e "$STATE/$CID" ] && [ ! -e "/sys/fs/cgroup/$PARENT/t/a" ]
+  [ ! -e "$STATE/$CID" ]
+  [ ! -e "/sys/fs/cgroup/$PARENT/t/a" ]
   rmdir "/sys/fs/cgroup/$PARENT/t"
 }
 
@@ -899,19 +903,23 @@ mk_sub() {
     grep -Eq "^[0-9]+:([^:]*,)?pids(,[^:]*)?:/ulysses-oci/$CID/sub\$" /proc/$e2/cgroup
     grep -Eq "^[0-9]+:([^:]*,)?freezer(,[^:]*)?:/ulysses-oci/$CID\$" /proc/$e2/cgroup
     run uoci exec --cgroup memory:m2 --cgroup memory:sub "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *"already has sub-cgroup"* ]]
+    [ "$status" -eq 255 ]
+    [[ "$output" == *"already has sub-cgroup"* ]]
     run uoci exec --cgroup nosuchctrl:sub "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *"unknown controller nosuchctrl"* ]]
+    [ "$status" -eq 255 ]
+    [[ "$output" == *"unknown controller nosuchctrl"* ]]
     kill -9 $e2
   else
     run uoci exec --cgroup memory:sub "$CID" true
-    [ "$status" -eq 255 ] && [[ "$output" == *"cgroup v2 has one hierarchy"* ]]
+    [ "$status" -eq 255 ]
+    [[ "$output" == *"cgroup v2 has one hierarchy"* ]]
   fi
   kill -9 $e1
   for bad in .. ../x sub/../.. /../$CID; do
     run uoci exec --cgroup "$bad" "$CID" true
     # runc 1.1's words and runc 1.2+'s
-    [ "$status" -eq 255 ] && [[ "$output" == *" $bad is not a sub cgroup path"* && "$output" == *"bad sub cgroup path"* ]]
+    [ "$status" -eq 255 ]
+    [[ "$output" == *" $bad is not a sub cgroup path"* && "$output" == *"bad sub cgroup path"* ]]
   done
   # PATH as runc reads it (path.Join onto the container's cgroup): "/" is the container's cgroup
   for top in / . sub/.. /sub; do
@@ -923,9 +931,11 @@ mk_sub() {
     kill -9 $e3
   done
   run uoci exec --cgroup nosuch "$CID" true
-  [ "$status" -eq 255 ] && [[ "$output" == *" adding pid "*"/ulysses-oci/$CID/nosuch/cgroup.procs: no such file "* ]]
+  [ "$status" -eq 255 ]
+  [[ "$output" == *" adding pid "*"/ulysses-oci/$CID/nosuch/cgroup.procs: no such file "* ]]
   run uoci exec --cgroup sub --cgroup sub "$CID" true
-  [ "$status" -eq 255 ] && [[ "$output" == *"must be the only"* ]]
+  [ "$status" -eq 255 ]
+  [[ "$output" == *"must be the only"* ]]
   sleep 0.2
   for d in $(container_cgroup_dirs); do rmdir "$d/sub" "$d/m2" 2>/dev/null || true; done
 }

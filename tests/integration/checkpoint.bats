@@ -119,7 +119,9 @@ run_counter() {
   [[ "$output" == *"does not exist"* ]]
   assert_gone $c1
   process_gone "$old_pid"
-  [ -f "$IMG/inventory.img" ] && [ -f "$IMG/descriptors.json" ] && [ -f "$WORK/dump.log" ]
+  [ -f "$IMG/inventory.img" ]
+  [ -f "$IMG/descriptors.json" ]
+  [ -f "$WORK/dump.log" ]
   n=$(last_count)
   sleep 0.5
   [ "$(last_count)" = "$n" ]
@@ -209,7 +211,8 @@ run_counter() {
     sh "$kp" "$TEST_TMP/caller.ses" "$UOCI" "$STATE" "$BUNDLE" "$IMG" $c1 2>"$TEST_TMP/secret"
   for i in $(seq 100); do [ -s "$BUNDLE/rootfs/ses" ] && break; sleep 0.1; done
   restored=$(cat "$BUNDLE/rootfs/ses")
-  [ -n "$restored" ] && [ "$restored" != "$(cat "$TEST_TMP/caller.ses")" ]
+  [ -n "$restored" ]
+  [ "$restored" != "$(cat "$TEST_TMP/caller.ses")" ]
   run uoci exec $c1 /keyprobe session
   [ "$output" = "$restored" ]
   run uoci exec $c1 /keyprobe read "$(sed -n 's/^serial //p' "$TEST_TMP/secret")"
@@ -423,8 +426,10 @@ wait_shm_count() {
   uoci checkpoint --image-path "$IMG" $c1
   assert_gone $c1
   # readable by the namespace's root (CRIU reads them from inside at restore), writable by no one but root
-  [ "$(stat -c %g "$IMG")" = 100000 ] && [ -z "$(find "$IMG" -maxdepth 1 -type f ! -group 100000)" ]
-  [ -z "$(find "$IMG" -maxdepth 1 ! -perm -g+r)" ] && [ -z "$(find "$IMG" -maxdepth 1 -perm /g+w,o+w)" ]
+  [ "$(stat -c %g "$IMG")" = 100000 ]
+  [ -z "$(find "$IMG" -maxdepth 1 -type f ! -group 100000)" ]
+  [ -z "$(find "$IMG" -maxdepth 1 ! -perm -g+r)" ]
+  [ -z "$(find "$IMG" -maxdepth 1 -perm /g+w,o+w)" ]
   uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" $c1 || { grep Error "$IMG/restore.log"; false; }
   pid=$(uoci state $c1 | jq .pid)
   [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ]
@@ -581,7 +586,8 @@ joined_ns_refused() {
   [ "$status" -ne 0 ]
   [ "$output" = "ulysses-oci: cannot checkpoint container \"$c2\": it joined the $type namespace $path, which CRIU cannot join again at restore" ]
   [ ! -e "$IMG" ]
-  [ "$(uoci state $c2 | jq -r .status)" = running ] && [ "$(uoci state $c2 | jq .pid)" = "$p2" ]
+  [ "$(uoci state $c2 | jq -r .status)" = running ]
+  [ "$(uoci state $c2 | jq .pid)" = "$p2" ]
   mkdir "$IMG" && : >"$IMG/inventory.img"
   run uoci restore -d --bundle "$BUNDLE" --image-path "$IMG" cr3-$$
   [ "$status" -ne 0 ]
@@ -602,7 +608,8 @@ joined_ns_refused() {
   # CRIU cannot join a cgroup namespace at restore: the checkpoint would end
   # a container that nothing can bring back
   joined_ns_refused cgroup "/proc/$p1/ns/cgroup"
-  [ "$(uoci state $c1 | jq -r .status)" = running ] && [ "$(uoci state $c1 | jq .pid)" = "$p1" ]
+  [ "$(uoci state $c1 | jq -r .status)" = running ]
+  [ "$(uoci state $c1 | jq .pid)" = "$p1" ]
 }
 
 @test "a user namespace joined by path: checkpoint and restore refused in one line (CRIU cannot join it), the container as it was" {

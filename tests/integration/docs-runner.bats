@@ -70,13 +70,17 @@ EOF
   grep -q "^not ok 2 - .*doc.md:6 (run.*exit status 1" <<<"$output"
   ! grep -q "+ echo not reached" <<<"$output" || false  # xtrace of the line after `false`
   grep -q "^not ok 3 - .*doc.md:12 (console" <<<"$output"
-  grep -q "^#   -three" <<<"$output" && grep -q "^#   +two" <<<"$output"
+  grep -q "^#   -three" <<<"$output"
+  grep -q "^#   +two" <<<"$output"
   grep -q "^ok 4 - .*doc.md:21 (terminal" <<<"$output"
   grep -q "^ok 5 - .*doc.md:26 # SKIP cannot run here" <<<"$output"
   grep -q "^not ok 6 - .*doc.md:30: a code fence without a language" <<<"$output"
   grep -q "^not ok 7 - .*doc.md:38 (run.*timed out after 5s" <<<"$output"
   # the first block's files stayed in its namespaces
-  [ ! -e "/etc/$mark" ] && [ ! -e "/var/lib/$mark" ] && [ ! -e "/tmp/$mark" ] && [ ! -e "$SRCDIR/$mark" ]
+  [ ! -e "/etc/$mark" ]
+  [ ! -e "/var/lib/$mark" ]
+  [ ! -e "/tmp/$mark" ]
+  [ ! -e "$SRCDIR/$mark" ]
 }
 
 @test "docs runner: a document's blocks share its scratch machine, in order; a container left behind is deleted" {

@@ -62,7 +62,8 @@ exec_detached() {
   run uoci exec $c1 sh -c 'echo "$$ $(cut -d" " -f5,6 /proc/self/stat)"'
   [ "$status" -eq 0 ]
   read -r self pgrp sid <<<"$output"
-  [ "$pgrp" = "$self" ] && [ "$sid" = "$self" ]
+  [ "$pgrp" = "$self" ]
+  [ "$sid" = "$self" ]
   # on the host: a detached one is not in this shell's (the caller's) process group
   exec_detached
   [ "$(cut -d' ' -f5 /proc/$EXEC/stat)" = "$EXEC" ]
@@ -128,7 +129,8 @@ exec_detached() {
   exec_detached
   diff /proc/$INIT/cgroup /proc/$EXEC/cgroup
   cg=$(cgroup_of_pid $INIT)
-  [ -n "$cg" ] && [ "$cg" != / ]
+  [ -n "$cg" ]
+  [ "$cg" != / ]
   [ "$(cgroup_of_pid $EXEC)" = "$cg" ]
   run uoci ps --format json $c1
   [ "$status" -eq 0 ]

@@ -573,7 +573,8 @@ hybrid_host() { [ -d /sys/fs/cgroup/unified ] && [ "$(stat -f -c %T /sys/fs/cgro
   "$UOCI" --root "$STATE" delete -f fz1-$$ 2>/dev/null || true
   local leftover; leftover=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$parent")
   rmdir "/sys/fs/cgroup/freezer/$parent"
-  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [ "$status" -ne 0 ]
+  [ "$status" -ne 124 ]
   [[ $output == *"container's cgroup unexpectedly frozen: /$parent/fz1-$$"* ]]
   [ ! -e "$STATE/fz1-$$" ]
   # only the test's own freezer directory existed (removed above)
@@ -649,7 +650,8 @@ host_cgroup_with_victim() {
   for verb in pause resume; do
     run uoci $verb rt1
     echo "$verb: $status $output"
-    [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+    [ "$status" -ne 0 ]
+    [ "${#lines[@]}" -eq 1 ]
     if [ $verb = pause ]; then
       [[ $output == *"cannot pause container \"rt1\": its cgroup "*"existed before it (linux.cgroupsPath)"* ]]
     fi
@@ -660,7 +662,8 @@ host_cgroup_with_victim() {
   local max_before; max_before=$(cat "$VICTIM_DIR/pids.max")
   run uoci update --pids-limit 3 rt1
   echo "update: $status $output"
-  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ $output == *"cannot update container \"rt1\": its cgroup "*"existed before it"* ]]
   [ "$(cat "$VICTIM_DIR/pids.max")" = "$max_before" ]
   # ps: the container's processes (its pid namespace), not the host's sleep
@@ -669,7 +672,8 @@ host_cgroup_with_victim() {
   echo "ps: $output"
   [ "$output" = "[$init]" ]
   run uoci ps rt1
-  [[ $output == *" $init "* ]] && [[ $output != *" $VICTIM_PID "* ]]
+  [[ $output == *" $init "* ]]
+  [[ $output != *" $VICTIM_PID "* ]]
   uoci delete --force rt1
   kill -0 "$VICTIM_PID"
 }

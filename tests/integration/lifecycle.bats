@@ -369,11 +369,13 @@ HOOK
   # startContainer runs in the container, as the process: its stdio is the container's
   cfg ".process.args = [\"echo\", \"from-process\"] | .hooks = {\"startContainer\": [$ok]}"
   run uoci run --bundle "$BUNDLE" $c1
-  [ "$status" -eq 0 ] && [ "$output" = from-process ]
+  [ "$status" -eq 0 ]
+  [ "$output" = from-process ]
   cfg ".hooks = {\"createRuntime\": [$ok, $bad]}"
   run uoci create --bundle "$BUNDLE" $c1
   echo "$output"
-  [ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ]
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *'error running createRuntime hook #1: error running hook /bin/sh: exited with status 3, stdout: line1\nline2, stderr: why' ]]
   [[ "$output" != *chatty* ]]
   assert_nothing_left $c1
@@ -395,7 +397,8 @@ HOOK
   # (to a file, not bats' pipe: the created init keeps its stdio open)
   SECONDS=0
   timeout 20 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1 </dev/null >"$TEST_TMP/out" 2>&1
-  [ "$SECONDS" -lt 10 ] && [ ! -s "$TEST_TMP/out" ]
+  [ "$SECONDS" -lt 10 ]
+  [ ! -s "$TEST_TMP/out" ]
   kill "$(cat "$TEST_TMP/lingering")" # still running: only the hook was waited for
   uoci delete -f $c1
 }
@@ -415,7 +418,8 @@ HOOK
        | .hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "8"], "timeout": 1}]}'
   run timeout 6 "$UOCI" --root "$STATE" create --bundle "$BUNDLE" $c1
   echo "$status: ${output:0:200}"
-  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [ "$status" -ne 0 ]
+  [ "$status" -ne 124 ]
   [[ "$output" == *"timed out after 1 seconds"* ]]
   assert_nothing_left $c1
 }
@@ -455,7 +459,8 @@ HOOK
   # --all: whatever is left in the cgroup (nothing): success, as the shim's
   # `kill --all ID 9` after every exit needs
   run uoci kill --all $c1 KILL
-  [ "$status" -eq 0 ] && [ -z "$output" ]
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
   run uoci kill -a $c1 0
   [ "$status" -eq 0 ]
   # the json log line carries the same wording (the shim reads it from log.json)
@@ -503,7 +508,8 @@ HOOK
 
 @test "delete --force of a container that does not exist succeeds, delete without it does not" {
   run uoci delete --force nosuch-$$
-  [ "$status" -eq 0 ] && [ -z "$output" ]
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
   run uoci delete -f nosuch-$$
   [ "$status" -eq 0 ]
   run uoci delete nosuch-$$

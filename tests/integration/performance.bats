@@ -129,7 +129,7 @@ cgroup_dirs() { find /sys/fs/cgroup -maxdepth 4 -type d -name "$1" 2>/dev/null |
   [ "$(grep -c '^annotations=' "$STATE/$id-ann/state")" = 1 ]
   [ "$(grep '^annotations=' "$STATE/$id-ann/state" | cut -d= -f2- | jq -cS .)" = "$want" ]
   grep -qx 'annotations={}' "$STATE/$id-plain/state"
-  ! grep -q '^annotations=' "$STATE/$id-long/state"
+  ! grep -q '^annotations=' "$STATE/$id-long/state" || false
   # a state file written before the record existed (no annotations= line),
   # and a record that is not an object of strings: config.json is read
   sed -i '/^annotations=/d' "$STATE/$id-old/state"
@@ -265,7 +265,9 @@ build_par() {
   run "$TEST_TMP/par" "$UOCI" "$STATE" "$BUNDLE" "$id" 5 2 "$TEST_TMP/par.d" "$TEST_TMP/err"
   [ "$status" -eq 0 ]
   read -r done failed cpu <"$TEST_TMP/par.d/result"
-  [ "$done" -eq 5 ] && [ "$failed" -eq 0 ] && [ "$cpu" -gt 0 ]
+  [ "$done" -eq 5 ]
+  [ "$failed" -eq 0 ]
+  [ "$cpu" -gt 0 ]
   [ ! -s "$TEST_TMP/err" ]
   [ -z "$(ls "$STATE")" ]
   [ -z "$(ls "$TEST_TMP/par.d" | grep -v '^result$')" ]
@@ -278,7 +280,8 @@ build_par() {
   run "$TEST_TMP/par" "$UOCI" "$STATE" "$BUNDLE" "$id" 3 2 "$TEST_TMP/par.d" "$TEST_TMP/err"
   [ "$status" -eq 1 ]
   read -r done failed cpu <"$TEST_TMP/par.d/result"
-  [ "$done" -eq 3 ] && [ "$failed" -eq 3 ]
+  [ "$done" -eq 3 ]
+  [ "$failed" -eq 3 ]
   [ -s "$TEST_TMP/err" ]
   [ -z "$(ls "$STATE" 2>/dev/null)" ]
   for i in 1 2 3; do [ -z "$(cgroup_dirs "$id-$i")" ]; done

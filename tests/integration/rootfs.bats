@@ -144,7 +144,8 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   [ -z "$(mount_line /etc/d3/sub)" ]
   # the file is still hidden by /dev/null, and nothing changed on the host
   [[ $(mount_line /etc/secret) == *" /null /etc/secret "* ]]
-  [ -f "$BUNDLE/rootfs/etc/d2/f" ] && [ -d "$BUNDLE/rootfs/etc/d3/sub" ]
+  [ -f "$BUNDLE/rootfs/etc/d2/f" ]
+  [ -d "$BUNDLE/rootfs/etc/d3/sub" ]
   [ ! -e "$BUNDLE/rootfs/etc/d1/n" ]
 }
 
@@ -403,7 +404,8 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
   cfg '.process.cwd = "/up/tmp/made2"'
   run uoci run --bundle "$BUNDLE" $c1
   [ "$status" -eq 0 ]
-  [ -d "$BUNDLE/rootfs/tmp/made2" ] && [ ! -e /tmp/made2 ]
+  [ -d "$BUNDLE/rootfs/tmp/made2" ]
+  [ ! -e /tmp/made2 ]
   # no pid namespace: /proc/1/root is the host's root; never followed
   cfg ".linux.namespaces |= map(select(.type != \"pid\")) | .process.cwd = \"/proc/1/root$host/magic\""
   run uoci run --bundle "$BUNDLE" $c1
@@ -434,9 +436,11 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
                    $(b "$r/mnt/x" "$r/mnt/x/y/z/x"), $(b "$r/mnt/x/y" "$r/mnt/x/y/z"), $(b "$r/mnt" "$r/final")]"
   run uoci run --bundle "$BUNDLE" c1-$$
   echo "$output"
-  [ "$status" -eq 0 ] && [ "$output" = a/x ]
+  [ "$status" -eq 0 ]
+  [ "$output" = a/x ]
   # nothing was made under a copy of the host's path in the rootfs
-  [ ! -e "$BUNDLE/rootfs${r%%/rootfs}" ] && [ ! -e "$BUNDLE/rootfs/${r#/}" ]
+  [ ! -e "$BUNDLE/rootfs${r%%/rootfs}" ]
+  [ ! -e "$BUNDLE/rootfs/${r#/}" ]
   # in a user namespace (the runtime opens the host's sources for the init,
   # which may not reach them: those below the rootfs are left to the init, at
   # their turn); the sources' directory only root may enter, as runc's test
@@ -447,10 +451,12 @@ mount_line() { awk -v m="$1" '$5 == m' <<<"$output" | tail -n 1; }
        .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
   run uoci run --bundle "$BUNDLE" c3-$$
   echo "userns: $output"
-  [ "$status" -eq 0 ] && [ "$output" = a/x ]
+  [ "$status" -eq 0 ]
+  [ "$output" = a/x ]
   # the rootfs itself as a destination is refused, as "/" is
   cp "$TEST_TMP/plain.json" "$BUNDLE/config.json"
   cfg ".process.args = [\"true\"] | .mounts += [$(b "$src/a" "$r")]"
   run uoci run --bundle "$BUNDLE" c2-$$
-  [ "$status" -ne 0 ] && [[ "$output" == *"a mount cannot replace it"* ]]
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"a mount cannot replace it"* ]]
 }

@@ -325,7 +325,8 @@ EOF
   uoci run -d --bundle "$BUNDLE" c1
   run timeout 20 "$UOCI" --root "$STATE" exec c1 true
   echo "$output"
-  [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  [ "$status" -ne 0 ]
+  [ "$status" -ne 124 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *'SCMP_ACT_NOTIFY on "clone" needs process.noNewPrivileges for exec'* ]]
   uoci delete -f c1

@@ -72,7 +72,8 @@ spec_fails() {
   spec_fails 'has no /etc/passwd to look the name up in' --user hostonly
   rm "$BUNDLE/rootfs/etc/passwd" && mkfifo "$BUNDLE/rootfs/etc/passwd"
   run timeout 5 "$UOCI" spec --bundle "$BUNDLE" --user hostonly
-  [ "$status" = 1 ] && [[ $output == *"/etc/passwd: not a regular file"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"/etc/passwd: not a regular file"* ]]
   rm "$BUNDLE/rootfs/etc/passwd" && mknod "$BUNDLE/rootfs/etc/passwd" c 1 5
   spec_fails '/etc/passwd: not a regular file' --user hostonly
   # the same host file, placed in the rootfs: found

@@ -125,7 +125,8 @@ is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
 @test "spec: an existing config.json is not overwritten" {
   echo '{}' >"$BUNDLE/config.json"
   run "$UOCI" spec --bundle "$BUNDLE" --memory 1m
-  [ "$status" = 1 ] && [[ $output == *"already exists"* ]]
+  [ "$status" = 1 ]
+  [[ $output == *"already exists"* ]]
   [ "$(cat "$BUNDLE/config.json")" = '{}' ]
 }
 
@@ -165,11 +166,13 @@ is_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
   with_rootfs
   uoci spec --bundle "$BUNDLE" --no-tty --network none --args "ls /sys/class/net"
   run uoci run --bundle "$BUNDLE" "$CID"
-  [ "$status" = 0 ] && [ "$output" = lo ]
+  [ "$status" = 0 ]
+  [ "$output" = lo ]
   rm "$BUNDLE/config.json"
   uoci spec --bundle "$BUNDLE" --no-tty --network host --args "readlink /proc/self/ns/net"
   run uoci run --bundle "$BUNDLE" "$CID"
-  [ "$status" = 0 ] && [ "$output" = "$(readlink /proc/self/ns/net)" ]
+  [ "$status" = 0 ]
+  [ "$output" = "$(readlink /proc/self/ns/net)" ]
 }
 
 @test "spec: --no-read-only makes the root writable, the default refuses writes" {
