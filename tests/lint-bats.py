@@ -9,6 +9,7 @@
 # function's). This lint flags, in @test bodies and in functions (except their
 # last command):
 #   - a command list whose last operator is && with a check ([, [[, test, grep,
+#     jq -e, assert_*/expect_*/store_has helpers,
 #     !, cmp, diff, ((...)) before it and a check after it (two checks joined;
 #     write them on two lines). `cond && action` (action not a check) is fine.
 #   - a `! cmd` line not followed by `|| false` / `|| fail` / `|| exit`...
@@ -18,6 +19,13 @@ import re
 import sys
 
 CHECK = re.compile(r'^(\[\[?\s|test\s|grep\s|!\s|cmp\s|diff\s|\(\()')
+# a check: a test command, grep, jq -e, a pipeline into one, or an assert_/
+# expect_/store_has helper of ours
+def is_check(e):
+    return bool(CHECK.match(e) or re.search(r'(^|\|\s*)(jq -e|grep)\s', e) or
+                re.match(r'(assert_\w+|expect_\w+|store_has)(\s|$)', e))
+
+
 CONDS = ('if ', 'elif ', 'while ', 'until ', 'then', 'else', 'do', 'done', 'fi',
          'esac', 'for ', 'case ')
 
@@ -38,7 +46,7 @@ def logical_lines(text):
                 i += 1
                 continue
             break
-        m = re.search(r'<<-?\s*[\'"]?(\w+)[\'"]?', buf)
+        m = re.search(r'<<-?\s*[\'"]?([A-Za-z_]\w*)[\'"]?', buf)
         if m and not re.search(r'<<<', buf):
             term = m.group(1)
             while i < len(lines) and lines[i].strip() != term:
@@ -81,7 +89,7 @@ def scan(s):
             depth += 1
             k += 2 if c == '[' else 1
             continue
-        if c == ')' or (c == ']' and s[k:k + 2] == ']]'):
+        if c == ')' or (c == ']' and s[k:k + 2] == ']]' and s[k - 1:k] in (' ', '\t') and s[k + 2:k + 3] in ('', ' ', '\t', ';', '\n')):
             depth -= 1
             k += 2 if c == ']' else 1
             continue
@@ -163,7 +171,7 @@ def problems(lst):
         return 'negated command ignored by errexit: add "|| false"'
     if ops and ops[-1] == '&&':
         before = elems[:-1]
-        if CHECK.match(elems[-1]) and any(CHECK.match(e) for e in before):
+        if is_check(elems[-1]) and any(is_check(e) for e in before):
             return 'check before && ignored by errexit: one check per line'
     return None
 

@@ -181,25 +181,33 @@ MAIN=uoci-main
   echo "$output"
   [ "$status" -eq 0 ]
   eff=$((0x$(echo "$output" | awk '/^CapEff/ {print $2}')))
-  [ $((eff & (1 << 12))) -ne 0 ] && [ $((eff & 1)) -eq 0 ]   # NET_ADMIN in, CHOWN out
+  [ $((eff & (1 << 12))) -ne 0 ]   # NET_ADMIN in
+  [ $((eff & 1)) -eq 0 ]           # CHOWN out
   [[ "$output" == *"CapBnd:"*"$(echo "$output" | awk '/^CapEff/ {print $2}')"* ]]
-  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]] && [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+1 ]]
+  [[ "$output" =~ Seccomp:[[:space:]]+2 ]]
   run pod run --rm "${CR[@]}" --security-opt seccomp=unconfined "$IMAGE" grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status
-  [[ "$output" =~ NoNewPrivs:[[:space:]]+0 ]] && [[ "$output" =~ Seccomp:[[:space:]]+0 ]]
+  [[ "$output" =~ NoNewPrivs:[[:space:]]+0 ]]
+  [[ "$output" =~ Seccomp:[[:space:]]+0 ]]
   run pod run --rm "${CR[@]}" --device /dev/null:/dev/xnull:rw --tmpfs /scratch:size=1m,mode=1777 "$IMAGE" sh -c \
     'stat -c "%F %t:%T %a" /dev/xnull; echo x >/dev/xnull && echo wrote
      grep " /scratch " /proc/mounts | cut -d" " -f3,4; stat -c %a /scratch'
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = "character special file 1:3 666" ] && [ "${lines[1]}" = wrote ]
-  [[ "${lines[2]}" == "tmpfs rw,nosuid,nodev,"*"size=1024k"* ]] && [ "${lines[3]}" = 1777 ]
+  [ "${lines[0]}" = "character special file 1:3 666" ]
+  [ "${lines[1]}" = wrote ]
+  [[ "${lines[2]}" == "tmpfs rw,nosuid,nodev,"*"size=1024k"* ]]
+  [ "${lines[3]}" = 1777 ]
   run pod run --rm "${CR[@]}" --read-only --pids-limit 10 "$IMAGE" sh -c \
     'touch /x 2>/dev/null || echo root-ro; touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw
      cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max
      for i in $(seq 12); do sleep 5 & done 2>&1 | grep -c "can.t fork"; kill $(jobs -p) 2>/dev/null; true'
   echo "$output"
   [ "$status" -eq 0 ]
-  [ "${lines[0]}" = root-ro ] && [ "${lines[1]}" = tmpfs-rw ] && [ "${lines[2]}" = 10 ] && [ "${lines[3]}" -ge 1 ]
+  [ "${lines[0]}" = root-ro ]
+  [ "${lines[1]}" = tmpfs-rw ]
+  [ "${lines[2]}" = 10 ]
+  [ "${lines[3]}" -ge 1 ]
   [ -x /usr/libexec/podman/catatonit ] || skip "catatonit (podman --init) not installed"
   run pod run --rm "${CR[@]}" --init "$IMAGE" sh -c 'tr "\0" " " </proc/1/cmdline'
   [ "$status" -eq 0 ]

@@ -53,11 +53,13 @@ leases6() { leases | grep ':' || true; }
   [ -z "$output" ]
   ip -n "$T-c1" -6 route del default
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=ctr1 CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
-  [ "$status" = 1 ] && echo "$output" | jq -e '.msg | test("route to ::/0 is missing")'
+  [ "$status" = 1 ]
+  echo "$output" | jq -e '.msg | test("route to ::/0 is missing")'
   ip -n "$T-c1" -6 route add default via fd99:60::1 dev eth0
   ip -n "$T-c1" -6 addr del fd99:60::2/64 dev eth0
   run plugin CNI_COMMAND=CHECK CNI_CONTAINERID=ctr1 CNI_NETNS="$(nspath c1)" CNI_IFNAME=eth0 ulysses-cni-bridge "$TMP/check.json"
-  [ "$status" = 1 ] && echo "$output" | jq -e '.msg | test("lacks address fd99:60::2/64")'
+  [ "$status" = 1 ]
+  echo "$output" | jq -e '.msg | test("lacks address fd99:60::2/64")'
   del ctr1 c1 "$TMP/net.json"
   [ -z "$(leases)" ]
   [ -z "$(host_ports)" ]
@@ -173,10 +175,12 @@ leases6() { leases | grep ':' || true; }
   [ "$(ip -n "$T-c1" -o link show | wc -l)" = 1 ]
   netconf 10.99.64.0/24 '{}' '{"ranges":[[{"subnet":"10.99.64.0/24"},{"subnet":"fd99:64::/64"}]]}' >"$TMP/mix.json"
   run add x c1 "$TMP/mix.json"
-  [ "$status" = 1 ] && jq -e '.code == 7 and (.msg | contains("mixes IPv4 and IPv6"))' "$TMP/res-x.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 7 and (.msg | contains("mixes IPv4 and IPv6"))' "$TMP/res-x.json"
   netconf 10.99.64.0/24 '{}' '{"ranges":[[{"subnet":"fd99:64::/64","rangeStart":"fd99:64::1","rangeEnd":"fd99:64::ffff:ffff"}]]}' >"$TMP/big.json"
   run add y c1 "$TMP/big.json"
-  [ "$status" = 1 ] && jq -e '.code == 7 and (.msg | contains("more than 1048576 addresses"))' "$TMP/res-y.json"
+  [ "$status" = 1 ]
+  jq -e '.code == 7 and (.msg | contains("more than 1048576 addresses"))' "$TMP/res-y.json"
   [ -z "$(leases)" ]
   [ -z "$(nft_rules)" ]
 }

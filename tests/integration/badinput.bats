@@ -99,7 +99,8 @@ config_case() {
 @test "config.json that is not a JSON object: one clear line each, nothing left (table)" {
   raw_case() {
     printf '%b' "$1" >"$BUNDLE/config.json"
-    expect_error "$2" uoci create --bundle "$BUNDLE" "$id" && assert_nothing_left
+    expect_error "$2" uoci create --bundle "$BUNDLE" "$id"
+    assert_nothing_left
   }
   run_table '
                                          ||| config.json: invalid JSON

@@ -392,16 +392,19 @@ via-plnk" ]
   [ "$(sed -n 2p "$TEST_TMP/b3/.overlay/layers")" = "$base" ]
   # a --from of the same tar is the same layer too
   "$TOOL" create "$TEST_TMP/b4" --from "$TEST_TMP/base.tar" --no-tty --args true
-  [ "$(cat "$TEST_TMP/b4/.overlay/layers")" = "$base" ] && store_has 2
+  [ "$(cat "$TEST_TMP/b4/.overlay/layers")" = "$base" ]
+  store_has 2
   uoci run --bundle "$TEST_TMP/b1" "${CID}a"
   run uoci run --bundle "$TEST_TMP/b2" "${CID}b"
   [ "$output" = absent ]
   run uoci run --bundle "$TEST_TMP/b3" "${CID}c"
   [ "$output" = extra ]
   for b in b1 b2 b4; do "$TOOL" rm "$TEST_TMP/$b"; done
-  [ -z "$("$TOOL" prune)" ] && store_has 2
+  [ -z "$("$TOOL" prune)" ]
+  store_has 2
   "$TOOL" rm "$TEST_TMP/b3"
-  [ "$("$TOOL" prune | wc -l)" = 2 ] && store_has 0
+  [ "$("$TOOL" prune | wc -l)" = 2 ]
+  store_has 0
 }
 
 @test "bundle-image: hostile blobs are refused in one line and leave nothing: digest, size, missing blob, media type, diff_id, config" {
@@ -486,7 +489,9 @@ EOF
   [ "$status" = 1 ]
   [ "${#lines[@]}" = 1 ]
   [[ $output == *"--from $TEST_TMP/evil.tar: \"$TEST_TMP/escaped\": an absolute path"* ]]
-  [ ! -e "$TEST_TMP/escaped" ] && [ ! -e "$TEST_TMP/b" ] && store_has 0
+  [ ! -e "$TEST_TMP/escaped" ]
+  [ ! -e "$TEST_TMP/b" ]
+  store_has 0
   tar -C "$ROOTFS_CACHE" --numeric-owner -cf "$TEST_TMP/base.tar" .
   for z in gzip zstd xz; do
     $z -k -c "$TEST_TMP/base.tar" >"$TEST_TMP/base.tar.$z"

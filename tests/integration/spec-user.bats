@@ -135,7 +135,8 @@ CapBnd:	$want" ]
   run uoci run --bundle "$BUNDLE" "$CID"
   [ "$status" = 0 ]
   [[ ${lines[0]} == "tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,"*"size=1024k,mode=1700"* ]] || { echo "$output"; false; }
-  [[ ${lines[1]} == "tmpfs /run tmpfs rw,nosuid,nodev,"* ]] && [[ ${lines[1]} != *noexec* ]]
+  [[ ${lines[1]} == "tmpfs /run tmpfs rw,nosuid,nodev,"* ]]
+  [[ ${lines[1]} != *noexec* ]]
   [ "${lines[2]}" = writable ]
   rm "$BUNDLE/config.json"
   spec_fails 'spec: --tmpfs "scratch": the container path must be absolute' --tmpfs scratch
