@@ -167,7 +167,7 @@ def problems(lst):
     elems[0] = first
     if first.startswith(CONDS) or first in ('{', '}'):
         return None
-    if first.startswith('! ') and not ops:
+    if elems[-1].startswith('! '):
         return 'negated command ignored by errexit: add "|| false"'
     if ops and ops[-1] == '&&':
         before = elems[:-1]
