@@ -12,7 +12,8 @@
 #     jq -e, assert_*/expect_*/store_has helpers,
 #     !, cmp, diff, ((...)) before it and a check after it (two checks joined;
 #     write them on two lines). `cond && action` (action not a check) is fine.
-#   - a `! cmd` line not followed by `|| false` / `|| fail` / `|| exit`...
+#   - a list ending in `! cmd` (errexit ignores an inverted status even
+#     there): write `! cmd || false`.
 # A line can be exempted with a trailing `# lint-bats: ok (why)`.
 # Usage: lint-bats.py FILE...   prints TAP: one test per file.
 import re
