@@ -322,7 +322,12 @@ int cnirun_add(const char *confdir, const char *network, const char *cni_path, c
   for (size_t i = 0; i < n; i++) {
     char *out = NULL;
     if (invoke(&inv, plugin_at(net, list, i), "ADD", prev, &out, errmsg) < 0) {
-      del_plugins(&inv, net, i + 1, prev, NULL); /* undo, as libcni's runtime does */
+      /* undo what the plugins before it made. Not the failed one: a plugin
+       * cleans up its own failed ADD (ours do), and its DEL would remove
+       * the attachment a refused duplicate ADD names but did not make (the
+       * bridge's "already attached" / "interface exists": a DEL took the
+       * first container's veth, lease and rules) */
+      del_plugins(&inv, net, i, prev, NULL);
       free(prev);
       return -1;
     }
