@@ -15,6 +15,7 @@
 #include "exectramp.h"
 #include "hooks.h"
 #include "log.h"
+#include "process.h"
 #include "selfexe.h"
 #include "utils.h"
 
@@ -30,19 +31,6 @@ static int hook_tramp_fd = -1;
 void hooks_exec_through(int tramp_fd)
 {
   hook_tramp_fd = tramp_fd;
-}
-
-/* Close every fd from 3 up but a and b (a < b). */
-static void close_from_3_but(int a, int b)
-{
-  int keep[2] = { a, b };
-  unsigned lo = 3;
-  for (int i = 0; i < 2; i++) {
-    if ((unsigned) keep[i] > lo)
-      syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0);
-    lo = (unsigned) keep[i] + 1;
-  }
-  syscall(SYS_close_range, lo, ~0U, 0);
 }
 
 /* Child side: stdin from the pipe, argv/env from the hook, exec. */
@@ -80,7 +68,10 @@ static void __attribute__((noreturn)) exec_hook(const ocispec_hook *h, const int
   if (report >= 0) {
     /* stdout and stderr are pipes to the runtime (run_one); nothing else is
      * inherited. */
-    close_from_3_but(hook_tramp_fd < report ? hook_tramp_fd : report, hook_tramp_fd < report ? report : hook_tramp_fd);
+    int keep[] = { hook_tramp_fd, report };
+    uoci_error *ignored = NULL;
+    if (process_close_fds_except(3, keep, ARRAY_SIZE(keep), &ignored) < 0)
+      _exit(127);
     exectramp_exec(hook_tramp_fd, h->path, argv, envp, report);
     _exit(127);
   }
